@@ -1,0 +1,6 @@
+import DwellCore
+
+/// Network log formats.
+public enum NetworkFormats {
+    public static let all: [FormatDescriptor] = []
+}

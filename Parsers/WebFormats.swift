@@ -1,0 +1,6 @@
+import DwellCore
+
+/// Web access log formats.
+public enum WebFormats {
+    public static let all: [FormatDescriptor] = []
+}

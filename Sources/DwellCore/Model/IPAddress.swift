@@ -1,0 +1,264 @@
+/// An IPv4 or IPv6 address as a 128-bit integer. IPv4 is held IPv4-mapped (`::ffff:a.b.c.d`).
+/// The all-zero value stands for "absent" (`IPAddress.none`); `::` itself never identifies a peer in a log.
+public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+
+    @inlinable public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// An IPv4 address from its 32-bit value.
+    @inlinable public init(v4 value: UInt32) {
+        high = 0
+        low = 0x0000_ffff_0000_0000 | UInt64(value)
+    }
+
+    public static let none = IPAddress(high: 0, low: 0)
+    @inlinable public var isNone: Bool { high == 0 && low == 0 }
+    @inlinable public var isV4: Bool { high == 0 && low >> 32 == 0xffff }
+    @inlinable public var v4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
+
+    @inlinable public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Loopback, private (RFC 1918, ULA), link-local or CGNAT: addresses that stay inside an organisation.
+    public var isInternal: Bool {
+        if isV4 {
+            let v = v4Value
+            let a = v >> 24
+            let b = (v >> 16) & 0xff
+            return a == 10 || a == 127 || (a == 172 && b >= 16 && b < 32) || (a == 192 && b == 168)
+                || (a == 169 && b == 254) || (a == 100 && b >= 64 && b < 128)
+        }
+        if high == 0 && low == 1 { return true }  // ::1
+        let top = high >> 48
+        return top & 0xfe00 == 0xfc00 || top & 0xffc0 == 0xfe80
+    }
+
+    public var isLoopback: Bool { isV4 ? v4Value >> 24 == 127 : (high == 0 && low == 1) }
+
+    /// Parses dotted IPv4 or IPv6 text (with `::`, embedded IPv4, an optional `%zone` ignored) from `s[range]`.
+    @inlinable
+    public static func parse(_ s: Span<UInt8>, _ range: Range<Int>) -> IPAddress? {
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= s.count, range.count <= 64 else { return nil }
+        if let v4 = parseV4(s, range) { return IPAddress(v4: v4) }
+        return parseV6(s, range)
+    }
+
+    /// Parses text; for command-line and IOC input.
+    public init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        guard let ip = bytes.withUnsafeBufferPointer({ IPAddress.parse($0.span, 0..<bytes.count) }) else { return nil }
+        self = ip
+    }
+
+    @inlinable
+    static func parseV4(_ s: Span<UInt8>, _ range: Range<Int>) -> UInt32? {
+        var value: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for i in range {
+            let c = s[i]
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                octet = 0
+                digits = 0
+                dots += 1
+            } else {
+                let d = c &- UInt8(ascii: "0")
+                guard d < 10, digits < 3 else { return nil }
+                octet = octet * 10 + UInt32(d)
+                guard octet <= 255 else { return nil }
+                digits += 1
+            }
+        }
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | octet
+    }
+
+    @inlinable
+    static func hexValue(_ c: UInt8) -> UInt16? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt16(c - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt16(c - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt16(c - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    @inlinable
+    static func parseV6(_ s: Span<UInt8>, _ range0: Range<Int>) -> IPAddress? {
+        var range = range0
+        if let pct = s.firstIndex(of: UInt8(ascii: "%"), from: range.lowerBound), pct < range.upperBound {
+            range = range.lowerBound..<pct
+        }
+        var groups = [UInt16](repeating: 0, count: 8)  // small; IPv6 parsing is rare on hot paths
+        var n = 0
+        var gap = -1
+        var i = range.lowerBound
+        let end = range.upperBound
+        if i + 1 < end, s[i] == UInt8(ascii: ":"), s[i + 1] == UInt8(ascii: ":") {
+            gap = 0
+            i += 2
+            if i == end { return nil }  // "::" alone is not a peer
+        }
+        while i < end {
+            // IPv4 tail?
+            var j = i
+            var sawDot = false
+            while j < end, s[j] != UInt8(ascii: ":") {
+                if s[j] == UInt8(ascii: ".") { sawDot = true }
+                j += 1
+            }
+            if sawDot {
+                guard j == end, n <= 6, let v4 = parseV4(s, i..<end) else { return nil }
+                groups[n] = UInt16(v4 >> 16)
+                groups[n + 1] = UInt16(v4 & 0xffff)
+                n += 2
+                i = end
+                break
+            }
+            guard j > i, j - i <= 4, n < 8 else { return nil }
+            var v: UInt16 = 0
+            for k in i..<j {
+                guard let h = hexValue(s[k]) else { return nil }
+                v = v << 4 | h
+            }
+            groups[n] = v
+            n += 1
+            i = j
+            if i < end {
+                i += 1  // ':'
+                if i < end, s[i] == UInt8(ascii: ":") {
+                    guard gap < 0 else { return nil }
+                    gap = n
+                    i += 1
+                } else if i == end {
+                    return nil
+                }
+            }
+        }
+        if gap >= 0 {
+            guard n < 8 else { return nil }
+            let move = n - gap
+            var out = [UInt16](repeating: 0, count: 8)
+            for k in 0..<gap { out[k] = groups[k] }
+            for k in 0..<move { out[8 - move + k] = groups[gap + k] }
+            groups = out
+        } else if n != 8 {
+            return nil
+        }
+        var hi: UInt64 = 0
+        var lo: UInt64 = 0
+        for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
+        for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
+        let ip = IPAddress(high: hi, low: lo)
+        return ip.isNone ? nil : ip
+    }
+
+    /// Canonical text: dotted IPv4; IPv6 per RFC 5952 (lower case, longest zero run compressed).
+    public var description: String {
+        var out = [UInt8]()
+        append(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the canonical text to a byte buffer.
+    public func append(to out: inout [UInt8]) {
+        if isV4 {
+            let v = v4Value
+            for k in 0..<4 {
+                if k > 0 { out.append(UInt8(ascii: ".")) }
+                let o = Int(v >> UInt32(24 - 8 * k) & 0xff)
+                if o >= 100 { out.append(UInt8(ascii: "0") + UInt8(o / 100)) }
+                if o >= 10 { out.append(UInt8(ascii: "0") + UInt8(o / 10 % 10)) }
+                out.append(UInt8(ascii: "0") + UInt8(o % 10))
+            }
+            return
+        }
+        var g = [Int](repeating: 0, count: 8)
+        for k in 0..<4 { g[k] = Int(high >> UInt64(48 - 16 * k) & 0xffff) }
+        for k in 0..<4 { g[4 + k] = Int(low >> UInt64(48 - 16 * k) & 0xffff) }
+        var bestStart = -1
+        var bestLen = 0
+        var k = 0
+        while k < 8 {
+            if g[k] == 0 {
+                var e = k
+                while e < 8, g[e] == 0 { e += 1 }
+                if e - k > bestLen && e - k >= 2 { bestStart = k; bestLen = e - k }
+                k = e
+            } else {
+                k += 1
+            }
+        }
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        k = 0
+        while k < 8 {
+            if k == bestStart {
+                out.append(UInt8(ascii: ":"))
+                if k == 0 { out.append(UInt8(ascii: ":")) }
+                k += bestLen
+                continue
+            }
+            let v = g[k]
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let d = (v >> shift) & 0xf
+                if d != 0 || started || shift == 0 {
+                    out.append(hex[d])
+                    started = true
+                }
+            }
+            if k < 7 { out.append(UInt8(ascii: ":")) }
+            k += 1
+        }
+    }
+}
+
+/// An address range (`10.0.0.0/8`, `2001:db8::/32`), for IOC matching and internal-network settings.
+public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    /// Prefix length over the 128-bit form (an IPv4 /8 is 104 here).
+    public var prefixLength: Int
+
+    public init(address: IPAddress, prefixLength: Int) {
+        self.prefixLength = max(0, min(128, prefixLength))
+        self.address = IPNetwork.mask(address, self.prefixLength)
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard let ip = IPAddress(String(parts[0])) else { return nil }
+        if parts.count == 1 {
+            self.init(address: ip, prefixLength: 128)
+            return
+        }
+        guard let n = Int(parts[1]), n >= 0 else { return nil }
+        if ip.isV4 {
+            guard n <= 32 else { return nil }
+            self.init(address: ip, prefixLength: 96 + n)
+        } else {
+            guard n <= 128 else { return nil }
+            self.init(address: ip, prefixLength: n)
+        }
+    }
+
+    static func mask(_ ip: IPAddress, _ length: Int) -> IPAddress {
+        let hiMask: UInt64 = length >= 64 ? ~0 : (length == 0 ? 0 : ~0 << UInt64(64 - length))
+        let loLen = length - 64
+        let loMask: UInt64 = loLen >= 64 ? ~0 : (loLen <= 0 ? 0 : ~0 << UInt64(64 - loLen))
+        return IPAddress(high: ip.high & hiMask, low: ip.low & loMask)
+    }
+
+    public func contains(_ ip: IPAddress) -> Bool { IPNetwork.mask(ip, prefixLength) == address }
+
+    public var description: String {
+        address.isV4 ? "\(address)/\(prefixLength - 96)" : "\(address)/\(prefixLength)"
+    }
+}

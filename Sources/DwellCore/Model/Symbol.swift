@@ -1,0 +1,196 @@
+/// An interned string: user names, host names, programs, paths, user agents, domains.
+/// `Symbol.none` (0) means "absent". Ids are local to the `SymbolTable` that issued them.
+public struct Symbol: Hashable, Comparable, Sendable {
+    public var id: UInt32
+    @inlinable public init(id: UInt32) { self.id = id }
+    public static let none = Symbol(id: 0)
+    @inlinable public var isNone: Bool { id == 0 }
+    @inlinable public static func < (a: Symbol, b: Symbol) -> Bool { a.id < b.id }
+}
+
+/// Interns byte strings. Each distinct byte sequence is stored once in one arena and named by a `Symbol`.
+///
+/// Lookups hash the bytes (FNV-1a) and probe an open-addressing table: no allocation once the table is warm.
+/// Bytes that are not valid UTF-8 are kept as they are; `string(_:)` shows them escaped as `\xNN`.
+/// A table belongs to one task (one file's worker); tables are merged with `merge(_:)`, which returns a remap.
+/// - Complexity: `intern` is O(n) in the length of the bytes, amortised.
+public struct SymbolTable: Sendable {
+    @usableFromInline var arena: [UInt8] = []
+    @usableFromInline var starts: [Int] = [0, 0]  // starts[id]..<starts[id+1] once sealed; id 0 is empty
+    @usableFromInline var hashes: [UInt32] = [0]
+    @usableFromInline var slots: [UInt32]  // 0 = empty, else symbol id
+    @usableFromInline var mask: Int
+
+    public init(capacity: Int = 1024) {
+        var c = 64
+        while c < capacity * 2 { c <<= 1 }
+        slots = [UInt32](repeating: 0, count: c)
+        mask = c - 1
+    }
+
+    /// Number of symbols, `none` included.
+    @inlinable public var count: Int { hashes.count }
+    /// Bytes held by the arena.
+    @inlinable public var arenaBytes: Int { arena.count }
+
+    @inlinable static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// Interns the bytes of `span[range]`.
+    @inlinable
+    public mutating func intern(_ span: Span<UInt8>, _ range: Range<Int>) -> Symbol {
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= span.count else { return .none }
+        return span.withUnsafeBufferPointer { p in
+            intern(UnsafeBufferPointer(rebasing: p[range]))
+        }
+    }
+
+    /// Interns a whole span.
+    @inlinable public mutating func intern(_ span: Span<UInt8>) -> Symbol { intern(span, 0..<span.count) }
+
+    /// Interns a `String`'s UTF-8 bytes.
+    public mutating func intern(_ string: String) -> Symbol {
+        var s = string
+        return s.withUTF8 { intern($0) }
+    }
+
+    /// Interns raw bytes.
+    @inlinable
+    public mutating func intern(_ p: UnsafeBufferPointer<UInt8>) -> Symbol {
+        if p.isEmpty { return .none }
+        let h = Self.hash(p)
+        var slot = Int(h) & mask
+        while true {
+            let id = slots[slot]
+            if id == 0 { break }
+            if hashes[Int(id)] == h && equals(Int(id), p) { return Symbol(id: id) }
+            slot = (slot + 1) & mask
+        }
+        let id = UInt32(hashes.count)
+        arena.append(contentsOf: p)
+        hashes.append(h)
+        starts.append(arena.count)
+        slots[slot] = id
+        if hashes.count * 2 > slots.count { grow() }
+        return Symbol(id: id)
+    }
+
+    @inlinable func equals(_ id: Int, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        let s = starts[id]
+        let e = starts[id + 1]
+        guard e - s == p.count else { return false }
+        return arena.withUnsafeBufferPointer { a in
+            guard let ab = a.baseAddress, let pb = p.baseAddress else { return p.isEmpty }
+            return memcmp(ab + s, pb, p.count) == 0
+        }
+    }
+
+    @usableFromInline mutating func grow() {
+        let c = slots.count * 2
+        var newSlots = [UInt32](repeating: 0, count: c)
+        let m = c - 1
+        for id in 1..<hashes.count {
+            var slot = Int(hashes[id]) & m
+            while newSlots[slot] != 0 { slot = (slot + 1) & m }
+            newSlots[slot] = UInt32(id)
+        }
+        slots = newSlots
+        mask = m
+    }
+
+    /// The bytes of a symbol.
+    public func bytes(_ symbol: Symbol) -> ArraySlice<UInt8> {
+        let id = Int(symbol.id)
+        guard id > 0, id < hashes.count else { return [] }
+        return arena[starts[id]..<starts[id + 1]]
+    }
+
+    /// Calls `body` with the bytes of a symbol, without copying.
+    public func withBytes<R>(_ symbol: Symbol, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let id = Int(symbol.id)
+        guard id > 0, id < hashes.count else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try arena.withUnsafeBufferPointer { a in
+            try body(UnsafeBufferPointer(rebasing: a[starts[id]..<starts[id + 1]]))
+        }
+    }
+
+    /// The symbol as text. Invalid UTF-8 bytes appear as `\xNN`, never replaced silently.
+    public func string(_ symbol: Symbol) -> String {
+        if symbol.isNone { return "" }
+        return ByteText.string(bytes(symbol))
+    }
+
+    /// The symbol for these bytes if already interned, without adding it.
+    public func lookup(_ string: String) -> Symbol? {
+        var s = string
+        return s.withUTF8 { p -> Symbol? in
+            if p.isEmpty { return Symbol.none }
+            let h = Self.hash(p)
+            var slot = Int(h) & mask
+            while true {
+                let id = slots[slot]
+                if id == 0 { return nil }
+                if hashes[Int(id)] == h && equals(Int(id), p) { return Symbol(id: id) }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// Adds every symbol of `other` and returns the remap table: `remap[otherID]` is the id here.
+    public mutating func merge(_ other: SymbolTable) -> [UInt32] {
+        var remap = [UInt32](repeating: 0, count: other.count)
+        other.arena.withUnsafeBufferPointer { a in
+            for id in 1..<other.count {
+                let r = other.starts[id]..<other.starts[id + 1]
+                remap[id] = intern(UnsafeBufferPointer(rebasing: a[r])).id
+            }
+        }
+        return remap
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turning evidence bytes into text without losing anything.
+public enum ByteText {
+    /// UTF-8 text of the bytes; any invalid sequence is written as `\xNN` escapes for its bytes.
+    public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        var out = ""
+        // Decode sequence by sequence; a byte that starts no valid sequence is written escaped.
+        let raw = Array(bytes)
+        var i = 0
+        let n = raw.count
+        while i < n {
+            let b = raw[i]
+            let len: Int
+            if b < 0x80 { len = 1 } else if b & 0xE0 == 0xC0 { len = 2 } else if b & 0xF0 == 0xE0 { len = 3 } else if b & 0xF8 == 0xF0 { len = 4 } else { len = 0 }
+            if len > 0, i + len <= n, let s = String(validating: raw[i..<i + len], as: UTF8.self) {
+                out += s
+                i += len
+            } else {
+                out += "\\x" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Whether the bytes are valid UTF-8.
+    public static func isValidUTF8<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        String(validating: bytes, as: UTF8.self) != nil
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,173 @@
+/// Why one line did not become an event. Small, `Equatable`, allocation-free.
+public enum LineRejection: Error, Equatable, Sendable {
+    case truncated(atColumn: Int)
+    case badTimestamp(atColumn: Int)
+    case unexpectedByte(UInt8, atColumn: Int)
+    case unrecognized(atColumn: Int)  // well-formed, but no rule of this format matches
+    case invalidField(atColumn: Int)  // a field the format requires is malformed (an address, a number)
+    case lineTooLong(bytes: Int)
+    case noFormat  // no registered format recognised the file
+
+    /// A stable short name, used to count rejections per reason.
+    public var reasonName: String {
+        switch self {
+        case .truncated: "truncated"
+        case .badTimestamp: "bad_timestamp"
+        case .unexpectedByte: "unexpected_byte"
+        case .unrecognized: "unrecognized"
+        case .invalidField: "invalid_field"
+        case .lineTooLong: "line_too_long"
+        case .noFormat: "no_format"
+        }
+    }
+
+    public var column: Int? {
+        switch self {
+        case .truncated(let c), .badTimestamp(let c), .unrecognized(let c), .invalidField(let c): c
+        case .unexpectedByte(_, let c): c
+        case .lineTooLong, .noFormat: nil
+        }
+    }
+}
+
+/// A rejection together with its place in the evidence.
+public struct InputIssue: Error, Sendable, CustomStringConvertible {
+    public var source: SourceRef
+    public var reason: LineRejection
+    public init(source: SourceRef, reason: LineRejection) {
+        self.source = source
+        self.reason = reason
+    }
+    public var description: String { "\(source): \(reason)" }
+}
+
+/// Parses one line of one format into an event.
+public protocol LineParser {
+    /// Parses one line (terminator removed). `line` is valid only during the call.
+    /// Returns `nil` for lines the format defines as non-events (headers, comments); the caller counts them.
+    mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+}
+
+/// Parses fixed-size binary records (utmp/wtmp/btmp) into events.
+public protocol RecordParser {
+    var recordBytes: Int { get }
+    /// Parses one record. Returns `nil` for records that carry nothing (empty slots).
+    mutating func parse(record: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+}
+
+/// Per-file state a parser reads and writes: the symbol table, the host, and the clock that turns
+/// wall-clock readings into UTC timestamps.
+public struct ParseContext {
+    public var symbols: SymbolTable
+    /// The host the file belongs to (from its path under an image root), or `.none`.
+    public var defaultHost: Symbol
+    public var clock: FileClock
+
+    public init(symbols: SymbolTable = SymbolTable(), defaultHost: Symbol = .none, clock: FileClock = FileClock()) {
+        self.symbols = symbols
+        self.defaultHost = defaultHost
+        self.clock = clock
+    }
+
+    /// Resolves a wall-clock reading: the year (if missing) from the file's reference time, the zone
+    /// (if missing) from `--tz`. Returns `nil` for impossible dates.
+    @inlinable
+    public mutating func timestamp(for civil: CivilTime) -> (Timestamp, TimeSource)? {
+        clock.resolve(civil)
+    }
+}
+
+/// Turns wall-clock readings of one file into UTC instants.
+///
+/// Years: a line without a year gets the year of the file's reference time (gzip header mtime when set,
+/// else the file's mtime); a date that would fall more than a day after that reference belongs to the
+/// year before (`rollover`: the log crossed New Year). `--year` overrides. Zones: a line's own offset
+/// wins; otherwise `--tz` (recorded as `user`) or UTC (recorded as `assumed-utc`).
+public struct FileClock {
+    public var referenceTime: Timestamp?
+    public var referenceYearSource: TimeSource.Year
+    public var userYear: Int?
+    public var zone: LocalZone
+    public var zoneSource: TimeSource.Zone
+
+    public init(
+        referenceTime: Timestamp? = nil, referenceYearSource: TimeSource.Year = .fileMTime, userYear: Int? = nil,
+        zone: LocalZone = .utc, zoneSource: TimeSource.Zone = .assumedUTC
+    ) {
+        self.referenceTime = referenceTime
+        self.referenceYearSource = referenceYearSource
+        self.userYear = userYear
+        self.zone = zone
+        self.zoneSource = zoneSource
+    }
+
+    @inlinable
+    public mutating func resolve(_ civil0: CivilTime) -> (Timestamp, TimeSource)? {
+        var civil = civil0
+        var source = TimeSource()
+        if civil.year == nil {
+            if let y = userYear {
+                civil.year = y
+                source.year = .user
+            } else if let ref = referenceTime {
+                let y = CivilDate.year(of: ref)
+                civil.year = y
+                source.year = referenceYearSource
+                // Feb 29 of a non-leap reference year belongs to an earlier leap year; rollover handles it below.
+                if !civil.isValid || civil.localMicroseconds(year: y) - 86_400_000_000 * 2 > ref.microseconds {
+                    civil.year = y - 1
+                    source.year = .rollover
+                }
+            } else {
+                return nil
+            }
+        }
+        guard let y = civil.year, civil.isValid else { return nil }
+        let local = civil.localMicroseconds(year: y)
+        let offset: Int
+        if let o = civil.utcOffsetSeconds {
+            offset = o
+            source.zone = .explicit
+        } else {
+            offset = zone.offsetSeconds(forLocalMicroseconds: local)
+            source.zone = zoneSource
+        }
+        return (Timestamp(microseconds: local - Int64(offset) * 1_000_000), source)
+    }
+}
+
+/// The zone assumed for zone-less lines: a fixed offset, or a rule (an IANA zone) supplied by the caller.
+public struct LocalZone: @unchecked Sendable {
+    public static let utc = LocalZone(fixedOffsetSeconds: 0)
+
+    @usableFromInline let fixed: Int?
+    @usableFromInline let rule: ZoneRule?
+    public let name: String
+
+    public init(fixedOffsetSeconds: Int, name: String? = nil) {
+        fixed = fixedOffsetSeconds
+        rule = nil
+        if let name { self.name = name } else {
+            let sign = fixedOffsetSeconds < 0 ? "-" : "+"
+            let a = abs(fixedOffsetSeconds)
+            self.name = "UTC\(sign)\(String(a / 3600).leftPadded(to: 2)):\(String(a / 60 % 60).leftPadded(to: 2))"
+        }
+    }
+
+    public init(rule: ZoneRule) {
+        fixed = nil
+        self.rule = rule
+        name = rule.name
+    }
+
+    @inlinable public func offsetSeconds(forLocalMicroseconds local: Int64) -> Int {
+        if let fixed { return fixed }
+        return rule?.offsetSeconds(forLocalMicroseconds: local) ?? 0
+    }
+}
+
+/// A zone whose offset varies (daylight saving). Implemented with the system's zone database (see `TimeZones`).
+public protocol ZoneRule: AnyObject {
+    var name: String { get }
+    func offsetSeconds(forLocalMicroseconds local: Int64) -> Int
+}

@@ -1,0 +1,332 @@
+import DwellCore
+import Foundation
+import Parsers
+
+/// Reading options shared by every command that reads evidence.
+public struct IngestOptions: Sendable {
+    public var jobs: Int
+    public var maxLineBytes: Int
+    public var bufferBytes: Int
+    public var zones: ZoneSettings
+    public var year: Int?
+    public var parserOptions: ParserOptions
+    /// Force this format for every file (by name) instead of detecting it.
+    public var forcedFormat: String?
+    /// Reference time for inputs without a modification time (stdin); `nil` = now.
+    public var now: Timestamp?
+
+    public init(
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, maxLineBytes: Int = LineReader.defaultMaxLineBytes,
+        bufferBytes: Int = LineReader.defaultCapacity, zones: ZoneSettings = ZoneSettings(), year: Int? = nil,
+        parserOptions: ParserOptions = ParserOptions(), forcedFormat: String? = nil, now: Timestamp? = nil
+    ) {
+        self.jobs = max(1, jobs)
+        self.maxLineBytes = maxLineBytes
+        self.bufferBytes = bufferBytes
+        self.zones = zones
+        self.year = year
+        self.parserOptions = parserOptions
+        self.forcedFormat = forcedFormat
+        self.now = now
+    }
+}
+
+/// Receives the events of one file, in line order, on the worker reading that file.
+public protocol EventSink {
+    associatedtype Output: Sendable
+    /// One event. `line` is the raw line (valid during the call only); symbols are in `context.symbols`.
+    mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext)
+    /// The file is done; `stats` is its manifest entry so far.
+    mutating func finish(context: inout ParseContext, stats: FileStats) -> Output
+}
+
+/// Progress counters, safe to read from another thread (for the progress bar).
+public final class IngestProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _bytes: UInt64 = 0
+    private var _files = 0
+    public init() {}
+    public func add(bytes: UInt64) { lock.withLock { _bytes += bytes } }
+    public func fileDone() { lock.withLock { _files += 1 } }
+    public var snapshot: (bytes: UInt64, files: Int) { lock.withLock { (_bytes, _files) } }
+}
+
+/// The streaming front of the pipeline: evidence → lines → parsers → a sink, one worker per file.
+public enum Ingest {
+    /// Reads every file with up to `options.jobs` workers and hands each file's stats and sink output to
+    /// `deliver` in file order (the manifest order), whatever the scheduling. Byte-identical files
+    /// (same SHA-256) are delivered with `duplicateOf` set; their output should be ignored.
+    public static func run<S: EventSink>(
+        files: [EvidenceFile], options: IngestOptions, progress: IngestProgress? = nil,
+        makeSink: @escaping @Sendable (EvidenceFile) -> S,
+        deliver: (FileStats, S.Output) -> Void
+    ) {
+        let state = OrderedResults<(FileStats, S.Output)>(count: files.count)
+        let next = Counter()
+        let work: @Sendable () -> Void = {
+            while true {
+                let i = next.take()
+                guard i < files.count else { return }
+                var sink = makeSink(files[i])
+                let result = readFile(files[i], options: options, sink: &sink, progress: progress)
+                progress?.fileDone()
+                state.store(i, result)
+            }
+        }
+        let workers = min(options.jobs, max(files.count, 1))
+        if workers <= 1 {
+            work()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
+        }
+        var seen: [String: String] = [:]
+        for i in 0..<files.count {
+            guard var (stats, output) = state.take(i) else { continue }
+            if !stats.sha256.isEmpty && stats.rawBytes > 0 {
+                if let first = seen[stats.sha256] {
+                    stats.duplicateOf = first
+                    stats.issues.append(
+                        EvidenceIssue(
+                            kind: .duplicate, path: stats.file.displayPath,
+                            message: "byte-identical to \(first) (same SHA-256); read once, this copy's events not used",
+                            isProblem: false))
+                } else {
+                    seen[stats.sha256] = stats.file.displayPath
+                }
+            }
+            deliver(stats, output)
+        }
+    }
+
+    /// Reads one file into a sink. Never throws: every problem becomes an issue in the stats.
+    public static func readFile<S: EventSink>(
+        _ file: EvidenceFile, options: IngestOptions, sink: inout S, progress: IngestProgress? = nil
+    ) -> (FileStats, S.Output) {
+        var stats = FileStats(file: file)
+        var context = ParseContext()
+        let source: EvidenceSource
+        switch EvidenceSource.open(file) {
+        case .failure(let issue):
+            stats.issues.append(issue)
+            return (stats, sink.finish(context: &context, stats: stats))
+        case .success(let s):
+            source = s
+        }
+        var src = source
+        stats.compression = source.compression
+        // The clock: year from gzip header mtime, else file mtime, else now (stdin); zone from --tz.
+        let (zone, zoneSource) = options.zones.zone(forPath: file.displayPath)
+        stats.zone = zone.name
+        var reference = source.gzipModificationTime ?? file.modificationTime
+        var referenceSource: TimeSource.Year = .fileMTime
+        if reference == nil {
+            reference = options.now ?? Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            referenceSource = .assumedNow
+        }
+        stats.yearReference = reference
+        stats.yearReferenceSource =
+            options.year != nil
+            ? "--year \(options.year ?? 0)"
+            : (source.gzipModificationTime != nil ? "gzip header mtime" : (referenceSource == .assumedNow ? "current time (no file time)" : "file mtime"))
+        context.clock = FileClock(
+            referenceTime: reference, referenceYearSource: referenceSource, userYear: options.year, zone: zone,
+            zoneSource: zoneSource)
+        if let h = file.hostHint { context.defaultHost = context.symbols.intern(h) }
+
+        var reader = LineReader(capacity: options.bufferBytes, maxLineBytes: options.maxLineBytes)
+        defer { reader.deallocate() }
+        let prefix = source.compression == .none || source.compression == .gzip ? reader.peek(1 << 16, from: &src) : []
+        let sample = DetectionSample(prefix: prefix, path: file.displayPath)
+
+        var formatID: FormatID?
+        if let forced = options.forcedFormat {
+            formatID = Registry.id(of: forced)
+        } else if !prefix.isEmpty {
+            formatID = Registry.detect(sample, options: options.parserOptions)
+        }
+        let descriptor = formatID.flatMap(Registry.descriptor)
+        var parser = descriptor.map { $0.make(options.parserOptions) }
+        if case .lines = parser, BinarySniffer.looksBinary(prefix) {
+            parser = nil
+            formatID = nil
+        }
+        stats.format = parser == nil ? nil : descriptor?.name
+        let fid = formatID ?? .unknown
+        var lastReported: UInt64 = 0
+
+        func reject(_ reason: LineRejection, _ info: LineInfo, _ line: Span<UInt8>) {
+            stats.rejected += 1
+            let name = reason.reasonName
+            let n = (stats.rejectionsByReason[name] ?? 0) + 1
+            stats.rejectionsByReason[name] = n
+            if n <= 5 {
+                var raw = [UInt8]()
+                line.withUnsafeBufferPointer { raw = Array($0.prefix(512)) }
+                stats.samples.append(
+                    FileStats.Sample(line: info.number, offset: info.offset, reason: name, column: reason.column, raw: raw))
+            }
+        }
+
+        func deliverEvent(_ e: inout Event, _ info: LineInfo, _ line: Span<UInt8>) {
+            e.source = SourceRef(fileID: file.id, line: info.number, offset: info.offset)
+            e.format = fid
+            if e.host.isNone { e.host = context.defaultHost }
+            stats.parsed += 1
+            stats.timeSources[e.timeSource.name, default: 0] += 1
+            if stats.firstTime.map({ e.time < $0 }) ?? true { stats.firstTime = e.time }
+            if stats.lastTime.map({ e.time > $0 }) ?? true { stats.lastTime = e.time }
+            sink.consume(e, line: line, context: &context)
+        }
+
+        switch parser {
+        case .records(var p):
+            let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
+                do throws(LineRejection) {
+                    if var e = try p.parse(record: rec, context: &context) {
+                        deliverEvent(&e, info, rec)
+                    } else {
+                        stats.nonEvents += 1
+                    }
+                } catch {
+                    reject(error, info, rec)
+                }
+            }
+            stats.lines = reader.lineCount
+            if leftover > 0 {
+                stats.issues.append(
+                    EvidenceIssue(
+                        kind: .truncatedRecord, path: file.displayPath, offset: reader.totalBytes - UInt64(leftover),
+                        message: "last record is \(leftover) of \(p.recordBytes) bytes (truncated); the \(reader.lineCount) whole records before it were kept"))
+            }
+        case .lines(var p):
+            reader.forEachLine(from: &src) { line, info in
+                if info.number & 0x3fff == 0, let progress {
+                    progress.add(bytes: info.offset - lastReported)
+                    lastReported = info.offset
+                }
+                if line.count == 0 {
+                    stats.nonEvents += 1
+                    return
+                }
+                var text = line
+                if info.hasNUL {
+                    // A crash or preallocation leaves NUL runs; parse what follows them, report the line.
+                    var k = 0
+                    while k < line.count, line[k] == 0 { k += 1 }
+                    text = line.extracting(k..<line.count)
+                    if text.count == 0 {
+                        stats.nonEvents += 1
+                        return
+                    }
+                }
+                do throws(LineRejection) {
+                    if var e = try p.parse(text, context: &context) {
+                        deliverEvent(&e, info, line)
+                    } else {
+                        stats.nonEvents += 1
+                    }
+                } catch {
+                    reject(error, info, line)
+                }
+            }
+            stats.lines = reader.lineCount
+        case nil:
+            // No parser: binary, unsupported compression, empty, or no format fits. Count the lines of text
+            // files so that nothing is dropped silently.
+            if source.compression == .none || source.compression == .gzip {
+                if !prefix.isEmpty && BinarySniffer.looksBinary(prefix) {
+                    stats.issues.append(
+                        EvidenceIssue(
+                            kind: .binary, path: file.displayPath, offset: 0,
+                            message: "binary content (\(BinarySniffer.describe(prefix))) and no binary format matches; hashed, not parsed"))
+                } else if !prefix.isEmpty {
+                    reader.forEachLine(from: &src) { line, info in
+                        if line.count == 0 { stats.nonEvents += 1 } else { reject(.noFormat, info, line) }
+                    }
+                    stats.lines = reader.lineCount
+                    stats.issues.append(
+                        EvidenceIssue(
+                            kind: .unknownFormat, path: file.displayPath,
+                            message: "no known format recognised in the first lines; \(stats.rejected) lines counted as unparsed (samples listed). Try --format NAME (see `dwell formats`)"))
+                }
+            }
+        }
+        progress?.add(bytes: reader.totalBytes - lastReported)
+
+        stats.decompressedBytes = reader.totalBytes
+        stats.issues += source.streamIssues
+        let (sha, rawBytes) = source.finish()
+        stats.sha256 = sha
+        stats.rawBytes = rawBytes
+        stats.gzipMembers = source.gzipMembers
+        if rawBytes == 0 {
+            stats.issues.append(
+                EvidenceIssue(kind: .empty, path: file.displayPath, message: "empty file (0 bytes)", isProblem: false))
+        }
+        if reader.longLineCount > 0, let first = reader.longLines.first {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .lineTooLong, path: file.displayPath, offset: first.offset, line: first.line,
+                    message: "\(reader.longLineCount) line(s) longer than \(options.maxLineBytes) bytes skipped (first: line \(first.line), \(first.bytes) bytes); raise --max-line-bytes to read them"))
+        }
+        if reader.nulLineCount > 0, let first = reader.firstNULLine {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .nulBytes, path: file.displayPath, offset: first.offset, line: first.number,
+                    message: "\(reader.nulLineCount) line(s) contain NUL bytes (first: line \(first.number)); leading NUL runs were skipped when parsing, the raw lines are unchanged",
+                    isProblem: false))
+        }
+        if reader.endsWithoutNewline && stats.lines > 0 {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .noTrailingNewline, path: file.displayPath, line: stats.lines,
+                    message: "the last line has no newline: the log may have been cut mid-write", isProblem: false))
+        }
+        return (stats, sink.finish(context: &context, stats: stats))
+    }
+}
+
+/// Tells binary content from text by its first bytes.
+public enum BinarySniffer {
+    /// More than 1% NUL bytes, or more than 10% control bytes other than tab, newline, CR, FF, VT and ESC.
+    public static func looksBinary(_ prefix: [UInt8]) -> Bool {
+        guard !prefix.isEmpty else { return false }
+        var nul = 0
+        var control = 0
+        for b in prefix {
+            if b == 0 { nul += 1 } else if b < 0x20 && b != 0x09 && b != 0x0a && b != 0x0d && b != 0x0c && b != 0x0b && b != 0x1b {
+                control += 1
+            }
+        }
+        return nul * 100 > prefix.count || control * 10 > prefix.count
+    }
+
+    public static func describe(_ prefix: [UInt8]) -> String {
+        let nul = prefix.filter { $0 == 0 }.count
+        return "\(nul) NUL bytes in the first \(prefix.count)"
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take() -> Int {
+        lock.withLock {
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
+final class OrderedResults<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ i: Int, _ v: T) { lock.withLock { slots[i] = v } }
+    func take(_ i: Int) -> T? {
+        lock.withLock {
+            defer { slots[i] = nil }
+            return slots[i]
+        }
+    }
+}
