@@ -63,7 +63,9 @@ public struct DetectionSample: Sendable {
             if prefix[i] == 0x0a {
                 var e = i
                 if e > start && prefix[e - 1] == 0x0d { e -= 1 }
-                if e > start { lines.append(Array(prefix[start..<e])) }
+                var b = start
+                while b < e && prefix[b] == 0 { b += 1 }  // NUL runs left by a crash: the reader skips them too
+                if e > b { lines.append(Array(prefix[b..<e])) }
                 start = i + 1
             }
             i += 1

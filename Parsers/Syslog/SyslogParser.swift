@@ -12,7 +12,7 @@ public struct SyslogParser: LineParser {
     public init() {}
 
     public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        var header = try SyslogHeader.parse(line)
+        let header = try SyslogHeader.parse(line)
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }

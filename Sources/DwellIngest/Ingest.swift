@@ -81,7 +81,7 @@ public enum Ingest {
         }
         var seen: [String: String] = [:]
         for i in 0..<files.count {
-            guard var (stats, output) = state.take(i) else { continue }
+            guard case (var stats, let output)? = state.take(i) else { continue }
             if !stats.sha256.isEmpty && stats.rawBytes > 0 {
                 if let first = seen[stats.sha256] {
                     stats.duplicateOf = first
@@ -288,17 +288,30 @@ public enum Ingest {
 
 /// Tells binary content from text by its first bytes.
 public enum BinarySniffer {
-    /// More than 1% NUL bytes, or more than 10% control bytes other than tab, newline, CR, FF, VT and ESC.
+    /// Binary when most newline-separated segments of the prefix hold NUL or control bytes (other than tab,
+    /// FF, VT and ESC) after any leading NUL run: a text log with a block of NULs (a crash left it) stays text.
     public static func looksBinary(_ prefix: [UInt8]) -> Bool {
         guard !prefix.isEmpty else { return false }
-        var nul = 0
-        var control = 0
-        for b in prefix {
-            if b == 0 { nul += 1 } else if b < 0x20 && b != 0x09 && b != 0x0a && b != 0x0d && b != 0x0c && b != 0x0b && b != 0x1b {
-                control += 1
+        var segments = 0
+        var dirty = 0
+        var i = 0
+        while i < prefix.count {
+            var j = i
+            while j < prefix.count, prefix[j] == 0 { j += 1 }
+            var bad = false
+            var k = j
+            while k < prefix.count, prefix[k] != 0x0a {
+                let b = prefix[k]
+                if b < 0x20 && b != 0x09 && b != 0x0d && b != 0x0c && b != 0x0b && b != 0x1b { bad = true }
+                k += 1
             }
+            if k > i {
+                segments += 1
+                if bad { dirty += 1 }
+            }
+            i = k + 1
         }
-        return nul * 100 > prefix.count || control * 10 > prefix.count
+        return segments > 0 && dirty * 2 >= segments
     }
 
     public static func describe(_ prefix: [UInt8]) -> String {

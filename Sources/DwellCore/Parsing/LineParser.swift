@@ -102,7 +102,7 @@ public struct FileClock {
     }
 
     @inlinable
-    public mutating func resolve(_ civil0: CivilTime) -> (Timestamp, TimeSource)? {
+    public func resolve(_ civil0: CivilTime) -> (Timestamp, TimeSource)? {
         var civil = civil0
         var source = TimeSource()
         if civil.year == nil {

@@ -1,0 +1,69 @@
+import DwellCore
+
+extension FileStats {
+    /// The manifest entry as JSON (`evidence.files[]` of report.json, `dwell manifest --output json`).
+    public func appendJSON(to json: inout JSONBuffer) {
+        json.beginObject()
+        json.key("path"); json.string(file.displayPath)
+        json.key("sha256"); json.string(sha256)
+        json.key("bytes"); json.int(rawBytes)
+        json.key("decompressed_bytes"); json.int(decompressedBytes)
+        json.key("compression"); json.string(compression.rawValue)
+        if gzipMembers > 0 { json.key("gzip_members"); json.int(gzipMembers) }
+        json.key("rotation"); json.beginObject()
+        json.key("set"); json.string(file.rotationSet)
+        json.key("position"); json.int(file.rotationIndex + 1)
+        json.key("of"); json.int(file.rotationCount)
+        json.endObject()
+        if let h = file.hostHint { json.key("host_hint"); json.string(h) }
+        if let format { json.key("format"); json.string(format) } else { json.key("format"); json.null() }
+        json.key("lines"); json.int(lines)
+        json.key("parsed"); json.int(parsed)
+        json.key("non_events"); json.int(nonEvents)
+        json.key("rejected"); json.int(rejected)
+        json.key("rejections"); json.beginObject()
+        for (reason, n) in rejectionsByReason.sorted(by: { $0.key < $1.key }) { json.key(reason); json.int(n) }
+        json.endObject()
+        json.key("rejected_samples"); json.beginArray()
+        for s in samples {
+            json.beginObject()
+            json.key("line"); json.int(s.line)
+            json.key("offset"); json.int(s.offset)
+            json.key("reason"); json.string(s.reason)
+            if let c = s.column { json.key("column"); json.int(c) }
+            json.key("raw"); json.string(bytes: s.raw)
+            json.endObject()
+        }
+        json.endArray()
+        if let firstTime { json.key("first_time"); json.time(firstTime) }
+        if let lastTime { json.key("last_time"); json.time(lastTime) }
+        json.key("time_sources"); json.beginObject()
+        for (name, n) in timeSources.sorted(by: { $0.key < $1.key }) { json.key(name); json.int(n) }
+        json.endObject()
+        if let yearReference, let yearReferenceSource {
+            json.key("year_reference"); json.beginObject()
+            json.key("time"); json.time(yearReference, fractionDigits: 0)
+            json.key("source"); json.string(yearReferenceSource)
+            json.endObject()
+        }
+        json.key("zone"); json.string(zone)
+        if let duplicateOf { json.key("duplicate_of"); json.string(duplicateOf) }
+        json.key("errors"); json.beginArray()
+        for issue in issues { issue.appendJSON(to: &json) }
+        json.endArray()
+        json.endObject()
+    }
+}
+
+extension EvidenceIssue {
+    public func appendJSON(to json: inout JSONBuffer) {
+        json.beginObject()
+        json.key("kind"); json.string(kind.rawValue)
+        json.key("path"); json.string(path)
+        if let offset { json.key("offset"); json.int(offset) }
+        if let line { json.key("line"); json.int(line) }
+        json.key("problem"); json.bool(isProblem)
+        json.key("message"); json.string(message)
+        json.endObject()
+    }
+}

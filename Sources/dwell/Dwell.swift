@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct Dwell: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dwell",
+        abstract: "Log and timeline forensics: how long the attacker was in, what they touched, how they moved.",
+        discussion: """
+            dwell reads auth logs (syslog auth.log/secure, wtmp/btmp), web access logs and network logs (Zeek,
+            Suricata, firewall, flow logs), plain or gzip-compressed and logrotated, from files, directory trees of a
+            mounted image, or stdin (-). Evidence is opened read-only and hashed (SHA-256).
+
+            EXAMPLES
+              dwell manifest /mnt/image/var/log              what is there: hashes, sizes, formats, problems
+              dwell parse SampleLogs --output jsonl > ev.jsonl   normalised events for pipelines
+              zcat auth.log.2.gz | dwell parse -             read stdin
+              dwell formats                                  supported formats and how they are detected
+
+            \(ExitStatus.helpText)
+            """,
+        version: "0.1.0",
+        subcommands: [ManifestCommand.self, ParseCommand.self, FormatsCommand.self]
+    )
+}

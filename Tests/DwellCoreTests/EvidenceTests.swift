@@ -1,0 +1,210 @@
+import Crypto
+import DwellCore
+import DwellIngest
+import DwellTestSupport
+import Foundation
+import Testing
+
+@Suite struct EvidenceTests {
+    static let authLines = (0..<200).map {
+        "Mar 12 10:\(String(format: "%02d", $0 / 60)):\(String(format: "%02d", $0 % 60)) web01 sshd[\(100 + $0)]: Connection closed by 203.0.113.\($0 % 250) port \(40000 + $0) [preauth]\n"
+    }.joined()
+
+    func read(_ url: URL) -> (FileStats, String) {
+        let r = Fixture.ingest([url.path])
+        return (r.stats.first ?? FileStats(file: .stdin(id: 0)), r.jsonl)
+    }
+
+    @Test func gzipGivesTheSameLinesAsPlain() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let plain = try Fixture.write(Self.authLines, to: dir.appendingPathComponent("auth.log"))
+        let gz = try Fixture.write(Fixture.gzip(Array(Self.authLines.utf8)), to: dir.appendingPathComponent("x/auth.log.2.gz"))
+        let (ps, pj) = read(plain)
+        let (gs, gj) = read(gz)
+        #expect(ps.lines == 200 && gs.lines == 200)
+        #expect(gs.compression == .gzip && gs.decompressedBytes == UInt64(Self.authLines.utf8.count))
+        #expect(pj.replacingOccurrences(of: "auth.log.2.gz", with: "auth.log").replacingOccurrences(of: "x/", with: "") == pj.replacingOccurrences(of: "x/", with: ""))
+        #expect(gj.split(separator: "\n").count == 200)
+        #expect(gs.issues.filter(\.isProblem).isEmpty)
+    }
+
+    @Test func multiMemberGzipIsReadToTheEnd() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let half = Self.authLines.utf8.count / 2
+        let bytes = Array(Self.authLines.utf8)
+        let cut = bytes[..<half].lastIndex(of: 0x0a).map { $0 + 1 } ?? half
+        let two = Fixture.gzip(Array(bytes[..<cut])) + Fixture.gzip([]) + Fixture.gzip(Array(bytes[cut...]))
+        let url = try Fixture.write(two, to: dir.appendingPathComponent("auth.log.1.gz"))
+        let (s, _) = read(url)
+        #expect(s.lines == 200)
+        #expect(s.gzipMembers == 3)
+        #expect(s.issues.filter(\.isProblem).isEmpty)
+    }
+
+    @Test func truncatedGzipKeepsWhatWasInflated() throws {
+        let dir = try Fixture.temporaryDirectory()
+        var big = ""
+        for i in 0..<20 { big += Self.authLines.replacingOccurrences(of: "web01", with: "web\(i)") }
+        let gz = Fixture.gzip(Array(big.utf8))
+        let url = try Fixture.write(Array(gz[0..<(gz.count * 2 / 3)]), to: dir.appendingPathComponent("auth.log.3.gz"))
+        let (s, _) = read(url)
+        let issue = try #require(s.issues.first { $0.kind == .gzipTruncated })
+        #expect(issue.offset != nil)
+        #expect(issue.message.contains("truncated at byte"))
+        #expect(s.lines > 1000 && s.lines < 4000)
+        #expect(s.rawBytes == UInt64(gz.count * 2 / 3))
+        #expect(s.hasProblems)
+    }
+
+    @Test func corruptCRCIsReported() throws {
+        let dir = try Fixture.temporaryDirectory()
+        var gz = Fixture.gzip(Array(Self.authLines.utf8))
+        gz[gz.count - 6] ^= 0xff  // inside the CRC32 trailer
+        let url = try Fixture.write(gz, to: dir.appendingPathComponent("auth.log.2.gz"))
+        let (s, _) = read(url)
+        let issue = try #require(s.issues.first { $0.kind == .gzipCorrupt })
+        #expect(issue.message.contains("kept"))
+        #expect(s.lines == 200)  // every line was inflated before the trailer check failed
+    }
+
+    @Test func garbageAfterAMemberIsReportedWithItsOffset() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let gz = Fixture.gzip(Array(Self.authLines.utf8))
+        let url = try Fixture.write(gz + Array("GARBAGE!".utf8), to: dir.appendingPathComponent("a.gz"))
+        let (s, _) = read(url)
+        let issue = try #require(s.issues.first { $0.kind == .trailingGarbage })
+        #expect(issue.offset == UInt64(gz.count))
+        #expect(issue.isProblem)
+        #expect(s.lines == 200)
+        let padded = try Fixture.write(gz + [UInt8](repeating: 0, count: 512), to: dir.appendingPathComponent("b.gz"))
+        let (p, _) = read(padded)
+        #expect(p.issues.first { $0.kind == .trailingGarbage }?.isProblem == false)
+    }
+
+    @Test func emptyFileAndZeroLengthMember() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let empty = try Fixture.write([UInt8](), to: dir.appendingPathComponent("empty.log"))
+        let (e, _) = read(empty)
+        #expect(e.issues.contains { $0.kind == .empty })
+        #expect(!e.hasProblems)
+        let zero = try Fixture.write(Fixture.gzip([]), to: dir.appendingPathComponent("zero.log.gz"))
+        let (z, _) = read(zero)
+        #expect(z.lines == 0)
+        #expect(!z.hasProblems)
+    }
+
+    @Test func binaryFileIsSkippedWithAReason() throws {
+        let dir = try Fixture.temporaryDirectory()
+        var bytes: [UInt8] = []
+        var x: UInt32 = 12345
+        for _ in 0..<8192 {
+            x = x &* 1_103_515_245 &+ 12345
+            bytes.append(UInt8(truncatingIfNeeded: x >> 16))
+        }
+        let url = try Fixture.write(bytes, to: dir.appendingPathComponent("core.dump"))
+        let (s, _) = read(url)
+        #expect(s.issues.contains { $0.kind == .binary })
+        #expect(s.parsed == 0)
+        #expect(s.sha256 == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+    }
+
+    @Test func unsupportedCompressionIsNamed() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let url = try Fixture.write([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3], to: dir.appendingPathComponent("auth.log.xz"))
+        let (s, _) = read(url)
+        let issue = try #require(s.issues.first { $0.kind == .unsupportedCompression })
+        #expect(issue.message.contains("xzcat"))
+        #expect(s.rawBytes == 9)
+    }
+
+    @Test func sha256CoversTheRawBytes() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let gz = Fixture.gzip(Array(Self.authLines.utf8))
+        let url = try Fixture.write(gz, to: dir.appendingPathComponent("auth.log.2.gz"))
+        let (s, _) = read(url)
+        #expect(s.sha256 == SHA256.hash(data: gz).map { String(format: "%02x", $0) }.joined())
+        #expect(s.rawBytes == UInt64(gz.count))
+    }
+
+    @Test func rotationSetsAreOrderedOldestFirstAndDuplicatesNoted() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let log = dir.appendingPathComponent("host/var/log")
+        try Fixture.write("Mar 10 00:00:00 h p: a\n", to: log.appendingPathComponent("auth.log.1"))
+        try Fixture.write(Fixture.gzip(Array("Mar  8 00:00:00 h p: c\n".utf8)), to: log.appendingPathComponent("auth.log.3.gz"))
+        try Fixture.write("Mar 11 00:00:00 h p: now\n", to: log.appendingPathComponent("auth.log"))
+        try Fixture.write(Fixture.gzip(Array("Mar  9 00:00:00 h p: b\n".utf8)), to: log.appendingPathComponent("auth.log.2.gz"))
+        try Fixture.write("Mar 10 00:00:00 h p: a\n", to: log.appendingPathComponent("copy/auth.log.1"))
+        let found = Discovery().discover([dir.path])
+        let names = found.files.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+        #expect(names == ["auth.log.3.gz", "auth.log.2.gz", "auth.log.1", "auth.log", "auth.log.1"])
+        #expect(found.files[0].hostHint == "host")
+        #expect(found.files[0].rotationCount == 4)
+        let r = Fixture.ingest([dir.path])
+        #expect(r.stats.filter { $0.duplicateOf != nil }.count == 1)
+        #expect(r.stats.last?.issues.contains { $0.kind == .duplicate } == true)
+        #expect(r.jsonl.split(separator: "\n").count == 4)
+    }
+
+    @Test func unreadableDirectoryIsReportedAndTheRestRead() throws {
+        let dir = try Fixture.temporaryDirectory()
+        try Fixture.write("Mar 10 00:00:00 h p: a\n", to: dir.appendingPathComponent("ok/auth.log"))
+        try Fixture.write("Mar 10 00:00:00 h p: b\n", to: dir.appendingPathComponent("locked/auth.log"))
+        var discovery = Discovery()
+        let real = discovery.listDirectory
+        // Root ignores permission bits, so the EACCES that a locked directory gives is simulated here.
+        discovery.listDirectory = { path in
+            if path.hasSuffix("/locked") { throw CocoaError(.fileReadNoPermission) }
+            return try real(path)
+        }
+        let found = discovery.discover([dir.path])
+        #expect(found.files.count == 1)
+        let issue = try #require(found.issues.first)
+        #expect(issue.kind == .directoryUnreadable)
+        #expect(issue.path.hasSuffix("locked"))
+    }
+
+    @Test func vanishedFileIsReported() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let a = try Fixture.write("Mar 10 00:00:00 h p: a\n", to: dir.appendingPathComponent("a.log"))
+        try Fixture.write("Mar 10 00:00:00 h p: b\n", to: dir.appendingPathComponent("b.log"))
+        let found = Discovery().discover([dir.path])
+        try FileManager.default.removeItem(at: a)
+        var stats: [FileStats] = []
+        Ingest.run(files: found.files, options: IngestOptions(jobs: 1), makeSink: { JSONCollector(path: $0.displayPath) }) {
+            s, _ in stats.append(s)
+        }
+        #expect(stats[0].issues.first?.kind == .vanished)
+        #expect(stats[1].parsed == 1)
+    }
+
+    @Test func sameOutputWhateverTheJobs() throws {
+        let dir = try Fixture.temporaryDirectory()
+        for i in 0..<9 {
+            try Fixture.write(Self.authLines.replacingOccurrences(of: "web01", with: "h\(i)"), to: dir.appendingPathComponent("h\(i)/var/log/auth.log"))
+            try Fixture.write(Fixture.gzip(Array(Self.authLines.utf8)), to: dir.appendingPathComponent("h\(i)/var/log/auth.log.2.gz"))
+        }
+        let one = Fixture.ingest([dir.path], options: IngestOptions(jobs: 1))
+        let four = Fixture.ingest([dir.path], options: IngestOptions(jobs: 4))
+        #expect(one.jsonl == four.jsonl)
+        #expect(one.stats.map(\.sha256) == four.stats.map(\.sha256))
+    }
+
+    @Test func nulLinesAreReportedAndParsedAfterTheNULs() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let bytes = Array("Mar 10 00:00:00 h p: a\n".utf8) + [0, 0, 0, 0] + Array("Mar 10 00:00:01 h p: b\n".utf8)
+        let url = try Fixture.write(bytes, to: dir.appendingPathComponent("auth.log"))
+        let (s, _) = read(url)
+        #expect(s.parsed == 2)
+        #expect(s.issues.first { $0.kind == .nulBytes }?.line == 2)
+    }
+
+    @Test func crlfAndInvalidUTF8SurviveIntoEvents() throws {
+        let dir = try Fixture.temporaryDirectory()
+        let bytes = Array("Mar 10 00:00:00 h\u{00e9} prog: x\r\n".utf8) + Array("Mar 10 00:00:01 h".utf8) + [0xff] + Array(" prog: y\n".utf8)
+        let url = try Fixture.write(bytes, to: dir.appendingPathComponent("auth.log"))
+        let (s, j) = read(url)
+        #expect(s.parsed == 2)
+        #expect(j.contains("\"host\":\"h\u{00e9}\""))
+        #expect(j.contains("\"host\":\"h\\\\xff\""))
+    }
+}
