@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "DwellCore", targets: ["DwellCore"]),
         .library(name: "Parsers", targets: ["Parsers"]),
         .library(name: "DwellIngest", targets: ["DwellIngest"]),
+        .library(name: "DwellIndex", targets: ["DwellIndex"]),
+        .library(name: "DwellAnalysis", targets: ["DwellAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,17 +27,20 @@ let package = Package(
         ),
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
+        .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
+        .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
         ),
         .executableTarget(name: "dwell-scenario", dependencies: [], path: "Sources/dwell-scenario"),
-        .target(name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest"], path: "Tests/DwellTestSupport"),
+        .target(name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis"], path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
+        .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport"]),
     ]
 )

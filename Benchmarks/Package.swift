@@ -1,0 +1,25 @@
+// swift-tools-version:6.2
+// dwell's benchmarks: each suite measures dwell and a baseline on the same bytes in the same run.
+// Run: cd Benchmarks && swift package benchmark
+import PackageDescription
+
+let package = Package(
+    name: "dwell-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "dwell", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Reading",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+            ],
+            path: "Benchmarks/Reading",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

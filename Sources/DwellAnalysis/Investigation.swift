@@ -1,0 +1,125 @@
+import DwellCore
+import DwellIndex
+
+/// A place in the evidence behind a claim: file, line, and the raw line itself.
+public struct EvidenceRef: Sendable, Hashable, Comparable {
+    public var fileID: UInt32
+    public var file: String
+    public var line: UInt64
+    public var offset: UInt64
+    /// The raw line (filled from the evidence after analysis; renderers never read files).
+    public var raw: [UInt8]
+    public var time: Timestamp
+
+    public static func < (a: EvidenceRef, b: EvidenceRef) -> Bool {
+        (a.time, a.fileID, a.line) < (b.time, b.fileID, b.line)
+    }
+}
+
+public enum Severity: Int, Sendable, Comparable, CaseIterable {
+    case info = 0, low, medium, high, critical
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+    public var name: String {
+        switch self {
+        case .info: "info"
+        case .low: "low"
+        case .medium: "medium"
+        case .high: "high"
+        case .critical: "critical"
+        }
+    }
+}
+
+/// One detector hit, with why it fired and the lines behind it.
+public struct Finding: Sendable {
+    public var rule: String
+    public var title: String
+    public var technique: String
+    public var severity: Severity
+    public var time: Timestamp
+    public var host: String
+    /// Indicators involved, typed (`ip:203.0.113.45`, `user:deploy`, `url:/uploads/shell.php`).
+    public var indicators: [String]
+    /// Why: counts, window, threshold crossed.
+    public var why: String
+    public var evidence: [EvidenceRef]
+    /// Whether this finding seeds the correlation when no seed is given.
+    public var seeds: Bool
+}
+
+/// Something in scope, and why it joined.
+public struct ScopeItem: Sendable {
+    public var type: IndicatorType
+    public var value: String
+    public var reason: String
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var count: Int
+    public var evidence: EvidenceRef?
+}
+
+/// A hop of lateral movement: a successful login or remote-access connection from one host to another.
+public struct LateralEdge: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var time: Timestamp
+    public var account: String
+    public var method: String
+    public var evidence: EvidenceRef
+}
+
+/// The phase an attacker event belongs to.
+public enum Phase: String, Sendable {
+    case reconnaissance, initialAccess = "initial-access", execution, credentialAccess = "credential-access"
+    case privilegeEscalation = "privilege-escalation", persistence, lateralMovement = "lateral-movement"
+    case collection, exfiltration, commandAndControl = "command-and-control", activity
+}
+
+public struct TimelineEntry: Sendable {
+    public var time: Timestamp
+    public var host: String
+    public var phase: Phase
+    public var kind: String
+    public var summary: String
+    public var evidence: EvidenceRef
+}
+
+public struct HostScope: Sendable {
+    public var host: String
+    public var addresses: [String]
+    public var firstCompromise: Timestamp
+    public var lastActivity: Timestamp
+    public var reason: String
+    public var evidence: EvidenceRef?
+}
+
+/// The result of an investigation: a plain value that renderers turn into reports.
+public struct Investigation: Sendable {
+    public var firstSeen: Timestamp?
+    public var lastSeen: Timestamp?
+    public var firstEvidence: EvidenceRef?
+    public var lastEvidence: EvidenceRef?
+    public var entryPoints: [String] = []
+    public var hosts: [HostScope] = []
+    public var accounts: [ScopeItem] = []
+    public var sourceIPs: [ScopeItem] = []
+    public var dataTouched: [ScopeItem] = []
+    public var edges: [LateralEdge] = []
+    public var paths: [[LateralEdge]] = []
+    public var timeline: [TimelineEntry] = []
+    public var findings: [Finding] = []
+    public var indicators: [ScopeItem] = []
+    public var seeds: [String] = []
+    public var growth: String = ""
+    public var caveats: [String] = []
+    public var eventCount = 0
+
+    public init() {}
+
+    public var durationSeconds: Int64? {
+        guard let a = firstSeen, let b = lastSeen else { return nil }
+        return b.seconds - a.seconds
+    }
+
+    public var severity: Severity { findings.map(\.severity).max() ?? .info }
+}

@@ -1,0 +1,325 @@
+import DwellCore
+
+/// What an indicator is.
+public enum IndicatorType: UInt8, CaseIterable, Sendable, Comparable {
+    case ip = 0, user, host, path, userAgent, domain, hash, command
+
+    public static func < (a: IndicatorType, b: IndicatorType) -> Bool { a.rawValue < b.rawValue }
+
+    public var name: String {
+        switch self {
+        case .ip: "ip"
+        case .user: "user"
+        case .host: "host"
+        case .path: "url"
+        case .userAgent: "user_agent"
+        case .domain: "domain"
+        case .hash: "hash"
+        case .command: "command"
+        }
+    }
+}
+
+/// An indicator in the store: its type and value (an address id for IPs, a symbol id otherwise).
+public struct IndicatorKey: Hashable, Sendable, Comparable {
+    public var type: IndicatorType
+    public var value: UInt32
+    public init(_ type: IndicatorType, _ value: UInt32) {
+        self.type = type
+        self.value = value
+    }
+    public static func < (a: IndicatorKey, b: IndicatorKey) -> Bool {
+        a.type != b.type ? a.type < b.type : a.value < b.value
+    }
+}
+
+/// Every event of a run, merged and sorted by time (ties by file, then line), held as columns, with a
+/// time-bucket directory, indicator postings and per-bucket counts by kind.
+///
+/// Strings are interned once in `symbols`; addresses once in `addresses` (columns hold 32-bit ids).
+/// - Complexity: building is O(n log n) (one sort of a permutation); postings and buckets are built in one pass.
+public struct EventStore: Sendable {
+    public var symbols = SymbolTable(capacity: 1 << 14)
+    /// Distinct addresses; column values are indexes + 1 (0 = none).
+    public var addresses: [IPAddress] = []
+    var addressIndex: [IPAddress: UInt32] = [:]
+
+    // Columns.
+    public var time: [Int64] = []
+    public var fileID: [UInt32] = []
+    public var line: [UInt32] = []
+    public var offset: [UInt64] = []
+    public var kind: [EventKind] = []
+    public var outcome: [Outcome] = []
+    public var format: [UInt16] = []
+    public var host: [UInt32] = []
+    public var sourceIP: [UInt32] = []
+    public var destinationIP: [UInt32] = []
+    public var sourcePort: [UInt16] = []
+    public var destinationPort: [UInt16] = []
+    public var user: [UInt32] = []
+    public var targetUser: [UInt32] = []
+    public var authMethod: [UInt32] = []
+    public var program: [UInt32] = []
+    public var pid: [Int32] = []
+    public var command: [UInt32] = []
+    public var httpMethod: [UInt32] = []
+    public var path: [UInt32] = []
+    public var query: [UInt32] = []
+    public var httpStatus: [Int16] = []
+    public var bytesOut: [Int64] = []
+    public var bytesIn: [Int64] = []
+    public var userAgent: [UInt32] = []
+    public var domain: [UInt32] = []
+    public var service: [UInt32] = []
+    public var signature: [UInt32] = []
+    public var severity: [Int8] = []
+    public var detail: [UInt32] = []
+    public var fileHash: [UInt32] = []
+    public var timeSource: [TimeSource] = []
+
+    /// Sorted event positions per indicator.
+    public private(set) var postings: [IndicatorKey: [Int32]] = [:]
+    public private(set) var buckets = TimeBucketDirectory()
+
+    public init() {}
+
+    public var count: Int { time.count }
+
+    // MARK: Building
+
+    /// Accumulates files' events before sorting. Call `add` per file, then `build()`.
+    public struct Builder {
+        var store = EventStore()
+        var pendingKeys: [(Int64, UInt32, UInt32)] = []
+
+        public init() {}
+
+        /// Adds one file's events; their symbols refer to `symbols` and are remapped into the store's table.
+        public mutating func add(events: [Event], symbols: SymbolTable) {
+            let remap = store.symbols.merge(symbols)
+            for var e in events {
+                e.remapSymbols(remap)
+                store.append(e)
+            }
+        }
+
+        /// Adds events whose symbols are already the store's (`symbolTable` replaced wholesale).
+        public mutating func addRemapped(_ e: Event) { store.append(e) }
+
+        public var symbols: SymbolTable {
+            get { store.symbols }
+            set { store.symbols = newValue }
+        }
+
+        /// Sorts by (time, file, line) and builds the directory and postings.
+        public consuming func build(bucketSeconds: Int64? = nil) -> EventStore {
+            var s = store
+            s.sortInPlace()
+            s.buildIndexes(bucketSeconds: bucketSeconds)
+            return s
+        }
+    }
+
+    mutating func addressID(_ ip: IPAddress) -> UInt32 {
+        if ip.isNone { return 0 }
+        if let id = addressIndex[ip] { return id }
+        addresses.append(ip)
+        let id = UInt32(addresses.count)
+        addressIndex[ip] = id
+        return id
+    }
+
+    public func addressID(of ip: IPAddress) -> UInt32? { addressIndex[ip] }
+
+    public func address(_ id: UInt32) -> IPAddress? {
+        id == 0 || Int(id) > addresses.count ? nil : addresses[Int(id) - 1]
+    }
+
+    mutating func append(_ e: Event) {
+        time.append(e.time.microseconds)
+        fileID.append(e.source.fileID)
+        line.append(UInt32(clamping: e.source.line))
+        offset.append(e.source.offset)
+        kind.append(e.kind)
+        outcome.append(e.outcome)
+        format.append(e.format.rawValue)
+        host.append(e.host.id)
+        sourceIP.append(addressID(e.sourceIP))
+        destinationIP.append(addressID(e.destinationIP))
+        sourcePort.append(e.hasSourcePort ? e.sourcePort : 0)
+        destinationPort.append(e.hasDestinationPort ? e.destinationPort : 0)
+        user.append(e.user.id)
+        targetUser.append(e.targetUser.id)
+        authMethod.append(e.authMethod.id)
+        program.append(e.program.id)
+        pid.append(e.pid)
+        command.append(e.command.id)
+        httpMethod.append(e.httpMethod.id)
+        path.append(e.path.id)
+        query.append(e.query.id)
+        httpStatus.append(Int16(clamping: e.httpStatus))
+        bytesOut.append(e.bytesOut)
+        bytesIn.append(e.bytesIn)
+        userAgent.append(e.userAgent.id)
+        domain.append(e.domain.id)
+        service.append(e.service.id)
+        signature.append(e.signature.id)
+        severity.append(Int8(clamping: e.severity))
+        detail.append(e.detail.id)
+        fileHash.append(e.fileHash.id)
+        timeSource.append(e.timeSource)
+    }
+
+    mutating func sortInPlace() {
+        let n = time.count
+        var order = Array(0..<n)
+        let t = time
+        let f = fileID
+        let l = line
+        order.sort { a, b in
+            if t[a] != t[b] { return t[a] < t[b] }
+            if f[a] != f[b] { return f[a] < f[b] }
+            return l[a] < l[b]
+        }
+        if order.elementsEqual(0..<n) { return }
+        func gather<T>(_ c: inout [T]) { c = order.map { c[$0] } }
+        gather(&time); gather(&fileID); gather(&line); gather(&offset); gather(&kind); gather(&outcome)
+        gather(&format); gather(&host); gather(&sourceIP); gather(&destinationIP); gather(&sourcePort)
+        gather(&destinationPort); gather(&user); gather(&targetUser); gather(&authMethod); gather(&program); gather(&pid)
+        gather(&command); gather(&httpMethod); gather(&path); gather(&query); gather(&httpStatus); gather(&bytesOut)
+        gather(&bytesIn); gather(&userAgent); gather(&domain); gather(&service); gather(&signature); gather(&severity)
+        gather(&detail); gather(&fileHash); gather(&timeSource)
+    }
+
+    mutating func buildIndexes(bucketSeconds: Int64?) {
+        var p: [IndicatorKey: [Int32]] = [:]
+        @inline(__always) func post(_ type: IndicatorType, _ v: UInt32, _ i: Int) {
+            if v != 0 { p[IndicatorKey(type, v), default: []].append(Int32(i)) }
+        }
+        for i in 0..<count {
+            post(.ip, sourceIP[i], i)
+            if destinationIP[i] != sourceIP[i] { post(.ip, destinationIP[i], i) }
+            post(.user, user[i], i)
+            if targetUser[i] != user[i] { post(.user, targetUser[i], i) }
+            post(.host, host[i], i)
+            post(.path, path[i], i)
+            post(.userAgent, userAgent[i], i)
+            post(.domain, domain[i], i)
+            post(.hash, fileHash[i], i)
+            post(.command, command[i], i)
+        }
+        postings = p
+        buckets = TimeBucketDirectory(times: time, kinds: kind, bucketSeconds: bucketSeconds)
+    }
+
+    // MARK: Queries
+
+    /// Event positions of an indicator, sorted by time. - Complexity: O(1).
+    public func positions(_ key: IndicatorKey) -> [Int32] { postings[key] ?? [] }
+
+    /// First seen, last seen and count of an indicator. - Complexity: O(1).
+    public func summary(_ key: IndicatorKey) -> (first: Timestamp, last: Timestamp, count: Int)? {
+        guard let p = postings[key], let a = p.first, let b = p.last else { return nil }
+        return (Timestamp(microseconds: time[Int(a)]), Timestamp(microseconds: time[Int(b)]), p.count)
+    }
+
+    /// Positions of events in `[from, to)`. - Complexity: O(log n).
+    public func range(from: Timestamp, to: Timestamp) -> Range<Int> {
+        buckets.range(from: from.microseconds, to: to.microseconds, times: time)
+    }
+
+    /// The key of a symbol-valued indicator, if the value occurs.
+    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
+        if type == .ip {
+            guard let ip = IPAddress(text), let id = addressIndex[ip] else { return nil }
+            return IndicatorKey(.ip, id)
+        }
+        guard let s = symbols.lookup(text), !s.isNone else { return nil }
+        return IndicatorKey(type, s.id)
+    }
+
+    /// Text of an indicator value.
+    public func text(_ key: IndicatorKey) -> String {
+        key.type == .ip ? (address(key.value)?.description ?? "") : symbols.string(Symbol(id: key.value))
+    }
+
+    public func string(_ id: UInt32) -> String { symbols.string(Symbol(id: id)) }
+
+    public func timestamp(_ i: Int) -> Timestamp { Timestamp(microseconds: time[i]) }
+
+    public func sourceRef(_ i: Int) -> SourceRef {
+        SourceRef(fileID: fileID[i], line: UInt64(line[i]), offset: offset[i])
+    }
+
+    /// Approximate bytes held by the columns, symbols and postings.
+    public var approximateBytes: Int {
+        let perEvent = 8 + 4 + 4 + 8 + 1 + 1 + 2 + 4 * 5 + 2 * 2 + 4 * 12 + 2 + 8 * 2 + 1 + 2
+        let posted = postings.values.reduce(0) { $0 + $1.count * 4 + 48 }
+        return count * perEvent + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
+            + buckets.approximateBytes
+    }
+}
+
+/// Time buckets over the sorted times: the first event of each bucket, and counts by kind per bucket.
+public struct TimeBucketDirectory: Sendable {
+    public private(set) var originMicros: Int64 = 0
+    public private(set) var bucketMicros: Int64 = 60_000_000
+    /// starts[b] = index of the first event at or after bucket b's start; one extra entry = count.
+    public private(set) var starts: [Int32] = []
+    /// counts[b * kinds + kind]
+    public private(set) var counts: [UInt32] = []
+    public static let kinds = EventKind.allCases.count
+
+    public init() {}
+
+    /// Bucket size: one minute, widened so that at most 200,000 buckets cover the span (sparse data).
+    public init(times: [Int64], kinds: [EventKind], bucketSeconds: Int64?) {
+        guard let first = times.first, let last = times.last else { return }
+        var size = (bucketSeconds ?? 60) * 1_000_000
+        let span = last - first
+        while span / size > 200_000 { size *= 2 }
+        bucketMicros = size
+        originMicros = first - ((first % size) + size) % size
+        let n = Int((last - originMicros) / size) + 1
+        starts = [Int32](repeating: Int32(times.count), count: n + 1)
+        counts = [UInt32](repeating: 0, count: n * Self.kinds)
+        var b = -1
+        for (i, t) in times.enumerated() {
+            let bi = Int((t - originMicros) / size)
+            while b < bi {
+                b += 1
+                starts[b] = Int32(i)
+            }
+            counts[bi * Self.kinds + Int(kinds[i].rawValue)] += 1
+        }
+    }
+
+    public var bucketCount: Int { max(starts.count - 1, 0) }
+
+    /// Event index range for `[from, to)`: bucket lookup, then a binary search inside the edge buckets.
+    /// - Complexity: O(log n).
+    public func range(from: Int64, to: Int64, times: [Int64]) -> Range<Int> {
+        guard !times.isEmpty, from < to else { return 0..<0 }
+        func lowerBound(_ t: Int64) -> Int {
+            let b = (t - originMicros) / bucketMicros
+            if b < 0 { return 0 }
+            if b >= Int64(bucketCount) { return times.count }
+            var lo = Int(starts[Int(b)])
+            var hi = Int(starts[Int(b) + 1])
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if times[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        return lowerBound(from)..<max(lowerBound(from), lowerBound(to))
+    }
+
+    /// Event counts of one kind per bucket (an activity histogram), without scanning events.
+    public func histogram(_ kind: EventKind) -> [UInt32] {
+        (0..<bucketCount).map { counts[$0 * Self.kinds + Int(kind.rawValue)] }
+    }
+
+    public var approximateBytes: Int { starts.count * 4 + counts.count * 4 }
+}
