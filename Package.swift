@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DwellCore", targets: ["DwellCore"]),
         .library(name: "Parsers", targets: ["Parsers"]),
         .library(name: "DwellIngest", targets: ["DwellIngest"]),
+        .library(name: "DwellScenario", targets: ["DwellScenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,9 +34,16 @@ let package = Package(
             ],
             path: "Sources/dwell"
         ),
-        .executableTarget(name: "dwell-scenario", dependencies: [], path: "Sources/dwell-scenario"),
+        // The incident generator: the independent oracle, so it depends on no other dwell target.
+        .target(name: "DwellScenario", dependencies: ["CZlib"], path: "Sources/DwellScenario"),
+        .executableTarget(
+            name: "dwell-scenario",
+            dependencies: ["DwellScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/dwell-scenario"
+        ),
         .target(name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest"], path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
+        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
     ]
 )
