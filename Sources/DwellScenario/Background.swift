@@ -253,8 +253,8 @@ enum Background {
 
     /// Visitors, crawlers, bots and the health check, on web01.
     static func web(hour: Int, start: Micros, scale: Double, emitter e: inout Emitter, random r: inout ScenarioRandom) {
-        // Health check every minute from the monitoring host.
-        for minute in 0..<60 {
+        // Nagios's check_http every five minutes (its default check_interval) from the monitoring host.
+        for minute in stride(from: 0, to: 60, by: 5) {
             let t = start + Micros(minute) * microsPerMinute + Micros(r.int(2_000_000...2_300_000))
             e.webVisit(
                 client: Net.monitoring, clientPort: r.int(32_768...60_999), start: t,
