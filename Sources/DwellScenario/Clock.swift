@@ -41,7 +41,9 @@ public enum Calendar0 {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    public static func micros(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Micros {
+    public static func micros(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0)
+        -> Micros
+    {
         let days = daysFromCivil(year: year, month: month, day: day)
         return Micros(days * 86_400 + hour * 3_600 + minute * 60 + second) * microsPerSecond
     }

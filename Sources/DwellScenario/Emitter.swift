@@ -376,8 +376,6 @@ struct Emitter {
         history: StaticString, flags: UInt8 = 0
     ) {
         let start = beginZeek(time, uid: uid, from: from, fromPort, to: to, toPort)
-        let a = store.arena.count
-        _ = a
         store.arena.put(proto)
         store.arena.tab()
         store.arena.put(service)

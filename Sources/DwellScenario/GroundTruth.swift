@@ -15,7 +15,9 @@ indirect enum JSON {
         case .number(let d): out += d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
-            if items.allSatisfy({ if case .string = $0 { return true }; return false }) {
+            if items.allSatisfy({
+                if case .string = $0 { return true }; return false
+            }) {
                 out += "["
                 for (i, item) in items.enumerated() {
                     if i > 0 { out += ", " }
@@ -73,7 +75,9 @@ enum GroundTruth {
         func seconds(_ t: Micros) -> Micros { Calendar0.floorDiv(t, microsPerSecond) * microsPerSecond }
         func place(_ p: EvidenceTracker.Place?) -> JSON {
             guard let p else { return .object([]) }
-            return .object([("file", .string(p.file)), ("line", .int(Int64(p.line))), ("time", .string(isoSeconds(p.time)))])
+            return .object([
+                ("file", .string(p.file)), ("line", .int(Int64(p.line))), ("time", .string(isoSeconds(p.time))),
+            ])
         }
         let first = tracker.first.map { seconds($0.time) } ?? 0
         let last = tracker.last.map { seconds($0.time) } ?? 0
@@ -142,7 +146,8 @@ enum GroundTruth {
                 "lookalike",
                 .object([
                     ("from", .string("web01")), ("to", .string("app01")), ("account", .string("alice")),
-                    ("time", .string(isoSeconds(lookalikeAccepted ?? story.lookalikeStart))), ("method", .string("ssh publickey")),
+                    ("time", .string(isoSeconds(lookalikeAccepted ?? story.lookalikeStart))),
+                    ("method", .string("ssh publickey")),
                 ])
             ),
             ("hosts", .object(hosts)),

@@ -44,25 +44,34 @@ public struct Topology: Sendable {
     public func index(_ name: String) -> Int? { hosts.firstIndex { $0.name == name } }
 
     static func make(random: inout ScenarioRandom, withApp02: Bool, withBackup: Bool) -> Topology {
-        func host(_ name: String, _ address: IPv4, verbose: Bool, users: [String: Int], clock: HostClock = .utc) -> Host {
+        func host(_ name: String, _ address: IPv4, verbose: Bool, users: [String: Int], clock: HostClock = .utc) -> Host
+        {
             Host(
                 name: name, address: address, clock: clock, verboseSSHD: verbose, users: users,
                 logindPID: random.int(480...720), pidBase: random.int(900...4000),
                 sessionBase: random.int(1...400), nagiosPhaseSeconds: random.int(0...599))
         }
         var hosts = [
-            host("bastion", IPv4(10, 0, 0, 5), verbose: false, users: ["alice": 1000, "bob": 1001, "carol": 1002, "nagios": 110]),
-            host("web01", IPv4(10, 0, 1, 10), verbose: false, users: ["alice": 1000, "deploy": 1001, "bob": 1002, "nagios": 110]),
+            host(
+                "bastion", IPv4(10, 0, 0, 5), verbose: false,
+                users: ["alice": 1000, "bob": 1001, "carol": 1002, "nagios": 110]),
+            host(
+                "web01", IPv4(10, 0, 1, 10), verbose: false,
+                users: ["alice": 1000, "deploy": 1001, "bob": 1002, "nagios": 110]),
             host("app01", IPv4(10, 0, 2, 20), verbose: true, users: ["alice": 1000, "deploy": 1001, "nagios": 110]),
         ]
         if withApp02 {
-            hosts.append(host("app02", IPv4(10, 0, 2, 21), verbose: true, users: ["alice": 1000, "deploy": 1001, "nagios": 110]))
+            hosts.append(
+                host("app02", IPv4(10, 0, 2, 21), verbose: true, users: ["alice": 1000, "deploy": 1001, "nagios": 110]))
         }
         var dbUsers = ["alice": 1000, "deploy": 1001, "carol": 1002, "nagios": 110]
         if withBackup { dbUsers["backup"] = 1003 }
         hosts.append(host("db01", IPv4(10, 0, 3, 30), verbose: true, users: dbUsers, clock: .europeBerlin))
         if withBackup {
-            hosts.append(host("backup01", IPv4(10, 0, 3, 31), verbose: false, users: ["alice": 1000, "backup": 1001, "nagios": 110]))
+            hosts.append(
+                host(
+                    "backup01", IPv4(10, 0, 3, 31), verbose: false,
+                    users: ["alice": 1000, "backup": 1001, "nagios": 110]))
         }
         return Topology(hosts: hosts)
     }

@@ -37,7 +37,8 @@ struct RecordStore {
     var records: [Record] = []
 
     mutating func add(stream: Int32, time: Micros, seq: Int64, flags: UInt8, start: Int) {
-        records.append(Record(time: time, seq: seq, stream: stream, flags: flags, start: start, length: arena.count - start))
+        records.append(
+            Record(time: time, seq: seq, stream: stream, flags: flags, start: start, length: arena.count - start))
     }
 
     /// Moves the records before `end` out, sorted by stream, time and sequence; keeps the rest (compacted).
@@ -49,11 +50,13 @@ struct RecordStore {
             if r.time < end {
                 let start = due.arena.count
                 due.arena.append(contentsOf: arena[r.start..<(r.start + r.length)])
-                due.records.append(Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
+                due.records.append(
+                    Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
             } else {
                 let start = kept.arena.count
                 kept.arena.append(contentsOf: arena[r.start..<(r.start + r.length)])
-                kept.records.append(Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
+                kept.records.append(
+                    Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
             }
         }
         self = kept
@@ -70,7 +73,8 @@ struct RecordStore {
         for r in other.records where include(r) {
             let start = arena.count
             arena.append(contentsOf: other.arena[r.start..<(r.start + r.length)])
-            records.append(Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
+            records.append(
+                Record(time: r.time, seq: r.seq, stream: r.stream, flags: r.flags, start: start, length: r.length))
         }
     }
 }

@@ -51,7 +51,9 @@ public struct ScenarioResult: Sendable {
 /// bounded by one hour of output.
 public enum ScenarioGenerator {
     public static func generate(_ options: ScenarioOptions) throws(ScenarioError) -> ScenarioResult {
-        guard options.days >= 2 else { throw ScenarioError("--days must be at least 2 (the look-alike precedes the attack by a day or more)") }
+        guard options.days >= 2 else {
+            throw ScenarioError("--days must be at least 2 (the look-alike precedes the attack by a day or more)")
+        }
         guard options.days <= 400 else { throw ScenarioError("--days must be at most 400") }
         guard (1...9).contains(options.gzipLevel) else { throw ScenarioError("--gzip-level must be 1...9") }
         var options = options
@@ -85,7 +87,8 @@ public enum ScenarioGenerator {
         let windowStart = options.start
         let windowEnd = windowStart + Micros(options.days) * microsPerDay
         let story = Story.plan(seed: seed, windowStart: windowStart, days: options.days, topology: topology)
-        let dayPlan = Background.plan(seed: seed, windowStart: windowStart, days: options.days, topology: topology, story: story)
+        let dayPlan = Background.plan(
+            seed: seed, windowStart: windowStart, days: options.days, topology: topology, story: story)
         let storySessions = Story.sessions(story, seed: seed, topology: topology)
 
         // logind numbers every session; the planned ones are known before the first line.
@@ -94,7 +97,8 @@ public enum ScenarioGenerator {
         for i in starts.indices { starts[i].sort() }
         let nagiosInterval = 600
         var planned = Emitter(
-            seed: seed, topology: topology, windowStart: windowStart, nagiosIntervalSeconds: nagiosInterval, plannedStarts: starts)
+            seed: seed, topology: topology, windowStart: windowStart, nagiosIntervalSeconds: nagiosInterval,
+            plannedStarts: starts)
         var facts = StoryFacts()
         Story.attack(story, seed: seed, emitter: &planned, facts: &facts, emit: true)
         let lookalikeAccepted = Background.emitPlanned(dayPlan, seed: seed, emitter: &planned)
@@ -122,7 +126,8 @@ public enum ScenarioGenerator {
 
         // Background continues the planned emitter's sequence numbers, so ties keep a stable order.
         var background = Emitter(
-            seed: seed, topology: topology, windowStart: windowStart, nagiosIntervalSeconds: nagiosInterval, plannedStarts: starts)
+            seed: seed, topology: topology, windowStart: windowStart, nagiosIntervalSeconds: nagiosInterval,
+            plannedStarts: starts)
         background.seq = planned.seq
         var cursor = 0
         let hours = options.days * 24

@@ -61,7 +61,8 @@ enum Story {
         if r.chance(0.5) { commands.append("cat /etc/passwd") }
         let lookalikeDay = r.int(0...(attackDay - 1))
         let lookalikeStart =
-            windowStart + Micros(lookalikeDay) * microsPerDay + Micros(r.int((10 * 3_600)...(15 * 3_600))) * microsPerSecond
+            windowStart + Micros(lookalikeDay) * microsPerDay + Micros(r.int((10 * 3_600)...(15 * 3_600)))
+            * microsPerSecond
         let decoyDay = r.int(max(0, attackDay - 1)...attackDay)
         let decoyStart =
             windowStart + Micros(decoyDay) * microsPerDay + Micros(r.int((3_600)...(20 * 3_600))) * microsPerSecond
@@ -76,7 +77,8 @@ enum Story {
     /// The SSH sessions of the story, for logind's session numbers (planned before any line is emitted).
     static func sessions(_ p: StoryPlan, seed: UInt64, topology: Topology) -> [SSHSession] {
         var facts = StoryFacts()
-        var scratch = Emitter(seed: seed, topology: topology, windowStart: 0, nagiosIntervalSeconds: 600, plannedStarts: [])
+        var scratch = Emitter(
+            seed: seed, topology: topology, windowStart: 0, nagiosIntervalSeconds: 600, plannedStarts: [])
         return attack(p, seed: seed, emitter: &scratch, facts: &facts, emit: false)
     }
 
@@ -107,7 +109,9 @@ enum Story {
         var r = ScenarioRandom(seed, 2)
         var w = ScenarioRandom(seed, 3)
         let topo = topology(e)
-        guard let web = topo.index("web01"), let app = topo.index("app01"), let db = topo.index("db01") else { return [] }
+        guard let web = topo.index("web01"), let app = topo.index("app01"), let db = topo.index("db01") else {
+            return []
+        }
         let attacker = Net.attackerWeb
         let a = RecordFlag.attacker
         var sessions: [SSHSession] = []
@@ -121,8 +125,13 @@ enum Story {
         for i in 0..<p.scanRequests {
             let request: WebRequest
             switch i {
-            case 0: request = WebRequest(offset: 0, method: "GET", uri: "/", status: 200, bytes: 18_420, referrer: "", mime: "text/html")
-            case 1: request = WebRequest(offset: 0, method: "GET", uri: "/robots.txt", status: 200, bytes: 67, referrer: "", mime: "text/plain")
+            case 0:
+                request = WebRequest(
+                    offset: 0, method: "GET", uri: "/", status: 200, bytes: 18_420, referrer: "", mime: "text/html")
+            case 1:
+                request = WebRequest(
+                    offset: 0, method: "GET", uri: "/robots.txt", status: 200, bytes: 67, referrer: "",
+                    mime: "text/plain")
             default:
                 let path: String
                 if i == p.scanRequests / 2 {
@@ -130,21 +139,29 @@ enum Story {
                 } else {
                     path = Site.probePaths[(i * 7 + testNumber) % Site.probePaths.count] + (i % 3 == 0 ? "" : "?\(i)")
                 }
-                let status = path == "/upload.php" ? 200 : (path.hasPrefix("/admin/") || path.hasPrefix("/server-status") ? 403 : 404)
+                let status =
+                    path == "/upload.php"
+                    ? 200 : (path.hasPrefix("/admin/") || path.hasPrefix("/server-status") ? 403 : 404)
                 let bytes = status == 200 ? 3_120 : (status == 403 ? 153 : 153 + r.int(0...2))
-                request = WebRequest(offset: 0, method: i % 11 == 5 ? "POST" : "GET", uri: path, status: status, bytes: bytes, referrer: "", mime: "text/html")
+                request = WebRequest(
+                    offset: 0, method: i % 11 == 5 ? "POST" : "GET", uri: path, status: status, bytes: bytes,
+                    referrer: "", mime: "text/html")
             }
             testNumber += r.int(1...9)
             if emit {
                 e.webVisit(
                     client: attacker, clientPort: port, start: t, requests: [request],
-                    userAgent: nikto + String(repeating: "0", count: max(0, 6 - String(testNumber).count)) + "\(testNumber))",
+                    userAgent: nikto + String(repeating: "0", count: max(0, 6 - String(testNumber).count))
+                        + "\(testNumber))",
                     flags: a, random: &w)
             }
             port += r.int(1...3)
             t += step + Micros(r.int(0...200_000))
         }
-        if emit { facts.timeline.append((p.scanStart, "Recon: Nikto scan of web01 from 203.0.113.45 (\(p.scanRequests) requests, mostly 404)")) }
+        if emit {
+            facts.timeline.append(
+                (p.scanStart, "Recon: Nikto scan of web01 from 203.0.113.45 (\(p.scanRequests) requests, mostly 404)"))
+        }
 
         // 2. Initial access: the upload form takes a PHP file; the web shell answers commands.
         let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0"
@@ -153,29 +170,45 @@ enum Story {
         if emit {
             e.webVisit(
                 client: attacker, clientPort: port, start: t,
-                requests: [WebRequest(offset: 0, method: "GET", uri: "/upload.php", status: 200, bytes: 3_120, referrer: "", mime: "text/html")],
+                requests: [
+                    WebRequest(
+                        offset: 0, method: "GET", uri: "/upload.php", status: 200, bytes: 3_120, referrer: "",
+                        mime: "text/html")
+                ],
                 userAgent: browser, flags: a, random: &w)
             port += 1
             t += Micros(r.int(30...150)) * microsPerSecond
             e.webVisit(
                 client: attacker, clientPort: port, start: t,
-                requests: [WebRequest(offset: 0, method: "POST", uri: "/upload.php", status: 200, bytes: 87, referrer: "http://\(Net.siteName)/upload.php", mime: "text/html", requestBytes: 412)],
+                requests: [
+                    WebRequest(
+                        offset: 0, method: "POST", uri: "/upload.php", status: 200, bytes: 87,
+                        referrer: "http://\(Net.siteName)/upload.php", mime: "text/html", requestBytes: 412)
+                ],
                 userAgent: tool, flags: a, random: &w)
             facts.timeline.append((t, "Initial access: POST /upload.php drops the web shell /uploads/shell.php"))
         } else {
             t += Micros(r.int(30...150)) * microsPerSecond
         }
         port += 1
-        let outputs: [String: Int] = ["id": 54, "whoami": 9, "uname -a": 112, "pwd": 14, "ls -la /var/www/html": 1_204, "cat /var/www/html/config.php": 631, "cat /etc/passwd": 1_893]
+        let outputs: [String: Int] = [
+            "id": 54, "whoami": 9, "uname -a": 112, "pwd": 14, "ls -la /var/www/html": 1_204,
+            "cat /var/www/html/config.php": 631, "cat /etc/passwd": 1_893,
+        ]
         for command in p.shellCommands {
             t += Micros(r.int(8...75)) * microsPerSecond + Micros(r.int(0...999_999))
             if emit {
                 e.webVisit(
                     client: attacker, clientPort: port, start: t,
-                    requests: [WebRequest(offset: 0, method: "GET", uri: "/uploads/shell.php?cmd=" + urlEncode(command), status: 200, bytes: outputs[command] ?? 40, referrer: "", mime: "text/html")],
+                    requests: [
+                        WebRequest(
+                            offset: 0, method: "GET", uri: "/uploads/shell.php?cmd=" + urlEncode(command), status: 200,
+                            bytes: outputs[command] ?? 40, referrer: "", mime: "text/html")
+                    ],
                     userAgent: tool, flags: a, random: &w)
                 if command.hasPrefix("cat /var/www/html/config.php") {
-                    facts.timeline.append((t, "Web shell reads /var/www/html/config.php: the deploy account's password"))
+                    facts.timeline.append(
+                        (t, "Web shell reads /var/www/html/config.php: the deploy account's password"))
                 }
             }
             port += 1
@@ -186,7 +219,11 @@ enum Story {
         if emit {
             e.webVisit(
                 client: attacker, clientPort: port, start: t,
-                requests: [WebRequest(offset: 0, method: "GET", uri: "/uploads/shell.php?cmd=" + urlEncode(reverse), status: 200, bytes: 0, referrer: "", mime: "text/html")],
+                requests: [
+                    WebRequest(
+                        offset: 0, method: "GET", uri: "/uploads/shell.php?cmd=" + urlEncode(reverse), status: 200,
+                        bytes: 0, referrer: "", mime: "text/html")
+                ],
                 userAgent: tool, flags: a, random: &w)
             facts.timeline.append((t, "Reverse shell from web01 (www-data) to 203.0.113.45:\(p.reverseShellPort)"))
         }
@@ -248,14 +285,17 @@ enum Story {
 
         e.conn(
             uid: Identifiers.zeekUID(&w), time: reverseShellStart + 90_000, from: webAddress, w.int(40_000...60_999),
-            to: attacker, p.reverseShellPort, proto: "tcp", service: "-", duration: finalEnd + 4 * microsPerSecond - reverseShellStart,
-            bytesOut: w.int(60_000...180_000), bytesIn: w.int(4_000...12_000), state: "SF", history: "ShADadFf", flags: a)
+            to: attacker, p.reverseShellPort, proto: "tcp", service: "-",
+            duration: finalEnd + 4 * microsPerSecond - reverseShellStart,
+            bytesOut: w.int(60_000...180_000), bytesIn: w.int(4_000...12_000), state: "SF", history: "ShADadFf",
+            flags: a)
         let tty = p.attackerTTY
         for s in [hop1] + hopSessions {
             e.sshSession(s, random: &w)
             facts.hops.append(
                 LateralHop(
-                    from: topo.hosts.first { $0.address == s.source }?.name ?? "\(s.source)", to: topo.hosts[s.host].name,
+                    from: topo.hosts.first { $0.address == s.source }?.name ?? "\(s.source)",
+                    to: topo.hosts[s.host].name,
                     time: e.lastAccepted, account: s.user, method: "ssh"))
         }
         facts.timeline.append((hop1Start, "Lateral movement: ssh web01 → app01 as deploy (password)"))
@@ -269,20 +309,34 @@ enum Story {
             $0.put("new group: name=sysupdate, GID=\(newUID)")
         }
         e.auth(host: app, persistence + 4_000, "useradd", pid: useradd, flags: a | RecordFlag.naming) {
-            $0.put("new user: name=sysupdate, UID=\(newUID), GID=\(newUID), home=/home/sysupdate, shell=/bin/bash, from=/dev/pts/\(tty)")
+            $0.put(
+                "new user: name=sysupdate, UID=\(newUID), GID=\(newUID), home=/home/sysupdate, shell=/bin/bash, from=/dev/pts/\(tty)"
+            )
         }
         let usermodTime = persistence + Micros(w.int(10...40)) * microsPerSecond + Micros(w.int(0...999_999))
         let usermod = e.pid(host: app, at: usermodTime, salt: 12)
-        e.auth(host: app, usermodTime, "usermod", pid: usermod, flags: a | RecordFlag.naming) { $0.put("add 'sysupdate' to group 'sudo'") }
-        e.auth(host: app, usermodTime + 2_000, "usermod", pid: usermod, flags: a | RecordFlag.naming) { $0.put("add 'sysupdate' to shadow group 'sudo'") }
+        e.auth(host: app, usermodTime, "usermod", pid: usermod, flags: a | RecordFlag.naming) {
+            $0.put("add 'sysupdate' to group 'sudo'")
+        }
+        e.auth(host: app, usermodTime + 2_000, "usermod", pid: usermod, flags: a | RecordFlag.naming) {
+            $0.put("add 'sysupdate' to shadow group 'sudo'")
+        }
         let passwdTime = usermodTime + Micros(w.int(8...30)) * microsPerSecond + Micros(w.int(0...999_999))
-        e.auth(host: app, passwdTime, "passwd", pid: e.pid(host: app, at: passwdTime, salt: 13), flags: a | RecordFlag.naming) {
+        e.auth(
+            host: app, passwdTime, "passwd", pid: e.pid(host: app, at: passwdTime, salt: 13),
+            flags: a | RecordFlag.naming
+        ) {
             $0.put("pam_unix(passwd:chauthtok): password changed for sysupdate")
         }
         facts.persistenceTime = persistence
-        facts.timeline.append((persistence, "Persistence on app01: useradd sysupdate, added to group sudo, password set"))
+        facts.timeline.append(
+            (persistence, "Persistence on app01: useradd sysupdate, added to group sudo, password set"))
         for s in hopSessions {
-            facts.timeline.append((s.start, "Lateral movement: ssh \(topo.hosts.first { $0.address == s.source }?.name ?? "") → \(topo.hosts[s.host].name) as deploy (password)"))
+            facts.timeline.append(
+                (
+                    s.start,
+                    "Lateral movement: ssh \(topo.hosts.first { $0.address == s.source }?.name ?? "") → \(topo.hosts[s.host].name) as deploy (password)"
+                ))
         }
         let dbTTY = w.int(0...2)
         e.sudo(
@@ -298,13 +352,15 @@ enum Story {
         facts.exfilEnd = exfilStart + exfilMicros
         facts.timeline.append((exfilStart, "Exfiltration: db01 → 198.51.100.77:443, \(p.exfilBytes) bytes"))
         e.sudo(
-            host: db, cleanup, user: "deploy", tty: dbTTY, pwd: "/home/deploy", command: "/usr/bin/rm -f /tmp/.cache.sql",
+            host: db, cleanup, user: "deploy", tty: dbTTY, pwd: "/home/deploy",
+            command: "/usr/bin/rm -f /tmp/.cache.sql",
             durationMicros: Micros(w.int(20_000...90_000)), flags: a, random: &w)
         facts.timeline.append((cleanup, "Clean-up on db01: sudo rm -f /tmp/.cache.sql"))
         for s in hopSessions.reversed() {
             facts.timeline.append((s.end, "Logout from \(topo.hosts[s.host].name)"))
         }
-        facts.timeline.append((finalEnd, "Last attacker event: the deploy session on app01 closes (pam_unix session closed)"))
+        facts.timeline.append(
+            (finalEnd, "Last attacker event: the deploy session on app01 closes (pam_unix session closed)"))
         facts.compromisedHosts = ["web01", "app01"] + hopSessions.map { topo.hosts[$0.host].name }
         return sessions
     }

@@ -45,7 +45,10 @@ final class RotatingLog {
     private var member = 0
     private(set) var written: [WrittenFile] = []
 
-    init(relativeBase: String, root: String?, days: Int, windowStart: Micros, isAuth: Bool, clock: HostClock, gzipLevel: Int32) {
+    init(
+        relativeBase: String, root: String?, days: Int, windowStart: Micros, isAuth: Bool, clock: HostClock,
+        gzipLevel: Int32
+    ) {
         self.relativeBase = relativeBase
         self.root = root
         self.days = days
@@ -87,7 +90,8 @@ final class RotatingLog {
         guard let f = file else { return }
         let mtime = Calendar0.floorDiv(lastTime, microsPerSecond)
         try f.close(mtime: mtime)
-        written.append(WrittenFile(path: f.relativePath, uncompressedBytes: f.uncompressedBytes, lines: f.lines, mtime: mtime))
+        written.append(
+            WrittenFile(path: f.relativePath, uncompressedBytes: f.uncompressedBytes, lines: f.lines, mtime: mtime))
         file = nil
     }
 }
@@ -132,7 +136,8 @@ final class ZeekLog {
                 dir.putDate(c)
                 try makeDirectories(String(decoding: dir, as: UTF8.self))
             }
-            let f = try OutputFile(path: root.map { $0 + "/" + relative }, relativePath: relative, gzipLevel: gzipLevel, gzipMTime: 0)
+            let f = try OutputFile(
+                path: root.map { $0 + "/" + relative }, relativePath: relative, gzipLevel: gzipLevel, gzipMTime: 0)
             f.buffer.put("#separator \\x09")
             f.endLine()
             f.buffer.put("#set_separator\t,")
@@ -169,7 +174,8 @@ final class ZeekLog {
         f.endLine()
         let mtime = closeTime / microsPerSecond
         try f.close(mtime: mtime)
-        written.append(WrittenFile(path: f.relativePath, uncompressedBytes: f.uncompressedBytes, lines: f.lines, mtime: mtime))
+        written.append(
+            WrittenFile(path: f.relativePath, uncompressedBytes: f.uncompressedBytes, lines: f.lines, mtime: mtime))
         file = nil
     }
 
@@ -177,23 +183,31 @@ final class ZeekLog {
         [
             StreamID.zeekConn: ZeekLog(
                 kind: "conn",
-                fields: "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents",
-                types: "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]",
+                fields:
+                    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents",
+                types:
+                    "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]",
                 root: root, gzipLevel: gzipLevel),
             StreamID.zeekSSH: ZeekLog(
                 kind: "ssh",
-                fields: "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tauth_success\tauth_attempts\tdirection\tclient\tserver\tcipher_alg\tmac_alg\tcompression_alg\tkex_alg\thost_key_alg\thost_key",
-                types: "time\tstring\taddr\tport\taddr\tport\tcount\tbool\tcount\tenum\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring",
+                fields:
+                    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tauth_success\tauth_attempts\tdirection\tclient\tserver\tcipher_alg\tmac_alg\tcompression_alg\tkex_alg\thost_key_alg\thost_key",
+                types:
+                    "time\tstring\taddr\tport\taddr\tport\tcount\tbool\tcount\tenum\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring",
                 root: root, gzipLevel: gzipLevel),
             StreamID.zeekDNS: ZeekLog(
                 kind: "dns",
-                fields: "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
-                types: "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool",
+                fields:
+                    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
+                types:
+                    "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool",
                 root: root, gzipLevel: gzipLevel),
             StreamID.zeekHTTP: ZeekLog(
                 kind: "http",
-                fields: "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types",
-                types: "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]",
+                fields:
+                    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types",
+                types:
+                    "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]",
                 root: root, gzipLevel: gzipLevel),
         ]
     }

@@ -10,26 +10,38 @@ import DwellScenario
 struct DwellScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dwell-scenario",
-        abstract: "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs and ground-truth.json.")
+        abstract:
+            "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs and ground-truth.json.")
 
     @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64
     @Option(help: "Output directory; the scenario is written to OUT/NAME.") var out: String
     @Option(help: "Name of the scenario folder.") var name = "incident"
     @Option(help: "Days of logs (at least 2).") var days = 4
-    @Option(name: .customLong("background-scale"), help: "Multiplier of the background volume.") var backgroundScale: Double = 1
-    @Option(name: .customLong("target-bytes"), help: "Approximate uncompressed size, e.g. 5M, 1G, 10G (binary units); overrides --background-scale.")
+    @Option(name: .customLong("background-scale"), help: "Multiplier of the background volume.") var backgroundScale:
+        Double = 1
+    @Option(
+        name: .customLong("target-bytes"),
+        help: "Approximate uncompressed size, e.g. 5M, 1G, 10G (binary units); overrides --background-scale.")
     var targetBytes: String?
     @Option(help: "First day (UTC midnight), YYYY-MM-DD.") var start = "2026-03-09"
-    @Option(name: .customLong("gzip-level"), help: "Deflate level of the .gz files (default 6; 1 above 1 GiB of --target-bytes).")
+    @Option(
+        name: .customLong("gzip-level"),
+        help: "Deflate level of the .gz files (default 6; 1 above 1 GiB of --target-bytes).")
     var gzipLevel: Int32?
 
     func validate() throws {
         if days < 2 { throw ValidationError("--days must be at least 2") }
         if backgroundScale < 0 { throw ValidationError("--background-scale must not be negative") }
-        if Calendar0.parseDate(start) == nil { throw ValidationError("--start must be a date YYYY-MM-DD, got '\(start)'") }
-        if let targetBytes, parseSize(targetBytes) == nil { throw ValidationError("--target-bytes must be a size like 5M or 10G, got '\(targetBytes)'") }
+        if Calendar0.parseDate(start) == nil {
+            throw ValidationError("--start must be a date YYYY-MM-DD, got '\(start)'")
+        }
+        if let targetBytes, parseSize(targetBytes) == nil {
+            throw ValidationError("--target-bytes must be a size like 5M or 10G, got '\(targetBytes)'")
+        }
         if let gzipLevel, !(1...9).contains(gzipLevel) { throw ValidationError("--gzip-level must be 1...9") }
-        if name.contains("/") || name.isEmpty || name == "." || name == ".." { throw ValidationError("--name must be a plain folder name") }
+        if name.contains("/") || name.isEmpty || name == "." || name == ".." {
+            throw ValidationError("--name must be a plain folder name")
+        }
     }
 
     func run() throws {
@@ -45,7 +57,9 @@ struct DwellScenarioCommand: ParsableCommand {
         clock_gettime(CLOCK_MONOTONIC, &ended)
         let seconds = Double(ended.tv_sec - began.tv_sec) + Double(ended.tv_nsec - began.tv_nsec) / 1e9
         let mb = Double(result.uncompressedBytes) / 1_000_000
-        print("wrote \(out)/\(name): \(result.files.count) log files, \(result.uncompressedBytes) bytes of text (background scale \(result.backgroundScale)), \(result.attackerLines) attacker lines")
+        print(
+            "wrote \(out)/\(name): \(result.files.count) log files, \(result.uncompressedBytes) bytes of text (background scale \(result.backgroundScale)), \(result.attackerLines) attacker lines"
+        )
         let rate = seconds > 0 ? mb / seconds : 0
         print("\((seconds * 100).rounded() / 100) s, \((rate * 10).rounded() / 10) MB/s of text")
     }

@@ -56,7 +56,10 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
     #expect(firstText.hasPrefix("203.0.113.45 - - ["))
     #expect(firstText.contains("Nikto"))
     // The access log's time, `12/Mar/2026:14:02:11`, is first_seen's.
-    let month = ["01": "Jan", "02": "Feb", "03": "Mar", "04": "Apr", "05": "May", "06": "Jun", "07": "Jul", "08": "Aug", "09": "Sep", "10": "Oct", "11": "Nov", "12": "Dec"]
+    let month = [
+        "01": "Jan", "02": "Feb", "03": "Mar", "04": "Apr", "05": "May", "06": "Jun", "07": "Jul", "08": "Aug",
+        "09": "Sep", "10": "Oct", "11": "Nov", "12": "Dec",
+    ]
     let p = Array(firstSeen)
     let nginxTime = "\(String(p[8..<10]))/\(month[String(p[5..<7])] ?? "")/\(String(p[0..<4])):\(String(p[11..<19]))"
     #expect(firstText.contains("[" + nginxTime + " +0000]"))
@@ -89,7 +92,9 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
         total += Int64(try Scratch.text(out + "/incident/" + file).count)
     }
     #expect(total == result.uncompressedBytes)
-    #expect(Double(total) > Double(target) * 0.7 && Double(total) < Double(target) * 1.3, "\(total) bytes for a target of \(target)")
+    #expect(
+        Double(total) > Double(target) * 0.7 && Double(total) < Double(target) * 1.3,
+        "\(total) bytes for a target of \(target)")
 }
 
 @Test func gzipFilesAreValidAndCarryTheirMTime() throws {
@@ -158,7 +163,9 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
     for file in zeek {
         let lines = try Scratch.lines(root + "/" + file)
         let kind: String = file.split(separator: "/").last?.split(separator: ".").first.map(String.init) ?? ""
-        let expectedHeader: [String] = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-", "#path\t" + kind]
+        let expectedHeader: [String] = [
+            "#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-", "#path\t" + kind,
+        ]
         let header: [String] = Array(lines.prefix(5))
         #expect(header == expectedHeader)
         #expect(lines[5].hasPrefix("#open\t"))
@@ -185,7 +192,9 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
     for file in files {
         // Compare the text (and the gzip MTIME), not the deflate stream: another zlib may compress differently.
         let same = try Scratch.text(fresh + "/" + file) == Scratch.text(committed + "/" + file)
-        #expect(same, "SampleLogs/\(SampleLogs.name)/\(file) drifted from the generator; regenerate with: \(SampleLogs.command)")
+        #expect(
+            same,
+            "SampleLogs/\(SampleLogs.name)/\(file) drifted from the generator; regenerate with: \(SampleLogs.command)")
         if file.hasSuffix(".gz") {
             #expect(try Scratch.bytes(fresh + "/" + file)[4..<8] == Scratch.bytes(committed + "/" + file)[4..<8])
         }

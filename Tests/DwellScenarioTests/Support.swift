@@ -5,7 +5,8 @@ import Foundation
 /// Helpers for the scenario tests: temporary folders, file listings, gzip reading.
 enum Scratch {
     static func directory(_ label: String) throws -> String {
-        let path = NSTemporaryDirectory() + "dwell-scenario-tests-\(label)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let path =
+            NSTemporaryDirectory() + "dwell-scenario-tests-\(label)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -18,7 +19,9 @@ enum Scratch {
         var out: [String] = []
         while let next = walker.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root + "/" + next, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: root + "/" + next, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 out.append(next)
             }
         }
@@ -82,7 +85,9 @@ enum Scratch {
     static func packageRoot(file: String = #filePath) -> String {
         var url = URL(fileURLWithPath: file).deletingLastPathComponent()
         while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
             url = url.deletingLastPathComponent()
         }
         return "."
