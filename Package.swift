@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DwellIngest", targets: ["DwellIngest"]),
         .library(name: "DwellIndex", targets: ["DwellIndex"]),
         .library(name: "DwellAnalysis", targets: ["DwellAnalysis"]),
+        .library(name: "DwellScenario", targets: ["DwellScenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,10 +38,19 @@ let package = Package(
             ],
             path: "Sources/dwell"
         ),
-        .executableTarget(name: "dwell-scenario", dependencies: [], path: "Sources/dwell-scenario"),
-        .target(name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis"], path: "Tests/DwellTestSupport"),
+        // The incident generator: the independent oracle, so it depends on no other dwell target.
+        .target(name: "DwellScenario", dependencies: ["CZlib"], path: "Sources/DwellScenario"),
+        .executableTarget(
+            name: "dwell-scenario",
+            dependencies: ["DwellScenario", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/dwell-scenario"
+        ),
+        .target(
+            name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis"],
+            path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport"]),
+        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
     ]
 )

@@ -1,2 +1,79 @@
-// Placeholder until the scenario generator lands (issue #5).
-print("dwell-scenario: not yet built")
+import ArgumentParser
+import DwellScenario
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dwell-scenario`: writes a deterministic incident (collected logs + ground truth).
+@main
+struct DwellScenarioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dwell-scenario",
+        abstract:
+            "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs and ground-truth.json.")
+
+    @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64
+    @Option(help: "Output directory; the scenario is written to OUT/NAME.") var out: String
+    @Option(help: "Name of the scenario folder.") var name = "incident"
+    @Option(help: "Days of logs (at least 2).") var days = 4
+    @Option(name: .customLong("background-scale"), help: "Multiplier of the background volume.") var backgroundScale:
+        Double = 1
+    @Option(
+        name: .customLong("target-bytes"),
+        help: "Approximate uncompressed size, e.g. 5M, 1G, 10G (binary units); overrides --background-scale.")
+    var targetBytes: String?
+    @Option(help: "First day (UTC midnight), YYYY-MM-DD.") var start = "2026-03-09"
+    @Option(
+        name: .customLong("gzip-level"),
+        help: "Deflate level of the .gz files (default 6; 1 above 1 GiB of --target-bytes).")
+    var gzipLevel: Int32?
+
+    func validate() throws {
+        if days < 2 { throw ValidationError("--days must be at least 2") }
+        if backgroundScale < 0 { throw ValidationError("--background-scale must not be negative") }
+        if Calendar0.parseDate(start) == nil {
+            throw ValidationError("--start must be a date YYYY-MM-DD, got '\(start)'")
+        }
+        if let targetBytes, parseSize(targetBytes) == nil {
+            throw ValidationError("--target-bytes must be a size like 5M or 10G, got '\(targetBytes)'")
+        }
+        if let gzipLevel, !(1...9).contains(gzipLevel) { throw ValidationError("--gzip-level must be 1...9") }
+        if name.contains("/") || name.isEmpty || name == "." || name == ".." {
+            throw ValidationError("--name must be a plain folder name")
+        }
+    }
+
+    func run() throws {
+        let target = targetBytes.flatMap(parseSize)
+        let level = gzipLevel ?? ((target ?? 0) > 1 << 30 ? 1 : 6)
+        let options = ScenarioOptions(
+            seed: seed, outputDirectory: out, name: name, days: days, backgroundScale: backgroundScale,
+            targetBytes: target, start: Calendar0.parseDate(start) ?? 0, gzipLevel: level)
+        var began = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &began)
+        let result = try ScenarioGenerator.generate(options)
+        var ended = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ended)
+        let seconds = Double(ended.tv_sec - began.tv_sec) + Double(ended.tv_nsec - began.tv_nsec) / 1e9
+        let mb = Double(result.uncompressedBytes) / 1_000_000
+        print(
+            "wrote \(out)/\(name): \(result.files.count) log files, \(result.uncompressedBytes) bytes of text (background scale \(result.backgroundScale)), \(result.attackerLines) attacker lines"
+        )
+        let rate = seconds > 0 ? mb / seconds : 0
+        print("\((seconds * 100).rounded() / 100) s, \((rate * 10).rounded() / 10) MB/s of text")
+    }
+}
+
+/// `5M`, `1.5G`, `200MB`, `1048576` → bytes (K/M/G/T are powers of 1024).
+func parseSize(_ text: String) -> Int64? {
+    var digits = text.uppercased()
+    if digits.hasSuffix("B") { digits.removeLast() }
+    var multiplier: Double = 1
+    if let last = digits.last, let power = ["K": 1.0, "M": 2.0, "G": 3.0, "T": 4.0][String(last)] {
+        multiplier = pow(1024, power)
+        digits.removeLast()
+    }
+    guard let value = Double(digits), value > 0 else { return nil }
+    return Int64(value * multiplier)
+}

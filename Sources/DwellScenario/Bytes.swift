@@ -1,0 +1,79 @@
+/// Appending text to byte buffers without building a `String` per line.
+extension Array where Element == UInt8 {
+    @inlinable mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    @inlinable mutating func put(_ text: String) {
+        append(contentsOf: text.utf8)
+    }
+
+    mutating func putInt(_ value: Int) {
+        if value < 0 {
+            append(UInt8(ascii: "-"))
+            putInt(-value)
+            return
+        }
+        if value < 10 {
+            append(UInt8(truncatingIfNeeded: 48 + value))
+            return
+        }
+        var digits: [UInt8] = []
+        var v = value
+        while v > 0 {
+            digits.append(UInt8(truncatingIfNeeded: 48 + v % 10))
+            v /= 10
+        }
+        append(contentsOf: digits.reversed())
+    }
+
+    /// Zero-padded to `width` digits.
+    mutating func putPadded(_ value: Int, width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var v = value
+        while divisor > 0 {
+            append(UInt8(truncatingIfNeeded: 48 + (v / divisor) % 10))
+            v %= divisor
+            divisor /= 10
+        }
+    }
+
+    mutating func putIPv4(_ address: IPv4) {
+        let v = address.value
+        putInt(Int(v >> 24))
+        append(UInt8(ascii: "."))
+        putInt(Int((v >> 16) & 0xFF))
+        append(UInt8(ascii: "."))
+        putInt(Int((v >> 8) & 0xFF))
+        append(UInt8(ascii: "."))
+        putInt(Int(v & 0xFF))
+    }
+
+    /// Zeek's `interval`: seconds with six decimals.
+    mutating func putInterval(_ duration: Micros) {
+        putInt(Int(duration / microsPerSecond))
+        append(UInt8(ascii: "."))
+        putPadded(Int(duration % microsPerSecond), width: 6)
+    }
+
+    @inlinable mutating func tab() { append(0x09) }
+}
+
+/// An IPv4 address as an integer.
+public struct IPv4: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var value: UInt32
+    public init(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+        value = UInt32(a & 0xFF) << 24 | UInt32(b & 0xFF) << 16 | UInt32(c & 0xFF) << 8 | UInt32(d & 0xFF)
+    }
+    public init(value: UInt32) { self.value = value }
+    public var description: String {
+        var bytes: [UInt8] = []
+        bytes.putIPv4(self)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+    public static func < (a: IPv4, b: IPv4) -> Bool { a.value < b.value }
+    /// The /24 this address is in (the sensor sees traffic that crosses the router between /24s).
+    public var subnet24: UInt32 { value >> 8 }
+    public var isPrivate: Bool { value >> 24 == 10 }
+}
