@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DwellIngest", targets: ["DwellIngest"]),
         .library(name: "DwellIndex", targets: ["DwellIndex"]),
         .library(name: "DwellAnalysis", targets: ["DwellAnalysis"]),
+        .library(name: "DwellReports", targets: ["DwellReports"]),
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
     ],
     dependencies: [
@@ -30,10 +31,11 @@ let package = Package(
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
         .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
+        .target(name: "DwellReports", dependencies: ["DwellAnalysis"], path: "Sources/DwellReports"),
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -46,7 +48,7 @@ let package = Package(
             path: "Sources/dwell-scenario"
         ),
         .target(
-            name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis"],
+            name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports"],
             path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),

@@ -1,0 +1,54 @@
+import DwellAnalysis
+import DwellCore
+
+/// The terminal summary of an investigation: window, duration, entry point, hosts, accounts, paths.
+/// Every attacker-controlled string goes through `TerminalText.safe`.
+public enum Summary {
+    public static func render(_ inv: Investigation) -> String {
+        func s(_ t: String) -> String { TerminalText.safe(t) }
+        func ev(_ e: EvidenceRef?) -> String {
+            guard let e else { return "" }
+            return "\n      \(s(e.file)):\(e.line)  \(s(ByteText.string(e.raw.prefix(200))))"
+        }
+        var o = ""
+        guard let first = inv.firstSeen, let last = inv.lastSeen else {
+            o += "No attack found: \(inv.growth).\n"
+            if !inv.findings.isEmpty {
+                o += "\nFindings (\(inv.findings.count)):\n"
+                for f in inv.findings.prefix(20) { o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n" }
+            }
+            return o
+        }
+        let d = inv.durationSeconds ?? 0
+        o += "ATTACK WINDOW  \(first.iso8601(fractionDigits: 0)) → \(last.iso8601(fractionDigits: 0))  (dwell \(duration(d)), severity \(inv.severity.name))\n"
+        o += "  first:\(ev(inv.firstEvidence))\n  last:\(ev(inv.lastEvidence))\n"
+        o += "ENTRY          \(inv.entryPoints.map(s).joined(separator: ", "))\n"
+        o += "HOSTS          \(inv.hosts.map { "\(s($0.host)) (from \($0.firstCompromise.iso8601(fractionDigits: 0)))" }.joined(separator: ", "))\n"
+        o += "ACCOUNTS       \(inv.accounts.map { s($0.value) }.joined(separator: ", "))\n"
+        o += "ATTACKER IPS   \(inv.sourceIPs.map { s($0.value) }.joined(separator: ", "))\n"
+        if !inv.paths.isEmpty {
+            o += "LATERAL PATHS\n"
+            for p in inv.paths {
+                o += "  " + ([s(p.first?.from ?? "")] + p.map { "→[\($0.time.iso8601(fractionDigits: 0)) \(s($0.account)) \(s($0.method))]→ \(s($0.to))" }).joined(separator: " ") + "\n"
+            }
+        }
+        let top = inv.findings.filter { $0.severity >= .high }
+        if !top.isEmpty {
+            o += "FINDINGS (high and above: \(top.count) of \(inv.findings.count))\n"
+            for f in top.prefix(15) {
+                o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n"
+            }
+        }
+        o += "SEEDS          \(inv.seeds.map(s).joined(separator: "; "))\n"
+        o += "GROWTH         \(s(inv.growth))\n"
+        return o
+    }
+
+    public static func duration(_ seconds: Int64) -> String {
+        let h = seconds / 3600
+        let m = seconds / 60 % 60
+        let sec = seconds % 60
+        if h >= 24 { return "\(h / 24)d \(h % 24)h \(m)m" }
+        return h > 0 ? "\(h)h \(m)m \(sec)s" : "\(m)m \(sec)s"
+    }
+}
