@@ -2,5 +2,34 @@ import DwellCore
 
 /// Web access log formats.
 public enum WebFormats {
-    public static let all: [FormatDescriptor] = []
+    public static let all: [FormatDescriptor] = [
+        FormatDescriptor(
+            name: "combined", family: "web",
+            detection:
+                "Apache/Nginx access log (common, combined, vhost_combined, extra trailing fields): trial parse of the sample lines",
+            sample:
+                #"203.0.113.9 - - [08/Jun/2020:06:49:01 +0000] "GET /index.php?id=1 HTTP/1.1" 200 803 "-" "curl/8.0""#,
+            priority: 40,
+            make: { _ in .lines(CombinedLogParser()) }),
+        FormatDescriptor(
+            name: "apache-error", family: "web",
+            detection: "Apache error log (`[Www Mmm dd hh:mm:ss yyyy] [level] [client A]`): trial parse",
+            sample: "[Sun Jun 09 07:57:47 2013] [error] [client 192.0.43.10] File does not exist: /var/www/x.php",
+            priority: 45,
+            make: { _ in .lines(ApacheErrorLogParser()) }),
+        FormatDescriptor(
+            name: "nginx-error", family: "web",
+            detection: "Nginx error log (`yyyy/mm/dd hh:mm:ss [level] pid#tid: …, client: A`): trial parse",
+            sample:
+                #"2012/04/09 11:53:29 [error] 2865#0: *66647 user "xyz" was not found in "/etc/nginx/.htpasswd", client: 192.0.43.10, server: www.example.com, request: "GET / HTTP/1.1", host: "www.example.com""#,
+            priority: 45,
+            make: { _ in .lines(NginxErrorLogParser()) }),
+        FormatDescriptor(
+            name: "w3c", family: "web",
+            detection: "W3C extended log (IIS): `#Fields:` header, or IIS default fields on lines starting with a date",
+            sample:
+                "2021-04-01 00:00:21 10.0.0.5 GET /foo/bar.asp id=1 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65",
+            priority: 50,
+            make: { _ in .lines(W3CParser()) }),
+    ]
 }

@@ -37,17 +37,23 @@ extension Event {
         if httpStatus >= 0 { json.key("status"); json.int(httpStatus) }
         if bytesIn >= 0 { json.key("bytes_in"); json.int(bytesIn) }
         if bytesOut >= 0 { json.key("bytes_out"); json.int(bytesOut) }
+        if packetsIn >= 0 { json.key("packets_in"); json.int(packetsIn) }
+        if packetsOut >= 0 { json.key("packets_out"); json.int(packetsOut) }
         sym("user_agent", userAgent)
         sym("referer", referer)
         sym("vhost", virtualHost)
+        sym("forwarded_for", forwardedFor)
         sym("domain", domain)
         sym("service", service)
         sym("protocol", networkProtocol)
         sym("uid", connectionUID)
         sym("signature", signature)
+        if ruleID >= 0 { json.key("rule_id"); json.int(ruleID) }
         if severity >= 0 { json.key("severity"); json.int(severity) }
         sym("hash", fileHash)
         sym("detail", detail)
+        sym("in_interface", inInterface)
+        sym("out_interface", outInterface)
         if durationMicros >= 0 { json.key("duration"); json.double(Double(durationMicros) / 1_000_000) }
         json.key("file"); json.string(file)
         json.key("line"); json.int(source.line)

@@ -230,6 +230,17 @@ public struct Event: Equatable, Sendable {
     public var durationMicros: Int64
     /// Column where the free-text message starts in the raw line (syslog), or -1.
     public var messageColumn: Int32
+    /// Packets sent by the originator / source of a flow (Zeek `orig_pkts`, Suricata `pkts_toserver`), or -1.
+    public var packetsOut: Int64
+    /// Packets sent by the responder / destination of a flow, or -1.
+    public var packetsIn: Int64
+    /// The `X-Forwarded-For` chain of a web request as logged (client first, proxies after), raw.
+    public var forwardedFor: Symbol
+    /// Numeric rule id of an IDS alert (Suricata `signature_id`), or -1.
+    public var ruleID: Int64
+    /// Interface a packet came in on / went out on (netfilter `IN=`/`OUT=`, VPC flow `interface-id`).
+    public var inInterface: Symbol
+    public var outInterface: Symbol
 
     @inlinable
     public init(time: Timestamp = .zero, kind: EventKind = .generic) {
@@ -275,6 +286,12 @@ public struct Event: Equatable, Sendable {
         self.detail = .none
         self.durationMicros = -1
         self.messageColumn = -1
+        self.packetsOut = -1
+        self.packetsIn = -1
+        self.forwardedFor = .none
+        self.ruleID = -1
+        self.inInterface = .none
+        self.outInterface = .none
     }
 
     @inlinable public mutating func setSourcePort(_ port: UInt16) {
@@ -295,6 +312,6 @@ public struct Event: Equatable, Sendable {
         r(&host); r(&user); r(&targetUser); r(&authMethod); r(&program); r(&command); r(&tty)
         r(&sessionID); r(&keyFingerprint); r(&httpMethod); r(&path); r(&query); r(&userAgent); r(&referer)
         r(&virtualHost); r(&domain); r(&service); r(&networkProtocol); r(&connectionUID); r(&signature)
-        r(&fileHash); r(&detail)
+        r(&fileHash); r(&detail); r(&forwardedFor); r(&inInterface); r(&outInterface)
     }
 }

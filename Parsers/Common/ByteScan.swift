@@ -1,0 +1,208 @@
+import DwellCore
+
+/// Small byte-level helpers shared by the web and network parsers. Nothing here allocates.
+extension Span where Element == UInt8 {
+    /// Whether `self[range]` equals `literal` exactly (same length, same bytes).
+    func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        range.count == literal.utf8CodeUnitCount && matches(literal, at: range.lowerBound)
+    }
+
+    /// Whether `self[range]` equals `literal` ignoring ASCII case.
+    func equalsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard range.count == n, range.lowerBound >= 0, range.upperBound <= count else { return false }
+        let lit = literal.utf8Start
+        var i = 0
+        while i < n {
+            if self[range.lowerBound + i] | 0x20 != lit[i] | 0x20 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Whether `literal` occurs in `self[range]`, ignoring ASCII case (for short prefixes and tags).
+    func containsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard n > 0, range.lowerBound >= 0, range.upperBound <= count else { return false }
+        var i = range.lowerBound
+        while i + n <= range.upperBound {
+            if equalsIgnoringCase(i..<i + n, literal) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Whether the byte range is a single `-` (the "no value" mark of access, W3C and Zeek logs).
+    func isDash(_ range: Range<Int>) -> Bool {
+        range.count == 1 && self[range.lowerBound] == UInt8(ascii: "-")
+    }
+
+    /// Parses a non-negative decimal number of seconds (`2.125850`, `0.06416988372802734`, `12`, `1.5e-05`)
+    /// in `range` into microseconds (fraction digits past the sixth are truncated). `nil` if malformed.
+    func parseSecondsAsMicros(_ range: Range<Int>) -> Int64? {
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= count else { return nil }
+        var i = range.lowerBound
+        let end = range.upperBound
+        var whole: Int64 = 0
+        var digits = 0
+        while i < end, self[i] &- UInt8(ascii: "0") < 10 {
+            let (m, o1) = whole.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(self[i] &- UInt8(ascii: "0")))
+            if o1 || o2 || whole > 9_000_000_000_000 { return nil }
+            whole = a
+            digits += 1
+            i += 1
+        }
+        var micros: Int64 = 0
+        var fractionDigits = 0
+        if i < end, self[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < end, self[i] &- UInt8(ascii: "0") < 10 {
+                if fractionDigits < 6 {
+                    micros = micros * 10 + Int64(self[i] &- UInt8(ascii: "0"))
+                    fractionDigits += 1
+                }
+                digits += 1
+                i += 1
+            }
+        }
+        guard digits > 0 else { return nil }
+        while fractionDigits < 6 {
+            micros *= 10
+            fractionDigits += 1
+        }
+        let (w, o) = whole.multipliedReportingOverflow(by: 1_000_000)
+        guard !o else { return nil }
+        var value = w + micros
+        if i < end, self[i] | 0x20 == UInt8(ascii: "e") {
+            // Rare: JSON writers print tiny durations with an exponent. Scale by the power of ten.
+            i += 1
+            var negative = false
+            if i < end, self[i] == UInt8(ascii: "-") || self[i] == UInt8(ascii: "+") {
+                negative = self[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard let e = parseUInt(i..<end), e < 30 else { return nil }
+            for _ in 0..<Int(e) {
+                if negative {
+                    value /= 10
+                } else {
+                    let (m, o3) = value.multipliedReportingOverflow(by: 10)
+                    guard !o3 else { return nil }
+                    value = m
+                }
+            }
+            i = end
+        }
+        guard i == end else { return nil }
+        return value
+    }
+
+    /// Parses an epoch time with an optional fraction (`1320279554.496300`) into a timestamp.
+    func parseEpochTimestamp(_ range: Range<Int>) -> Timestamp? {
+        guard let micros = parseSecondsAsMicros(range) else { return nil }
+        return Timestamp(microseconds: micros)
+    }
+
+    /// Index of the closing `"` of a quoted field whose content starts at `start`: the first quote not escaped by
+    /// an odd run of backslashes. With `requireFieldEnd`, a quote counts only if a space or the line's end follows
+    /// (access logs: Apache writes `\"`, but a hostile request may still carry a bare quote). `nil` if none.
+    func closingQuote(from start: Int, requireFieldEnd: Bool) -> Int? {
+        var i = start
+        while let q = firstIndex(of: UInt8(ascii: "\""), from: i) {
+            var backslashes = 0
+            var k = q - 1
+            while k >= start, self[k] == UInt8(ascii: "\\") {
+                backslashes += 1
+                k -= 1
+            }
+            if backslashes & 1 == 0 {
+                if !requireFieldEnd || q + 1 == count || self[q + 1] == UInt8(ascii: " ") { return q }
+            }
+            i = q + 1
+        }
+        return nil
+    }
+}
+
+extension SymbolTable {
+    /// Interns a literal (a normalised value such as `tcp` or `deny`).
+    mutating func intern(literal: StaticString) -> Symbol {
+        intern(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Interns the bytes of a scratch buffer.
+    mutating func intern(bytes: [UInt8]) -> Symbol {
+        bytes.withUnsafeBufferPointer { intern($0) }
+    }
+}
+
+/// A tiny cache for low-cardinality short values (protocols, methods, states, `HTTP/1.1`): up to 8 bytes packed
+/// into an integer, matched without hashing through the symbol table. Longer values go to the table directly.
+struct ShortSymbolCache {
+    var keys: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var symbols: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// Entry k's length in byte k (0 = empty slot).
+    var lengths: UInt64 = 0
+    var next = 0
+
+    init() {}
+
+    mutating func intern(_ s: Span<UInt8>, _ range: Range<Int>, _ table: inout SymbolTable) -> Symbol {
+        let n = range.count
+        guard n > 0, n <= 8, range.lowerBound >= 0, range.upperBound <= s.count else {
+            return table.intern(s, range)
+        }
+        var key: UInt64 = 0
+        var i = 0
+        while i < n {
+            key |= UInt64(s[range.lowerBound + i]) << UInt64(8 * i)
+            i += 1
+        }
+        let len = UInt64(n)
+        @inline(__always) func hit(_ k: Int, _ entry: UInt64) -> Bool {
+            entry == key && (lengths >> UInt64(8 * k)) & 0xff == len
+        }
+        if hit(0, keys.0) { return Symbol(id: symbols.0) }
+        if hit(1, keys.1) { return Symbol(id: symbols.1) }
+        if hit(2, keys.2) { return Symbol(id: symbols.2) }
+        if hit(3, keys.3) { return Symbol(id: symbols.3) }
+        if hit(4, keys.4) { return Symbol(id: symbols.4) }
+        if hit(5, keys.5) { return Symbol(id: symbols.5) }
+        if hit(6, keys.6) { return Symbol(id: symbols.6) }
+        if hit(7, keys.7) { return Symbol(id: symbols.7) }
+        let sym = table.intern(s, range)
+        let slot = next & 7
+        switch slot {
+        case 0: keys.0 = key; symbols.0 = sym.id
+        case 1: keys.1 = key; symbols.1 = sym.id
+        case 2: keys.2 = key; symbols.2 = sym.id
+        case 3: keys.3 = key; symbols.3 = sym.id
+        case 4: keys.4 = key; symbols.4 = sym.id
+        case 5: keys.5 = key; symbols.5 = sym.id
+        case 6: keys.6 = key; symbols.6 = sym.id
+        default: keys.7 = key; symbols.7 = sym.id
+        }
+        let shift = UInt64(8 * slot)
+        lengths = (lengths & ~(0xff << shift)) | (len << shift)
+        next &+= 1
+        return sym
+    }
+}
+
+/// Network protocol names, normalised to lower case (`tcp`, `udp`, `icmp`, …) from names or IANA numbers.
+enum ProtocolName {
+    /// The normalised symbol for a protocol given as text (`TCP`, `tcp`, `6`, `ICMPv6`), or the bytes as they are.
+    static func symbol(_ s: Span<UInt8>, _ range: Range<Int>, _ table: inout SymbolTable) -> Symbol {
+        if s.equalsIgnoringCase(range, "tcp") || s.equals(range, "6") { return table.intern(literal: "tcp") }
+        if s.equalsIgnoringCase(range, "udp") || s.equals(range, "17") { return table.intern(literal: "udp") }
+        if s.equalsIgnoringCase(range, "icmp") || s.equals(range, "1") { return table.intern(literal: "icmp") }
+        if s.equalsIgnoringCase(range, "icmpv6") || s.equalsIgnoringCase(range, "ipv6-icmp") || s.equals(range, "58") {
+            return table.intern(literal: "icmpv6")
+        }
+        if s.equalsIgnoringCase(range, "sctp") || s.equals(range, "132") { return table.intern(literal: "sctp") }
+        if s.equalsIgnoringCase(range, "gre") || s.equals(range, "47") { return table.intern(literal: "gre") }
+        if s.equalsIgnoringCase(range, "esp") || s.equals(range, "50") { return table.intern(literal: "esp") }
+        return table.intern(s, range)
+    }
+}

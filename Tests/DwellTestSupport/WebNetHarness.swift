@@ -1,0 +1,116 @@
+import DwellCore
+import Foundation
+import Parsers
+
+/// Test helpers for the web and network parsers: run a parser over lines or a whole file, find the real-log corpus.
+public enum WebNetHarness {
+    /// What one file gave: the detected format, events, non-events and rejections (line number, reason, text).
+    public struct FileResult {
+        public var format: String?
+        public var events: [Event] = []
+        public var nonEvents = 0
+        public var rejections: [(line: Int, reason: LineRejection, text: String)] = []
+        public var context = ParseContext()
+        public func string(_ s: Symbol) -> String { context.symbols.string(s) }
+    }
+
+    /// A clock for tests: reference time 2026-06-01 (for year-less lines), zone UTC assumed.
+    public static func context() -> ParseContext {
+        ParseContext(clock: FileClock(referenceTime: Timestamp(seconds: 1_780_272_000)))
+    }
+
+    /// Parses one line with `parser`.
+    public static func parse<P: LineParser>(
+        _ line: String, with parser: inout P, context: inout ParseContext
+    ) throws(LineRejection) -> Event? {
+        let bytes = Array(line.utf8)
+        return try parse(bytes: bytes, with: &parser, context: &context)
+    }
+
+    /// Parses one line given as bytes with `parser`.
+    public static func parse<P: LineParser>(
+        bytes: [UInt8], with parser: inout P, context: inout ParseContext
+    ) throws(LineRejection) -> Event? {
+        try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Event? in
+            try parser.parse(p.span, context: &context)
+        }
+    }
+
+    /// Splits bytes into lines as the pipeline does (LF, optional CR removed, empty lines skipped), with numbers.
+    public static func lines(_ data: [UInt8]) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
+        var out: [(Int, ArraySlice<UInt8>)] = []
+        var start = 0
+        var number = 0
+        var i = 0
+        while i <= data.count {
+            if i == data.count || data[i] == 0x0a {
+                if i == data.count && start == i { break }
+                number += 1
+                var e = i
+                if e > start && data[e - 1] == 0x0d { e -= 1 }
+                if e > start { out.append((number, data[start..<e])) }
+                start = i + 1
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Detects the format of a file's bytes (first 64 KiB, as the pipeline does) and parses every line.
+    public static func run(
+        data: [UInt8], path: String, options: ParserOptions = ParserOptions(), forcing format: String? = nil
+    ) -> FileResult {
+        var result = FileResult()
+        result.context = context()
+        let sample = DetectionSample(prefix: Array(data.prefix(1 << 16)), path: path)
+        let id = format.flatMap { Registry.id(of: $0) } ?? Registry.detect(sample, options: options)
+        guard let id, let descriptor = Registry.descriptor(id), case .lines(var parser) = descriptor.make(options)
+        else { return result }
+        result.format = descriptor.name
+        for (number, bytes) in lines(data) {
+            do {
+                let e = try Array(bytes).withUnsafeBufferPointer { p throws(LineRejection) -> Event? in
+                    try parser.parse(p.span, context: &result.context)
+                }
+                if let e { result.events.append(e) } else { result.nonEvents += 1 }
+            } catch {
+                result.rejections.append((number, error, ByteText.string(bytes)))
+            }
+        }
+        return result
+    }
+
+    /// Reads a file and runs it (see `run(data:path:)`).
+    public static func run(file url: URL, options: ParserOptions = ParserOptions()) throws -> FileResult {
+        let data = try [UInt8](Data(contentsOf: url))
+        return run(data: data, path: url.path, options: options)
+    }
+
+    /// `../shared/realdata` next to the package root found from `filePath`, or `nil` when absent.
+    public static func realdataRoot(filePath: String = #filePath) -> URL? {
+        var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
+        while dir.path != "/" {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                let root = dir.deletingLastPathComponent().appendingPathComponent("shared/realdata")
+                return FileManager.default.fileExists(atPath: root.path) ? root : nil
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Every regular file under `folder` (relative paths, sorted).
+    public static func files(under folder: URL) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        var out: [String] = []
+        while let p = e.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(p).path, isDirectory: &isDir),
+                !isDir.boolValue
+            {
+                out.append(p)
+            }
+        }
+        return out.sorted()
+    }
+}
