@@ -185,6 +185,31 @@ public struct Detectors {
         }
     }
 
+    /// Distinct sources that requested a path (web shells are used by one or two).
+    func sourcesOf(path: UInt32) -> Int {
+        var seen = Set<UInt32>()
+        for p in store.positions(IndicatorKey(.path, path)) {
+            seen.insert(store.sourceIP[Int(p)])
+            if seen.count > 3 { break }
+        }
+        return seen.count
+    }
+
+    /// A query parameter whose decoded value starts with a shell command (`cmd=id`, `c=cat+/etc/passwd`).
+    static func shellCommandParameter(query: String) -> (String, String)? {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2 else { continue }
+            let name = kv[0].lowercased()
+            guard Rules.webshellParameters.contains(name + "=") else { continue }
+            let value = decodedRequest(path: String(kv[1]), query: "")
+            let first = value.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "|" }).first.map(String.init) ?? ""
+            let command = first.split(separator: "/").last.map(String.init) ?? first
+            if Rules.shellCommands.contains(command) { return (name, value) }
+        }
+        return nil
+    }
+
     static let scriptSuffixes = [".php", ".jsp", ".jspx", ".asp", ".aspx", ".cgi", ".pl", ".py", ".sh", ".cfm"]
 
     func webFindings() -> [Finding] {
@@ -211,16 +236,14 @@ public struct Detectors {
             let success = status >= 200 && status < 300
             let lowerPath = path.lowercased()
             if success, Self.scriptSuffixes.contains(where: { lowerPath.hasSuffix($0) }),
-                let p = Rules.webshellParameters.first(where: { q in
-                    let lq = query.lowercased()
-                    return lq.hasPrefix(q) || lq.contains("&" + q)
-                })
+                let (param, value) = Self.shellCommandParameter(query: query),
+                sourcesOf(path: store.path[i]) <= 3
             {
                 out.append(
                     finding(
                         "web.webshell", at: i, indicators: ["ip:\(ip(source))", "url:\(path)"],
-                        why: "\(path) answered \(status) to a '\(p)' command parameter from \(ip(source))", evidence: [i],
-                        seeds: true))
+                        why: "\(path) (requested by few sources) answered \(status) to \(param)=\(value.prefix(80)) from \(ip(source))",
+                        evidence: [i], seeds: true))
                 continue
             }
             if let pattern = Rules.exploitPatterns.first(where: { decoded.contains($0.needle) }) {

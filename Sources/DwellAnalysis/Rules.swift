@@ -68,6 +68,14 @@ public enum Rules {
     /// Query parameters that carry shell commands to a web shell.
     public static let webshellParameters = ["cmd=", "exec=", "command=", "c=", "execute=", "shell=", "run="]
 
+    /// First words of commands sent to web shells.
+    public static let shellCommands: Set<String> = [
+        "id", "whoami", "uname", "cat", "ls", "pwd", "wget", "curl", "bash", "sh", "nc", "ncat", "python", "python3",
+        "perl", "php", "echo", "ps", "netstat", "ss", "ifconfig", "ip", "hostname", "base64", "chmod", "find", "grep",
+        "tar", "zip", "mysql", "mysqldump", "env", "crontab", "rm", "mv", "cp", "touch", "sudo", "su", "w", "who", "last",
+        "dir", "type", "net", "ipconfig", "systeminfo", "powershell", "cmd", "cmd.exe", "certutil",
+    ]
+
     /// Exploit patterns on the lower-cased, percent-decoded request (path + query).
     public static let exploitPatterns: [(name: String, needle: String)] = [
         ("sql-injection", "union select"), ("sql-injection", "union all select"), ("sql-injection", "' or '1'='1"),

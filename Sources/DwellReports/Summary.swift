@@ -25,7 +25,7 @@ public enum Summary {
         o += "ENTRY          \(inv.entryPoints.map(s).joined(separator: ", "))\n"
         o += "HOSTS          \(inv.hosts.map { "\(s($0.host)) (from \($0.firstCompromise.iso8601(fractionDigits: 0)))" }.joined(separator: ", "))\n"
         o += "ACCOUNTS       \(inv.accounts.map { s($0.value) }.joined(separator: ", "))\n"
-        o += "ATTACKER IPS   \(inv.sourceIPs.map { s($0.value) }.joined(separator: ", "))\n"
+        o += "ATTACKER IPS   \(inv.sourceIPs.prefix(20).map { s($0.value) }.joined(separator: ", "))\(inv.sourceIPs.count > 20 ? " (+\(inv.sourceIPs.count - 20) more)" : "")\n"
         if !inv.paths.isEmpty {
             o += "LATERAL PATHS\n"
             for p in inv.paths {
@@ -39,7 +39,7 @@ public enum Summary {
                 o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n"
             }
         }
-        o += "SEEDS          \(inv.seeds.map(s).joined(separator: "; "))\n"
+        o += "SEEDS          \(inv.seeds.prefix(5).map(s).joined(separator: "; "))\(inv.seeds.count > 5 ? " (+\(inv.seeds.count - 5) more)" : "")\n"
         o += "GROWTH         \(s(inv.growth))\n"
         return o
     }
