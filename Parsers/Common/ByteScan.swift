@@ -126,8 +126,8 @@ extension Span where Element == UInt8 {
 }
 
 extension SymbolTable {
-    /// Interns a literal (a normalised value such as `tcp` or `deny`).
-    mutating func intern(literal: StaticString) -> Symbol {
+    /// Interns a literal (a normalised value such as `tcp`, `deny` or `preauth`).
+    @inline(__always) mutating func intern(literal: StaticString) -> Symbol {
         intern(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 

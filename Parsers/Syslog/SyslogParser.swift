@@ -1,131 +1,137 @@
 import DwellCore
 
-/// Parses syslog lines as written to /var/log by rsyslog/syslog-ng: the header (time, host, program, pid)
-/// and, for programs dwell structures, the message.
+/// Parses syslog lines as written to /var/log by rsyslog, syslog-ng or journald's forwarders: the header (time,
+/// host, program, pid) and, for the programs dwell structures, the message.
 ///
 ///     Mar  3 04:12:09 web01 sshd[2211]: Accepted password for deploy from 10.0.1.10 port 51234 ssh2
+///     2026-03-03T04:12:09.123456+01:00 web01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/sh
+///     <38>1 2026-03-03T04:12:09Z web01 sshd 2211 - - Failed password for root from 203.0.113.9 port 50122 ssh2
 ///
-/// Header forms: RFC 3164 (no year: see `FileClock`), optional `<PRI>` prefix.
-/// Any program not structured becomes a `.generic` event (program, message column), never a rejection.
-/// - Complexity: O(n) in the line length; no allocation once the symbol table is warm.
+/// Header forms: RFC 3164 (no year: see `FileClock`), RFC 3339 and RFC 5424, detected per line (see
+/// `SyslogHeader`). Structured programs: `sshd`/`sshd-session` (`SSHDMessage`), `dropbear` (`DropbearMessage`),
+/// `sudo`/`sudo-rs` (`SudoMessage`), `su` (`SuMessage`), PAM modules in any program (`PAMMessage`), the
+/// shadow-utils account tools (`AccountMessage`), `systemd-logind` (`LogindMessage`), cron (`CronMessage`) and
+/// `login` (`LoginMessage`).
+///
+/// Any other program, and any message of a structured program that matches no rule, becomes a `.generic` event
+/// (program, pid, message column): well-formed syslog lines are never rejected. Rejections are for broken
+/// headers only (`.badTimestamp`, `.truncated`, `.unexpectedByte`).
+///
+/// Non-events (`nil`, counted by the caller): empty lines; lines starting with `#` (comments, e.g. fail2ban's
+/// `# failJSON: {…}` test annotations); lines starting with a TAB (the continuation of a multi-line message, which
+/// belongs to the line before it). A trailing CR (CRLF files) is ignored.
+/// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct SyslogParser: LineParser {
     public init() {}
 
     public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        let header = try SyslogHeader.parse(line)
+        var n = line.count
+        if n > 0, line[n - 1] == 0x0d { n -= 1 }
+        guard n > 0 else { return nil }
+        let first = line[0]
+        if first == UInt8(ascii: "#") || first == 0x09 { return nil }
+        let s = line.extracting(0..<n)
+        let header = try SyslogHeader.parse(s)
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }
         var event = Event(time: time, kind: .generic)
         event.timeSource = source
-        header.resolveHost(line, context: &context, into: &event)
-        if !header.program.isEmpty { event.program = context.symbols.intern(line, header.program) }
+        header.resolveHost(s, context: &context, into: &event)
         if let pid = header.pid { event.pid = pid }
-        event.messageColumn = Int32(header.messageStart)
+        let m = header.messageStart
+        event.messageColumn = Int32(truncatingIfNeeded: m)
+        var hi = n
+        while hi > m, s[hi - 1] == UInt8(ascii: " ") { hi -= 1 }
+        AuthMessage.structure(s, program: header.program, message: m..<hi, into: &event, context: &context)
         return event
     }
 }
 
-/// A parsed syslog header: positions into the line, and the wall-clock time.
-public struct SyslogHeader {
-    public var civil: CivilTime
-    public var timeStart: Int
-    public var host: Range<Int>
-    public var program: Range<Int>
-    public var pid: Int32?
-    public var messageStart: Int
-
-    /// Parses `[<PRI>]Mmm dd hh:mm:ss host prog[pid]: `. The host may be missing (some local writers).
-    public static func parse(_ s: Span<UInt8>) throws(LineRejection) -> SyslogHeader {
-        var i = 0
-        if s.count > 0, s[0] == UInt8(ascii: "<") {
-            guard let gt = s.firstIndex(of: UInt8(ascii: ">"), from: 1), gt <= 4, s.parseUInt(1..<gt) != nil else {
-                throw .unexpectedByte(s[0], atColumn: 0)
-            }
-            i = gt + 1
-        }
-        let timeStart = i
-        guard i + 15 <= s.count else { throw .truncated(atColumn: s.count) }
-        guard let month = MonthName.number(s[i], s[i + 1], s[i + 2]), s[i + 3] == UInt8(ascii: " ") else {
-            throw .badTimestamp(atColumn: i)
-        }
-        // Day: " 3", "03" or "3 " is not valid; accept space- or zero-padded.
-        let d0 = s[i + 4]
-        let d1 = s[i + 5]
-        var day = 0
-        if d0 == UInt8(ascii: " ") { day = Int(d1 &- UInt8(ascii: "0")) } else {
-            guard let d = s.parseUInt(i + 4..<i + 6) else { throw .badTimestamp(atColumn: i + 4) }
-            day = Int(d)
-        }
-        guard s[i + 6] == UInt8(ascii: " "), s[i + 9] == UInt8(ascii: ":"), s[i + 12] == UInt8(ascii: ":"),
-            let hh = s.parseUInt(i + 7..<i + 9), let mm = s.parseUInt(i + 10..<i + 12),
-            let ss = s.parseUInt(i + 13..<i + 15)
-        else { throw .badTimestamp(atColumn: i) }
-        var civil = CivilTime(year: nil, month: month, day: day, hour: Int(hh), minute: Int(mm), second: Int(ss))
-        i += 15
-        // Optional fractional seconds (some syslog-ng setups).
-        if i < s.count, s[i] == UInt8(ascii: ".") {
-            let e = s.digitsEnd(from: i + 1)
-            var micros = 0
-            var n = 0
-            for k in (i + 1)..<e where n < 6 {
-                micros = micros * 10 + Int(s[k] &- UInt8(ascii: "0"))
-                n += 1
-            }
-            while n < 6 { micros *= 10; n += 1 }
-            civil.microsecond = micros
-            i = e
-        }
-        guard civil.isValid else { throw .badTimestamp(atColumn: timeStart) }
-        guard i < s.count, s[i] == UInt8(ascii: " ") else { throw .truncated(atColumn: i) }
-        i += 1
-        return try parseRest(s, from: i, civil: civil, timeStart: timeStart)
+/// Routes a syslog message to the parser of its program family.
+enum AuthMessage {
+    enum Family {
+        case sshd, dropbear, sudo, su, account, logind, cron, login, other
     }
 
-    /// Parses `host prog[pid]: msg` after the timestamp.
-    public static func parseRest(_ s: Span<UInt8>, from start: Int, civil: CivilTime, timeStart: Int) throws(LineRejection)
-        -> SyslogHeader
-    {
-        var i = start
-        let hostEnd = s.tokenEnd(from: i)
-        var host = i..<hostEnd
-        i = hostEnd < s.count ? hostEnd + 1 : hostEnd
-        // Program: up to '[' or ':'. If the "host" token itself ends with ':' the host was omitted.
-        if hostEnd > start, s[hostEnd - 1] == UInt8(ascii: ":") || s[hostEnd - 1] == UInt8(ascii: "]") {
-            i = start
-            host = start..<start
+    /// The family of a program name.
+    @inline(__always)
+    static func family(_ s: Span<UInt8>, _ r: Range<Int>) -> Family {
+        let a = r.lowerBound
+        switch r.count {
+        case 2: return s.matches("su", at: a) ? .su : .other
+        case 4:
+            if s.matches("sshd", at: a) { return .sshd }
+            if s.matches("sudo", at: a) { return .sudo }
+            if s.matches("CRON", at: a) || s.matches("cron", at: a) { return .cron }
+            return .other
+        case 5:
+            if s.matches("crond", at: a) || s.matches("CROND", at: a) { return .cron }
+            if s.matches("login", at: a) { return .login }
+            return .other
+        case 6:
+            return s.matches("passwd", at: a) || s.matches("chage", at: a) ? .account : .other
+        case 7:
+            if s.matches("useradd", at: a) || s.matches("usermod", at: a) || s.matches("userdel", at: a)
+                || s.matches("gpasswd", at: a) || s.matches("adduser", at: a) || s.matches("deluser", at: a)
+            {
+                return .account
+            }
+            return s.matches("sudo-rs", at: a) ? .sudo : .other
+        case 8:
+            if s.matches("groupadd", at: a) || s.matches("groupdel", at: a) || s.matches("groupmod", at: a)
+                || s.matches("chpasswd", at: a) || s.matches("newusers", at: a) || s.matches("addgroup", at: a)
+                || s.matches("delgroup", at: a)
+            {
+                return .account
+            }
+            return s.matches("dropbear", at: a) ? .dropbear : .other
+        case 9:
+            if s.matches("groupmems", at: a) { return .account }
+            return s.matches("sshd-auth", at: a) ? .sshd : .other
+        case 12: return s.matches("sshd-session", at: a) ? .sshd : .other
+        case 14: return s.matches("systemd-logind", at: a) ? .logind : .other
+        default: return .other
         }
-        let progStart = i
-        var j = i
-        while j < s.count, s[j] != UInt8(ascii: "["), s[j] != UInt8(ascii: ":"), s[j] != UInt8(ascii: " ") { j += 1 }
-        let program = progStart..<j
-        var pid: Int32?
-        if j < s.count, s[j] == UInt8(ascii: "[") {
-            guard let close = s.firstIndex(of: UInt8(ascii: "]"), from: j + 1) else { throw .truncated(atColumn: j) }
-            if let p = s.parseUInt(j + 1..<close), p <= UInt64(Int32.max) { pid = Int32(p) }
-            j = close + 1
-        }
-        var messageStart = j
-        if j < s.count, s[j] == UInt8(ascii: ":") {
-            messageStart = j + 1
-            if messageStart < s.count, s[messageStart] == UInt8(ascii: " ") { messageStart += 1 }
-        } else {
-            // No "prog:" part: the whole rest is the message (e.g. "last message repeated 3 times").
-            messageStart = progStart
-            return SyslogHeader(
-                civil: civil, timeStart: timeStart, host: host, program: progStart..<progStart, pid: nil,
-                messageStart: messageStart)
-        }
-        return SyslogHeader(
-            civil: civil, timeStart: timeStart, host: host, program: program, pid: pid, messageStart: messageStart)
     }
 
-    /// Sets the event's host from the header, or the file's host when the header names none (or `localhost`).
-    public func resolveHost(_ s: Span<UInt8>, context: inout ParseContext, into event: inout Event) {
-        if host.isEmpty || s.matches("localhost", at: host.lowerBound) && host.count == 9 {
-            event.host = context.defaultHost
-        } else {
-            event.host = context.symbols.intern(s, host)
+    /// Fills the event from the message `msg` of a line from `program`. Leaves it `.generic` when no rule applies.
+    static func structure(
+        _ s: Span<UInt8>, program p0: Range<Int>, message msg: Range<Int>, into e: inout Event,
+        context c: inout ParseContext
+    ) {
+        var program = p0
+        // `sshd(pam_unix)[123]: authentication failure; …` (Linux-PAM before 0.99.2): the module in the name.
+        var pamInName = false
+        if program.count > 2, s[program.upperBound - 1] == UInt8(ascii: ")"),
+            let open = s.firstIndex(of: UInt8(ascii: "("), from: program.lowerBound), open < program.upperBound,
+            open > program.lowerBound
+        {
+            pamInName = s.matches("(pam_", at: open)
+            program = program.lowerBound..<open
+        }
+        if !program.isEmpty { e.program = c.symbols.intern(s, program) }
+        let m = msg.lowerBound
+        let hi = msg.upperBound
+        guard m < hi else { return }
+        if pamInName {
+            PAMMessage.structureBody(s, service: program, body: m, hi: hi, into: &e, context: &c)
+            return
+        }
+        // `pam_unix(sshd:auth): …`, `pam_sss(…)`, `(pam_unix) …`, `pam_unix: …` in any program.
+        if s[m] == UInt8(ascii: "p") && s.matches("pam_", at: m) || s[m] == UInt8(ascii: "(") && s.matches("(pam_", at: m) {
+            if PAMMessage.structure(s, program: program, message: m, hi: hi, into: &e, context: &c) { return }
+        }
+        switch family(s, program) {
+        case .sshd: SSHDMessage.structure(s, m, hi, &e, &c)
+        case .dropbear: DropbearMessage.structure(s, m, hi, &e, &c)
+        case .sudo: SudoMessage.structure(s, m, hi, &e, &c)
+        case .su: SuMessage.structure(s, m, hi, &e, &c)
+        case .account: AccountMessage.structure(s, m, hi, &e, &c)
+        case .logind: LogindMessage.structure(s, m, hi, &e, &c)
+        case .cron: CronMessage.structure(s, m, hi, &e, &c)
+        case .login: LoginMessage.structure(s, m, hi, &e, &c)
+        case .other: break
         }
     }
 }
