@@ -87,6 +87,7 @@ public struct Correlator {
             hostAddresses[name, default: []].insert(store.destinationIP[i])
             if addressHost[store.destinationIP[i]] == nil { addressHost[store.destinationIP[i]] = name }
         }
+        learnWebServerAddresses()
         for (ip, name) in hostMap {
             if let id = store.addressID(of: ip) {
                 hostAddresses[name, default: []].insert(id)
@@ -94,6 +95,42 @@ public struct Correlator {
             }
         }
     }
+
+    /// A web server logs no address of its own; the sensor does. Requests in a host's access log that match
+    /// sensor flows (same client, same second, to port 80/443/8080/8443) vote for the server's address.
+    mutating func learnWebServerAddresses() {
+        var requests: [Int64: [(UInt32, UInt32)]] = [:]  // second → (client, host)
+        for i in 0..<store.count where store.kind[i] == .webRequest && store.sourceIP[i] != 0 && store.host[i] != 0 {
+            requests[store.time[i] / 1_000_000, default: []].append((store.sourceIP[i], store.host[i]))
+        }
+        guard !requests.isEmpty else { return }
+        var votes: [UInt32: [UInt32: Int]] = [:]  // host → address → votes
+        for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .http {
+            guard [80, 443, 8080, 8443].contains(store.destinationPort[j]) || store.kind[j] == .http,
+                store.destinationIP[j] != 0, let d = store.address(store.destinationIP[j]), d.isInternal
+            else { continue }
+            let sec = store.time[j] / 1_000_000
+            var matched: Set<UInt32> = []
+            for s in sec - 1...sec + 1 {
+                for (client, host) in requests[s] ?? [] where client == store.sourceIP[j] { matched.insert(host) }
+            }
+            for h in matched { votes[h, default: [:]][store.destinationIP[j], default: 0] += 1 }
+        }
+        for (host, byAddress) in votes.sorted(by: { $0.key < $1.key }) {
+            let name = store.string(host)
+            guard hostAddresses[name] == nil,
+                let best = byAddress.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), best.value >= 3
+            else { continue }
+            let total = byAddress.values.reduce(0, +)
+            guard best.value * 2 > total, addressHost[best.key] == nil else { continue }
+            hostAddresses[name] = [best.key]
+            addressHost[best.key] = name
+            learned.append("\(name) = \(ipText(best.key)) (\(best.value) of its access-log requests match sensor flows to that address)")
+        }
+    }
+
+    /// How host addresses were learned, for the report.
+    public private(set) var learned: [String] = []
 
     struct Joined {
         var time: Int64
@@ -365,6 +402,7 @@ public struct Correlator {
             }
         }
         _ = infra
+        inv.caveats += learned.map { "host address learned: \($0)" }
         inv.growth = "stopped at \(stopReason) after \(rounds) round(s)" + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
 
         // Results.

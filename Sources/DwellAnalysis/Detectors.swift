@@ -104,10 +104,25 @@ public struct Detectors {
                         evidence: [before[0], i], seeds: true))
             }
         }
-        // Logins to system accounts.
+        // Logins to system accounts; a recurring (account, source, host) login is a job, reported once and low.
+        var systemLogins: [String: Int] = [:]
         for i in 0..<store.count where store.kind[i] == .authSuccess {
             let u = text(store.user[i])
             if Rules.systemAccounts.contains(u) {
+                let key = "\(u)|\(store.sourceIP[i])|\(store.host[i])"
+                systemLogins[key, default: 0] += 1
+                if systemLogins[key, default: 0] > 1 { continue }
+                let recurring = (store.key(.user, u).map { store.positions($0) } ?? []).filter {
+                    store.kind[Int($0)] == .authSuccess && store.sourceIP[Int($0)] == store.sourceIP[i] && store.host[Int($0)] == store.host[i]
+                }.count
+                if recurring >= 3 {
+                    out.append(
+                        finding(
+                            "auth.system_account_login", severity: .low, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
+                            why: "\(u) is a system account; it logs in from \(ip(store.sourceIP[i])) recurrently (\(recurring) times), like a scheduled job",
+                            evidence: [i]))
+                    continue
+                }
                 out.append(
                     finding(
                         "auth.system_account_login", at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
@@ -136,7 +151,10 @@ public struct Detectors {
                         why: "account or group \(name) created on \(text(store.host[i]))", evidence: [i]))
             case .accountModify:
                 let group = text(store.detail[i])
-                if Rules.privilegedGroups.contains(group) {
+                // usermod logs the group and the shadow group: one finding per account, group and host.
+                if Rules.privilegedGroups.contains(group),
+                    !out.contains(where: { $0.rule == "persist.privileged_group" && $0.host == text(store.host[i]) && $0.time.seconds == store.timestamp(i).seconds && $0.why.contains(" \(group) ") })
+                {
                     let name = text(store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i])
                     out.append(
                         finding(
