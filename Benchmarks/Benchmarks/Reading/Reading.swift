@@ -67,8 +67,8 @@ struct Corpus {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let plain = dir.appendingPathComponent("auth.log").path
         let gz = dir.appendingPathComponent("auth.log.2.gz").path
-        FileManager.default.createFile(atPath: plain, contents: Data(text))
-        FileManager.default.createFile(atPath: gz, contents: Data(gzipBytes(text)))
+        _ = FileManager.default.createFile(atPath: plain, contents: Data(text))
+        _ = FileManager.default.createFile(atPath: gz, contents: Data(gzipBytes(text)))
         return Corpus(plainPath: plain, gzipPath: gz, plainBytes: text.count)
     }()
 }
@@ -125,10 +125,8 @@ func memchrOnly(_ path: String) -> Int {
 
 /// dwell: open as evidence (hashing), decompress, frame lines.
 func dwellFraming(_ path: String) -> UInt64 {
-    let file = EvidenceFile(
-        id: 0, path: path, displayPath: path, hostHint: nil, rotationSet: path, rotationIndex: 0, rotationCount: 1,
-        isStdin: false, sizeBytes: 0, modificationTime: nil)
-    guard case .success(var source) = EvidenceSource.open(file) else { return 0 }
+    guard let file = Discovery().discover([path]).files.first, case .success(var source) = EvidenceSource.open(file)
+    else { return 0 }
     var reader = LineReader()
     defer { reader.deallocate() }
     var bytes = 0
