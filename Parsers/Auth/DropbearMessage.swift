@@ -28,7 +28,7 @@ enum DropbearMessage {
             e.kind = .authFailure
             e.outcome = .failure
             e.authMethod = c.symbols.intern(literal: "password")
-            quotedUserFrom(s, m + 24, hi, &e, &c)
+            quotedUserFrom(s, m + 25, hi, &e, &c)
         } else if b0 == UInt8(ascii: "l"), s.matches("ogin attempt for nonexistent user", at: m + 1) {
             e.kind = .invalidUser
             e.outcome = .failure

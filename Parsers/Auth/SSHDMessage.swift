@@ -70,7 +70,7 @@ enum SSHDMessage {
                     u = hi - 10
                     e.detail = c.symbols.intern(literal: "preauth")
                 }
-                e.user = c.symbols.intern(s, span(m + 38, u))
+                e.user = c.symbols.intern(s, span(m + 37, u))
                 return true
             }
         case UInt8(ascii: "D"):
@@ -140,7 +140,7 @@ enum SSHDMessage {
             if s.matches("Unable to negotiate", at: m) { return negotiation(s, m, hi, &e, &c) }
             if s.matches("User ", at: m) { return notAllowed(s, m, hi, &e, &c) }
         case UInt8(ascii: "P"):
-            if s.matches("PAM ", at: m) { return pam(s, m, hi, &e, &c) }
+            if s.matches("PAM", at: m) { return pam(s, m, hi, &e, &c) }
             if s.matches("Postponed ", at: m) {
                 let ok = authAttempt(s, m + 10, hi, &e, &c, .authProbe, .unknown)
                 if ok { e.detail = c.symbols.intern(literal: "postponed") }
@@ -179,7 +179,7 @@ enum SSHDMessage {
         case UInt8(ascii: "m"):
             if s.matches("maximum authentication attempts exceeded for ", at: m) {
                 set(&e, .authFailure, .failure)
-                userFromPeer(s, m + 46, hi, &e, &c)
+                userFromPeer(s, m + 45, hi, &e, &c)
                 e.detail = c.symbols.intern(literal: "max_auth_attempts")
                 return true
             }

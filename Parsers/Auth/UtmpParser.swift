@@ -112,29 +112,40 @@ public struct UtmpParser: RecordParser {
 
     /// Scores a file's first bytes as utmp records: 0 when not, else high (binary records are unambiguous).
     ///
-    /// Each whole record in the prefix (up to 32) must have a type 0…9; records of types 1…8 must have a time
-    /// between 1980 and 2100, microseconds below 10⁶ and printable, NUL-terminated line and user fields. At least
-    /// one record must be of type 1…8.
+    /// A plausible record has a type 0…9; one of types 1…8 also a time after 1980, microseconds below 10⁶ and
+    /// printable, NUL-terminated line, user and host fields. The first record must be plausible, at least one of
+    /// the whole records in the prefix (up to 32) of type 1…8, and no more than half implausible (corrupt
+    /// records, which the parser rejects one by one).
     public static func detectionScore(_ prefix: [UInt8]) -> Int {
         let n = min(prefix.count / recordSize, 32)
         guard n > 0 else { return 0 }
         return prefix.withUnsafeBufferPointer { p -> Int in
             let s = p.span
             var live = 0
+            var bad = 0
             for k in 0..<n {
                 let r = s.extracting(k * recordSize..<(k + 1) * recordSize)
-                let type = int16(r, 0)
-                guard type >= 0, type <= 9, r[2] == 0, r[3] == 0 else { return 0 }
-                if type == 0 || type == 9 { continue }
-                let secs = int32(r, 340)
-                let micros = int32(r, 344)
-                guard secs >= 315_532_800, secs < 2_147_483_647, micros >= 0, micros < 1_000_000,
-                    printable(r, 8, 32), printable(r, 44, 32), printable(r, 76, 256)
-                else { return 0 }
-                live += 1
+                if plausible(r, live: &live) { continue }
+                // The first record decides; a few corrupt ones later are tolerated (and rejected when parsed).
+                if k == 0 { return 0 }
+                bad += 1
             }
-            return live > 0 ? 1000 : 0
+            return live > 0 && bad * 2 <= n ? 1000 : 0
         }
+    }
+
+    /// Whether one record looks like a utmp record; counts records of types 1…8 in `live`.
+    static func plausible(_ r: Span<UInt8>, live: inout Int) -> Bool {
+        let type = int16(r, 0)
+        guard type >= 0, type <= 9, r[2] == 0, r[3] == 0 else { return false }
+        if type == 0 || type == 9 { return true }
+        let secs = int32(r, 340)
+        let micros = int32(r, 344)
+        guard secs >= 315_532_800, micros >= 0, micros < 1_000_000,
+            printable(r, 8, 32), printable(r, 44, 32), printable(r, 76, 256)
+        else { return false }
+        live += 1
+        return true
     }
 
     /// Whether the field holds printable bytes (or UTF-8) up to its first NUL.
