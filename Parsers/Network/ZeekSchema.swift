@@ -100,7 +100,6 @@ enum ZeekField: UInt8 {
             if s.equals(r, "request_body_len") { return .requestBodyLen }
             if s.equals(r, "response_body_len") { return .responseBodyLen }
             if s.equals(r, "username") { return .username }
-            if s.equals(r, "version") { return .version }
         case .ssl:
             if s.equals(r, "server_name") { return .serverName }
             if s.equals(r, "version") { return .version }
@@ -252,7 +251,7 @@ enum ZeekRecord {
         case .statusCode:
             if let v = s.parseUInt(r), v < 10_000 { event.httpStatus = Int32(v) }
         case .username, .krbClient, .cookie: event.user = context.symbols.intern(s, r)
-        case .version: event.networkProtocol = caches.proto.intern(s, r, &context.symbols)
+        case .version: event.detail = caches.state.intern(s, r, &context.symbols)  // ssl: TLSv12
         case .established, .authSuccess, .success:
             let c = s[r.lowerBound]
             if c == UInt8(ascii: "T") || c == UInt8(ascii: "t") { event.outcome = .success }
