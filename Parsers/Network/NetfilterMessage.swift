@@ -74,8 +74,9 @@ public enum NetfilterMessage {
                 action = "audit"
             }
             if let a = action {
-                let isAllow = a.utf8CodeUnitCount == 5 && a.utf8Start[1] == UInt8(ascii: "l")
-                let isAudit = a.utf8CodeUnitCount == 5 && a.utf8Start[1] == UInt8(ascii: "u")
+                let startsWithA = a.utf8Start[0] == UInt8(ascii: "a")
+                let isAllow = startsWithA && a.utf8Start[1] == UInt8(ascii: "l")
+                let isAudit = startsWithA && a.utf8Start[1] == UInt8(ascii: "u")
                 outcome = isAllow ? .success : (isAudit ? .unknown : .failure)
             }
         }
