@@ -6,7 +6,8 @@ public enum NetworkFormats {
         FormatDescriptor(
             name: "zeek-tsv", family: "network",
             detection: "Zeek/Bro TSV header: the file starts with `#separator`",
-            sample: "1320279554.496300\tCg9xqq3JAcZusspA86\t192.168.2.76\t52025\t208.85.42.28\t80\ttcp\t-\t2.125850\t0\t1092421\tSF\t…",
+            sample:
+                "1320279554.496300\tCg9xqq3JAcZusspA86\t192.168.2.76\t52025\t208.85.42.28\t80\ttcp\t-\t2.125850\t0\t1092421\tSF\t…",
             priority: 80,
             detect: { sample in
                 guard ByteSearch.startsWith(sample.prefix, "#separator ") else { return 0 }
@@ -59,7 +60,8 @@ public enum NetworkFormats {
         FormatDescriptor(
             name: "aws-vpc-flow", family: "network",
             detection: "AWS VPC Flow Logs (v2 default or a header naming the fields): trial parse",
-            sample: "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            sample:
+                "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
             priority: 50,
             make: { _ in .lines(VPCFlowParser()) }),
     ]

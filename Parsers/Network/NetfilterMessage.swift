@@ -114,14 +114,23 @@ public enum NetfilterMessage {
                     if let p = s.parseUInt(value), p <= 65535 { working.setDestinationPort(UInt16(p)) }
                 }
             } else if isTCP {
-                if s.equals(word, "SYN") { flags |= 0x02 }
-                else if s.equals(word, "ACK") { flags |= 0x10 }
-                else if s.equals(word, "FIN") { flags |= 0x01 }
-                else if s.equals(word, "RST") { flags |= 0x04 }
-                else if s.equals(word, "PSH") { flags |= 0x08 }
-                else if s.equals(word, "URG") { flags |= 0x20 }
-                else if s.equals(word, "ECE") { flags |= 0x40 }
-                else if s.equals(word, "CWR") { flags |= 0x80 }
+                if s.equals(word, "SYN") {
+                    flags |= 0x02
+                } else if s.equals(word, "ACK") {
+                    flags |= 0x10
+                } else if s.equals(word, "FIN") {
+                    flags |= 0x01
+                } else if s.equals(word, "RST") {
+                    flags |= 0x04
+                } else if s.equals(word, "PSH") {
+                    flags |= 0x08
+                } else if s.equals(word, "URG") {
+                    flags |= 0x20
+                } else if s.equals(word, "ECE") {
+                    flags |= 0x40
+                } else if s.equals(word, "CWR") {
+                    flags |= 0x80
+                }
             }
             i = e
         }

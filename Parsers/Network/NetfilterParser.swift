@@ -26,7 +26,8 @@ public struct NetfilterParser: LineParser {
         return try event(line, header, context: &context)
     }
 
-    func event(_ line: Span<UInt8>, _ header: SyslogHeader, context: inout ParseContext) throws(LineRejection) -> Event {
+    func event(_ line: Span<UInt8>, _ header: SyslogHeader, context: inout ParseContext) throws(LineRejection) -> Event
+    {
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }

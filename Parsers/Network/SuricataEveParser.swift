@@ -46,15 +46,23 @@ public struct SuricataEveParser: JSONObjectLineParser {
         var cursor = JSONMemberCursor(objectAt: start)
         while let (k, v) = try cursor.next(s) {
             if v.kind == .object {
-                if s.equals(k, "alert") { alert = v.range }
-                else if s.equals(k, "flow") || s.equals(k, "netflow") { flow = v.range }
-                else if s.equals(k, "http") { http = v.range }
-                else if s.equals(k, "dns") { dns = v.range }
-                else if s.equals(k, "tls") { tls = v.range }
-                else if s.equals(k, "ssh") { ssh = v.range }
-                else if s.equals(k, "fileinfo") { fileinfo = v.range }
-                else if s.equals(k, "anomaly") { anomaly = v.range }
-                else if s.equals(k, "smb") || s.equals(k, "krb5") || s.equals(k, "rdp") || s.equals(k, "dcerpc") {
+                if s.equals(k, "alert") {
+                    alert = v.range
+                } else if s.equals(k, "flow") || s.equals(k, "netflow") {
+                    flow = v.range
+                } else if s.equals(k, "http") {
+                    http = v.range
+                } else if s.equals(k, "dns") {
+                    dns = v.range
+                } else if s.equals(k, "tls") {
+                    tls = v.range
+                } else if s.equals(k, "ssh") {
+                    ssh = v.range
+                } else if s.equals(k, "fileinfo") {
+                    fileinfo = v.range
+                } else if s.equals(k, "anomaly") {
+                    anomaly = v.range
+                } else if s.equals(k, "smb") || s.equals(k, "krb5") || s.equals(k, "rdp") || s.equals(k, "dcerpc") {
                     other = v.range
                 }
                 continue
@@ -129,10 +137,15 @@ public struct SuricataEveParser: JSONObjectLineParser {
     {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "signature") { event.signature = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "category") { event.detail = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "severity") { if let x = v.int(s), x >= 0, x <= Int64(Int32.max) { event.severity = Int32(x) } }
-            else if s.equals(k, "signature_id") { if let x = v.int(s) { event.ruleID = x } }
+            if s.equals(k, "signature") {
+                event.signature = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "category") {
+                event.detail = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "severity") {
+                if let x = v.int(s), x >= 0, x <= Int64(Int32.max) { event.severity = Int32(x) }
+            } else if s.equals(k, "signature_id") {
+                if let x = v.int(s) { event.ruleID = x }
+            }
         }
     }
 
@@ -143,11 +156,15 @@ public struct SuricataEveParser: JSONObjectLineParser {
         var startTime: Timestamp?
         var endTime: Timestamp?
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "bytes_toserver") { event.bytesOut = v.int(s) ?? -1 }
-            else if s.equals(k, "bytes_toclient") { event.bytesIn = v.int(s) ?? -1 }
-            else if s.equals(k, "pkts_toserver") { event.packetsOut = v.int(s) ?? -1 }
-            else if s.equals(k, "pkts_toclient") { event.packetsIn = v.int(s) ?? -1 }
-            else if s.equals(k, "state") {
+            if s.equals(k, "bytes_toserver") {
+                event.bytesOut = v.int(s) ?? -1
+            } else if s.equals(k, "bytes_toclient") {
+                event.bytesIn = v.int(s) ?? -1
+            } else if s.equals(k, "pkts_toserver") {
+                event.packetsOut = v.int(s) ?? -1
+            } else if s.equals(k, "pkts_toclient") {
+                event.packetsIn = v.int(s) ?? -1
+            } else if s.equals(k, "state") {
                 if event.kind == .flow { event.detail = services.intern(s, v.range, &context.symbols) }
             } else if s.equals(k, "start") || s.equals(k, "end") {
                 if v.kind == .string, let (civil, _) = ISO8601Scanner.scan(s, from: v.range.lowerBound),
@@ -165,13 +182,21 @@ public struct SuricataEveParser: JSONObjectLineParser {
     {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "hostname") { event.domain = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "url") { splitURL(s, v, into: &event, context: &context) }
-            else if s.equals(k, "http_user_agent") { event.userAgent = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "http_method") { event.httpMethod = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "http_refer") { event.referer = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "status") { if let x = v.int(s), x >= 0, x < 10_000 { event.httpStatus = Int32(x) } }
-            else if s.equals(k, "length") { if event.kind == .http { event.bytesOut = v.int(s) ?? -1 } }
+            if s.equals(k, "hostname") {
+                event.domain = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "url") {
+                splitURL(s, v, into: &event, context: &context)
+            } else if s.equals(k, "http_user_agent") {
+                event.userAgent = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "http_method") {
+                event.httpMethod = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "http_refer") {
+                event.referer = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "status") {
+                if let x = v.int(s), x >= 0, x < 10_000 { event.httpStatus = Int32(x) }
+            } else if s.equals(k, "length") {
+                if event.kind == .http { event.bytesOut = v.int(s) ?? -1 }
+            }
         }
     }
 
@@ -218,8 +243,11 @@ public struct SuricataEveParser: JSONObjectLineParser {
                 }
             }
         }
-        if let a = answer { event.detail = reader.intern(s, a, &context.symbols) }
-        else if let rc = rcode { event.detail = reader.intern(s, rc, &context.symbols) }
+        if let a = answer {
+            event.detail = reader.intern(s, a, &context.symbols)
+        } else if let rc = rcode {
+            event.detail = reader.intern(s, rc, &context.symbols)
+        }
     }
 
     mutating func readTLS(_ s: Span<UInt8>, _ r: Range<Int>, into event: inout Event, context: inout ParseContext)
@@ -227,9 +255,13 @@ public struct SuricataEveParser: JSONObjectLineParser {
     {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "sni") { event.domain = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "version") { if event.kind == .tls { event.detail = reader.intern(s, v, &context.symbols) } }
-            else if s.equals(k, "fingerprint") { event.keyFingerprint = reader.intern(s, v, &context.symbols) }
+            if s.equals(k, "sni") {
+                event.domain = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "version") {
+                if event.kind == .tls { event.detail = reader.intern(s, v, &context.symbols) }
+            } else if s.equals(k, "fingerprint") {
+                event.keyFingerprint = reader.intern(s, v, &context.symbols)
+            }
         }
     }
 
@@ -252,10 +284,13 @@ public struct SuricataEveParser: JSONObjectLineParser {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         var hashLength = 0
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "filename") { event.path = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "magic") { event.detail = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "size") { event.bytesOut = v.int(s) ?? -1 }
-            else if s.equals(k, "sha256") || s.equals(k, "sha1") || s.equals(k, "md5") {
+            if s.equals(k, "filename") {
+                event.path = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "magic") {
+                event.detail = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "size") {
+                event.bytesOut = v.int(s) ?? -1
+            } else if s.equals(k, "sha256") || s.equals(k, "sha1") || s.equals(k, "md5") {
                 if v.range.count > hashLength {
                     hashLength = v.range.count
                     event.fileHash = reader.intern(s, v, &context.symbols)
@@ -269,8 +304,11 @@ public struct SuricataEveParser: JSONObjectLineParser {
     {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         while let (k, v) = try c.next(s) {
-            if s.equals(k, "event") { event.signature = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "type") { event.detail = reader.intern(s, v, &context.symbols) }
+            if s.equals(k, "event") {
+                event.signature = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "type") {
+                event.detail = reader.intern(s, v, &context.symbols)
+            }
         }
     }
 
@@ -281,10 +319,13 @@ public struct SuricataEveParser: JSONObjectLineParser {
         var c = JSONMemberCursor(objectAt: r.lowerBound)
         while let (k, v) = try c.next(s) {
             guard v.kind == .string else { continue }
-            if s.equals(k, "cname") || s.equals(k, "cookie") { event.user = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "sname") { event.service = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "filename") || s.equals(k, "share") { event.path = reader.intern(s, v, &context.symbols) }
-            else if s.equals(k, "command") || s.equals(k, "error_code") || s.equals(k, "request_type") {
+            if s.equals(k, "cname") || s.equals(k, "cookie") {
+                event.user = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "sname") {
+                event.service = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "filename") || s.equals(k, "share") {
+                event.path = reader.intern(s, v, &context.symbols)
+            } else if s.equals(k, "command") || s.equals(k, "error_code") || s.equals(k, "request_type") {
                 if event.detail.isNone { event.detail = reader.intern(s, v, &context.symbols) }
             }
         }

@@ -107,19 +107,33 @@ public struct VPCFlowParser: LineParser {
             if e > s, line[e - 1] == UInt8(ascii: "}") { e -= 1 }
             let w = s..<e
             let f: Field
-            if line.equals(w, "srcaddr") { f = .srcaddr }
-            else if line.equals(w, "dstaddr") { f = .dstaddr }
-            else if line.equals(w, "srcport") { f = .srcport }
-            else if line.equals(w, "dstport") { f = .dstport }
-            else if line.equals(w, "protocol") { f = .proto }
-            else if line.equals(w, "packets") { f = .packets }
-            else if line.equals(w, "bytes") { f = .bytes }
-            else if line.equals(w, "start") { f = .start }
-            else if line.equals(w, "end") { f = .end }
-            else if line.equals(w, "action") { f = .action }
-            else if line.equals(w, "log-status") { f = .logStatus }
-            else if line.equals(w, "interface-id") { f = .interfaceID }
-            else { f = .ignore }
+            if line.equals(w, "srcaddr") {
+                f = .srcaddr
+            } else if line.equals(w, "dstaddr") {
+                f = .dstaddr
+            } else if line.equals(w, "srcport") {
+                f = .srcport
+            } else if line.equals(w, "dstport") {
+                f = .dstport
+            } else if line.equals(w, "protocol") {
+                f = .proto
+            } else if line.equals(w, "packets") {
+                f = .packets
+            } else if line.equals(w, "bytes") {
+                f = .bytes
+            } else if line.equals(w, "start") {
+                f = .start
+            } else if line.equals(w, "end") {
+                f = .end
+            } else if line.equals(w, "action") {
+                f = .action
+            } else if line.equals(w, "log-status") {
+                f = .logStatus
+            } else if line.equals(w, "interface-id") {
+                f = .interfaceID
+            } else {
+                f = .ignore
+            }
             fields.append(f)
             i = line.tokenEnd(from: i)
         }

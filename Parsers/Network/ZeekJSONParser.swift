@@ -58,7 +58,8 @@ public struct ZeekJSONParser: JSONObjectLineParser {
                         s.equals(subKey, "orig_h")
                         ? .origH
                         : s.equals(subKey, "orig_p")
-                            ? .origP : s.equals(subKey, "resp_h") ? .respH : s.equals(subKey, "resp_p") ? .respP : .ignore
+                            ? .origP
+                            : s.equals(subKey, "resp_h") ? .respH : s.equals(subKey, "resp_p") ? .respP : .ignore
                     if field != .ignore { try set(field, s, subValue, into: &event, context: &context) }
                 }
                 continue

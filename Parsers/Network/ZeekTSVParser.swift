@@ -113,7 +113,7 @@ public struct ZeekTSVParser: LineParser {
             Self.unescape(s, value, into: &unsetField)
         } else if s.equals(name, "path") {
             log = ZeekLog.named(s, value)
-            logName.removeAll()
+            logName.removeAll(keepingCapacity: true)
             s.withUnsafeBufferPointer { logName.append(contentsOf: UnsafeBufferPointer(rebasing: $0[value])) }
         } else if s.equals(name, "fields") {
             columns.removeAll(keepingCapacity: true)

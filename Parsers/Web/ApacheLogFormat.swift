@@ -44,8 +44,9 @@ public struct ApacheLogFormat: Sendable, Equatable {
                 continue
             }
             // Modifiers: < > and status conditions (!400,501).
-            while i < b.count, b[i] == UInt8(ascii: "<") || b[i] == UInt8(ascii: ">") || b[i] == UInt8(ascii: "!")
-                || b[i] == UInt8(ascii: ",") || (b[i] >= UInt8(ascii: "0") && b[i] <= UInt8(ascii: "9"))
+            while i < b.count,
+                b[i] == UInt8(ascii: "<") || b[i] == UInt8(ascii: ">") || b[i] == UInt8(ascii: "!")
+                    || b[i] == UInt8(ascii: ",") || (b[i] >= UInt8(ascii: "0") && b[i] <= UInt8(ascii: "9"))
             {
                 i += 1
             }
@@ -172,7 +173,11 @@ public struct ApacheLogFormatParser: LineParser {
         switch d {
         case .ident, .other: return
         case .client:
-            if let ip = IPAddress.parse(s, r) { event.sourceIP = ip } else { event.domain = context.symbols.intern(s, r) }
+            if let ip = IPAddress.parse(s, r) {
+                event.sourceIP = ip
+            } else {
+                event.domain = context.symbols.intern(s, r)
+            }
         case .user: event.user = context.symbols.intern(s, r)
         case .time:
             var lo = r.lowerBound

@@ -249,7 +249,8 @@ public struct CombinedLogParser: LineParser {
                 dots += 1
                 continue
             }
-            let ok = (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "-")
+            let ok =
+                (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "-")
                 || c == UInt8(ascii: "_")
             if !ok { return false }
         }

@@ -109,7 +109,8 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
             || s.equals(k, "requestUrl")
         {
             if let bytes = reader.unescaped(s, v) {
-                bytes.withUnsafeBufferPointer { p in Self.splitURI(p.span, 0..<p.count, into: &event, context: &context) }
+                bytes.withUnsafeBufferPointer { p in Self.splitURI(p.span, 0..<p.count, into: &event, context: &context)
+                }
             } else {
                 Self.splitURI(s, v.range, into: &event, context: &context)
             }

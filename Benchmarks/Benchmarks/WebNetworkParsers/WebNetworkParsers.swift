@@ -5,9 +5,9 @@ import DwellCore
 import Parsers
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Deterministic generator (no Foundation, no randomness between runs).
@@ -24,11 +24,15 @@ private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 /// ~`bytes` of Nginx/Apache combined lines: varied clients, paths, queries, statuses and user agents.
 private func combinedCorpus(bytes: Int) -> [UInt8] {
     var r = LCG(state: 42)
-    let paths = ["/", "/index.php", "/wp-login.php", "/static/app.js", "/images/logo.png", "/api/v1/items", "/search",
-                 "/cart/add", "/account/login", "/robots.txt"]
-    let agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
-                  "curl/8.4.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-                  "python-requests/2.31.0"]
+    let paths = [
+        "/", "/index.php", "/wp-login.php", "/static/app.js", "/images/logo.png", "/api/v1/items", "/search",
+        "/cart/add", "/account/login", "/robots.txt",
+    ]
+    let agents = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "curl/8.4.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "python-requests/2.31.0",
+    ]
     var out: [UInt8] = []
     out.reserveCapacity(bytes + 512)
     var second = 0
@@ -38,7 +42,8 @@ private func combinedCorpus(bytes: Int) -> [UInt8] {
         let time = "\(day)/Jan/2026:\(two(second / 3600 % 24)):\(two(second / 60 % 60)):\(two(second % 60)) +0000"
         let ip = "\(10 + r.next(200)).\(r.next(256)).\(r.next(256)).\(r.next(256))"
         let query = r.next(3) == 0 ? "?id=\(r.next(1000))" : ""
-        let line = "\(ip) - - [\(time)] \"GET \(paths[r.next(paths.count)])\(query) HTTP/1.1\" \(r.next(5) == 0 ? 404 : 200) \(r.next(50_000)) \"-\" \"\(agents[r.next(agents.count)])\"\n"
+        let line =
+            "\(ip) - - [\(time)] \"GET \(paths[r.next(paths.count)])\(query) HTTP/1.1\" \(r.next(5) == 0 ? 404 : 200) \(r.next(50_000)) \"-\" \"\(agents[r.next(agents.count)])\"\n"
         out.append(contentsOf: line.utf8)
     }
     return out
@@ -49,8 +54,12 @@ private func zeekConnCorpus(bytes: Int) -> [UInt8] {
     var r = LCG(state: 7)
     var out: [UInt8] = []
     out.reserveCapacity(bytes + 1024)
-    let fields = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents"
-    out.append(contentsOf: "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t2026-01-01-00-00-00\n#fields\t\(fields)\n".utf8)
+    let fields =
+        "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents"
+    out.append(
+        contentsOf:
+            "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t2026-01-01-00-00-00\n#fields\t\(fields)\n"
+            .utf8)
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
     let services = ["dns", "http", "ssl", "-", "ssh"]
     let states = ["SF", "S0", "REJ", "RSTO", "SH"]
@@ -60,7 +69,8 @@ private func zeekConnCorpus(bytes: Int) -> [UInt8] {
         var uid: [UInt8] = [UInt8(ascii: "C")]
         for _ in 0..<17 { uid.append(alphabet[r.next(62)]) }
         let fraction = String(micros % 1_000_000 + 1_000_000).dropFirst()
-        let line = "\(micros / 1_000_000).\(fraction)\t\(String(decoding: uid, as: UTF8.self))\t10.0.\(r.next(256)).\(r.next(256))\t\(1024 + r.next(60_000))\t\(1 + r.next(223)).\(r.next(256)).\(r.next(256)).\(r.next(256))\t\([53, 80, 443, 22, 445][r.next(5)])\t\(r.next(4) == 0 ? "udp" : "tcp")\t\(services[r.next(5)])\t\(r.next(100)).\(r.next(1_000_000))\t\(r.next(100_000))\t\(r.next(1_000_000))\t\(states[r.next(5)])\tT\tF\t0\tShADadFf\t\(r.next(100))\t\(r.next(10_000))\t\(r.next(100))\t\(r.next(100_000))\t-\n"
+        let line =
+            "\(micros / 1_000_000).\(fraction)\t\(String(decoding: uid, as: UTF8.self))\t10.0.\(r.next(256)).\(r.next(256))\t\(1024 + r.next(60_000))\t\(1 + r.next(223)).\(r.next(256)).\(r.next(256)).\(r.next(256))\t\([53, 80, 443, 22, 445][r.next(5)])\t\(r.next(4) == 0 ? "udp" : "tcp")\t\(services[r.next(5)])\t\(r.next(100)).\(r.next(1_000_000))\t\(r.next(100_000))\t\(r.next(1_000_000))\t\(states[r.next(5)])\tT\tF\t0\tShADadFf\t\(r.next(100))\t\(r.next(10_000))\t\(r.next(100))\t\(r.next(100_000))\t-\n"
         out.append(contentsOf: line.utf8)
     }
     return out
@@ -101,7 +111,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Line framing baseline (combined corpus, 20 MB)",
-        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .one)
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal])
     ) { benchmark in
         for _ in benchmark.scaledIterations {
             var lines = 0

@@ -27,14 +27,33 @@ struct SuricataNetfilterVPCTests {
         #expect(WebNetHarness.detect([Self.alert]) == "suricata-eve")
     }
 
-    @Test(arguments: [
-        (#"{"timestamp":"2022-07-11T05:52:18.378379+0000","flow_id":1,"event_type":"flow","src_ip":"1.2.3.6","src_port":56814,"dest_ip":"10.0.0.1","dest_port":2352,"proto":"TCP","flow":{"pkts_toserver":2,"pkts_toclient":1,"bytes_toserver":108,"bytes_toclient":54,"start":"2022-07-11T05:48:21.714860+0000","end":"2022-07-11T05:48:21.733121+0000","state":"closed"}}"#, EventKind.flow, "closed"),
-        (#"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"dns","src_ip":"10.0.0.2","dest_ip":"10.0.0.53","proto":"UDP","dns":{"version":2,"type":"answer","rrname":"evil.example","rcode":"NOERROR","answers":[{"rrname":"evil.example","rrtype":"A","rdata":"203.0.113.66"}]}}"#, .dns, "203.0.113.66"),
-        (#"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"tls","src_ip":"10.0.0.2","dest_ip":"203.0.113.5","proto":"TCP","tls":{"sni":"c2.example","version":"TLS 1.2"}}"#, .tls, "TLS 1.2"),
-        (#"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"fileinfo","src_ip":"203.0.113.5","dest_ip":"10.0.0.2","proto":"TCP","fileinfo":{"filename":"/m.exe","magic":"PE32 executable","md5":"d41d8cd98f00b204e9800998ecf8427e","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":7168}}"#, .fileTransfer, "PE32 executable"),
-        (#"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"anomaly","src_ip":"10.0.0.2","dest_ip":"10.0.0.3","proto":"TCP","anomaly":{"type":"applayer","event":"APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION","layer":"proto_detect"}}"#, .anomaly, "applayer"),
-        (#"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"ssh","src_ip":"10.0.0.2","dest_ip":"10.0.0.3","proto":"TCP","ssh":{"client":{"proto_version":"2.0","software_version":"libssh_0.9.6"},"server":{"proto_version":"2.0","software_version":"OpenSSH_8.9"}}}"#, .sshSession, nil),
-    ] as [(String, EventKind, String?)])
+    @Test(
+        arguments: [
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.378379+0000","flow_id":1,"event_type":"flow","src_ip":"1.2.3.6","src_port":56814,"dest_ip":"10.0.0.1","dest_port":2352,"proto":"TCP","flow":{"pkts_toserver":2,"pkts_toclient":1,"bytes_toserver":108,"bytes_toclient":54,"start":"2022-07-11T05:48:21.714860+0000","end":"2022-07-11T05:48:21.733121+0000","state":"closed"}}"#,
+                EventKind.flow, "closed"
+            ),
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"dns","src_ip":"10.0.0.2","dest_ip":"10.0.0.53","proto":"UDP","dns":{"version":2,"type":"answer","rrname":"evil.example","rcode":"NOERROR","answers":[{"rrname":"evil.example","rrtype":"A","rdata":"203.0.113.66"}]}}"#,
+                .dns, "203.0.113.66"
+            ),
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"tls","src_ip":"10.0.0.2","dest_ip":"203.0.113.5","proto":"TCP","tls":{"sni":"c2.example","version":"TLS 1.2"}}"#,
+                .tls, "TLS 1.2"
+            ),
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"fileinfo","src_ip":"203.0.113.5","dest_ip":"10.0.0.2","proto":"TCP","fileinfo":{"filename":"/m.exe","magic":"PE32 executable","md5":"d41d8cd98f00b204e9800998ecf8427e","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":7168}}"#,
+                .fileTransfer, "PE32 executable"
+            ),
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"anomaly","src_ip":"10.0.0.2","dest_ip":"10.0.0.3","proto":"TCP","anomaly":{"type":"applayer","event":"APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION","layer":"proto_detect"}}"#,
+                .anomaly, "applayer"
+            ),
+            (
+                #"{"timestamp":"2022-07-11T05:52:18.1+0000","event_type":"ssh","src_ip":"10.0.0.2","dest_ip":"10.0.0.3","proto":"TCP","ssh":{"client":{"proto_version":"2.0","software_version":"libssh_0.9.6"},"server":{"proto_version":"2.0","software_version":"OpenSSH_8.9"}}}"#,
+                .sshSession, nil
+            ),
+        ] as [(String, EventKind, String?)])
     func eveRecordTypesMapToKinds(_ line: String, _ kind: EventKind, _ detail: String?) throws {
         let r = WebNetHarness.last([line], SuricataEveParser())
         let e = try #require(r.event, "\(String(describing: r.rejection))")
@@ -44,7 +63,8 @@ struct SuricataNetfilterVPCTests {
 
     @Test func statsRecordsAreNonEventsAndMissingTypeIsRejected() {
         let stats = WebNetHarness.last(
-            [#"{"timestamp":"2022-07-11T05:53:51.912203+0000","event_type":"stats","stats":{"uptime":1}}"#], SuricataEveParser())
+            [#"{"timestamp":"2022-07-11T05:53:51.912203+0000","event_type":"stats","stats":{"uptime":1}}"#],
+            SuricataEveParser())
         #expect(stats.event == nil && stats.rejection == nil)
         let bad = WebNetHarness.last([#"{"timestamp":"2022-07-11T05:53:51.912203+0000"}"#], SuricataEveParser())
         #expect(bad.rejection != nil)
@@ -90,7 +110,8 @@ struct SuricataNetfilterVPCTests {
     }
 
     @Test func ufwBlockViaNetfilterMessage() throws {
-        let line = "Jun  8 14:34:33 gw1 kernel: [50028442.088484] [UFW BLOCK] IN=enp1s0 OUT= MAC=00:08:a2:0c:1f:12:00:c8:8b:e2:d6:87:08:00 SRC=195.54.160.107 DST=51.15.166.67 LEN=40 TOS=0x00 PREC=0x00 TTL=245 ID=37308 PROTO=TCP SPT=8080 DPT=8123 WINDOW=1024 RES=0x00 ACK SYN URGP=0"
+        let line =
+            "Jun  8 14:34:33 gw1 kernel: [50028442.088484] [UFW BLOCK] IN=enp1s0 OUT= MAC=00:08:a2:0c:1f:12:00:c8:8b:e2:d6:87:08:00 SRC=195.54.160.107 DST=51.15.166.67 LEN=40 TOS=0x00 PREC=0x00 TTL=245 ID=37308 PROTO=TCP SPT=8080 DPT=8123 WINDOW=1024 RES=0x00 ACK SYN URGP=0"
         let bytes = Array(line.utf8)
         var context = WebNetHarness.context()
         var event = Event(kind: .generic)
@@ -122,9 +143,18 @@ struct SuricataNetfilterVPCTests {
     }
 
     @Test(arguments: [
-        ("2024-03-01T10:00:00+0100 gw1 kernel: IPTABLES-DROP: IN=eth0 OUT= SRC=203.0.113.9 DST=192.0.2.1 LEN=76 PROTO=UDP SPT=5353 DPT=53", "drop", "2024-03-01T09:00:00.000000Z"),
-        ("Mar  1 10:00:00 gw1 kernel: [UFW ALLOW] IN=eth0 OUT= SRC=203.0.113.9 DST=192.0.2.1 PROTO=TCP SPT=5000 DPT=22 SYN", "allow SYN", "2026-03-01T10:00:00.000000Z"),
-        ("101 1 tap101i0-IN 20/Jun/2022:13:13:32 +0200 PVEFW-reject: IN=fwbr101i0 OUT=fwbr101i0 SRC=2a0a:1580::a DST=2a0a:1580::17 LEN=40 PROTO=TCP SPT=59368 DPT=22 SYN", "reject SYN", "2022-06-20T11:13:32.000000Z"),
+        (
+            "2024-03-01T10:00:00+0100 gw1 kernel: IPTABLES-DROP: IN=eth0 OUT= SRC=203.0.113.9 DST=192.0.2.1 LEN=76 PROTO=UDP SPT=5353 DPT=53",
+            "drop", "2024-03-01T09:00:00.000000Z"
+        ),
+        (
+            "Mar  1 10:00:00 gw1 kernel: [UFW ALLOW] IN=eth0 OUT= SRC=203.0.113.9 DST=192.0.2.1 PROTO=TCP SPT=5000 DPT=22 SYN",
+            "allow SYN", "2026-03-01T10:00:00.000000Z"
+        ),
+        (
+            "101 1 tap101i0-IN 20/Jun/2022:13:13:32 +0200 PVEFW-reject: IN=fwbr101i0 OUT=fwbr101i0 SRC=2a0a:1580::a DST=2a0a:1580::17 LEN=40 PROTO=TCP SPT=59368 DPT=22 SYN",
+            "reject SYN", "2022-06-20T11:13:32.000000Z"
+        ),
     ])
     func netfilterFormatReadsSyslogISOAndProxmoxHeaders(_ line: String, _ detail: String, _ time: String) throws {
         let r = WebNetHarness.last([line], NetfilterParser())
@@ -141,7 +171,8 @@ struct SuricataNetfilterVPCTests {
     }
 
     @Test func vpcFlowDefaultAndCustomHeader() throws {
-        let v2 = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+        let v2 =
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
         let r = WebNetHarness.last([v2], VPCFlowParser())
         let e = try #require(r.event, "\(String(describing: r.rejection))")
         #expect(e.kind == .flow)
@@ -154,8 +185,10 @@ struct SuricataNetfilterVPCTests {
         #expect(r.time == "2014-12-14T04:06:50.000000Z")
         #expect(WebNetHarness.detect([v2]) == "aws-vpc-flow")
         let custom = WebNetHarness.last(
-            ["version vpc-id srcaddr dstaddr srcport dstport protocol bytes packets start end action log-status",
-             "5 vpc-1 10.0.0.1 10.0.0.2 443 50000 17 100 2 1700000000 1700000001 REJECT OK"], VPCFlowParser())
+            [
+                "version vpc-id srcaddr dstaddr srcport dstport protocol bytes packets start end action log-status",
+                "5 vpc-1 10.0.0.1 10.0.0.2 443 50000 17 100 2 1700000000 1700000001 REJECT OK",
+            ], VPCFlowParser())
         #expect(custom.ip == "10.0.0.1")
         #expect(custom.networkProtocol == "udp")
         #expect(custom.detail == "reject")
@@ -168,10 +201,14 @@ struct SuricataNetfilterVPCTests {
     @Test func jsonFormatsEachWinOnTheirOwnLines() {
         #expect(WebNetHarness.detect([Self.alert]) == "suricata-eve")
         #expect(
-            WebNetHarness.detect([#"{"_path":"conn","ts":1.5,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}"#])
+            WebNetHarness.detect([
+                #"{"_path":"conn","ts":1.5,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}"#
+            ])
                 == "zeek-json")
         #expect(
-            WebNetHarness.detect([#"{"time_iso8601":"2024-05-01T10:00:00+00:00","remote_addr":"203.0.113.9","request":"GET / HTTP/1.1","status":200}"#])
+            WebNetHarness.detect([
+                #"{"time_iso8601":"2024-05-01T10:00:00+00:00","remote_addr":"203.0.113.9","request":"GET / HTTP/1.1","status":200}"#
+            ])
                 == "json-access")
     }
 }

@@ -25,18 +25,21 @@ struct CombinedLogParserTests {
 
     static let cases: [Case] = [
         Case(
-            line: #"203.0.113.9 - alice [08/Jun/2020:06:49:01 +0000] "GET /a/b?x=1&y=2 HTTP/1.1" 200 803 "https://r.example/" "curl/8.0""#,
+            line:
+                #"203.0.113.9 - alice [08/Jun/2020:06:49:01 +0000] "GET /a/b?x=1&y=2 HTTP/1.1" 200 803 "https://r.example/" "curl/8.0""#,
             ip: "203.0.113.9", method: "GET", path: "/a/b", query: "x=1&y=2", status: 200, bytes: 803,
             userAgent: "curl/8.0", referer: "https://r.example/", user: "alice"),
         Case(
             line: #"203.0.113.9 - - [08/Jun/2020:08:49:01 +0200] "POST /login HTTP/1.0" 302 -"#,
             ip: "203.0.113.9", method: "POST", path: "/login", status: 302),
         Case(
-            line: #"www.example.com:443 2001:db8::7 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/2.0" 403 6963 "-" "UA""#,
+            line:
+                #"www.example.com:443 2001:db8::7 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/2.0" 403 6963 "-" "UA""#,
             ip: "2001:db8::7", method: "GET", path: "/", status: 403, bytes: 6963, userAgent: "UA",
             vhost: "www.example.com"),
         Case(
-            line: #"10.0.0.5 - - [08/Jun/2020:06:49:01 +0000] "GET /x HTTP/1.1" 200 5 "-" "UA" "198.51.100.7, 10.0.0.1" 0.012"#,
+            line:
+                #"10.0.0.5 - - [08/Jun/2020:06:49:01 +0000] "GET /x HTTP/1.1" 200 5 "-" "UA" "198.51.100.7, 10.0.0.1" 0.012"#,
             ip: "10.0.0.5", method: "GET", path: "/x", status: 200, bytes: 5, userAgent: "UA",
             forwardedFor: "198.51.100.7, 10.0.0.1", durationMicros: 12_000),
         // Hostile requests are data.
@@ -44,7 +47,8 @@ struct CombinedLogParserTests {
             line: #"198.51.100.1 - - [08/Jun/2020:06:49:01 +0000] "GET /q?a=\"x\" HTTP/1.1" 400 0 "-" "-""#,
             ip: "198.51.100.1", method: "GET", path: "/q", query: #"a=\"x\""#, status: 400, bytes: 0),
         Case(
-            line: #"198.51.100.1 - - [08/Jun/2020:06:49:01 +0000] "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" 400 150 "-" "-""#,
+            line:
+                #"198.51.100.1 - - [08/Jun/2020:06:49:01 +0000] "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" 400 150 "-" "-""#,
             ip: "198.51.100.1", method: nil, path: #"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03"#, status: 400,
             bytes: 150),
         Case(
@@ -61,7 +65,8 @@ struct CombinedLogParserTests {
             method: "GET", path: "/a b/c", status: 404, bytes: 1),
         // Apache with HostnameLookups On, a host name written after the time (Apache 2.2 custom vhost format).
         Case(
-            line: #"66.249.66.1 - - - [08/Jun/2020:06:49:01 ] fail2ban.org "GET / HTTP/1.1" 200 814 "-" "Googlebot" + 293 1149 546"#,
+            line:
+                #"66.249.66.1 - - - [08/Jun/2020:06:49:01 ] fail2ban.org "GET / HTTP/1.1" 200 814 "-" "Googlebot" + 293 1149 546"#,
             ip: "66.249.66.1", method: "GET", path: "/", status: 200, bytes: 814, userAgent: "Googlebot",
             vhost: "fail2ban.org"),
     ]
@@ -104,12 +109,14 @@ struct CombinedLogParserTests {
 
     @Test func oneMiBLineIsParsedOrRejectedWithoutTrapping() {
         let long = String(repeating: "B", count: 1 << 20)
-        let r = WebNetHarness.last([#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET /\#(long) HTTP/1.1" 200 1"#], CombinedLogParser())
+        let r = WebNetHarness.last(
+            [#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET /\#(long) HTTP/1.1" 200 1"#], CombinedLogParser())
         #expect(r.event != nil)
     }
 
     @Test func commentLinesAreNonEvents() {
-        let r = WebNetHarness.last([#"# failJSON: { "time": "2007-03-05T14:39:21", "match": true }"#], CombinedLogParser())
+        let r = WebNetHarness.last(
+            [#"# failJSON: { "time": "2007-03-05T14:39:21", "match": true }"#], CombinedLogParser())
         #expect(r.event == nil && r.rejection == nil)
     }
 
@@ -136,13 +143,17 @@ struct CombinedLogParserTests {
         var parser = CombinedLogParser()
         var context = WebNetHarness.context()
         var times: [String] = []
-        for l in lines { times.append(try #require(try WebNetHarness.parse(l, with: &parser, context: &context)).time.description) }
+        for l in lines {
+            times.append(try #require(try WebNetHarness.parse(l, with: &parser, context: &context)).time.description)
+        }
         #expect(times == ["2020-06-08T06:49:01.000000Z", "2020-06-08T06:49:01.000000Z", "2020-06-08T05:49:02.000000Z"])
     }
 
     @Test func errorLinesInAnAccessLogBecomeGenericEvents() throws {
         let apache = WebNetHarness.last(
-            ["[Thu Oct 13 12:24:49.880562 2022] [auth_basic:error] [pid 10:tid 1402] [client 31.33.58.75:50229] AH01618: user sss not found: /"],
+            [
+                "[Thu Oct 13 12:24:49.880562 2022] [auth_basic:error] [pid 10:tid 1402] [client 31.33.58.75:50229] AH01618: user sss not found: /"
+            ],
             CombinedLogParser())
         let a = try #require(apache.event)
         #expect(a.kind == .generic)
@@ -150,7 +161,9 @@ struct CombinedLogParserTests {
         #expect(a.sourcePort == 50229)
         #expect(apache.detail == "error")
         let nginx = WebNetHarness.last(
-            [#"host nginx[983478]: 2023/12/09 21:35:20 [error] 983478#983478: *3 user "u" was not found in "/x", client: 192.0.2.3, server: h, request: "GET /p?q=1 HTTP/2.0", host: "h.example.com""#],
+            [
+                #"host nginx[983478]: 2023/12/09 21:35:20 [error] 983478#983478: *3 user "u" was not found in "/x", client: 192.0.2.3, server: h, request: "GET /p?q=1 HTTP/2.0", host: "h.example.com""#
+            ],
             CombinedLogParser())
         #expect(nginx.ip == "192.0.2.3")
         #expect(nginx.path == "/p")
@@ -160,12 +173,16 @@ struct CombinedLogParserTests {
 
     @Test func nginxErrorTakesTheLastClientAfterAnInjection() {
         let r = WebNetHarness.last(
-            [#"2014/04/03 22:20:40 [error] 30708#0: *3 user "test": password mismatch, client: 127.0.0.1, server: test, request: "GET / HTTP/1.1", host: "localhost:8443"": was not found in "/etc/nginx/.htpasswd", client: 192.0.2.2, server: , request: "GET / HTTP/1.1", host: "localhost:8443""#],
+            [
+                #"2014/04/03 22:20:40 [error] 30708#0: *3 user "test": password mismatch, client: 127.0.0.1, server: test, request: "GET / HTTP/1.1", host: "localhost:8443"": was not found in "/etc/nginx/.htpasswd", client: 192.0.2.2, server: , request: "GET / HTTP/1.1", host: "localhost:8443""#
+            ],
             NginxErrorLogParser())
         #expect(r.ip == "192.0.2.2")
     }
 
     @Test func combinedIsDetectedOnAccessLines() {
-        #expect(WebNetHarness.detect([#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/1.1" 200 1 "-" "x""#]) == "combined")
+        #expect(
+            WebNetHarness.detect([#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/1.1" 200 1 "-" "x""#])
+                == "combined")
     }
 }

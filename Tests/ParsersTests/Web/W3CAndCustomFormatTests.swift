@@ -35,8 +35,11 @@ struct W3CAndCustomFormatTests {
 
     @Test func timeOnlyLogsTakeTheDateHeaderAndGMTOffset() throws {
         let r = WebNetHarness.last(
-            ["#Date: 2000-10-09 16:44:49", "#GMT-Offset: -0800", "#Fields: time c-ip cs-method cs-uri-stem sc-status",
-             "16:44:49 1.1.1.1 [2]USER anonymous 331"], W3CParser())
+            [
+                "#Date: 2000-10-09 16:44:49", "#GMT-Offset: -0800",
+                "#Fields: time c-ip cs-method cs-uri-stem sc-status",
+                "16:44:49 1.1.1.1 [2]USER anonymous 331",
+            ], W3CParser())
         let e = try #require(r.event)
         #expect(r.time == "2000-10-10T00:44:49.000000Z")
         #expect(e.timeSource.zone == .explicit)
@@ -45,8 +48,10 @@ struct W3CAndCustomFormatTests {
 
     @Test func quotedFieldsWithDoubledQuotes() throws {
         let r = WebNetHarness.last(
-            ["#Fields: date time c-ip cs(User-Agent) cs(Host) sc-status",
-             #"2012-08-15 17:00:00.675 "173.5.0.0" "Mozilla ""x"" y" "h.example.com" 404"#], W3CParser())
+            [
+                "#Fields: date time c-ip cs(User-Agent) cs(Host) sc-status",
+                #"2012-08-15 17:00:00.675 "173.5.0.0" "Mozilla ""x"" y" "h.example.com" 404"#,
+            ], W3CParser())
         #expect(r.ip == "173.5.0.0")
         #expect(r.userAgent == #"Mozilla "x" y"#)
         #expect(r.virtualHost == "h.example.com")
@@ -62,7 +67,8 @@ struct W3CAndCustomFormatTests {
 
     @Test func customLogFormatIsCompiledAndUsed() throws {
         let format = #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#
-        let line = #"203.0.113.9 - bob [08/Jun/2020:06:49:01 +0000] "GET /a?b=\"1\" HTTP/1.1" 200 512 "-" "curl/8.0" 1234"#
+        let line =
+            #"203.0.113.9 - bob [08/Jun/2020:06:49:01 +0000] "GET /a?b=\"1\" HTTP/1.1" 200 512 "-" "curl/8.0" 1234"#
         let r = WebNetHarness.last([line], ApacheLogFormatParser(format: format))
         let e = try #require(r.event, "\(String(describing: r.rejection))")
         #expect(r.ip == "203.0.113.9")
@@ -79,7 +85,8 @@ struct W3CAndCustomFormatTests {
 
     @Test func customFormatWithVhostAndForwardedFor() throws {
         let format = #"%v %{X-Forwarded-For}i %h %t "%r" %s %O %{ms}T"#
-        let line = #"shop.example 198.51.100.1,10.0.0.2 10.0.0.2 [08/Jun/2020:06:49:01 +0000] "POST /cart HTTP/1.1" 201 77 15"#
+        let line =
+            #"shop.example 198.51.100.1,10.0.0.2 10.0.0.2 [08/Jun/2020:06:49:01 +0000] "POST /cart HTTP/1.1" 201 77 15"#
         let r = WebNetHarness.last([line], ApacheLogFormatParser(format: format))
         #expect(r.virtualHost == "shop.example")
         #expect(r.forwardedFor == "198.51.100.1,10.0.0.2")
