@@ -31,5 +31,20 @@ public enum WebFormats {
                 "2021-04-01 00:00:21 10.0.0.5 GET /foo/bar.asp id=1 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65",
             priority: 50,
             make: { _ in .lines(W3CParser()) }),
+        FormatDescriptor(
+            name: "apache-custom", family: "web",
+            detection: "only with --web-format: trial parse with the given Apache LogFormat string",
+            sample: #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#,
+            priority: 90,
+            make: { options in .lines(ApacheLogFormatParser(format: options.webFormat)) }),
+        FormatDescriptor(
+            name: "json-access", family: "web",
+            detection:
+                "JSON lines with access-log keys (Nginx `remote_addr`/`request_uri`, Caddy `http.log.access`, Traefik, GCP `httpRequest`)",
+            sample:
+                #"{"time_iso8601":"2024-05-01T10:00:00+00:00","remote_addr":"203.0.113.9","request":"GET /a?b=1 HTTP/1.1","status":200,"body_bytes_sent":512,"http_user_agent":"curl/8.0"}"#,
+            priority: 70,
+            detect: { JSONAccessLogParser.detect($0) },
+            make: { _ in .lines(JSONAccessLogParser()) }),
     ]
 }

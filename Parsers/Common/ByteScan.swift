@@ -206,3 +206,24 @@ enum ProtocolName {
         return table.intern(s, range)
     }
 }
+
+/// Substring tests on sample lines (detection only; not on the per-line path).
+enum ByteSearch {
+    static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
+        bytes.withUnsafeBufferPointer { $0.span.find(needle, from: 0) != nil }
+    }
+
+    /// Number of sample lines that start (after blanks) with `{`.
+    static func jsonLines(_ sample: DetectionSample) -> Int {
+        sample.lines.reduce(0) { n, line in
+            let first = line.first { $0 != 0x20 && $0 != 0x09 }
+            return first == UInt8(ascii: "{") ? n + 1 : n
+        }
+    }
+}
+
+extension ByteSearch {
+    static func startsWith(_ bytes: [UInt8], _ prefix: StaticString) -> Bool {
+        bytes.withUnsafeBufferPointer { $0.span.matches(prefix, at: 0) }
+    }
+}

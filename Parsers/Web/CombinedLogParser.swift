@@ -249,7 +249,8 @@ public struct CombinedLogParser: LineParser {
                 dots += 1
                 continue
             }
-            let ok = (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "-")
+            let ok =
+                (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "-")
                 || c == UInt8(ascii: "_")
             if !ok { return false }
         }
@@ -293,7 +294,7 @@ enum AccessLogTime {
             civil.microsecond = micros
             k = f
         }
-        k = s.skipSpaces(from: k)
+        while k < end, s[k] == UInt8(ascii: " ") { k += 1 }
         if k < end {
             let sign = s[k]
             guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), k + 5 <= end,
@@ -301,7 +302,8 @@ enum AccessLogTime {
             else { return nil }
             let offset = Int(oh) * 3600 + Int(om) * 60
             civil.utcOffsetSeconds = sign == UInt8(ascii: "-") ? -offset : offset
-            k = s.skipSpaces(from: k + 5)
+            k += 5
+            while k < end, s[k] == UInt8(ascii: " ") { k += 1 }
             guard k == end else { return nil }
         }
         return civil.isValid ? civil : nil

@@ -28,7 +28,8 @@ struct HTTPRequestLine {
         while targetStart < hi, s[targetStart] == UInt8(ascii: " ") { targetStart += 1 }
         var targetEnd = hi
         // The protocol is the last word when it looks like one (`HTTP/1.1`); a target may itself hold spaces.
-        if let sp2 = s.lastIndex(of: UInt8(ascii: " "), before: hi), sp2 >= targetStart, s.matches("HTTP/", at: sp2 + 1) {
+        if let sp2 = s.lastIndex(of: UInt8(ascii: " "), before: hi), sp2 >= targetStart, s.matches("HTTP/", at: sp2 + 1)
+        {
             out.version = sp2 + 1..<hi
             targetEnd = sp2
             while targetEnd > targetStart, s[targetEnd - 1] == UInt8(ascii: " ") { targetEnd -= 1 }

@@ -114,3 +114,61 @@ public enum WebNetHarness {
         return out.sorted()
     }
 }
+
+/// One parsed line and the symbols it refers to, for readable expectations.
+public struct ParsedLine {
+    public var event: Event?
+    public var rejection: LineRejection?
+    public var context: ParseContext
+
+    public func text(_ s: Symbol) -> String? { s.isNone ? nil : context.symbols.string(s) }
+    public var ip: String? { event.flatMap { $0.sourceIP.isNone ? nil : $0.sourceIP.description } }
+    public var destination: String? { event.flatMap { $0.destinationIP.isNone ? nil : $0.destinationIP.description } }
+    public var method: String? { event.flatMap { text($0.httpMethod) } }
+    public var path: String? { event.flatMap { text($0.path) } }
+    public var query: String? { event.flatMap { text($0.query) } }
+    public var userAgent: String? { event.flatMap { text($0.userAgent) } }
+    public var referer: String? { event.flatMap { text($0.referer) } }
+    public var user: String? { event.flatMap { text($0.user) } }
+    public var virtualHost: String? { event.flatMap { text($0.virtualHost) } }
+    public var forwardedFor: String? { event.flatMap { text($0.forwardedFor) } }
+    public var detail: String? { event.flatMap { text($0.detail) } }
+    public var signature: String? { event.flatMap { text($0.signature) } }
+    public var domain: String? { event.flatMap { text($0.domain) } }
+    public var service: String? { event.flatMap { text($0.service) } }
+    public var networkProtocol: String? { event.flatMap { text($0.networkProtocol) } }
+    public var uid: String? { event.flatMap { text($0.connectionUID) } }
+    public var time: String? { event.map { $0.time.description } }
+}
+
+extension WebNetHarness {
+    /// Feeds `lines` to one parser instance (header lines first, as in a file) and returns the last line's result.
+    public static func last<P: LineParser>(_ lines: [String], _ parser: P) -> ParsedLine {
+        lastBytes(lines.map { Array($0.utf8) }, parser)
+    }
+
+    /// As `last(_:_:)`, with lines given as bytes (for invalid UTF-8 and NUL).
+    public static func lastBytes<P: LineParser>(_ lines: [[UInt8]], _ parser: P) -> ParsedLine {
+        var p = parser
+        var context = Self.context()
+        var result = ParsedLine(event: nil, rejection: nil, context: context)
+        for line in lines {
+            result.event = nil
+            result.rejection = nil
+            do {
+                result.event = try parse(bytes: line, with: &p, context: &context)
+            } catch {
+                result.rejection = error
+            }
+        }
+        result.context = context
+        return result
+    }
+
+    /// The format detected for these lines.
+    public static func detect(_ lines: [String], options: ParserOptions = ParserOptions()) -> String? {
+        let data = Array(lines.joined(separator: "\n").utf8) + [0x0a]
+        let sample = DetectionSample(prefix: data, path: "sample")
+        return Registry.detect(sample, options: options).map(Registry.name)
+    }
+}

@@ -1,0 +1,154 @@
+import DwellCore
+
+/// Parses Zeek (Bro) logs in their default TSV form, driven by the header.
+///
+///     #separator \x09
+///     #set_separator	,
+///     #empty_field	(empty)
+///     #unset_field	-
+///     #path	conn
+///     #fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	proto	service	duration	orig_bytes	resp_bytes	conn_state	…
+///     1320279554.496300	Cg9xqq3JAcZusspA86	192.168.2.76	52025	208.85.42.28	80	tcp	-	2.125850	0	1092421	SF	…
+///     #close	2017-04-16-21-36-10
+///
+/// The header sets the separator (`\xHH` escapes), set separator, empty and unset marks, the log (`#path`) and the
+/// columns (`#fields`); a file may hold several header blocks (concatenated logs, rotation), each read afresh.
+/// Header lines are non-events (`nil`). Columns are resolved once per block into `ZeekField`s, so a data line
+/// costs one pass over its separators.
+///
+/// Events by log (see `ZeekRecord` for the field mapping and the flow direction of bytes and packets):
+/// `conn` → `.flow` (service, duration, bytes and packets each way, `conn_state` in `detail`), `dns` → `.dns`
+/// (query in `domain`, first answer or rcode name in `detail`), `http` → `.http` (Host in `domain`), `ssl` → `.tls`
+/// (SNI in `domain`), `ssh` → `.sshSession` (`auth_success` in `outcome`), `kerberos`, `smb_mapping`/`smb_files`,
+/// `rdp`, `dce_rpc`, `files` → `.fileTransfer` (hash, MIME type), `notice` → `.alert`, `weird` → `.anomaly`; any
+/// other log → `.generic` with its uid, endpoints and the log name in `detail`. Time is epoch seconds (UTC). The
+/// sensor is not in the line: `host` stays `.none` and the pipeline fills in the file's host.
+/// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
+public struct ZeekTSVParser: LineParser {
+    var separator: UInt8 = 0x09
+    var setSeparator: UInt8 = UInt8(ascii: ",")
+    var emptyField: [UInt8] = Array("(empty)".utf8)
+    var unsetField: [UInt8] = [UInt8(ascii: "-")]
+    var log: ZeekLog = .other
+    var logName: [UInt8] = []
+    var columns: [ZeekField] = []
+    var caches = ZeekCaches()
+
+    public init() {}
+
+    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+        let n = line.count
+        if n == 0 { return nil }
+        if line[0] == UInt8(ascii: "#") {
+            header(line)
+            return nil
+        }
+        guard !columns.isEmpty else { throw .unrecognized(atColumn: 0) }
+        var event = Event(kind: log.kind)
+        var start = 0
+        var column = 0
+        var sawTime = false
+        let columnCount = columns.count
+        let sep = separator
+        while column < columnCount {
+            let end = line.firstIndex(of: sep, from: start) ?? n
+            let field = columns[column]
+            if field != .ignore && !isUnsetOrEmpty(line, start..<end) {
+                try ZeekRecord.set(
+                    field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context,
+                    caches: &caches)
+                if field == .ts { sawTime = true }
+            }
+            column += 1
+            if end >= n { break }
+            start = end + 1
+        }
+        guard sawTime else { throw .badTimestamp(atColumn: 0) }
+        if log == .other && !logName.isEmpty { event.detail = context.symbols.intern(bytes: logName) }
+        return event
+    }
+
+    func isUnsetOrEmpty(_ s: Span<UInt8>, _ r: Range<Int>) -> Bool {
+        let n = r.count
+        if n == 0 { return true }
+        if n == unsetField.count {
+            if n == 1 { return s[r.lowerBound] == unsetField[0] }
+            return equal(s, r, unsetField)
+        }
+        if n == emptyField.count { return equal(s, r, emptyField) }
+        return false
+    }
+
+    func equal(_ s: Span<UInt8>, _ r: Range<Int>, _ bytes: [UInt8]) -> Bool {
+        guard r.count == bytes.count else { return false }
+        var k = 0
+        for i in r {
+            if s[i] != bytes[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Reads a `#name<sep>value` header line.
+    mutating func header(_ s: Span<UInt8>) {
+        if s.matches("#separator ", at: 0) {
+            var value: [UInt8] = []
+            Self.unescape(s, 11..<s.count, into: &value)
+            if value.count == 1 { separator = value[0] }
+            return
+        }
+        let nameEnd = s.firstIndex(of: separator, from: 1) ?? s.count
+        let name = 1..<nameEnd
+        let valueStart = min(nameEnd + 1, s.count)
+        let value = valueStart..<s.count
+        if s.equals(name, "set_separator") {
+            var v: [UInt8] = []
+            Self.unescape(s, value, into: &v)
+            if v.count == 1 { setSeparator = v[0] }
+        } else if s.equals(name, "empty_field") {
+            emptyField.removeAll()
+            Self.unescape(s, value, into: &emptyField)
+        } else if s.equals(name, "unset_field") {
+            unsetField.removeAll()
+            Self.unescape(s, value, into: &unsetField)
+        } else if s.equals(name, "path") {
+            log = ZeekLog.named(s, value)
+            logName.removeAll(keepingCapacity: true)
+            s.withUnsafeBufferPointer { logName.append(contentsOf: UnsafeBufferPointer(rebasing: $0[value])) }
+        } else if s.equals(name, "fields") {
+            columns.removeAll(keepingCapacity: true)
+            var i = valueStart
+            while i <= s.count {
+                let e = s.firstIndex(of: separator, from: i) ?? s.count
+                columns.append(ZeekField.named(s, i..<e, in: log))
+                i = e + 1
+                if e >= s.count { break }
+            }
+        }
+    }
+
+    /// Copies `s[r]` decoding `\xHH` escapes.
+    static func unescape(_ s: Span<UInt8>, _ r: Range<Int>, into out: inout [UInt8]) {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            if i + 4 <= r.upperBound, s[i] == UInt8(ascii: "\\"), s[i + 1] == UInt8(ascii: "x"),
+                let hi = hexDigit(s[i + 2]), let lo = hexDigit(s[i + 3])
+            {
+                out.append(hi << 4 | lo)
+                i += 4
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+    }
+
+    static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
