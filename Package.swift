@@ -52,7 +52,7 @@ let package = Package(
             path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
-        .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport"]),
+        .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
     ]
 )

@@ -284,7 +284,9 @@ public struct Correlator {
                         addSession(i)
                     }
                     if store.sourceIP[i] == ipID && webshellEvents.contains(i) {
-                        if compromise(hostName(i), at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i) { changed = true }
+                        // An access log names its own server; a sensor's record names the server by address.
+                        let server = store.kind[i] == .webRequest ? hostName(i) : nameOf(address: store.destinationIP[i])
+                        if compromise(server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i) { changed = true }
                     }
                 }
                 _ = joined
@@ -351,8 +353,9 @@ public struct Correlator {
                     if samePID || sameUser || accountChange {
                         attacker.insert(i)
                     }
-                    if k == .accountCreate && store.user[i] != 0 {
-                        let created = store.string(store.user[i])
+                    let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
+                    if k == .accountCreate && createdID != 0 {
+                        let created = store.string(createdID)
                         if account(created, at: t, reason: "created on \(store.string(s.host)) during an attacker session", evidence: i) {
                             changed = true
                         }

@@ -1,0 +1,87 @@
+import DwellAnalysis
+import DwellCore
+import DwellIngest
+import DwellScenario
+import DwellTestSupport
+import Foundation
+import Testing
+
+/// `dwell investigate` against the generator's ground truth: window to the second, hosts, accounts,
+/// attacker addresses and the lateral path in order; the decoy and the look-alike stay out of scope.
+@Suite struct GroundTruthTests {
+    struct Truth {
+        var first: String
+        var last: String
+        var hosts: [String]
+        var accounts: [String]
+        var ips: [String]
+        var path: [(String, String, String, String)]
+        var decoy: String
+        var lookalikeAccount: String
+
+        init(json path: String) throws {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let o = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let attack = try #require(o["attack"] as? [String: Any])
+            first = try #require(attack["first_seen"] as? String)
+            last = try #require(attack["last_seen"] as? String)
+            hosts = try #require(o["compromised_hosts"] as? [String])
+            accounts = try #require(o["compromised_accounts"] as? [String])
+            ips = try #require(o["attacker_ips"] as? [String])
+            let hops = try #require(o["lateral_path"] as? [[String: Any]])
+            self.path = hops.map {
+                ($0["from"] as? String ?? "", $0["to"] as? String ?? "", $0["time"] as? String ?? "", $0["account"] as? String ?? "")
+            }
+            decoy = ((o["decoy"] as? [String: Any])?["source_ip"] as? String) ?? ""
+            lookalikeAccount = ((o["lookalike"] as? [String: Any])?["account"] as? String) ?? ""
+        }
+    }
+
+    func check(_ inv: Investigation, against t: Truth) {
+        #expect(inv.firstSeen?.iso8601(fractionDigits: 0) == t.first)
+        #expect(inv.lastSeen?.iso8601(fractionDigits: 0) == t.last)
+        #expect(inv.hosts.map(\.host) == t.hosts)
+        #expect(Set(inv.accounts.map(\.value)) == Set(t.accounts))
+        #expect(Set(inv.sourceIPs.map(\.value)) == Set(t.ips))
+        let hops = inv.paths.first ?? []
+        #expect(inv.paths.count == 1)
+        #expect(hops.map(\.from) == t.path.map(\.0))
+        #expect(hops.map(\.to) == t.path.map(\.1))
+        #expect(hops.map { $0.time.iso8601(fractionDigits: 0) } == t.path.map(\.2))
+        #expect(hops.map(\.account) == t.path.map(\.3))
+        #expect(!inv.sourceIPs.contains { $0.value == t.decoy })
+        #expect(!inv.accounts.contains { $0.value == t.lookalikeAccount })
+        // Every claim carries its raw evidence line.
+        #expect(inv.firstEvidence?.raw.isEmpty == false)
+        #expect(inv.lastEvidence?.raw.isEmpty == false)
+        #expect(hops.allSatisfy { !$0.evidence.raw.isEmpty })
+    }
+
+    static var sample: String { Fixture.packageRoot.appendingPathComponent("SampleLogs/incident-2026-03").path }
+
+    @Test func sampleIncidentUnaidedMatchesTheGroundTruth() throws {
+        let truth = try Truth(json: Self.sample + "/ground-truth.json")
+        let result = InvestigationRun.run(paths: [Self.sample], options: IngestOptions(jobs: 2), seeds: [])
+        check(result.investigation, against: truth)
+        #expect(result.investigation.entryPoints == ["web01"])
+    }
+
+    @Test func seedingWithTheAttackerAddressGivesTheSameAnswer() throws {
+        let truth = try Truth(json: Self.sample + "/ground-truth.json")
+        let seed = try #require(Seed(parsing: "203.0.113.45"))
+        let result = InvestigationRun.run(paths: [Self.sample], options: IngestOptions(jobs: 1), seeds: [seed])
+        check(result.investigation, against: truth)
+    }
+
+    @Test(arguments: [UInt64(7), 424_242, 99])
+    func generatedIncidentsOfOtherShapes(seed: UInt64) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-gt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try ScenarioGenerator.generate(
+            ScenarioOptions(seed: seed, outputDirectory: dir.path, name: "case", days: 3, backgroundScale: 0.05))
+        let root = dir.appendingPathComponent("case").path
+        let truth = try Truth(json: root + "/ground-truth.json")
+        let result = InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: [])
+        check(result.investigation, against: truth)
+    }
+}
