@@ -80,12 +80,7 @@ struct InvestigateCommand: ParsableCommand {
                 hostMap.append((ip, cols[1]))
             }
         }
-        let found = discoverEvidence(paths)
-        for issue in found.issues { printError("dwell: \(TerminalText.safe(issue.description))") }
-        guard !found.files.isEmpty else {
-            printError("dwell: no evidence files found in \(paths.joined(separator: " ")); give log files or directories")
-            throw ExitStatus.usage.code
-        }
+        let found = try requireEvidence(paths)
         let outDir = URL(fileURLWithPath: out).standardizedFileURL.path
         for f in found.files where !f.isStdin {
             let dir = URL(fileURLWithPath: f.path).deletingLastPathComponent().standardizedFileURL.path

@@ -32,12 +32,7 @@ struct ManifestCommand: ParsableCommand {
     @OptionGroup var reading: ReadingOptions
 
     func run() throws {
-        let found = discoverEvidence(paths)
-        for issue in found.issues { printError("dwell: \(TerminalText.safe(issue.description))") }
-        guard !found.files.isEmpty else {
-            printError("dwell: no evidence files found in \(paths.joined(separator: " ")); give log files or directories")
-            throw ExitStatus.usage.code
-        }
+        let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
         let bar = ProgressBar(
             totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,

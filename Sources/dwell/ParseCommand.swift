@@ -123,12 +123,7 @@ struct ParseCommand: ParsableCommand {
     @OptionGroup var reading: ReadingOptions
 
     func run() throws {
-        let found = discoverEvidence(paths)
-        for issue in found.issues { printError("dwell: \(TerminalText.safe(issue.description))") }
-        guard !found.files.isEmpty else {
-            printError("dwell: no evidence files found in \(paths.joined(separator: " ")); give log files or directories")
-            throw ExitStatus.usage.code
-        }
+        let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
         var rejectOut: FileHandle?
         if let rejects {

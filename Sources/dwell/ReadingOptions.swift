@@ -50,9 +50,15 @@ struct ReadingOptions: ParsableArguments {
     }
 }
 
-/// Finds the evidence, or explains why there is none.
-func discoverEvidence(_ paths: [String]) -> Discovery.Result {
-    Discovery().discover(paths)
+/// Finds the evidence, reports discovery problems on stderr, and stops with status 2 when there is none.
+func requireEvidence(_ paths: [String]) throws -> Discovery.Result {
+    let found = Discovery().discover(paths)
+    for issue in found.issues { printError("dwell: \(TerminalText.safe(issue.description))") }
+    guard !found.files.isEmpty else {
+        printError("dwell: no evidence files found in \(paths.joined(separator: " ")); give log files or directories")
+        throw ExitStatus.usage.code
+    }
+    return found
 }
 
 /// Writes to standard error.
