@@ -153,6 +153,8 @@ public enum Ingest {
         stats.format = parser == nil ? nil : descriptor?.name
         let fid = formatID ?? .unknown
         var lastReported: UInt64 = 0
+        // Events per (year source, zone source), counted without building a name per event.
+        var timeSourceCounts = [UInt64](repeating: 0, count: 8 * 4)
 
         func reject(_ reason: LineRejection, _ info: LineInfo, _ line: Span<UInt8>) {
             stats.rejected += 1
@@ -172,7 +174,7 @@ public enum Ingest {
             e.format = fid
             if e.host.isNone { e.host = context.defaultHost }
             stats.parsed += 1
-            stats.timeSources[e.timeSource.name, default: 0] += 1
+            timeSourceCounts[Int(e.timeSource.year.rawValue) * 4 + Int(e.timeSource.zone.rawValue)] += 1
             if stats.firstTime.map({ e.time < $0 }) ?? true { stats.firstTime = e.time }
             if stats.lastTime.map({ e.time > $0 }) ?? true { stats.lastTime = e.time }
             sink.consume(e, line: line, context: &context)
@@ -252,6 +254,11 @@ public enum Ingest {
             }
         }
         progress?.add(bytes: reader.totalBytes - lastReported)
+        for (slot, n) in timeSourceCounts.enumerated() where n > 0 {
+            if let year = TimeSource.Year(rawValue: UInt8(slot / 4)), let zone = TimeSource.Zone(rawValue: UInt8(slot % 4)) {
+                stats.timeSources[TimeSource(year: year, zone: zone).name] = n
+            }
+        }
 
         stats.decompressedBytes = reader.totalBytes
         stats.issues += source.streamIssues

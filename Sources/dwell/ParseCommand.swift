@@ -64,11 +64,14 @@ struct JSONLinesSink: EventSink {
     let spool = Spool()
     let path: String
     var json = JSONBuffer(capacity: 1 << 16)
+    /// A file has one format: its name is looked up once, not per event.
+    var formatName: (id: FormatID, name: String)?
 
     init(file: EvidenceFile) { path = file.displayPath }
 
     mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
-        let format = Registry.name(event.format)
+        if formatName?.id != event.format { formatName = (event.format, Registry.name(event.format)) }
+        let format = formatName?.name ?? "unknown"
         event.appendJSON(to: &json, symbols: context.symbols, file: path, format: format) { json in
             if event.kind == .generic, event.messageColumn >= 0, Int(event.messageColumn) <= line.count {
                 json.key("message")
