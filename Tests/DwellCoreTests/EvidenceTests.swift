@@ -23,7 +23,8 @@ import Testing
         let (gs, gj) = read(gz)
         #expect(ps.lines == 200 && gs.lines == 200)
         #expect(gs.compression == .gzip && gs.decompressedBytes == UInt64(Self.authLines.utf8.count))
-        #expect(pj.replacingOccurrences(of: "auth.log.2.gz", with: "auth.log").replacingOccurrences(of: "x/", with: "") == pj.replacingOccurrences(of: "x/", with: ""))
+        // The same events, file name aside.
+        #expect(gj.replacingOccurrences(of: "x/auth.log.2.gz", with: "auth.log") == pj)
         #expect(gj.split(separator: "\n").count == 200)
         #expect(gs.issues.filter(\.isProblem).isEmpty)
     }
