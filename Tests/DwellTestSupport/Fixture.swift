@@ -1,4 +1,3 @@
-import CZlib
 import DwellCore
 import DwellIngest
 import Foundation
@@ -45,33 +44,9 @@ public enum Fixture {
         try write(Array(text.utf8), to: url, modificationTime: modificationTime)
     }
 
-    /// One gzip member of `bytes` (zlib deflate), with the header MTIME set when given.
+    /// One gzip member of `bytes`, with the header MTIME set when given.
     public static func gzip(_ bytes: [UInt8], mtime: UInt32 = 0) -> [UInt8] {
-        var stream = z_stream()
-        let version = ZLIB_VERSION
-        guard deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, version, Int32(MemoryLayout<z_stream>.size)) == Z_OK
-        else { return [] }
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 64)
-        var input = bytes
-        let produced: Int = input.withUnsafeMutableBufferPointer { inp in
-            out.withUnsafeMutableBufferPointer { outp in
-                stream.next_in = inp.baseAddress
-                stream.avail_in = uInt(inp.count)
-                stream.next_out = outp.baseAddress
-                stream.avail_out = uInt(outp.count)
-                _ = deflate(&stream, Z_FINISH)
-                return outp.count - Int(stream.avail_out)
-            }
-        }
-        var result = Array(out[0..<produced])
-        if mtime != 0, result.count >= 8 {
-            result[4] = UInt8(mtime & 0xff)
-            result[5] = UInt8(mtime >> 8 & 0xff)
-            result[6] = UInt8(mtime >> 16 & 0xff)
-            result[7] = UInt8(mtime >> 24 & 0xff)
-        }
-        return result
+        GzipCompress.member(bytes, mtime: mtime)
     }
 
     /// Reads every line of a byte source with the given buffer capacity; returns (line bytes, number, offset).

@@ -35,25 +35,7 @@ func syntheticAuthLog(bytes: Int) -> [UInt8] {
     return out
 }
 
-func gzipBytes(_ bytes: [UInt8]) -> [UInt8] {
-    var stream = z_stream()
-    guard deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
-    else { return [] }
-    defer { deflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 64)
-    var input = bytes
-    let n: Int = input.withUnsafeMutableBufferPointer { inp in
-        out.withUnsafeMutableBufferPointer { outp in
-            stream.next_in = inp.baseAddress
-            stream.avail_in = uInt(inp.count)
-            stream.next_out = outp.baseAddress
-            stream.avail_out = uInt(outp.count)
-            _ = deflate(&stream, Z_FINISH)
-            return outp.count - Int(stream.avail_out)
-        }
-    }
-    return Array(out[0..<n])
-}
+func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { GzipCompress.member(bytes) }
 
 /// Files shared by the suites, written once per run.
 struct Corpus {
