@@ -49,7 +49,7 @@ public struct Seed: Sendable, Hashable {
 public struct CorrelationOptions: Sendable {
     /// A (source, account, destination host) login seen this many times before the attack is routine.
     public var routineLogins = 1
-    /// External destinations contacted by any host before the attack are not new infrastructure.
+    /// Growth stops after this many rounds if no fixed point was reached (the report says which).
     public var maxRounds = 10
     /// How long after an attacker login its session is assumed to last when no close is seen.
     public var sessionSeconds: Int64 = 4 * 3600
@@ -181,7 +181,6 @@ public struct Correlator {
         var edgeKeys: Set<String> = []
         var sessions: [(host: UInt32, user: UInt32, pid: Int32, start: Int64, end: Int64)] = []
         var guards: [String] = []
-        var infra: [UInt32: Joined] = [:]
 
         for s in seeds {
             switch s.type {
@@ -272,7 +271,7 @@ public struct Correlator {
             let attackStart = ips.values.map(\.time).min() ?? accounts.values.map(\.time).min() ?? Int64.max
 
             // (a) Attacker addresses.
-            for (ipID, joined) in ips.sorted(by: { $0.key < $1.key }) {
+            for ipID in ips.keys.sorted() {
                 for p in store.positions(IndicatorKey(.ip, ipID)) {
                     let i = Int(p)
                     attacker.insert(i)
@@ -289,7 +288,6 @@ public struct Correlator {
                         if compromise(server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i) { changed = true }
                     }
                 }
-                _ = joined
             }
 
             // (b) Compromised hosts: logins from their addresses to other hosts after their compromise.
@@ -383,7 +381,6 @@ public struct Correlator {
                         let before = store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart } ?? false
                         if before { continue }
                         ips[dst] = Joined(time: store.time[i], reason: "\(large.contains(i) ? "large transfer" : "connection") from compromised host \(name) to a new external address", evidence: i)
-                        infra[dst] = ips[dst]
                         changed = true
                     }
                 }
@@ -404,7 +401,6 @@ public struct Correlator {
                 }
             }
         }
-        _ = infra
         inv.caveats += learned.map { "host address learned: \($0)" }
         inv.growth = "stopped at \(stopReason) after \(rounds) round(s)" + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
 

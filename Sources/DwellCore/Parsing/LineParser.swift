@@ -80,7 +80,7 @@ public struct ParseContext {
 /// Turns wall-clock readings of one file into UTC instants.
 ///
 /// Years: a line without a year gets the year of the file's reference time (gzip header mtime when set,
-/// else the file's mtime); a date that would fall more than a day after that reference belongs to the
+/// else the file's mtime); a date that would fall more than two days after that reference belongs to the
 /// year before (`rollover`: the log crossed New Year). `--year` overrides. Zones: a line's own offset
 /// wins; otherwise `--tz` (recorded as `user`) or UTC (recorded as `assumed-utc`).
 public struct FileClock {
