@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -31,7 +32,11 @@ let package = Package(
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
         .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
-        .target(name: "DwellReports", dependencies: ["DwellAnalysis"], path: "Sources/DwellReports"),
+        .target(
+            name: "DwellReports",
+            dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/DwellReports"
+        ),
         .executableTarget(
             name: "dwell",
             dependencies: [
@@ -48,11 +53,16 @@ let package = Package(
             path: "Sources/dwell-scenario"
         ),
         .target(
-            name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports"],
+            name: "DwellTestSupport",
+            dependencies: [
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports",
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
+        .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
     ]
 )
