@@ -33,10 +33,8 @@ let package = Package(
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
         .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
         .target(
-            name: "DwellReports",
-            dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Sources/DwellReports"
-        ),
+            name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/DwellReports"),
         .executableTarget(
             name: "dwell",
             dependencies: [
