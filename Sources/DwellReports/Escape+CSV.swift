@@ -11,7 +11,8 @@ import DwellCore
 ///   terminal and nothing is replaced by U+FFFD.
 public enum CSVCell {
     /// Appends one text cell (escaped, neutralised, quoted when needed) to `out`.
-    public static func append<C: Collection>(bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+    public static func append<C: Collection>(bytes: C, to out: inout [UInt8])
+    where C.Element == UInt8 {
         let text = visible(bytes)
         var needsQuotes = false
         for c in text where c == 0x2c || c == 0x22 || c == 0x0a || c == 0x0d {
@@ -40,7 +41,8 @@ public enum CSVCell {
 
     /// Whether a cell starting with this byte would be read as a formula by a spreadsheet.
     @inlinable public static func isFormulaTrigger(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: "=") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: "@")
+        c == UInt8(ascii: "=") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+            || c == UInt8(ascii: "@")
             || c == 0x09 || c == 0x0d
     }
 
@@ -90,6 +92,12 @@ struct CSVWriter {
     mutating func number<I: BinaryInteger>(_ v: I) {
         separator()
         bytes.append(contentsOf: String(v).utf8)
+    }
+
+    /// A constant dwell writes itself (`-`, `UTC`, `....`): written as is, so l2tcsv's `-` stays `-`.
+    mutating func constant(_ s: StaticString) {
+        separator()
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     mutating func endRow() {

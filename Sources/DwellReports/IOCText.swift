@@ -5,7 +5,10 @@ import DwellIndex
 /// An indicator of the attacker, as iocs.txt, iocs.stix.json and sigma/ export it.
 public struct AttackerIndicator: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Comparable {
-        case address, account, userAgent = "user-agent", webShell = "web-shell", url, domain, hash
+        case address, account
+        case userAgent = "user-agent"
+        case webShell = "web-shell"
+        case url, domain, hash
 
         public static func < (a: Kind, b: Kind) -> Bool {
             allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
@@ -84,7 +87,10 @@ public enum AttackerIndicators {
             }
         }
         for (path, s) in shells {
-            add(AttackerIndicator(kind: .webShell, value: path, firstSeen: s.first, lastSeen: s.last, count: s.count, reason: s.why))
+            add(
+                AttackerIndicator(
+                    kind: .webShell, value: path, firstSeen: s.first, lastSeen: s.last, count: s.count,
+                    reason: s.why))
         }
         // A web shell path is reported once, as a web shell.
         for key in byKey.keys where byKey[key]?.kind == .url {
@@ -103,18 +109,22 @@ public enum AttackerIndicators {
 public enum IOCText {
     public static func render(_ input: ReportInput) -> [UInt8] {
         let inv = input.investigation
-        var o = "# dwell \(input.toolVersion): indicators of the attacker (for dwell sweep --iocs, or any line-based matcher)\n"
+        var o =
+            "# dwell \(input.toolVersion): indicators of the attacker (for dwell sweep --iocs, or any line-based matcher)\n"
         if let a = inv.firstSeen, let b = inv.lastSeen {
             o += "# incident window: \(a.iso8601(fractionDigits: 0)) .. \(b.iso8601(fractionDigits: 0))\n"
         } else {
             o += "# no attack window was found\n"
         }
         if let g = input.generated { o += "# generated: \(g.iso8601(fractionDigits: 0))\n" }
-        o += "# forms: address or CIDR, user:NAME, ua:TEXT, url:/path, domain:NAME, hash; a note follows ' # '\n"
+        o +=
+            "# forms: address or CIDR, user:NAME, ua:TEXT, url:/path, domain:NAME, hash; a note follows ' # '\n"
         for i in AttackerIndicators.collect(inv) {
-            let note = "\(i.kind.label), seen \(i.count)x \(i.firstSeen.iso8601(fractionDigits: 0))..\(i.lastSeen.iso8601(fractionDigits: 0))"
+            let note =
+                "\(i.kind.label), seen \(i.count)x \(i.firstSeen.iso8601(fractionDigits: 0))..\(i.lastSeen.iso8601(fractionDigits: 0))"
             guard representable(i.value) else {
-                o += "# skipped a \(i.kind.label) that cannot be written on one line (control characters, tab, ' #' or edge spaces); see iocs.stix.json\n"
+                o +=
+                    "# skipped a \(i.kind.label) that cannot be written on one line (control characters, tab, ' #' or edge spaces); see iocs.stix.json\n"
                 continue
             }
             let entry: String
@@ -135,7 +145,8 @@ public enum IOCText {
         guard !v.isEmpty, v.first != " ", v.last != " ", !v.contains(" #") else { return false }
         for s in v.unicodeScalars {
             switch s.value {
-            case 0..<0x20, 0x7f, 0x80..<0xa0, 0x2028, 0x2029, 0x202a...0x202e, 0x2066...0x2069: return false
+            case 0..<0x20, 0x7f, 0x80..<0xa0, 0x2028, 0x2029, 0x202a...0x202e, 0x2066...0x2069:
+                return false
             default: continue
             }
         }

@@ -2,5 +2,7 @@
 import DwellAnalysis
 
 public enum LateralDOT {
-    public static func render(_ inv: Investigation) -> [UInt8] { Array("digraph lateral {\n}\n".utf8) }
+    public static func render(_ inv: Investigation) -> [UInt8] {
+        Array("digraph lateral {\n}\n".utf8)
+    }
 }

@@ -65,7 +65,8 @@ public struct ReportFile: Sendable, Equatable {
 /// The dispatch from formats to renderers: pure, deterministic (same input → same files, same bytes, same order).
 public enum ReportSet {
     public static func render(
-        _ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases, timelineStyle: TimelineStyle = .timesketch
+        _ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
+        timelineStyle: TimelineStyle = .timesketch
     ) -> [ReportFile] {
         var out: [ReportFile] = []
         for f in ReportFormat.allCases where formats.contains(f) {
@@ -79,15 +80,21 @@ public enum ReportSet {
                 out.append(ReportFile(path: "report.json", bytes: j))
             case .csv:
                 switch timelineStyle {
-                case .timesketch: out.append(ReportFile(path: "timeline.csv", bytes: TimelineCSV.render(input)))
-                case .l2tcsv: out.append(ReportFile(path: "timeline.l2tcsv.csv", bytes: TimelineL2TCSV.render(input)))
+                case .timesketch:
+                    out.append(ReportFile(path: "timeline.csv", bytes: TimelineCSV.render(input)))
+                case .l2tcsv:
+                    out.append(ReportFile(path: "timeline.l2tcsv.csv", bytes: TimelineL2TCSV.render(input)))
                 }
-            case .jsonl: out.append(ReportFile(path: "timeline.jsonl", bytes: TimelineJSONL.render(input)))
-            case .dot: out.append(ReportFile(path: "lateral.dot", bytes: LateralDOT.render(input.investigation)))
+            case .jsonl:
+                out.append(ReportFile(path: "timeline.jsonl", bytes: TimelineJSONL.render(input)))
+            case .dot:
+                out.append(ReportFile(path: "lateral.dot", bytes: LateralDOT.render(input.investigation)))
             case .stix: out.append(ReportFile(path: "iocs.stix.json", bytes: STIXBundle.render(input)))
             case .iocs: out.append(ReportFile(path: "iocs.txt", bytes: IOCText.render(input)))
             case .sigma:
-                for s in SigmaRules.render(input) { out.append(ReportFile(path: "sigma/" + s.name, bytes: s.bytes)) }
+                for s in SigmaRules.render(input) {
+                    out.append(ReportFile(path: "sigma/" + s.name, bytes: s.bytes))
+                }
             }
         }
         return out

@@ -11,7 +11,8 @@ public enum UUIDv5 {
     ]
 
     /// dwell's namespace: the version-5 UUID of the URL `https://dwell.invalid/ns` in the URL namespace.
-    public static let dwellNamespace: [UInt8] = bytes(namespace: urlNamespace, name: "https://dwell.invalid/ns")
+    public static let dwellNamespace: [UInt8] = bytes(
+        namespace: urlNamespace, name: "https://dwell.invalid/ns")
 
     /// The UUID of `name` in `namespace` (default dwell's), lower-case with hyphens.
     public static func string(_ name: String, namespace: [UInt8] = dwellNamespace) -> String {
@@ -57,7 +58,8 @@ public enum STIXBundle {
     public static func render(_ input: ReportInput) -> [UInt8] {
         let inv = input.investigation
         let indicators = AttackerIndicators.collect(inv)
-        let stamp = input.generated ?? inv.lastSeen ?? indicators.map(\.lastSeen).max() ?? Timestamp.zero
+        let stamp =
+            input.generated ?? inv.lastSeen ?? indicators.map(\.lastSeen).max() ?? Timestamp.zero
         var objects: [(pattern: String, item: AttackerIndicator)] = []
         for i in indicators {
             guard let p = pattern(i) else { continue }
@@ -68,36 +70,68 @@ public enum STIXBundle {
 
         var j = JSONBuffer(capacity: 4096 + 512 * objects.count)
         j.beginObject()
-        j.key("type"); j.string("bundle")
-        j.key("id"); j.string("bundle--" + UUIDv5.string(bundleName))
-        j.key("objects"); j.beginArray()
+        j.key("type")
+        j.string("bundle")
+        j.key("id")
+        j.string("bundle--" + UUIDv5.string(bundleName))
+        j.key("objects")
+        j.beginArray()
         j.beginObject()
-        j.key("type"); j.string("identity")
-        j.key("spec_version"); j.string("2.1")
-        j.key("id"); j.string(identityID)
-        j.key("created"); time(stamp, &j)
-        j.key("modified"); time(stamp, &j)
-        j.key("name"); j.string("dwell")
-        j.key("description"); j.string("dwell \(input.toolVersion), log and timeline forensics (indicators derived from evidence)")
-        j.key("identity_class"); j.string("system")
+        j.key("type")
+        j.string("identity")
+        j.key("spec_version")
+        j.string("2.1")
+        j.key("id")
+        j.string(identityID)
+        j.key("created")
+        time(stamp, &j)
+        j.key("modified")
+        time(stamp, &j)
+        j.key("name")
+        j.string("dwell")
+        j.key("description")
+        j.string(
+            "dwell \(input.toolVersion), log and timeline forensics (indicators derived from evidence)")
+        j.key("identity_class")
+        j.string("system")
         j.endObject()
         for (p, i) in objects {
             j.beginObject()
-            j.key("type"); j.string("indicator")
-            j.key("spec_version"); j.string("2.1")
-            j.key("id"); j.string(indicatorID(pattern: p))
-            j.key("created_by_ref"); j.string(identityID)
-            j.key("created"); time(stamp, &j)
-            j.key("modified"); time(stamp, &j)
-            j.key("name"); j.string("\(i.kind.label): \(i.value)")
-            j.key("description"); j.string(
-                "\(i.reason); seen \(i.count) time\(i.count == 1 ? "" : "s") from \(i.firstSeen.iso8601(fractionDigits: 0)) to \(i.lastSeen.iso8601(fractionDigits: 0))")
-            j.key("indicator_types"); j.beginArray(); j.string(i.kind == .account ? "compromised" : "malicious-activity"); j.endArray()
-            j.key("pattern"); j.string(p)
-            j.key("pattern_type"); j.string("stix")
-            j.key("pattern_version"); j.string("2.1")
-            j.key("valid_from"); time(i.firstSeen, &j)
-            j.key("labels"); j.beginArray(); j.string("dwell"); j.string(i.kind.rawValue); j.endArray()
+            j.key("type")
+            j.string("indicator")
+            j.key("spec_version")
+            j.string("2.1")
+            j.key("id")
+            j.string(indicatorID(pattern: p))
+            j.key("created_by_ref")
+            j.string(identityID)
+            j.key("created")
+            time(stamp, &j)
+            j.key("modified")
+            time(stamp, &j)
+            j.key("name")
+            j.string("\(i.kind.label): \(i.value)")
+            j.key("description")
+            j.string(
+                "\(i.reason); seen \(i.count) time\(i.count == 1 ? "" : "s") from \(i.firstSeen.iso8601(fractionDigits: 0)) to \(i.lastSeen.iso8601(fractionDigits: 0))"
+            )
+            j.key("indicator_types")
+            j.beginArray()
+            j.string(i.kind == .account ? "compromised" : "malicious-activity")
+            j.endArray()
+            j.key("pattern")
+            j.string(p)
+            j.key("pattern_type")
+            j.string("stix")
+            j.key("pattern_version")
+            j.string("2.1")
+            j.key("valid_from")
+            time(i.firstSeen, &j)
+            j.key("labels")
+            j.beginArray()
+            j.string("dwell")
+            j.string(i.kind.rawValue)
+            j.endArray()
             j.endObject()
         }
         j.endArray()
@@ -114,11 +148,13 @@ public enum STIXBundle {
     public static func pattern(_ i: AttackerIndicator) -> String? {
         let v = literal(i.value)
         switch i.kind {
-        case .address: return i.value.contains(":") ? "[ipv6-addr:value = \(v)]" : "[ipv4-addr:value = \(v)]"
+        case .address:
+            return i.value.contains(":") ? "[ipv6-addr:value = \(v)]" : "[ipv4-addr:value = \(v)]"
         case .account: return "[user-account:user_id = \(v)]"
         case .url, .webShell: return "[url:value = \(v)]"
         case .domain: return "[domain-name:value = \(v)]"
-        case .userAgent: return "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = \(v)]"
+        case .userAgent:
+            return "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = \(v)]"
         case .hash:
             switch i.value.utf8.count {
             case 32: return "[file:hashes.MD5 = \(v)]"

@@ -19,11 +19,13 @@ public enum SigmaRules {
     public static func render(_ input: ReportInput) -> [File] {
         let inv = input.investigation
         let all = AttackerIndicators.collect(inv)
-        let day = (input.generated ?? inv.lastSeen ?? all.map(\.lastSeen).max() ?? .zero).iso8601(fractionDigits: 0)
+        let day = (input.generated ?? inv.lastSeen ?? all.map(\.lastSeen).max() ?? .zero).iso8601(
+            fractionDigits: 0)
         let date = String(day.prefix(10))
         let window: String
         if let a = inv.firstSeen, let b = inv.lastSeen {
-            window = " during the incident of \(a.iso8601(fractionDigits: 0)) .. \(b.iso8601(fractionDigits: 0))"
+            window =
+                " during the incident of \(a.iso8601(fractionDigits: 0)) .. \(b.iso8601(fractionDigits: 0))"
         } else {
             window = ""
         }
@@ -38,8 +40,10 @@ public enum SigmaRules {
         if !single.isEmpty {
             var y = SigmaYAML()
             header(
-                &y, title: "SSH login from an address of a past attacker (dwell)", group: "sshd", values: single,
-                description: "Accepted sshd logins from addresses that dwell attributed to the attacker\(window).",
+                &y, title: "SSH login from an address of a past attacker (dwell)", group: "sshd",
+                values: single,
+                description:
+                    "Accepted sshd logins from addresses that dwell attributed to the attacker\(window).",
                 date: date)
             y.map("logsource")
             y.entry("product", "linux", depth: 1)
@@ -52,16 +56,21 @@ public enum SigmaRules {
             y.raw("condition", "keywords_login and keywords_address", depth: 1)
             footer(
                 &y, falsePositives: ["The address was reassigned to a legitimate user since the incident"],
-                level: "high", tags: ["attack.initial-access", "attack.lateral-movement", "attack.t1078", "attack.t1021.004"])
+                level: "high",
+                tags: [
+                    "attack.initial-access", "attack.lateral-movement", "attack.t1078", "attack.t1021.004",
+                ])
             files.append(File(name: "dwell_sshd_attacker_logins.yml", bytes: y.bytes))
         }
 
         if !agents.isEmpty || !shells.isEmpty || !paths.isEmpty {
             var y = SigmaYAML()
             header(
-                &y, title: "Web request with a user agent or path of a past attacker (dwell)", group: "webserver",
+                &y, title: "Web request with a user agent or path of a past attacker (dwell)",
+                group: "webserver",
                 values: agents.map { "ua:" + $0 } + (shells + paths).map { "url:" + $0 },
-                description: "Web requests carrying a user agent the attacker used, or asking for a web shell or path it planted or requested\(window).",
+                description:
+                    "Web requests carrying a user agent the attacker used, or asking for a web shell or path it planted or requested\(window).",
                 date: date)
             y.map("logsource")
             y.entry("category", "webserver", depth: 1)
@@ -93,7 +102,8 @@ public enum SigmaRules {
             header(
                 &y, title: "Zeek connection with an address of a past attacker (dwell)", group: "zeek-conn",
                 values: addresses,
-                description: "Connections from or to infrastructure that dwell attributed to the attacker\(window).",
+                description:
+                    "Connections from or to infrastructure that dwell attributed to the attacker\(window).",
                 date: date)
             y.map("logsource")
             y.entry("product", "zeek", depth: 1)
@@ -104,7 +114,8 @@ public enum SigmaRules {
                 ("id.orig_h", single, ""), ("id.resp_h", single, ""), ("id.orig_h", ranges, "|cidr"),
                 ("id.resp_h", ranges, "|cidr"),
             ] where !list.isEmpty {
-                let name = "selection_" + (field == "id.orig_h" ? "from" : "to") + (modifier.isEmpty ? "" : "_range")
+                let name =
+                    "selection_" + (field == "id.orig_h" ? "from" : "to") + (modifier.isEmpty ? "" : "_range")
                 y.map(name, depth: 1)
                 y.map(field + modifier, depth: 2)
                 for a in list { y.item(a, depth: 3) }
@@ -112,7 +123,8 @@ public enum SigmaRules {
             }
             y.raw("condition", "1 of selection_*", depth: 1)
             footer(
-                &y, falsePositives: ["Shared hosting or cloud addresses reassigned since the incident"], level: "high",
+                &y, falsePositives: ["Shared hosting or cloud addresses reassigned since the incident"],
+                level: "high",
                 tags: ["attack.command-and-control", "attack.t1071"])
             files.append(File(name: "dwell_zeek_attacker_conns.yml", bytes: y.bytes))
         }
@@ -120,7 +132,8 @@ public enum SigmaRules {
     }
 
     static func header(
-        _ y: inout SigmaYAML, title: String, group: String, values: [String], description: String, date: String
+        _ y: inout SigmaYAML, title: String, group: String, values: [String], description: String,
+        date: String
     ) {
         y.entry("title", title)
         y.raw("id", UUIDv5.string("sigma:" + group + "\n" + values.sorted().joined(separator: "\n")))
@@ -199,7 +212,9 @@ public struct SigmaYAML {
             default:
                 if needsEscape(u) {
                     let hex = String(u.value, radix: 16, uppercase: true)
-                    out += u.value < 0x100 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                    out +=
+                        u.value < 0x100
+                        ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
                         : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
                 } else {
                     out.unicodeScalars.append(u)

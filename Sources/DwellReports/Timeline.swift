@@ -56,7 +56,8 @@ public enum TimelineRows {
         var out: [TimelineRow] = []
         out.reserveCapacity(inv.timeline.count + inv.findings.count)
         for t in inv.timeline {
-            var r = TimelineRow(record: .timeline, time: t.time, message: t.summary, host: t.host, kind: t.kind)
+            var r = TimelineRow(
+                record: .timeline, time: t.time, message: t.summary, host: t.host, kind: t.kind)
             r.phase = t.phase.rawValue
             for (key, value) in leadingFields(t.summary) {
                 switch key {
@@ -84,7 +85,8 @@ public enum TimelineRows {
         }
         for f in inv.findings {
             var r = TimelineRow(
-                record: .finding, time: f.time, message: "\(f.title): \(f.why)", host: f.host, kind: "finding")
+                record: .finding, time: f.time, message: "\(f.title): \(f.why)", host: f.host,
+                kind: "finding")
             r.rule = f.rule
             r.technique = f.technique
             r.severity = f.severity.name
@@ -162,11 +164,16 @@ public enum TimelineJSONL {
         var j = JSONBuffer(capacity: 256 * rows.count + 64)
         for r in rows {
             j.beginObject()
-            j.key("message"); j.string(r.message)
-            j.key("datetime"); datetime(r.time, &j)
-            j.key("timestamp"); j.int(r.time.microseconds)
-            j.key("timestamp_desc"); j.string(TimelineRow.timestampDescription)
-            j.key("data_type"); j.string("dwell:\(r.record.rawValue)")
+            j.key("message")
+            j.string(r.message)
+            j.key("datetime")
+            datetime(r.time, &j)
+            j.key("timestamp")
+            j.int(r.time.microseconds)
+            j.key("timestamp_desc")
+            j.string(TimelineRow.timestampDescription)
+            j.key("data_type")
+            j.string("dwell:\(r.record.rawValue)")
             optional("host", r.host, &j)
             optional("kind", r.kind, &j)
             optional("phase", r.phase, &j)
@@ -182,10 +189,14 @@ public enum TimelineJSONL {
             optional("rule", r.rule, &j)
             optional("technique", r.technique, &j)
             optional("severity", r.severity, &j)
-            j.key("file"); j.string(r.file)
-            j.key("line"); j.int(r.line)
-            j.key("offset"); j.int(r.offset)
-            j.key("raw"); j.string(bytes: r.raw)
+            j.key("file")
+            j.string(r.file)
+            j.key("line")
+            j.int(r.line)
+            j.key("offset")
+            j.int(r.offset)
+            j.key("raw")
+            j.string(bytes: r.raw)
             j.endObject()
             j.newline()
         }
@@ -209,8 +220,10 @@ public enum TimelineJSONL {
 /// always present). Cells are escaped by `CSVCell` (RFC 4180 quoting, formula neutralisation).
 public enum TimelineCSV {
     public static let columns = [
-        "message", "datetime", "timestamp", "timestamp_desc", "data_type", "host", "kind", "phase", "user",
-        "target_user", "source_ip", "destination", "source_host", "destination_host", "method", "url", "user_agent",
+        "message", "datetime", "timestamp", "timestamp_desc", "data_type", "host", "kind", "phase",
+        "user",
+        "target_user", "source_ip", "destination", "source_host", "destination_host", "method", "url",
+        "user_agent",
         "rule", "technique", "severity", "file", "line", "offset", "raw",
     ]
 
@@ -252,7 +265,8 @@ public enum TimelineCSV {
 /// times. Cells are escaped like timeline.csv.
 public enum TimelineL2TCSV {
     public static let columns = [
-        "date", "time", "timezone", "MACB", "source", "sourcetype", "type", "user", "host", "short", "desc", "version",
+        "date", "time", "timezone", "MACB", "source", "sourcetype", "type", "user", "host", "short",
+        "desc", "version",
         "filename", "inode", "notes", "format", "extra",
     ]
 
@@ -271,20 +285,20 @@ public enum TimelineL2TCSV {
             let time = String(decoding: u[11..<19], as: UTF8.self)
             w.cell(date)
             w.cell(time)
-            w.cell("UTC")
-            w.cell("....")
-            w.cell("LOG")
-            w.cell(r.record == .finding ? "dwell finding" : "dwell timeline")
+            w.constant("UTC")
+            w.constant("....")
+            w.constant("LOG")
+            if r.record == .finding { w.constant("dwell finding") } else { w.constant("dwell timeline") }
             w.cell(TimelineRow.timestampDescription)
-            w.cell(r.user.isEmpty ? "-" : r.user)
-            w.cell(r.host.isEmpty ? "-" : r.host)
+            if r.user.isEmpty { w.constant("-") } else { w.cell(r.user) }
+            if r.host.isEmpty { w.constant("-") } else { w.cell(r.host) }
             w.cell(short(r.message))
             w.cell(r.message)
-            w.cell("2")
+            w.constant("2")
             w.cell(r.file)
-            w.cell("-")
-            w.cell(r.rule.isEmpty ? "-" : "\(r.rule) \(r.technique)")
-            w.cell("dwell")
+            w.constant("-")
+            if r.rule.isEmpty { w.constant("-") } else { w.cell("\(r.rule) \(r.technique)") }
+            w.constant("dwell")
             var extra: [String] = ["timestamp: \(r.time.microseconds)", "kind: \(r.kind)"]
             if !r.phase.isEmpty { extra.append("phase: \(r.phase)") }
             if !r.severity.isEmpty { extra.append("severity: \(r.severity)") }

@@ -4,14 +4,16 @@ import DwellCore
 import DwellIngest
 import DwellReports
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct InvestigateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "investigate",
-        abstract: "Find the attack: window (dwell time), scope, lateral movement, findings — with the evidence line behind each.",
+        abstract:
+            "Find the attack: window (dwell time), scope, lateral movement, findings — with the evidence line behind each.",
         discussion: """
             With no --seed, high-severity findings (success after brute force, web shell, successful exploit,
             high IDS alerts) seed the correlation. Prints a summary and writes the reports to --out (each file
@@ -36,16 +38,26 @@ struct InvestigateCommand: ParsableCommand {
     @Argument(help: "Files, directories (walked recursively) or - for stdin.")
     var paths: [String]
 
-    @Option(name: .customLong("seed"), help: ArgumentHelp("A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).", valueName: "INDICATOR"))
+    @Option(
+        name: .customLong("seed"),
+        help: ArgumentHelp(
+            "A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).",
+            valueName: "INDICATOR"))
     var seeds: [String] = []
 
-    @Option(help: ArgumentHelp("Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
     var iocs: String?
 
-    @Option(help: ArgumentHelp("CSV of address,hostname to name hosts the logs do not name.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "CSV of address,hostname to name hosts the logs do not name.", valueName: "FILE"))
     var hosts: String?
 
-    @Option(help: ArgumentHelp("Directory for the reports (created; never inside the evidence).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory for the reports (created; never inside the evidence).", valueName: "DIR"))
     var out: String = "dwell-out"
 
     @Option(
@@ -76,7 +88,9 @@ struct InvestigateCommand: ParsableCommand {
                 "--timeline-style: unknown style '\(timelineStyle)'; choose timesketch or l2tcsv")
         }
         for s in seeds where Seed(parsing: s) == nil {
-            throw ValidationError("cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)")
+            throw ValidationError(
+                "cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)"
+            )
         }
     }
 
@@ -118,16 +132,22 @@ struct InvestigateCommand: ParsableCommand {
         for f in found.files where !f.isStdin {
             let dir = Self.resolved(URL(fileURLWithPath: f.path).deletingLastPathComponent().path)
             if dir == outDir || dir.hasPrefix(outDir + "/") {
-                printError("dwell: --out \(out) holds evidence (\(f.displayPath)); choose a directory outside the evidence")
+                printError(
+                    "dwell: --out \(out) holds evidence (\(f.displayPath)); choose a directory outside the evidence"
+                )
                 throw ExitStatus.usage.code
             }
         }
         for p in paths where p != "-" {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else { continue }
             let root = Self.resolved(p)
             if outDir == root || outDir.hasPrefix(root == "/" ? "/" : root + "/") {
-                printError("dwell: --out \(out) is inside the evidence directory \(p); choose a directory outside it")
+                printError(
+                    "dwell: --out \(out) is inside the evidence directory \(p); choose a directory outside it"
+                )
                 throw ExitStatus.usage.code
             }
         }
@@ -135,15 +155,20 @@ struct InvestigateCommand: ParsableCommand {
         let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
         let options = try reading.ingestOptions()
         let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
+            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }),
+            totalFiles: found.files.count,
             quiet: reading.quiet)
         let result = InvestigationRun.run(
-            files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList, hostMap: hostMap,
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
+            hostMap: hostMap,
             progress: bar.progress)
         bar.finish()
-        let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map { Timestamp(seconds: $0) }
+        let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map {
+            Timestamp(seconds: $0)
+        }
         let input = ReportInput(
-            investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,
+            investigation: result.investigation, files: result.files,
+            discoveryIssues: result.discoveryIssues,
             generated: generated, inputs: paths)
         var stdout = StandardOutput()
         if json {
@@ -156,16 +181,21 @@ struct InvestigateCommand: ParsableCommand {
                     try ReportWriter.write(f.bytes, to: f.path, in: out)
                     written.append((f.path, f.bytes.count))
                 } catch {
-                    printError("dwell: cannot write \(out)/\(f.path): \(error); check that --out is a writable directory")
+                    printError(
+                        "dwell: cannot write \(out)/\(f.path): \(error); check that --out is a writable directory"
+                    )
                     throw ExitStatus.usage.code
                 }
             }
             stdout.write(Summary.render(result.investigation))
-            stdout.write("\nWrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)/  (\(result.files.count) evidence files, \(result.investigation.eventCount) events):\n")
+            stdout.write(
+                "\nWrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)/  (\(result.files.count) evidence files, \(result.investigation.eventCount) events):\n"
+            )
             for (path, size) in written { stdout.write("  \(path)  (\(size) bytes)\n") }
         }
         stdout.flush()
-        let problems = found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
+        let problems =
+            found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
         if !result.files.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
         if problems { throw ExitStatus.evidenceProblems.code }
     }
@@ -189,7 +219,9 @@ enum ReportWriter {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let temp = dir.appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot create \(temp.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "cannot create \(temp.path): \(String(cString: strerror(errno)))")
+        }
         var ok = true
         var failure = ""
         bytes.withUnsafeBytes { buf in

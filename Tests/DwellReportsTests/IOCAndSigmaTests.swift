@@ -1,9 +1,10 @@
-@testable import DwellAnalysis
 import DwellCore
-@testable import DwellReports
 import DwellTestSupport
 import Foundation
 import Testing
+
+@testable import DwellAnalysis
+@testable import DwellReports
 
 @Suite struct IOCTextTests {
     @Test func sampleListsAttackerIndicatorsInSweepForms() throws {
@@ -40,7 +41,10 @@ import Testing
         #expect(lines.contains { $0.hasPrefix(String(repeating: "a", count: 64) + " # ") })
         #expect(!text.contains("victim-host"))
         // The web shell path of the finding is listed as a web shell.
-        #expect(lines.contains { $0.hasPrefix("url:/uploads/<script>alert(1)</script>*?it's a \\ back'slash # web shell") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("url:/uploads/<script>alert(1)</script>*?it's a \\ back'slash # web shell")
+            })
     }
 }
 
@@ -50,19 +54,31 @@ import Testing
         var out = ""
         var escaped = false
         for c in s {
-            if escaped { out.append(c); escaped = false } else if c == "\\" { escaped = true } else { out.append(c) }
+            if escaped {
+                out.append(c)
+                escaped = false
+            } else if c == "\\" {
+                escaped = true
+            } else {
+                out.append(c)
+            }
         }
         return out
     }
 
     static func check(_ rule: [String: Any], name: String) throws {
-        for key in ["title", "id", "status", "description", "author", "date", "logsource", "detection", "falsepositives", "level", "tags"] {
+        for key in [
+            "title", "id", "status", "description", "author", "date", "logsource", "detection",
+            "falsepositives", "level", "tags",
+        ] {
             #expect(rule[key] != nil, "\(name) lacks \(key)")
         }
         #expect(rule["status"] as? String == "experimental")
         #expect(rule["author"] as? String == "dwell")
         let id = try #require(rule["id"] as? String)
-        #expect(id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil)
+        #expect(
+            id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/)
+                != nil)
         // Yams may resolve an unquoted date to a Date; Sigma 2 wants YYYY-MM-DD.
         let date = rule["date"].map { "\($0)" } ?? ""
         #expect(date.hasPrefix("2026-03-1"), "\(name) date \(date)")
@@ -81,16 +97,23 @@ import Testing
             return
         }
         let files = SigmaRules.render(input)
-        #expect(files.map(\.name) == ["dwell_sshd_attacker_logins.yml", "dwell_web_attacker_requests.yml", "dwell_zeek_attacker_conns.yml"])
+        #expect(
+            files.map(\.name) == [
+                "dwell_sshd_attacker_logins.yml", "dwell_web_attacker_requests.yml",
+                "dwell_zeek_attacker_conns.yml",
+            ])
         for f in files {
-            let rule = try #require(try YAMLSupport.load(String(decoding: f.bytes, as: UTF8.self)) as? [String: Any])
+            let rule = try #require(
+                try YAMLSupport.load(String(decoding: f.bytes, as: UTF8.self)) as? [String: Any])
             try Self.check(rule, name: f.name)
         }
-        let ssh = try #require(try YAMLSupport.load(String(decoding: files[0].bytes, as: UTF8.self)) as? [String: Any])
+        let ssh = try #require(
+            try YAMLSupport.load(String(decoding: files[0].bytes, as: UTF8.self)) as? [String: Any])
         let logsource = try #require(ssh["logsource"] as? [String: Any])
         #expect(logsource["product"] as? String == "linux" && logsource["service"] as? String == "sshd")
         let detection = try #require(ssh["detection"] as? [String: Any])
-        #expect((detection["keywords_address"] as? [String])?.contains(" from 203.0.113.45 port ") == true)
+        #expect(
+            (detection["keywords_address"] as? [String])?.contains(" from 203.0.113.45 port ") == true)
     }
 
     @Test func hostileValuesStayValuesAndMatchLiterally() throws {
@@ -103,21 +126,33 @@ import Testing
         try Self.check(rule, name: web.name)
         let detection = try #require(rule["detection"] as? [String: Any])
         #expect(Set(detection.keys) == ["selection_useragent", "selection_path", "condition"])
-        let ua = try #require((detection["selection_useragent"] as? [String: Any])?["c-useragent"] as? [String])
-        let agents = MachineReportFixture.hostile().investigation.indicators.filter { $0.type == .userAgent }.map(\.value)
+        let ua = try #require(
+            (detection["selection_useragent"] as? [String: Any])?["c-useragent"] as? [String])
+        let agents = MachineReportFixture.hostile().investigation.indicators.filter {
+            $0.type == .userAgent
+        }.map(\.value)
         #expect(Set(ua.map(Self.unescape)) == Set(agents))
-        let paths = try #require((detection["selection_path"] as? [String: Any])?["c-uri|contains"] as? [String])
-        #expect(paths.map(Self.unescape) == ["/uploads/<script>alert(1)</script>*?it's a \\ back'slash"])
+        let paths = try #require(
+            (detection["selection_path"] as? [String: Any])?["c-uri|contains"] as? [String])
+        #expect(
+            paths.map(Self.unescape) == ["/uploads/<script>alert(1)</script>*?it's a \\ back'slash"])
         #expect(paths[0].contains("\\*\\?"))  // wildcards escaped
         let zeek = try #require(files.first { $0.name == "dwell_zeek_attacker_conns.yml" })
-        let z = try #require(try YAMLSupport.load(String(decoding: zeek.bytes, as: UTF8.self)) as? [String: Any])
+        let z = try #require(
+            try YAMLSupport.load(String(decoding: zeek.bytes, as: UTF8.self)) as? [String: Any])
         let zd = try #require(z["detection"] as? [String: Any])
-        #expect((zd["selection_to_range"] as? [String: Any])?["id.resp_h|cidr"] as? [String] == ["198.51.100.0/24"])
-        #expect(((zd["selection_to"] as? [String: Any])?["id.resp_h"] as? [String])?.contains("2001:db8::9") == true)
+        #expect(
+            (zd["selection_to_range"] as? [String: Any])?["id.resp_h|cidr"] as? [String] == [
+                "198.51.100.0/24"
+            ])
+        #expect(
+            ((zd["selection_to"] as? [String: Any])?["id.resp_h"] as? [String])?.contains("2001:db8::9")
+                == true)
     }
 
     @Test(arguments: [
-        "plain", "it's", "a\nb", "\u{1b}[31m", "tab\there", "# comment", "key: value", "- item", "\u{2028}x", "'", "\"",
+        "plain", "it's", "a\nb", "\u{1b}[31m", "tab\there", "# comment", "key: value", "- item",
+        "\u{2028}x", "'", "\"",
         "\\x41", "&anchor *alias !tag", "{flow: [x]}", "   spaced   ",
     ])
     func quotedScalarsRoundTripThroughYAML(value: String) throws {

@@ -1,9 +1,10 @@
-@testable import DwellAnalysis
 import DwellCore
-@testable import DwellReports
 import DwellTestSupport
 import Foundation
 import Testing
+
+@testable import DwellAnalysis
+@testable import DwellReports
 
 /// Every machine output on the SampleLogs incident against its golden file, and determinism across full runs.
 @Suite struct MachineGoldenTests {
@@ -24,7 +25,8 @@ import Testing
     }
 
     @Test func twoFullRunsGiveByteIdenticalFiles() throws {
-        guard let first = MachineReportFixture.sample, let second = MachineReportFixture.runSample() else {
+        guard let first = MachineReportFixture.sample, let second = MachineReportFixture.runSample()
+        else {
             print("skipped: SampleLogs/incident-2026-03 is absent")
             return
         }

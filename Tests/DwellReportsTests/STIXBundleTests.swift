@@ -1,13 +1,16 @@
-@testable import DwellAnalysis
 import DwellCore
-@testable import DwellReports
 import DwellTestSupport
 import Foundation
 import Testing
 
+@testable import DwellAnalysis
+@testable import DwellReports
+
 @Suite struct STIXBundleTests {
     static func isID(_ s: String) -> Bool {
-        s.wholeMatch(of: /[a-z][a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil
+        s.wholeMatch(
+            of: /[a-z][a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/
+        ) != nil
     }
 
     /// RFC 3339 in UTC with `Z` (STIX's timestamp form).
@@ -77,7 +80,8 @@ import Testing
         #expect(patterns.contains("[user-account:user_id = '+root<script>alert(1)</script>']"))
         #expect(
             patterns.contains(
-                "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'sqlmap/1.5 (it\\'s a \\\\ back\\'slash)']"))
+                "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'sqlmap/1.5 (it\\'s a \\\\ back\\'slash)']"
+            ))
         #expect(patterns.contains { $0.hasPrefix("[url:value = '/uploads/<script>") })
         #expect(!patterns.contains { $0.contains("victim-host") })
         let valid = indicators.compactMap { $0["valid_from"]?.string }
@@ -91,8 +95,12 @@ import Testing
         #expect(a == STIXBundle.indicatorID(pattern: "[ipv4-addr:value = '203.0.113.9']"))
         #expect(a != STIXBundle.indicatorID(pattern: "[ipv4-addr:value = '203.0.113.10']"))
         // RFC 9562 test vector: "www.example.com" in the DNS namespace.
-        let dns: [UInt8] = [0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8]
-        #expect(UUIDv5.string("www.example.com", namespace: dns) == "2ed6657d-e927-568b-95e1-2665a8aea6a2")
+        let dns: [UInt8] = [
+            0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30,
+            0xc8,
+        ]
+        #expect(
+            UUIDv5.string("www.example.com", namespace: dns) == "2ed6657d-e927-568b-95e1-2665a8aea6a2")
     }
 
     @Test func literalEscapesBackslashAndQuote() {

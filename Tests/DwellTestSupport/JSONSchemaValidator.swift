@@ -59,7 +59,9 @@ public indirect enum JSONValue: Equatable, Sendable {
 
         mutating func literal(_ word: String, _ v: JSONValue) throws -> JSONValue {
             let w = Array(word.utf8)
-            guard i + w.count <= b.count, Array(b[i..<i + w.count]) == w else { throw fail("expected \(word)") }
+            guard i + w.count <= b.count, Array(b[i..<i + w.count]) == w else {
+                throw fail("expected \(word)")
+            }
             i += w.count
             return v
         }
@@ -73,7 +75,10 @@ public indirect enum JSONValue: Equatable, Sendable {
                 var members: [(String, JSONValue)] = []
                 var seen = Set<String>()
                 skip()
-                if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if i < b.count, b[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 while true {
                     skip()
                     guard case .string(let k) = try value() else { throw fail("expected a key") }
@@ -84,21 +89,36 @@ public indirect enum JSONValue: Equatable, Sendable {
                     members.append((k, try value()))
                     skip()
                     guard i < b.count else { throw fail("unexpected end in object") }
-                    if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                    if b[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if b[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .object(members)
+                    }
                     throw fail("expected , or }")
                 }
             case UInt8(ascii: "["):
                 i += 1
                 var items: [JSONValue] = []
                 skip()
-                if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if i < b.count, b[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 while true {
                     items.append(try value())
                     skip()
                     guard i < b.count else { throw fail("unexpected end in array") }
-                    if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    if b[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if b[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .array(items)
+                    }
                     throw fail("expected , or ]")
                 }
             case UInt8(ascii: "\""): return .string(try string())
@@ -134,7 +154,9 @@ public indirect enum JSONValue: Equatable, Sendable {
                 let c = b[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not UTF-8") }
+                    guard let s = String(validating: out, as: UTF8.self) else {
+                        throw fail("string is not UTF-8")
+                    }
                     return s
                 }
                 if c < 0x20 { throw fail("raw control character in string") }
@@ -181,8 +203,12 @@ public indirect enum JSONValue: Equatable, Sendable {
             var isInt = true
             while i < b.count {
                 let c = b[i]
-                if c >= 0x30 && c <= 0x39 { i += 1; continue }
-                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+")
+                if c >= 0x30 && c <= 0x39 {
+                    i += 1
+                    continue
+                }
+                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                    || c == UInt8(ascii: "+")
                     || c == UInt8(ascii: "-")
                 {
                     isInt = false
@@ -215,7 +241,8 @@ public struct JSONSchemaValidator {
 
     static let annotations: Set<String> = ["$schema", "$id", "title", "description", "$comment"]
     static let supported: Set<String> = [
-        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "pattern", "minimum",
+        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "pattern",
+        "minimum",
         "$ref", "$defs", "anyOf", "oneOf",
     ]
 
@@ -230,7 +257,9 @@ public struct JSONSchemaValidator {
         return out
     }
 
-    mutating func check(_ v: JSONValue, against s: JSONValue, path: String, into out: inout [Violation]) {
+    mutating func check(
+        _ v: JSONValue, against s: JSONValue, path: String, into out: inout [Violation]
+    ) {
         if case .bool(let b) = s {
             if !b { out.append(Violation(path: path, message: "no value is allowed here")) }
             return
@@ -252,15 +281,20 @@ public struct JSONSchemaValidator {
         if let t = s["type"] {
             let names = t.array?.compactMap(\.string) ?? [t.string].compactMap { $0 }
             if !names.contains(where: { Self.has(v, type: $0) }) {
-                out.append(Violation(path: path, message: "expected type \(names.joined(separator: " or ")), got \(Self.typeName(v))"))
+                out.append(
+                    Violation(
+                        path: path,
+                        message: "expected type \(names.joined(separator: " or ")), got \(Self.typeName(v))"))
                 return
             }
         }
         if let e = s["enum"]?.array, !e.contains(v) {
-            out.append(Violation(path: path, message: "\(Self.short(v)) is not one of the allowed values"))
+            out.append(
+                Violation(path: path, message: "\(Self.short(v)) is not one of the allowed values"))
         }
         if let c = s["const"], c != v {
-            out.append(Violation(path: path, message: "\(Self.short(v)) is not the constant \(Self.short(c))"))
+            out.append(
+                Violation(path: path, message: "\(Self.short(v)) is not the constant \(Self.short(c))"))
         }
         if let p = s["pattern"]?.string, case .string(let text) = v {
             if let r = regex(p) {
@@ -272,10 +306,21 @@ public struct JSONSchemaValidator {
             }
         }
         if let m = s["minimum"] {
-            let limit: Double? = switch m { case .int(let i): Double(i); case .double(let d): d; default: nil }
-            let value: Double? = switch v { case .int(let i): Double(i); case .double(let d): d; default: nil }
+            let limit: Double? =
+                switch m {
+                case .int(let i): Double(i)
+                case .double(let d): d
+                default: nil
+                }
+            let value: Double? =
+                switch v {
+                case .int(let i): Double(i)
+                case .double(let d): d
+                default: nil
+                }
             if let limit, let value, value < limit {
-                out.append(Violation(path: path, message: "\(Self.short(v)) is below the minimum \(Self.short(m))"))
+                out.append(
+                    Violation(path: path, message: "\(Self.short(v)) is below the minimum \(Self.short(m))"))
             }
         }
         if case .object(let members) = v {
@@ -296,7 +341,9 @@ public struct JSONSchemaValidator {
             }
         }
         if case .array(let items) = v, let sub = s["items"] {
-            for (n, item) in items.enumerated() { check(item, against: sub, path: "\(path)[\(n)]", into: &out) }
+            for (n, item) in items.enumerated() {
+                check(item, against: sub, path: "\(path)[\(n)]", into: &out)
+            }
         }
         if let any = s["anyOf"]?.array {
             let ok = any.contains { alt in
@@ -304,7 +351,9 @@ public struct JSONSchemaValidator {
                 check(v, against: alt, path: path, into: &tmp)
                 return tmp.isEmpty
             }
-            if !ok { out.append(Violation(path: path, message: "\(Self.short(v)) matches none of anyOf")) }
+            if !ok {
+                out.append(Violation(path: path, message: "\(Self.short(v)) matches none of anyOf"))
+            }
         }
         if let one = s["oneOf"]?.array {
             let n = one.filter { alt in
@@ -312,7 +361,10 @@ public struct JSONSchemaValidator {
                 check(v, against: alt, path: path, into: &tmp)
                 return tmp.isEmpty
             }.count
-            if n != 1 { out.append(Violation(path: path, message: "\(Self.short(v)) matches \(n) of oneOf, not exactly 1")) }
+            if n != 1 {
+                out.append(
+                    Violation(path: path, message: "\(Self.short(v)) matches \(n) of oneOf, not exactly 1"))
+            }
         }
     }
 
@@ -336,7 +388,9 @@ public struct JSONSchemaValidator {
 
     static func has(_ v: JSONValue, type: String) -> Bool {
         switch (type, v) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): true
+        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array),
+            ("object", .object):
+            true
         case ("integer", .int): true
         case ("integer", .double(let d)): d == d.rounded()
         case ("number", .int), ("number", .double): true
