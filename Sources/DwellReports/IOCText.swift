@@ -124,7 +124,8 @@ public enum IOCText {
                 "\(i.kind.label), seen \(i.count)x \(i.firstSeen.iso8601(fractionDigits: 0))..\(i.lastSeen.iso8601(fractionDigits: 0))"
             guard representable(i.value) else {
                 o +=
-                    "# skipped a \(i.kind.label) that cannot be written on one line (control characters, tab, ' #' or edge spaces); see iocs.stix.json\n"
+                    "# skipped: \(i.kind.label) that cannot be written on one line"
+                    + " (control characters, bytes that are not UTF-8, a tab, ' #' or edge spaces); see iocs.stix.json\n"
                 continue
             }
             let entry: String

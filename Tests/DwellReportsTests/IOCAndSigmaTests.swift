@@ -32,7 +32,7 @@ import Testing
         // The user agent holds a tab, ESC and a newline: skipped, with a comment, never split over lines.
         #expect(!text.contains("\u{1b}"))
         #expect(!lines.contains { $0.hasPrefix("second line") })
-        #expect(lines.contains { $0.hasPrefix("# skipped a attacker user agent") })
+        #expect(lines.contains { $0.hasPrefix("# skipped: attacker user agent") })
         #expect(lines.contains { $0.hasPrefix("ua:sqlmap/1.5 (it's a \\ back'slash) # ") })
         #expect(lines.contains { $0.hasPrefix("user:+root<script>alert(1)</script> # ") })
         #expect(lines.contains { $0.hasPrefix("198.51.100.0/24 # ") })
