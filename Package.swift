@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
         .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
-        .target(name: "DwellReports", dependencies: ["DwellAnalysis"], path: "Sources/DwellReports"),
+        .target(
+            name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/DwellReports"),
         .executableTarget(
             name: "dwell",
             dependencies: [
@@ -54,5 +56,6 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
+        .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
     ]
 )
