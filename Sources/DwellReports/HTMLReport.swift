@@ -48,10 +48,10 @@ public enum HTMLReport {
         .verdict.none{border-color:#2e7d32;background:#eef7ee}\
         .para{font-size:15px;max-width:980px}\
         table{border-collapse:collapse;margin:6px 0 14px;width:100%}\
-        th,td{border:1px solid #d5dbe3;padding:4px 6px;text-align:left;vertical-align:top}\
+        th,td{border:1px solid #d5dbe3;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
         th{background:#eef2f7;font-weight:600}table.kv th{width:150px}\
         table.sortable th{cursor:pointer}tbody tr:nth-child(even){background:#fafbfc}\
-        .num{text-align:right;font-variant-numeric:tabular-nums}\
+        .num{text-align:right;font-variant-numeric:tabular-nums}time{white-space:nowrap}\
         .ev{margin:2px 0}.loc{color:#1a56a8;font-family:"DejaVu Sans Mono",monospace;font-size:12px}\
         code,.raw,pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px}\
         .raw{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:2px 4px;color:#222}\
@@ -112,14 +112,19 @@ public enum HTMLReport {
 
     static func evidence(_ ev: EvidenceRef?) -> String {
         guard let ev else { return "" }
-        let raw = ev.raw.isEmpty ? "<span class=\"note\">(raw line not available)</span>" : "<code class=\"raw\">\(HTMLText.escape(bytes: ev.raw))</code>"
+        let raw =
+            ev.raw.isEmpty
+            ? "<span class=\"note\">(raw line not available)</span>"
+            : "<code class=\"raw\">\(HTMLText.escape(bytes: ev.raw))</code>"
         return "<div class=\"ev\"><span class=\"loc\">\(e(ReportDigest.place(ev)))</span>\(raw)</div>"
     }
 
     static func severity(_ s: Severity) -> String { "<span class=\"sev sev-\(s.name)\">\(s.name)</span>" }
 
     /// A table; cells are HTML already (escaped by the caller). `numeric` marks right-aligned columns.
-    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = [], sortable: Bool = true, _ h: inout String) {
+    static func table(
+        _ header: [String], _ rows: [[String]], numeric: Set<Int> = [], sortable: Bool = true, _ h: inout String
+    ) {
         h += "<table\(sortable ? " class=\"sortable\"" : "")><thead><tr>"
         for c in header { h += "<th>\(c)</th>" }
         h += "</tr></thead><tbody>\n"
@@ -141,11 +146,13 @@ public enum HTMLReport {
         h += "<header>\n<h1>dwell incident report</h1>\n<p class=\"meta\">dwell \(e(d.input.toolVersion))"
         if let g = d.input.generated { h += ", generated \(t(g))" }
         h += "; evidence: \(d.input.inputs.map { "<code>\(e($0))</code>" }.joined(separator: ", "))"
-        h += "; \(d.input.files.count) \(plural(d.input.files.count, "file")), \(d.inv.eventCount) \(plural(d.inv.eventCount, "event")). "
+        h +=
+            "; \(d.input.files.count) \(plural(d.input.files.count, "file")), \(d.inv.eventCount) \(plural(d.inv.eventCount, "event")). "
         h += "All times are UTC (ISO 8601).</p>\n<nav>"
         let links = [
             ("summary", "Summary"), ("timeline", "Timeline"), ("scope", "Scope"), ("lateral", "Lateral movement"),
-            ("findings", "Findings"), ("indicators", "Indicators"), ("next-steps", "Next steps"), ("method", "Method and caveats"),
+            ("findings", "Findings"), ("indicators", "Indicators"), ("next-steps", "Next steps"),
+            ("method", "Method and caveats"),
         ]
         h += links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined()
         h += "</nav>\n</header>\n"
@@ -155,26 +162,42 @@ public enum HTMLReport {
         let inv = d.inv
         section("summary", "Summary", &h)
         if d.attackFound {
-            h += "<p class=\"verdict\">Attack found: severity \(inv.severity.name), active for \(e(ReportDigest.longDuration(inv.durationSeconds ?? 0)))</p>\n"
+            h +=
+                "<p class=\"verdict\">Attack found: severity \(inv.severity.name), active for \(e(ReportDigest.longDuration(inv.durationSeconds ?? 0)))</p>\n"
         } else {
             h += "<p class=\"verdict none\">No attack found.</p>\n"
         }
         h += "<p class=\"para\">\(e(d.managerParagraph))</p>\n"
         var rows: [[String]] = []
         if let first = inv.firstSeen, let last = inv.lastSeen {
-            rows.append(["Attack window", "\(t(first)) → \(t(last)) (\(e(ReportDigest.longDuration(inv.durationSeconds ?? 0))))"])
+            rows.append([
+                "Attack window", "\(t(first)) → \(t(last)) (\(e(ReportDigest.longDuration(inv.durationSeconds ?? 0))))",
+            ])
             rows.append(["First evidence", evidence(inv.firstEvidence)])
             rows.append(["Last evidence", evidence(inv.lastEvidence)])
         } else {
             rows.append(["Attack window", "none found"])
         }
-        rows.append(["Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", ")])
-        rows.append(["Hosts", inv.hosts.isEmpty ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", ")])
-        rows.append(["Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", ")])
-        rows.append(["Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", ")])
+        rows.append([
+            "Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", "),
+        ])
+        rows.append([
+            "Hosts",
+            inv.hosts.isEmpty
+                ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", "),
+        ])
         rows.append(["Data touched", dataSummary(inv)])
         let high = inv.findings.filter { $0.severity >= .high }.count
-        rows.append(["Severity", "\(severity(inv.severity)) \(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical"])
+        rows.append([
+            "Severity",
+            "\(severity(inv.severity)) \(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical",
+        ])
         h += "<table class=\"kv\"><tbody>\n"
         for r in rows { h += "<tr><th scope=\"row\">\(r[0])</th><td>\(r[1])</td></tr>\n" }
         h += "</tbody></table>\n</section>\n"
@@ -190,7 +213,8 @@ public enum HTMLReport {
     static func timeline(_ d: ReportDigest, _ h: inout String) {
         section("timeline", "Timeline of the attack", &h)
         if let svg = SVGActivityTimeline.render(d.inv) {
-            h += "<figure>\(svg)<figcaption class=\"note\">Attacker activity per host (taller ticks: more events), the attack window shaded, findings marked by severity. Hover for details.</figcaption></figure>\n"
+            h +=
+                "<figure>\(svg)<figcaption class=\"note\">Attacker activity per host (taller ticks: more events), the attack window shaded, findings marked by severity. Hover for details.</figcaption></figure>\n"
         }
         guard !d.inv.timeline.isEmpty else {
             h += "<p>No attacker activity to put on a timeline.</p>\n</section>\n"
@@ -200,9 +224,13 @@ public enum HTMLReport {
         table(
             ["Phase", "First", "Last", "Events", "Hosts", "First evidence"],
             d.phases.map {
-                [e($0.phase.rawValue), t($0.first), t($0.last), "\($0.count)", $0.hosts.map(e).joined(separator: ", "), evidence($0.evidence)]
+                [
+                    e($0.phase.rawValue), t($0.first), t($0.last), "\($0.count)",
+                    $0.hosts.map(e).joined(separator: ", "), evidence($0.evidence),
+                ]
             }, numeric: [3], &h)
-        h += "<h3>Events</h3>\n<p class=\"note\">Each step of the attack in time order. Runs of reconnaissance, command-and-control and ordinary activity are folded into one row with their first and last evidence; report.json and timeline.csv list every event.</p>\n"
+        h +=
+            "<h3>Events</h3>\n<p class=\"note\">Each step of the attack in time order. Runs of reconnaissance, command-and-control and ordinary activity are folded into one row with their first and last evidence; report.json and timeline.csv list every event.</p>\n"
         table(
             ["Time", "Host", "Phase", "What", "Evidence"],
             d.timeline.map { r in
@@ -224,7 +252,10 @@ public enum HTMLReport {
             table(
                 ["Host", "Addresses", "Compromised from", "Last activity", "Why", "Evidence"],
                 inv.hosts.map {
-                    [e($0.host), $0.addresses.map(e).joined(separator: ", "), t($0.firstCompromise), t($0.lastActivity), e($0.reason), evidence($0.evidence)]
+                    [
+                        e($0.host), $0.addresses.map(e).joined(separator: ", "), t($0.firstCompromise),
+                        t($0.lastActivity), e($0.reason), evidence($0.evidence),
+                    ]
                 }, &h)
         }
         items("Accounts", "Account", inv.accounts, &h)
@@ -241,7 +272,9 @@ public enum HTMLReport {
         }
         table(
             [column, "First seen", "Last seen", "Events", "Why", "Evidence"],
-            list.map { [e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason), evidence($0.evidence)] },
+            list.map {
+                [e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason), evidence($0.evidence)]
+            },
             numeric: [3], &h)
     }
 
@@ -253,7 +286,8 @@ public enum HTMLReport {
             return
         }
         if let svg = SVGLateralGraph.render(inv) {
-            h += "<figure>\(svg)<figcaption class=\"note\">Hosts in the order the attacker reached them; each arrow is a hop with its time (UTC), account and method. Red boxes: compromised hosts. Dashed: the attacker's way in.</figcaption></figure>\n"
+            h +=
+                "<figure>\(svg)<figcaption class=\"note\">Hosts in the order the attacker reached them; each arrow is a hop with its time (UTC), account and method. Red boxes: compromised hosts. Dashed: the attacker's way in.</figcaption></figure>\n"
         }
         for (n, path) in inv.paths.enumerated() {
             let hosts = [path.first?.from ?? ""] + path.map(\.to)
@@ -284,7 +318,8 @@ public enum HTMLReport {
                 ["Severity", "Time", "Host", "Finding", "ATT&amp;CK", "Why", "Evidence"],
                 d.inv.findings.map { f in
                     [
-                        severity(f.severity), t(f.time), e(f.host), "\(e(f.title)) <code>\(e(f.rule))</code>", e(f.technique), e(f.why),
+                        severity(f.severity), t(f.time), e(f.host), "\(e(f.title)) <code>\(e(f.rule))</code>",
+                        e(f.technique), e(f.why),
                         f.evidence.map { evidence($0) }.joined(),
                     ]
                 }, &h)
@@ -299,7 +334,9 @@ public enum HTMLReport {
         } else {
             table(
                 ["Type", "Value", "First seen", "Last seen", "Count", "Why"],
-                d.inv.indicators.map { [e($0.type.name), e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason)] },
+                d.inv.indicators.map {
+                    [e($0.type.name), e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason)]
+                },
                 numeric: [4], &h)
         }
         h += "</section>\n"
@@ -325,13 +362,18 @@ public enum HTMLReport {
         h += "<ul>"
         h += "<li>Seeds: \(inv.seeds.isEmpty ? "none" : inv.seeds.map(e).joined(separator: "; "))</li>"
         h += "<li>Growth of the scope: \(e(inv.growth))</li>"
-        h += "<li>Events read: \(inv.eventCount) from \(d.input.files.count) \(plural(d.input.files.count, "file"))</li>"
+        h +=
+            "<li>Events read: \(inv.eventCount) from \(d.input.files.count) \(plural(d.input.files.count, "file"))</li>"
         h += "</ul>\n<h3>Evidence manifest</h3>\n"
         table(
             ["File", "SHA-256", "Bytes", "Format", "Lines", "Parsed", "Rejected"],
             d.input.files.map { f in
-                let size = f.compression == .none ? "\(f.rawBytes)" : "\(f.rawBytes) (\(f.decompressedBytes) decompressed)"
-                return [e(f.file.displayPath), "<code>\(e(f.sha256))</code>", size, e(f.format ?? "none"), "\(f.lines)", "\(f.parsed)", "\(f.rejected)"]
+                let size =
+                    f.compression == .none ? "\(f.rawBytes)" : "\(f.rawBytes) (\(f.decompressedBytes) decompressed)"
+                return [
+                    e(f.file.displayPath), "<code>\(e(f.sha256))</code>", size, e(f.format ?? "none"), "\(f.lines)",
+                    "\(f.parsed)", "\(f.rejected)",
+                ]
             }, numeric: [4, 5, 6], &h)
         h += "<h3>Input problems</h3>\n"
         if d.inputProblems.isEmpty {

@@ -41,7 +41,8 @@ public enum MarkdownReport {
         var meta = "dwell \(e(d.input.toolVersion))"
         if let g = d.input.generated { meta += ", generated \(t(g))" }
         meta += "; evidence: \(d.input.inputs.map(e).joined(separator: ", "))"
-        meta += "; \(d.input.files.count) \(plural(d.input.files.count, "file")), \(d.inv.eventCount) \(plural(d.inv.eventCount, "event"))."
+        meta +=
+            "; \(d.input.files.count) \(plural(d.input.files.count, "file")), \(d.inv.eventCount) \(plural(d.inv.eventCount, "event"))."
         o.line(meta)
         o.line("All times are UTC (ISO 8601).")
         o.blank()
@@ -67,13 +68,26 @@ public enum MarkdownReport {
         } else {
             rows.append(["Attack window", "none found"])
         }
-        rows.append(["Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", ")])
-        rows.append(["Hosts", inv.hosts.isEmpty ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", ")])
-        rows.append(["Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", ")])
-        rows.append(["Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", ")])
+        rows.append([
+            "Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", "),
+        ])
+        rows.append([
+            "Hosts",
+            inv.hosts.isEmpty
+                ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", "),
+        ])
         rows.append(["Data touched", dataSummary(inv)])
         let high = inv.findings.filter { $0.severity >= .high }.count
-        rows.append(["Severity", "\(inv.severity.name) (\(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical)"])
+        rows.append([
+            "Severity",
+            "\(inv.severity.name) (\(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical)",
+        ])
         o.table(["", ""], rows)
     }
 
@@ -95,7 +109,10 @@ public enum MarkdownReport {
         o.table(
             ["Phase", "First", "Last", "Events", "Hosts", "First evidence"],
             d.phases.map {
-                [$0.phase.rawValue, t($0.first), t($0.last), "\($0.count)", $0.hosts.map(e).joined(separator: ", "), evidence($0.evidence)]
+                [
+                    $0.phase.rawValue, t($0.first), t($0.last), "\($0.count)", $0.hosts.map(e).joined(separator: ", "),
+                    evidence($0.evidence),
+                ]
             })
         o.heading(3, "Events")
         o.line(
@@ -123,7 +140,10 @@ public enum MarkdownReport {
             o.table(
                 ["Host", "Addresses", "Compromised from", "Last activity", "Why", "Evidence"],
                 inv.hosts.map {
-                    [e($0.host), $0.addresses.map(e).joined(separator: ", "), t($0.firstCompromise), t($0.lastActivity), e($0.reason), evidence($0.evidence)]
+                    [
+                        e($0.host), $0.addresses.map(e).joined(separator: ", "), t($0.firstCompromise),
+                        t($0.lastActivity), e($0.reason), evidence($0.evidence),
+                    ]
                 })
         }
         items("Accounts", "Account", inv.accounts, &o)
@@ -140,7 +160,9 @@ public enum MarkdownReport {
         }
         o.table(
             [column, "First seen", "Last seen", "Events", "Why", "Evidence"],
-            list.map { [e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason), evidence($0.evidence)] })
+            list.map {
+                [e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason), evidence($0.evidence)]
+            })
     }
 
     static func lateral(_ d: ReportDigest, _ o: inout MarkdownWriter) {
@@ -196,7 +218,9 @@ public enum MarkdownReport {
         }
         o.table(
             ["Type", "Value", "First seen", "Last seen", "Count", "Why"],
-            d.inv.indicators.map { [$0.type.name, e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason)] })
+            d.inv.indicators.map {
+                [$0.type.name, e($0.value), t($0.firstSeen), t($0.lastSeen), "\($0.count)", e($0.reason)]
+            })
     }
 
     static func nextSteps(_ d: ReportDigest, _ o: inout MarkdownWriter) {
@@ -224,8 +248,12 @@ public enum MarkdownReport {
         o.table(
             ["File", "SHA-256", "Bytes", "Format", "Lines", "Parsed", "Rejected"],
             d.input.files.map { f in
-                let size = f.compression == .none ? "\(f.rawBytes)" : "\(f.rawBytes) (\(f.decompressedBytes) decompressed)"
-                return [e(f.file.displayPath), e(f.sha256), size, e(f.format ?? "none"), "\(f.lines)", "\(f.parsed)", "\(f.rejected)"]
+                let size =
+                    f.compression == .none ? "\(f.rawBytes)" : "\(f.rawBytes) (\(f.decompressedBytes) decompressed)"
+                return [
+                    e(f.file.displayPath), e(f.sha256), size, e(f.format ?? "none"), "\(f.lines)", "\(f.parsed)",
+                    "\(f.rejected)",
+                ]
             })
         o.heading(3, "Input problems")
         if d.inputProblems.isEmpty {
@@ -257,7 +285,10 @@ public enum MarkdownReport {
         o.table(
             ["Rule", "Title", "ATT&CK", "Severity", "Threshold", "Window", "Counts"],
             d.input.rules.map { r in
-                [e(r.id), e(r.title), e(r.technique), r.severity.name, "\(r.threshold)", r.windowSeconds > 0 ? "\(r.windowSeconds) s" : "—", e(r.description)]
+                [
+                    e(r.id), e(r.title), e(r.technique), r.severity.name, "\(r.threshold)",
+                    r.windowSeconds > 0 ? "\(r.windowSeconds) s" : "—", e(r.description),
+                ]
             })
     }
 }

@@ -89,15 +89,19 @@ struct ReportDigest {
                 s += " No detector fired."
             } else {
                 s += " \(inv.findings.count) \(plural(inv.findings.count, "finding")) (highest severity "
-                s += "\(inv.severity.name)) are listed below for review; none was strong enough to start an investigation."
+                s +=
+                    "\(inv.severity.name)) are listed below for review; none was strong enough to start an investigation."
             }
             return s
         }
         var s = "An attacker was active for \(Self.longDuration(inv.durationSeconds ?? 0)), from "
         s += "\(Self.time(first)) to \(Self.time(last))"
         let hosts = inv.hosts.map(\.host)
-        s += hosts.isEmpty ? ", but no host was shown to be compromised." : ", and compromised \(hosts.count) "
-            + "\(plural(hosts.count, "host")): \(Self.list(hosts))."
+        s +=
+            hosts.isEmpty
+            ? ", but no host was shown to be compromised."
+            : ", and compromised \(hosts.count) "
+                + "\(plural(hosts.count, "host")): \(Self.list(hosts))."
         if let entry = inv.entryPoints.first {
             let how = inv.hosts.first { $0.host == entry }?.reason
             s += " They got in through \(entry)" + (how.map { " (\($0))" } ?? "") + "."
@@ -117,11 +121,13 @@ struct ReportDigest {
         if let f = exfil.first {
             s += " Data left the network: \(f.why)."
         } else if !inv.dataTouched.isEmpty {
-            s += " They touched \(inv.dataTouched.count) data \(plural(inv.dataTouched.count, "item")) (listed under Scope)."
+            s +=
+                " They touched \(inv.dataTouched.count) data \(plural(inv.dataTouched.count, "item")) (listed under Scope)."
         }
         let ips = inv.sourceIPs.map(\.value)
         if !ips.isEmpty {
-            s += " The attacker used \(ips.count) \(plural(ips.count, "address", "addresses")) (\(Self.list(Array(ips.prefix(5)))))"
+            s +=
+                " The attacker used \(ips.count) \(plural(ips.count, "address", "addresses")) (\(Self.list(Array(ips.prefix(5)))))"
             s += ips.count > 5 ? " and \(ips.count - 5) more)." : "."
         }
         s += " Severity: \(inv.severity.name). The next steps below say what to block, disable, rotate and isolate."
@@ -161,7 +167,9 @@ struct ReportDigest {
                 if !rows[i].hosts.contains(t.host) { rows[i].hosts.append(t.host) }
             } else {
                 index[t.phase.rawValue] = rows.count
-                rows.append(PhaseRow(phase: t.phase, first: t.time, last: t.time, count: 1, hosts: [t.host], evidence: t.evidence))
+                rows.append(
+                    PhaseRow(
+                        phase: t.phase, first: t.time, last: t.time, count: 1, hosts: [t.host], evidence: t.evidence))
             }
         }
         return rows
@@ -184,7 +192,8 @@ struct ReportDigest {
                 let what = order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
                 rows.append(
                     TimelineRow(
-                        first: a.time, last: b.time, hosts: unique(burst.map(\.host)).sorted(), phase: order.joined(separator: ", "),
+                        first: a.time, last: b.time, hosts: unique(burst.map(\.host)).sorted(),
+                        phase: order.joined(separator: ", "),
                         summary: "\(burst.count) events (\(what)); first: \(a.summary); last: \(b.summary)",
                         firstEvidence: a.evidence, lastEvidence: b.evidence, count: burst.count))
             }
@@ -215,7 +224,9 @@ struct ReportDigest {
         var steps: [NextStep] = []
         guard inv.firstSeen != nil else {
             var items = ["Review the findings below; none was strong enough to seed an investigation."]
-            items.append("If you know an indicator of the attacker (an address, an account), run again with `--seed` to start from it.")
+            items.append(
+                "If you know an indicator of the attacker (an address, an account), run again with `--seed` to start from it."
+            )
             steps.append(NextStep(title: "Review", items: items, command: nil))
             return steps
         }
@@ -224,10 +235,17 @@ struct ReportDigest {
         for ip in inv.sourceIPs {
             let addr = ip.value
             let scope = isInternal(addr) ? "internal address: find the machine behind it" : "block at the perimeter"
-            block.append("\(addr) — \(scope); seen \(time(ip.firstSeen)) to \(time(ip.lastSeen)), \(ip.count) \(plural(ip.count, "event")); \(ip.reason)")
+            block.append(
+                "\(addr) — \(scope); seen \(time(ip.firstSeen)) to \(time(ip.lastSeen)), \(ip.count) \(plural(ip.count, "event")); \(ip.reason)"
+            )
         }
         var vector: [String] = []
-        for f in inv.findings where f.technique.hasPrefix("T1505") || (f.technique.hasPrefix("T1190") && f.severity >= .high) {
+        let compromised = Set(inv.hosts.map(\.host))
+        // On the compromised server itself (a sensor that saw the request is not where the file is).
+        for f in inv.findings
+        where compromised.contains(f.host)
+            && (f.technique.hasPrefix("T1505") || (f.technique.hasPrefix("T1190") && f.severity >= .high))
+        {
             for u in f.indicators where u.hasPrefix("url:") {
                 let line = "Remove or fix \(u.dropFirst(4)) on \(f.host) (\(f.title), \(f.technique))"
                 if !vector.contains(line) { vector.append(line) }
@@ -241,10 +259,13 @@ struct ReportDigest {
         for a in inv.accounts {
             let hosts = unique(inv.edges.filter { $0.account == a.value }.map(\.to))
             if let c = created.first(where: { $0.account == a.value }) {
-                accounts.append("Disable \(a.value) on \(c.host) (created during the attack); delete it once the host is imaged")
+                accounts.append(
+                    "Disable \(a.value) on \(c.host) (created during the attack); delete it once the host is imaged")
             } else {
                 let on = hosts.isEmpty ? "" : " (used on \(list(hosts)))"
-                accounts.append("Disable \(a.value) or reset its password, and replace its SSH keys and authorized_keys on every host\(on)")
+                accounts.append(
+                    "Disable \(a.value) or reset its password, and replace its SSH keys and authorized_keys on every host\(on)"
+                )
             }
         }
         for f in inv.findings where f.technique.hasPrefix("T1098") {
@@ -252,14 +273,16 @@ struct ReportDigest {
         }
         if !inv.hosts.isEmpty {
             accounts.append(
-                "Rotate every credential stored on or typed into \(list(inv.hosts.map(\.host))): service and database passwords, API tokens, private keys, sudo passwords")
+                "Rotate every credential stored on or typed into \(list(inv.hosts.map(\.host))): service and database passwords, API tokens, private keys, sudo passwords"
+            )
         }
         steps.append(NextStep(title: "Disable accounts and rotate credentials", items: accounts, command: nil))
 
         // 3. Hosts.
         let hosts = inv.hosts.map { h in
             let addrs = h.addresses.isEmpty ? "" : " (\(h.addresses.joined(separator: ", ")))"
-            return "\(h.host)\(addrs): compromised from \(time(h.firstCompromise)), last attacker activity \(time(h.lastActivity)); isolate from the network, image memory and disk before any clean-up"
+            return
+                "\(h.host)\(addrs): compromised from \(time(h.firstCompromise)), last attacker activity \(time(h.lastActivity)); isolate from the network, image memory and disk before any clean-up"
         }
         steps.append(NextStep(title: "Isolate and image hosts", items: hosts, command: nil))
 
@@ -271,9 +294,11 @@ struct ReportDigest {
             guard let items = byType[type], !items.isEmpty else { continue }
             let shown = items.prefix(5).map(\.value)
             let more = items.count > shown.count ? " and \(items.count - shown.count) more" : ""
-            watch.append("\(items.count) \(type.name) \(plural(items.count, "indicator")): \(list(Array(shown)))\(more)")
+            watch.append(
+                "\(items.count) \(type.name) \(plural(items.count, "indicator")): \(list(Array(shown)))\(more)")
         }
-        watch.append("All of them are in iocs.txt and iocs.stix.json beside this report, for your monitoring and other teams")
+        watch.append(
+            "All of them are in iocs.txt and iocs.stix.json beside this report, for your monitoring and other teams")
         steps.append(NextStep(title: "Monitor the indicators", items: watch, command: nil))
 
         // 5. Sweep.
@@ -298,16 +323,21 @@ struct ReportDigest {
     /// `dwell sweep --iocs <out>/iocs.txt <inputs>`, with the inputs quoted for a POSIX shell.
     static func sweepCommand(_ input: ReportInput) -> String {
         let out = input.outputDirectory ?? "OUT"
-        var words = ["dwell", "sweep", "--iocs", shellQuote(out + "/iocs.txt"), "--state", shellQuote(out + "/sweep.state")]
+        var words = [
+            "dwell", "sweep", "--iocs", shellQuote(out + "/iocs.txt"), "--state", shellQuote(out + "/sweep.state"),
+        ]
         words += input.inputs.map(shellQuote)
         return words.joined(separator: " ")
     }
 
     /// A word for a POSIX shell: bare when it is plain, single-quoted otherwise, `$'…'` when it holds control bytes.
     static func shellQuote(_ word: String) -> String {
-        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "/._-+:,=%@".unicodeScalars.contains($0)
-        }
+        let plain =
+            !word.isEmpty
+            && word.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                    || "/._-+:,=%@".unicodeScalars.contains($0)
+            }
         if plain { return word }
         if word.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
             var out = Array("$'".utf8)
@@ -349,10 +379,12 @@ struct ReportDigest {
         for f in files where f.duplicateOf == nil {
             let inferred = f.timeSources.filter { $0.key != "explicit" }
             guard !inferred.isEmpty else { continue }
-            let sources = f.timeSources.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            let sources = f.timeSources.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(
+                separator: "; ")
             var reference = f.yearReferenceSource ?? "none"
             if let t = f.yearReference { reference += " (\(time(t)))" }
-            rows.append(TimeInference(path: f.file.displayPath, sources: sources, yearReference: reference, zone: f.zone))
+            rows.append(
+                TimeInference(path: f.file.displayPath, sources: sources, yearReference: reference, zone: f.zone))
         }
         return rows
     }
@@ -360,24 +392,35 @@ struct ReportDigest {
     static func inputProblems(_ input: ReportInput) -> [InputProblem] {
         var rows: [InputProblem] = []
         for i in input.discoveryIssues {
-            rows.append(InputProblem(path: i.path, place: place(line: i.line, offset: i.offset), message: i.message, raw: nil))
+            rows.append(
+                InputProblem(path: i.path, place: place(line: i.line, offset: i.offset), message: i.message, raw: nil))
         }
         for f in input.files {
             for i in f.issues {
-                rows.append(InputProblem(path: f.file.displayPath, place: place(line: i.line, offset: i.offset), message: i.message, raw: nil))
-            }
-            if let d = f.duplicateOf {
-                rows.append(InputProblem(path: f.file.displayPath, place: "", message: "byte-identical copy of \(d): read once", raw: nil))
-            }
-            if f.rejected > 0 {
-                let reasons = f.rejectionsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 rows.append(
                     InputProblem(
-                        path: f.file.displayPath, place: "", message: "\(f.rejected) \(plural(Int(f.rejected), "line")) not parsed (\(reasons))",
+                        path: f.file.displayPath, place: place(line: i.line, offset: i.offset), message: i.message,
+                        raw: nil))
+            }
+            if let d = f.duplicateOf {
+                rows.append(
+                    InputProblem(
+                        path: f.file.displayPath, place: "", message: "byte-identical copy of \(d): read once", raw: nil
+                    ))
+            }
+            if f.rejected > 0 {
+                let reasons = f.rejectionsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                    separator: ", ")
+                rows.append(
+                    InputProblem(
+                        path: f.file.displayPath, place: "",
+                        message: "\(f.rejected) \(plural(Int(f.rejected), "line")) not parsed (\(reasons))",
                         raw: nil))
                 for s in f.samples.prefix(3) {
                     rows.append(
-                        InputProblem(path: f.file.displayPath, place: place(line: s.line, offset: s.offset), message: "rejected (\(s.reason))", raw: s.raw))
+                        InputProblem(
+                            path: f.file.displayPath, place: place(line: s.line, offset: s.offset),
+                            message: "rejected (\(s.reason))", raw: s.raw))
                 }
             }
         }
@@ -395,7 +438,7 @@ struct ReportDigest {
 
     static func time(_ t: Timestamp) -> String { t.iso8601(fractionDigits: 0) }
 
-    /// `1 hour 28 minutes 45 seconds`, `3 days 2 hours`, `45 seconds`.
+    /// `1 hour 28 minutes 45 seconds`, `3 days 2 hours`, `45 seconds` (to the second below a day).
     static func longDuration(_ seconds: Int64) -> String {
         let d = seconds / 86_400
         let h = seconds / 3600 % 24
@@ -405,7 +448,7 @@ struct ReportDigest {
         if d > 0 { parts.append("\(d) \(d == 1 ? "day" : "days")") }
         if h > 0 { parts.append("\(h) \(h == 1 ? "hour" : "hours")") }
         if m > 0 && d == 0 { parts.append("\(m) \(m == 1 ? "minute" : "minutes")") }
-        if s > 0 && d == 0 && h == 0 || parts.isEmpty { parts.append("\(s) \(s == 1 ? "second" : "seconds")") }
+        if s > 0 && d == 0 || parts.isEmpty { parts.append("\(s) \(s == 1 ? "second" : "seconds")") }
         return parts.joined(separator: " ")
     }
 
@@ -428,4 +471,3 @@ struct ReportDigest {
 }
 
 func plural(_ n: Int, _ one: String, _ many: String? = nil) -> String { n == 1 ? one : many ?? one + "s" }
-

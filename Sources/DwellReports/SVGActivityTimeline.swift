@@ -27,24 +27,30 @@ enum SVGActivityTimeline {
         func rowY(_ i: Int) -> Double { axisHeight + Double(i) * rowHeight }
 
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-labelledby=\"tl-title\" "
-        s += "viewBox=\"0 0 \(coord(width)) \(coord(height))\" width=\"\(coord(width))\" height=\"\(coord(height))\" font-family=\"sans-serif\" font-size=\"11\">"
-        s += "<title id=\"tl-title\">Attacker activity per host, \(ReportDigest.time(range.0)) to \(ReportDigest.time(range.1)) UTC</title>"
+        s +=
+            "viewBox=\"0 0 \(coord(width)) \(coord(height))\" width=\"\(coord(width))\" height=\"\(coord(height))\" font-family=\"sans-serif\" font-size=\"11\">"
+        s +=
+            "<title id=\"tl-title\">Attacker activity per host, \(ReportDigest.time(range.0)) to \(ReportDigest.time(range.1)) UTC</title>"
         // Row bands and labels.
         for (i, h) in hosts.enumerated() {
             let y = rowY(i)
             if i % 2 == 0 {
-                s += "<rect x=\"0\" y=\"\(coord(y))\" width=\"\(coord(width))\" height=\"\(coord(rowHeight))\" fill=\"#f3f5f8\"/>"
+                s +=
+                    "<rect x=\"0\" y=\"\(coord(y))\" width=\"\(coord(width))\" height=\"\(coord(rowHeight))\" fill=\"#f3f5f8\"/>"
             }
             let label = h.count > 18 ? String(h.prefix(17)) + "…" : h
-            s += "<text x=\"\(coord(labelWidth - 8))\" y=\"\(coord(y + rowHeight / 2 + 4))\" text-anchor=\"end\" fill=\"#222\">"
+            s +=
+                "<text x=\"\(coord(labelWidth - 8))\" y=\"\(coord(y + rowHeight / 2 + 4))\" text-anchor=\"end\" fill=\"#222\">"
             s += "<title>\(HTMLText.escape(h))</title>\(HTMLText.escape(label))</text>"
         }
         // The attack window.
         if let a = inv.firstSeen, let b = inv.lastSeen {
             let x0 = x(a)
             let w = max(2, x(b) - x0)
-            s += "<rect x=\"\(coord(x0))\" y=\"\(coord(axisHeight - 6))\" width=\"\(coord(w))\" height=\"\(coord(Double(hosts.count) * rowHeight + 6))\" "
-            s += "fill=\"#d93025\" fill-opacity=\"0.12\" stroke=\"#d93025\" stroke-opacity=\"0.5\" stroke-dasharray=\"4 3\">"
+            s +=
+                "<rect x=\"\(coord(x0))\" y=\"\(coord(axisHeight - 6))\" width=\"\(coord(w))\" height=\"\(coord(Double(hosts.count) * rowHeight + 6))\" "
+            s +=
+                "fill=\"#d93025\" fill-opacity=\"0.12\" stroke=\"#d93025\" stroke-opacity=\"0.5\" stroke-dasharray=\"4 3\">"
             s += "<title>Attack window \(ReportDigest.time(a)) to \(ReportDigest.time(b))</title></rect>"
         }
         // Axis.
@@ -65,7 +71,8 @@ enum SVGActivityTimeline {
                 let fraction = min(1, (Double(c) / Double(max(peak, 1))).squareRoot() * 0.7 + 0.3)
                 let h = (rowHeight - 8) * fraction
                 let y = rowY(row) + rowHeight - 4 - h
-                s += "<rect x=\"\(coord(plotLeft + Double(i) * binPixels))\" y=\"\(coord(y))\" width=\"\(coord(binPixels - 0.6))\" height=\"\(coord(h))\" fill=\"#3b6ea8\">"
+                s +=
+                    "<rect x=\"\(coord(plotLeft + Double(i) * binPixels))\" y=\"\(coord(y))\" width=\"\(coord(binPixels - 0.6))\" height=\"\(coord(h))\" fill=\"#3b6ea8\">"
                 s += "<title>\(HTMLText.escape(hosts[row])): \(c) \(plural(c, "event"))</title></rect>"
             }
         }
@@ -79,22 +86,26 @@ enum SVGActivityTimeline {
             let cx = x(f.time)
             let cy = rowY(row) + rowHeight / 2
             let r = f.severity >= .high ? 6.0 : 4.5
-            s += "<path d=\"M\(coord(cx)) \(coord(cy - r))L\(coord(cx + r)) \(coord(cy))L\(coord(cx)) \(coord(cy + r))L\(coord(cx - r)) \(coord(cy))Z\" "
+            s +=
+                "<path d=\"M\(coord(cx)) \(coord(cy - r))L\(coord(cx + r)) \(coord(cy))L\(coord(cx)) \(coord(cy + r))L\(coord(cx - r)) \(coord(cy))Z\" "
             s += "fill=\"\(color(f.severity))\" stroke=\"#fff\" stroke-width=\"1\">"
             s += "<title>[\(f.severity.name)] \(ReportDigest.time(f.time)) \(HTMLText.escape(f.host)): "
-            s += "\(HTMLText.escape(f.title)) (\(HTMLText.escape(f.technique))): \(HTMLText.escape(f.why))</title></path>"
+            s +=
+                "\(HTMLText.escape(f.title)) (\(HTMLText.escape(f.technique))): \(HTMLText.escape(f.why))</title></path>"
         }
         // Legend.
         let ly = height - 14
         var lx = plotLeft
-        s += "<rect x=\"\(coord(lx))\" y=\"\(coord(ly - 9))\" width=\"18\" height=\"10\" fill=\"#d93025\" fill-opacity=\"0.12\" stroke=\"#d93025\" stroke-dasharray=\"4 3\"/>"
+        s +=
+            "<rect x=\"\(coord(lx))\" y=\"\(coord(ly - 9))\" width=\"18\" height=\"10\" fill=\"#d93025\" fill-opacity=\"0.12\" stroke=\"#d93025\" stroke-dasharray=\"4 3\"/>"
         s += "<text x=\"\(coord(lx + 24))\" y=\"\(coord(ly))\" fill=\"#333\">attack window</text>"
         lx += 120
         s += "<rect x=\"\(coord(lx))\" y=\"\(coord(ly - 10))\" width=\"3\" height=\"10\" fill=\"#3b6ea8\"/>"
         s += "<text x=\"\(coord(lx + 9))\" y=\"\(coord(ly))\" fill=\"#333\">attacker activity</text>"
         lx += 120
         for sev in Severity.allCases.reversed() {
-            s += "<path d=\"M\(coord(lx)) \(coord(ly - 10))L\(coord(lx + 5)) \(coord(ly - 5))L\(coord(lx)) \(coord(ly))L\(coord(lx - 5)) \(coord(ly - 5))Z\" fill=\"\(color(sev))\"/>"
+            s +=
+                "<path d=\"M\(coord(lx)) \(coord(ly - 10))L\(coord(lx + 5)) \(coord(ly - 5))L\(coord(lx)) \(coord(ly))L\(coord(lx - 5)) \(coord(ly - 5))Z\" fill=\"\(color(sev))\"/>"
             s += "<text x=\"\(coord(lx + 9))\" y=\"\(coord(ly))\" fill=\"#333\">\(sev.name)</text>"
             lx += 72
         }
@@ -137,9 +148,12 @@ enum SVGActivityTimeline {
     static func axis(_ range: (Timestamp, Timestamp), plotLeft: Double, plotWidth: Double, bottom: Double) -> String {
         let a = range.0.seconds
         let b = range.1.seconds
-        let steps: [Int64] = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800]
+        let steps: [Int64] = [
+            60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
+        ]
         let step = steps.first { (b - a) / $0 <= 10 } ?? max(1, (b - a) / 10)
-        var s = "<line x1=\"\(coord(plotLeft))\" y1=\"\(coord(axisHeight - 8))\" x2=\"\(coord(plotLeft + plotWidth))\" y2=\"\(coord(axisHeight - 8))\" stroke=\"#888\"/>"
+        var s =
+            "<line x1=\"\(coord(plotLeft))\" y1=\"\(coord(axisHeight - 8))\" x2=\"\(coord(plotLeft + plotWidth))\" y2=\"\(coord(axisHeight - 8))\" stroke=\"#888\"/>"
         var tick = (a / step + 1) * step
         var lastDay: Int64 = .min
         while tick < b {
@@ -147,13 +161,17 @@ enum SVGActivityTimeline {
             let iso = Timestamp(seconds: tick).iso8601(fractionDigits: 0)  // 2026-03-11T19:30:00Z
             let day = tick >= 0 ? tick / 86_400 : (tick - 86_399) / 86_400
             let clock = String(iso.dropFirst(11).prefix(5))
-            let label = day != lastDay ? String(iso.prefix(10)) + " " + clock : clock
+            // The first tick's day is in the corner label; a later day change shows its date (`03-12 00:00`).
+            let label = day != lastDay && lastDay != .min ? String(iso.dropFirst(5).prefix(5)) + " " + clock : clock
             lastDay = day
-            s += "<line x1=\"\(coord(x))\" y1=\"\(coord(axisHeight - 12))\" x2=\"\(coord(x))\" y2=\"\(coord(bottom))\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
-            s += "<text x=\"\(coord(x))\" y=\"\(coord(axisHeight - 16))\" text-anchor=\"middle\" fill=\"#444\">\(label)</text>"
+            s +=
+                "<line x1=\"\(coord(x))\" y1=\"\(coord(axisHeight - 12))\" x2=\"\(coord(x))\" y2=\"\(coord(bottom))\" stroke=\"#ccc\" stroke-width=\"0.6\"/>"
+            s +=
+                "<text x=\"\(coord(x))\" y=\"\(coord(axisHeight - 16))\" text-anchor=\"middle\" fill=\"#444\">\(label)</text>"
             tick += step
         }
-        s += "<text x=\"\(coord(plotLeft - 8))\" y=\"\(coord(axisHeight - 16))\" text-anchor=\"end\" fill=\"#444\">UTC</text>"
+        let date = String(Timestamp(seconds: a).iso8601(fractionDigits: 0).prefix(10))
+        s += "<text x=\"8\" y=\"\(coord(axisHeight - 16))\" fill=\"#444\">\(date) UTC</text>"
         return s
     }
 

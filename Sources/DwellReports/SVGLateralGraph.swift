@@ -47,18 +47,28 @@ enum SVGLateralGraph {
         }
         let width = margin * 2 + Double(max(columns.count - 1, 0)) * columnWidth + nodeWidth
         let rows = columns.map(\.count).max() ?? 1
-        let height = margin * 2 + 20 + Double(rows) * rowHeight + 30
+        let curvesBelow = links.contains { l in
+            guard let a = position[l.from], let b = position[l.to] else { return false }
+            return b.x <= a.x
+        }
+        let height = margin * 2 + 20 + Double(rows - 1) * rowHeight + nodeHeight + (curvesBelow ? 70 : 0)
 
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-labelledby=\"lm-title\" "
-        s += "viewBox=\"0 0 \(coord(width)) \(coord(height))\" width=\"\(coord(width))\" height=\"\(coord(height))\" font-family=\"sans-serif\" font-size=\"12\">"
-        s += "<title id=\"lm-title\">Lateral movement: \(inv.edges.count) \(plural(inv.edges.count, "hop")) between hosts</title>"
-        s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\">"
+        s +=
+            "viewBox=\"0 0 \(coord(width)) \(coord(height))\" width=\"\(coord(width))\" height=\"\(coord(height))\" font-family=\"sans-serif\" font-size=\"12\">"
+        s +=
+            "<title id=\"lm-title\">Lateral movement: \(inv.edges.count) \(plural(inv.edges.count, "hop")) between hosts</title>"
+        s +=
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\">"
         s += "<path d=\"M0 0L10 5L0 10Z\" fill=\"#444\"/></marker></defs>"
         // Column captions.
         let hasAttacker = nodes.contains { $0.name == attackerNode }
         for c in columns.indices {
-            let caption = hasAttacker ? (c == 0 ? "attacker" : c == 1 ? "entry" : "hop \(c - 1)") : (c == 0 ? "start" : "hop \(c)")
-            s += "<text x=\"\(coord(margin + Double(c) * columnWidth + nodeWidth / 2))\" y=\"\(coord(margin + 4))\" text-anchor=\"middle\" fill=\"#777\" font-size=\"11\">\(caption)</text>"
+            let caption =
+                hasAttacker
+                ? (c == 0 ? "attacker" : c == 1 ? "entry" : "hop \(c - 1)") : (c == 0 ? "start" : "hop \(c)")
+            s +=
+                "<text x=\"\(coord(margin + Double(c) * columnWidth + nodeWidth / 2))\" y=\"\(coord(margin + 4))\" text-anchor=\"middle\" fill=\"#777\" font-size=\"11\">\(caption)</text>"
         }
         // Links first, so boxes cover the line ends.
         for link in links {
@@ -88,7 +98,9 @@ enum SVGLateralGraph {
             order.append(name)
         }
         var links: [Link] = []
-        let entries = inv.entryPoints.filter { e in inv.hosts.contains { $0.host == e } || edges.contains { $0.from == e } }
+        let entries = inv.entryPoints.filter { e in
+            inv.hosts.contains { $0.host == e } || edges.contains { $0.from == e }
+        }
         let base = entries.isEmpty ? 0 : 1
         if !entries.isEmpty {
             add(attackerNode, 0, inv.firstSeen ?? .zero)
@@ -131,7 +143,9 @@ enum SVGLateralGraph {
             }
         }
         let nodes = order.map {
-            Node(name: $0, layer: layer[$0] ?? base, reached: reached[$0] ?? .zero, compromised: compromised.contains($0))
+            Node(
+                name: $0, layer: layer[$0] ?? base, reached: reached[$0] ?? .zero, compromised: compromised.contains($0)
+            )
         }.sorted { ($0.layer, $0.reached, $0.name) < ($1.layer, $1.reached, $1.name) }
         return (nodes, links)
     }
@@ -156,10 +170,14 @@ enum SVGLateralGraph {
         }
         if label.count > 18 { label = String(label.prefix(17)) + "…" }
         s += "<title>\(HTMLText.escape(full))</title>"
-        s += "<rect x=\"\(coord(p.x))\" y=\"\(coord(p.y))\" width=\"\(coord(nodeWidth))\" height=\"\(coord(nodeHeight))\" rx=\"6\" "
-        s += "fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"1.5\"\(isAttacker ? " stroke-dasharray=\"5 3\"" : "")/>"
-        s += "<text x=\"\(coord(p.x + nodeWidth / 2))\" y=\"\(coord(p.y + 18))\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"#111\">\(HTMLText.escape(label))</text>"
-        s += "<text x=\"\(coord(p.x + nodeWidth / 2))\" y=\"\(coord(p.y + 33))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(HTMLText.escape(sub))</text>"
+        s +=
+            "<rect x=\"\(coord(p.x))\" y=\"\(coord(p.y))\" width=\"\(coord(nodeWidth))\" height=\"\(coord(nodeHeight))\" rx=\"6\" "
+        s +=
+            "fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"1.5\"\(isAttacker ? " stroke-dasharray=\"5 3\"" : "")/>"
+        s +=
+            "<text x=\"\(coord(p.x + nodeWidth / 2))\" y=\"\(coord(p.y + 18))\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"#111\">\(HTMLText.escape(label))</text>"
+        s +=
+            "<text x=\"\(coord(p.x + nodeWidth / 2))\" y=\"\(coord(p.y + 33))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(HTMLText.escape(sub))</text>"
         s += "</g>"
         return s
     }
@@ -194,13 +212,18 @@ enum SVGLateralGraph {
         } else {
             let first = link.hops[0]
             line2 = "\(first.account) · \(first.method)" + (link.hops.count > 1 ? " ×\(link.hops.count)" : "")
-            tooltip = link.hops.map { "\(ReportDigest.time($0.time)) \($0.from) → \($0.to) as \($0.account) (\($0.method))" }.joined(separator: "; ")
+            tooltip = link.hops.map {
+                "\(ReportDigest.time($0.time)) \($0.from) → \($0.to) as \($0.account) (\($0.method))"
+            }.joined(separator: "; ")
         }
         if line2.count > 26 { line2 = String(line2.prefix(25)) + "…" }
         var s = "<g><title>\(HTMLText.escape(tooltip))</title>"
-        s += "<path d=\"\(d)\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.6\"\(link.derived != nil ? " stroke-dasharray=\"5 3\"" : "") marker-end=\"url(#arrow)\"/>"
-        s += "<text x=\"\(coord(lx))\" y=\"\(coord(ly))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#111\">\(time)</text>"
-        s += "<text x=\"\(coord(lx))\" y=\"\(coord(ly + 13))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#444\">\(HTMLText.escape(line2))</text>"
+        s +=
+            "<path d=\"\(d)\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.6\"\(link.derived != nil ? " stroke-dasharray=\"5 3\"" : "") marker-end=\"url(#arrow)\"/>"
+        s +=
+            "<text x=\"\(coord(lx))\" y=\"\(coord(ly))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#111\">\(time)</text>"
+        s +=
+            "<text x=\"\(coord(lx))\" y=\"\(coord(ly + 13))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#444\">\(HTMLText.escape(line2))</text>"
         s += "</g>"
         return s
     }

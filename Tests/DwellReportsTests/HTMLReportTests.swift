@@ -7,7 +7,9 @@ import Testing
 @Suite struct HTMLReportTests {
     static func text(_ input: ReportInput) -> String { String(decoding: HTMLReport.render(input), as: UTF8.self) }
 
-    static func count(_ needle: String, in haystack: String) -> Int { haystack.components(separatedBy: needle).count - 1 }
+    static func count(_ needle: String, in haystack: String) -> Int {
+        haystack.components(separatedBy: needle).count - 1
+    }
 
     @Test func goldenSampleIncident() throws {
         guard let input = HumanReportFixture.sample else {
@@ -42,7 +44,9 @@ import Testing
         #expect(!html.contains("<link"))
         #expect(!html.contains("href=\"http"))
         #expect(Self.count("url(", in: html) == Self.count("url(#arrow)", in: html))
-        #expect(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-"))
+        #expect(
+            html.contains(
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-"))
         #expect(html.contains("@media print"))
         // One script (ours) and two pictures drawn by dwell.
         #expect(Self.count("<script", in: html) == 1)
@@ -87,7 +91,8 @@ import Testing
         #expect(html.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;"))
         #expect(html.contains("&quot;&gt;&lt;img src=x onerror=&quot;document.body"))
         // Control characters, bidi overrides and invalid UTF-8 are visible escapes.
-        #expect(!html.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || $0.value == 0x1b || $0.value == 0x202e })
+        #expect(
+            !html.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || $0.value == 0x1b || $0.value == 0x202e })
         #expect(html.contains("\\x1B[31mred"))
         #expect(html.contains("\\xFF\\xFE\\xC3"))
         #expect(html.contains("\\u{202e}rtl"))
@@ -120,7 +125,9 @@ enum MarkdownTextOnly {
     static func htmlHeadings(_ html: String) -> [String] {
         var out: [String] = []
         var rest = Substring(html)
-        while let open = [rest.range(of: "<h2>"), rest.range(of: "<h3>")].compactMap({ $0 }).min(by: { $0.lowerBound < $1.lowerBound }) {
+        while let open = [rest.range(of: "<h2>"), rest.range(of: "<h3>")].compactMap({ $0 }).min(by: {
+            $0.lowerBound < $1.lowerBound
+        }) {
             rest = rest[open.upperBound...]
             guard let close = rest.range(of: "</h") else { break }
             out.append(String(rest[..<close.lowerBound]))
