@@ -11,7 +11,7 @@ import Testing
         haystack.components(separatedBy: needle).count - 1
     }
 
-    @Test func goldenSampleIncident() throws {
+    @Test func sampleIncidentMatchesGoldenFile() throws {
         guard let input = HumanReportFixture.sample else {
             print("skipped: SampleLogs/incident-2026-03 is absent")
             return
@@ -133,5 +133,80 @@ enum MarkdownTextOnly {
             out.append(String(rest[..<close.lowerBound]))
         }
         return out
+    }
+}
+
+@Suite struct HTMLPictureTests {
+    func edge(_ from: String, _ to: String, _ seconds: Int64, _ account: String = "deploy") -> LateralEdge {
+        LateralEdge(
+            from: from, to: to, time: Timestamp(seconds: seconds), account: account, method: "ssh",
+            evidence: HumanReportFixture.ref(Array("Accepted password for \(account)".utf8)))
+    }
+
+    @Test func hostsAreLayeredByTheOrderTheAttackerReachedThem() {
+        var inv = Investigation()
+        inv.entryPoints = ["web"]
+        inv.sourceIPs = [
+            ScopeItem(
+                type: .ip, value: "203.0.113.9", reason: "seed", firstSeen: .zero, lastSeen: .zero, count: 1,
+                evidence: nil)
+        ]
+        inv.hosts = [
+            HostScope(
+                host: "web", addresses: [], firstCompromise: Timestamp(seconds: 100),
+                lastActivity: Timestamp(seconds: 900), reason: "web shell", evidence: nil)
+        ]
+        // web → a → b, a hop back b → web, a second hop web → a, and a host never reached (x → b).
+        inv.edges = [
+            edge("web", "a", 200), edge("a", "b", 300), edge("b", "web", 400), edge("web", "a", 500),
+            edge("x", "b", 600),
+        ]
+        let (nodes, links) = SVGLateralGraph.layout(inv)
+        let layer = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.layer) })
+        #expect(layer[SVGLateralGraph.attackerNode] == 0)
+        #expect(layer["web"] == 1)
+        #expect(layer["x"] == 1)
+        #expect(layer["a"] == 2)
+        #expect(layer["b"] == 3)
+        // One arrow per pair of hosts (web → a twice becomes one arrow with ×2), plus the attacker's way in.
+        #expect(links.count == 5)
+        #expect(links.first { $0.from == "web" && $0.to == "a" }?.hops.count == 2)
+        let svg = SVGLateralGraph.render(inv) ?? ""
+        #expect(svg.contains("deploy · ssh ×2"))
+        #expect(svg.components(separatedBy: "<rect ").count - 1 == 5)  // attacker, web, x, a, b
+        #expect(svg.contains(">00:03:20</text>"))  // the hop a → b at 300 s, labelled with its time
+        #expect(svg.components(separatedBy: "Q").count - 1 == 2)  // the hop back and x → b (another row) are curves
+    }
+
+    @Test func timelineMarksFindingsAndCountsThoseItCannotPlace() {
+        var inv = Investigation()
+        inv.firstSeen = Timestamp(seconds: 1_000_000)
+        inv.lastSeen = Timestamp(seconds: 1_003_600)
+        inv.hosts = [
+            HostScope(
+                host: "web", addresses: [], firstCompromise: Timestamp(seconds: 1_000_000),
+                lastActivity: Timestamp(seconds: 1_003_600), reason: "x", evidence: nil)
+        ]
+        let r = HumanReportFixture.ref([])
+        inv.timeline = [
+            TimelineEntry(
+                time: Timestamp(seconds: 1_000_010), host: "web", phase: .execution, kind: "k", summary: "s",
+                evidence: r)
+        ]
+        func finding(_ seconds: Int64, _ severity: Severity) -> Finding {
+            Finding(
+                rule: "r", title: "T", technique: "T1", severity: severity, time: Timestamp(seconds: seconds),
+                host: "web",
+                indicators: [], why: "w", evidence: [r], seeds: false)
+        }
+        inv.findings = [finding(1_000_100, .critical), finding(1_002_000, .medium), finding(10, .low)]
+        let svg = SVGActivityTimeline.render(inv) ?? ""
+        #expect(svg.contains("fill=\"#8e0019\" stroke=\"#fff\""))  // the critical one
+        #expect(svg.contains("fill=\"#f29900\" stroke=\"#fff\""))  // the medium one
+        #expect(svg.contains("1 finding outside this range or host set"))
+        #expect(svg.contains("<title>Attack window "))
+        #expect(svg.contains("1970-01-12 UTC"))
+        #expect(svg.contains("web: 1 event</title>"))
+        #expect(SVGActivityTimeline.render(Investigation()) == nil)
     }
 }

@@ -206,7 +206,7 @@ enum HumanGolden {
 @Suite struct MarkdownReportTests {
     static func text(_ input: ReportInput) -> String { String(decoding: MarkdownReport.render(input), as: UTF8.self) }
 
-    @Test func goldenSampleIncident() throws {
+    @Test func sampleIncidentMatchesGoldenFile() throws {
         guard let input = HumanReportFixture.sample else {
             print("skipped: SampleLogs/incident-2026-03 is absent")
             return
