@@ -48,7 +48,8 @@ public enum HTMLReport {
         .verdict.none{border-color:#2e7d32;background:#eef7ee}\
         .para{font-size:15px;max-width:980px}\
         table{border-collapse:collapse;margin:6px 0 14px;width:100%}\
-        th,td{border:1px solid #d5dbe3;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+        th,td{border:1px solid #d5dbe3;padding:4px 6px;text-align:left;vertical-align:top}\
+        td{overflow-wrap:anywhere;min-width:5.5em}.nw,.sev,th{white-space:nowrap}\
         th{background:#eef2f7;font-weight:600}table.kv th{width:150px}\
         table.sortable th{cursor:pointer}tbody tr:nth-child(even){background:#fafbfc}\
         .num{text-align:right;font-variant-numeric:tabular-nums}time{white-space:nowrap}\
@@ -319,7 +320,7 @@ public enum HTMLReport {
                 d.inv.findings.map { f in
                     [
                         severity(f.severity), t(f.time), e(f.host), "\(e(f.title)) <code>\(e(f.rule))</code>",
-                        e(f.technique), e(f.why),
+                        "<span class=\"nw\">\(e(f.technique))</span>", e(f.why),
                         f.evidence.map { evidence($0) }.joined(),
                     ]
                 }, &h)
@@ -406,7 +407,7 @@ public enum HTMLReport {
             ["Rule", "Title", "ATT&amp;CK", "Severity", "Threshold", "Window", "Counts"],
             d.input.rules.map { r in
                 [
-                    "<code>\(e(r.id))</code>", e(r.title), e(r.technique), r.severity.name, "\(r.threshold)",
+                    "<code>\(e(r.id))</code>", e(r.title), "<span class=\"nw\">\(e(r.technique))</span>", r.severity.name, "\(r.threshold)",
                     r.windowSeconds > 0 ? "\(r.windowSeconds) s" : "—", e(r.description),
                 ]
             }, numeric: [4], &h)
