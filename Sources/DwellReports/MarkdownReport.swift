@@ -88,7 +88,7 @@ public enum MarkdownReport {
             "Severity",
             "\(inv.severity.name) (\(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical)",
         ])
-        o.table(["", ""], rows)
+        o.table(["What", "Found"], rows)
     }
 
     static func dataSummary(_ inv: Investigation) -> String {

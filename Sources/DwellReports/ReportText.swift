@@ -135,7 +135,9 @@ struct ReportDigest {
     }
 
     /// Accounts created during the attack (from the account-creation findings), with their host.
-    var createdAccounts: [(account: String, host: String)] {
+    var createdAccounts: [(account: String, host: String)] { Self.createdAccounts(inv) }
+
+    static func createdAccounts(_ inv: Investigation) -> [(account: String, host: String)] {
         var seen = Set<String>()
         var out: [(String, String)] = []
         for f in inv.findings where f.technique.hasPrefix("T1136") {
@@ -255,7 +257,7 @@ struct ReportDigest {
 
         // 2. Accounts and credentials.
         var accounts: [String] = []
-        let created = ReportDigest(unsafeNoDerivation: input).createdAccounts
+        let created = createdAccounts(inv)
         for a in inv.accounts {
             let hosts = unique(inv.edges.filter { $0.account == a.value }.map(\.to))
             if let c = created.first(where: { $0.account == a.value }) {
@@ -308,16 +310,6 @@ struct ReportDigest {
                 items: ["Run it on new logs (e.g. hourly from cron); exit status 1 means an indicator came back"],
                 command: sweepCommand(input)))
         return steps
-    }
-
-    /// A digest without derived rows, for helpers that need only `inv` (avoids recursion in `nextSteps`).
-    private init(unsafeNoDerivation input: ReportInput) {
-        self.input = input
-        phases = []
-        timeline = []
-        nextSteps = []
-        timeInference = []
-        inputProblems = []
     }
 
     /// `dwell sweep --iocs <out>/iocs.txt <inputs>`, with the inputs quoted for a POSIX shell.
