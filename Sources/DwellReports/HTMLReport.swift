@@ -407,7 +407,8 @@ public enum HTMLReport {
             ["Rule", "Title", "ATT&amp;CK", "Severity", "Threshold", "Window", "Counts"],
             d.input.rules.map { r in
                 [
-                    "<code>\(e(r.id))</code>", e(r.title), "<span class=\"nw\">\(e(r.technique))</span>", r.severity.name, "\(r.threshold)",
+                    "<code>\(e(r.id))</code>", e(r.title), "<span class=\"nw\">\(e(r.technique))</span>",
+                    r.severity.name, "\(r.threshold)",
                     r.windowSeconds > 0 ? "\(r.windowSeconds) s" : "—", e(r.description),
                 ]
             }, numeric: [4], &h)

@@ -96,6 +96,7 @@ import Testing
         #expect(html.contains("\\x1B[31mred"))
         #expect(html.contains("\\xFF\\xFE\\xC3"))
         #expect(html.contains("\\u{202e}rtl"))
+        #expect(html.contains("<td>=cmd|&#39; /C calc&#39;!A0 +1 -2 @SUM(1)\\t\\rx</td>"))
         // Inside SVG titles and texts too (host names are drawn).
         #expect(html.contains("<title>web01&lt;script&gt;"))
     }

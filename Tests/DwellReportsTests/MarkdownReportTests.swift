@@ -28,6 +28,8 @@ enum HumanReportFixture {
     static let img = "\"><img src=x onerror=\"document.body.appendChild(document.createElement('b')).id='pwned'\">"
     static let markdown =
         "a|b `code` [x](javascript:alert(1)) *em* _u_ <b>tag</b> ![i](http://evil.example/x.png) https://evil.example www.evil.example"
+    /// What attacks a spreadsheet (harmless in Markdown and HTML, but it must arrive intact and escaped).
+    static let formula = "=cmd|' /C calc'!A0 +1 -2 @SUM(1)\t\rx"
     static let ansi = "\u{1b}[31mred\u{1b}[0m\r\nsecond line\ttab \u{202e}rtl"
 
     static func ref(
@@ -107,6 +109,9 @@ enum HumanReportFixture {
                 lastSeen: t1, count: 5, evidence: r),
             ScopeItem(
                 type: .path, value: "/uploads/\(script)", reason: "web shell", firstSeen: t0, lastSeen: t0, count: 1,
+                evidence: r),
+            ScopeItem(
+                type: .user, value: formula, reason: "spreadsheet payload", firstSeen: t0, lastSeen: t0, count: 1,
                 evidence: r),
         ]
         inv.seeds = ["ip:203.0.113.9"]
@@ -302,6 +307,7 @@ enum HumanGolden {
             ).count
             #expect(cells >= 3)
         }
+        #expect(md.contains("| user | =cmd\\|' /C calc'\\!A0 +1 -2 \\@SUM\\(1\\)\\\\t\\\\rx |"))
         // The sweep command quotes hostile inputs for the shell inside a fence longer than any backtick run.
         #expect(md.contains("```sh\ndwell sweep --iocs 'out dir/iocs.txt' --state 'out dir/sweep.state'"))
         #expect(md.contains("$'/case/it\\'s here\\x0a`rm -rf`'"))
