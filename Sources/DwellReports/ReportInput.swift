@@ -18,10 +18,13 @@ public struct ReportInput: Sendable {
     /// The detector table in force (thresholds and windows), for "Method and caveats".
     public var rules: [Rule]
     public var toolVersion: String
+    /// The `--out` directory as the user gave it, for the sweep command in "Next steps" (`OUT` when nil).
+    public var outputDirectory: String?
 
     public init(
         investigation: Investigation, files: [FileStats], discoveryIssues: [EvidenceIssue], generated: Timestamp?,
-        inputs: [String], rules: [Rule] = Rules.all, toolVersion: String = ReportInput.version
+        inputs: [String], rules: [Rule] = Rules.all, toolVersion: String = ReportInput.version,
+        outputDirectory: String? = nil
     ) {
         self.investigation = investigation
         self.files = files
@@ -30,6 +33,7 @@ public struct ReportInput: Sendable {
         self.inputs = inputs
         self.rules = rules
         self.toolVersion = toolVersion
+        self.outputDirectory = outputDirectory
     }
 
     public static let version = "0.1.0"
