@@ -235,28 +235,43 @@ public struct Detectors {
         var notFound: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
         var exploitSeen: Set<String> = []
+        // Classify each distinct user agent and each distinct (path, query) once: the strings are interned, so a
+        // request seen a million times costs one decoding, not a million.
+        var toolOfAgent: [UInt32: String?] = [:]
+        var requestClass: [UInt64: RequestClass] = [:]
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
             let source = store.sourceIP[i]
             let status = Int(store.httpStatus[i])
-            let path = text(store.path[i])
-            let query = text(store.query[i])
-            let ua = text(store.userAgent[i])
-            let uaLower = ua.lowercased()
-            if !scannerSeen.contains(source), let tool = Rules.scannerAgents.first(where: { uaLower.contains($0) }) {
-                scannerSeen.insert(source)
-                out.append(
-                    finding(
-                        "web.scanner_agent", at: i, indicators: ["ip:\(ip(source))", "ua:\(ua)"],
-                        why: "user agent names the attack tool '\(tool)'", evidence: [i]))
+            if !scannerSeen.contains(source) {
+                let agent = store.userAgent[i]
+                let tool: String?
+                if let known = toolOfAgent[agent] {
+                    tool = known
+                } else {
+                    let uaLower = text(agent).lowercased()
+                    tool = Rules.scannerAgents.first(where: { uaLower.contains($0) })
+                    toolOfAgent[agent] = tool
+                }
+                if let tool {
+                    scannerSeen.insert(source)
+                    out.append(
+                        finding(
+                            "web.scanner_agent", at: i, indicators: ["ip:\(ip(source))", "ua:\(text(agent))"],
+                            why: "user agent names the attack tool '\(tool)'", evidence: [i]))
+                }
             }
             if status == 404 { notFound[source, default: []].append(i) }
-            let decoded = Self.decodedRequest(path: path, query: query)
+            let key = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
+            let request: RequestClass
+            if let known = requestClass[key] {
+                request = known
+            } else {
+                request = RequestClass(path: text(store.path[i]), query: text(store.query[i]))
+                requestClass[key] = request
+            }
             let success = status >= 200 && status < 300
-            let lowerPath = path.lowercased()
-            if success, Self.scriptSuffixes.contains(where: { lowerPath.hasSuffix($0) }),
-                let (param, value) = Self.shellCommandParameter(query: query),
-                sourcesOf(path: store.path[i]) <= 3
-            {
+            if success, request.isScript, let (param, value) = request.shellParameter, sourcesOf(path: store.path[i]) <= 3 {
+                let path = request.path
                 out.append(
                     finding(
                         "web.webshell", at: i, indicators: ["ip:\(ip(source))", "url:\(path)"],
@@ -264,7 +279,7 @@ public struct Detectors {
                         evidence: [i], seeds: true))
                 continue
             }
-            if let pattern = Rules.exploitPatterns.first(where: { decoded.contains($0.needle) }) {
+            if let pattern = request.exploit {
                 let key = "\(source)|\(pattern.name)|\(success)"
                 guard !exploitSeen.contains(key) else { continue }
                 exploitSeen.insert(key)
@@ -272,17 +287,24 @@ public struct Detectors {
                 out.append(
                     finding(
                         success ? "web.exploit_success" : "web.exploit_attempt", at: i,
-                        indicators: ["ip:\(ip(source))", "url:\(path)"],
+                        indicators: ["ip:\(ip(source))", "url:\(request.path)"],
                         why: "\(pattern.name) pattern '\(pattern.needle)' in the decoded request, answered \(status)\(body >= 0 ? " with \(body) bytes" : "") (first of this kind from this source)",
                         evidence: [i], seeds: success && body > 0))
             }
         }
         let burst = Rules.rule("web.404_burst")
         for (source, idx) in notFound.sorted(by: { $0.key < $1.key }) where idx.count >= burst.threshold {
+            // Sliding window with a count per path: linear in the source's 404s.
             var lo = 0
+            var inWindow: [UInt32: Int] = [:]
             for hi in 0..<idx.count {
-                while store.time[idx[hi]] - store.time[idx[lo]] > burst.windowSeconds * 1_000_000 { lo += 1 }
-                let paths = Set(idx[lo...hi].map { store.path[$0] })
+                inWindow[store.path[idx[hi]], default: 0] += 1
+                while store.time[idx[hi]] - store.time[idx[lo]] > burst.windowSeconds * 1_000_000 {
+                    let p = store.path[idx[lo]]
+                    if inWindow[p] == 1 { inWindow[p] = nil } else { inWindow[p]! -= 1 }
+                    lo += 1
+                }
+                let paths = inWindow
                 if paths.count >= burst.threshold {
                     out.append(
                         finding(
@@ -345,5 +367,22 @@ public struct Detectors {
             }
         }
         return out
+    }
+}
+
+/// What a request's path and query say, computed once per distinct pair.
+struct RequestClass {
+    let path: String
+    let isScript: Bool
+    let shellParameter: (String, String)?
+    let exploit: (name: String, needle: String)?
+
+    init(path: String, query: String) {
+        self.path = path
+        let lowerPath = path.lowercased()
+        isScript = Detectors.scriptSuffixes.contains(where: { lowerPath.hasSuffix($0) })
+        shellParameter = isScript ? Detectors.shellCommandParameter(query: query) : nil
+        let decoded = Detectors.decodedRequest(path: path, query: query)
+        exploit = Rules.exploitPatterns.first(where: { decoded.contains($0.needle) })
     }
 }

@@ -169,7 +169,7 @@ struct InvestigateCommand: ParsableCommand {
         let input = ReportInput(
             investigation: result.investigation, files: result.files,
             discoveryIssues: result.discoveryIssues,
-            generated: generated, inputs: paths)
+            generated: generated, inputs: paths, outputDirectory: out)
         var stdout = StandardOutput()
         if json {
             stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])
