@@ -3,18 +3,18 @@ import DwellIndex
 import DwellIngest
 import Foundation
 
-/// Collects one file's events for the store.
+/// Collects one file's events for the store, as columns.
 public struct StoreSink: EventSink {
-    var events: [Event] = []
+    var chunk = EventChunk()
     public init() {}
-    public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) { events.append(event) }
+    public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) { chunk.append(event) }
     public mutating func finish(context: inout ParseContext, stats: FileStats) -> FileEvents {
-        FileEvents(events: events, symbols: context.symbols)
+        FileEvents(chunk: chunk, symbols: context.symbols)
     }
 }
 
 public struct FileEvents: Sendable {
-    public var events: [Event]
+    public var chunk: EventChunk
     public var symbols: SymbolTable
 }
 
@@ -39,18 +39,29 @@ public enum InvestigationRun {
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
         hostMap: [(IPAddress, String)] = [], progress: IngestProgress? = nil
     ) -> Result {
+        var trace = PhaseTrace()
         var builder = EventStore.Builder()
+        // Reserve the columns once from a generous estimate of the event count (about one event per 64 bytes of
+        // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
+        // copy every column and leave the old copies in the heap.
+        let estimatedText = files.reduce(0) { $0 + Int(max($1.sizeBytes, 0)) * ($1.path.hasSuffix(".gz") ? 10 : 1) }
+        builder.reserve(events: min(estimatedText / 64, 64 << 20))
         var stats: [FileStats] = []
         Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink() }) { s, out in
             stats.append(s)
-            if s.duplicateOf == nil { builder.add(events: out.events, symbols: out.symbols) }
+            if s.duplicateOf == nil { builder.add(chunk: out.chunk, symbols: out.symbols) }
         }
-        let store = builder.build()
+        trace.mark("read+parse")
+        let store = (consume builder).build()
+        trace.mark("store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
         let paths = files.map(\.displayPath)
         let findings = Detectors(store: store, filePaths: paths).run()
+        trace.mark("detectors", detail: "\(findings.count) findings")
         var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap).run(seeds: seeds)
+        trace.mark("correlation")
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+        trace.mark("evidence lines")
         return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
     }
 
@@ -112,5 +123,21 @@ public enum EvidenceLookup {
         for p in inv.paths.indices { for j in inv.paths[p].indices { fill(&inv.paths[p][j].evidence) } }
         for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
+    }
+}
+
+/// Phase timings and peak memory on stderr when `DWELL_TRACE` is set (for measuring; off by default).
+struct PhaseTrace {
+    let enabled = ProcessInfo.processInfo.environment["DWELL_TRACE"] != nil
+    var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func mark(_ phase: String, detail: String = "") {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms, peak RSS \(usage.ru_maxrss / 1024) MiB \(detail)\n"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        last = now
     }
 }

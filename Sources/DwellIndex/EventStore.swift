@@ -79,7 +79,15 @@ public struct EventStore: Sendable {
     public var timeSource: [TimeSource] = []
 
     /// Sorted event positions per indicator.
-    public private(set) var postings: [IndicatorKey: [Int32]] = [:]
+    /// Postings in one array (compressed sparse rows): the positions of the indicator with slot k are
+    /// `postingPositions[postingStarts[k] ..< postingStarts[k + 1]]`, sorted by time. One array of 4-byte positions
+    /// instead of an array per indicator (no per-indicator allocation; about 4 bytes per posting).
+    var postingSlot: [IndicatorKey: Int32] = [:]
+    var postingStarts: [Int32] = [0]
+    var postingPositions: [Int32] = []
+
+    /// Every indicator that occurs, in no particular order.
+    public var indicatorKeys: Dictionary<IndicatorKey, Int32>.Keys { postingSlot.keys }
     public private(set) var buckets = TimeBucketDirectory()
 
     public init() {}
@@ -104,6 +112,15 @@ public struct EventStore: Sendable {
             }
         }
 
+        /// Adds one file's events already held as columns (`EventChunk`, built by the sink while the file was
+        /// read): symbols and addresses are remapped into the store's tables, columns appended.
+        public mutating func add(chunk: consuming EventChunk, symbols: SymbolTable) {
+            store.appendChunk(chunk.columns, symbolRemap: store.symbols.merge(symbols))
+        }
+
+        /// Reserves room for about `events` more events (from the input size), so the columns grow once.
+        public mutating func reserve(events: Int) { store.reserve(store.count + events) }
+
         /// Adds events whose symbols are already the store's (`symbolTable` replaced wholesale).
         public mutating func addRemapped(_ e: Event) { store.append(e) }
 
@@ -114,7 +131,9 @@ public struct EventStore: Sendable {
 
         /// Sorts by (time, file, line) and builds the directory and postings.
         public consuming func build(bucketSeconds: Int64? = nil) -> EventStore {
-            var s = store
+            // Take the columns out of the builder so that sorting replaces them rather than copying them.
+            var s = EventStore()
+            swap(&s, &store)
             s.sortInPlace()
             s.buildIndexes(bucketSeconds: bucketSeconds)
             return s
@@ -134,6 +153,39 @@ public struct EventStore: Sendable {
 
     public func address(_ id: UInt32) -> IPAddress? {
         id == 0 || Int(id) > addresses.count ? nil : addresses[Int(id) - 1]
+    }
+
+    mutating func reserve(_ n: Int) {
+        time.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
+        kind.reserveCapacity(n); outcome.reserveCapacity(n); format.reserveCapacity(n); host.reserveCapacity(n)
+        sourceIP.reserveCapacity(n); destinationIP.reserveCapacity(n); sourcePort.reserveCapacity(n)
+        destinationPort.reserveCapacity(n); user.reserveCapacity(n); targetUser.reserveCapacity(n)
+        authMethod.reserveCapacity(n); program.reserveCapacity(n); pid.reserveCapacity(n); command.reserveCapacity(n)
+        httpMethod.reserveCapacity(n); path.reserveCapacity(n); query.reserveCapacity(n); httpStatus.reserveCapacity(n)
+        bytesOut.reserveCapacity(n); bytesIn.reserveCapacity(n); userAgent.reserveCapacity(n); domain.reserveCapacity(n)
+        service.reserveCapacity(n); signature.reserveCapacity(n); severity.reserveCapacity(n); detail.reserveCapacity(n)
+        fileHash.reserveCapacity(n); timeSource.reserveCapacity(n)
+    }
+
+    /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
+    /// address ids into this store's addresses.
+    mutating func appendChunk(_ c: EventStore, symbolRemap m: [UInt32]) {
+        let addressRemap = [UInt32(0)] + c.addresses.map { addressID($0) }
+        @inline(__always) func symbols(_ dst: inout [UInt32], _ src: [UInt32]) {
+            dst.append(contentsOf: src.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
+        }
+        time += c.time; fileID += c.fileID; line += c.line; offset += c.offset; kind += c.kind
+        outcome += c.outcome; format += c.format
+        symbols(&host, c.host)
+        sourceIP.append(contentsOf: c.sourceIP.lazy.map { addressRemap[Int($0)] })
+        destinationIP.append(contentsOf: c.destinationIP.lazy.map { addressRemap[Int($0)] })
+        sourcePort += c.sourcePort; destinationPort += c.destinationPort
+        symbols(&user, c.user); symbols(&targetUser, c.targetUser); symbols(&authMethod, c.authMethod)
+        symbols(&program, c.program); pid += c.pid; symbols(&command, c.command); symbols(&httpMethod, c.httpMethod)
+        symbols(&path, c.path); symbols(&query, c.query); httpStatus += c.httpStatus; bytesOut += c.bytesOut
+        bytesIn += c.bytesIn; symbols(&userAgent, c.userAgent); symbols(&domain, c.domain); symbols(&service, c.service)
+        symbols(&signature, c.signature); severity += c.severity; symbols(&detail, c.detail)
+        symbols(&fileHash, c.fileHash); timeSource += c.timeSource
     }
 
     mutating func append(_ e: Event) {
@@ -173,29 +225,51 @@ public struct EventStore: Sendable {
 
     mutating func sortInPlace() {
         let n = time.count
-        var order = Array(0..<n)
-        let t = time
-        let f = fileID
-        let l = line
-        order.sort { a, b in
-            if t[a] != t[b] { return t[a] < t[b] }
-            if f[a] != f[b] { return f[a] < f[b] }
-            return l[a] < l[b]
+        guard n > 1 else { return }
+        // The order by (time, file, line): a permutation of 4-byte positions, sorted without touching the columns.
+        var order = [Int32](unsafeUninitializedCapacity: n) { b, c in
+            for i in 0..<n { b[i] = Int32(i) }
+            c = n
         }
-        if order.elementsEqual(0..<n) { return }
-        func gather<T>(_ c: inout [T]) { c = order.map { c[$0] } }
-        gather(&time); gather(&fileID); gather(&line); gather(&offset); gather(&kind); gather(&outcome)
-        gather(&format); gather(&host); gather(&sourceIP); gather(&destinationIP); gather(&sourcePort)
-        gather(&destinationPort); gather(&user); gather(&targetUser); gather(&authMethod); gather(&program); gather(&pid)
-        gather(&command); gather(&httpMethod); gather(&path); gather(&query); gather(&httpStatus); gather(&bytesOut)
-        gather(&bytesIn); gather(&userAgent); gather(&domain); gather(&service); gather(&signature); gather(&severity)
-        gather(&detail); gather(&fileHash); gather(&timeSource)
+        time.withUnsafeBufferPointer { t in
+            fileID.withUnsafeBufferPointer { f in
+                line.withUnsafeBufferPointer { l in
+                    order.sort { a, b in
+                        let (a, b) = (Int(a), Int(b))
+                        if t[a] != t[b] { return t[a] < t[b] }
+                        if f[a] != f[b] { return f[a] < f[b] }
+                        return l[a] < l[b]
+                    }
+                }
+            }
+        }
+        if order.elementsEqual(0..<Int32(n)) { return }
+        // Rebuild the columns one at a time in the new order: building needs the store's memory plus one column.
+        func permute<T>(_ column: inout [T]) {
+            let old = column
+            column = []
+            column = [T](unsafeUninitializedCapacity: n) { b, k in
+                old.withUnsafeBufferPointer { o in
+                    order.withUnsafeBufferPointer { p in
+                        for i in 0..<n { (b.baseAddress! + i).initialize(to: o[Int(p[i])]) }
+                    }
+                }
+                k = n
+            }
+        }
+        permute(&time); permute(&fileID); permute(&line); permute(&offset); permute(&kind); permute(&outcome)
+        permute(&format); permute(&host); permute(&sourceIP); permute(&destinationIP); permute(&sourcePort)
+        permute(&destinationPort); permute(&user); permute(&targetUser); permute(&authMethod); permute(&program)
+        permute(&pid); permute(&command); permute(&httpMethod); permute(&path); permute(&query); permute(&httpStatus)
+        permute(&bytesOut); permute(&bytesIn); permute(&userAgent); permute(&domain); permute(&service)
+        permute(&signature); permute(&severity); permute(&detail); permute(&fileHash); permute(&timeSource)
     }
 
-    mutating func buildIndexes(bucketSeconds: Int64?) {
-        var p: [IndicatorKey: [Int32]] = [:]
+    /// Calls `body` with every (indicator, event) posting, in event order.
+    @inline(__always)
+    func forEachPosting(_ body: (IndicatorKey, Int) -> Void) {
         @inline(__always) func post(_ type: IndicatorType, _ v: UInt32, _ i: Int) {
-            if v != 0 { p[IndicatorKey(type, v), default: []].append(Int32(i)) }
+            if v != 0 { body(IndicatorKey(type, v), i) }
         }
         for i in 0..<count {
             post(.ip, sourceIP[i], i)
@@ -209,18 +283,59 @@ public struct EventStore: Sendable {
             post(.hash, fileHash[i], i)
             post(.command, command[i], i)
         }
-        postings = p
+    }
+
+    mutating func buildIndexes(bucketSeconds: Int64?) {
+        // Pass 1: a slot per indicator and its count; remember each posting's slot (in event order).
+        var slotOf: [IndicatorKey: Int32] = [:]
+        var counts: [Int32] = []
+        var slots: [Int32] = []
+        slots.reserveCapacity(count * 4)
+        forEachPosting { key, _ in
+            let slot: Int32
+            if let known = slotOf[key] {
+                slot = known
+            } else {
+                slot = Int32(counts.count)
+                slotOf[key] = slot
+                counts.append(0)
+            }
+            counts[Int(slot)] += 1
+            slots.append(slot)
+        }
+        // Pass 2: prefix sums, then drop each event's position into its slot's next free place.
+        var starts = [Int32](repeating: 0, count: counts.count + 1)
+        for k in 0..<counts.count { starts[k + 1] = starts[k] + counts[k] }
+        var fill = starts
+        var positions = [Int32](repeating: 0, count: slots.count)
+        var cursor = 0
+        forEachPosting { _, i in
+            let slot = Int(slots[cursor])
+            cursor += 1
+            positions[Int(fill[slot])] = Int32(i)
+            fill[slot] += 1
+        }
+        postingSlot = slotOf
+        postingStarts = starts
+        postingPositions = positions
         buckets = TimeBucketDirectory(times: time, kinds: kind, bucketSeconds: bucketSeconds)
+    }
+
+    /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1).
+    public func postingSlice(_ key: IndicatorKey) -> ArraySlice<Int32> {
+        guard let slot = postingSlot[key] else { return [] }
+        return postingPositions[Int(postingStarts[Int(slot)])..<Int(postingStarts[Int(slot) + 1])]
     }
 
     // MARK: Queries
 
     /// Event positions of an indicator, sorted by time. - Complexity: O(1).
-    public func positions(_ key: IndicatorKey) -> [Int32] { postings[key] ?? [] }
+    public func positions(_ key: IndicatorKey) -> [Int32] { Array(postingSlice(key)) }
 
     /// First seen, last seen and count of an indicator. - Complexity: O(1).
     public func summary(_ key: IndicatorKey) -> (first: Timestamp, last: Timestamp, count: Int)? {
-        guard let p = postings[key], let a = p.first, let b = p.last else { return nil }
+        let p = postingSlice(key)
+        guard let a = p.first, let b = p.last else { return nil }
         return (Timestamp(microseconds: time[Int(a)]), Timestamp(microseconds: time[Int(b)]), p.count)
     }
 
@@ -255,7 +370,7 @@ public struct EventStore: Sendable {
     /// Approximate bytes held by the columns, symbols and postings.
     public var approximateBytes: Int {
         let perEvent = 8 + 4 + 4 + 8 + 1 + 1 + 2 + 4 * 5 + 2 * 2 + 4 * 12 + 2 + 8 * 2 + 1 + 2
-        let posted = postings.values.reduce(0) { $0 + $1.count * 4 + 48 }
+        let posted = postingPositions.count * 4 + postingStarts.count * 4 + postingSlot.count * 24
         return count * perEvent + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
             + buckets.approximateBytes
     }
@@ -322,4 +437,13 @@ public struct TimeBucketDirectory: Sendable {
     }
 
     public var approximateBytes: Int { starts.count * 4 + counts.count * 4 }
+}
+
+/// One file's events as columns, filled by a sink while the file is read (about half the memory of `[Event]`),
+/// then added to the store with `EventStore.Builder.add(chunk:symbols:)`. Symbol ids are the file's own table's.
+public struct EventChunk: Sendable {
+    var columns = EventStore()
+    public init() {}
+    public var count: Int { columns.count }
+    public mutating func append(_ e: Event) { columns.append(e) }
 }

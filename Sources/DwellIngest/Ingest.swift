@@ -61,27 +61,9 @@ public enum Ingest {
         makeSink: @escaping @Sendable (EvidenceFile) -> S,
         deliver: (FileStats, S.Output) -> Void
     ) {
-        let state = OrderedResults<(FileStats, S.Output)>(count: files.count)
-        let next = Counter()
-        let work: @Sendable () -> Void = {
-            while true {
-                let i = next.take()
-                guard i < files.count else { return }
-                var sink = makeSink(files[i])
-                let result = readFile(files[i], options: options, sink: &sink, progress: progress)
-                progress?.fileDone()
-                state.store(i, result)
-            }
-        }
-        let workers = min(options.jobs, max(files.count, 1))
-        if workers <= 1 {
-            work()
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
-        }
         var seen: [String: String] = [:]
-        for i in 0..<files.count {
-            guard case (var stats, let output)? = state.take(i) else { continue }
+        func hand(_ result: (FileStats, S.Output)) {
+            var (stats, output) = result
             if !stats.sha256.isEmpty && stats.rawBytes > 0 {
                 if let first = seen[stats.sha256] {
                     stats.duplicateOf = first
@@ -96,6 +78,33 @@ public enum Ingest {
             }
             deliver(stats, output)
         }
+        let workers = min(options.jobs, max(files.count, 1))
+        if workers <= 1 {
+            for file in files {
+                var sink = makeSink(file)
+                let result = readFile(file, options: options, sink: &sink, progress: progress)
+                progress?.fileDone()
+                hand(result)
+            }
+            return
+        }
+        // Workers read files in parallel; this thread delivers them in order as soon as each is ready. A
+        // worker starts file i only when i is within `window` files of the next to deliver, so memory holds a
+        // few files' output at a time, not the whole input's.
+        let state = OrderedResults<(FileStats, S.Output)>(count: files.count, window: workers * 2)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let i = state.nextIndex() {
+                    var sink = makeSink(files[i])
+                    let result = readFile(files[i], options: options, sink: &sink, progress: progress)
+                    progress?.fileDone()
+                    state.store(i, result)
+                }
+            }
+        }
+        for i in 0..<files.count { hand(state.waitTake(i)) }
+        done.wait()
     }
 
     /// Reads one file into a sink. Never throws: every problem becomes an issue in the stats.
@@ -327,26 +336,46 @@ public enum BinarySniffer {
     }
 }
 
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func take() -> Int {
-        lock.withLock {
-            defer { value += 1 }
-            return value
-        }
-    }
-}
-
+/// Results slots filled by workers in any order and taken in index order, with a bounded window of
+/// started-but-undelivered indexes.
 final class OrderedResults<T>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var slots: [T?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ i: Int, _ v: T) { lock.withLock { slots[i] = v } }
-    func take(_ i: Int) -> T? {
-        lock.withLock {
-            defer { slots[i] = nil }
-            return slots[i]
-        }
+    private var next = 0
+    private var delivered = 0
+    private let window: Int
+
+    init(count: Int, window: Int) {
+        slots = Array(repeating: nil, count: count)
+        self.window = max(window, 1)
+    }
+
+    /// The next index to work on, waiting while the window is full; nil when every index is taken.
+    func nextIndex() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while next < slots.count && next >= delivered + window { condition.wait() }
+        guard next < slots.count else { return nil }
+        defer { next += 1 }
+        return next
+    }
+
+    func store(_ i: Int, _ v: T) {
+        condition.lock()
+        slots[i] = v
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for index `i`'s result and takes it (indexes must be taken in order).
+    func waitTake(_ i: Int) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while slots[i] == nil { condition.wait() }
+        let v = slots[i]!
+        slots[i] = nil
+        delivered = i + 1
+        condition.broadcast()
+        return v
     }
 }
