@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -30,7 +31,9 @@ let package = Package(
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
-        .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
+        .target(
+            name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest", .product(name: "Yams", package: "Yams")],
+            path: "Sources/DwellAnalysis"),
         .target(name: "DwellReports", dependencies: ["DwellAnalysis"], path: "Sources/DwellReports"),
         .executableTarget(
             name: "dwell",

@@ -40,6 +40,7 @@ struct InvestigateCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var reading: ReadingOptions
+    @OptionGroup var rules: RulesOptions
 
     func validate() throws {
         for s in seeds where Seed(parsing: s) == nil {
@@ -95,7 +96,7 @@ struct InvestigateCommand: ParsableCommand {
             quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList, hostMap: hostMap,
-            progress: bar.progress)
+            rules: try rules.ruleSet(), progress: bar.progress)
         bar.finish()
         let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map { Timestamp(seconds: $0) }
         let report = ReportJSON.render(result.investigation, files: result.files, discoveryIssues: result.discoveryIssues, generated: generated)
