@@ -60,14 +60,14 @@ import Testing
     static var sample: String { Fixture.packageRoot.appendingPathComponent("SampleLogs/incident-2026-03").path }
 
     @Test func sampleIncidentUnaidedMatchesTheGroundTruth() throws {
-        let truth = try Truth(json: Self.sample + "/ground-truth.json")
+        let truth = try Truth(json: Self.sample + ".truth.json")
         let result = InvestigationRun.run(paths: [Self.sample], options: IngestOptions(jobs: 2), seeds: [])
         check(result.investigation, against: truth)
         #expect(result.investigation.entryPoints == ["web01"])
     }
 
     @Test func seedingWithTheAttackerAddressGivesTheSameAnswer() throws {
-        let truth = try Truth(json: Self.sample + "/ground-truth.json")
+        let truth = try Truth(json: Self.sample + ".truth.json")
         let seed = try #require(Seed(parsing: "203.0.113.45"))
         let result = InvestigationRun.run(paths: [Self.sample], options: IngestOptions(jobs: 1), seeds: [seed])
         check(result.investigation, against: truth)
@@ -80,7 +80,7 @@ import Testing
         _ = try ScenarioGenerator.generate(
             ScenarioOptions(seed: seed, outputDirectory: dir.path, name: "case", days: 3, backgroundScale: 0.05))
         let root = dir.appendingPathComponent("case").path
-        let truth = try Truth(json: root + "/ground-truth.json")
+        let truth = try Truth(json: root + ".truth.json")
         let result = InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: [])
         check(result.investigation, against: truth)
     }
