@@ -698,7 +698,7 @@ public struct Detectors {
 
     /// The stream a file belongs to: its name without rotation suffixes (`auth.log.2.gz` → `auth`,
     /// `conn.14:00:00-15:00:00.log.gz` → `conn`, `secure-20260301` → `secure`).
-    static func streamName(_ path: String) -> String {
+    public static func streamName(_ path: String) -> String {
         let base = path.split(separator: "/").last.map(String.init) ?? path
         var name = base.split(separator: ".", maxSplits: 1).first.map(String.init) ?? base
         if let dash = name.lastIndex(of: "-"), name[name.index(after: dash)...].allSatisfy(\.isNumber),

@@ -110,12 +110,13 @@ public struct RuleSet: Sendable, Equatable {
         return "\(seconds)s"
     }
 
-    /// `3600` → `1 h`, `5400` → `90 min`, `45` → `45 s`.
+    /// `3600` → `1 h`, `5400` → `1 h 30 min`, `600` → `10 min`, `45` → `45 s` (whole minutes above an hour).
     public static func durationText(_ seconds: Int64) -> String {
-        if seconds >= 3_600 && seconds % 3_600 == 0 { return "\(seconds / 3_600) h" }
-        if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60) min" }
-        if seconds >= 3_600 { return "\(seconds / 3_600) h \((seconds % 3_600) / 60) min" }
-        if seconds >= 60 { return "\(seconds / 60) min \(seconds % 60) s" }
+        if seconds >= 3_600 {
+            let minutes = (seconds % 3_600) / 60
+            return minutes == 0 ? "\(seconds / 3_600) h" : "\(seconds / 3_600) h \(minutes) min"
+        }
+        if seconds >= 60 { return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s" }
         return "\(seconds) s"
     }
 
