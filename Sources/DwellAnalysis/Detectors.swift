@@ -32,7 +32,8 @@ public struct Detectors {
     func ref(_ i: Int) -> EvidenceRef {
         let f = Int(store.fileID[i])
         return EvidenceRef(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)",
+            line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i))
     }
 
@@ -141,7 +142,8 @@ public struct Detectors {
         }
         func notCounted(_ source: UInt32) -> String {
             guard let n = summaries[source], n > 0 else { return "" }
-            return "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
+            return
+                "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
         }
         for (source, idx) in failures.sorted(by: { $0.key < $1.key }) {
             let from = ip(source)
@@ -325,7 +327,8 @@ public struct Detectors {
                         evidence: [i]))
             case .accountCreate:
                 // useradd logs the new group, then the new user, from one process: one finding, named.
-                guard let r = created, once.insert("create|\(host)|\(store.pid[i])|\(store.time[i] / 1_000_000)").inserted
+                guard let r = created,
+                    once.insert("create|\(host)|\(store.pid[i])|\(store.time[i] / 1_000_000)").inserted
                 else { continue }
                 var named = i
                 var j = i + 1
@@ -344,7 +347,9 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, at: i, indicators: who.isEmpty ? ["host:\(host)"] : ["user:\(who)", "host:\(host)"],
-                        why: who.isEmpty ? "an account or group created on \(host) by \(text(store.program[i]))" : "account \(who) created on \(host) by \(text(store.program[i]))",
+                        why: who.isEmpty
+                            ? "an account or group created on \(host) by \(text(store.program[i]))"
+                            : "account \(who) created on \(host) by \(text(store.program[i]))",
                         evidence: [i, named]))
             case .accountModify:
                 let group = text(store.detail[i])
@@ -426,7 +431,8 @@ public struct Detectors {
             let name = kv[0].lowercased()
             guard parameters.contains(name) else { continue }
             let value = decodedRequest(path: String(kv[1]), query: "")
-            let first = value.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "|" }).first.map(String.init) ?? ""
+            let first =
+                value.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "|" }).first.map(String.init) ?? ""
             let command = first.split(separator: "/").last.map(String.init) ?? first
             if commands.contains(command) { return (name, value) }
         }
@@ -499,13 +505,16 @@ public struct Detectors {
                     out.append(
                         finding(
                             r, at: i, indicators: ["ip:\(from)", "ua:\(ua)"],
-                            why: "user agent names the attack tool '\(tool)' (rule list 'agents'); first request of \(from) with it",
+                            why:
+                                "user agent names the attack tool '\(tool)' (rule list 'agents'); first request of \(from) with it",
                             evidence: [i]))
                 }
             }
             if status == 404 { notFound[source, default: []].append(i) }
             let lowerPath = path.lowercased()
-            if login != nil, post != nil, store.httpMethod[i] == post, loginPaths.contains(where: { lowerPath.contains($0) }) {
+            if login != nil, post != nil, store.httpMethod[i] == post,
+                loginPaths.contains(where: { lowerPath.contains($0) })
+            {
                 loginPosts[source, default: []].append(i)
             }
             let answered2xx = status >= 200 && status < 300
@@ -562,7 +571,8 @@ public struct Detectors {
         }
         if let r = login {
             for (source, idx) in loginPosts.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
-                guard let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+                guard
+                    let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
                 else { continue }
                 out.append(
                     finding(
@@ -588,7 +598,8 @@ public struct Detectors {
             let k = store.kind[i]
             if k == .flow || k == .firewall {
                 if store.sourceIP[i] != 0 { perSource[store.sourceIP[i], default: []].append(i) }
-                if let r = large, let s = store.address(store.sourceIP[i]), let d = store.address(store.destinationIP[i]),
+                if let r = large, let s = store.address(store.sourceIP[i]),
+                    let d = store.address(store.destinationIP[i]),
                     s.isInternal, !d.isInternal, store.bytesOut[i] > 0
                 {
                     let bytes = store.bytesOut[i]
@@ -625,7 +636,8 @@ public struct Detectors {
                 let hosts = firstWindow(
                     idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.destinationIP[$0]) })
                 let ports = firstWindow(
-                    idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.destinationPort[$0]) })
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold,
+                    key: { UInt64(store.destinationPort[$0]) })
                 let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
                     .min { idx[$0.0.hi] < idx[$1.0.hi] }
                 guard let (w, what) = hit else { continue }
@@ -679,7 +691,8 @@ public struct Detectors {
                     idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { keys[$0] ?? 0 })
             else { continue }
             let names = idx[w.lo...w.hi].map { i in
-                store.kind[i] == .authSuccess ? text(store.host[i]) : (hostNames[store.destinationIP[i]] ?? ip(store.destinationIP[i]))
+                store.kind[i] == .authSuccess
+                    ? text(store.host[i]) : (hostNames[store.destinationIP[i]] ?? ip(store.destinationIP[i]))
             }
             var unique: [String] = []
             for n in names where !unique.contains(n) { unique.append(n) }

@@ -66,7 +66,8 @@ public enum RuleFile {
                     guard let at = set.rules.firstIndex(where: { $0.id == id }) else {
                         throw fail(
                             idNode,
-                            "unknown rule id '\(id)'; `dwell rules` lists the ids (\(set.rules.map(\.id).joined(separator: ", ")))")
+                            "unknown rule id '\(id)'; `dwell rules` lists the ids (\(set.rules.map(\.id).joined(separator: ", ")))"
+                        )
                     }
                     guard seen.insert(id).inserted else { throw fail(idNode, "rule '\(id)' appears twice") }
                     try apply(fields, to: &set.rules[at], fail: fail)
@@ -84,7 +85,9 @@ public enum RuleFile {
         for (keyNode, value) in fields {
             let key = keyNode.string ?? ""
             func scalar() throws(RuleFileError) -> String {
-                guard let s = value.scalar?.string else { throw fail(value, "\(rule.id): '\(key)' must be a single value") }
+                guard let s = value.scalar?.string else {
+                    throw fail(value, "\(rule.id): '\(key)' must be a single value")
+                }
                 return s
             }
             switch key {
@@ -97,7 +100,8 @@ public enum RuleFile {
             case "level", "severity":
                 let s = try scalar()
                 guard let level = severity(s) else {
-                    throw fail(value, "\(rule.id): \(key) '\(s)' is not one of informational, low, medium, high, critical")
+                    throw fail(
+                        value, "\(rule.id): \(key) '\(s)' is not one of informational, low, medium, high, critical")
                 }
                 rule.severity = level
             case "enabled":
@@ -109,7 +113,8 @@ public enum RuleFile {
             case "threshold":
                 let s = try scalar()
                 guard let n = integer(s), n >= 1 else {
-                    throw fail(value, "\(rule.id): threshold '\(s)' must be a whole number of at least 1 (\(rule.unit))")
+                    throw fail(
+                        value, "\(rule.id): threshold '\(s)' must be a whole number of at least 1 (\(rule.unit))")
                 }
                 rule.threshold = n
             case "timespan", "window":
@@ -137,7 +142,8 @@ public enum RuleFile {
                         let known = rule.parameters.map(\.name)
                         throw fail(
                             nameNode,
-                            "\(rule.id): unknown parameter '\(name)'\(known.isEmpty ? "; this rule has none" : "; expected \(known.joined(separator: ", "))")")
+                            "\(rule.id): unknown parameter '\(name)'\(known.isEmpty ? "; this rule has none" : "; expected \(known.joined(separator: ", "))")"
+                        )
                     }
                     guard let s = v.scalar?.string, let n = integer(s), n >= 0 else {
                         throw fail(v, "\(rule.id): parameter \(name) must be a whole number of at least 0")
@@ -154,7 +160,8 @@ public enum RuleFile {
                         let known = rule.lists.map(\.name)
                         throw fail(
                             nameNode,
-                            "\(rule.id): unknown list '\(name)'\(known.isEmpty ? "; this rule has none" : "; expected \(known.joined(separator: ", "))")")
+                            "\(rule.id): unknown list '\(name)'\(known.isEmpty ? "; this rule has none" : "; expected \(known.joined(separator: ", "))")"
+                        )
                     }
                     guard let items = v.sequence else { throw fail(v, "\(rule.id): list \(name) must be a list") }
                     var values: [String] = []
@@ -169,7 +176,8 @@ public enum RuleFile {
             default:
                 throw fail(
                     keyNode,
-                    "\(rule.id): unknown key '\(key)'; expected id, title, description, tags, level, enabled, threshold, timespan, parameters, lists")
+                    "\(rule.id): unknown key '\(key)'; expected id, title, description, tags, level, enabled, threshold, timespan, parameters, lists"
+                )
             }
         }
     }

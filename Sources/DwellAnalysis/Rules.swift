@@ -154,13 +154,15 @@ public struct RuleSet: Sendable, Equatable {
             description:
                 "a login to an account that should not log in; one that recurs from the same source to the same host is a scheduled job and low",
             parameters: [
-                RuleParameter("recurring_logins", 2, "logins of the same account, source and host that make it a routine job")
+                RuleParameter(
+                    "recurring_logins", 2, "logins of the same account, source and host that make it a routine job")
             ],
             lists: [
                 PatternList(
                     "accounts",
                     [
-                        "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
+                        "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+                        "www-data",
                         "backup", "list", "irc", "gnats", "nobody", "systemd-network", "systemd-resolve", "messagebus",
                         "sshd", "mysql", "postgres", "nginx", "apache", "redis", "_apt",
                     ], "accounts that should not log in interactively")
@@ -176,7 +178,10 @@ public struct RuleSet: Sendable, Equatable {
             lists: [
                 PatternList(
                     "shells",
-                    ["/bin/bash", "/bin/sh", "/bin/dash", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh", "/usr/bin/zsh", "bash", "sh"],
+                    [
+                        "/bin/bash", "/bin/sh", "/bin/dash", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh", "/usr/bin/zsh",
+                        "bash", "sh",
+                    ],
                     "commands that are shells (the first word of sudo's COMMAND)")
             ]),
         Rule(
@@ -208,7 +213,10 @@ public struct RuleSet: Sendable, Equatable {
                 PatternList("path-traversal", ["../", "..\\", "/etc/passwd", "win.ini"], "path traversal"),
                 PatternList(
                     "command-injection",
-                    [";cat ", "|cat ", "$(curl", "`id`", ";id;", "wget http", "curl http", "/bin/sh", "/bin/bash", "nc -e"],
+                    [
+                        ";cat ", "|cat ", "$(curl", "`id`", ";id;", "wget http", "curl http", "/bin/sh", "/bin/bash",
+                        "nc -e",
+                    ],
                     "shell commands injected into parameters"),
                 PatternList("log4shell", ["${jndi:"], "Log4Shell JNDI lookups"),
                 PatternList("ognl", ["%{(#", "${(#", "ognlcontext"], "Struts OGNL injection"),
@@ -234,7 +242,8 @@ public struct RuleSet: Sendable, Equatable {
                 PatternList(
                     "commands",
                     [
-                        "id", "whoami", "uname", "cat", "ls", "pwd", "wget", "curl", "bash", "sh", "nc", "ncat", "python",
+                        "id", "whoami", "uname", "cat", "ls", "pwd", "wget", "curl", "bash", "sh", "nc", "ncat",
+                        "python",
                         "python3", "perl", "php", "echo", "ps", "netstat", "ss", "ifconfig", "ip", "hostname", "base64",
                         "chmod", "find", "grep", "tar", "zip", "mysql", "mysqldump", "env", "crontab", "rm", "mv", "cp",
                         "touch", "sudo", "su", "w", "who", "last", "dir", "type", "net", "ipconfig", "systeminfo",
@@ -253,7 +262,8 @@ public struct RuleSet: Sendable, Equatable {
                     [
                         "nikto", "sqlmap", "nmap", "masscan", "zgrab", "gobuster", "dirbuster", "dirb/", "wpscan",
                         "nuclei", "acunetix", "nessus", "openvas", "w3af", "hydra", "fuzz faster u fool", "ffuf",
-                        "feroxbuster", "wfuzz", "havij", "jaeles", "commix", "arachni", "skipfish", "netsparker", "burp",
+                        "feroxbuster", "wfuzz", "havij", "jaeles", "commix", "arachni", "skipfish", "netsparker",
+                        "burp",
                     ], "tool names in user agents")
             ]),
         Rule(
@@ -280,7 +290,9 @@ public struct RuleSet: Sendable, Equatable {
             severity: .medium, threshold: 3, unit: "new internal hosts", windowSeconds: 1_800,
             description:
                 "one internal host reaching internal hosts it never reached before over ssh/rdp/smb/winrm within the window; the first learning_seconds of the evidence only learn",
-            parameters: [RuleParameter("learning_seconds", 86_400, "start of the evidence that only learns the usual pairs")],
+            parameters: [
+                RuleParameter("learning_seconds", 86_400, "start of the evidence that only learns the usual pairs")
+            ],
             lists: [
                 PatternList("ports", ["22", "3389", "445", "5985", "5986"], "remote-access destination ports")
             ]),

@@ -98,7 +98,8 @@ struct RulesCommand: ParsableCommand {
             guard verbose else { continue }
             for p in r.parameters { out += "    parameter \(p.name) = \(p.value): \(p.description)\n" }
             for l in r.lists {
-                out += "    list \(l.name) (\(l.values.count)): \(l.values.map { TerminalText.safe($0) }.joined(separator: ", "))\n"
+                out +=
+                    "    list \(l.name) (\(l.values.count)): \(l.values.map { TerminalText.safe($0) }.joined(separator: ", "))\n"
             }
         }
         return out

@@ -13,7 +13,8 @@ import Testing
         let dir = try Fixture.temporaryDirectory("dwell-benign")
         _ = try ScenarioGenerator.generate(
             ScenarioOptions(
-                seed: seed, outputDirectory: dir.path, name: "quiet", days: days, backgroundScale: scale, attack: false))
+                seed: seed, outputDirectory: dir.path, name: "quiet", days: days, backgroundScale: scale, attack: false)
+        )
         return (dir, dir.appendingPathComponent("quiet").path)
     }
 

@@ -10,7 +10,9 @@ struct EventsBuilder {
     var events: [Event] = []
     var lines: [UInt32: UInt64] = [:]
     /// Evidence file names by file id (integrity rules group streams by file name).
-    var files = ["bastion/var/log/auth.log", "web01/var/log/nginx/access.log", "sensor/zeek/conn.log", "app01/var/log/auth.log"]
+    var files = [
+        "bastion/var/log/auth.log", "web01/var/log/nginx/access.log", "sensor/zeek/conn.log", "app01/var/log/auth.log",
+    ]
 
     mutating func sym(_ s: String?) -> Symbol { s.map { symbols.intern($0) } ?? .none }
 
@@ -51,11 +53,17 @@ struct EventsBuilder {
 
     /// An sshd "Failed password" line (the attempt itself).
     mutating func failed(_ t: Int64, from: String, user: String = "root", host: String = "bastion", pid: Int32 = 100) {
-        add(t, .authFailure, host: host, outcome: .failure, src: from, user: user, method: "password", program: "sshd", pid: pid)
+        add(
+            t, .authFailure, host: host, outcome: .failure, src: from, user: user, method: "password", program: "sshd",
+            pid: pid)
     }
 
-    mutating func accepted(_ t: Int64, from: String, user: String, host: String = "bastion", pid: Int32 = 200, file: UInt32 = 0) {
-        add(t, .authSuccess, host: host, file: file, outcome: .success, src: from, user: user, method: "password", program: "sshd", pid: pid)
+    mutating func accepted(
+        _ t: Int64, from: String, user: String, host: String = "bastion", pid: Int32 = 200, file: UInt32 = 0
+    ) {
+        add(
+            t, .authSuccess, host: host, file: file, outcome: .success, src: from, user: user, method: "password",
+            program: "sshd", pid: pid)
     }
 
     mutating func request(
@@ -68,7 +76,9 @@ struct EventsBuilder {
             http: method, path: path, query: query, status: status, bytesOut: bytes, agent: agent)
     }
 
-    mutating func flow(_ t: Int64, from: String, to: String, port: UInt16, bytesOut: Int64 = 500, kind: EventKind = .flow) {
+    mutating func flow(
+        _ t: Int64, from: String, to: String, port: UInt16, bytesOut: Int64 = 500, kind: EventKind = .flow
+    ) {
         add(t, kind, host: "sensor", file: 2, src: from, dst: to, dstPort: port, bytesOut: bytesOut)
     }
 
@@ -114,8 +124,12 @@ let authCases: [DetectorCase] = [
             let pid = Int32(1_000 + k)
             b.add(t, .invalidUser, outcome: .failure, src: "192.0.2.9", user: "oracle", program: "sshd", pid: pid)
             b.add(t, .authFailure, outcome: .failure, src: "192.0.2.9", program: "sshd", pid: pid)
-            b.add(t + 1, .authFailure, outcome: .failure, src: "192.0.2.9", user: "oracle", method: "password", program: "sshd", pid: pid)
-            b.add(t + 2, .authFailure, outcome: .failure, src: "192.0.2.9", user: "oracle", program: "sshd", pid: pid, detail: "max_auth_attempts")
+            b.add(
+                t + 1, .authFailure, outcome: .failure, src: "192.0.2.9", user: "oracle", method: "password",
+                program: "sshd", pid: pid)
+            b.add(
+                t + 2, .authFailure, outcome: .failure, src: "192.0.2.9", user: "oracle", program: "sshd", pid: pid,
+                detail: "max_auth_attempts")
         }
     },
     DetectorCase(
@@ -124,23 +138,33 @@ let authCases: [DetectorCase] = [
     ) { b in
         for k in 0..<20 { b.failed(Int64(k) * 30, from: "192.0.2.9", pid: Int32(k / 4)) }
         for k in 0..<5 {
-            b.add(Int64(k) * 120 + 100, .authFailure, outcome: .failure, src: "192.0.2.9", user: "root", program: "sshd", pid: Int32(k), detail: "max_auth_attempts")
+            b.add(
+                Int64(k) * 120 + 100, .authFailure, outcome: .failure, src: "192.0.2.9", user: "root", program: "sshd",
+                pid: Int32(k), detail: "max_auth_attempts")
         }
     },
     DetectorCase(
-        name: "10 accounts from one source", rule: "auth.spraying", count: 1, why: ["10 distinct accounts", "threshold 10"]
+        name: "10 accounts from one source", rule: "auth.spraying", count: 1,
+        why: ["10 distinct accounts", "threshold 10"]
     ) { b in for k in 0..<10 { b.failed(Int64(k) * 60, from: "192.0.2.9", user: "user\(k)", pid: Int32(k)) } },
     DetectorCase(name: "9 accounts", rule: "auth.spraying", count: 0) { b in
         for k in 0..<9 { b.failed(Int64(k) * 60, from: "192.0.2.9", user: "user\(k)", pid: Int32(k)) }
     },
-    DetectorCase(name: "10 invalid users", rule: "auth.user_enumeration", count: 1, severity: .low, why: ["10 distinct non-existent"]) { b in
+    DetectorCase(
+        name: "10 invalid users", rule: "auth.user_enumeration", count: 1, severity: .low,
+        why: ["10 distinct non-existent"]
+    ) { b in
         for k in 0..<10 {
-            b.add(Int64(k) * 30, .invalidUser, outcome: .failure, src: "192.0.2.9", user: "u\(k)", program: "sshd", pid: Int32(k))
+            b.add(
+                Int64(k) * 30, .invalidUser, outcome: .failure, src: "192.0.2.9", user: "u\(k)", program: "sshd",
+                pid: Int32(k))
         }
     },
     DetectorCase(name: "the same invalid user 15 times", rule: "auth.user_enumeration", count: 0) { b in
         for k in 0..<15 {
-            b.add(Int64(k) * 30, .invalidUser, outcome: .failure, src: "192.0.2.9", user: "admin", program: "sshd", pid: Int32(k))
+            b.add(
+                Int64(k) * 30, .invalidUser, outcome: .failure, src: "192.0.2.9", user: "admin", program: "sshd",
+                pid: Int32(k))
         }
     },
     DetectorCase(
@@ -187,21 +211,30 @@ let authCases: [DetectorCase] = [
 ]
 
 let privilegeCases: [DetectorCase] = [
-    DetectorCase(name: "NOT in sudoers", rule: "priv.sudo_failure", count: 1, severity: .medium, why: ["refused for deploy"]) { b in
-        b.add(0, .privilege, outcome: .failure, user: "deploy", target: "root", program: "sudo", detail: "not_in_sudoers")
+    DetectorCase(
+        name: "NOT in sudoers", rule: "priv.sudo_failure", count: 1, severity: .medium, why: ["refused for deploy"]
+    ) { b in
+        b.add(
+            0, .privilege, outcome: .failure, user: "deploy", target: "root", program: "sudo", detail: "not_in_sudoers")
     },
     DetectorCase(name: "a successful sudo", rule: "priv.sudo_failure", count: 0) { b in
-        b.add(0, .privilege, outcome: .success, user: "alice", target: "root", program: "sudo", command: "/usr/bin/apt-get update")
+        b.add(
+            0, .privilege, outcome: .success, user: "alice", target: "root", program: "sudo",
+            command: "/usr/bin/apt-get update")
     },
-    DetectorCase(name: "sudo /bin/bash", rule: "priv.root_shell", count: 1, severity: .medium, why: ["'/bin/bash'"]) { b in
+    DetectorCase(name: "sudo /bin/bash", rule: "priv.root_shell", count: 1, severity: .medium, why: ["'/bin/bash'"]) {
+        b in
         b.add(0, .privilege, outcome: .success, user: "deploy", target: "root", program: "sudo", command: "/bin/bash")
     },
     DetectorCase(name: "su to root", rule: "priv.root_shell", count: 1) { b in
         b.add(0, .privilege, outcome: .success, user: "bob", target: "root", program: "su")
     },
     DetectorCase(name: "an admin's routine sudo", rule: "priv.root_shell", count: 0) { b in
-        b.add(0, .privilege, outcome: .success, user: "alice", target: "root", program: "sudo", command: "/usr/bin/apt-get update")
-        b.add(9, .privilege, outcome: .success, user: "alice", target: "postgres", program: "sudo", command: "/bin/bash")
+        b.add(
+            0, .privilege, outcome: .success, user: "alice", target: "root", program: "sudo",
+            command: "/usr/bin/apt-get update")
+        b.add(
+            9, .privilege, outcome: .success, user: "alice", target: "postgres", program: "sudo", command: "/bin/bash")
     },
     DetectorCase(
         name: "useradd's group and user lines are one named finding", rule: "persist.account_created", count: 1,
@@ -213,7 +246,9 @@ let privilegeCases: [DetectorCase] = [
     DetectorCase(name: "no account change", rule: "persist.account_created", count: 0) { b in
         b.add(0, .cron, host: "app01", user: "root", program: "CRON")
     },
-    DetectorCase(name: "added to sudo (group and gshadow lines)", rule: "persist.privileged_group", count: 1, severity: .high) { b in
+    DetectorCase(
+        name: "added to sudo (group and gshadow lines)", rule: "persist.privileged_group", count: 1, severity: .high
+    ) { b in
         b.add(0, .accountModify, host: "app01", target: "sysupdate", program: "usermod", detail: "sudo")
         b.add(0, .accountModify, host: "app01", target: "sysupdate", program: "usermod", detail: "sudo")
     },
@@ -245,9 +280,11 @@ let webCases: [DetectorCase] = [
     DetectorCase(
         name: "union select answered 200 with a body", rule: "web.exploit_success", count: 1, severity: .high,
         why: ["sql-injection", "answered 200 with 5000 bytes"]
-    ) { b in b.request(0, from: "203.0.113.45", path: "/item.php", query: "id=1%20UNION%20SELECT%201,2", bytes: 5_000) },
+    ) { b in b.request(0, from: "203.0.113.45", path: "/item.php", query: "id=1%20UNION%20SELECT%201,2", bytes: 5_000)
+    },
     DetectorCase(
-        name: "union select answered 200 with no body ranks below", rule: "web.exploit_success", count: 1, severity: .medium
+        name: "union select answered 200 with no body ranks below", rule: "web.exploit_success", count: 1,
+        severity: .medium
     ) { b in b.request(0, from: "203.0.113.45", path: "/item.php", query: "id=1+union+select+1", bytes: 0) },
     DetectorCase(name: "union select answered 404 is no success", rule: "web.exploit_success", count: 0) { b in
         b.request(0, from: "203.0.113.45", path: "/item.php", query: "id=1+union+select+1", status: 404)
@@ -275,7 +312,9 @@ let webCases: [DetectorCase] = [
         for k in 0..<40 { b.request(Int64(k) * 5, from: "198.51.100.4", path: "/favicon.ico", status: 404) }
     },
     DetectorCase(name: "20 POSTs to wp-login.php", rule: "web.login_bruteforce", count: 1, why: ["20 POSTs"]) { b in
-        for k in 0..<20 { b.request(Int64(k) * 10, from: "203.0.113.45", path: "/wp-login.php", status: 200, method: "POST") }
+        for k in 0..<20 {
+            b.request(Int64(k) * 10, from: "203.0.113.45", path: "/wp-login.php", status: 200, method: "POST")
+        }
     },
     DetectorCase(name: "a customer logging in twice", rule: "web.login_bruteforce", count: 0) { b in
         b.request(0, from: "198.51.100.4", path: "/account/login", method: "POST")
@@ -284,7 +323,8 @@ let webCases: [DetectorCase] = [
 ]
 
 let networkCases: [DetectorCase] = [
-    DetectorCase(name: "50 ports in 10 min", rule: "net.port_scan", count: 1, why: ["50 distinct destination ports"]) { b in
+    DetectorCase(name: "50 ports in 10 min", rule: "net.port_scan", count: 1, why: ["50 distinct destination ports"]) {
+        b in
         for k in 0..<50 { b.flow(Int64(k) * 5, from: "203.0.113.45", to: "10.0.1.10", port: UInt16(1_000 + k)) }
     },
     DetectorCase(name: "49 ports", rule: "net.port_scan", count: 0) { b in
@@ -305,7 +345,10 @@ let networkCases: [DetectorCase] = [
     },
     DetectorCase(name: "a nightly offsite backup of the usual size", rule: "net.large_outbound", count: 1) { b in
         // The first night has no history and is reported; the following nights are the host's habit.
-        for day in 0..<4 { b.flow(Int64(day) * 86_400, from: "10.0.3.31", to: "192.0.2.50", port: 443, bytesOut: 400_000_000 + Int64(day)) }
+        for day in 0..<4 {
+            b.flow(
+                Int64(day) * 86_400, from: "10.0.3.31", to: "192.0.2.50", port: 443, bytesOut: 400_000_000 + Int64(day))
+        }
     },
     DetectorCase(
         name: "one host reaches 3 new hosts over ssh", rule: "net.lateral_fanout", count: 1,
@@ -324,13 +367,17 @@ let networkCases: [DetectorCase] = [
         }
     },
     DetectorCase(name: "severity 1 alert", rule: "ids.alert", count: 1, severity: .high, why: ["ET EXPLOIT"]) { b in
-        b.add(0, .alert, host: "sensor", src: "203.0.113.45", dst: "10.0.1.10", signature: "ET EXPLOIT Apache Struts OGNL", severity: 1)
+        b.add(
+            0, .alert, host: "sensor", src: "203.0.113.45", dst: "10.0.1.10",
+            signature: "ET EXPLOIT Apache Struts OGNL", severity: 1)
     },
     DetectorCase(name: "a sensor record that is no alert", rule: "ids.alert", count: 0) { b in
         b.add(0, .anomaly, host: "sensor", src: "198.51.100.4", dst: "10.0.1.10", signature: "bad_TCP_checksum")
     },
     DetectorCase(name: "severity 3 alert", rule: "ids.alert", count: 1, severity: .low) { b in
-        b.add(0, .alert, host: "sensor", src: "198.51.100.4", dst: "10.0.1.10", signature: "ET INFO curl User-Agent", severity: 3)
+        b.add(
+            0, .alert, host: "sensor", src: "198.51.100.4", dst: "10.0.1.10", signature: "ET INFO curl User-Agent",
+            severity: 3)
     },
 ]
 
@@ -422,12 +469,15 @@ let integrityCases: [DetectorCase] = [
         #expect(f.why.contains("8 failed logins from 192.0.2.9 within 5 min (threshold 8)"))
     }
 
-    @Test("#7: a web shell seen by the sensor and the server is one finding on the server") func sensorCopyNamesTheServer()
+    @Test("#7: a web shell seen by the sensor and the server is one finding on the server")
+    func sensorCopyNamesTheServer()
         throws
     {
         var b = EventsBuilder()
         b.request(0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id")
-        b.request(0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id", kind: .http, host: "sensor", dst: "10.0.1.10")
+        b.request(
+            0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id", kind: .http, host: "sensor",
+            dst: "10.0.1.10")
         let shells = b.findings().filter { $0.rule == "web.webshell" }
         #expect(shells.count == 1)
         #expect(shells.first?.host == "web01")
@@ -437,7 +487,9 @@ let integrityCases: [DetectorCase] = [
         throws
     {
         var b = EventsBuilder()
-        b.request(0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id", kind: .http, host: "sensor", dst: "10.0.1.10")
+        b.request(
+            0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id", kind: .http, host: "sensor",
+            dst: "10.0.1.10")
         #expect(b.findings().first { $0.rule == "web.webshell" }?.host == "10.0.1.10")
         // With the server's address learned from sshd's "Connection from A port N on B port 22", its name.
         b.add(-60, .connect, host: "web01", src: "10.0.0.5", dst: "10.0.1.10", dstPort: 22, program: "sshd")

@@ -30,7 +30,10 @@ import Testing
             ips = try #require(o["attacker_ips"] as? [String])
             let hops = try #require(o["lateral_path"] as? [[String: Any]])
             self.path = hops.map {
-                ($0["from"] as? String ?? "", $0["to"] as? String ?? "", $0["time"] as? String ?? "", $0["account"] as? String ?? "")
+                (
+                    $0["from"] as? String ?? "", $0["to"] as? String ?? "", $0["time"] as? String ?? "",
+                    $0["account"] as? String ?? ""
+                )
             }
             decoy = ((o["decoy"] as? [String: Any])?["source_ip"] as? String) ?? ""
             lookalikeAccount = ((o["lookalike"] as? [String: Any])?["account"] as? String) ?? ""
@@ -92,7 +95,11 @@ import Testing
         #expect(Set(unaided.accounts.map(\.value)) == Set(seeded.accounts.map(\.value)))
         #expect(Set(unaided.sourceIPs.map(\.value)) == Set(seeded.sourceIPs.map(\.value)))
         func hops(_ inv: Investigation) -> [[String]] {
-            inv.paths.map { $0.map { "\($0.from)>\($0.to)@\($0.time.microseconds) \($0.account) \($0.method) \($0.evidence.file):\($0.evidence.line)" } }
+            inv.paths.map {
+                $0.map {
+                    "\($0.from)>\($0.to)@\($0.time.microseconds) \($0.account) \($0.method) \($0.evidence.file):\($0.evidence.line)"
+                }
+            }
         }
         #expect(hops(unaided) == hops(seeded))
         #expect(!hops(unaided).isEmpty)
@@ -114,7 +121,9 @@ import Testing
             let rule = RuleSet.standard.rule(f.rule)
             #expect(!f.why.isEmpty && f.evidence.allSatisfy { !$0.raw.isEmpty }, "\(f.rule)")
             if rule.threshold > 1 { #expect(f.why.contains("threshold"), "\(f.rule): \(f.why)") }
-            #expect(f.host != "sensor" || f.rule.hasPrefix("net.port_scan") || f.rule == "ids.alert", "\(f.rule) names the sensor")
+            #expect(
+                f.host != "sensor" || f.rule.hasPrefix("net.port_scan") || f.rule == "ids.alert",
+                "\(f.rule) names the sensor")
         }
         // The decoy's brute force counts each attempt once: the truth's 631 failed passwords.
         let brute = try #require(inv.findings.first { $0.rule == "auth.bruteforce" })

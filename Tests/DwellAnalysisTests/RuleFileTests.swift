@@ -61,9 +61,14 @@ import Testing
     }
 
     static let mistakes: [Mistake] = [
-        Mistake(text: "rules:\n  - id: auth.brute\n    threshold: 3\n", line: 2, message: "unknown rule id 'auth.brute'"),
-        Mistake(text: "rules:\n  - id: auth.bruteforce\n    level: severe\n", line: 3, message: "level 'severe' is not one of"),
-        Mistake(text: "rules:\n  - id: auth.bruteforce\n    threshold: many\n", line: 3, message: "threshold 'many' must be"),
+        Mistake(
+            text: "rules:\n  - id: auth.brute\n    threshold: 3\n", line: 2, message: "unknown rule id 'auth.brute'"),
+        Mistake(
+            text: "rules:\n  - id: auth.bruteforce\n    level: severe\n", line: 3,
+            message: "level 'severe' is not one of"),
+        Mistake(
+            text: "rules:\n  - id: auth.bruteforce\n    threshold: many\n", line: 3, message: "threshold 'many' must be"
+        ),
         Mistake(text: "rules:\n  - id: auth.bruteforce\n    threshold: 0\n", line: 3, message: "at least 1"),
         Mistake(text: "rules:\n  - id: auth.bruteforce\n    timespan: 1 week\n", line: 3, message: "timespan '1 week'"),
         Mistake(text: "rules:\n  - id: auth.bruteforce\n    colour: red\n", line: 3, message: "unknown key 'colour'"),
@@ -71,13 +76,16 @@ import Testing
             text: "rules:\n  - id: net.large_outbound\n    parameters:\n      factor: 2\n", line: 4,
             message: "unknown parameter 'factor'; expected history_factor"),
         Mistake(
-            text: "rules:\n  - id: web.webshell\n    lists:\n      verbs: [id]\n", line: 4, message: "unknown list 'verbs'"),
+            text: "rules:\n  - id: web.webshell\n    lists:\n      verbs: [id]\n", line: 4,
+            message: "unknown list 'verbs'"),
         Mistake(text: "rules:\n  - id: web.webshell\n  - id: web.webshell\n", line: 3, message: "appears twice"),
         Mistake(text: "rules:\n  - threshold: 3\n", line: 2, message: "a rule without 'id'"),
         Mistake(text: "rulez: []\n", line: 1, message: "unknown key 'rulez'"),
         Mistake(text: "schema_version: 2\nrules: []\n", line: 1, message: "schema_version must be 1"),
         Mistake(text: "rules:\n  - id: auth.bruteforce\n    threshold: [3\n", line: 4, message: "not valid YAML"),
-        Mistake(text: "rules:\n  - id: auth.bruteforce\n    enabled: maybe\n", line: 3, message: "enabled must be true or false"),
+        Mistake(
+            text: "rules:\n  - id: auth.bruteforce\n    enabled: maybe\n", line: 3,
+            message: "enabled must be true or false"),
     ]
 
     @Test(arguments: mistakes) func aMistakeNamesTheFileAndLine(_ m: Mistake) {
