@@ -490,50 +490,86 @@ public struct Detectors {
         var loginPosts: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
         var exploitSeen: Set<String> = []
+        // Requests repeat: what the strings say is decided once per user agent, path and (path, query).
+        var toolOfAgent: [UInt32: Int] = [:]
+        var pathFacts: [UInt32: (login: Bool, script: Bool)] = [:]
+        var commandOfQuery: [UInt32: (String, String)?] = [:]
+        var patternOfRequest: [UInt64: Int] = [:]
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
             if sensorCopies.contains(i) { continue }
             let source = store.sourceIP[i]
             let status = Int(store.httpStatus[i])
-            let path = text(store.path[i])
-            let query = text(store.query[i])
-            let from = ip(source)
             if let r = scanner, !scannerSeen.contains(source) {
-                let ua = text(store.userAgent[i])
-                let lower = ua.lowercased()
-                if let tool = agents.first(where: { lower.contains($0) }) {
+                let agent = store.userAgent[i]
+                let tool: Int
+                if let known = toolOfAgent[agent] {
+                    tool = known
+                } else {
+                    let lower = text(agent).lowercased()
+                    tool = agent == 0 ? -1 : agents.firstIndex { lower.contains($0) } ?? -1
+                    toolOfAgent[agent] = tool
+                }
+                if tool >= 0 {
                     scannerSeen.insert(source)
+                    let from = ip(source)
                     out.append(
                         finding(
-                            r, at: i, indicators: ["ip:\(from)", "ua:\(ua)"],
+                            r, at: i, indicators: ["ip:\(from)", "ua:\(text(agent))"],
                             why:
-                                "user agent names the attack tool '\(tool)' (rule list 'agents'); first request of \(from) with it",
+                                "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); first request of \(from) with it",
                             evidence: [i]))
                 }
             }
             if status == 404 { notFound[source, default: []].append(i) }
-            let lowerPath = path.lowercased()
-            if login != nil, post != nil, store.httpMethod[i] == post,
-                loginPaths.contains(where: { lowerPath.contains($0) })
-            {
+            let facts: (login: Bool, script: Bool)
+            if let known = pathFacts[store.path[i]] {
+                facts = known
+            } else {
+                let lowerPath = text(store.path[i]).lowercased()
+                facts = (
+                    loginPaths.contains { lowerPath.contains($0) }, suffixes.contains { lowerPath.hasSuffix($0) }
+                )
+                pathFacts[store.path[i]] = facts
+            }
+            if login != nil, post != nil, store.httpMethod[i] == post, facts.login {
                 loginPosts[source, default: []].append(i)
             }
             let answered2xx = status >= 200 && status < 300
-            if let r = shell, answered2xx, suffixes.contains(where: { lowerPath.hasSuffix($0) }),
-                let (param, value) = Self.shellCommandParameter(
-                    query: query, parameters: shellParameters, commands: shellCommands),
-                sourcesOf(path: store.path[i], limit: maxSources) <= maxSources
-            {
-                out.append(
-                    finding(
-                        r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
-                        why:
-                            "\(path) (requested by at most \(maxSources) sources) answered \(status) to \(param)=\(value.prefix(80)) from \(from)",
-                        evidence: [i], seeds: true))
-                continue
+            if let r = shell, answered2xx, facts.script, store.query[i] != 0 {
+                let command: (String, String)?
+                if let known = commandOfQuery[store.query[i]] {
+                    command = known
+                } else {
+                    command = Self.shellCommandParameter(
+                        query: text(store.query[i]), parameters: shellParameters, commands: shellCommands)
+                    commandOfQuery[store.query[i]] = command
+                }
+                if let (param, value) = command, sourcesOf(path: store.path[i], limit: maxSources) <= maxSources {
+                    let path = text(store.path[i])
+                    let from = ip(source)
+                    out.append(
+                        finding(
+                            r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                            why:
+                                "\(path) (requested by at most \(maxSources) sources) answered \(status) to \(param)=\(value.prefix(80)) from \(from)",
+                            evidence: [i], seeds: true))
+                    continue
+                }
             }
             guard attempt != nil || success != nil else { continue }
-            let decoded = Self.decodedRequest(path: path, query: query)
-            guard let pattern = patterns.first(where: { decoded.contains($0.needle) }) else { continue }
+            let pair = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
+            let patternIndex: Int
+            if let known = patternOfRequest[pair] {
+                patternIndex = known
+            } else {
+                let decoded = Self.decodedRequest(path: text(store.path[i]), query: text(store.query[i]))
+                patternIndex = patterns.firstIndex { decoded.contains($0.needle) } ?? -1
+                patternOfRequest[pair] = patternIndex
+            }
+            guard patternIndex >= 0 else { continue }
+            let pattern = patterns[patternIndex]
+            let path = text(store.path[i])
+            let from = ip(source)
             let key = "\(source)|\(pattern.kind)|\(answered2xx)"
             guard exploitSeen.insert(key).inserted else { continue }
             let body = store.bytesOut[i]
