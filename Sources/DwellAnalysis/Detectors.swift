@@ -189,7 +189,8 @@ public struct Detectors {
                 let t = store.time[i]
                 // Failures in (t - window, t]: binary search for both ends of the time-ordered list.
                 let end = upperBound(idx, t)
-                let start = upperBound(idx, t - r.windowMicros - 1)
+                let (from, overflow) = t.subtractingReportingOverflow(r.windowMicros)
+                let start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
                 let before = end - start
                 guard before >= r.threshold else { continue }
                 let source = ip(store.sourceIP[i])
@@ -640,7 +641,7 @@ public struct Detectors {
                 {
                     let bytes = store.bytesOut[i]
                     let before = largestBefore[store.sourceIP[i]] ?? 0
-                    if bytes >= r.threshold && bytes >= before * factor {
+                    if bytes >= r.threshold && bytes >= before.saturatingTimes(factor) {
                         let history =
                             before > 0
                             ? "\(bytes / max(before, 1))× the host's largest earlier outbound transfer (\(before) bytes; factor \(factor))"
@@ -694,7 +695,7 @@ public struct Detectors {
     func fanOutFindings() -> [Finding] {
         guard let r = enabled("net.lateral_fanout") else { return [] }
         let ports = Set(r.list("ports").compactMap { UInt16($0) })
-        let learning = r.parameter("learning_seconds") * 1_000_000
+        let learning = r.parameter("learning_seconds").saturatingTimes(1_000_000)
         guard let start = store.time.first else { return [] }
         var seen: Set<UInt64> = []
         // Per source: first contacts after learning, with the destination key.
@@ -792,7 +793,8 @@ public struct Detectors {
             let usual = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
             let host = text(key.host)
             if let r = gapRule, idx.count >= r.parameter("min_events") {
-                let least = max(r.threshold * 1_000_000, usual * r.parameter("regularity_factor"))
+                let least = max(
+                    r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
                 for j in idx.indices.dropFirst() where store.time[idx[j]] - store.time[idx[j - 1]] >= least {
                     let gap = (store.time[idx[j]] - store.time[idx[j - 1]]) / 1_000_000
                     out.append(
@@ -804,7 +806,8 @@ public struct Detectors {
                 }
             }
             if let r = endRule, idx.count >= r.parameter("min_events"), let last = idx.last {
-                let least = max(r.threshold * 1_000_000, usual * r.parameter("regularity_factor"))
+                let least = max(
+                    r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
                 let silent = evidenceEnd - store.time[last]
                 if silent >= least {
                     out.append(

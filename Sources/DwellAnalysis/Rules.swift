@@ -82,7 +82,7 @@ public struct Rule: Sendable, Equatable {
     /// The window in words for explanations: `10 min`, `1 h`, `45 s`.
     public var windowText: String { RuleSet.durationText(windowSeconds) }
 
-    var windowMicros: Int64 { windowSeconds * 1_000_000 }
+    var windowMicros: Int64 { windowSeconds.saturatingTimes(1_000_000) }
 }
 
 /// The rules table: every threshold, window, severity and pattern the detectors use.
@@ -327,4 +327,12 @@ public struct RuleSet: Sendable, Equatable {
                 RuleParameter("min_events", 50, "events a stream needs before its regularity is judged"),
             ]),
     ])
+}
+
+extension Int64 {
+    /// The product, or `Int64.max` when it would overflow: numbers from a rules file never trap.
+    func saturatingTimes(_ other: Int64) -> Int64 {
+        let (v, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? (self < 0) != (other < 0) ? .min : .max : v
+    }
 }

@@ -459,6 +459,25 @@ let integrityCases: [DetectorCase] = [
         #expect(!b.findings(rules).contains { $0.rule == "auth.bruteforce" })
     }
 
+    @Test func hugeNumbersFromARulesFileDoNotTrap() throws {
+        var b = EventsBuilder()
+        for k in 0..<300 { b.add(Int64(k) * 600, .cron, program: "CRON") }
+        b.flow(0, from: "10.0.3.30", to: "198.51.100.77", port: 443, bytesOut: 800_000_000)
+        b.flow(60, from: "10.0.3.30", to: "198.51.100.77", port: 443, bytesOut: 900_000_000)
+        for k in 0..<30 { b.failed(Int64(k) * 10, from: "192.0.2.9", pid: Int32(k)) }
+        let big = "9223372036854775807"
+        var text = "rules:\n"
+        for id in ["auth.bruteforce", "net.large_outbound", "integrity.log_gap", "net.lateral_fanout"] {
+            text += "  - id: \(id)\n    timespan: \(big)\n"
+        }
+        text +=
+            "  - id: integrity.log_ends_early\n    threshold: \(big)\n    parameters:\n      regularity_factor: \(big)\n"
+        let rules = try RuleFile.load(path: "huge.yaml", text: text)
+        let findings = b.findings(rules)
+        #expect(findings.contains { $0.rule == "auth.bruteforce" })
+        #expect(!findings.contains { $0.rule == "integrity.log_ends_early" })
+    }
+
     @Test func aLoweredThresholdFiresEarlierAndSaysSo() throws {
         var b = EventsBuilder()
         for k in 0..<8 { b.failed(Int64(k) * 10, from: "192.0.2.9", pid: Int32(k)) }
