@@ -13,13 +13,14 @@ struct DwellScenarioCommand: ParsableCommand {
         abstract:
             "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs, and its ground truth.",
         discussion: """
-            Writes the logs to OUT/NAME/ and the ground truth beside them to OUT/NAME.truth.json (outside the
-            evidence folder, so `dwell investigate OUT/NAME` reads only logs).
+            Writes the logs to OUT/NAME/ and the ground truth beside them to OUT/NAME.truth.json \
+            (outside the evidence folder, so `dwell investigate OUT/NAME` reads only logs).
 
             EXAMPLES
-              dwell-scenario --seed 20260312 --out SampleLogs --name incident-2026-03 --days 4 --background-scale 0.2
-              dwell-scenario --seed 7 --out /tmp/corpus --target-bytes 1G          a large corpus for benchmarks
-              dwell-scenario --seed 7 --out /tmp/corpus --name quiet --benign-only  no attack: nothing should fire high
+              dwell-scenario --seed 20260312 --out SampleLogs --name incident-2026-03 \\
+                  --days 4 --background-scale 0.2 --start 2026-03-09   (the sample)
+              dwell-scenario --seed 7 --out /tmp/corpus --target-bytes 1G    a large corpus
+              dwell-scenario --seed 7 --out /tmp/c --name quiet --benign-only   no attack
             """)
 
     @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64

@@ -38,15 +38,15 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules",
         abstract: "List the detection rules: id, ATT&CK technique, level, threshold, window, what each looks for.",
         discussion: """
-            Every threshold, window, level and pattern list the detectors use lives in this table. Write it as
-            YAML, edit it, and give it back to investigate with --rules; keys left out keep their defaults.
+            Every threshold, window, level and pattern list the detectors use lives in this table. \
+            Write it as YAML, edit it, and give it back to investigate with --rules; keys left out keep their defaults.
 
             EXAMPLES
-              dwell rules
-              dwell rules --output yaml > rules.yaml        edit, then:
-              dwell investigate SampleLogs/incident-2026-03 --rules rules.yaml
-              dwell rules --rules rules.yaml                 check a file and show the table it gives
-              dwell rules --output json | jq '.rules[] | select(.severity == "high") | .id'
+              dwell rules --verbose                    the table, with parameters and lists
+              dwell rules --output yaml > rules.yaml   a file to edit, then:
+              dwell investigate logs/ --rules rules.yaml
+              dwell rules --rules rules.yaml           check a file: the table it gives
+              dwell rules --output json | jq -r '.rules[] | .id'   ids for scripts
 
             EXIT STATUS
               0  success
