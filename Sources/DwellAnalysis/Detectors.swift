@@ -14,7 +14,8 @@ public struct Detectors {
     /// Host names by address id: from `--hosts`, sshd's `Connection from A on B`, and access-log requests
     /// matched with the sensor's copies of them.
     var hostNames: [UInt32: String] = [:]
-    /// Sensor (`http`) events that copy an access-log request (same source, second and path): not counted twice.
+    /// Sensor (`http`) events that copy an access-log request (same source and path, within a second): not
+    /// counted twice.
     var sensorCopies: Set<Int> = []
 
     public init(
@@ -459,8 +460,14 @@ public struct Detectors {
         }
         guard !served.isEmpty else { return }
         for i in 0..<store.count where store.kind[i] == .http {
-            let key = RequestKey(source: store.sourceIP[i], second: store.time[i] / 1_000_000, path: store.path[i])
-            guard let host = served[key] else { continue }
+            // The sensor stamps the request when it sees it, the server when it logs it: a second either way.
+            let second = store.time[i] / 1_000_000
+            let (source, path) = (store.sourceIP[i], store.path[i])
+            guard
+                let host = served[RequestKey(source: source, second: second, path: path)]
+                    ?? served[RequestKey(source: source, second: second - 1, path: path)]
+                    ?? served[RequestKey(source: source, second: second + 1, path: path)]
+            else { continue }
             sensorCopies.insert(i)
             if store.destinationIP[i] != 0 && hostNames[store.destinationIP[i]] == nil {
                 hostNames[store.destinationIP[i]] = text(host)
@@ -490,6 +497,8 @@ public struct Detectors {
         var notFound: [UInt32: [Int]] = [:]
         var loginPosts: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
+        var scannerOrder: [(source: UInt32, first: Int, tool: Int)] = []
+        var scannerRequests: [UInt32: Int64] = [:]
         var exploitSeen: Set<String> = []
         // Requests repeat: what the strings say is decided once per user agent, path and (path, query).
         var toolOfAgent: [UInt32: Int] = [:]
@@ -500,7 +509,7 @@ public struct Detectors {
             if sensorCopies.contains(i) { continue }
             let source = store.sourceIP[i]
             let status = Int(store.httpStatus[i])
-            if let r = scanner, !scannerSeen.contains(source) {
+            if scanner != nil {
                 let agent = store.userAgent[i]
                 let tool: Int
                 if let known = toolOfAgent[agent] {
@@ -511,14 +520,8 @@ public struct Detectors {
                     toolOfAgent[agent] = tool
                 }
                 if tool >= 0 {
-                    scannerSeen.insert(source)
-                    let from = ip(source)
-                    out.append(
-                        finding(
-                            r, at: i, indicators: ["ip:\(from)", "ua:\(text(agent))"],
-                            why:
-                                "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); first request of \(from) with it",
-                            evidence: [i]))
+                    if scannerSeen.insert(source).inserted { scannerOrder.append((source, i, tool)) }
+                    scannerRequests[source, default: 0] += 1
                 }
             }
             if status == 404 { notFound[source, default: []].append(i) }
@@ -590,6 +593,21 @@ public struct Detectors {
                         why:
                             "\(pattern.kind) pattern '\(pattern.needle)' in the decoded request, \(answered) (not a success); first of this kind from \(from)",
                         evidence: [i]))
+            }
+        }
+        if let r = scanner {
+            // A tool's passing probe (a few requests, the Internet's background) is low; a scan is the rule's level.
+            let loud = r.parameter("scan_requests")
+            for (source, first, tool) in scannerOrder {
+                let n = scannerRequests[source] ?? 1
+                let from = ip(source)
+                out.append(
+                    finding(
+                        r, severity: n >= loud ? r.severity : .low, at: first,
+                        indicators: ["ip:\(from)", "ua:\(text(store.userAgent[first]))"],
+                        why:
+                            "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); \(n) request\(n == 1 ? "" : "s") from \(from) with such agents (\(loud) make a scan, fewer a passing probe: low)",
+                        evidence: [first]))
             }
         }
         if let r = enabled("web.404_burst") {

@@ -255,7 +255,12 @@ public struct RuleSet: Sendable, Equatable {
             ]),
         Rule(
             id: "web.scanner_agent", title: "Scanner user agent", technique: "T1595", severity: .medium,
-            unit: "requests", description: "a known attack tool in the user agent (case-insensitive); once per source",
+            unit: "requests",
+            description:
+                "a known attack tool in the user agent (case-insensitive); once per source, low when the source sent fewer than scan_requests such requests",
+            parameters: [
+                RuleParameter("scan_requests", 10, "requests with a tool's agent that make a scan, not a probe")
+            ],
             lists: [
                 PatternList(
                     "agents",

@@ -295,10 +295,18 @@ let webCases: [DetectorCase] = [
     DetectorCase(name: "an ordinary shop request", rule: "web.exploit_attempt", count: 0) { b in
         b.request(0, from: "198.51.100.4", path: "/products/42", query: "ref=home&sort=price")
     },
-    DetectorCase(name: "Nikto", rule: "web.scanner_agent", count: 1, why: ["'nikto'"]) { b in
-        b.request(0, from: "203.0.113.45", path: "/", agent: "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)")
-        b.request(1, from: "203.0.113.45", path: "/admin", agent: "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)")
+    DetectorCase(
+        name: "a Nikto scan", rule: "web.scanner_agent", count: 1, severity: .medium, why: ["'nikto'", "12 requests"]
+    ) { b in
+        for k in 0..<12 {
+            b.request(
+                Int64(k), from: "203.0.113.45", path: "/p\(k)", agent: "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)")
+        }
     },
+    DetectorCase(
+        name: "zgrab's passing probe is low", rule: "web.scanner_agent", count: 1, severity: .low,
+        why: ["1 request from"]
+    ) { b in b.request(0, from: "198.51.100.9", path: "/", agent: "Mozilla/5.0 zgrab/0.x") },
     DetectorCase(name: "a browser", rule: "web.scanner_agent", count: 0) { b in
         b.request(0, from: "198.51.100.4", path: "/", agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
     },
