@@ -34,7 +34,9 @@ let package = Package(
         .target(
             name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest", .product(name: "Yams", package: "Yams")],
             path: "Sources/DwellAnalysis"),
-        .target(name: "DwellReports", dependencies: ["DwellAnalysis"], path: "Sources/DwellReports"),
+        .target(
+            name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/DwellReports"),
         .executableTarget(
             name: "dwell",
             dependencies: [
@@ -51,11 +53,16 @@ let package = Package(
             path: "Sources/dwell-scenario"
         ),
         .target(
-            name: "DwellTestSupport", dependencies: ["DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports"],
+            name: "DwellTestSupport",
+            dependencies: [
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports",
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
+        .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
     ]
 )

@@ -5,18 +5,32 @@ import DwellIngest
 import DwellReports
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct InvestigateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "investigate",
-        abstract: "Find the attack: window (dwell time), scope, lateral movement, findings — with the evidence line behind each.",
+        abstract:
+            "Find the attack: window (dwell time), scope, lateral movement, findings — with the evidence line behind each.",
         discussion: """
             With no --seed, high-severity findings (success after brute force, web shell, successful exploit,
-            high IDS alerts) seed the correlation. Prints a summary and writes report.json to --out.
+            high IDS alerts) seed the correlation. Prints a summary and writes the reports to --out (each file
+            written whole, then renamed into place), then lists what it wrote.
+
+            FORMATS (--formats, default all)
+            \(ReportFormat.allCases.map { "  \($0.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+
+            SOURCE_DATE_EPOCH, when set, is the reports' generation time; otherwise none is written, so two runs
+            on the same evidence give byte-identical files.
 
             EXAMPLES
               dwell investigate SampleLogs/incident-2026-03
               dwell investigate /mnt/image/var/log --seed 203.0.113.45 --out case-42
               dwell investigate logs/ --seed user:deploy --hosts hosts.csv --tz 'web01/*=America/New_York'
+              dwell investigate logs/ --formats json,stix,iocs,sigma --out share    # only what other teams need
+              dwell investigate logs/ --formats csv --timeline-style l2tcsv          # plaso l2tcsv for old tooling
 
             \(ExitStatus.helpText)
             """)
@@ -24,17 +38,39 @@ struct InvestigateCommand: ParsableCommand {
     @Argument(help: "Files, directories (walked recursively) or - for stdin.")
     var paths: [String]
 
-    @Option(name: .customLong("seed"), help: ArgumentHelp("A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).", valueName: "INDICATOR"))
+    @Option(
+        name: .customLong("seed"),
+        help: ArgumentHelp(
+            "A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).",
+            valueName: "INDICATOR"))
     var seeds: [String] = []
 
-    @Option(help: ArgumentHelp("Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
     var iocs: String?
 
-    @Option(help: ArgumentHelp("CSV of address,hostname to name hosts the logs do not name.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "CSV of address,hostname to name hosts the logs do not name.", valueName: "FILE"))
     var hosts: String?
 
-    @Option(help: ArgumentHelp("Directory for report.json (created; never inside the evidence).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory for the reports (created; never inside the evidence).", valueName: "DIR"))
     var out: String = "dwell-out"
+
+    @Option(
+        help: ArgumentHelp(
+            "Reports to write, comma-separated: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ",")) or all.",
+            valueName: "LIST"))
+    var formats: String = "all"
+
+    @Option(
+        help: ArgumentHelp(
+            "Layout of the csv timeline: timesketch (timeline.csv) or l2tcsv (plaso's 17 columns, timeline.l2tcsv.csv).",
+            valueName: "STYLE"))
+    var timelineStyle: String = TimelineStyle.timesketch.rawValue
 
     @Flag(help: "Print report.json to stdout instead of the summary.")
     var json = false
@@ -43,8 +79,19 @@ struct InvestigateCommand: ParsableCommand {
     @OptionGroup var rules: RulesOptions
 
     func validate() throws {
+        do {
+            _ = try ReportFormat.parseList(formats)
+        } catch {
+            throw ValidationError("--formats: \(error.description)")
+        }
+        if TimelineStyle(rawValue: timelineStyle.lowercased()) == nil {
+            throw ValidationError(
+                "--timeline-style: unknown style '\(timelineStyle)'; choose timesketch or l2tcsv")
+        }
         for s in seeds where Seed(parsing: s) == nil {
-            throw ValidationError("cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)")
+            throw ValidationError(
+                "cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)"
+            )
         }
     }
 
@@ -82,41 +129,128 @@ struct InvestigateCommand: ParsableCommand {
             }
         }
         let found = try requireEvidence(paths)
-        let outDir = URL(fileURLWithPath: out).standardizedFileURL.path
+        let outDir = Self.resolved(out)
         for f in found.files where !f.isStdin {
-            let dir = URL(fileURLWithPath: f.path).deletingLastPathComponent().standardizedFileURL.path
+            let dir = Self.resolved(URL(fileURLWithPath: f.path).deletingLastPathComponent().path)
             if dir == outDir || dir.hasPrefix(outDir + "/") {
-                printError("dwell: --out \(out) is inside the evidence; choose a directory outside it")
+                printError(
+                    "dwell: --out \(out) holds evidence (\(f.displayPath)); choose a directory outside the evidence"
+                )
                 throw ExitStatus.usage.code
             }
         }
+        for p in paths where p != "-" {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else { continue }
+            let root = Self.resolved(p)
+            if outDir == root || outDir.hasPrefix(root == "/" ? "/" : root + "/") {
+                printError(
+                    "dwell: --out \(out) is inside the evidence directory \(p); choose a directory outside it"
+                )
+                throw ExitStatus.usage.code
+            }
+        }
+        let chosen = (try? ReportFormat.parseList(formats)) ?? ReportFormat.allCases
+        let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
         let options = try reading.ingestOptions()
+        let ruleSet = try rules.ruleSet()
         let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
+            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }),
+            totalFiles: found.files.count,
             quiet: reading.quiet)
         let result = InvestigationRun.run(
-            files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList, hostMap: hostMap,
-            rules: try rules.ruleSet(), progress: bar.progress)
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
+            hostMap: hostMap, rules: ruleSet, progress: bar.progress)
         bar.finish()
-        let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map { Timestamp(seconds: $0) }
-        let report = ReportJSON.render(result.investigation, files: result.files, discoveryIssues: result.discoveryIssues, generated: generated)
+        let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map {
+            Timestamp(seconds: $0)
+        }
+        let input = ReportInput(
+            investigation: result.investigation, files: result.files,
+            discoveryIssues: result.discoveryIssues,
+            generated: generated, inputs: paths, rules: ruleSet.rules, outputDirectory: out)
         var stdout = StandardOutput()
         if json {
-            stdout.write(report)
+            stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try Data(report).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.json"))
-            } catch {
-                printError("dwell: cannot write \(out)/report.json: \(error.localizedDescription)")
-                throw ExitStatus.usage.code
+            let files = ReportSet.render(input, formats: chosen, timelineStyle: style)
+            var written: [(String, Int)] = []
+            for f in files {
+                do {
+                    try ReportWriter.write(f.bytes, to: f.path, in: out)
+                    written.append((f.path, f.bytes.count))
+                } catch {
+                    printError(
+                        "dwell: cannot write \(out)/\(f.path): \(error); check that --out is a writable directory"
+                    )
+                    throw ExitStatus.usage.code
+                }
             }
             stdout.write(Summary.render(result.investigation))
-            stdout.write("\nReport: \(out)/report.json  (\(result.files.count) files, \(result.investigation.eventCount) events)\n")
+            stdout.write(
+                "\nWrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)/  (\(result.files.count) evidence files, \(result.investigation.eventCount) events):\n"
+            )
+            for (path, size) in written { stdout.write("  \(path)  (\(size) bytes)\n") }
         }
         stdout.flush()
-        let problems = found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
+        let problems =
+            found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
         if !result.files.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
         if problems { throw ExitStatus.evidenceProblems.code }
+    }
+
+    /// The absolute, standardised path with symlinks resolved (so `--out ./x/../logs/out` is caught too).
+    static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+/// Writes report files atomically: the bytes go to a temporary file in the destination's directory, are flushed,
+/// and the file is renamed over the destination, so a reader never sees half a report.
+enum ReportWriter {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func write(_ bytes: [UInt8], to relativePath: String, in directory: String) throws {
+        let dest = URL(fileURLWithPath: directory).appendingPathComponent(relativePath)
+        let dir = dest.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let temp = dir.appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw Failure(description: "cannot create \(temp.path): \(String(cString: strerror(errno)))")
+        }
+        var ok = true
+        var failure = ""
+        bytes.withUnsafeBytes { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress.map { $0 + done }, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    ok = false
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                done += n
+            }
+        }
+        if ok && fsync(fd) != 0 {
+            ok = false
+            failure = String(cString: strerror(errno))
+        }
+        close(fd)
+        guard ok else {
+            unlink(temp.path)
+            throw Failure(description: "writing \(temp.path) failed: \(failure)")
+        }
+        guard rename(temp.path, dest.path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temp.path)
+            throw Failure(description: "cannot rename into \(dest.path): \(why)")
+        }
     }
 }
