@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
-        .target(name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest"], path: "Sources/DwellAnalysis"),
+        .target(
+            name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest", .product(name: "Yams", package: "Yams")],
+            path: "Sources/DwellAnalysis"),
         .target(
             name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellReports"),

@@ -1,34 +1,71 @@
 import DwellCore
 import DwellIndex
 
-/// Runs every detector over the store. Each finding says why it fired and carries its evidence lines.
+/// Runs every enabled rule of the table over the store. Each finding says why it fired (counts, window,
+/// the threshold crossed) and carries its evidence lines.
+///
+/// Every number, window, severity and pattern comes from `rules`; nothing is decided here that the table
+/// does not say.
+/// - Complexity: O(*n* log *n*) in the events: one pass per family plus sorts of per-source positions.
 public struct Detectors {
     let store: EventStore
     let filePaths: [String]
+    let rules: RuleSet
+    /// Host names by address id: from `--hosts`, sshd's `Connection from A on B`, and access-log requests
+    /// matched with the sensor's copies of them.
+    var hostNames: [UInt32: String] = [:]
+    /// Sensor (`http`) events that copy an access-log request (same source and path, within a second): not
+    /// counted twice.
+    var sensorCopies: Set<Int> = []
 
-    public init(store: EventStore, filePaths: [String]) {
+    public init(
+        store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = []
+    ) {
         self.store = store
         self.filePaths = filePaths
+        self.rules = rules
+        for (address, name) in hostMap {
+            if let id = store.addressID(of: address) { hostNames[id] = name }
+        }
+        learnHostNames()
     }
 
     func ref(_ i: Int) -> EvidenceRef {
         let f = Int(store.fileID[i])
         return EvidenceRef(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)",
+            line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i))
     }
 
     func ip(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
     func text(_ id: UInt32) -> String { store.string(id) }
+    func symbolID(_ s: String) -> UInt32? { store.symbols.lookup(s).map(\.id) }
 
-    func finding(_ ruleID: String, severity: Severity? = nil, at i: Int, indicators: [String], why: String, evidence: [Int], seeds: Bool = false)
-        -> Finding
-    {
-        let rule = Rules.rule(ruleID)
+    /// The host an event is about: a sensor's copy of a web request is about the server it went to.
+    func hostOf(_ i: Int) -> String {
+        if store.kind[i] == .http, store.destinationIP[i] != 0 {
+            return hostNames[store.destinationIP[i]] ?? ip(store.destinationIP[i])
+        }
+        return text(store.host[i])
+    }
+
+    func finding(
+        _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [String], why: String,
+        evidence: [Int], seeds: Bool = false
+    ) -> Finding {
+        var seen = Set<Int>()
+        let cited = evidence.filter { seen.insert($0).inserted }
         return Finding(
             rule: rule.id, title: rule.title, technique: rule.technique, severity: severity ?? rule.severity,
-            time: store.timestamp(i), host: text(store.host[i]), indicators: indicators, why: why,
-            evidence: evidence.map(ref), seeds: seeds)
+            time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
+            evidence: cited.map(ref), seeds: seeds)
+    }
+
+    /// The enabled rule with this id, or `nil` when the table turns it off.
+    func enabled(_ id: String) -> Rule? {
+        let r = rules.rule(id)
+        return r.enabled ? r : nil
     }
 
     public func run() -> [Finding] {
@@ -37,130 +74,302 @@ public struct Detectors {
         out += privilegeAndAccountFindings()
         out += webFindings()
         out += networkFindings()
+        out += integrityFindings()
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
         return out
     }
 
-    // MARK: Auth
+    // MARK: Sliding windows
 
-    func isFailure(_ i: Int) -> Bool {
-        let k = store.kind[i]
-        return k == .authFailure || k == .invalidUser
+    /// The first window in which time-ordered events `idx` hold at least `threshold` distinct keys: the
+    /// positions (into `idx`) of its first and last event and the distinct count, or `nil`.
+    /// - Complexity: O(*k*) hash operations for *k* events (each enters and leaves the window once).
+    func firstWindow(_ idx: [Int], windowMicros: Int64, threshold: Int64, key: (Int) -> UInt64)
+        -> (lo: Int, hi: Int, distinct: Int)?
+    {
+        guard threshold > 0 else { return nil }
+        var counts: [UInt64: Int] = [:]
+        var lo = 0
+        for hi in idx.indices {
+            counts[key(idx[hi]), default: 0] += 1
+            while store.time[idx[hi]] - store.time[idx[lo]] > windowMicros {
+                let k = key(idx[lo])
+                if let c = counts[k] { counts[k] = c > 1 ? c - 1 : nil }
+                lo += 1
+            }
+            if counts.count >= threshold { return (lo, hi, counts.count) }
+        }
+        return nil
     }
+
+    func isoSecond(_ i: Int) -> String { store.timestamp(i).iso8601(fractionDigits: 0) }
+
+    // MARK: Auth
 
     func authFindings() -> [Finding] {
         var out: [Finding] = []
-        let brute = Rules.rule("auth.bruteforce")
-        let spray = Rules.rule("auth.spraying")
-        let after = Rules.rule("auth.success_after_failures")
-        // Per source: failure times, and the accounts tried.
+        // Per source: failed attempts in time order. One attempt can be logged three times: sshd's "Invalid user",
+        // PAM's "authentication failure" and sshd's "Failed password". The "Failed <method>" line is the attempt;
+        // the others count only for connections (host, pid) that have no such line. sshd's "maximum
+        // authentication attempts exceeded" and PAM's "N more authentication failures" sum up attempts already
+        // logged one by one: never counted again.
         var failures: [UInt32: [Int]] = [:]
-        for i in 0..<store.count where isFailure(i) && store.sourceIP[i] != 0 {
+        var summaries: [UInt32: Int] = [:]
+        var withAttemptLine: Set<UInt64> = []
+        var isSummary: [UInt32: Bool] = [:]
+        func connection(_ i: Int) -> UInt64 { UInt64(store.host[i]) << 32 | UInt64(UInt32(bitPattern: store.pid[i])) }
+        for i in 0..<store.count where store.kind[i] == .authFailure && store.authMethod[i] != 0 {
+            withAttemptLine.insert(connection(i))
+        }
+        for i in 0..<store.count where store.sourceIP[i] != 0 {
+            let k = store.kind[i]
+            guard k == .authFailure || k == .invalidUser else { continue }
+            let d = store.detail[i]
+            let summary: Bool
+            if let known = isSummary[d] {
+                summary = known
+            } else {
+                let t = d == 0 ? "" : text(d)
+                summary = t == "max_auth_attempts" || t.hasPrefix("more_failures")
+                isSummary[d] = summary
+            }
+            if summary {
+                summaries[store.sourceIP[i], default: 0] += 1
+                continue
+            }
+            let attemptLine = k == .authFailure && store.authMethod[i] != 0
+            if !attemptLine && withAttemptLine.contains(connection(i)) { continue }
             failures[store.sourceIP[i], default: []].append(i)
         }
+        func notCounted(_ source: UInt32) -> String {
+            guard let n = summaries[source], n > 0 else { return "" }
+            return
+                "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
+        }
         for (source, idx) in failures.sorted(by: { $0.key < $1.key }) {
-            // Sliding window over failures: report the first window that crosses each threshold.
-            var lo = 0
-            var reportedBrute = false
-            var reportedSpray = false
-            for hi in 0..<idx.count {
-                while store.time[idx[hi]] - store.time[idx[lo]] > brute.windowSeconds * 1_000_000 { lo += 1 }
-                let n = hi - lo + 1
-                if !reportedBrute && n >= brute.threshold {
-                    reportedBrute = true
-                    let total = idx.count
-                    out.append(
-                        finding(
-                            "auth.bruteforce", at: idx[lo], indicators: ["ip:\(ip(source))"],
-                            why: "\(n) failed logins from \(ip(source)) within \(brute.windowSeconds / 60) min (threshold \(brute.threshold)); \(total) in all",
-                            evidence: [idx[lo], idx[hi]]))
-                }
-                if !reportedSpray {
-                    let users = Set(idx[lo...hi].map { store.user[$0] }).subtracting([0])
-                    if users.count >= spray.threshold {
-                        reportedSpray = true
-                        out.append(
-                            finding(
-                                "auth.spraying", at: idx[lo], indicators: ["ip:\(ip(source))"],
-                                why: "\(users.count) distinct accounts failed from \(ip(source)) within \(spray.windowSeconds / 60) min (threshold \(spray.threshold))",
-                                evidence: [idx[lo], idx[hi]]))
-                    }
-                }
+            let from = ip(source)
+            if let r = enabled("auth.bruteforce"),
+                let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+            {
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(from)"],
+                        why:
+                            "\(w.distinct) failed logins from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all\(notCounted(source))",
+                        evidence: [idx[w.lo], idx[w.hi]]))
+            }
+            if let r = enabled("auth.spraying"),
+                let w = firstWindow(
+                    idx.filter { store.user[$0] != 0 }, windowMicros: r.windowMicros, threshold: r.threshold,
+                    key: { UInt64(store.user[$0]) })
+            {
+                let users = idx.filter { store.user[$0] != 0 }
+                out.append(
+                    finding(
+                        r, at: users[w.lo], indicators: ["ip:\(from)"],
+                        why:
+                            "\(w.distinct) distinct accounts failed from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(users[w.lo])) to \(isoSecond(users[w.hi]))",
+                        evidence: [users[w.lo], users[w.hi]]))
+            }
+            let invalid = idx.filter { store.kind[$0] == .invalidUser && store.user[$0] != 0 }
+            if let r = enabled("auth.user_enumeration"),
+                let w = firstWindow(
+                    invalid, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.user[$0]) })
+            {
+                out.append(
+                    finding(
+                        r, at: invalid[w.lo], indicators: ["ip:\(from)"],
+                        why:
+                            "\(w.distinct) distinct non-existent accounts tried from \(from) within \(r.windowText) (threshold \(r.threshold))",
+                        evidence: [invalid[w.lo], invalid[w.hi]]))
             }
         }
-        // Success after failures from the same source.
-        for i in 0..<store.count where store.kind[i] == .authSuccess && store.sourceIP[i] != 0 {
-            guard let idx = failures[store.sourceIP[i]] else { continue }
-            let t = store.time[i]
-            let window = after.windowSeconds * 1_000_000
-            let before = idx.filter { store.time[$0] <= t && t - store.time[$0] <= window }
-            if before.count >= after.threshold {
+        if let r = enabled("auth.success_after_failures") {
+            for i in 0..<store.count where store.kind[i] == .authSuccess && store.sourceIP[i] != 0 {
+                guard let idx = failures[store.sourceIP[i]] else { continue }
+                let t = store.time[i]
+                // Failures in (t - window, t]: binary search for both ends of the time-ordered list.
+                let end = upperBound(idx, t)
+                let (from, overflow) = t.subtractingReportingOverflow(r.windowMicros)
+                let start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
+                let before = end - start
+                guard before >= r.threshold else { continue }
                 let source = ip(store.sourceIP[i])
                 out.append(
                     finding(
-                        "auth.success_after_failures", at: i,
+                        r, at: i,
                         indicators: ["ip:\(source)", "user:\(text(store.user[i]))", "host:\(text(store.host[i]))"],
-                        why: "\(before.count) failures from \(source) in the \(after.windowSeconds / 60) min before this success (threshold \(after.threshold))",
-                        evidence: [before[0], i], seeds: true))
+                        why:
+                            "login of \(text(store.user[i])) accepted from \(source) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(isoSecond(idx[start]))",
+                        evidence: [idx[start], idx[end - 1], i], seeds: true))
             }
         }
-        // Logins to system accounts; a recurring (account, source, host) login is a job, reported once and low.
-        var systemLogins: [String: Int] = [:]
+        out += newSourceFindings()
+        out += systemAccountFindings()
+        return out
+    }
+
+    /// Positions in `idx` (time-ordered event positions) with time ≤ `t`.
+    func upperBound(_ idx: [Int], _ t: Int64) -> Int {
+        var lo = 0
+        var hi = idx.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if store.time[idx[mid]] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// First time each host's evidence shows anything, for rules that learn before they report.
+    func hostStarts() -> [UInt32: Int64] {
+        var first: [UInt32: Int64] = [:]
+        for i in 0..<store.count where first[store.host[i]] == nil { first[store.host[i]] = store.time[i] }
+        return first
+    }
+
+    func newSourceFindings() -> [Finding] {
+        guard let r = enabled("auth.new_source") else { return [] }
+        let ignored = Set(r.list("ignored_accounts"))
+        let starts = hostStarts()
+        var known: Set<UInt64> = []
+        var out: [Finding] = []
+        for i in 0..<store.count where store.kind[i] == .authSuccess && store.sourceIP[i] != 0 && store.user[i] != 0 {
+            let key = UInt64(store.user[i]) << 32 | UInt64(store.sourceIP[i])
+            guard known.insert(key).inserted else { continue }
+            let user = text(store.user[i])
+            let learning = store.time[i] - (starts[store.host[i]] ?? store.time[i]) < r.windowMicros
+            if learning || ignored.contains(user) { continue }
+            let source = ip(store.sourceIP[i])
+            out.append(
+                finding(
+                    r, at: i, indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
+                    why:
+                        "\(user) logged in from \(source), an address never seen for this account before (after \(r.windowText) of \(text(store.host[i]))'s evidence learning the usual ones); no failures required, so context only",
+                    evidence: [i]))
+        }
+        return out
+    }
+
+    func systemAccountFindings() -> [Finding] {
+        guard let r = enabled("auth.system_account_login") else { return [] }
+        let accounts = Set(r.list("accounts"))
+        let recurringAt = r.parameter("recurring_logins")
+        // Logins per (account, source, host): a recurring one is a scheduled job, reported once and low.
+        var logins: [String: [Int]] = [:]
+        var order: [String] = []
         for i in 0..<store.count where store.kind[i] == .authSuccess {
             let u = text(store.user[i])
-            if Rules.systemAccounts.contains(u) {
-                let key = "\(u)|\(store.sourceIP[i])|\(store.host[i])"
-                systemLogins[key, default: 0] += 1
-                if systemLogins[key, default: 0] > 1 { continue }
-                let recurring = (store.key(.user, u).map { store.positions($0) } ?? []).filter {
-                    store.kind[Int($0)] == .authSuccess && store.sourceIP[Int($0)] == store.sourceIP[i] && store.host[Int($0)] == store.host[i]
-                }.count
-                if recurring >= 3 {
-                    out.append(
-                        finding(
-                            "auth.system_account_login", severity: .low, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
-                            why: "\(u) is a system account; it logs in from \(ip(store.sourceIP[i])) recurrently (\(recurring) times), like a scheduled job",
-                            evidence: [i]))
-                    continue
-                }
+            guard accounts.contains(u) else { continue }
+            let key = "\(u)|\(store.sourceIP[i])|\(store.host[i])"
+            if logins[key] == nil { order.append(key) }
+            logins[key, default: []].append(i)
+        }
+        var out: [Finding] = []
+        for key in order {
+            guard let idx = logins[key], let i = idx.first else { continue }
+            let u = text(store.user[i])
+            let from = store.sourceIP[i] != 0 ? " from \(ip(store.sourceIP[i]))" : ""
+            if idx.count >= recurringAt {
                 out.append(
                     finding(
-                        "auth.system_account_login", at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
-                        why: "\(u) is a system account and logged in\(store.sourceIP[i] != 0 ? " from \(ip(store.sourceIP[i]))" : "")",
-                        evidence: [i]))
+                        r, severity: .low, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
+                        why:
+                            "\(u) is a system account; it logs in\(from) recurrently (\(idx.count) times, \(recurringAt) make a routine job), like a scheduled job",
+                        evidence: [i, idx[idx.count - 1]]))
+            } else {
+                out.append(
+                    finding(
+                        r, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
+                        why: "\(u) is a system account (rule list 'accounts') and logged in\(from)", evidence: [i]))
             }
         }
         return out
     }
 
+    // MARK: Privilege and persistence
+
     func privilegeAndAccountFindings() -> [Finding] {
         var out: [Finding] = []
+        let refused = enabled("priv.sudo_failure")
+        let shellRule = enabled("priv.root_shell")
+        let shells = Set(shellRule?.list("shells") ?? [])
+        let created = enabled("persist.account_created")
+        let grouped = enabled("persist.privileged_group")
+        let groups = Set(grouped?.list("groups") ?? [])
+        let password = enabled("persist.password_change")
+        let root = symbolID("root")
+        var once: Set<String> = []
         for i in 0..<store.count {
+            let host = text(store.host[i])
+            let name = text(store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i])
             switch store.kind[i] {
             case .privilege where store.outcome[i] == .failure:
+                guard let r = refused else { continue }
                 out.append(
                     finding(
-                        "priv.sudo_failure", at: i, indicators: ["user:\(text(store.user[i]))", "host:\(text(store.host[i]))"],
-                        why: "\(text(store.program[i])) refused for \(text(store.user[i]))\(store.detail[i] != 0 ? " (\(text(store.detail[i])))" : "")",
+                        r, at: i, indicators: ["user:\(text(store.user[i]))", "host:\(host)"],
+                        why:
+                            "\(text(store.program[i])) refused for \(text(store.user[i]))\(store.detail[i] != 0 ? " (\(text(store.detail[i])))" : "")",
+                        evidence: [i]))
+            case .privilege where store.outcome[i] != .failure:
+                guard let r = shellRule else { continue }
+                let target = store.targetUser[i]
+                guard target == 0 || target == root else { continue }
+                let command = text(store.command[i])
+                let first = command.split(separator: " ").first.map(String.init) ?? ""
+                let program = text(store.program[i])
+                let isShell = shells.contains(first) || (program == "su" && command.isEmpty)
+                guard isShell else { continue }
+                let user = text(store.user[i])
+                out.append(
+                    finding(
+                        r, at: i, indicators: ["user:\(user)", "host:\(host)"],
+                        why:
+                            "\(user) became root through \(program) running \(command.isEmpty ? "a login shell" : "'\(command)'"), a shell (rule list 'shells') rather than a command",
                         evidence: [i]))
             case .accountCreate:
-                let name = text(store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i])
+                // useradd logs the new group, then the new user, from one process: one finding, named.
+                guard let r = created,
+                    once.insert("create|\(host)|\(store.pid[i])|\(store.time[i] / 1_000_000)").inserted
+                else { continue }
+                var named = i
+                var j = i + 1
+                while name.isEmpty || store.targetUser[named] == 0 && store.user[named] == 0, j < store.count,
+                    store.time[j] - store.time[i] < 1_000_000
+                {
+                    if store.kind[j] == .accountCreate && store.host[j] == store.host[i] && store.pid[j] == store.pid[i]
+                        && (store.targetUser[j] != 0 || store.user[j] != 0)
+                    {
+                        named = j
+                        break
+                    }
+                    j += 1
+                }
+                let who = text(store.targetUser[named] != 0 ? store.targetUser[named] : store.user[named])
                 out.append(
                     finding(
-                        "persist.account_created", at: i, indicators: ["user:\(name)", "host:\(text(store.host[i]))"],
-                        why: "account or group \(name) created on \(text(store.host[i]))", evidence: [i]))
+                        r, at: i, indicators: who.isEmpty ? ["host:\(host)"] : ["user:\(who)", "host:\(host)"],
+                        why: who.isEmpty
+                            ? "an account or group created on \(host) by \(text(store.program[i]))"
+                            : "account \(who) created on \(host) by \(text(store.program[i]))",
+                        evidence: [i, named]))
             case .accountModify:
                 let group = text(store.detail[i])
                 // usermod logs the group and the shadow group: one finding per account, group and host.
-                if Rules.privilegedGroups.contains(group),
-                    !out.contains(where: { $0.rule == "persist.privileged_group" && $0.host == text(store.host[i]) && $0.time.seconds == store.timestamp(i).seconds && $0.why.contains(" \(group) ") })
-                {
-                    let name = text(store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i])
-                    out.append(
-                        finding(
-                            "persist.privileged_group", at: i, indicators: ["user:\(name)", "host:\(text(store.host[i]))"],
-                            why: "\(name) added to group \(group) on \(text(store.host[i]))", evidence: [i]))
-                }
+                guard let r = grouped, groups.contains(group),
+                    once.insert("group|\(host)|\(name)|\(group)").inserted
+                else { continue }
+                out.append(
+                    finding(
+                        r, at: i, indicators: ["user:\(name)", "host:\(host)"],
+                        why: "\(name) added to group \(group) (rule list 'groups') on \(host)", evidence: [i]))
+            case .passwordChange:
+                guard let r = password, once.insert("passwd|\(host)|\(name)|\(store.time[i] / 60_000_000)").inserted
+                else { continue }
+                out.append(
+                    finding(
+                        r, at: i, indicators: ["user:\(name)", "host:\(host)"],
+                        why: "password of \(name) changed on \(host)", evidence: [i]))
             default:
                 continue
             }
@@ -203,116 +412,229 @@ public struct Detectors {
         }
     }
 
-    /// Distinct sources that requested a path (web shells are used by one or two).
-    func sourcesOf(path: UInt32) -> Int {
+    /// Distinct sources that requested a path, counted up to `limit + 1`.
+    func sourcesOf(path: UInt32, limit: Int64) -> Int {
         var seen = Set<UInt32>()
         for p in store.positions(IndicatorKey(.path, path)) {
             seen.insert(store.sourceIP[Int(p)])
-            if seen.count > 3 { break }
+            if seen.count > limit { break }
         }
         return seen.count
     }
 
-    /// A query parameter whose decoded value starts with a shell command (`cmd=id`, `c=cat+/etc/passwd`).
-    static func shellCommandParameter(query: String) -> (String, String)? {
+    /// A query parameter named in `parameters` whose decoded value starts with one of `commands`
+    /// (`cmd=id`, `c=cat+/etc/passwd`, `cmd=/usr/bin/whoami`).
+    static func shellCommandParameter(query: String, parameters: Set<String>, commands: Set<String>) -> (
+        String, String
+    )? {
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
             guard kv.count == 2 else { continue }
             let name = kv[0].lowercased()
-            guard Rules.webshellParameters.contains(name + "=") else { continue }
+            guard parameters.contains(name) else { continue }
             let value = decodedRequest(path: String(kv[1]), query: "")
-            let first = value.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "|" }).first.map(String.init) ?? ""
+            let first =
+                value.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "|" }).first.map(String.init) ?? ""
             let command = first.split(separator: "/").last.map(String.init) ?? first
-            if Rules.shellCommands.contains(command) { return (name, value) }
+            if commands.contains(command) { return (name, value) }
         }
         return nil
     }
 
-    static let scriptSuffixes = [".php", ".jsp", ".jspx", ".asp", ".aspx", ".cgi", ".pl", ".py", ".sh", ".cfm"]
+    /// Learns server names: sshd's `Connection from A port N on B port M` names B as the logging host, and a
+    /// sensor's copy of an access-log request (same source, second and path) names its destination as that
+    /// access log's host. Marks those copies so that web counts see each request once.
+    mutating func learnHostNames() {
+        for i in 0..<store.count where store.kind[i] == .connect && store.destinationIP[i] != 0 {
+            if hostNames[store.destinationIP[i]] == nil { hostNames[store.destinationIP[i]] = text(store.host[i]) }
+        }
+        struct RequestKey: Hashable {
+            var source: UInt32
+            var second: Int64
+            var path: UInt32
+        }
+        var served: [RequestKey: UInt32] = [:]
+        for i in 0..<store.count where store.kind[i] == .webRequest {
+            served[RequestKey(source: store.sourceIP[i], second: store.time[i] / 1_000_000, path: store.path[i])] =
+                store.host[i]
+        }
+        guard !served.isEmpty else { return }
+        for i in 0..<store.count where store.kind[i] == .http {
+            // The sensor stamps the request when it sees it, the server when it logs it: a second either way.
+            let second = store.time[i] / 1_000_000
+            let (source, path) = (store.sourceIP[i], store.path[i])
+            guard
+                let host = served[RequestKey(source: source, second: second, path: path)]
+                    ?? served[RequestKey(source: source, second: second - 1, path: path)]
+                    ?? served[RequestKey(source: source, second: second + 1, path: path)]
+            else { continue }
+            sensorCopies.insert(i)
+            if store.destinationIP[i] != 0 && hostNames[store.destinationIP[i]] == nil {
+                hostNames[store.destinationIP[i]] = text(host)
+            }
+        }
+    }
 
     func webFindings() -> [Finding] {
         var out: [Finding] = []
+        let scanner = enabled("web.scanner_agent")
+        let agents = scanner?.list("agents") ?? []
+        let shell = enabled("web.webshell")
+        let shellParameters = Set(shell?.list("parameters") ?? [])
+        let shellCommands = Set(shell?.list("commands") ?? [])
+        let suffixes = shell?.list("script_suffixes") ?? []
+        let maxSources = shell?.parameter("max_sources") ?? 0
+        let attempt = enabled("web.exploit_attempt")
+        let success = enabled("web.exploit_success")
+        // The exploit lists live on web.exploit_attempt; web.exploit_success reads the same ones.
+        let patterns: [(kind: String, needle: String)] = rules.rule("web.exploit_attempt").lists.flatMap { l in
+            l.values.map { (l.name, $0.lowercased()) }
+        }
+        let minBody = success?.parameter("min_body_bytes") ?? 1
+        let login = enabled("web.login_bruteforce")
+        let loginPaths = (login?.list("login_paths") ?? []).map { $0.lowercased() }
+        let post = symbolID("POST")
         var notFound: [UInt32: [Int]] = [:]
+        var loginPosts: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
+        var scannerOrder: [(source: UInt32, first: Int, tool: Int)] = []
+        var scannerRequests: [UInt32: Int64] = [:]
         var exploitSeen: Set<String> = []
-        // Classify each distinct user agent and each distinct (path, query) once: the strings are interned, so a
-        // request seen a million times costs one decoding, not a million.
-        var toolOfAgent: [UInt32: String?] = [:]
-        var requestClass: [UInt64: RequestClass] = [:]
+        // Requests repeat: what the strings say is decided once per user agent, path and (path, query).
+        var toolOfAgent: [UInt32: Int] = [:]
+        var pathFacts: [UInt32: (login: Bool, script: Bool)] = [:]
+        var commandOfQuery: [UInt32: (String, String)?] = [:]
+        var patternOfRequest: [UInt64: Int] = [:]
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
+            if sensorCopies.contains(i) { continue }
             let source = store.sourceIP[i]
             let status = Int(store.httpStatus[i])
-            if !scannerSeen.contains(source) {
+            if scanner != nil {
                 let agent = store.userAgent[i]
-                let tool: String?
+                let tool: Int
                 if let known = toolOfAgent[agent] {
                     tool = known
                 } else {
-                    let uaLower = text(agent).lowercased()
-                    tool = Rules.scannerAgents.first(where: { uaLower.contains($0) })
+                    let lower = text(agent).lowercased()
+                    tool = agent == 0 ? -1 : agents.firstIndex { lower.contains($0) } ?? -1
                     toolOfAgent[agent] = tool
                 }
-                if let tool {
-                    scannerSeen.insert(source)
-                    out.append(
-                        finding(
-                            "web.scanner_agent", at: i, indicators: ["ip:\(ip(source))", "ua:\(text(agent))"],
-                            why: "user agent names the attack tool '\(tool)'", evidence: [i]))
+                if tool >= 0 {
+                    if scannerSeen.insert(source).inserted { scannerOrder.append((source, i, tool)) }
+                    scannerRequests[source, default: 0] += 1
                 }
             }
             if status == 404 { notFound[source, default: []].append(i) }
-            let key = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
-            let request: RequestClass
-            if let known = requestClass[key] {
-                request = known
+            let facts: (login: Bool, script: Bool)
+            if let known = pathFacts[store.path[i]] {
+                facts = known
             } else {
-                request = RequestClass(path: text(store.path[i]), query: text(store.query[i]))
-                requestClass[key] = request
+                let lowerPath = text(store.path[i]).lowercased()
+                facts = (
+                    loginPaths.contains { lowerPath.contains($0) }, suffixes.contains { lowerPath.hasSuffix($0) }
+                )
+                pathFacts[store.path[i]] = facts
             }
-            let success = status >= 200 && status < 300
-            if success, request.isScript, let (param, value) = request.shellParameter, sourcesOf(path: store.path[i]) <= 3 {
-                let path = request.path
-                out.append(
-                    finding(
-                        "web.webshell", at: i, indicators: ["ip:\(ip(source))", "url:\(path)"],
-                        why: "\(path) (requested by few sources) answered \(status) to \(param)=\(value.prefix(80)) from \(ip(source))",
-                        evidence: [i], seeds: true))
-                continue
+            if login != nil, post != nil, store.httpMethod[i] == post, facts.login {
+                loginPosts[source, default: []].append(i)
             }
-            if let pattern = request.exploit {
-                let key = "\(source)|\(pattern.name)|\(success)"
-                guard !exploitSeen.contains(key) else { continue }
-                exploitSeen.insert(key)
-                let body = store.bytesOut[i]
-                out.append(
-                    finding(
-                        success ? "web.exploit_success" : "web.exploit_attempt", at: i,
-                        indicators: ["ip:\(ip(source))", "url:\(request.path)"],
-                        why: "\(pattern.name) pattern '\(pattern.needle)' in the decoded request, answered \(status)\(body >= 0 ? " with \(body) bytes" : "") (first of this kind from this source)",
-                        evidence: [i], seeds: success && body > 0))
-            }
-        }
-        let burst = Rules.rule("web.404_burst")
-        for (source, idx) in notFound.sorted(by: { $0.key < $1.key }) where idx.count >= burst.threshold {
-            // Sliding window with a count per path: linear in the source's 404s.
-            var lo = 0
-            var inWindow: [UInt32: Int] = [:]
-            for hi in 0..<idx.count {
-                inWindow[store.path[idx[hi]], default: 0] += 1
-                while store.time[idx[hi]] - store.time[idx[lo]] > burst.windowSeconds * 1_000_000 {
-                    let p = store.path[idx[lo]]
-                    if inWindow[p] == 1 { inWindow[p] = nil } else { inWindow[p]! -= 1 }
-                    lo += 1
+            let answered2xx = status >= 200 && status < 300
+            if let r = shell, answered2xx, facts.script, store.query[i] != 0 {
+                let command: (String, String)?
+                if let known = commandOfQuery[store.query[i]] {
+                    command = known
+                } else {
+                    command = Self.shellCommandParameter(
+                        query: text(store.query[i]), parameters: shellParameters, commands: shellCommands)
+                    commandOfQuery[store.query[i]] = command
                 }
-                let paths = inWindow
-                if paths.count >= burst.threshold {
+                if let (param, value) = command, sourcesOf(path: store.path[i], limit: maxSources) <= maxSources {
+                    let path = text(store.path[i])
+                    let from = ip(source)
                     out.append(
                         finding(
-                            "web.404_burst", at: idx[lo], indicators: ["ip:\(ip(source))"],
-                            why: "\(paths.count) distinct paths answered 404 to \(ip(source)) within \(burst.windowSeconds / 60) min (threshold \(burst.threshold))",
-                            evidence: [idx[lo], idx[hi]]))
-                    break
+                            r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                            why:
+                                "\(path) (requested by at most \(maxSources) sources) answered \(status) to \(param)=\(value.prefix(80)) from \(from)",
+                            evidence: [i], seeds: true))
+                    continue
                 }
+            }
+            guard attempt != nil || success != nil else { continue }
+            let pair = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
+            let patternIndex: Int
+            if let known = patternOfRequest[pair] {
+                patternIndex = known
+            } else {
+                let decoded = Self.decodedRequest(path: text(store.path[i]), query: text(store.query[i]))
+                patternIndex = patterns.firstIndex { decoded.contains($0.needle) } ?? -1
+                patternOfRequest[pair] = patternIndex
+            }
+            guard patternIndex >= 0 else { continue }
+            let pattern = patterns[patternIndex]
+            let path = text(store.path[i])
+            let from = ip(source)
+            let key = "\(source)|\(pattern.kind)|\(answered2xx)"
+            guard exploitSeen.insert(key).inserted else { continue }
+            let body = store.bytesOut[i]
+            let answered = "answered \(status)\(body >= 0 ? " with \(body) bytes" : "")"
+            if answered2xx, let r = success {
+                let large = body >= minBody
+                out.append(
+                    finding(
+                        r, severity: large ? r.severity : .medium, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                        why:
+                            "\(pattern.kind) pattern '\(pattern.needle)' in the decoded request, \(answered)\(large ? "" : " (under \(minBody) bytes: medium)"); first of this kind from \(from)",
+                        evidence: [i], seeds: large))
+            } else if !answered2xx, let r = attempt {
+                out.append(
+                    finding(
+                        r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                        why:
+                            "\(pattern.kind) pattern '\(pattern.needle)' in the decoded request, \(answered) (not a success); first of this kind from \(from)",
+                        evidence: [i]))
+            }
+        }
+        if let r = scanner {
+            // A tool's passing probe (a few requests, the Internet's background) is low; a scan is the rule's level.
+            let loud = r.parameter("scan_requests")
+            for (source, first, tool) in scannerOrder {
+                let n = scannerRequests[source] ?? 1
+                let from = ip(source)
+                out.append(
+                    finding(
+                        r, severity: n >= loud ? r.severity : .low, at: first,
+                        indicators: ["ip:\(from)", "ua:\(text(store.userAgent[first]))"],
+                        why:
+                            "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); \(n) request\(n == 1 ? "" : "s") from \(from) with such agents (\(loud) make a scan, fewer a passing probe: low)",
+                        evidence: [first]))
+            }
+        }
+        if let r = enabled("web.404_burst") {
+            for (source, idx) in notFound.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+                guard
+                    let w = firstWindow(
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.path[$0]) })
+                else { continue }
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        why:
+                            "\(w.distinct) distinct paths answered 404 to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) 404s in all",
+                        evidence: [idx[w.lo], idx[w.hi]]))
+            }
+        }
+        if let r = login {
+            for (source, idx) in loginPosts.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+                guard
+                    let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+                else { continue }
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))", "url:\(text(store.path[idx[w.lo]]))"],
+                        why:
+                            "\(w.distinct) POSTs to login endpoints from \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) in all",
+                        evidence: [idx[w.lo], idx[w.hi]]))
             }
         }
         return out
@@ -322,67 +644,199 @@ public struct Detectors {
 
     func networkFindings() -> [Finding] {
         var out: [Finding] = []
-        let large = Rules.rule("net.large_outbound")
-        let scan = Rules.rule("net.port_scan")
+        let large = enabled("net.large_outbound")
+        let factor = large?.parameter("history_factor") ?? 1
+        let ids = enabled("ids.alert")
+        var largestBefore: [UInt32: Int64] = [:]
         var perSource: [UInt32: [Int]] = [:]
         for i in 0..<store.count {
             let k = store.kind[i]
             if k == .flow || k == .firewall {
                 if store.sourceIP[i] != 0 { perSource[store.sourceIP[i], default: []].append(i) }
-                if let s = store.address(store.sourceIP[i]), let d = store.address(store.destinationIP[i]),
-                    s.isInternal, !d.isInternal, store.bytesOut[i] >= Int64(large.threshold)
+                if let r = large, let s = store.address(store.sourceIP[i]),
+                    let d = store.address(store.destinationIP[i]),
+                    s.isInternal, !d.isInternal, store.bytesOut[i] > 0
                 {
-                    out.append(
-                        finding(
-                            "net.large_outbound", at: i, indicators: ["ip:\(s)", "ip:\(d)"],
-                            why: "\(store.bytesOut[i]) bytes sent from \(s) to external \(d) in one connection (threshold \(large.threshold))",
-                            evidence: [i]))
+                    let bytes = store.bytesOut[i]
+                    let before = largestBefore[store.sourceIP[i]] ?? 0
+                    if bytes >= r.threshold && bytes >= before.saturatingTimes(factor) {
+                        let history =
+                            before > 0
+                            ? "\(bytes / max(before, 1))× the host's largest earlier outbound transfer (\(before) bytes; factor \(factor))"
+                            : "no earlier outbound transfer from the host in the evidence"
+                        out.append(
+                            finding(
+                                r, at: i, host: hostNames[store.sourceIP[i]], indicators: ["ip:\(s)", "ip:\(d)"],
+                                why:
+                                    "\(bytes) bytes sent from \(s) to external \(d) in one connection (threshold \(r.threshold)); \(history)",
+                                evidence: [i]))
+                    }
+                    largestBefore[store.sourceIP[i]] = max(before, bytes)
                 }
             }
-            if k == .alert && store.signature[i] != 0 {
-                let sev: Severity = store.severity[i] == 1 ? .high : store.severity[i] == 2 ? .medium : .low
+            if let r = ids, k == .alert, store.signature[i] != 0 {
+                let level = store.severity[i]
+                let sev: Severity = level == 1 ? .high : level == 2 ? .medium : level >= 3 ? .low : r.severity
                 out.append(
                     finding(
-                        "ids.alert", severity: sev, at: i,
+                        r, severity: sev, at: i,
                         indicators: ["ip:\(ip(store.sourceIP[i]))", "ip:\(ip(store.destinationIP[i]))"],
-                        why: "IDS signature '\(text(store.signature[i]))' (severity \(store.severity[i]))", evidence: [i],
-                        seeds: sev == .high))
+                        why:
+                            "IDS signature '\(text(store.signature[i]))' (sensor severity \(level): \(sev.name)) from \(ip(store.sourceIP[i])) to \(ip(store.destinationIP[i]))",
+                        evidence: [i], seeds: sev == .high))
             }
         }
-        for (source, idx) in perSource.sorted(by: { $0.key < $1.key }) where idx.count >= scan.threshold {
-            var lo = 0
-            for hi in 0..<idx.count {
-                while store.time[idx[hi]] - store.time[idx[lo]] > scan.windowSeconds * 1_000_000 { lo += 1 }
-                guard hi - lo + 1 >= scan.threshold else { continue }
-                let ports = Set(idx[lo...hi].map { store.destinationPort[$0] })
-                let hosts = Set(idx[lo...hi].map { store.destinationIP[$0] })
-                if ports.count >= scan.threshold || hosts.count >= scan.threshold {
+        if let r = enabled("net.port_scan") {
+            for (source, idx) in perSource.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+                let hosts = firstWindow(
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.destinationIP[$0]) })
+                let ports = firstWindow(
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold,
+                    key: { UInt64(store.destinationPort[$0]) })
+                let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
+                    .min { idx[$0.0.hi] < idx[$1.0.hi] }
+                guard let (w, what) = hit else { continue }
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        why:
+                            "\(w.distinct) distinct destination \(what) from \(ip(source)) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi]))",
+                        evidence: [idx[w.lo], idx[w.hi]]))
+            }
+        }
+        out += fanOutFindings()
+        return out
+    }
+
+    /// One internal host reaching internal hosts it never reached before over remote-access ports (flows), or
+    /// logging in to hosts from it it never logged in to before (auth logs).
+    func fanOutFindings() -> [Finding] {
+        guard let r = enabled("net.lateral_fanout") else { return [] }
+        let ports = Set(r.list("ports").compactMap { UInt16($0) })
+        let learning = r.parameter("learning_seconds").saturatingTimes(1_000_000)
+        guard let start = store.time.first else { return [] }
+        var seen: Set<UInt64> = []
+        // Per source: first contacts after learning, with the destination key.
+        var firsts: [UInt32: [(Int, UInt64)]] = [:]
+        for i in 0..<store.count where store.sourceIP[i] != 0 {
+            guard let s = store.address(store.sourceIP[i]), s.isInternal else { continue }
+            let destination: UInt64
+            switch store.kind[i] {
+            case .flow, .sshSession, .rdp, .smb:
+                guard store.destinationIP[i] != 0, ports.contains(store.destinationPort[i]),
+                    store.address(store.destinationIP[i])?.isInternal == true
+                else { continue }
+                destination = UInt64(store.destinationIP[i])
+            case .authSuccess:
+                // The host that logged the login, told apart from address ids by the top bit.
+                destination = 1 << 63 | UInt64(store.host[i])
+            default:
+                continue
+            }
+            let pair = UInt64(store.sourceIP[i]) << 32 ^ destination
+            guard seen.insert(pair).inserted, store.time[i] - start >= learning else { continue }
+            firsts[store.sourceIP[i], default: []].append((i, destination))
+        }
+        var out: [Finding] = []
+        for (source, list) in firsts.sorted(by: { $0.key < $1.key }) where list.count >= r.threshold {
+            let idx = list.map(\.0)
+            let keys = Dictionary(list.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+            guard
+                let w = firstWindow(
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { keys[$0] ?? 0 })
+            else { continue }
+            let names = idx[w.lo...w.hi].map { i in
+                store.kind[i] == .authSuccess
+                    ? text(store.host[i]) : (hostNames[store.destinationIP[i]] ?? ip(store.destinationIP[i]))
+            }
+            var unique: [String] = []
+            for n in names where !unique.contains(n) { unique.append(n) }
+            let from = hostNames[source] ?? ip(source)
+            out.append(
+                finding(
+                    r, at: idx[w.lo], host: from, indicators: ["ip:\(ip(source))"],
+                    why:
+                        "\(from) reached \(w.distinct) internal hosts it never reached before (\(unique.joined(separator: ", "))) over remote-access services within \(r.windowText) (threshold \(r.threshold))",
+                    evidence: Array(idx[w.lo...w.hi].prefix(8))))
+        }
+        return out
+    }
+
+    // MARK: Log integrity
+
+    /// The stream a file belongs to: its name without rotation suffixes (`auth.log.2.gz` → `auth`,
+    /// `conn.14:00:00-15:00:00.log.gz` → `conn`, `secure-20260301` → `secure`).
+    public static func streamName(_ path: String) -> String {
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        var name = base.split(separator: ".", maxSplits: 1).first.map(String.init) ?? base
+        if let dash = name.lastIndex(of: "-"), name[name.index(after: dash)...].allSatisfy(\.isNumber),
+            name.index(after: dash) < name.endIndex
+        {
+            name = String(name[..<dash])
+        }
+        return name
+    }
+
+    /// Gaps in a host's otherwise regular log stream, and streams that stop well before the rest of the
+    /// evidence: reported as findings (T1070.002); the run turns them into caveats on the window.
+    func integrityFindings() -> [Finding] {
+        let gapRule = enabled("integrity.log_gap")
+        let endRule = enabled("integrity.log_ends_early")
+        guard gapRule != nil || endRule != nil, let evidenceEnd = store.time.last else { return [] }
+        struct StreamKey: Hashable, Comparable {
+            var host: UInt32
+            var name: String
+            static func < (a: StreamKey, b: StreamKey) -> Bool { (a.name, a.host) < (b.name, b.host) }
+        }
+        var names: [UInt32: String] = [:]
+        var streams: [StreamKey: [Int]] = [:]
+        for i in 0..<store.count {
+            let f = store.fileID[i]
+            let name: String
+            if let n = names[f] {
+                name = n
+            } else {
+                name = Self.streamName(Int(f) < filePaths.count ? filePaths[Int(f)] : "file#\(f)")
+                names[f] = name
+            }
+            streams[StreamKey(host: store.host[i], name: name), default: []].append(i)
+        }
+        var out: [Finding] = []
+        for (key, idx) in streams.sorted(by: { $0.key < $1.key }) {
+            var gaps: [Int64] = []
+            gaps.reserveCapacity(idx.count)
+            for j in idx.indices.dropFirst() { gaps.append(store.time[idx[j]] - store.time[idx[j - 1]]) }
+            let sorted = gaps.sorted()
+            guard !sorted.isEmpty else { continue }
+            let usual = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            let host = text(key.host)
+            if let r = gapRule, idx.count >= r.parameter("min_events") {
+                let least = max(
+                    r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
+                for j in idx.indices.dropFirst() where store.time[idx[j]] - store.time[idx[j - 1]] >= least {
+                    let gap = (store.time[idx[j]] - store.time[idx[j - 1]]) / 1_000_000
                     out.append(
                         finding(
-                            "net.port_scan", at: idx[lo], indicators: ["ip:\(ip(source))"],
-                            why: "\(ports.count) ports on \(hosts.count) hosts from \(ip(source)) within \(scan.windowSeconds / 60) min (threshold \(scan.threshold))",
-                            evidence: [idx[lo], idx[hi]]))
-                    break
+                            r, at: idx[j - 1], host: host, indicators: ["host:\(host)"],
+                            why:
+                                "\(host)'s \(key.name) log is silent for \(RuleSet.durationText(gap)) from \(isoSecond(idx[j - 1])) to \(isoSecond(idx[j])); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)) (99th percentile of \(idx.count) events; threshold \(RuleSet.durationText(r.threshold)) and \(r.parameter("regularity_factor"))× usual): lines may have been deleted",
+                            evidence: [idx[j - 1], idx[j]]))
+                }
+            }
+            if let r = endRule, idx.count >= r.parameter("min_events"), let last = idx.last {
+                let least = max(
+                    r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
+                let silent = evidenceEnd - store.time[last]
+                if silent >= least {
+                    out.append(
+                        finding(
+                            r, at: last, host: host, indicators: ["host:\(host)"],
+                            why:
+                                "\(host)'s \(key.name) log ends at \(isoSecond(last)), \(RuleSet.durationText(silent / 1_000_000)) before the rest of the evidence ends (\(store.timestamp(store.count - 1).iso8601(fractionDigits: 0))); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)): the log may have been cut or cleared",
+                            evidence: [last]))
                 }
             }
         }
         return out
-    }
-}
-
-/// What a request's path and query say, computed once per distinct pair.
-struct RequestClass {
-    let path: String
-    let isScript: Bool
-    let shellParameter: (String, String)?
-    let exploit: (name: String, needle: String)?
-
-    init(path: String, query: String) {
-        self.path = path
-        let lowerPath = path.lowercased()
-        isScript = Detectors.scriptSuffixes.contains(where: { lowerPath.hasSuffix($0) })
-        shellParameter = isScript ? Detectors.shellCommandParameter(query: query) : nil
-        let decoded = Detectors.decodedRequest(path: path, query: query)
-        exploit = Rules.exploitPatterns.first(where: { decoded.contains($0.needle) })
     }
 }

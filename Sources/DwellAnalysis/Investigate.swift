@@ -29,15 +29,17 @@ public enum InvestigationRun {
 
     public static func run(
         paths: [String], options: IngestOptions, seeds: [Seed], hostMap: [(IPAddress, String)] = [],
-        progress: IngestProgress? = nil
+        rules: RuleSet = .standard, progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
-        return run(files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap, progress: progress)
+        return run(
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap,
+            rules: rules, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
-        hostMap: [(IPAddress, String)] = [], progress: IngestProgress? = nil
+        hostMap: [(IPAddress, String)] = [], rules: RuleSet = .standard, progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
         var builder = EventStore.Builder()
@@ -55,14 +57,24 @@ public enum InvestigationRun {
         let store = (consume builder).build()
         trace.mark("store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
         let paths = files.map(\.displayPath)
-        let findings = Detectors(store: store, filePaths: paths).run()
+        let findings = Detectors(store: store, filePaths: paths, rules: rules, hostMap: hostMap).run()
         trace.mark("detectors", detail: "\(findings.count) findings")
         var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap).run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+        inv.caveats += integrityCaveats(inv.findings)
         trace.mark("evidence lines")
         return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
+    }
+
+    /// Log-integrity findings (gaps, logs that end early) as caveats on the window, with the lines either side.
+    static func integrityCaveats(_ findings: [Finding]) -> [String] {
+        findings.filter { $0.rule.hasPrefix("integrity.") }.map { f in
+            let lines = f.evidence.map { "\($0.file):\($0.line): \(ByteText.string($0.raw))" }
+            return "\(f.rule) (\(f.technique)): \(f.why); the attack window may miss what happened there. Evidence: "
+                + lines.joined(separator: " | ")
+        }
     }
 
     static func caveats(_ stats: [FileStats]) -> [String] {

@@ -1,93 +1,343 @@
-/// Detector thresholds and windows, in one declarative table (listed by `dwell rules`).
-public struct Rule: Sendable {
-    public var id: String
-    public var title: String
-    public var technique: String
-    public var severity: Severity
-    /// Threshold (count) and window (seconds), where the rule counts.
-    public var threshold: Int
-    public var windowSeconds: Int64
+/// A named number a rule reads besides its threshold and window (`recurring_logins`, `history_factor`, ...).
+public struct RuleParameter: Sendable, Equatable {
+    public var name: String
+    public var value: Int64
     public var description: String
+
+    public init(_ name: String, _ value: Int64, _ description: String) {
+        self.name = name
+        self.value = value
+        self.description = description
+    }
 }
 
-public enum Rules {
-    public static let all: [Rule] = [
-        Rule(id: "auth.bruteforce", title: "SSH brute force", technique: "T1110.001", severity: .medium, threshold: 20,
-             windowSeconds: 3600, description: "failed logins from one source within the window"),
-        Rule(id: "auth.spraying", title: "Password spraying", technique: "T1110.003", severity: .medium, threshold: 10,
-             windowSeconds: 3600, description: "distinct accounts failing from one source within the window"),
-        Rule(id: "auth.success_after_failures", title: "Successful login after failures from the same source",
-             technique: "T1110 → T1078", severity: .high, threshold: 5, windowSeconds: 3600,
-             description: "failures from the source in the window before a success"),
-        Rule(id: "auth.system_account_login", title: "Interactive login to a system account", technique: "T1078.003",
-             severity: .high, threshold: 1, windowSeconds: 0, description: "a login to an account that should not log in"),
-        Rule(id: "priv.sudo_failure", title: "Failed privilege escalation", technique: "T1548.003", severity: .medium,
-             threshold: 1, windowSeconds: 0, description: "sudo/su refused: not in sudoers, incorrect passwords"),
-        Rule(id: "persist.account_created", title: "Account created", technique: "T1136.001", severity: .medium,
-             threshold: 1, windowSeconds: 0, description: "useradd/adduser"),
-        Rule(id: "persist.privileged_group", title: "Account added to a privileged group", technique: "T1098",
-             severity: .high, threshold: 1, windowSeconds: 0, description: "usermod/gpasswd adding to sudo, wheel, adm, root"),
-        Rule(id: "web.exploit_attempt", title: "Web exploit pattern", technique: "T1190", severity: .medium, threshold: 1,
-             windowSeconds: 0, description: "SQLi, XSS, traversal, command injection, JNDI/OGNL in the decoded request"),
-        Rule(id: "web.exploit_success", title: "Web exploit pattern answered 2xx", technique: "T1190", severity: .high,
-             threshold: 1, windowSeconds: 0, description: "an exploit pattern the server answered with success"),
-        Rule(id: "web.webshell", title: "Web shell command", technique: "T1505.003", severity: .critical, threshold: 1,
-             windowSeconds: 0, description: "a script path answering 2xx to command parameters (cmd=, exec=, ...)"),
-        Rule(id: "web.scanner_agent", title: "Scanner user agent", technique: "T1595", severity: .medium, threshold: 1,
-             windowSeconds: 0, description: "a known attack tool in the user agent"),
-        Rule(id: "web.404_burst", title: "Burst of 404s across many paths", technique: "T1595.003", severity: .medium,
-             threshold: 20, windowSeconds: 600, description: "distinct paths answered 404 to one source within the window"),
-        Rule(id: "net.large_outbound", title: "Large outbound transfer", technique: "T1048", severity: .high,
-             threshold: 100_000_000, windowSeconds: 0, description: "bytes sent from an internal host to an external address in one connection"),
-        Rule(id: "net.port_scan", title: "Port or host scan", technique: "T1046", severity: .medium, threshold: 50,
-             windowSeconds: 600, description: "distinct destination ports or hosts from one source within the window"),
-        Rule(id: "ids.alert", title: "IDS alert", technique: "T1190", severity: .medium, threshold: 1, windowSeconds: 0,
-             description: "Suricata alert, severity 1 = high, 2 = medium, 3 = low"),
-    ]
+/// A named list of patterns a rule matches (user agents, accounts, exploit needles, ...).
+public struct PatternList: Sendable, Equatable {
+    public var name: String
+    public var values: [String]
+    public var description: String
 
-    public static func rule(_ id: String) -> Rule {
-        all.first { $0.id == id } ?? Rule(id: id, title: id, technique: "", severity: .low, threshold: 1, windowSeconds: 0, description: "")
+    public init(_ name: String, _ values: [String], _ description: String) {
+        self.name = name
+        self.values = values
+        self.description = description
+    }
+}
+
+/// One detection rule: what it looks for, how loud it is, and every number and pattern its detector reads.
+///
+/// The shape follows Sigma where the two meet (`id`, `title`, `description`, `level`, `tags: attack.tNNNN`,
+/// and a correlation's count over a `timespan`), so a Sigma subset can be loaded into the same table later.
+public struct Rule: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    /// MITRE ATT&CK technique id (`T1110.001`).
+    public var technique: String
+    public var severity: Severity
+    public var enabled: Bool
+    /// The count (or byte size) the detector must reach; its meaning is `unit`.
+    public var threshold: Int64
+    /// What `threshold` counts: `failures`, `bytes`, `distinct paths`, ...
+    public var unit: String
+    /// The window the count is taken over, in seconds; 0 for rules that look at single events.
+    public var windowSeconds: Int64
+    public var description: String
+    public var parameters: [RuleParameter]
+    public var lists: [PatternList]
+
+    public init(
+        id: String, title: String, technique: String, severity: Severity, enabled: Bool = true, threshold: Int64 = 1,
+        unit: String = "events", windowSeconds: Int64 = 0, description: String, parameters: [RuleParameter] = [],
+        lists: [PatternList] = []
+    ) {
+        self.id = id
+        self.title = title
+        self.technique = technique
+        self.severity = severity
+        self.enabled = enabled
+        self.threshold = threshold
+        self.unit = unit
+        self.windowSeconds = windowSeconds
+        self.description = description
+        self.parameters = parameters
+        self.lists = lists
     }
 
-    /// Accounts that should not log in interactively.
-    public static let systemAccounts: Set<String> = [
-        "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
-        "list", "irc", "gnats", "nobody", "systemd-network", "systemd-resolve", "messagebus", "sshd", "mysql",
-        "postgres", "nginx", "apache", "redis", "_apt",
-    ]
+    /// The value of a parameter; every parameter a detector reads is declared in the standard table.
+    public func parameter(_ name: String) -> Int64 {
+        guard let p = parameters.first(where: { $0.name == name }) else {
+            preconditionFailure("rule \(id) declares no parameter \(name)")
+        }
+        return p.value
+    }
 
-    public static let privilegedGroups: Set<String> = ["sudo", "wheel", "adm", "root", "admin", "docker", "lxd"]
+    /// The values of a list; every list a detector reads is declared in the standard table.
+    public func list(_ name: String) -> [String] {
+        guard let l = lists.first(where: { $0.name == name }) else {
+            preconditionFailure("rule \(id) declares no list \(name)")
+        }
+        return l.values
+    }
 
-    /// Known attack tools, matched case-insensitively in user agents.
-    public static let scannerAgents = [
-        "nikto", "sqlmap", "nmap", "masscan", "zgrab", "gobuster", "dirbuster", "dirb/", "wpscan", "nuclei", "acunetix",
-        "nessus", "openvas", "w3af", "hydra", "fuzz faster u fool", "ffuf", "feroxbuster", "wfuzz", "havij", "jaeles",
-        "commix", "arachni", "skipfish", "netsparker", "burp",
-    ]
+    /// The window in words for explanations: `10 min`, `1 h`, `45 s`.
+    public var windowText: String { RuleSet.durationText(windowSeconds) }
 
-    /// Query parameters that carry shell commands to a web shell.
-    public static let webshellParameters = ["cmd=", "exec=", "command=", "c=", "execute=", "shell=", "run="]
+    var windowMicros: Int64 { windowSeconds.saturatingTimes(1_000_000) }
+}
 
-    /// First words of commands sent to web shells.
-    public static let shellCommands: Set<String> = [
-        "id", "whoami", "uname", "cat", "ls", "pwd", "wget", "curl", "bash", "sh", "nc", "ncat", "python", "python3",
-        "perl", "php", "echo", "ps", "netstat", "ss", "ifconfig", "ip", "hostname", "base64", "chmod", "find", "grep",
-        "tar", "zip", "mysql", "mysqldump", "env", "crontab", "rm", "mv", "cp", "touch", "sudo", "su", "w", "who", "last",
-        "dir", "type", "net", "ipconfig", "systeminfo", "powershell", "cmd", "cmd.exe", "certutil",
-    ]
+/// The rules table: every threshold, window, severity and pattern the detectors use.
+///
+/// `RuleSet.standard` is the built-in table; `RuleFile` overrides it from a YAML file (`--rules FILE`), and
+/// `dwell rules --output yaml` prints it as such a file.
+public struct RuleSet: Sendable, Equatable {
+    public var rules: [Rule]
 
-    /// Exploit patterns on the lower-cased, percent-decoded request (path + query).
-    public static let exploitPatterns: [(name: String, needle: String)] = [
-        ("sql-injection", "union select"), ("sql-injection", "union all select"), ("sql-injection", "' or '1'='1"),
-        ("sql-injection", "' or 1=1"), ("sql-injection", "sleep("), ("sql-injection", "benchmark("),
-        ("sql-injection", "information_schema"), ("sql-injection", "extractvalue("), ("sql-injection", "waitfor delay"),
-        ("xss", "<script"), ("xss", "javascript:"), ("xss", "onerror="), ("xss", "onload="), ("xss", "<svg"),
-        ("path-traversal", "../"), ("path-traversal", "..\\"), ("path-traversal", "/etc/passwd"),
-        ("path-traversal", "win.ini"), ("command-injection", ";cat "), ("command-injection", "|cat "),
-        ("command-injection", "$(curl"), ("command-injection", "`id`"), ("command-injection", ";id;"),
-        ("command-injection", "wget http"), ("command-injection", "curl http"), ("command-injection", "/bin/sh"),
-        ("command-injection", "/bin/bash"), ("command-injection", "nc -e"), ("log4shell", "${jndi:"),
-        ("ognl", "%{(#"), ("ognl", "${(#"), ("ognl", "ognlcontext"), ("php", "php://input"), ("php", "allow_url_include"),
-        ("shellshock", "() {"), ("spring4shell", "class.module.classloader"),
-    ]
+    public init(rules: [Rule]) { self.rules = rules }
+
+    /// The rule with this id. Detectors ask only for ids of the standard table, which every set keeps.
+    public func rule(_ id: String) -> Rule {
+        guard let r = rules.first(where: { $0.id == id }) else { preconditionFailure("no rule \(id) in the table") }
+        return r
+    }
+
+    public func isEnabled(_ id: String) -> Bool { rules.first { $0.id == id }?.enabled ?? false }
+
+    /// `3600` → `1h`, `600` → `10m`, `45` → `45s`, `0` → `0s` (Sigma's timespan syntax).
+    public static func timespan(_ seconds: Int64) -> String {
+        if seconds > 0 && seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds > 0 && seconds % 3_600 == 0 { return "\(seconds / 3_600)h" }
+        if seconds > 0 && seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+
+    /// `3600` → `1 h`, `5400` → `1 h 30 min`, `600` → `10 min`, `45` → `45 s` (whole minutes above an hour).
+    public static func durationText(_ seconds: Int64) -> String {
+        if seconds >= 3_600 {
+            let minutes = (seconds % 3_600) / 60
+            return minutes == 0 ? "\(seconds / 3_600) h" : "\(seconds / 3_600) h \(minutes) min"
+        }
+        if seconds >= 60 { return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds) s"
+    }
+
+    public static let standard = RuleSet(rules: [
+        // MARK: Authentication
+        Rule(
+            id: "auth.bruteforce", title: "SSH brute force", technique: "T1110.001", severity: .medium, threshold: 20,
+            unit: "failures", windowSeconds: 3_600,
+            description:
+                "failed logins from one source within the window (sshd's 'maximum authentication attempts' summaries are not counted again)"
+        ),
+        Rule(
+            id: "auth.spraying", title: "Password spraying", technique: "T1110.003", severity: .medium, threshold: 10,
+            unit: "distinct accounts", windowSeconds: 3_600,
+            description: "distinct accounts failing from one source within the window"),
+        Rule(
+            id: "auth.user_enumeration", title: "Invalid-user enumeration", technique: "T1110", severity: .low,
+            threshold: 10, unit: "distinct invalid users", windowSeconds: 3_600,
+            description: "distinct non-existent accounts tried from one source within the window"),
+        Rule(
+            id: "auth.success_after_failures", title: "Successful login after failures from the same source",
+            technique: "T1078", severity: .high, threshold: 5, unit: "failures", windowSeconds: 3_600,
+            description:
+                "a login accepted from a source that failed at least the threshold within the window before it (T1110 then T1078)"
+        ),
+        Rule(
+            id: "auth.new_source", title: "Login from a source never seen for the account", technique: "T1078",
+            severity: .low, threshold: 1, unit: "logins", windowSeconds: 86_400,
+            description:
+                "context: an account logs in from an address it never used before; the first window of each host's evidence only learns",
+            lists: [PatternList("ignored_accounts", ["root"], "accounts too common to report (cron, admins' su)")]),
+        Rule(
+            id: "auth.system_account_login", title: "Interactive login to a system account", technique: "T1078.003",
+            severity: .high, threshold: 1, unit: "logins",
+            description:
+                "a login to an account that should not log in; one that recurs from the same source to the same host is a scheduled job and low",
+            parameters: [
+                RuleParameter(
+                    "recurring_logins", 2, "logins of the same account, source and host that make it a routine job")
+            ],
+            lists: [
+                PatternList(
+                    "accounts",
+                    [
+                        "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+                        "www-data",
+                        "backup", "list", "irc", "gnats", "nobody", "systemd-network", "systemd-resolve", "messagebus",
+                        "sshd", "mysql", "postgres", "nginx", "apache", "redis", "_apt",
+                    ], "accounts that should not log in interactively")
+            ]),
+        // MARK: Privilege and persistence
+        Rule(
+            id: "priv.sudo_failure", title: "Failed privilege escalation", technique: "T1548.003", severity: .medium,
+            unit: "refusals", description: "sudo/su refused: not in sudoers, incorrect passwords"),
+        Rule(
+            id: "priv.root_shell", title: "Interactive root shell through sudo or su", technique: "T1548.003",
+            severity: .medium, unit: "commands",
+            description: "sudo or su to root running a shell rather than a command (sudo /bin/bash, sudo -i, su -)",
+            lists: [
+                PatternList(
+                    "shells",
+                    [
+                        "/bin/bash", "/bin/sh", "/bin/dash", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh", "/usr/bin/zsh",
+                        "bash", "sh",
+                    ],
+                    "commands that are shells (the first word of sudo's COMMAND)")
+            ]),
+        Rule(
+            id: "persist.account_created", title: "Account created", technique: "T1136.001", severity: .medium,
+            unit: "accounts", description: "useradd/adduser/groupadd"),
+        Rule(
+            id: "persist.privileged_group", title: "Account added to a privileged group", technique: "T1098",
+            severity: .high, unit: "changes", description: "usermod/gpasswd adding an account to a privileged group",
+            lists: [
+                PatternList("groups", ["sudo", "wheel", "adm", "root", "admin", "docker", "lxd"], "privileged groups")
+            ]),
+        Rule(
+            id: "persist.password_change", title: "Password changed", technique: "T1098", severity: .low,
+            unit: "changes", description: "passwd/chpasswd changed an account's password"),
+        // MARK: Web
+        Rule(
+            id: "web.exploit_attempt", title: "Web exploit pattern", technique: "T1190", severity: .medium,
+            unit: "requests",
+            description:
+                "SQLi, XSS, traversal, command injection, JNDI/OGNL and other well-known patterns in the decoded request, not answered with success; once per source and kind",
+            lists: [
+                PatternList(
+                    "sql-injection",
+                    [
+                        "union select", "union all select", "' or '1'='1", "' or 1=1", "sleep(", "benchmark(",
+                        "information_schema", "extractvalue(", "waitfor delay",
+                    ], "needles on the lower-cased, twice percent-decoded path and query"),
+                PatternList("xss", ["<script", "javascript:", "onerror=", "onload=", "<svg"], "cross-site scripting"),
+                PatternList("path-traversal", ["../", "..\\", "/etc/passwd", "win.ini"], "path traversal"),
+                PatternList(
+                    "command-injection",
+                    [
+                        ";cat ", "|cat ", "$(curl", "`id`", ";id;", "wget http", "curl http", "/bin/sh", "/bin/bash",
+                        "nc -e",
+                    ],
+                    "shell commands injected into parameters"),
+                PatternList("log4shell", ["${jndi:"], "Log4Shell JNDI lookups"),
+                PatternList("ognl", ["%{(#", "${(#", "ognlcontext"], "Struts OGNL injection"),
+                PatternList("php", ["php://input", "allow_url_include"], "PHP wrappers and settings"),
+                PatternList("shellshock", ["() {"], "Shellshock"),
+                PatternList("spring4shell", ["class.module.classloader"], "Spring4Shell"),
+            ]),
+        Rule(
+            id: "web.exploit_success", title: "Web exploit pattern answered with success", technique: "T1190",
+            severity: .high, unit: "requests",
+            description:
+                "an exploit pattern (the lists of web.exploit_attempt) answered 2xx with a body of at least min_body_bytes; a smaller body is medium",
+            parameters: [RuleParameter("min_body_bytes", 1, "bytes of response body that make a 2xx answer high")]),
+        Rule(
+            id: "web.webshell", title: "Web shell command", technique: "T1505.003", severity: .critical,
+            unit: "requests",
+            description: "a script path few sources request answering 2xx to a shell command in a parameter (cmd=id)",
+            parameters: [RuleParameter("max_sources", 3, "distinct sources that may request the path")],
+            lists: [
+                PatternList(
+                    "parameters", ["cmd", "exec", "command", "c", "execute", "shell", "run"],
+                    "query parameters that carry commands"),
+                PatternList(
+                    "commands",
+                    [
+                        "id", "whoami", "uname", "cat", "ls", "pwd", "wget", "curl", "bash", "sh", "nc", "ncat",
+                        "python",
+                        "python3", "perl", "php", "echo", "ps", "netstat", "ss", "ifconfig", "ip", "hostname", "base64",
+                        "chmod", "find", "grep", "tar", "zip", "mysql", "mysqldump", "env", "crontab", "rm", "mv", "cp",
+                        "touch", "sudo", "su", "w", "who", "last", "dir", "type", "net", "ipconfig", "systeminfo",
+                        "powershell", "cmd", "cmd.exe", "certutil", "nohup",
+                    ], "first words of commands sent to web shells"),
+                PatternList(
+                    "script_suffixes", [".php", ".jsp", ".jspx", ".asp", ".aspx", ".cgi", ".pl", ".py", ".sh", ".cfm"],
+                    "paths that run code"),
+            ]),
+        Rule(
+            id: "web.scanner_agent", title: "Scanner user agent", technique: "T1595", severity: .medium,
+            unit: "requests",
+            description:
+                "a known attack tool in the user agent (case-insensitive); once per source, low when the source sent fewer than scan_requests such requests",
+            parameters: [
+                RuleParameter("scan_requests", 10, "requests with a tool's agent that make a scan, not a probe")
+            ],
+            lists: [
+                PatternList(
+                    "agents",
+                    [
+                        "nikto", "sqlmap", "nmap", "masscan", "zgrab", "gobuster", "dirbuster", "dirb/", "wpscan",
+                        "nuclei", "acunetix", "nessus", "openvas", "w3af", "hydra", "fuzz faster u fool", "ffuf",
+                        "feroxbuster", "wfuzz", "havij", "jaeles", "commix", "arachni", "skipfish", "netsparker",
+                        "burp",
+                    ], "tool names in user agents")
+            ]),
+        Rule(
+            id: "web.404_burst", title: "Burst of 404s across many paths", technique: "T1595.003", severity: .medium,
+            threshold: 20, unit: "distinct paths", windowSeconds: 600,
+            description: "distinct paths answered 404 to one source within the window"),
+        Rule(
+            id: "web.login_bruteforce", title: "Login form brute force", technique: "T1110.001", severity: .medium,
+            threshold: 20, unit: "POSTs", windowSeconds: 600,
+            description: "POSTs to login endpoints from one source within the window",
+            lists: [
+                PatternList(
+                    "login_paths",
+                    ["login", "signin", "sign-in", "logon", "/auth", "wp-login.php", "xmlrpc.php", "/session"],
+                    "substrings of the lower-cased path that mark a login endpoint")
+            ]),
+        // MARK: Network
+        Rule(
+            id: "net.port_scan", title: "Port or host scan", technique: "T1046", severity: .medium, threshold: 50,
+            unit: "distinct ports or hosts", windowSeconds: 600,
+            description: "distinct destination ports or hosts from one source within the window"),
+        Rule(
+            id: "net.lateral_fanout", title: "Internal fan-out over remote-access services", technique: "T1021",
+            severity: .medium, threshold: 3, unit: "new internal hosts", windowSeconds: 1_800,
+            description:
+                "one internal host reaching internal hosts it never reached before over ssh/rdp/smb/winrm within the window; the first learning_seconds of the evidence only learn",
+            parameters: [
+                RuleParameter("learning_seconds", 86_400, "start of the evidence that only learns the usual pairs")
+            ],
+            lists: [
+                PatternList("ports", ["22", "3389", "445", "5985", "5986"], "remote-access destination ports")
+            ]),
+        Rule(
+            id: "net.large_outbound", title: "Large outbound transfer", technique: "T1048", severity: .high,
+            threshold: 100_000_000, unit: "bytes",
+            description:
+                "bytes sent from an internal host to an external address in one connection, at least history_factor times the host's largest earlier one",
+            parameters: [RuleParameter("history_factor", 10, "times the host's largest earlier outbound transfer")]),
+        Rule(
+            id: "ids.alert", title: "IDS alert", technique: "T1190", severity: .medium, unit: "alerts",
+            description:
+                "Suricata alert lifted with its signature; its severity 1 is high, 2 medium, 3 and above low (the rule's level applies when absent)"
+        ),
+        // MARK: Log integrity
+        Rule(
+            id: "integrity.log_gap", title: "Gap in a regular log stream", technique: "T1070.002", severity: .medium,
+            threshold: 7_200, unit: "seconds of silence",
+            description:
+                "a host's log stream that is otherwise regular falls silent for at least the threshold and regularity_factor times its usual (99th percentile) gap",
+            parameters: [
+                RuleParameter("regularity_factor", 4, "times the stream's 99th-percentile gap"),
+                RuleParameter("min_events", 50, "events a stream needs before its regularity is judged"),
+            ]),
+        Rule(
+            id: "integrity.log_ends_early", title: "Log ends abruptly", technique: "T1070.002", severity: .medium,
+            threshold: 7_200, unit: "seconds before the evidence ends",
+            description:
+                "a host's regular log stream stops at least the threshold (and regularity_factor times its usual gap) before the rest of the evidence ends",
+            parameters: [
+                RuleParameter("regularity_factor", 4, "times the stream's 99th-percentile gap"),
+                RuleParameter("min_events", 50, "events a stream needs before its regularity is judged"),
+            ]),
+    ])
+}
+
+extension Int64 {
+    /// The product, or `Int64.max` when it would overflow: numbers from a rules file never trap.
+    func saturatingTimes(_ other: Int64) -> Int64 {
+        let (v, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? (self < 0) != (other < 0) ? .min : .max : v
+    }
 }

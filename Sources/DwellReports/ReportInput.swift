@@ -23,7 +23,7 @@ public struct ReportInput: Sendable {
 
     public init(
         investigation: Investigation, files: [FileStats], discoveryIssues: [EvidenceIssue], generated: Timestamp?,
-        inputs: [String], rules: [Rule] = Rules.all, toolVersion: String = ReportInput.version,
+        inputs: [String], rules: [Rule] = RuleSet.standard.rules, toolVersion: String = ReportInput.version,
         outputDirectory: String? = nil
     ) {
         self.investigation = investigation

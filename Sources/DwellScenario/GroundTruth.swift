@@ -4,6 +4,7 @@ indirect enum JSON {
     case int(Int64)
     case number(Double)
     case array([JSON])
+    case null
     case object([(String, JSON)])
 
     func render(indent: Int = 0, into out: inout String) {
@@ -12,6 +13,7 @@ indirect enum JSON {
         switch self {
         case .string(let s): out += JSON.quote(s)
         case .int(let i): out += String(i)
+        case .null: out += "null"
         case .number(let d): out += d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
@@ -66,7 +68,7 @@ indirect enum JSON {
     }
 }
 
-/// `ground-truth.json`: what a correct investigation of the scenario reports.
+/// `NAME.truth.json`: what a correct investigation of the scenario reports.
 enum GroundTruth {
     static func json(
         options: ScenarioOptions, topology: Topology, story: StoryPlan, facts: StoryFacts, tracker: EvidenceTracker,
@@ -88,6 +90,9 @@ enum GroundTruth {
                 ("from", .string($0.from)), ("to", .string($0.to)), ("time", .string(isoSeconds($0.time))),
                 ("account", .string($0.account)), ("method", .string($0.method)),
             ])
+        }
+        if !options.attack {
+            return benign(options: options, hosts: hosts, lookalikeAccepted: lookalikeAccepted, story: story)
         }
         let scanned = isoSeconds(story.scanStart)
         var timeline: [JSON] = []
@@ -154,6 +159,43 @@ enum GroundTruth {
             ("recon_start", .string(scanned)),
             ("attacker_lines", .int(Int64(tracker.attackerLines))),
             ("timeline", .array(timeline)),
+        ])
+        var out = ""
+        root.render(into: &out)
+        return out + "\n"
+    }
+
+    /// The truth of a benign-only corpus: no attack window, nothing compromised; the look-alike is still there.
+    static func benign(options: ScenarioOptions, hosts: [(String, JSON)], lookalikeAccepted: Micros?, story: StoryPlan)
+        -> String
+    {
+        let root: JSON = .object([
+            ("schema_version", .int(1)),
+            ("seed", .string(String(options.seed))),
+            (
+                "scenario",
+                .object([
+                    ("name", .string(options.name)), ("start", .string(isoSeconds(options.start))),
+                    ("end", .string(isoSeconds(options.start + Micros(options.days) * microsPerDay))),
+                    ("days", .int(Int64(options.days))), ("background_scale", .number(options.backgroundScale)),
+                    ("gzip_level", .int(Int64(options.gzipLevel))), ("benign_only", .string("true")),
+                ])
+            ),
+            ("attack", .null),
+            ("compromised_hosts", .array([])),
+            ("compromised_accounts", .array([])),
+            ("attacker_ips", .array([])),
+            ("lateral_path", .array([])),
+            (
+                "lookalike",
+                .object([
+                    ("from", .string("web01")), ("to", .string("app01")), ("account", .string("alice")),
+                    ("time", .string(isoSeconds(lookalikeAccepted ?? story.lookalikeStart))),
+                    ("method", .string("ssh publickey")),
+                ])
+            ),
+            ("hosts", .object(hosts)),
+            ("attacker_lines", .int(0)),
         ])
         var out = ""
         root.render(into: &out)

@@ -18,10 +18,14 @@ public struct ScenarioOptions: Sendable, Equatable {
     /// Midnight UTC of the first day.
     public var start: Micros
     public var gzipLevel: Int32
+    /// `false` writes the same hosts and background with no attack and no decoy brute force: a benign-only
+    /// corpus, for checking that detection does not cry wolf. The admins' look-alike hop stays (it is benign).
+    public var attack: Bool
 
     public init(
         seed: UInt64, outputDirectory: String?, name: String = "incident", days: Int = 4, backgroundScale: Double = 1,
-        targetBytes: Int64? = nil, start: Micros = Calendar0.micros(year: 2026, month: 3, day: 9), gzipLevel: Int32 = 6
+        targetBytes: Int64? = nil, start: Micros = Calendar0.micros(year: 2026, month: 3, day: 9), gzipLevel: Int32 = 6,
+        attack: Bool = true
     ) {
         self.seed = seed
         self.outputDirectory = outputDirectory
@@ -31,7 +35,12 @@ public struct ScenarioOptions: Sendable, Equatable {
         self.targetBytes = targetBytes
         self.start = start
         self.gzipLevel = gzipLevel
+        self.attack = attack
     }
+
+    /// Where the ground truth goes: beside the scenario folder (`OUT/NAME.truth.json`), never inside the
+    /// evidence, so that reading the folder reads only logs.
+    public var truthPath: String? { outputDirectory.map { $0 + "/" + name + ".truth.json" } }
 }
 
 /// What was generated.
@@ -43,7 +52,8 @@ public struct ScenarioResult: Sendable {
     public var attackerLines: Int
 }
 
-/// Generates a scenario: the collected logs of several hosts and the sensor, and `ground-truth.json`.
+/// Generates a scenario: the collected logs of several hosts and the sensor in `OUT/NAME/`, and the ground
+/// truth beside them in `OUT/NAME.truth.json`.
 ///
 /// The output depends only on the options: the same options give byte-identical files.
 /// Time advances in one-hour windows: each window's background is generated, the planned story and
@@ -89,7 +99,7 @@ public enum ScenarioGenerator {
         let story = Story.plan(seed: seed, windowStart: windowStart, days: options.days, topology: topology)
         let dayPlan = Background.plan(
             seed: seed, windowStart: windowStart, days: options.days, topology: topology, story: story)
-        let storySessions = Story.sessions(story, seed: seed, topology: topology)
+        let storySessions = options.attack ? Story.sessions(story, seed: seed, topology: topology) : []
 
         // logind numbers every session; the planned ones are known before the first line.
         var starts = [[Micros]](repeating: [], count: topology.hosts.count)
@@ -100,9 +110,9 @@ public enum ScenarioGenerator {
             seed: seed, topology: topology, windowStart: windowStart, nagiosIntervalSeconds: nagiosInterval,
             plannedStarts: starts)
         var facts = StoryFacts()
-        Story.attack(story, seed: seed, emitter: &planned, facts: &facts, emit: true)
+        if options.attack { Story.attack(story, seed: seed, emitter: &planned, facts: &facts, emit: true) }
         let lookalikeAccepted = Background.emitPlanned(dayPlan, seed: seed, emitter: &planned)
-        facts.decoyFailures = Background.emitDecoy(story, seed: seed, emitter: &planned)
+        if options.attack { facts.decoyFailures = Background.emitDecoy(story, seed: seed, emitter: &planned) }
         var plannedStore = planned.store
         plannedStore.records.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
 
@@ -178,8 +188,8 @@ public enum ScenarioGenerator {
         let truth = GroundTruth.json(
             options: options, topology: topology, story: story, facts: facts, tracker: tracker,
             lookalikeAccepted: lookalikeAccepted)
-        if let root {
-            try writeSmallFile(root + "/ground-truth.json", truth, mtime: windowEnd / microsPerSecond)
+        if let path = options.truthPath {
+            try writeSmallFile(path, truth, mtime: windowEnd / microsPerSecond)
         }
         let total = files.reduce(Int64(0)) { $0 + $1.uncompressedBytes }
         return ScenarioResult(

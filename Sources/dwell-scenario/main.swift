@@ -11,7 +11,17 @@ struct DwellScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dwell-scenario",
         abstract:
-            "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs and ground-truth.json.")
+            "Generate a deterministic compromise scenario: rotated auth/nginx logs, Zeek logs, and its ground truth.",
+        discussion: """
+            Writes the logs to OUT/NAME/ and the ground truth beside them to OUT/NAME.truth.json \
+            (outside the evidence folder, so `dwell investigate OUT/NAME` reads only logs).
+
+            EXAMPLES
+              dwell-scenario --seed 20260312 --out SampleLogs --name incident-2026-03 \\
+                  --days 4 --background-scale 0.2 --start 2026-03-09   (the sample)
+              dwell-scenario --seed 7 --out /tmp/corpus --target-bytes 1G    a large corpus
+              dwell-scenario --seed 7 --out /tmp/c --name quiet --benign-only   no attack
+            """)
 
     @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64
     @Option(help: "Output directory; the scenario is written to OUT/NAME.") var out: String
@@ -28,6 +38,10 @@ struct DwellScenarioCommand: ParsableCommand {
         name: .customLong("gzip-level"),
         help: "Deflate level of the .gz files (default 6; 1 above 1 GiB of --target-bytes).")
     var gzipLevel: Int32?
+    @Flag(
+        name: .customLong("benign-only"),
+        help: "Write only the benign background (no attack, no decoy brute force); the truth says so.")
+    var benignOnly = false
 
     func validate() throws {
         if days < 2 { throw ValidationError("--days must be at least 2") }
@@ -49,7 +63,7 @@ struct DwellScenarioCommand: ParsableCommand {
         let level = gzipLevel ?? ((target ?? 0) > 1 << 30 ? 1 : 6)
         let options = ScenarioOptions(
             seed: seed, outputDirectory: out, name: name, days: days, backgroundScale: backgroundScale,
-            targetBytes: target, start: Calendar0.parseDate(start) ?? 0, gzipLevel: level)
+            targetBytes: target, start: Calendar0.parseDate(start) ?? 0, gzipLevel: level, attack: !benignOnly)
         var began = timespec()
         clock_gettime(CLOCK_MONOTONIC, &began)
         let result = try ScenarioGenerator.generate(options)
@@ -58,7 +72,7 @@ struct DwellScenarioCommand: ParsableCommand {
         let seconds = Double(ended.tv_sec - began.tv_sec) + Double(ended.tv_nsec - began.tv_nsec) / 1e9
         let mb = Double(result.uncompressedBytes) / 1_000_000
         print(
-            "wrote \(out)/\(name): \(result.files.count) log files, \(result.uncompressedBytes) bytes of text (background scale \(result.backgroundScale)), \(result.attackerLines) attacker lines"
+            "wrote \(out)/\(name) and \(out)/\(name).truth.json: \(result.files.count) log files, \(result.uncompressedBytes) bytes of text (background scale \(result.backgroundScale)), \(result.attackerLines) attacker lines"
         )
         let rate = seconds > 0 ? mb / seconds : 0
         print("\((seconds * 100).rounded() / 100) s, \((rate * 10).rounded() / 10) MB/s of text")

@@ -76,6 +76,7 @@ struct InvestigateCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var reading: ReadingOptions
+    @OptionGroup var rules: RulesOptions
 
     func validate() throws {
         do {
@@ -154,14 +155,14 @@ struct InvestigateCommand: ParsableCommand {
         let chosen = (try? ReportFormat.parseList(formats)) ?? ReportFormat.allCases
         let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
         let options = try reading.ingestOptions()
+        let ruleSet = try rules.ruleSet()
         let bar = ProgressBar(
             totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }),
             totalFiles: found.files.count,
             quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
-            hostMap: hostMap,
-            progress: bar.progress)
+            hostMap: hostMap, rules: ruleSet, progress: bar.progress)
         bar.finish()
         let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map {
             Timestamp(seconds: $0)
@@ -169,7 +170,7 @@ struct InvestigateCommand: ParsableCommand {
         let input = ReportInput(
             investigation: result.investigation, files: result.files,
             discoveryIssues: result.discoveryIssues,
-            generated: generated, inputs: paths, outputDirectory: out)
+            generated: generated, inputs: paths, rules: ruleSet.rules, outputDirectory: out)
         var stdout = StandardOutput()
         if json {
             stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])

@@ -88,7 +88,7 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
     options.targetBytes = target
     let result = try ScenarioGenerator.generate(options)
     var total: Int64 = 0
-    for file in Scratch.files(under: out + "/incident") where file.hasPrefix("ground-truth") == false {
+    for file in Scratch.files(under: out + "/incident") {
         total += Int64(try Scratch.text(out + "/incident/" + file).count)
     }
     #expect(total == result.uncompressedBytes)
@@ -189,6 +189,11 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
     let committed = sample + "/" + SampleLogs.name
     let files = Scratch.files(under: fresh)
     #expect(files == Scratch.files(under: committed))
+    // The ground truth sits beside the incident, not inside it: the folder holds only evidence.
+    #expect(!files.contains { $0.hasSuffix(".json") })
+    #expect(
+        try Scratch.bytes(fresh + ".truth.json") == Scratch.bytes(committed + ".truth.json"),
+        "SampleLogs/\(SampleLogs.name).truth.json drifted from the generator; regenerate with: \(SampleLogs.command)")
     for file in files {
         // Compare the text (and the gzip MTIME), not the deflate stream: another zlib may compress differently.
         let same = try Scratch.text(fresh + "/" + file) == Scratch.text(committed + "/" + file)
@@ -198,5 +203,28 @@ func groundTruthEventsPointAtTheAttackersLines(seed: UInt64) throws {
         if file.hasSuffix(".gz") {
             #expect(try Scratch.bytes(fresh + "/" + file)[4..<8] == Scratch.bytes(committed + "/" + file)[4..<8])
         }
+    }
+}
+
+@Test func benignOnlyCorpusHasNoAttackAndSaysSo() throws {
+    let out = try Scratch.directory("benign")
+    defer { Scratch.remove(out) }
+    var options = smallOptions(seed: 42, out: out)
+    options.attack = false
+    let result = try ScenarioGenerator.generate(options)
+    #expect(result.attackerLines == 0)
+    let root = out + "/incident"
+    let truth = try Scratch.groundTruth(root)
+    #expect(truth["attack"] is NSNull)
+    #expect((truth["compromised_hosts"] as? [String])?.isEmpty == true)
+    #expect((truth["attacker_ips"] as? [String])?.isEmpty == true)
+    // Same hosts and background as the incident of the same seed, none of the attacker's or the decoy's lines.
+    let files = Scratch.files(under: root)
+    #expect(files.count > 100)
+    for file in files {
+        let text = try Scratch.lines(root + "/" + file).joined(separator: "\n")
+        #expect(!text.contains("203.0.113.45"), "\(file) names the attacker")
+        #expect(!text.contains("192.0.2.200"), "\(file) names the decoy")
+        #expect(!text.contains("sysupdate"), "\(file) names the attacker's account")
     }
 }

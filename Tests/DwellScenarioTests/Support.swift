@@ -93,9 +93,9 @@ enum Scratch {
         return "."
     }
 
-    /// Parses the ground truth.
+    /// Parses the ground truth of the scenario folder `root`: `root.truth.json`, beside it.
     static func groundTruth(_ root: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: root + "/ground-truth.json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: root + ".truth.json"))
         return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 
