@@ -119,7 +119,14 @@ public enum Sweep {
         }
 
         // 3. Evidence.
-        let found = Discovery().discover(config.paths)
+        var found = Discovery().discover(config.paths)
+        if let statePath = config.statePath {
+            // The state file (and its temporary twin) is not evidence, even when it sits under a swept directory.
+            let real = { (p: String) in URL(fileURLWithPath: p).resolvingSymlinksInPath().path }
+            let stateReal = real(statePath)
+            let stateTemp = ".\((statePath as NSString).lastPathComponent).tmp."
+            found.files.removeAll { real($0.path) == stateReal || ($0.path as NSString).lastPathComponent.hasPrefix(stateTemp) }
+        }
         for issue in found.issues { log("dwell sweep: \(TerminalText.safe(issue.description))") }
         guard !found.files.isEmpty else {
             return SweepReport(
