@@ -84,22 +84,33 @@ public struct IOCOrigin: Hashable, Sendable, CustomStringConvertible {
 /// One indicator as the list gives it: comparisons that must all hold for the same event (one, usually;
 /// several for a STIX pattern with `AND`).
 public struct IOCRule: Sendable {
-    public var atoms: [IOCAtom]
-    /// As shown in hits: `ip:203.0.113.9`, or the STIX pattern.
-    public var text: String
+    // Stored as the first atom inline and the others in an array (empty for nearly every rule, so no allocation),
+    // and the display text only when it is not the atom's: 100,000 rules stay small.
+    public var first: IOCAtom
+    var others: [IOCAtom]
+    var pattern: String?
     public var origin: IOCOrigin
     /// A note from the list (after ` #` or a tab, the CSV note column, a STIX name/description).
     public var note: String?
 
-    public init(atoms: [IOCAtom], text: String, origin: IOCOrigin, note: String? = nil) {
-        self.atoms = atoms
-        self.text = text
+    /// - Parameter atoms: at least one.
+    public init(atoms: [IOCAtom], text: String? = nil, origin: IOCOrigin, note: String? = nil) {
+        first = atoms.first ?? IOCAtom(type: .user, value: "")
+        others = Array(atoms.dropFirst())
+        pattern = atoms.count == 1 && (text == nil || text == first.text) ? nil : text
         self.origin = origin
         self.note = note
     }
 
+    /// The comparisons that must all hold for the same event.
+    public var atoms: [IOCAtom] { [first] + others }
+    public var atomCount: Int { 1 + others.count }
+
+    /// As shown in hits: `ip:203.0.113.9`, or the STIX pattern.
+    public var text: String { pattern ?? first.text }
+
     /// The type shown in hits: the atom's, or `pattern` for a conjunction.
-    public var typeName: String { atoms.count == 1 ? atoms[0].type.rawValue : "pattern" }
+    public var typeName: String { others.isEmpty ? first.type.rawValue : "pattern" }
 }
 
 /// A problem with one indicator or list, with its place: what is wrong and what to do.

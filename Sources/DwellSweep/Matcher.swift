@@ -38,8 +38,9 @@ public struct AtomMatch: Equatable, Sendable {
 public struct Matcher: Sendable {
     public let rules: [IOCRule]
     public let atoms: [IOCAtom]
-    /// For each atom, the rules that contain it.
-    let atomRules: [[Int32]]
+    /// For each atom, its rule; atoms with the same key are chained (`nextSame`, -1 ends), the tables hold the first.
+    let atomRule: [Int32]
+    let nextSame: [Int32]
 
     let ipExact: [IPAddress: Int32]
     let ipPrefixes: [(length: Int, table: [IPAddress: Int32])]
@@ -64,24 +65,25 @@ public struct Matcher: Sendable {
     public init(rules: [IOCRule]) {
         self.rules = rules
         var atoms: [IOCAtom] = []
-        var atomIndex: [IOCAtom: Int32] = [:]
-        var atomRules: [[Int32]] = []
+        var atomRule: [Int32] = []
         for (r, rule) in rules.enumerated() {
             for a in rule.atoms {
-                let id: Int32
-                if let known = atomIndex[a] {
-                    id = known
-                } else {
-                    id = Int32(atoms.count)
-                    atoms.append(a)
-                    atomRules.append([])
-                    atomIndex[a] = id
-                }
-                if atomRules[Int(id)].last != Int32(r) { atomRules[Int(id)].append(Int32(r)) }
+                atoms.append(a)
+                atomRule.append(Int32(r))
             }
         }
+        var nextSame = [Int32](repeating: -1, count: atoms.count)
+        var lastSame: [Int32: Int32] = [:]
+        /// The table's head for a key: the first atom; later ones are chained after it.
+        func chain(_ head: Int32?, _ id: Int32) -> Int32 {
+            guard let head else { return id }
+            let tail = lastSame[head] ?? head
+            nextSame[Int(tail)] = id
+            lastSame[head] = id
+            return head
+        }
         self.atoms = atoms
-        self.atomRules = atomRules
+        self.atomRule = atomRule
 
         var ipExact: [IPAddress: Int32] = [:]
         var byLength: [Int: [IPAddress: Int32]] = [:]
@@ -99,19 +101,20 @@ public struct Matcher: Sendable {
             switch a.type {
             case .ip:
                 guard let n = a.network else { continue }
-                if n.prefixLength == 128 { ipExact[n.address] = ipExact[n.address] ?? id } else {
-                    byLength[n.prefixLength, default: [:]][n.address] = byLength[n.prefixLength]?[n.address] ?? id
+                if n.prefixLength == 128 { ipExact[n.address] = chain(ipExact[n.address], id) } else {
+                    byLength[n.prefixLength, default: [:]][n.address] = chain(byLength[n.prefixLength]?[n.address], id)
                 }
-            case .user: users[bytes] = users[bytes] ?? id
-            case .host: hosts[bytes] = hosts[bytes] ?? id
-            case .domain: domains[bytes] = domains[bytes] ?? id
+            case .user: users[bytes] = chain(users[bytes], id)
+            case .host: hosts[bytes] = chain(hosts[bytes], id)
+            case .domain: domains[bytes] = chain(domains[bytes], id)
             case .url:
                 if a.mode == .exact { urlExact[bytes, default: []].append(id) } else { urlPrefix[bytes, default: []].append(id) }
             case .userAgent:
-                if a.mode == .exact { uaExact[bytes] = uaExact[bytes] ?? id } else { uaPatterns.append((bytes, a.mode, id)) }
-            case .hash: hashes[bytes] = hashes[bytes] ?? id
+                if a.mode == .exact { uaExact[bytes] = chain(uaExact[bytes], id) } else { uaPatterns.append((bytes, a.mode, id)) }
+            case .hash: hashes[bytes] = chain(hashes[bytes], id)
             }
         }
+        self.nextSame = nextSame
         self.ipExact = ipExact
         ipPrefixes = byLength.keys.sorted(by: >).map { ($0, byLength[$0] ?? [:]) }
         self.users = users
@@ -454,12 +457,15 @@ public struct Matcher: Sendable {
     public func rulesHit(_ matches: [AtomMatch], into hits: inout [(rule: Int32, field: MatchField, atom: Int32)]) {
         guard !matches.isEmpty else { return }
         for m in matches {
-            for r in atomRules[Int(m.atom)] {
+            var a = m.atom
+            while a >= 0 {
+                let r = atomRule[Int(a)]
+                a = nextSame[Int(a)]
                 if hits.contains(where: { $0.rule == r }) { continue }
                 let rule = rules[Int(r)]
-                if rule.atoms.count > 1 {
-                    let all = rule.atoms.allSatisfy { a in
-                        matches.contains { atoms[Int($0.atom)] == a }
+                if rule.atomCount > 1 {
+                    let all = rule.atoms.allSatisfy { want in
+                        matches.contains { atoms[Int($0.atom)] == want }
                     }
                     if !all { continue }
                 }
