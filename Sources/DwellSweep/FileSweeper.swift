@@ -70,10 +70,10 @@ public struct SweepOptions: Sendable {
     public var since: Timestamp?
     /// Also match every parsed line in raw mode (`--raw`).
     public var rawAll: Bool
-    /// Symbol-table bytes after which a file's table is cleared, to keep memory flat on huge files.
+    /// Symbol-table bytes (or 65,536 symbols) after which a file's table is cleared, to keep memory flat on huge files.
     public var symbolBudgetBytes: Int
 
-    public init(reading: IngestOptions = IngestOptions(), since: Timestamp? = nil, rawAll: Bool = false, symbolBudgetBytes: Int = 8 << 20) {
+    public init(reading: IngestOptions = IngestOptions(), since: Timestamp? = nil, rawAll: Bool = false, symbolBudgetBytes: Int = 1 << 20) {
         self.reading = reading
         self.since = since
         self.rawAll = rawAll
@@ -394,7 +394,7 @@ enum FileSweeper {
         }
 
         func bound() {
-            if context.symbols.arenaBytes > options.symbolBudgetBytes || context.symbols.count > 1 << 20 {
+            if context.symbols.arenaBytes > options.symbolBudgetBytes || context.symbols.count > 1 << 16 {
                 resetSymbols()
                 cache.clear()
                 if let d = descriptor, case .lines = parser {
