@@ -248,3 +248,37 @@ func authLine(_ second: Int, user: String = "alice", ip: String = "10.0.0.5") ->
         #expect(!FileManager.default.fileExists(atPath: h.path(".state.json.tmp.\(getpid())")))
     }
 }
+
+@Suite struct BoundedMemoryTests {
+    /// A tiny symbol budget clears the table (and re-primes the parser with the header) every few lines: hits,
+    /// hosts and line numbers must not change, and a Zeek TSV file must keep its #fields after each reset.
+    @Test func symbolTableResetsKeepResults() throws {
+        let h = try SweepHarness()
+        try h.write("iocs.txt", "203.0.113.45\nuser:mallory\n")
+        var zeek = [
+            "#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-", "#path\tconn",
+            "#open\t2026-03-11-19-00-00",
+            "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state",
+            "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring",
+        ]
+        for i in 0..<300 {
+            let src = i % 100 == 99 ? "203.0.113.45" : "10.0.\(i % 250).\(i % 200 + 1)"
+            zeek.append("1773255600.\(100_000 + i)\tC\(i)uid\t\(src)\t\(40000 + i)\t10.0.9.9\t22\ttcp\tssh\t1.0\t10\t20\tSF")
+        }
+        try h.write("sensor/zeek/conn.log", zeek.joined(separator: "\n") + "\n")
+        var auth = ""
+        for i in 0..<300 { auth += authLine(i, user: i % 100 == 50 ? "mallory" : "user\(i)") }
+        try h.write("web01/var/log/auth.log", auth)
+        func run(budget: Int) -> [String] {
+            var out: [UInt8] = []
+            let config = SweepConfiguration(
+                iocFiles: [h.path("iocs.txt")], paths: [h.path("sensor"), h.path("web01")],
+                options: SweepOptions(reading: IngestOptions(jobs: 1), symbolBudgetBytes: budget))
+            _ = Sweep.run(config, write: { out += $0 }, log: { _ in })
+            return String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        let normal = run(budget: 1 << 20)
+        #expect(normal.count == 6)
+        #expect(run(budget: 16) == normal)
+    }
+}
