@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "DwellAnalysis", targets: ["DwellAnalysis"]),
         .library(name: "DwellReports", targets: ["DwellReports"]),
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
+        .library(name: "DwellSweep", targets: ["DwellSweep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,10 +38,16 @@ let package = Package(
         .target(
             name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellReports"),
+        // `dwell sweep`: IOC lists, the matcher, the resumable state. Evidence → parsers → matcher, no index.
+        .target(
+            name: "DwellSweep",
+            dependencies: ["DwellCore", "Parsers", "DwellIngest", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/DwellSweep"
+        ),
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -64,5 +71,6 @@ let package = Package(
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
+        .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport"]),
     ]
 )

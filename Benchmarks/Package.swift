@@ -20,6 +20,17 @@ let package = Package(
             ],
             path: "Benchmarks/Reading",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "Sweep",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellSweep", package: "dwell"),
+            ],
+            path: "Benchmarks/Sweep",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -19,6 +19,9 @@ struct Dwell: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "0.1.0",
-        subcommands: [InvestigateCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, RulesCommand.self]
+        subcommands: [
+            InvestigateCommand.self, SweepCommand.self, RulesCommand.self, ManifestCommand.self, ParseCommand.self,
+            FormatsCommand.self,
+        ]
     )
 }

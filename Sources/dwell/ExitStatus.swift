@@ -16,8 +16,9 @@ enum ExitStatus: Int32 {
     static let helpText = """
         EXIT STATUS
           0  success: every input was read
-          1  sweep: indicators found in the logs
+          1  sweep: indicators found in the logs (and every input was read)
           2  usage error, or nothing readable
-          3  finished, but some evidence had problems (reported: corrupt/truncated gzip, unreadable files, ...)
+          3  finished, but some evidence had problems (reported: corrupt/truncated gzip, unreadable files, ...);
+             for sweep, with or without hits
         """
 }
