@@ -40,7 +40,10 @@ extension FileStats {
         json.key("time_sources"); json.beginObject()
         for (name, n) in timeSources.sorted(by: { $0.key < $1.key }) { json.key(name); json.int(n) }
         json.endObject()
-        if let yearReference, let yearReferenceSource {
+        // The year reference matters only when some event's year was inferred from it; otherwise it is left out,
+        // so a copy of the same evidence with other file times gives the same report.
+        let yearInferred = timeSources.keys.contains { $0.contains("year=") && !$0.contains("year=explicit") }
+        if yearInferred, let yearReference, let yearReferenceSource {
             json.key("year_reference"); json.beginObject()
             json.key("time"); json.time(yearReference, fractionDigits: 0)
             json.key("source"); json.string(yearReferenceSource)
