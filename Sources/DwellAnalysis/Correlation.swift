@@ -713,22 +713,7 @@ public struct Correlator {
         }
     }
 
-    func summary(_ i: Int) -> String {
-        var parts: [String] = [store.kind[i].name]
-        if store.outcome[i] != .unknown, let o = store.outcome[i].name { parts.append(o) }
-        if store.user[i] != 0 { parts.append("user=\(store.string(store.user[i]))") }
-        if store.targetUser[i] != 0 { parts.append("target=\(store.string(store.targetUser[i]))") }
-        if store.sourceIP[i] != 0 { parts.append("src=\(ipText(store.sourceIP[i]))") }
-        if store.destinationIP[i] != 0 { parts.append("dst=\(ipText(store.destinationIP[i])):\(store.destinationPort[i])") }
-        if store.httpMethod[i] != 0 { parts.append(store.string(store.httpMethod[i])) }
-        if store.path[i] != 0 {
-            parts.append(store.string(store.path[i]) + (store.query[i] != 0 ? "?" + store.string(store.query[i]) : ""))
-        }
-        if store.httpStatus[i] >= 0 { parts.append("status=\(store.httpStatus[i])") }
-        if store.command[i] != 0 { parts.append("command=\(store.string(store.command[i]))") }
-        if store.bytesOut[i] >= 0 && store.kind[i] == .flow { parts.append("bytes_out=\(store.bytesOut[i])") }
-        return parts.joined(separator: " ")
-    }
+    func summary(_ i: Int) -> String { store.summary(i) }
 
     /// Time-respecting paths from the entry hosts: a hop out of a host counts only after the host was reached.
     static func paths(edges: [LateralEdge], entries: [String], reached: [String: Timestamp]) -> [[LateralEdge]] {

@@ -29,15 +29,17 @@ public enum InvestigationRun {
 
     public static func run(
         paths: [String], options: IngestOptions, seeds: [Seed], hostMap: [(IPAddress, String)] = [],
-        progress: IngestProgress? = nil
+        hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
-        return run(files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap, progress: progress)
+        return run(
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap,
+            hostEntries: hostEntries, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
-        hostMap: [(IPAddress, String)] = [], progress: IngestProgress? = nil
+        hostMap: [(IPAddress, String)] = [], hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         var builder = EventStore.Builder()
         var stats: [FileStats] = []
@@ -48,7 +50,8 @@ public enum InvestigationRun {
         let store = builder.build()
         let paths = files.map(\.displayPath)
         let findings = Detectors(store: store, filePaths: paths).run()
-        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap).run(seeds: seeds)
+        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap, hostEntries: hostEntries)
+            .run(seeds: seeds)
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
         return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)

@@ -19,6 +19,6 @@ struct Dwell: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "0.1.0",
-        subcommands: [InvestigateCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self]
+        subcommands: [InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self]
     )
 }
