@@ -25,6 +25,16 @@ extension EventStore {
         return out
     }
 
+    /// Positions of events in `[from, to)` for any bounds (`distantPast`/`distantFuture` included): the bounds are
+    /// clamped to the stored times first, so the bucket arithmetic cannot overflow. - Complexity: O(log n).
+    public func events(from: Timestamp, to: Timestamp) -> Range<Int> {
+        guard let first = time.first, let last = time.last, from < to else { return 0..<0 }
+        let a = max(from.microseconds, first)
+        let b = min(to.microseconds, last == Int64.max ? last : last + 1)
+        guard a < b else { return 0..<0 }
+        return range(from: Timestamp(microseconds: a), to: Timestamp(microseconds: b))
+    }
+
     /// Positions of an indicator's events in `[from, to)`, by binary search in its postings.
     /// - Complexity: O(log p) to find the bounds, p = the indicator's event count.
     public func positions(_ key: IndicatorKey, from: Timestamp, to: Timestamp) -> ArraySlice<Int32> {
@@ -125,8 +135,10 @@ extension EventStore {
     /// - Complexity: O(log n + buckets in range · kinds + events in the two edge buckets).
     public func kindCounts(from: Timestamp, to: Timestamp) -> [EventKind: Int] {
         var out: [EventKind: Int] = [:]
-        let r = range(from: from, to: to)
-        guard !r.isEmpty else { return out }
+        let r = events(from: from, to: to)
+        guard !r.isEmpty, let firstTime = time.first, let lastTime = time.last else { return out }
+        let from = Timestamp(microseconds: max(from.microseconds, firstTime))
+        let to = Timestamp(microseconds: min(to.microseconds, lastTime + 1))
         let b = buckets
         let size = b.bucketMicros
         // Buckets entirely inside [from, to).
@@ -156,7 +168,10 @@ extension EventStore {
     /// - Complexity: O(buckets in range).
     public func histogram(_ kind: EventKind, from: Timestamp, to: Timestamp) -> [(start: Timestamp, count: Int)] {
         let b = buckets
-        guard b.bucketCount > 0, from < to else { return [] }
+        guard b.bucketCount > 0, from < to, let firstTime = time.first, let lastTime = time.last else { return [] }
+        let from = Timestamp(microseconds: max(from.microseconds, firstTime))
+        let to = Timestamp(microseconds: min(to.microseconds, lastTime + 1))
+        guard from < to else { return [] }
         let size = b.bucketMicros
         let lo = max(Int((max(from.microseconds, b.originMicros) - b.originMicros) / size), 0)
         let hi = min(Int((to.microseconds - 1 - b.originMicros) / size) + 1, b.bucketCount)

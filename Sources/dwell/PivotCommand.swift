@@ -136,7 +136,8 @@ struct PivotCommand: ParsableCommand {
         guard let a = r.positions.first.map(Int.init), let b = r.positions.last.map(Int.init) else { return "" }
         var o = "PIVOT       \(r.type.name) \(s(r.text))   \(r.positions.count) event(s)\n"
         if r.keys.count > 1 || store.text(r.keys[0]) != r.text {
-            o += "MATCHES     " + r.keys.map { s(store.text($0)) }.joined(separator: " | ") + "\n"
+            o += "MATCHES     " + r.keys.prefix(5).map { s(store.text($0)) }.joined(separator: " | ")
+                + (r.keys.count > 5 ? " (+\(r.keys.count - 5) more values; --output json lists all)" : "") + "\n"
         }
         let span = store.time[b] - store.time[a]
         o += "FIRST SEEN  \(store.timestamp(a).iso8601(fractionDigits: 0))  \(ev(a))\n"

@@ -122,7 +122,7 @@ struct TimelineCommand: ParsableCommand {
             }
             selected = store.positions(anyOf: keys).map(Int.init).filter { store.time[$0] >= w.from.microseconds && store.time[$0] < w.to.microseconds }
         } else {
-            selected = Array(store.range(from: w.from, to: w.to))
+            selected = Array(store.events(from: w.from, to: w.to))
         }
         if attackOnly { selected = selected.filter { phase[$0] != nil } }
         if !hosts.isEmpty { selected = selected.filter { hostIDs.contains(store.host[$0]) } }
