@@ -56,7 +56,9 @@ public struct HostMapEntry: Sendable, Hashable {
     /// Where the row came from (`hosts.csv:3`), for the report.
     public var origin: String
 
-    public init(address: IPAddress, host: String, from: Timestamp? = nil, to: Timestamp? = nil, origin: String = "--hosts") {
+    public init(
+        address: IPAddress, host: String, from: Timestamp? = nil, to: Timestamp? = nil, origin: String = "--hosts"
+    ) {
         self.address = address
         self.host = host
         self.from = from
@@ -89,11 +91,14 @@ public enum HostsFile {
             guard cols.count >= 2, !cols[1].isEmpty else {
                 throw ParseError(line: n, problem: "expected address,hostname[,from[,to]]")
             }
-            guard let ip = IPAddress(first) else { throw ParseError(line: n, problem: "'\(first)' is not an IP address") }
+            guard let ip = IPAddress(first) else {
+                throw ParseError(line: n, problem: "'\(first)' is not an IP address")
+            }
             func time(_ k: Int, _ what: String) throws(ParseError) -> Timestamp? {
                 guard k < cols.count, !cols[k].isEmpty else { return nil }
                 guard let t = Timestamp(iso8601: cols[k]) else {
-                    throw ParseError(line: n, problem: "\(what) '\(cols[k])' is not an ISO 8601 time (2026-03-11T19:21:41Z)")
+                    throw ParseError(
+                        line: n, problem: "\(what) '\(cols[k])' is not an ISO 8601 time (2026-03-11T19:21:41Z)")
                 }
                 return t
             }
@@ -171,9 +176,10 @@ public struct Correlator {
         var source: String
     }
 
-    public init(store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
-        hostEntries: [HostMapEntry] = [], options: CorrelationOptions = CorrelationOptions())
-    {
+    public init(
+        store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
+        hostEntries: [HostMapEntry] = [], options: CorrelationOptions = CorrelationOptions()
+    ) {
         self.store = store
         self.filePaths = filePaths
         self.findings = findings
@@ -202,7 +208,8 @@ public struct Correlator {
                 hostAddresses[name, default: []].insert(addr)
                 owners.append(
                     Owner(
-                        host: name, from: k == 0 ? Int64.min : r.first, to: k + 1 < list.count ? list[k + 1].first : Int64.max,
+                        host: name, from: k == 0 ? Int64.min : r.first,
+                        to: k + 1 < list.count ? list[k + 1].first : Int64.max,
                         seenFirst: r.first, seenLast: r.last, source: "sshd Connection lines (\(r.count))"))
             }
             learnedOwners[addr] = owners
@@ -247,7 +254,9 @@ public struct Correlator {
             }
         }
         return out.sorted {
-            ($0.host, $0.from ?? .distantPast, $0.address, $0.source) < ($1.host, $1.from ?? .distantPast, $1.address, $1.source)
+            ($0.host, $0.from ?? .distantPast, $0.address, $0.source) < (
+                $1.host, $1.from ?? .distantPast, $1.address, $1.source
+            )
         }
     }
 
@@ -278,7 +287,8 @@ public struct Correlator {
         for (host, byAddress) in votes.sorted(by: { $0.key < $1.key }) {
             let name = store.string(host)
             guard hostAddresses[name] == nil,
-                let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }), best.value.count >= 3
+                let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
+                best.value.count >= 3
             else { continue }
             let total = byAddress.values.reduce(0) { $0 + $1.count }
             guard best.value.count * 2 > total, learnedOwners[best.key] == nil else { continue }
@@ -288,7 +298,9 @@ public struct Correlator {
                     host: name, from: Int64.min, to: Int64.max, seenFirst: best.value.first, seenLast: best.value.last,
                     source: "access log matched with sensor flows (\(best.value.count))")
             ]
-            learned.append("\(name) = \(ipText(best.key)) (\(best.value.count) of its access-log requests match sensor flows to that address)")
+            learned.append(
+                "\(name) = \(ipText(best.key)) (\(best.value.count) of its access-log requests match sensor flows to that address)"
+            )
         }
     }
 
@@ -304,7 +316,8 @@ public struct Correlator {
     func ref(_ i: Int) -> EvidenceRef {
         let f = Int(store.fileID[i])
         return EvidenceRef(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)",
+            line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i))
     }
 
@@ -349,7 +362,8 @@ public struct Correlator {
         var out: [ProcessKey: [Int32]] = [:]
         for i in 0..<store.count where store.kind[i] == .sessionClose || store.kind[i] == .disconnect {
             guard store.host[i] != 0, store.pid[i] >= 0 else { continue }
-            out[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []].append(Int32(i))
+            out[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []].append(
+                Int32(i))
         }
         return out
     }
@@ -375,7 +389,9 @@ public struct Correlator {
                 for ind in f.indicators where ind.hasPrefix("ip:") {
                     let v = String(ind.dropFirst(3))
                     if let ip = IPAddress(v), !ip.isInternal || f.rule.hasPrefix("auth.") {
-                        let s = Seed(type: .ip, value: v, reason: "\(f.title) (\(f.rule)) at \(f.time.iso8601(fractionDigits: 0))")
+                        let s = Seed(
+                            type: .ip, value: v,
+                            reason: "\(f.title) (\(f.rule)) at \(f.time.iso8601(fractionDigits: 0))")
                         if !seeds.contains(where: { $0.type == s.type && $0.value == s.value }) { seeds.append(s) }
                     }
                 }
@@ -401,7 +417,9 @@ public struct Correlator {
             switch s.type {
             case .ip:
                 if let k = store.key(.ip, s.value) {
-                    ips[k.value] = Joined(time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason, evidence: Int(store.positions(k).first ?? 0))
+                    ips[k.value] = Joined(
+                        time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason,
+                        evidence: Int(store.positions(k).first ?? 0))
                 }
             case .user:
                 if let k = store.key(.user, s.value), let first = store.positions(k).first {
@@ -417,7 +435,9 @@ public struct Correlator {
                     for p in store.positions(k) where store.sourceIP[Int(p)] != 0 {
                         let id = store.sourceIP[Int(p)]
                         if ips[id] == nil, let a = store.address(id), !a.isInternal {
-                            ips[id] = Joined(time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))", evidence: Int(p))
+                            ips[id] = Joined(
+                                time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))",
+                                evidence: Int(p))
                         }
                     }
                 }
@@ -469,6 +489,26 @@ public struct Correlator {
             return times.count >= routineNeeded && times[routineNeeded - 1] < t
         }
 
+        // Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
+        var processEvents: [ProcessKey: [Int32]] = [:]
+        var accountChanges: [UInt32: [Int32]] = [:]
+        for i in 0..<store.count where store.host[i] != 0 {
+            if store.pid[i] >= 0 && store.program[i] != 0 {
+                processEvents[ProcessKey(host: store.host[i], program: 0, pid: store.pid[i]), default: []].append(
+                    Int32(i))
+            }
+            switch store.kind[i] {
+            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
+                accountChanges[store.host[i], default: []].append(Int32(i))
+            default: break
+            }
+        }
+        func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
+            let a = firstPosition(in: list, atOrAfter: start)
+            let b = end == Int64.max ? list.count : firstPosition(in: list, atOrAfter: end + 1)
+            return list[a..<max(a, b)]
+        }
+
         var rounds = 0
         var changed = true
         var stopReason = "fixed point"
@@ -489,14 +529,26 @@ public struct Correlator {
                     let t = store.time[i]
                     if store.sourceIP[i] == ipID && store.kind[i] == .authSuccess {
                         let u = store.string(store.user[i])
-                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) { changed = true }
-                        if compromise(hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))", evidence: i) { changed = true }
+                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) {
+                            changed = true
+                        }
+                        if compromise(
+                            hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))",
+                            evidence: i)
+                        {
+                            changed = true
+                        }
                         addSession(i)
                     }
                     if store.sourceIP[i] == ipID && webshellEvents.contains(i) {
                         // An access log names its own server; a sensor's record names the server by address.
-                        let server = store.kind[i] == .webRequest ? hostName(i) : nameOf(address: store.destinationIP[i], at: t)
-                        if compromise(server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i) { changed = true }
+                        let server =
+                            store.kind[i] == .webRequest ? hostName(i) : nameOf(address: store.destinationIP[i], at: t)
+                        if compromise(
+                            server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i)
+                        {
+                            changed = true
+                        }
                     }
                 }
             }
@@ -512,7 +564,8 @@ public struct Correlator {
                         guard store.sourceIP[i] == addr, owner(addr, at: t) == name else { continue }
                         if store.kind[i] == .authSuccess && hostName(i) != name {
                             if isRoutine(i, before: attackStart) {
-                                let g = "routine login \(store.string(store.user[i]))@\(name)→\(hostName(i)) (seen before the attack) not expanded"
+                                let g =
+                                    "routine login \(store.string(store.user[i]))@\(name)→\(hostName(i)) (seen before the attack) not expanded"
                                 if !guards.contains(g) { guards.append(g) }
                                 continue
                             }
@@ -522,10 +575,22 @@ public struct Correlator {
                             let key = "\(name)|\(hostName(i))|\(t)"
                             if !edgeKeys.contains(key) {
                                 edgeKeys.insert(key)
-                                edges.append(LateralEdge(from: name, to: hostName(i), time: store.timestamp(i), account: u, method: method, evidence: ref(i)))
+                                edges.append(
+                                    LateralEdge(
+                                        from: name, to: hostName(i), time: store.timestamp(i), account: u,
+                                        method: method, evidence: ref(i)))
                             }
-                            if account(u, at: t, reason: "used from compromised host \(name) to log in to \(hostName(i))", evidence: i) { changed = true }
-                            if compromise(hostName(i), at: t, reason: "login as \(u) from compromised host \(name)", evidence: i) { changed = true }
+                            if account(
+                                u, at: t, reason: "used from compromised host \(name) to log in to \(hostName(i))",
+                                evidence: i)
+                            {
+                                changed = true
+                            }
+                            if compromise(
+                                hostName(i), at: t, reason: "login as \(u) from compromised host \(name)", evidence: i)
+                            {
+                                changed = true
+                            }
                             addSession(i)
                         }
                     }
@@ -537,36 +602,50 @@ public struct Correlator {
                 guard let k = store.key(.user, name) else { continue }
                 for p in store.positions(k) {
                     let i = Int(p)
-                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else { continue }
+                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else {
+                        continue
+                    }
                     let src = store.sourceIP[i]
                     if ips[src] != nil || owner(src, at: store.time[i]).map({ hosts[$0] != nil }) == true { continue }
                     if isRoutine(i, before: attackStart) { continue }
                     if let ip = store.address(src), !ip.isInternal {
-                        ips[src] = Joined(time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
+                        ips[src] = Joined(
+                            time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
                         changed = true
                     }
                 }
             }
 
             // (d) Sessions of the attacker: events on that host by that account (or its sshd process) during them;
-            // account changes during them are persistence.
+            // account changes during them are persistence. Read from the account's postings, the process index and
+            // the host's account changes, each cut to the session by binary search (not a scan of the host).
             for s in sessions where s.host != 0 {
-                let list = store.positions(IndicatorKey(.host, s.host))
-                for p in list[firstPosition(in: list, atOrAfter: s.start)...] {
-                    let i = Int(p)
-                    let t = store.time[i]
-                    if t > s.end { break }
-                    let k = store.kind[i]
-                    let samePID = s.pid >= 0 && store.pid[i] == s.pid && store.program[i] != 0
-                    let sameUser = store.user[i] == s.user && k != .cron
-                    let accountChange = k == .accountCreate || k == .accountModify || k == .passwordChange || k == .accountDelete
-                    if samePID || sameUser || accountChange {
-                        attacker.insert(i)
+                if s.pid >= 0, let list = processEvents[ProcessKey(host: s.host, program: 0, pid: s.pid)] {
+                    for p in window(list, s.start, s.end) { attacker.insert(Int(p)) }
+                }
+                if s.user != 0 {
+                    for p in window(store.positions(IndicatorKey(.user, s.user)), s.start, s.end) {
+                        let i = Int(p)
+                        if store.host[i] == s.host && store.user[i] == s.user && store.kind[i] != .cron {
+                            attacker.insert(i)
+                        }
                     }
+                } else {
+                    let list = store.positions(IndicatorKey(.host, s.host))
+                    for p in window(list, s.start, s.end) where store.user[Int(p)] == 0 && store.kind[Int(p)] != .cron {
+                        attacker.insert(Int(p))
+                    }
+                }
+                for p in window(accountChanges[s.host] ?? [], s.start, s.end) {
+                    let i = Int(p)
+                    attacker.insert(i)
                     let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
-                    if k == .accountCreate && createdID != 0 {
+                    if store.kind[i] == .accountCreate && createdID != 0 {
                         let created = store.string(createdID)
-                        if account(created, at: t, reason: "created on \(store.string(s.host)) during an attacker session", evidence: i) {
+                        if account(
+                            created, at: store.time[i],
+                            reason: "created on \(store.string(s.host)) during an attacker session", evidence: i)
+                        {
                             changed = true
                         }
                     }
@@ -574,7 +653,8 @@ public struct Correlator {
             }
 
             // (e) Outbound from compromised hosts to new external addresses: large, or inside an attacker session.
-            let large = Set(findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
+            let large = Set(
+                findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
             var sessionsByHost: [String: [(start: Int64, end: Int64)]] = [:]
             for s in sessions { sessionsByHost[store.string(s.host), default: []].append((s.start, s.end)) }
             for name in hostOrder {
@@ -585,16 +665,23 @@ public struct Correlator {
                     for p in list[firstPosition(in: list, atOrAfter: h.time)...] {
                         let i = Int(p)
                         guard store.sourceIP[i] == addr, store.destinationIP[i] != 0,
-                            let d = store.address(store.destinationIP[i]), !d.isInternal, owner(addr, at: store.time[i]) == name
+                            let d = store.address(store.destinationIP[i]), !d.isInternal,
+                            owner(addr, at: store.time[i]) == name
                         else { continue }
                         let dst = store.destinationIP[i]
                         if ips[dst] != nil { continue }
                         let inSession = spans.contains { store.time[i] >= $0.start && store.time[i] <= $0.end }
                         guard large.contains(i) || inSession else { continue }
                         // New: never contacted before the attack.
-                        let before = store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart } ?? false
+                        let before =
+                            store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart }
+                            ?? false
                         if before { continue }
-                        ips[dst] = Joined(time: store.time[i], reason: "\(large.contains(i) ? "large transfer" : "connection") from compromised host \(name) to a new external address", evidence: i)
+                        ips[dst] = Joined(
+                            time: store.time[i],
+                            reason:
+                                "\(large.contains(i) ? "large transfer" : "connection") from compromised host \(name) to a new external address",
+                            evidence: i)
                         changed = true
                     }
                 }
@@ -610,7 +697,8 @@ public struct Correlator {
                         if store.time[i] > e.time.microseconds + 120_000_000 { break }
                         guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),
                             [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i]),
-                            owner(a, at: store.time[i]) == e.from, owner(store.destinationIP[i], at: store.time[i]) == e.to
+                            owner(a, at: store.time[i]) == e.from,
+                            owner(store.destinationIP[i], at: store.time[i]) == e.to
                         else { continue }
                         attacker.insert(i)
                     }
@@ -619,7 +707,9 @@ public struct Correlator {
         }
         inv.caveats += learned.map { "host address learned: \($0)" }
         inv.hostAddresses = addressBindings
-        inv.growth = "stopped at \(stopReason) after \(rounds) round(s)" + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
+        inv.growth =
+            "stopped at \(stopReason) after \(rounds) round(s)"
+            + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
 
         // Results.
         let ordered = attacker.sorted()
@@ -634,8 +724,10 @@ public struct Correlator {
         inv.hosts = hostOrder.compactMap { name in
             guard let h = hosts[name] else { return nil }
             return HostScope(
-                host: name, addresses: (hostAddresses[name] ?? []).sorted().map(ipText), firstCompromise: Timestamp(microseconds: h.time),
-                lastActivity: Timestamp(microseconds: max(lastByHost[name] ?? h.time, h.time)), reason: h.reason, evidence: ref(h.evidence))
+                host: name, addresses: (hostAddresses[name] ?? []).sorted().map(ipText),
+                firstCompromise: Timestamp(microseconds: h.time),
+                lastActivity: Timestamp(microseconds: max(lastByHost[name] ?? h.time, h.time)), reason: h.reason,
+                evidence: ref(h.evidence))
         }.sorted { $0.firstCompromise < $1.firstCompromise }
         inv.entryPoints = inv.hosts.filter { h in !edges.contains { $0.to == h.host } }.map(\.host)
         inv.accounts = accounts.map { name, a in
@@ -643,17 +735,22 @@ public struct Correlator {
             let pos = k.map { store.positions($0).filter { attacker.contains(Int($0)) } } ?? []
             return ScopeItem(
                 type: .user, value: name, reason: a.reason, firstSeen: Timestamp(microseconds: a.time),
-                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? Timestamp(microseconds: a.time), count: pos.count,
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? Timestamp(microseconds: a.time),
+                count: pos.count,
                 evidence: ref(a.evidence))
         }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
         inv.sourceIPs = ips.map { id, j in
             let pos = store.positions(IndicatorKey(.ip, id))
             return ScopeItem(
-                type: .ip, value: ipText(id), reason: j.reason, firstSeen: pos.first.map { store.timestamp(Int($0)) } ?? .zero,
-                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? .zero, count: pos.count, evidence: pos.first.map { ref(Int($0)) })
+                type: .ip, value: ipText(id), reason: j.reason,
+                firstSeen: pos.first.map { store.timestamp(Int($0)) } ?? .zero,
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? .zero, count: pos.count,
+                evidence: pos.first.map { ref(Int($0)) })
         }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
         inv.edges = edges.sorted { $0.time < $1.time }
-        inv.paths = Self.paths(edges: inv.edges, entries: inv.entryPoints, reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
+        inv.paths = Self.paths(
+            edges: inv.edges, entries: inv.entryPoints,
+            reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
         // Data touched: web paths served (2xx) to attacker addresses, bytes sent out to them.
         var served: [String: (Int, Int64, Int)] = [:]
         for i in ordered where store.kind[i] == .webRequest && store.httpStatus[i] >= 200 && store.httpStatus[i] < 300 {
@@ -662,30 +759,47 @@ public struct Correlator {
             served[key] = (prev.0 + 1, prev.1 + max(store.bytesOut[i], 0), prev.2)
         }
         inv.dataTouched = served.sorted { $0.key < $1.key }.map { key, v in
-            ScopeItem(type: .path, value: key, reason: "served \(v.0)× with 2xx to the attacker (\(v.1) bytes)", firstSeen: store.timestamp(v.2), lastSeen: store.timestamp(v.2), count: v.0, evidence: ref(v.2))
+            ScopeItem(
+                type: .path, value: key, reason: "served \(v.0)× with 2xx to the attacker (\(v.1) bytes)",
+                firstSeen: store.timestamp(v.2), lastSeen: store.timestamp(v.2), count: v.0, evidence: ref(v.2))
         }
         for i in ordered where (store.kind[i] == .flow) && store.bytesOut[i] >= 1_000_000 {
             if let d = store.address(store.destinationIP[i]), !d.isInternal {
                 inv.dataTouched.append(
-                    ScopeItem(type: .ip, value: "\(nameOf(address: store.sourceIP[i], at: store.time[i])) → \(d)", reason: "\(store.bytesOut[i]) bytes sent out", firstSeen: store.timestamp(i), lastSeen: store.timestamp(i), count: 1, evidence: ref(i)))
+                    ScopeItem(
+                        type: .ip, value: "\(nameOf(address: store.sourceIP[i], at: store.time[i])) → \(d)",
+                        reason: "\(store.bytesOut[i]) bytes sent out", firstSeen: store.timestamp(i),
+                        lastSeen: store.timestamp(i), count: 1, evidence: ref(i)))
             }
         }
         inv.timeline = ordered.map { i in
-            TimelineEntry(time: store.timestamp(i), host: hostName(i).isEmpty ? nameOf(address: store.sourceIP[i], at: store.time[i]) : hostName(i), phase: phase(i, webshell: webshellEvents), kind: store.kind[i].name, summary: summary(i), evidence: ref(i))
+            TimelineEntry(
+                time: store.timestamp(i),
+                host: hostName(i).isEmpty ? nameOf(address: store.sourceIP[i], at: store.time[i]) : hostName(i),
+                phase: phase(i, webshell: webshellEvents), kind: store.kind[i].name, summary: summary(i),
+                evidence: ref(i))
         }
         // Indicators: addresses, accounts, user agents and paths of the attacker, with first/last seen.
-        var indicators: [ScopeItem] = inv.sourceIPs + inv.accounts.map { a in
-            var b = a
-            b.reason = a.reason
-            return b
-        }
+        var indicators: [ScopeItem] =
+            inv.sourceIPs
+            + inv.accounts.map { a in
+                var b = a
+                b.reason = a.reason
+                return b
+            }
         var uas: [UInt32: [Int]] = [:]
-        for i in ordered where store.userAgent[i] != 0 && ips[store.sourceIP[i]] != nil { uas[store.userAgent[i], default: []].append(i) }
+        for i in ordered where store.userAgent[i] != 0 && ips[store.sourceIP[i]] != nil {
+            uas[store.userAgent[i], default: []].append(i)
+        }
         for (ua, idx) in uas.sorted(by: { $0.key < $1.key }) {
             let all = store.positions(IndicatorKey(.userAgent, ua))
             let others = all.filter { ips[store.sourceIP[Int($0)]] == nil }.count
             if others > all.count / 10 { continue }  // a common browser string is no indicator
-            indicators.append(ScopeItem(type: .userAgent, value: store.string(ua), reason: "user agent of the attacker's requests", firstSeen: store.timestamp(idx[0]), lastSeen: store.timestamp(idx[idx.count - 1]), count: idx.count, evidence: ref(idx[0])))
+            indicators.append(
+                ScopeItem(
+                    type: .userAgent, value: store.string(ua), reason: "user agent of the attacker's requests",
+                    firstSeen: store.timestamp(idx[0]), lastSeen: store.timestamp(idx[idx.count - 1]), count: idx.count,
+                    evidence: ref(idx[0])))
         }
         inv.indicators = indicators
         return inv

@@ -68,7 +68,8 @@ public enum LateralDOT {
         for (k, e) in edges.enumerated() {
             guard let a = id[e.from], let b = id[e.to] else { continue }
             let label = "\(k + 1). \(e.time.iso8601(fractionDigits: 0))\\n\(escape(e.account)) via \(escape(e.method))"
-            let tip = escape("\(e.evidence.file):\(e.evidence.line)  ") + escape(ByteText.string(e.evidence.raw.prefix(400)))
+            let tip =
+                escape("\(e.evidence.file):\(e.evidence.line)  ") + escape(ByteText.string(e.evidence.raw.prefix(400)))
             let style = onPath.contains(withoutRaw(e)) ? "penwidth=2" : "style=dashed"
             o += "  \(a) -> \(b) [label=\"\(label)\", tooltip=\"\(tip)\", \(style)];\n"
         }

@@ -8,7 +8,8 @@ import Foundation
 struct LateralCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lateral",
-        abstract: "How the attacker moved: the host graph and the time-respecting paths from the entry host(s), with evidence per hop.",
+        abstract:
+            "How the attacker moved: the host graph and the time-respecting paths from the entry host(s), with evidence per hop.",
         discussion: """
             A hop is a successful login (or remote-access connection) from a compromised host to another host, with
             its time, account, method and evidence line. A path follows hops in time order from an entry host: a
@@ -83,17 +84,21 @@ enum LateralText {
         o += "HOSTS    (in order of compromise)\n"
         for h in inv.hosts {
             let addrs = h.addresses.isEmpty ? "address unknown" : h.addresses.map(s).joined(separator: ", ")
-            o += "  \(s(h.host))  [\(addrs)]  reached \(h.firstCompromise.iso8601(fractionDigits: 0)), last activity \(h.lastActivity.iso8601(fractionDigits: 0))\n"
+            o +=
+                "  \(s(h.host))  [\(addrs)]  reached \(h.firstCompromise.iso8601(fractionDigits: 0)), last activity \(h.lastActivity.iso8601(fractionDigits: 0))\n"
             o += "      why: \(s(h.reason))\n      \(ev(h.evidence))\n"
         }
         o += "HOPS     (\(inv.edges.count), in time order)\n"
         for (k, e) in inv.edges.enumerated() {
-            o += "  \(k + 1). \(e.time.iso8601(fractionDigits: 0))  \(s(e.from)) → \(s(e.to))  as \(s(e.account)) via \(s(e.method))\n      \(ev(e.evidence))\n"
+            o +=
+                "  \(k + 1). \(e.time.iso8601(fractionDigits: 0))  \(s(e.from)) → \(s(e.to))  as \(s(e.account)) via \(s(e.method))\n      \(ev(e.evidence))\n"
         }
         o += "PATHS    (from the entry hosts; a hop out of a host counts only after the host was reached)\n"
         if inv.paths.isEmpty { o += "  none\n" }
         for (k, p) in inv.paths.enumerated() {
-            let hops = p.map { "→[\($0.time.iso8601(fractionDigits: 0)) \(s($0.account)) \(s($0.method))]→ \(s($0.to))" }
+            let hops = p.map {
+                "→[\($0.time.iso8601(fractionDigits: 0)) \(s($0.account)) \(s($0.method))]→ \(s($0.to))"
+            }
             o += "  \(k + 1). \(s(p.first?.from ?? "")) " + hops.joined(separator: " ") + "\n"
         }
         if !inv.hostAddresses.isEmpty {

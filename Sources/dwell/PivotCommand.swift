@@ -8,7 +8,8 @@ import Foundation
 struct PivotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pivot",
-        abstract: "Everything one indicator touched: first/last seen, counts per host and kind, related indicators, every event.",
+        abstract:
+            "Everything one indicator touched: first/last seen, counts per host and kind, related indicators, every event.",
         discussion: """
             INDICATOR is an address (203.0.113.45) or TYPE:VALUE with TYPE one of ip, user, host, url, ua, domain,
             hash, command. ua: and command: match any value containing the text (ignoring case) when no value
@@ -29,7 +30,10 @@ struct PivotCommand: ParsableCommand {
 
     enum Output: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Argument(help: ArgumentHelp("The indicator: 1.2.3.4, user:NAME, host:NAME, url:PATH, ua:TEXT, domain:NAME, hash:HEX, command:TEXT.", valueName: "INDICATOR"))
+    @Argument(
+        help: ArgumentHelp(
+            "The indicator: 1.2.3.4, user:NAME, host:NAME, url:PATH, ua:TEXT, domain:NAME, hash:HEX, command:TEXT.",
+            valueName: "INDICATOR"))
     var indicator: String
 
     @Argument(help: "Files, directories (walked recursively) or - for stdin.")
@@ -47,7 +51,9 @@ struct PivotCommand: ParsableCommand {
     @OptionGroup var reading: ReadingOptions
 
     func validate() throws {
-        guard !indicator.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("give an indicator to pivot on") }
+        guard !indicator.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("give an indicator to pivot on")
+        }
         guard limit >= 0, related >= 0 else { throw ValidationError("--limit and --related must be 0 or more") }
     }
 
@@ -67,7 +73,8 @@ struct PivotCommand: ParsableCommand {
             quiet: reading.quiet)
         var builder = EventStore.Builder()
         var stats: [FileStats] = []
-        Ingest.run(files: found.files, options: options, progress: bar.progress, makeSink: { _ in StoreSink() }) { s, out in
+        Ingest.run(files: found.files, options: options, progress: bar.progress, makeSink: { _ in StoreSink() }) {
+            s, out in
             stats.append(s)
             if s.duplicateOf == nil { builder.add(events: out.events, symbols: out.symbols) }
         }
@@ -82,7 +89,9 @@ struct PivotCommand: ParsableCommand {
         }
         var out = StandardOutput()
         if groups.isEmpty {
-            printError("dwell: \(TerminalText.safe(indicator)) does not occur in the \(store.count) events read; check the type prefix (ip:, user:, host:, url:, ua:, domain:, hash:, command:)")
+            printError(
+                "dwell: \(TerminalText.safe(indicator)) does not occur in the \(store.count) events read; check the type prefix (ip:, user:, host:, url:, ua:, domain:, hash:, command:)"
+            )
             if output == .json {
                 out.write("{\"indicator\":")
                 var j = JSONBuffer()
@@ -112,7 +121,9 @@ struct PivotCommand: ParsableCommand {
                 out.write("[\n")
                 for (k, r) in reports.enumerated() {
                     var bytes = json(r, store: store, paths: paths, raw: raw)
-                    if k + 1 < reports.count, bytes.last == 0x0a { bytes.insert(UInt8(ascii: ","), at: bytes.count - 1) }
+                    if k + 1 < reports.count, bytes.last == 0x0a {
+                        bytes.insert(UInt8(ascii: ","), at: bytes.count - 1)
+                    }
                     out.write(bytes)
                 }
                 out.write("]\n")
@@ -132,21 +143,29 @@ struct PivotCommand: ParsableCommand {
 
     func text(_ r: Report, store: EventStore, paths: [String], raw: [Int: [UInt8]]) -> String {
         func s(_ t: String) -> String { TerminalText.safe(t) }
-        func ev(_ i: Int) -> String { "\(s(RawLines.file(i, store: store, paths: paths))):\(store.line[i])  \(TerminalText.safe(bytes: raw[i] ?? []))" }
+        func ev(_ i: Int) -> String {
+            "\(s(RawLines.file(i, store: store, paths: paths))):\(store.line[i])  \(TerminalText.safe(bytes: raw[i] ?? []))"
+        }
         guard let a = r.positions.first.map(Int.init), let b = r.positions.last.map(Int.init) else { return "" }
         var o = "PIVOT       \(r.type.name) \(s(r.text))   \(r.positions.count) event(s)\n"
         if r.keys.count > 1 || store.text(r.keys[0]) != r.text {
-            o += "MATCHES     " + r.keys.prefix(5).map { s(store.text($0)) }.joined(separator: " | ")
+            o +=
+                "MATCHES     " + r.keys.prefix(5).map { s(store.text($0)) }.joined(separator: " | ")
                 + (r.keys.count > 5 ? " (+\(r.keys.count - 5) more values; --output json lists all)" : "") + "\n"
         }
         let span = store.time[b] - store.time[a]
         o += "FIRST SEEN  \(store.timestamp(a).iso8601(fractionDigits: 0))  \(ev(a))\n"
         o += "LAST SEEN   \(store.timestamp(b).iso8601(fractionDigits: 0))  \(ev(b))\n"
-        o += "SPAN        \(span / 86_400_000_000)d \(span / 3_600_000_000 % 24)h \(span / 60_000_000 % 60)m \(span / 1_000_000 % 60)s\n"
+        o +=
+            "SPAN        \(span / 86_400_000_000)d \(span / 3_600_000_000 % 24)h \(span / 60_000_000 % 60)m \(span / 1_000_000 % 60)s\n"
         let (byHost, byKind) = store.breakdown(r.positions)
-        o += "BY HOST     " + byHost.map { (store.string($0.key), $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
+        o +=
+            "BY HOST     "
+            + byHost.map { (store.string($0.key), $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
             .map { "\(s($0.0.isEmpty ? "-" : $0.0)) \($0.1)" }.joined(separator: ", ") + "\n"
-        o += "BY KIND     " + byKind.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key.name) \($0.value)" }
+        o +=
+            "BY KIND     "
+            + byKind.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key.name) \($0.value)" }
             .joined(separator: ", ") + "\n"
         let rel = store.related(r.positions, excluding: Set(r.keys))
         if related > 0, !rel.isEmpty {
@@ -154,17 +173,24 @@ struct PivotCommand: ParsableCommand {
             for type in IndicatorType.allCases {
                 let list = rel.filter { $0.key.type == type }
                 for c in list.prefix(related) {
-                    o += "  \(type.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s(store.text(c.key)))  \(c.count)  \(store.timestamp(c.first).iso8601(fractionDigits: 0)) → \(store.timestamp(c.last).iso8601(fractionDigits: 0))\n"
+                    o +=
+                        "  \(type.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s(store.text(c.key)))  \(c.count)  \(store.timestamp(c.first).iso8601(fractionDigits: 0)) → \(store.timestamp(c.last).iso8601(fractionDigits: 0))\n"
                 }
-                if list.count > related { o += "  \(type.name.padding(toLength: 10, withPad: " ", startingAt: 0)) (+\(list.count - related) more)\n" }
+                if list.count > related {
+                    o +=
+                        "  \(type.name.padding(toLength: 10, withPad: " ", startingAt: 0)) (+\(list.count - related) more)\n"
+                }
             }
         }
         o += "EVENTS\n"
         for i in r.listed {
             let host = store.string(store.host[i])
-            o += "  \(store.timestamp(i).iso8601())  \(s(host.isEmpty ? "-" : host))  \(s(store.summary(i)))\n      \(ev(i))\n"
+            o +=
+                "  \(store.timestamp(i).iso8601())  \(s(host.isEmpty ? "-" : host))  \(s(store.summary(i)))\n      \(ev(i))\n"
         }
-        if r.listed.count < r.positions.count { o += "  (\(r.positions.count - r.listed.count) more: --limit 0 lists all)\n" }
+        if r.listed.count < r.positions.count {
+            o += "  (\(r.positions.count - r.listed.count) more: --limit 0 lists all)\n"
+        }
         return o
     }
 

@@ -40,19 +40,29 @@ struct TimelineCommand: ParsableCommand {
     @Flag(help: "Only the attack's events, seeded by high-severity findings when no --seed is given.")
     var attack = false
 
-    @Option(help: ArgumentHelp("Start of the window (ISO 8601, UTC unless it has an offset), inclusive.", valueName: "TIME"))
+    @Option(
+        help: ArgumentHelp("Start of the window (ISO 8601, UTC unless it has an offset), inclusive.", valueName: "TIME")
+    )
     var from: String?
 
     @Option(help: ArgumentHelp("End of the window, exclusive (a bare date: the end of that day).", valueName: "TIME"))
     var to: String?
 
-    @Option(name: .customLong("host"), help: ArgumentHelp("Only events logged by this host (repeatable).", valueName: "NAME"))
+    @Option(
+        name: .customLong("host"),
+        help: ArgumentHelp("Only events logged by this host (repeatable).", valueName: "NAME"))
     var hosts: [String] = []
 
-    @Option(name: .customLong("kind"), help: ArgumentHelp("Only events of this kind, e.g. auth_success, web_request, flow (repeatable).", valueName: "KIND"))
+    @Option(
+        name: .customLong("kind"),
+        help: ArgumentHelp(
+            "Only events of this kind, e.g. auth_success, web_request, flow (repeatable).", valueName: "KIND"))
     var kinds: [String] = []
 
-    @Option(name: .customLong("indicator"), help: ArgumentHelp("Only events involving this indicator (same forms as --seed; repeatable).", valueName: "INDICATOR"))
+    @Option(
+        name: .customLong("indicator"),
+        help: ArgumentHelp(
+            "Only events involving this indicator (same forms as --seed; repeatable).", valueName: "INDICATOR"))
     var indicators: [String] = []
 
     @Option(help: "Output format: text, csv or jsonl.")
@@ -65,13 +75,21 @@ struct TimelineCommand: ParsableCommand {
 
     func validate() throws {
         try correlation.validateSeeds()
-        if let from, Timestamp(iso8601: from) == nil { throw ValidationError("cannot read --from '\(from)': give ISO 8601 time, e.g. 2026-03-11T19:21:41Z or 2026-03-11") }
-        if let to, Timestamp(iso8601: to) == nil { throw ValidationError("cannot read --to '\(to)': give ISO 8601 time, e.g. 2026-03-11T21:00:00Z or 2026-03-12") }
+        if let from, Timestamp(iso8601: from) == nil {
+            throw ValidationError(
+                "cannot read --from '\(from)': give ISO 8601 time, e.g. 2026-03-11T19:21:41Z or 2026-03-11")
+        }
+        if let to, Timestamp(iso8601: to) == nil {
+            throw ValidationError(
+                "cannot read --to '\(to)': give ISO 8601 time, e.g. 2026-03-11T21:00:00Z or 2026-03-12")
+        }
         for k in kinds where EventKind(name: k) == nil {
-            throw ValidationError("unknown --kind '\(k)'; kinds are: \(EventKind.allCases.map(\.name).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown --kind '\(k)'; kinds are: \(EventKind.allCases.map(\.name).joined(separator: ", "))")
         }
         for i in indicators where Seed(parsing: i) == nil {
-            throw ValidationError("cannot read --indicator '\(i)': give an address or TYPE:VALUE (user:deploy, host:web01, url:/x)")
+            throw ValidationError(
+                "cannot read --indicator '\(i)': give an address or TYPE:VALUE (user:deploy, host:web01, url:/x)")
         }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
     }
@@ -109,7 +127,11 @@ struct TimelineCommand: ParsableCommand {
         let kindSet = Set(kinds.compactMap(EventKind.init(name:)))
         var hostIDs: Set<UInt32> = []
         for h in hosts {
-            if let k = store.key(.host, h) { hostIDs.insert(k.value) } else { printError("dwell: note: no event was logged by host \(TerminalText.safe(h))") }
+            if let k = store.key(.host, h) {
+                hostIDs.insert(k.value)
+            } else {
+                printError("dwell: note: no event was logged by host \(TerminalText.safe(h))")
+            }
         }
         var selected: [Int]
         if !indicators.isEmpty {
@@ -117,10 +139,14 @@ struct TimelineCommand: ParsableCommand {
             for text in indicators {
                 guard let s = Seed(parsing: text) else { continue }
                 let found = store.keys(s.type, matching: s.value, substring: s.type == .userAgent || s.type == .command)
-                if found.isEmpty { printError("dwell: note: \(TerminalText.safe(text)) does not occur in the evidence") }
+                if found.isEmpty {
+                    printError("dwell: note: \(TerminalText.safe(text)) does not occur in the evidence")
+                }
                 keys += found
             }
-            selected = store.positions(anyOf: keys).map(Int.init).filter { store.time[$0] >= w.from.microseconds && store.time[$0] < w.to.microseconds }
+            selected = store.positions(anyOf: keys).map(Int.init).filter {
+                store.time[$0] >= w.from.microseconds && store.time[$0] < w.to.microseconds
+            }
         } else {
             selected = Array(store.events(from: w.from, to: w.to))
         }
@@ -137,7 +163,9 @@ struct TimelineCommand: ParsableCommand {
         case .text:
             if attackOnly {
                 if let a = inv.firstSeen, let b = inv.lastSeen {
-                    out.write("ATTACK \(a.iso8601(fractionDigits: 0)) → \(b.iso8601(fractionDigits: 0)); seeds: \(inv.seeds.map(TerminalText.safe).joined(separator: "; "))\n")
+                    out.write(
+                        "ATTACK \(a.iso8601(fractionDigits: 0)) → \(b.iso8601(fractionDigits: 0)); seeds: \(inv.seeds.map(TerminalText.safe).joined(separator: "; "))\n"
+                    )
                 } else {
                     out.write("No attack found: \(TerminalText.safe(inv.growth)).\n")
                 }
@@ -145,18 +173,29 @@ struct TimelineCommand: ParsableCommand {
             for i in selected {
                 let host = store.string(store.host[i])
                 let p = phase[i].map { "[\($0)]  " } ?? ""
-                out.write("\(store.timestamp(i).iso8601())  \(TerminalText.safe(host.isEmpty ? "-" : host))  \(p)\(TerminalText.safe(store.summary(i)))\n")
-                out.write("    \(TerminalText.safe(RawLines.file(i, store: store, paths: paths))):\(store.line[i])  \(TerminalText.safe(bytes: raw[i] ?? []))\n")
+                out.write(
+                    "\(store.timestamp(i).iso8601())  \(TerminalText.safe(host.isEmpty ? "-" : host))  \(p)\(TerminalText.safe(store.summary(i)))\n"
+                )
+                out.write(
+                    "    \(TerminalText.safe(RawLines.file(i, store: store, paths: paths))):\(store.line[i])  \(TerminalText.safe(bytes: raw[i] ?? []))\n"
+                )
             }
-            out.write("\(total) event(s)\(selected.count < total ? ", \(selected.count) shown (--limit 0 shows all)" : "")\n")
+            out.write(
+                "\(total) event(s)\(selected.count < total ? ", \(selected.count) shown (--limit 0 shows all)" : "")\n")
         case .csv:
             out.write(TimelineRow.csvHeader)
-            for i in selected { out.write(TimelineRow.csv(i, store: store, paths: paths, phase: phase[i], raw: raw[i] ?? [])) }
+            for i in selected {
+                out.write(TimelineRow.csv(i, store: store, paths: paths, phase: phase[i], raw: raw[i] ?? []))
+            }
         case .jsonl:
-            for i in selected { out.write(TimelineRow.json(i, store: store, paths: paths, phase: phase[i], raw: raw[i] ?? [])) }
+            for i in selected {
+                out.write(TimelineRow.json(i, store: store, paths: paths, phase: phase[i], raw: raw[i] ?? []))
+            }
         }
         out.flush()
-        if output != .text && selected.count < total { printError("dwell: \(total) events, \(selected.count) written (--limit)") }
+        if output != .text && selected.count < total {
+            printError("dwell: \(total) events, \(selected.count) written (--limit)")
+        }
         try finishStatus(found: found, files: result.files)
     }
 }
@@ -165,18 +204,28 @@ struct TimelineCommand: ParsableCommand {
 
 /// The correlation inputs: seeds, an IOC file and a host map.
 struct CorrelationArguments: ParsableArguments {
-    @Option(name: .customLong("seed"), help: ArgumentHelp("A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).", valueName: "INDICATOR"))
+    @Option(
+        name: .customLong("seed"),
+        help: ArgumentHelp(
+            "A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).", valueName: "INDICATOR")
+    )
     var seedTexts: [String] = []
 
     @Option(help: ArgumentHelp("Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
     var iocs: String?
 
-    @Option(name: .customLong("hosts"), help: ArgumentHelp("CSV address,hostname[,from[,to]] naming hosts by address (times ISO 8601; empty = open).", valueName: "FILE"))
+    @Option(
+        name: .customLong("hosts"),
+        help: ArgumentHelp(
+            "CSV address,hostname[,from[,to]] naming hosts by address (times ISO 8601; empty = open).",
+            valueName: "FILE"))
     var hostsFile: String?
 
     func validateSeeds() throws {
         for s in seedTexts where Seed(parsing: s) == nil {
-            throw ValidationError("cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)")
+            throw ValidationError(
+                "cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)"
+            )
         }
     }
 
@@ -191,7 +240,9 @@ struct CorrelationArguments: ParsableArguments {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let s = Seed(parsing: line, reason: "listed in \(iocs):\(n + 1)") else {
-                printError("dwell: \(iocs):\(n + 1): not an indicator: \(TerminalText.safe(line)) (give an address or TYPE:VALUE)")
+                printError(
+                    "dwell: \(iocs):\(n + 1): not an indicator: \(TerminalText.safe(line)) (give an address or TYPE:VALUE)"
+                )
                 throw ExitStatus.usage.code
             }
             list.append(s)
@@ -225,7 +276,9 @@ func finishStatus(found: Discovery.Result, files: [FileStats]) throws {
 
 /// Reads back the raw lines of events (one streaming pass per file that holds any).
 enum RawLines {
-    static func read(positions: [Int], store: EventStore, files: [EvidenceFile], options: IngestOptions) -> [Int: [UInt8]] {
+    static func read(positions: [Int], store: EventStore, files: [EvidenceFile], options: IngestOptions) -> [Int:
+        [UInt8]]
+    {
         var wanted: [UInt32: [UInt64: [Int]]] = [:]
         for i in positions { wanted[store.fileID[i], default: [:]][UInt64(store.line[i]), default: []].append(i) }
         var out: [Int: [UInt8]] = [:]
@@ -289,7 +342,8 @@ enum TimelineRow {
     }
 
     static func csv(_ i: Int, store: EventStore, paths: [String], phase: String?, raw: [UInt8]) -> String {
-        fields(i, store: store, paths: paths, phase: phase, raw: raw).map { csvField($0.1) }.joined(separator: ",") + "\n"
+        fields(i, store: store, paths: paths, phase: phase, raw: raw).map { csvField($0.1) }.joined(separator: ",")
+            + "\n"
     }
 
     /// Quotes a CSV field (RFC 4180) and defuses spreadsheet formulas (a leading = + - @ gets a ').

@@ -124,7 +124,8 @@ import Testing
         func edge(_ from: String, _ to: String, _ minute: Int64) -> LateralEdge {
             LateralEdge(
                 from: from, to: to, time: Timestamp(seconds: minute * 60), account: "a", method: "ssh",
-                evidence: EvidenceRef(fileID: 0, file: "f", line: 1, offset: 0, raw: [], time: Timestamp(seconds: minute * 60)))
+                evidence: EvidenceRef(
+                    fileID: 0, file: "f", line: 1, offset: 0, raw: [], time: Timestamp(seconds: minute * 60)))
         }
         // b → c happened before a reached b: not a path; b → d after it is.
         let edges = [edge("b", "c", 5), edge("a", "b", 10), edge("b", "d", 20)]
@@ -149,7 +150,8 @@ import Testing
         x.login(10, on: "web01", as: "alice", from: Self.attacker, pid: 4242)
         x.add(12, .accountCreate, host: "web01", user: "root", target: "backdoor", program: "useradd")
         x.add(20, .disconnect, host: "web01", src: Self.attacker, pid: 4242, program: "sshd")  // session ends
-        x.add(30, .accountCreate, host: "web01", user: "root", target: "intern", program: "useradd")  // later, not theirs
+        // Later, after the session: not theirs.
+        x.add(30, .accountCreate, host: "web01", user: "root", target: "intern", program: "useradd")
         let inv = x.investigate(seeds: [Self.attacker])
         #expect(inv.accounts.contains { $0.value == "backdoor" && $0.reason.contains("during an attacker session") })
         #expect(!inv.accounts.contains { $0.value == "intern" })

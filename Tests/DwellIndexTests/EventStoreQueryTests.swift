@@ -35,17 +35,25 @@ import Testing
     /// Events on and around minute boundaries, two kinds, three hosts.
     static var edgeStore: EventStore {
         var rows: [(Int64, EventKind, UInt32, UInt64, String, String, String)] = []
-        let offsets: [Int64] = [0, 1, minute - 1, minute, minute, minute + 1, 2 * minute, 5 * minute - 1, 5 * minute, 9 * minute]
+        let offsets: [Int64] = [
+            0, 1, minute - 1, minute, minute, minute + 1, 2 * minute, 5 * minute - 1, 5 * minute, 9 * minute,
+        ]
         for (k, o) in offsets.enumerated() {
-            rows.append((o, k % 3 == 0 ? .authSuccess : .webRequest, UInt32(k % 2), UInt64(k + 1), ["web01", "db01", "app01"][k % 3], k % 2 == 0 ? "alice" : "bob", "203.0.113.\(k % 4 + 1)"))
+            rows.append(
+                (
+                    o, k % 3 == 0 ? .authSuccess : .webRequest, UInt32(k % 2), UInt64(k + 1),
+                    ["web01", "db01", "app01"][k % 3], k % 2 == 0 ? "alice" : "bob", "203.0.113.\(k % 4 + 1)"
+                ))
         }
         return store(rows, bucketSeconds: 60)
     }
 
     @Test func timeRangeLookupMatchesBruteForceAtBucketEdges() {
         let s = Self.edgeStore
-        let probes: [Int64] = [-Self.minute, -1, 0, 1, Self.minute - 1, Self.minute, Self.minute + 1, 2 * Self.minute, 3 * Self.minute,
-            5 * Self.minute - 1, 5 * Self.minute, 9 * Self.minute, 9 * Self.minute + 1, 20 * Self.minute]
+        let probes: [Int64] = [
+            -Self.minute, -1, 0, 1, Self.minute - 1, Self.minute, Self.minute + 1, 2 * Self.minute, 3 * Self.minute,
+            5 * Self.minute - 1, 5 * Self.minute, 9 * Self.minute, 9 * Self.minute + 1, 20 * Self.minute,
+        ]
         for a in probes {
             for b in probes {
                 let from = Timestamp(microseconds: Self.base + a)
@@ -75,12 +83,16 @@ import Testing
         #expect(summary.last.microseconds == s.time[try #require(positions.last)])
         #expect(s.positions(alice).map(Int.init) == positions)
         let ip = try #require(s.key(.ip, "203.0.113.2"))
-        #expect(s.positions(ip).map(Int.init) == (0..<s.count).filter { s.address(s.sourceIP[$0]) == IPAddress("203.0.113.2") })
+        #expect(
+            s.positions(ip).map(Int.init)
+                == (0..<s.count).filter { s.address(s.sourceIP[$0]) == IPAddress("203.0.113.2") })
         #expect(s.key(.user, "mallory") == nil)
         // A window of one indicator's postings.
         let from = Timestamp(microseconds: Self.base + Self.minute)
         let to = Timestamp(microseconds: Self.base + 5 * Self.minute)
-        #expect(s.positions(alice, from: from, to: to).map(Int.init) == positions.filter { s.time[$0] >= from.microseconds && s.time[$0] < to.microseconds })
+        #expect(
+            s.positions(alice, from: from, to: to).map(Int.init)
+                == positions.filter { s.time[$0] >= from.microseconds && s.time[$0] < to.microseconds })
     }
 
     @Test func perKindHistogramAndCountsMatchTheEvents() {
@@ -89,24 +101,37 @@ import Testing
             let hist = s.buckets.histogram(kind)
             for (b, c) in hist.enumerated() {
                 let lo = s.buckets.originMicros + Int64(b) * s.buckets.bucketMicros
-                let n = (0..<s.count).filter { s.kind[$0] == kind && s.time[$0] >= lo && s.time[$0] < lo + s.buckets.bucketMicros }.count
+                let n = (0..<s.count).filter {
+                    s.kind[$0] == kind && s.time[$0] >= lo && s.time[$0] < lo + s.buckets.bucketMicros
+                }.count
                 #expect(Int(c) == n, "bucket \(b) \(kind.name)")
             }
-            let window = s.histogram(kind, from: Timestamp(microseconds: Self.base), to: Timestamp(microseconds: Self.base + 3 * Self.minute))
+            let window = s.histogram(
+                kind, from: Timestamp(microseconds: Self.base), to: Timestamp(microseconds: Self.base + 3 * Self.minute)
+            )
             #expect(window.map(\.count) == Array(hist.prefix(3)).map(Int.init))
             #expect(window.map(\.start.microseconds) == [0, 1, 2].map { Self.base + $0 * Self.minute })
         }
-        for (a, b) in [(Int64(1), 5 * Self.minute), (0, 9 * Self.minute + 1), (Self.minute - 1, Self.minute + 1), (2 * Self.minute, 2 * Self.minute + 1)] {
+        for (a, b) in [
+            (Int64(1), 5 * Self.minute), (0, 9 * Self.minute + 1), (Self.minute - 1, Self.minute + 1),
+            (2 * Self.minute, 2 * Self.minute + 1),
+        ] {
             var expected: [EventKind: Int] = [:]
-            for i in 0..<s.count where s.time[i] >= Self.base + a && s.time[i] < Self.base + b { expected[s.kind[i], default: 0] += 1 }
-            #expect(s.kindCounts(from: Timestamp(microseconds: Self.base + a), to: Timestamp(microseconds: Self.base + b)) == expected)
+            for i in 0..<s.count where s.time[i] >= Self.base + a && s.time[i] < Self.base + b {
+                expected[s.kind[i], default: 0] += 1
+            }
+            #expect(
+                s.kindCounts(from: Timestamp(microseconds: Self.base + a), to: Timestamp(microseconds: Self.base + b))
+                    == expected)
         }
     }
 
     @Test func tiesAreOrderedByFileThenLineWhateverTheIngestOrder() {
         var rows: [(Int64, EventKind, UInt32, UInt64, String, String, String)] = []
         for file in [UInt32(2), 0, 1] {
-            for line in [UInt64(9), 3, 5] { rows.append((7, .authFailure, file, line, "web01", "root", "198.51.100.1")) }
+            for line in [UInt64(9), 3, 5] {
+                rows.append((7, .authFailure, file, line, "web01", "root", "198.51.100.1"))
+            }
         }
         rows.append((3, .authSuccess, 2, 1, "web01", "root", "198.51.100.1"))
         let a = Self.store(rows)
