@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
+        .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport"]),

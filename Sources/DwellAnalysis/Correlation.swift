@@ -45,6 +45,87 @@ public struct Seed: Sendable, Hashable {
     }
 }
 
+/// One row of a `--hosts` file: an address that belonged to a host, optionally only between two times.
+public struct HostMapEntry: Sendable, Hashable {
+    public var address: IPAddress
+    public var host: String
+    /// Start of the range (inclusive); `nil` = since always.
+    public var from: Timestamp?
+    /// End of the range (inclusive); `nil` = until now.
+    public var to: Timestamp?
+    /// Where the row came from (`hosts.csv:3`), for the report.
+    public var origin: String
+
+    public init(
+        address: IPAddress, host: String, from: Timestamp? = nil, to: Timestamp? = nil, origin: String = "--hosts"
+    ) {
+        self.address = address
+        self.host = host
+        self.from = from
+        self.to = to
+        self.origin = origin
+    }
+}
+
+/// Reads `--hosts` files: CSV `address,hostname[,from[,to]]` (times ISO 8601; empty = open), `#` comments,
+/// an optional header row starting with `address`.
+public enum HostsFile {
+    /// A row that cannot be read: its line number and what is wrong, for a message that says what to fix.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var problem: String
+        public var description: String { "line \(line): \(problem)" }
+    }
+
+    public static func parse(_ text: String, name: String) throws(ParseError) -> [HostMapEntry] {
+        var out: [HostMapEntry] = []
+        var n = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            let cols = raw.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let first = cols.first, !first.isEmpty, !first.hasPrefix("#"), first.lowercased() != "address" else {
+                continue
+            }
+            guard cols.count >= 2, !cols[1].isEmpty else {
+                throw ParseError(line: n, problem: "expected address,hostname[,from[,to]]")
+            }
+            guard let ip = IPAddress(first) else {
+                throw ParseError(line: n, problem: "'\(first)' is not an IP address")
+            }
+            func time(_ k: Int, _ what: String) throws(ParseError) -> Timestamp? {
+                guard k < cols.count, !cols[k].isEmpty else { return nil }
+                guard let t = Timestamp(iso8601: cols[k]) else {
+                    throw ParseError(
+                        line: n, problem: "\(what) '\(cols[k])' is not an ISO 8601 time (2026-03-11T19:21:41Z)")
+                }
+                return t
+            }
+            let from = try time(2, "from")
+            let to = try time(3, "to")
+            if let from, let to, to < from {
+                throw ParseError(line: n, problem: "the range ends before it starts")
+            }
+            out.append(HostMapEntry(address: ip, host: cols[1], from: from, to: to, origin: "\(name):\(n)"))
+        }
+        return out
+    }
+}
+
+/// Which host an address belonged to, and when: learned from the logs or given with `--hosts`.
+///
+/// `from`/`to` are the first and last time the binding was seen (or the range given); `nil` is open-ended.
+/// The address is taken to belong to the host from `from` until another host is seen with it.
+public struct HostAddressBinding: Sendable, Hashable {
+    public var address: String
+    public var host: String
+    public var from: Timestamp?
+    public var to: Timestamp?
+    /// How it is known: `sshd Connection lines (12)`, `hosts.csv:3`, `access log matched with sensor flows (40)`.
+    public var source: String
+}
+
 /// Tunables of the growth.
 public struct CorrelationOptions: Sendable {
     /// A (source, account, destination host) login seen this many times before the attack is routine.
@@ -66,33 +147,119 @@ public struct CorrelationOptions: Sendable {
 /// accounts created during an attacker session → persistence. Guards: logins whose (source, account, host)
 /// occurred before the attack are routine (the admin's look-alike), and external addresses contacted before
 /// the attack are not new.
+///
+/// Host addresses keep their time ranges: an address belongs to a host from when it is seen with it until
+/// another host is seen with it, and a `--hosts` row with a range overrides what was learned inside it.
+/// An address no host claims at a time stays an address.
+/// - Complexity: O(n) to learn addresses and build the routine and session-close indexes; each round is
+///   O(attacker events + compromised hosts' events · log n).
 public struct Correlator {
     let store: EventStore
     let filePaths: [String]
     let findings: [Finding]
     var options: CorrelationOptions
+    /// Every address a host was seen with (at some time).
     var hostAddresses: [String: Set<UInt32>] = [:]
-    var addressHost: [UInt32: String] = [:]
+    /// Learned owners per address, in time order; `from` of the first is open, `to` is where the next starts.
+    var learnedOwners: [UInt32: [Owner]] = [:]
+    /// Owners given with `--hosts`; they win over learned ones inside their range.
+    var givenOwners: [UInt32: [Owner]] = [:]
 
-    public init(store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
-        options: CorrelationOptions = CorrelationOptions())
-    {
+    struct Owner {
+        var host: String
+        /// Validity `[from, to)`.
+        var from: Int64
+        var to: Int64
+        /// What was seen or given (for the report): first and last sighting, or the given range.
+        var seenFirst: Int64?
+        var seenLast: Int64?
+        var source: String
+    }
+
+    public init(
+        store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
+        hostEntries: [HostMapEntry] = [], options: CorrelationOptions = CorrelationOptions()
+    ) {
         self.store = store
         self.filePaths = filePaths
         self.findings = findings
         self.options = options
         // Learn addresses: sshd "Connection from A port N on B port M" names B as the logging host's address.
+        // The store is in time order, so each address's sightings come in time order: consecutive sightings by
+        // the same host form one run, and a run lasts until another host is seen with the address.
+        var runs: [UInt32: [(host: UInt32, first: Int64, last: Int64, count: Int)]] = [:]
         for i in 0..<store.count where store.kind[i] == .connect && store.destinationIP[i] != 0 && store.host[i] != 0 {
-            let name = store.string(store.host[i])
-            hostAddresses[name, default: []].insert(store.destinationIP[i])
-            if addressHost[store.destinationIP[i]] == nil { addressHost[store.destinationIP[i]] = name }
+            let addr = store.destinationIP[i]
+            if let ip = store.address(addr), ip.isLoopback { continue }  // every host is 127.0.0.1
+            let h = store.host[i]
+            let t = store.time[i]
+            if var list = runs[addr], let last = list.last, last.host == h {
+                list[list.count - 1].last = t
+                list[list.count - 1].count += 1
+                runs[addr] = list
+            } else {
+                runs[addr, default: []].append((h, t, t, 1))
+            }
+        }
+        for (addr, list) in runs {
+            var owners: [Owner] = []
+            for (k, r) in list.enumerated() {
+                let name = store.string(r.host)
+                hostAddresses[name, default: []].insert(addr)
+                owners.append(
+                    Owner(
+                        host: name, from: k == 0 ? Int64.min : r.first,
+                        to: k + 1 < list.count ? list[k + 1].first : Int64.max,
+                        seenFirst: r.first, seenLast: r.last, source: "sshd Connection lines (\(r.count))"))
+            }
+            learnedOwners[addr] = owners
         }
         learnWebServerAddresses()
-        for (ip, name) in hostMap {
-            if let id = store.addressID(of: ip) {
-                hostAddresses[name, default: []].insert(id)
-                addressHost[id] = name
+        // The same row may come both ways (the command passes range-less rows to the detectors as `hostMap`).
+        var given = hostEntries
+        for (address, host) in hostMap where !hostEntries.contains(where: { $0.address == address && $0.host == host }) {
+            given.append(HostMapEntry(address: address, host: host))
+        }
+        for e in given {
+            guard let id = store.addressID(of: e.address) else { continue }
+            hostAddresses[e.host, default: []].insert(id)
+            let to = e.to.map { $0.microseconds == Int64.max ? Int64.max : $0.microseconds + 1 } ?? Int64.max
+            givenOwners[id, default: []].append(
+                Owner(
+                    host: e.host, from: e.from?.microseconds ?? Int64.min, to: to, seenFirst: e.from?.microseconds,
+                    seenLast: e.to?.microseconds, source: e.origin))
+        }
+    }
+
+    /// The host an address belonged to at time `t`, if any: a `--hosts` row covering `t` (the last one given
+    /// wins), else the learned owner. - Complexity: O(log r) in the address's learned runs.
+    func owner(_ addr: UInt32, at t: Int64) -> String? {
+        if let given = givenOwners[addr], let o = given.last(where: { $0.from <= t && t < $0.to }) { return o.host }
+        guard let owners = learnedOwners[addr], !owners.isEmpty else { return nil }
+        var lo = 0
+        var hi = owners.count
+        while lo < hi {  // the last run starting at or before t
+            let mid = (lo + hi) / 2
+            if owners[mid].from <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? nil : owners[lo - 1].host
+    }
+
+    /// Every binding of an address to a host, for the report: host, then time.
+    public var addressBindings: [HostAddressBinding] {
+        var out: [HostAddressBinding] = []
+        for (addr, owners) in learnedOwners.merging(givenOwners, uniquingKeysWith: +) {
+            for o in owners {
+                out.append(
+                    HostAddressBinding(
+                        address: ipText(addr), host: o.host, from: o.seenFirst.map(Timestamp.init(microseconds:)),
+                        to: o.seenLast.map(Timestamp.init(microseconds:)), source: o.source))
             }
+        }
+        return out.sorted {
+            ($0.host, $0.from ?? .distantPast, $0.address, $0.source) < (
+                $1.host, $1.from ?? .distantPast, $1.address, $1.source
+            )
         }
     }
 
@@ -104,7 +271,7 @@ public struct Correlator {
             requests[store.time[i] / 1_000_000, default: []].append((store.sourceIP[i], store.host[i]))
         }
         guard !requests.isEmpty else { return }
-        var votes: [UInt32: [UInt32: Int]] = [:]  // host → address → votes
+        var votes: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]  // host → address → votes
         for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .http {
             guard [80, 443, 8080, 8443].contains(store.destinationPort[j]) || store.kind[j] == .http,
                 store.destinationIP[j] != 0, let d = store.address(store.destinationIP[j]), d.isInternal
@@ -114,18 +281,29 @@ public struct Correlator {
             for s in sec - 1...sec + 1 {
                 for (client, host) in requests[s] ?? [] where client == store.sourceIP[j] { matched.insert(host) }
             }
-            for h in matched { votes[h, default: [:]][store.destinationIP[j], default: 0] += 1 }
+            for h in matched {
+                let t = store.time[j]
+                let v = votes[h, default: [:]][store.destinationIP[j]] ?? (0, t, t)
+                votes[h, default: [:]][store.destinationIP[j]] = (v.count + 1, min(v.first, t), max(v.last, t))
+            }
         }
         for (host, byAddress) in votes.sorted(by: { $0.key < $1.key }) {
             let name = store.string(host)
             guard hostAddresses[name] == nil,
-                let best = byAddress.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), best.value >= 3
+                let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
+                best.value.count >= 3
             else { continue }
-            let total = byAddress.values.reduce(0, +)
-            guard best.value * 2 > total, addressHost[best.key] == nil else { continue }
+            let total = byAddress.values.reduce(0) { $0 + $1.count }
+            guard best.value.count * 2 > total, learnedOwners[best.key] == nil else { continue }
             hostAddresses[name] = [best.key]
-            addressHost[best.key] = name
-            learned.append("\(name) = \(ipText(best.key)) (\(best.value) of its access-log requests match sensor flows to that address)")
+            learnedOwners[best.key] = [
+                Owner(
+                    host: name, from: Int64.min, to: Int64.max, seenFirst: best.value.first, seenLast: best.value.last,
+                    source: "access log matched with sensor flows (\(best.value.count))")
+            ]
+            learned.append(
+                "\(name) = \(ipText(best.key)) (\(best.value.count) of its access-log requests match sensor flows to that address)"
+            )
         }
     }
 
@@ -141,14 +319,68 @@ public struct Correlator {
     func ref(_ i: Int) -> EvidenceRef {
         let f = Int(store.fileID[i])
         return EvidenceRef(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)",
+            line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i))
     }
 
     func hostName(_ i: Int) -> String { store.string(store.host[i]) }
     func ipText(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
-    /// A host name for an address, or the address itself.
-    func nameOf(address id: UInt32) -> String { addressHost[id] ?? ipText(id) }
+    /// The host an address belonged to at `t`, or the address itself (unknown addresses stay addresses).
+    func nameOf(address id: UInt32, at t: Int64) -> String { owner(id, at: t) ?? ipText(id) }
+
+    /// Successful logins per (host, source, account): the times of the first `k` of them, to decide in O(1)
+    /// whether a login was routine before a time. - Complexity: O(n).
+    struct RoutineKey: Hashable {
+        var host: UInt32
+        var source: UInt32
+        var user: UInt32
+    }
+
+    func routineIndex(first k: Int) -> [RoutineKey: [Int64]] {
+        var out: [RoutineKey: [Int64]] = [:]
+        for i in 0..<store.count where store.kind[i] == .authSuccess && store.host[i] != 0 {
+            let key = RoutineKey(host: store.host[i], source: store.sourceIP[i], user: store.user[i])
+            if let times = out[key], times.count >= k { continue }
+            out[key, default: []].append(store.time[i])
+        }
+        return out
+    }
+
+    /// Positions of session closes and disconnects per (host, program, pid), in time order. - Complexity: O(n).
+    struct ProcessKey: Hashable {
+        var host: UInt32
+        var program: UInt32
+        var pid: Int32
+    }
+
+    /// A session's identity: host, process and start.
+    struct SessionKey: Hashable {
+        var host: UInt32
+        var pid: Int32
+        var start: Int64
+    }
+
+    func closeIndex() -> [ProcessKey: [Int32]] {
+        var out: [ProcessKey: [Int32]] = [:]
+        for i in 0..<store.count where store.kind[i] == .sessionClose || store.kind[i] == .disconnect {
+            guard store.host[i] != 0, store.pid[i] >= 0 else { continue }
+            out[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []].append(
+                Int32(i))
+        }
+        return out
+    }
+
+    /// Index of the first position in `positions` (sorted by time) whose time is at or after `t`.
+    func firstPosition(in positions: [Int32], atOrAfter t: Int64) -> Int {
+        var lo = 0
+        var hi = positions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if store.time[Int(positions[mid])] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
 
     public func run(seeds givenSeeds: [Seed]) -> Investigation {
         var inv = Investigation()
@@ -160,7 +392,9 @@ public struct Correlator {
                 for ind in f.indicators where ind.hasPrefix("ip:") {
                     let v = String(ind.dropFirst(3))
                     if let ip = IPAddress(v), !ip.isInternal || f.rule.hasPrefix("auth.") {
-                        let s = Seed(type: .ip, value: v, reason: "\(f.title) (\(f.rule)) at \(f.time.iso8601(fractionDigits: 0))")
+                        let s = Seed(
+                            type: .ip, value: v,
+                            reason: "\(f.title) (\(f.rule)) at \(f.time.iso8601(fractionDigits: 0))")
                         if !seeds.contains(where: { $0.type == s.type && $0.value == s.value }) { seeds.append(s) }
                     }
                 }
@@ -186,7 +420,9 @@ public struct Correlator {
             switch s.type {
             case .ip:
                 if let k = store.key(.ip, s.value) {
-                    ips[k.value] = Joined(time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason, evidence: Int(store.positions(k).first ?? 0))
+                    ips[k.value] = Joined(
+                        time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason,
+                        evidence: Int(store.positions(k).first ?? 0))
                 }
             case .user:
                 if let k = store.key(.user, s.value), let first = store.positions(k).first {
@@ -202,7 +438,9 @@ public struct Correlator {
                     for p in store.positions(k) where store.sourceIP[Int(p)] != 0 {
                         let id = store.sourceIP[Int(p)]
                         if ips[id] == nil, let a = store.address(id), !a.isInternal {
-                            ips[id] = Joined(time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))", evidence: Int(p))
+                            ips[id] = Joined(
+                                time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))",
+                                evidence: Int(p))
                         }
                     }
                 }
@@ -226,36 +464,52 @@ public struct Correlator {
             accounts[name] = Joined(time: t, reason: reason, evidence: evidence)
             return true
         }
+        // The session lasts until sshd's process logs its close, else `sessionSeconds`: the first close or
+        // disconnect of the same (host, program, pid) at or after the login, by binary search.
+        let closes = closeIndex()
+        var sessionKeys: Set<SessionKey> = []
         func addSession(_ i: Int) {
-            // The session lasts until sshd's process logs its close, else `sessionSeconds`.
             let h = store.host[i]
             let pid = store.pid[i]
             var end = store.time[i] + options.sessionSeconds * 1_000_000
-            if pid >= 0, let hk = store.key(.host, store.string(h)) {
-                for p in store.positions(hk) {
-                    let j = Int(p)
-                    guard store.time[j] >= store.time[i], store.pid[j] == pid, store.program[j] == store.program[i] else { continue }
-                    if store.kind[j] == .sessionClose || store.kind[j] == .disconnect { end = store.time[j]; break }
-                }
+            if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
+                let k = firstPosition(in: list, atOrAfter: store.time[i])
+                if k < list.count { end = store.time[Int(list[k])] }
             }
-            if !sessions.contains(where: { $0.host == h && $0.start == store.time[i] && $0.pid == pid }) {
+            if sessionKeys.insert(SessionKey(host: h, pid: pid, start: store.time[i])).inserted {
                 sessions.append((h, store.user[i], pid, store.time[i], end))
             }
         }
 
-        // Routine logins before the attack: (source address, account, host) triples.
+        // Routine logins before the attack: a (source address, account, host) triple that logged in successfully
+        // at least `routineLogins` times before `t`. The index keeps the first such times per triple.
+        let routineNeeded = max(options.routineLogins, 1)
+        let routine = routineIndex(first: routineNeeded)
         func isRoutine(_ i: Int, before t: Int64) -> Bool {
-            guard let hk = store.key(.host, hostName(i)) else { return false }
-            var n = 0
-            for p in store.positions(hk) {
-                let j = Int(p)
-                if store.time[j] >= t { break }
-                if store.kind[j] == .authSuccess && store.sourceIP[j] == store.sourceIP[i] && store.user[j] == store.user[i] {
-                    n += 1
-                    if n >= options.routineLogins { return true }
-                }
+            guard store.host[i] != 0,
+                let times = routine[RoutineKey(host: store.host[i], source: store.sourceIP[i], user: store.user[i])]
+            else { return false }
+            return times.count >= routineNeeded && times[routineNeeded - 1] < t
+        }
+
+        // Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
+        var processEvents: [ProcessKey: [Int32]] = [:]
+        var accountChanges: [UInt32: [Int32]] = [:]
+        for i in 0..<store.count where store.host[i] != 0 {
+            if store.pid[i] >= 0 && store.program[i] != 0 {
+                processEvents[ProcessKey(host: store.host[i], program: 0, pid: store.pid[i]), default: []].append(
+                    Int32(i))
             }
-            return false
+            switch store.kind[i] {
+            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
+                accountChanges[store.host[i], default: []].append(Int32(i))
+            default: break
+            }
+        }
+        func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
+            let a = firstPosition(in: list, atOrAfter: start)
+            let b = end == Int64.max ? list.count : firstPosition(in: list, atOrAfter: end + 1)
+            return list[a..<max(a, b)]
         }
 
         var rounds = 0
@@ -278,29 +532,43 @@ public struct Correlator {
                     let t = store.time[i]
                     if store.sourceIP[i] == ipID && store.kind[i] == .authSuccess {
                         let u = store.string(store.user[i])
-                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) { changed = true }
-                        if compromise(hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))", evidence: i) { changed = true }
+                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) {
+                            changed = true
+                        }
+                        if compromise(
+                            hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))",
+                            evidence: i)
+                        {
+                            changed = true
+                        }
                         addSession(i)
                     }
                     if store.sourceIP[i] == ipID && webshellEvents.contains(i) {
                         // An access log names its own server; a sensor's record names the server by address.
-                        let server = store.kind[i] == .webRequest ? hostName(i) : nameOf(address: store.destinationIP[i])
-                        if compromise(server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i) { changed = true }
+                        let server =
+                            store.kind[i] == .webRequest ? hostName(i) : nameOf(address: store.destinationIP[i], at: t)
+                        if compromise(
+                            server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i)
+                        {
+                            changed = true
+                        }
                     }
                 }
             }
 
-            // (b) Compromised hosts: logins from their addresses to other hosts after their compromise.
+            // (b) Compromised hosts: logins from their addresses (while theirs) to other hosts after their compromise.
             for name in hostOrder {
                 guard let h = hosts[name] else { continue }
                 for addr in (hostAddresses[name] ?? []).sorted() {
-                    for p in store.positions(IndicatorKey(.ip, addr)) {
+                    let list = store.positions(IndicatorKey(.ip, addr))
+                    for p in list[firstPosition(in: list, atOrAfter: h.time)...] {
                         let i = Int(p)
                         let t = store.time[i]
-                        guard t >= h.time, store.sourceIP[i] == addr else { continue }
+                        guard store.sourceIP[i] == addr, owner(addr, at: t) == name else { continue }
                         if store.kind[i] == .authSuccess && hostName(i) != name {
                             if isRoutine(i, before: attackStart) {
-                                let g = "routine login \(store.string(store.user[i]))@\(name)→\(hostName(i)) (seen before the attack) not expanded"
+                                let g =
+                                    "routine login \(store.string(store.user[i]))@\(name)→\(hostName(i)) (seen before the attack) not expanded"
                                 if !guards.contains(g) { guards.append(g) }
                                 continue
                             }
@@ -310,10 +578,22 @@ public struct Correlator {
                             let key = "\(name)|\(hostName(i))|\(t)"
                             if !edgeKeys.contains(key) {
                                 edgeKeys.insert(key)
-                                edges.append(LateralEdge(from: name, to: hostName(i), time: store.timestamp(i), account: u, method: method, evidence: ref(i)))
+                                edges.append(
+                                    LateralEdge(
+                                        from: name, to: hostName(i), time: store.timestamp(i), account: u,
+                                        method: method, evidence: ref(i)))
                             }
-                            if account(u, at: t, reason: "used from compromised host \(name) to log in to \(hostName(i))", evidence: i) { changed = true }
-                            if compromise(hostName(i), at: t, reason: "login as \(u) from compromised host \(name)", evidence: i) { changed = true }
+                            if account(
+                                u, at: t, reason: "used from compromised host \(name) to log in to \(hostName(i))",
+                                evidence: i)
+                            {
+                                changed = true
+                            }
+                            if compromise(
+                                hostName(i), at: t, reason: "login as \(u) from compromised host \(name)", evidence: i)
+                            {
+                                changed = true
+                            }
                             addSession(i)
                         }
                     }
@@ -325,36 +605,50 @@ public struct Correlator {
                 guard let k = store.key(.user, name) else { continue }
                 for p in store.positions(k) {
                     let i = Int(p)
-                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else { continue }
+                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else {
+                        continue
+                    }
                     let src = store.sourceIP[i]
-                    if ips[src] != nil || addressHost[src].map({ hosts[$0] != nil }) == true { continue }
+                    if ips[src] != nil || owner(src, at: store.time[i]).map({ hosts[$0] != nil }) == true { continue }
                     if isRoutine(i, before: attackStart) { continue }
                     if let ip = store.address(src), !ip.isInternal {
-                        ips[src] = Joined(time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
+                        ips[src] = Joined(
+                            time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
                         changed = true
                     }
                 }
             }
 
             // (d) Sessions of the attacker: events on that host by that account (or its sshd process) during them;
-            // account changes during them are persistence.
-            for s in sessions {
-                guard let hk = store.key(.host, store.string(s.host)) else { continue }
-                for p in store.positions(hk) {
-                    let i = Int(p)
-                    let t = store.time[i]
-                    guard t >= s.start, t <= s.end else { continue }
-                    let k = store.kind[i]
-                    let samePID = s.pid >= 0 && store.pid[i] == s.pid && store.program[i] != 0
-                    let sameUser = store.user[i] == s.user && k != .cron
-                    let accountChange = k == .accountCreate || k == .accountModify || k == .passwordChange || k == .accountDelete
-                    if samePID || sameUser || accountChange {
-                        attacker.insert(i)
+            // account changes during them are persistence. Read from the account's postings, the process index and
+            // the host's account changes, each cut to the session by binary search (not a scan of the host).
+            for s in sessions where s.host != 0 {
+                if s.pid >= 0, let list = processEvents[ProcessKey(host: s.host, program: 0, pid: s.pid)] {
+                    for p in window(list, s.start, s.end) { attacker.insert(Int(p)) }
+                }
+                if s.user != 0 {
+                    for p in window(store.positions(IndicatorKey(.user, s.user)), s.start, s.end) {
+                        let i = Int(p)
+                        if store.host[i] == s.host && store.user[i] == s.user && store.kind[i] != .cron {
+                            attacker.insert(i)
+                        }
                     }
+                } else {
+                    let list = store.positions(IndicatorKey(.host, s.host))
+                    for p in window(list, s.start, s.end) where store.user[Int(p)] == 0 && store.kind[Int(p)] != .cron {
+                        attacker.insert(Int(p))
+                    }
+                }
+                for p in window(accountChanges[s.host] ?? [], s.start, s.end) {
+                    let i = Int(p)
+                    attacker.insert(i)
                     let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
-                    if k == .accountCreate && createdID != 0 {
+                    if store.kind[i] == .accountCreate && createdID != 0 {
                         let created = store.string(createdID)
-                        if account(created, at: t, reason: "created on \(store.string(s.host)) during an attacker session", evidence: i) {
+                        if account(
+                            created, at: store.time[i],
+                            reason: "created on \(store.string(s.host)) during an attacker session", evidence: i)
+                        {
                             changed = true
                         }
                     }
@@ -362,25 +656,35 @@ public struct Correlator {
             }
 
             // (e) Outbound from compromised hosts to new external addresses: large, or inside an attacker session.
-            let large = Set(findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
+            let large = Set(
+                findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
+            var sessionsByHost: [String: [(start: Int64, end: Int64)]] = [:]
+            for s in sessions { sessionsByHost[store.string(s.host), default: []].append((s.start, s.end)) }
             for name in hostOrder {
                 guard let h = hosts[name] else { continue }
+                let spans = sessionsByHost[name] ?? []
                 for addr in (hostAddresses[name] ?? []).sorted() {
-                    for p in store.positions(IndicatorKey(.ip, addr)) {
+                    let list = store.positions(IndicatorKey(.ip, addr))
+                    for p in list[firstPosition(in: list, atOrAfter: h.time)...] {
                         let i = Int(p)
-                        guard store.time[i] >= h.time, store.sourceIP[i] == addr, store.destinationIP[i] != 0,
-                            let d = store.address(store.destinationIP[i]), !d.isInternal
+                        guard store.sourceIP[i] == addr, store.destinationIP[i] != 0,
+                            let d = store.address(store.destinationIP[i]), !d.isInternal,
+                            owner(addr, at: store.time[i]) == name
                         else { continue }
                         let dst = store.destinationIP[i]
                         if ips[dst] != nil { continue }
-                        let inSession = sessions.contains { s in
-                            store.string(s.host) == name && store.time[i] >= s.start && store.time[i] <= s.end
-                        }
+                        let inSession = spans.contains { store.time[i] >= $0.start && store.time[i] <= $0.end }
                         guard large.contains(i) || inSession else { continue }
                         // New: never contacted before the attack.
-                        let before = store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart } ?? false
+                        let before =
+                            store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart }
+                            ?? false
                         if before { continue }
-                        ips[dst] = Joined(time: store.time[i], reason: "\(large.contains(i) ? "large transfer" : "connection") from compromised host \(name) to a new external address", evidence: i)
+                        ips[dst] = Joined(
+                            time: store.time[i],
+                            reason:
+                                "\(large.contains(i) ? "large transfer" : "connection") from compromised host \(name) to a new external address",
+                            evidence: i)
                         changed = true
                     }
                 }
@@ -390,11 +694,14 @@ public struct Correlator {
             for e in edges {
                 guard let fromAddrs = hostAddresses[e.from], let toAddrs = hostAddresses[e.to] else { continue }
                 for a in fromAddrs {
-                    for p in store.positions(IndicatorKey(.ip, a)) {
+                    let list = store.positions(IndicatorKey(.ip, a))
+                    for p in list[firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
                         let i = Int(p)
+                        if store.time[i] > e.time.microseconds + 120_000_000 { break }
                         guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),
-                            abs(store.time[i] - e.time.microseconds) <= 120_000_000,
-                            [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i])
+                            [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i]),
+                            owner(a, at: store.time[i]) == e.from,
+                            owner(store.destinationIP[i], at: store.time[i]) == e.to
                         else { continue }
                         attacker.insert(i)
                     }
@@ -402,7 +709,10 @@ public struct Correlator {
             }
         }
         inv.caveats += learned.map { "host address learned: \($0)" }
-        inv.growth = "stopped at \(stopReason) after \(rounds) round(s)" + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
+        inv.hostAddresses = addressBindings
+        inv.growth =
+            "stopped at \(stopReason) after \(rounds) round(s)"
+            + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
 
         // Results.
         let ordered = attacker.sorted()
@@ -417,8 +727,10 @@ public struct Correlator {
         inv.hosts = hostOrder.compactMap { name in
             guard let h = hosts[name] else { return nil }
             return HostScope(
-                host: name, addresses: (hostAddresses[name] ?? []).sorted().map(ipText), firstCompromise: Timestamp(microseconds: h.time),
-                lastActivity: Timestamp(microseconds: max(lastByHost[name] ?? h.time, h.time)), reason: h.reason, evidence: ref(h.evidence))
+                host: name, addresses: (hostAddresses[name] ?? []).sorted().map(ipText),
+                firstCompromise: Timestamp(microseconds: h.time),
+                lastActivity: Timestamp(microseconds: max(lastByHost[name] ?? h.time, h.time)), reason: h.reason,
+                evidence: ref(h.evidence))
         }.sorted { $0.firstCompromise < $1.firstCompromise }
         inv.entryPoints = inv.hosts.filter { h in !edges.contains { $0.to == h.host } }.map(\.host)
         inv.accounts = accounts.map { name, a in
@@ -426,17 +738,22 @@ public struct Correlator {
             let pos = k.map { store.positions($0).filter { attacker.contains(Int($0)) } } ?? []
             return ScopeItem(
                 type: .user, value: name, reason: a.reason, firstSeen: Timestamp(microseconds: a.time),
-                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? Timestamp(microseconds: a.time), count: pos.count,
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? Timestamp(microseconds: a.time),
+                count: pos.count,
                 evidence: ref(a.evidence))
         }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
         inv.sourceIPs = ips.map { id, j in
             let pos = store.positions(IndicatorKey(.ip, id))
             return ScopeItem(
-                type: .ip, value: ipText(id), reason: j.reason, firstSeen: pos.first.map { store.timestamp(Int($0)) } ?? .zero,
-                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? .zero, count: pos.count, evidence: pos.first.map { ref(Int($0)) })
+                type: .ip, value: ipText(id), reason: j.reason,
+                firstSeen: pos.first.map { store.timestamp(Int($0)) } ?? .zero,
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? .zero, count: pos.count,
+                evidence: pos.first.map { ref(Int($0)) })
         }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
         inv.edges = edges.sorted { $0.time < $1.time }
-        inv.paths = Self.paths(edges: inv.edges, entries: inv.entryPoints, reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
+        inv.paths = Self.paths(
+            edges: inv.edges, entries: inv.entryPoints,
+            reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
         // Data touched: web paths served (2xx) to attacker addresses, bytes sent out to them.
         var served: [String: (Int, Int64, Int)] = [:]
         for i in ordered where store.kind[i] == .webRequest && store.httpStatus[i] >= 200 && store.httpStatus[i] < 300 {
@@ -445,30 +762,47 @@ public struct Correlator {
             served[key] = (prev.0 + 1, prev.1 + max(store.bytesOut[i], 0), prev.2)
         }
         inv.dataTouched = served.sorted { $0.key < $1.key }.map { key, v in
-            ScopeItem(type: .path, value: key, reason: "served \(v.0)× with 2xx to the attacker (\(v.1) bytes)", firstSeen: store.timestamp(v.2), lastSeen: store.timestamp(v.2), count: v.0, evidence: ref(v.2))
+            ScopeItem(
+                type: .path, value: key, reason: "served \(v.0)× with 2xx to the attacker (\(v.1) bytes)",
+                firstSeen: store.timestamp(v.2), lastSeen: store.timestamp(v.2), count: v.0, evidence: ref(v.2))
         }
         for i in ordered where (store.kind[i] == .flow) && store.bytesOut[i] >= 1_000_000 {
             if let d = store.address(store.destinationIP[i]), !d.isInternal {
                 inv.dataTouched.append(
-                    ScopeItem(type: .ip, value: "\(nameOf(address: store.sourceIP[i])) → \(d)", reason: "\(store.bytesOut[i]) bytes sent out", firstSeen: store.timestamp(i), lastSeen: store.timestamp(i), count: 1, evidence: ref(i)))
+                    ScopeItem(
+                        type: .ip, value: "\(nameOf(address: store.sourceIP[i], at: store.time[i])) → \(d)",
+                        reason: "\(store.bytesOut[i]) bytes sent out", firstSeen: store.timestamp(i),
+                        lastSeen: store.timestamp(i), count: 1, evidence: ref(i)))
             }
         }
         inv.timeline = ordered.map { i in
-            TimelineEntry(time: store.timestamp(i), host: hostName(i).isEmpty ? nameOf(address: store.sourceIP[i]) : hostName(i), phase: phase(i, webshell: webshellEvents), kind: store.kind[i].name, summary: summary(i), evidence: ref(i))
+            TimelineEntry(
+                time: store.timestamp(i),
+                host: hostName(i).isEmpty ? nameOf(address: store.sourceIP[i], at: store.time[i]) : hostName(i),
+                phase: phase(i, webshell: webshellEvents), kind: store.kind[i].name, summary: summary(i),
+                evidence: ref(i))
         }
         // Indicators: addresses, accounts, user agents and paths of the attacker, with first/last seen.
-        var indicators: [ScopeItem] = inv.sourceIPs + inv.accounts.map { a in
-            var b = a
-            b.reason = a.reason
-            return b
-        }
+        var indicators: [ScopeItem] =
+            inv.sourceIPs
+            + inv.accounts.map { a in
+                var b = a
+                b.reason = a.reason
+                return b
+            }
         var uas: [UInt32: [Int]] = [:]
-        for i in ordered where store.userAgent[i] != 0 && ips[store.sourceIP[i]] != nil { uas[store.userAgent[i], default: []].append(i) }
+        for i in ordered where store.userAgent[i] != 0 && ips[store.sourceIP[i]] != nil {
+            uas[store.userAgent[i], default: []].append(i)
+        }
         for (ua, idx) in uas.sorted(by: { $0.key < $1.key }) {
             let all = store.positions(IndicatorKey(.userAgent, ua))
             let others = all.filter { ips[store.sourceIP[Int($0)]] == nil }.count
             if others > all.count / 10 { continue }  // a common browser string is no indicator
-            indicators.append(ScopeItem(type: .userAgent, value: store.string(ua), reason: "user agent of the attacker's requests", firstSeen: store.timestamp(idx[0]), lastSeen: store.timestamp(idx[idx.count - 1]), count: idx.count, evidence: ref(idx[0])))
+            indicators.append(
+                ScopeItem(
+                    type: .userAgent, value: store.string(ua), reason: "user agent of the attacker's requests",
+                    firstSeen: store.timestamp(idx[0]), lastSeen: store.timestamp(idx[idx.count - 1]), count: idx.count,
+                    evidence: ref(idx[0])))
         }
         inv.indicators = indicators
         return inv
@@ -496,22 +830,7 @@ public struct Correlator {
         }
     }
 
-    func summary(_ i: Int) -> String {
-        var parts: [String] = [store.kind[i].name]
-        if store.outcome[i] != .unknown, let o = store.outcome[i].name { parts.append(o) }
-        if store.user[i] != 0 { parts.append("user=\(store.string(store.user[i]))") }
-        if store.targetUser[i] != 0 { parts.append("target=\(store.string(store.targetUser[i]))") }
-        if store.sourceIP[i] != 0 { parts.append("src=\(ipText(store.sourceIP[i]))") }
-        if store.destinationIP[i] != 0 { parts.append("dst=\(ipText(store.destinationIP[i])):\(store.destinationPort[i])") }
-        if store.httpMethod[i] != 0 { parts.append(store.string(store.httpMethod[i])) }
-        if store.path[i] != 0 {
-            parts.append(store.string(store.path[i]) + (store.query[i] != 0 ? "?" + store.string(store.query[i]) : ""))
-        }
-        if store.httpStatus[i] >= 0 { parts.append("status=\(store.httpStatus[i])") }
-        if store.command[i] != 0 { parts.append("command=\(store.string(store.command[i]))") }
-        if store.bytesOut[i] >= 0 && store.kind[i] == .flow { parts.append("bytes_out=\(store.bytesOut[i])") }
-        return parts.joined(separator: " ")
-    }
+    func summary(_ i: Int) -> String { store.summary(i) }
 
     /// Time-respecting paths from the entry hosts: a hop out of a host counts only after the host was reached.
     static func paths(edges: [LateralEdge], entries: [String], reached: [String: Timestamp]) -> [[LateralEdge]] {

@@ -29,19 +29,39 @@ public enum InvestigationRun {
 
     public static func run(
         paths: [String], options: IngestOptions, seeds: [Seed], hostMap: [(IPAddress, String)] = [],
-        rules: RuleSet = .standard, progress: IngestProgress? = nil
+        rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
         return run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap,
-            rules: rules, progress: progress)
+            rules: rules, hostEntries: hostEntries, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
-        hostMap: [(IPAddress, String)] = [], rules: RuleSet = .standard, progress: IngestProgress? = nil
+        hostMap: [(IPAddress, String)] = [], rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [],
+        progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
+        let (store, stats) = buildStore(files: files, options: options, progress: progress)
+        trace.mark("read, parse, store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
+        let paths = files.map(\.displayPath)
+        let findings = Detectors(store: store, filePaths: paths, rules: rules, hostMap: hostMap).run()
+        trace.mark("detectors", detail: "\(findings.count) findings")
+        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap, hostEntries: hostEntries)
+            .run(seeds: seeds)
+        trace.mark("correlation")
+        inv.caveats += caveats(stats)
+        EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+        inv.caveats += integrityCaveats(inv.findings)
+        trace.mark("evidence lines")
+        return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
+    }
+
+    /// Reads and parses every file into one event store (the first half of every command that needs the index).
+    public static func buildStore(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress? = nil)
+        -> (EventStore, [FileStats])
+    {
         var builder = EventStore.Builder()
         // Reserve the columns once from a generous estimate of the event count (about one event per 64 bytes of
         // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
@@ -53,19 +73,7 @@ public enum InvestigationRun {
             stats.append(s)
             if s.duplicateOf == nil { builder.add(chunk: out.chunk, symbols: out.symbols) }
         }
-        trace.mark("read+parse")
-        let store = (consume builder).build()
-        trace.mark("store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
-        let paths = files.map(\.displayPath)
-        let findings = Detectors(store: store, filePaths: paths, rules: rules, hostMap: hostMap).run()
-        trace.mark("detectors", detail: "\(findings.count) findings")
-        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap).run(seeds: seeds)
-        trace.mark("correlation")
-        inv.caveats += caveats(stats)
-        EvidenceLookup.attachRawLines(&inv, files: files, options: options)
-        inv.caveats += integrityCaveats(inv.findings)
-        trace.mark("evidence lines")
-        return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
+        return ((consume builder).build(), stats)
     }
 
     /// Log-integrity findings (gaps, logs that end early) as caveats on the window, with the lines either side.

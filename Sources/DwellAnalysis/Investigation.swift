@@ -113,6 +113,8 @@ public struct Investigation: Sendable {
     public var growth: String = ""
     public var caveats: [String] = []
     public var eventCount = 0
+    /// Which host each address belonged to, and when (learned from the logs or given with `--hosts`).
+    public var hostAddresses: [HostAddressBinding] = []
 
     public init() {}
 

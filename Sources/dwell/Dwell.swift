@@ -20,8 +20,8 @@ struct Dwell: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InvestigateCommand.self, SweepCommand.self, RulesCommand.self, ManifestCommand.self, ParseCommand.self,
-            FormatsCommand.self,
+            InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, SweepCommand.self,
+            RulesCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self,
         ]
     )
 }

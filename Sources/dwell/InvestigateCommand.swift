@@ -52,7 +52,7 @@ struct InvestigateCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "CSV of address,hostname to name hosts the logs do not name.", valueName: "FILE"))
+            "CSV of address,hostname[,from[,to]] to name hosts the logs do not name (times ISO 8601).", valueName: "FILE"))
     var hosts: String?
 
     @Option(
@@ -112,22 +112,21 @@ struct InvestigateCommand: ParsableCommand {
                 seedList.append(s)
             }
         }
-        var hostMap: [(IPAddress, String)] = []
+        var hostEntries: [HostMapEntry] = []
         if let hosts {
             guard let text = try? String(contentsOfFile: hosts, encoding: .utf8) else {
-                printError("dwell: cannot read --hosts \(hosts)")
+                printError("dwell: cannot read --hosts \(hosts): check the path and that it is UTF-8 text")
                 throw ExitStatus.usage.code
             }
-            for (n, raw) in text.split(separator: "\n").enumerated() {
-                let cols = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                if cols.first?.hasPrefix("#") == true || cols.first == "address" { continue }
-                guard cols.count >= 2, let ip = IPAddress(cols[0]), !cols[1].isEmpty else {
-                    printError("dwell: \(hosts):\(n + 1): expected address,hostname")
-                    throw ExitStatus.usage.code
-                }
-                hostMap.append((ip, cols[1]))
+            do {
+                hostEntries = try HostsFile.parse(text, name: hosts)
+            } catch {
+                printError("dwell: --hosts \(hosts): \(TerminalText.safe(error.description))")
+                throw ExitStatus.usage.code
             }
         }
+        // Detectors name hosts by address without time ranges: the rows that hold for the whole evidence.
+        let hostMap = hostEntries.filter { $0.from == nil && $0.to == nil }.map { ($0.address, $0.host) }
         let found = try requireEvidence(paths)
         let outDir = Self.resolved(out)
         for f in found.files where !f.isStdin {
@@ -162,7 +161,7 @@ struct InvestigateCommand: ParsableCommand {
             quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
-            hostMap: hostMap, rules: ruleSet, progress: bar.progress)
+            hostMap: hostMap, rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)
         bar.finish()
         let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map {
             Timestamp(seconds: $0)
