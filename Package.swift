@@ -72,6 +72,6 @@ let package = Package(
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
-        .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport"]),
+        .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
     ]
 )

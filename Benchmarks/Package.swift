@@ -22,6 +22,30 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Parsing",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "Parsers", package: "dwell"),
+            ],
+            path: "Benchmarks/Parsing",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Investigation",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellIndex", package: "dwell"),
+                .product(name: "DwellAnalysis", package: "dwell"),
+                .product(name: "DwellScenario", package: "dwell"),
+            ],
+            path: "Benchmarks/Investigation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Sweep",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -22,7 +22,7 @@ private struct LCG {
 private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
 /// ~`bytes` of Nginx/Apache combined lines: varied clients, paths, queries, statuses and user agents.
-private func combinedCorpus(bytes: Int) -> [UInt8] {
+func combinedCorpus(bytes: Int) -> [UInt8] {
     var r = LCG(state: 42)
     let paths = [
         "/", "/index.php", "/wp-login.php", "/static/app.js", "/images/logo.png", "/api/v1/items", "/search",
@@ -50,7 +50,7 @@ private func combinedCorpus(bytes: Int) -> [UInt8] {
 }
 
 /// ~`bytes` of a Zeek conn.log in TSV with its header.
-private func zeekConnCorpus(bytes: Int) -> [UInt8] {
+func zeekConnCorpus(bytes: Int) -> [UInt8] {
     var r = LCG(state: 7)
     var out: [UInt8] = []
     out.reserveCapacity(bytes + 1024)
@@ -104,7 +104,7 @@ private func parseAll<P: LineParser>(_ data: [UInt8], _ parser: inout P, _ conte
     return events
 }
 
-let benchmarks: @Sendable () -> Void = {
+let webNetworkBenchmarks: @Sendable () -> Void = {
     let combined = combinedCorpus(bytes: 20_000_000)
     let zeek = zeekConnCorpus(bytes: 20_000_000)
     let clock = FileClock(referenceTime: Timestamp(seconds: 1_780_000_000))

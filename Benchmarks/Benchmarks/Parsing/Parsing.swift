@@ -1,0 +1,181 @@
+// Parsing: the auth (syslog) parser against line framing alone on the same in-memory bytes, and the whole
+// per-file pipeline (open as evidence, SHA-256, inflate, frame, detect, parse) on gzip files against zlib
+// inflate alone on the same files, in the same run. The ratios are what matter (README "Benchmarks").
+import Benchmark
+import CZlib
+import DwellCore
+import DwellIngest
+import Foundation
+import Parsers
+
+/// Deterministic generator (no randomness between runs).
+private struct LCG {
+    var state: UInt64
+    mutating func next(_ bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(bound))
+    }
+}
+
+private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+/// ~`bytes` of a Debian/Ubuntu auth.log: sshd (failures, invalid users, accepts with keys, disconnects), PAM,
+/// sudo, su, CRON sessions and systemd-logind, in RFC 3164 form with realistic variety.
+func authCorpus(bytes: Int) -> [UInt8] {
+    var r = LCG(state: 2026)
+    let users = ["root", "admin", "deploy", "alice", "bob", "oracle", "test", "ubuntu", "git", "postgres"]
+    let months = ["Mar"]
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes + 512)
+    var second = 0
+    while out.count < bytes {
+        second += r.next(3)
+        let day = 1 + second / 86_400 % 28
+        let stamp = "\(months[0]) \(day < 10 ? " " : "")\(day) \(two(second / 3600 % 24)):\(two(second / 60 % 60)):\(two(second % 60))"
+        let pid = 1000 + r.next(60_000)
+        let ip = "\(r.next(2) == 0 ? 203 : 198).\(r.next(256)).\(r.next(256)).\(r.next(256))"
+        let user = users[r.next(users.count)]
+        let port = 1024 + r.next(60_000)
+        let message: String
+        switch r.next(10) {
+        case 0, 1, 2: message = "sshd[\(pid)]: Failed password for \(user) from \(ip) port \(port) ssh2"
+        case 3: message = "sshd[\(pid)]: Invalid user \(user)\(r.next(100)) from \(ip) port \(port)"
+        case 4:
+            message = "sshd[\(pid)]: Accepted publickey for \(user) from 10.0.\(r.next(4)).\(r.next(256)) port \(port) ssh2: ED25519 SHA256:Qm9ndXNrZXlmaW5nZXJwcmludGhlcmVfX19fX19fX19fXw"
+        case 5: message = "sshd[\(pid)]: pam_unix(sshd:session): session opened for user \(user)(uid=1000) by (uid=0)"
+        case 6: message = "CRON[\(pid)]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+        case 7: message = "sudo:    \(user) : TTY=pts/\(r.next(9)) ; PWD=/home/\(user) ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx"
+        case 8: message = "sshd[\(pid)]: Disconnected from authenticating user \(user) \(ip) port \(port) [preauth]"
+        default: message = "systemd-logind[812]: New session \(r.next(9999)) of user \(user)."
+        }
+        out.append(contentsOf: "\(stamp) web01 \(message)\n".utf8)
+    }
+    return out
+}
+
+@inline(__always)
+private func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
+    data.withUnsafeBufferPointer { p in
+        guard let base = p.baseAddress else { return }
+        var start = 0
+        while start < p.count {
+            let end: Int
+            if let hit = memchr(base + start, 0x0a, p.count - start) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = p.count
+            }
+            body(UnsafeBufferPointer(rebasing: p[start..<end]).span)
+            start = end + 1
+        }
+    }
+}
+
+/// Counts events; the sink of the pipeline measurement.
+struct CountingSink: EventSink {
+    var events = 0
+    mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) { events += 1 }
+    mutating func finish(context: inout ParseContext, stats: FileStats) -> Int { events }
+}
+
+/// The whole per-file pipeline as `dwell parse`/`investigate` run it on one file.
+func pipeline(_ path: String) -> Int {
+    guard let file = Discovery().discover([path]).files.first else { return 0 }
+    var sink = CountingSink()
+    let (stats, events) = Ingest.readFile(file, options: IngestOptions(jobs: 1), sink: &sink)
+    precondition(stats.rejected == 0, "\(path): \(stats.rejected) lines rejected")
+    return events
+}
+
+/// Baseline: zlib inflate alone into a 256 KiB buffer (file read whole first), no framing.
+func inflateOnly(_ path: String) -> Int {
+    guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+    var stream = z_stream()
+    guard czlib_inflate_init_auto(&stream) == Z_OK else { return 0 }
+    defer { inflateEnd(&stream) }
+    var total = 0
+    var out = [UInt8](repeating: 0, count: 1 << 18)
+    var input = [UInt8](data)
+    input.withUnsafeMutableBufferPointer { inp in
+        stream.next_in = inp.baseAddress
+        stream.avail_in = uInt(inp.count)
+        out.withUnsafeMutableBufferPointer { outp in
+            while true {
+                stream.next_out = outp.baseAddress
+                stream.avail_out = uInt(outp.count)
+                let rc = inflate(&stream, Z_NO_FLUSH)
+                total += outp.count - Int(stream.avail_out)
+                if rc != Z_OK { break }
+            }
+        }
+    }
+    return total
+}
+
+/// Gzip files of each family, written once per run.
+struct GzipCorpus {
+    let files: [(name: String, path: String, bytes: Int)]
+
+    static let shared: GzipCorpus = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-parsing")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var files: [(String, String, Int)] = []
+        for (name, text) in [("auth.log", authCorpus(bytes: 48 << 20)), ("access.log", combinedCorpus(bytes: 48 << 20)),
+            ("conn.log", zeekConnCorpus(bytes: 48 << 20))]
+        {
+            let path = dir.appendingPathComponent(name + ".2.gz").path
+            _ = FileManager.default.createFile(atPath: path, contents: Data(GzipCompress.member(text)))
+            files.append((name, path, text.count))
+        }
+        return GzipCorpus(files: files)
+    }()
+}
+
+let benchmarks: @Sendable () -> Void = {
+    webNetworkBenchmarks()
+    let auth = authCorpus(bytes: 32 << 20)
+    let clock = FileClock(referenceTime: Timestamp(seconds: 1_780_000_000))
+    let mb = auth.count >> 20
+
+    Benchmark(
+        "auth: line framing alone (baseline, \(mb) MiB)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 20)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var lines = 0
+            forEachLine(auth) { _ in lines += 1 }
+            blackHole(lines)
+        }
+    }
+
+    Benchmark(
+        "auth: SyslogParser (\(mb) MiB)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxIterations: 20)
+    ) { benchmark in
+        // Warm the symbol table outside the measurement: steady state allocates nothing per line.
+        var parser = SyslogParser()
+        var context = ParseContext(clock: clock)
+        var events = 0
+        forEachLine(auth) { if (try? parser.parse($0, context: &context)) != nil { events += 1 } }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            forEachLine(auth) { if (try? parser.parse($0, context: &context)) != nil { events += 1 } }
+        }
+        benchmark.stopMeasurement()
+        blackHole(events)
+    }
+
+    let corpus = GzipCorpus.shared
+    let config = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10),
+        maxIterations: 10)
+    for f in corpus.files {
+        Benchmark("gzip \(f.name): zlib inflate alone (baseline, \(f.bytes >> 20) MiB text)", configuration: config) { _ in
+            blackHole(inflateOnly(f.path))
+        }
+        Benchmark("gzip \(f.name): dwell read + hash + inflate + parse (\(f.bytes >> 20) MiB text)", configuration: config) {
+            _ in
+            blackHole(pipeline(f.path))
+        }
+    }
+}
