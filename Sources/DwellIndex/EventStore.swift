@@ -42,7 +42,7 @@ public struct EventStore: Sendable {
     public var symbols = SymbolTable(capacity: 1 << 14)
     /// Distinct addresses; column values are indexes + 1 (0 = none).
     public var addresses: [IPAddress] = []
-    var addressIndex: [IPAddress: UInt32] = [:]
+    var addressIndex = AddressIndex()
 
     // Columns.
     public var time: [Int64] = []
@@ -79,15 +79,14 @@ public struct EventStore: Sendable {
     public var timeSource: [TimeSource] = []
 
     /// Sorted event positions per indicator.
-    /// Postings in one array (compressed sparse rows): the positions of the indicator with slot k are
-    /// `postingPositions[postingStarts[k] ..< postingStarts[k + 1]]`, sorted by time. One array of 4-byte positions
-    /// instead of an array per indicator (no per-indicator allocation; about 4 bytes per posting).
-    var postingSlot: [IndicatorKey: Int32] = [:]
+    /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
+    /// `postingBase[type] + value` (values of a type run from 0 to its largest id), and its positions, sorted by
+    /// time, are `postingPositions[postingStarts[row] ..< postingStarts[row + 1]]`. No hashing, no per-indicator
+    /// allocation: about 4 bytes per posting and 4 per possible indicator value.
+    var postingBase = [Int](repeating: 0, count: IndicatorType.allCases.count + 1)
     var postingStarts: [Int32] = [0]
     var postingPositions: [Int32] = []
 
-    /// Every indicator that occurs, in no particular order.
-    public var indicatorKeys: Dictionary<IndicatorKey, Int32>.Keys { postingSlot.keys }
     public private(set) var buckets = TimeBucketDirectory()
 
     public init() {}
@@ -142,11 +141,7 @@ public struct EventStore: Sendable {
 
     mutating func addressID(_ ip: IPAddress) -> UInt32 {
         if ip.isNone { return 0 }
-        if let id = addressIndex[ip] { return id }
-        addresses.append(ip)
-        let id = UInt32(addresses.count)
-        addressIndex[ip] = id
-        return id
+        return addressIndex.id(of: ip, addingTo: &addresses)
     }
 
     public func addressID(of ip: IPAddress) -> UInt32? { addressIndex[ip] }
@@ -286,50 +281,51 @@ public struct EventStore: Sendable {
     }
 
     mutating func buildIndexes(bucketSeconds: Int64?) {
-        // Pass 1: a slot per indicator and its count; remember each posting's slot (in event order).
-        var slotOf: [IndicatorKey: Int32] = [:]
-        var counts: [Int32] = []
-        var slots: [Int32] = []
-        slots.reserveCapacity(count * 4)
+        // Rows: one per possible value of each type (0 ... the largest id seen in its columns).
+        var largest = [Int](repeating: 0, count: IndicatorType.allCases.count)
         forEachPosting { key, _ in
-            let slot: Int32
-            if let known = slotOf[key] {
-                slot = known
-            } else {
-                slot = Int32(counts.count)
-                slotOf[key] = slot
-                counts.append(0)
-            }
-            counts[Int(slot)] += 1
-            slots.append(slot)
+            if Int(key.value) > largest[Int(key.type.rawValue)] { largest[Int(key.type.rawValue)] = Int(key.value) }
         }
-        // Pass 2: prefix sums, then drop each event's position into its slot's next free place.
-        var starts = [Int32](repeating: 0, count: counts.count + 1)
-        for k in 0..<counts.count { starts[k + 1] = starts[k] + counts[k] }
+        var base = [Int](repeating: 0, count: largest.count + 1)
+        for t in 0..<largest.count { base[t + 1] = base[t] + largest[t] + 1 }
+        let rows = base[largest.count]
+        // Count per row, prefix sums, then drop each event's position into its row's next free place.
+        var starts = [Int32](repeating: 0, count: rows + 1)
+        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 1] += 1 }
+        for r in 0..<rows { starts[r + 1] += starts[r] }
         var fill = starts
-        var positions = [Int32](repeating: 0, count: slots.count)
-        var cursor = 0
-        forEachPosting { _, i in
-            let slot = Int(slots[cursor])
-            cursor += 1
-            positions[Int(fill[slot])] = Int32(i)
-            fill[slot] += 1
+        var positions = [Int32](repeating: 0, count: Int(starts[rows]))
+        forEachPosting { key, i in
+            let row = base[Int(key.type.rawValue)] + Int(key.value)
+            positions[Int(fill[row])] = Int32(i)
+            fill[row] += 1
         }
-        postingSlot = slotOf
+        postingBase = base
         postingStarts = starts
         postingPositions = positions
         buckets = TimeBucketDirectory(times: time, kinds: kind, bucketSeconds: bucketSeconds)
     }
 
-    /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1).
-    public func postingSlice(_ key: IndicatorKey) -> ArraySlice<Int32> {
-        guard let slot = postingSlot[key] else { return [] }
-        return postingPositions[Int(postingStarts[Int(slot)])..<Int(postingStarts[Int(slot) + 1])]
+    /// Every indicator that occurs, ordered by type then value.
+    public var indicatorKeys: [IndicatorKey] {
+        var out: [IndicatorKey] = []
+        for type in IndicatorType.allCases {
+            let t = Int(type.rawValue)
+            for row in postingBase[t]..<postingBase[t + 1] where postingStarts[row + 1] > postingStarts[row] {
+                out.append(IndicatorKey(type, UInt32(row - postingBase[t])))
+            }
+        }
+        return out
     }
 
-    // MARK: Queries
+    /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1).
+    public func postingSlice(_ key: IndicatorKey) -> ArraySlice<Int32> {
+        let t = Int(key.type.rawValue)
+        let row = postingBase[t] + Int(key.value)
+        guard row < postingBase[t + 1] else { return [] }
+        return postingPositions[Int(postingStarts[row])..<Int(postingStarts[row + 1])]
+    }
 
-    /// Event positions of an indicator, sorted by time. - Complexity: O(1).
     public func positions(_ key: IndicatorKey) -> [Int32] { Array(postingSlice(key)) }
 
     /// First seen, last seen and count of an indicator. - Complexity: O(1).
@@ -370,7 +366,7 @@ public struct EventStore: Sendable {
     /// Approximate bytes held by the columns, symbols and postings.
     public var approximateBytes: Int {
         let perEvent = 8 + 4 + 4 + 8 + 1 + 1 + 2 + 4 * 5 + 2 * 2 + 4 * 12 + 2 + 8 * 2 + 1 + 2
-        let posted = postingPositions.count * 4 + postingStarts.count * 4 + postingSlot.count * 24
+        let posted = postingPositions.count * 4 + postingStarts.count * 4
         return count * perEvent + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
             + buckets.approximateBytes
     }
@@ -446,4 +442,57 @@ public struct EventChunk: Sendable {
     public init() {}
     public var count: Int { columns.count }
     public mutating func append(_ e: Event) { columns.append(e) }
+}
+
+/// Address → id (index + 1 into `addresses`): open addressing over a mix of the 128 bits, no per-lookup hashing
+/// of the generic kind (two lookups per event while the store is built).
+struct AddressIndex: Sendable {
+    var slots = [UInt32](repeating: 0, count: 1024)
+    var keys: [IPAddress] = []
+
+    @inline(__always) static func hash(_ ip: IPAddress) -> Int {
+        var h = (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low
+        h = (h ^ (h >> 31)) &* 0xFF51_AFD7_ED55_8CCD
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    subscript(ip: IPAddress) -> UInt32? {
+        let mask = slots.count - 1
+        var slot = Self.hash(ip) & mask
+        while true {
+            let id = slots[slot]
+            if id == 0 { return nil }
+            if keys[Int(id) - 1] == ip { return id }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The id of `ip`, appending it to `addresses` (kept equal to `keys`) when new.
+    mutating func id(of ip: IPAddress, addingTo addresses: inout [IPAddress]) -> UInt32 {
+        let mask = slots.count - 1
+        var slot = Self.hash(ip) & mask
+        while true {
+            let id = slots[slot]
+            if id == 0 { break }
+            if keys[Int(id) - 1] == ip { return id }
+            slot = (slot + 1) & mask
+        }
+        keys.append(ip)
+        addresses.append(ip)
+        let id = UInt32(keys.count)
+        slots[slot] = id
+        if keys.count * 2 > slots.count { grow() }
+        return id
+    }
+
+    mutating func grow() {
+        let c = slots.count * 2
+        var fresh = [UInt32](repeating: 0, count: c)
+        for (i, ip) in keys.enumerated() {
+            var slot = Self.hash(ip) & (c - 1)
+            while fresh[slot] != 0 { slot = (slot + 1) & (c - 1) }
+            fresh[slot] = UInt32(i + 1)
+        }
+        slots = fresh
+    }
 }

@@ -33,10 +33,33 @@ public struct SymbolTable: Sendable {
     /// Bytes held by the arena.
     @inlinable public var arenaBytes: Int { arena.count }
 
+    /// A hash of the bytes, eight at a time (a multiply-xorshift mix; ids never depend on it, only the table
+    /// layout does).
     @inlinable static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        guard let base = p.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let n = p.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                w |= UInt64(raw.load(fromByteOffset: i, as: UInt8.self)) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
+        }
+        h ^= h >> 29
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
     }
 
     /// Interns the bytes of `span[range]`.
