@@ -448,26 +448,33 @@ public struct Detectors {
         for i in 0..<store.count where store.kind[i] == .connect && store.destinationIP[i] != 0 {
             if hostNames[store.destinationIP[i]] == nil { hostNames[store.destinationIP[i]] = text(store.host[i]) }
         }
-        struct RequestKey: Hashable {
-            var source: UInt32
-            var second: Int64
-            var path: UInt32
-        }
-        var served: [RequestKey: UInt32] = [:]
-        for i in 0..<store.count where store.kind[i] == .webRequest {
-            served[RequestKey(source: store.sourceIP[i], second: store.time[i] / 1_000_000, path: store.path[i])] =
-                store.host[i]
+        // Match the sensor's copy of each request with the server's log line: same source and path, a second
+        // either way (the sensor stamps it when it sees it, the server when it logs it). Both lists are in time
+        // order, so the candidates of each sensor record are a sliding window of the server's requests: linear,
+        // no table of every request.
+        var served: [Int] = []
+        var sensed: [Int] = []
+        for i in 0..<store.count {
+            if store.kind[i] == .webRequest { served.append(i) } else if store.kind[i] == .http { sensed.append(i) }
         }
         guard !served.isEmpty else { return }
-        for i in 0..<store.count where store.kind[i] == .http {
-            // The sensor stamps the request when it sees it, the server when it logs it: a second either way.
+        var lo = 0
+        var hi = 0
+        for i in sensed {
             let second = store.time[i] / 1_000_000
+            while lo < served.count && store.time[served[lo]] / 1_000_000 < second - 1 { lo += 1 }
+            if hi < lo { hi = lo }
+            while hi < served.count && store.time[served[hi]] / 1_000_000 <= second + 1 { hi += 1 }
             let (source, path) = (store.sourceIP[i], store.path[i])
-            guard
-                let host = served[RequestKey(source: source, second: second, path: path)]
-                    ?? served[RequestKey(source: source, second: second - 1, path: path)]
-                    ?? served[RequestKey(source: source, second: second + 1, path: path)]
-            else { continue }
+            // Preference: the same second, then the second before, then the one after; the last such line wins.
+            var best: (rank: Int, index: Int)? = nil
+            for j in served[lo..<hi] where store.sourceIP[j] == source && store.path[j] == path {
+                let delta = store.time[j] / 1_000_000 - second
+                let rank = delta == 0 ? 0 : delta == -1 ? 1 : 2
+                if best == nil || rank < best!.rank || (rank == best!.rank && j > best!.index) { best = (rank, j) }
+            }
+            guard let match = best else { continue }
+            let host = store.host[match.index]
             sensorCopies.insert(i)
             if store.destinationIP[i] != 0 && hostNames[store.destinationIP[i]] == nil {
                 hostNames[store.destinationIP[i]] = text(host)

@@ -82,6 +82,40 @@ import Testing
         #expect(p.issues.first { $0.kind == .trailingGarbage }?.isProblem == false)
     }
 
+    /// Big gzip files are inflated on their own thread ahead of the parser: the same lines, the same problems, the
+    /// same hash as reading them directly (the small files above take the direct path).
+    @Test func largeGzipReadAheadKeepsEveryLineAndEveryProblem() throws {
+        let dir = try Fixture.temporaryDirectory()
+        // Lines with random hex so the member stays well over the read-ahead threshold once compressed.
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        var text = ""
+        for i in 0..<40_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            text += "Mar 12 10:\(String(format: "%02d", i / 60 % 60)):\(String(format: "%02d", i % 60)) web01 sshd[\(i)]: Connection closed by 203.0.113.\(i % 250) port \(1024 + i % 60000) [preauth] \(String(x, radix: 16))\(String(x >> 3, radix: 16))\n"
+        }
+        let bytes = Array(text.utf8)
+        let cut = bytes[..<(bytes.count / 2)].lastIndex(of: 0x0a)! + 1
+        let gz = Fixture.gzip(Array(bytes[..<cut])) + Fixture.gzip(Array(bytes[cut...]))
+        #expect(Int64(gz.count) >= EvidenceSource.prefetchMinimumBytes, "the test must take the read-ahead path")
+
+        let whole = try Fixture.write(gz, to: dir.appendingPathComponent("auth.log.2.gz"))
+        let (s, jsonl) = read(whole)
+        #expect(s.lines == 40_000 && s.parsed == 40_000)
+        #expect(s.gzipMembers == 2)
+        #expect(s.decompressedBytes == UInt64(bytes.count))
+        #expect(s.issues.filter(\.isProblem).isEmpty)
+        #expect(s.sha256 == SHA256.hash(data: gz).map { String(format: "%02x", $0) }.joined())
+        #expect(jsonl.split(separator: "\n").count == 40_000)
+
+        let cutAt = gz.count * 3 / 4
+        let truncated = try Fixture.write(Array(gz[..<cutAt]) + Array("TRAILING".utf8), to: dir.appendingPathComponent("auth.log.3.gz"))
+        let (t, _) = read(truncated)
+        #expect(t.issues.contains { $0.kind == .gzipTruncated || $0.kind == .gzipCorrupt })
+        #expect(t.lines > 20_000 && t.lines < 40_000)
+        #expect(t.rawBytes == UInt64(cutAt + 8))
+        #expect(t.hasProblems)
+    }
+
     @Test func emptyFileAndZeroLengthMember() throws {
         let dir = try Fixture.temporaryDirectory()
         let empty = try Fixture.write([UInt8](), to: dir.appendingPathComponent("empty.log"))

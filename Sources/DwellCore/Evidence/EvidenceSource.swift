@@ -13,6 +13,8 @@ public struct EvidenceSource: ByteSource {
     /// The gzip header's modification time, when set (never the 1970 of a zero field).
     public let gzipModificationTime: Timestamp?
     var stream: Stream
+    /// Inflating ahead on another thread (large gzip files only).
+    var prefetch: Prefetcher?
     /// Problems found when opening (unsupported compression…).
     public private(set) var openIssues: [EvidenceIssue] = []
 
@@ -53,7 +55,13 @@ public struct EvidenceSource: ByteSource {
             stream = .plain(PlainSource(raw: raw, prefix: prefix))
             gzipModificationTime = nil
         case .gzip:
-            stream = .gzip(GzipSource(raw: raw, prefix: prefix, displayPath: file.displayPath))
+            let gzip = GzipSource(raw: raw, prefix: prefix, displayPath: file.displayPath)
+            stream = .gzip(gzip)
+            // Overlap inflating with parsing when the file is big enough to repay a thread.
+            if file.sizeBytes >= Self.prefetchMinimumBytes {
+                let box = UncheckedBox(gzip)
+                prefetch = Prefetcher { box.value.read(into: $0) }
+            }
             gzipModificationTime = GzipSource.headerModificationTime(prefix).map { Timestamp(seconds: $0) }
         default:
             stream = .none
@@ -68,7 +76,11 @@ public struct EvidenceSource: ByteSource {
         }
     }
 
+    /// Compressed files at least this big are inflated on their own thread, ahead of the parser.
+    public static let prefetchMinimumBytes: Int64 = 256 << 10
+
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if let prefetch { return prefetch.read(into: buffer) }
         switch stream {
         case .plain(var s):
             stream = .none
@@ -84,6 +96,7 @@ public struct EvidenceSource: ByteSource {
 
     /// Problems the decompressor found (truncation, corruption, trailing garbage), and read errors.
     public var streamIssues: [EvidenceIssue] {
+        prefetch?.cancelAndWait()
         var out = openIssues
         if case .gzip(let g) = stream { out += g.issues }
         if raw.readError != 0, !out.contains(where: { $0.kind == .readError }) {
@@ -96,12 +109,14 @@ public struct EvidenceSource: ByteSource {
     }
 
     public var gzipMembers: Int {
+        prefetch?.cancelAndWait()
         if case .gzip(let g) = stream { return g.members }
         return 0
     }
 
     /// Reads what is left of the raw file (so the hash covers all of it) and returns the SHA-256.
     public func finish() -> (sha256: String, rawBytes: UInt64) {
+        prefetch?.cancelAndWait()
         raw.drain()
         return (raw.finalizeHash(), raw.bytesRead)
     }
@@ -122,4 +137,10 @@ extension String {
         }
         return out + rest
     }
+}
+
+/// Hands a non-Sendable reference to the prefetch thread, which becomes its only user until it settles.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
