@@ -21,7 +21,7 @@ struct Dwell: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InvestigateCommand.self, SweepCommand.self, RulesCommand.self, ManifestCommand.self, ParseCommand.self,
-            FormatsCommand.self,
+            FormatsCommand.self, SummarizeCommand.self, MergeCommand.self,
         ]
     )
 }
