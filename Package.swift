@@ -72,5 +72,8 @@ let package = Package(
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport"]),
+        .testTarget(
+            name: "DwellPartialsTests",
+            dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
     ]
 )
