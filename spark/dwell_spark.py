@@ -67,9 +67,10 @@ def run_dwell(binary, job, args, stdin_bytes=None):
     """Runs dwell; returns stdout bytes. Raises DwellFailed with dwell's stderr on an unaccepted exit status."""
     cmd = [binary, job] + args
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.run(
-            cmd, stdin=subprocess.PIPE if stdin_bytes is not None else subprocess.DEVNULL, stdout=out, stderr=err,
-            env=child_env(), input=stdin_bytes)
+        if stdin_bytes is None:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env())
+        else:
+            proc = subprocess.run(cmd, input=stdin_bytes, stdout=out, stderr=err, env=child_env())
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -134,11 +135,17 @@ def merge_two(binary_name):
     return merge
 
 
+def ship(sc, dwell):
+    """Sends the dwell binary and this module to the executors; returns the binary's name for SparkFiles.get."""
+    sc.addPyFile(os.path.abspath(__file__))
+    sc.addFile(os.path.abspath(dwell))
+    return os.path.basename(dwell)
+
+
 def run_jobs(spark, dwell, files, jobs, out_dir, iocs=None, partitions=None, parse_format="jsonl", formats="all"):
     """Runs the jobs; returns {job: path of its output}."""
     sc = spark.sparkContext
-    sc.addFile(os.path.abspath(dwell))
-    name = os.path.basename(dwell)
+    name = ship(sc, dwell)
     os.makedirs(out_dir, exist_ok=True)
     n = partitions or max(1, min(len(files), sc.defaultParallelism * 4))
     rdd = sc.parallelize([encode_path(f) for f in files], n)
@@ -146,12 +153,17 @@ def run_jobs(spark, dwell, files, jobs, out_dir, iocs=None, partitions=None, par
     if "sweep" in jobs:
         if not iocs:
             raise SystemExit("the sweep job needs --iocs FILE")
-        sc.addFile(os.path.abspath(iocs))
-        iocs_name = os.path.basename(iocs)
+        # The list travels as a broadcast value (addFile refuses a second file of the same name from elsewhere).
+        with open(iocs, "rb") as f:
+            listed = sc.broadcast(f.read())
 
         def sweep(items):
-            extra = ["--iocs", dwell_path(iocs_name), "--output", "jsonl"]
-            return share_runner(name, "sweep", extra)(items)
+            with tempfile.NamedTemporaryFile(suffix=os.path.basename(iocs)) as f:
+                f.write(listed.value)
+                f.flush()
+                extra = ["--iocs", f.name, "--output", "jsonl"]
+                for chunk in share_runner(name, "sweep", extra)(items):
+                    yield chunk
 
         hits = sorted(set(line for chunk in rdd.mapPartitions(sweep).collect()
                           for line in chunk.decode("utf-8").splitlines() if line))

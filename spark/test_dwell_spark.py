@@ -29,6 +29,13 @@ def files_under(root):
     return sorted(out)
 
 
+def hit(line):
+    """A sweep hit with its list named by file name: each task reads the list from its own temporary copy."""
+    h = json.loads(line)
+    h["indicator"]["list"] = os.path.basename(h["indicator"]["list"]).split("iocs")[-1]
+    return json.dumps(h, sort_keys=True)
+
+
 def single(job, args):
     return dwell_spark.run_dwell(DWELL, job, ["--quiet"] + args)
 
@@ -50,6 +57,7 @@ class SparkJobs(unittest.TestCase):
 
     def check_corpus(self, files, work):
         # Indicators for the sweep: the attacker's, as one machine's report from partials names them.
+        os.makedirs(work, exist_ok=True)
         whole = single("summarize", ["--output", "jsonl"] + files)
         partials = os.path.join(work, "single.partials.jsonl")
         with open(partials, "wb") as f:
@@ -62,8 +70,8 @@ class SparkJobs(unittest.TestCase):
         results = dwell_spark.run_jobs(self.spark, DWELL, files, ["sweep", "parse", "summarize"], out, iocs=iocs,
                                        partitions=7, formats="json")
         # sweep: the same hits, as sets
-        spark_hits = set(open(results["sweep"], encoding="utf-8").read().splitlines())
-        single_hits = set(single("sweep", ["--iocs", iocs, "--output", "jsonl"] + files).decode().splitlines())
+        spark_hits = set(map(hit, open(results["sweep"], encoding="utf-8").read().splitlines()))
+        single_hits = set(map(hit, single("sweep", ["--iocs", iocs, "--output", "jsonl"] + files).decode().splitlines()))
         self.assertTrue(single_hits, "the sweep finds the attacker")
         self.assertEqual(spark_hits, single_hits)
         # parse: the same events
@@ -110,9 +118,8 @@ class SparkJobs(unittest.TestCase):
             with open(path, "w") as f:
                 f.write("Mar 11 19:58:01 db01 sshd[4242]: Accepted password for deploy from 10.0.1.10 port 51000 ssh2\n")
             out = self.spark.sparkContext.parallelize([dwell_spark.encode_path(path)], 1)
-            dwell = os.path.abspath(DWELL)
-            self.spark.sparkContext.addFile(dwell)
-            events = out.mapPartitions(dwell_spark.share_runner(os.path.basename(dwell), "parse", ["--no-summary"])) \
+            name = dwell_spark.ship(self.spark.sparkContext, DWELL)
+            events = out.mapPartitions(dwell_spark.share_runner(name, "parse", ["--no-summary"])) \
                 .collect()
             lines = b"".join(events).decode().splitlines()
             self.assertEqual(len(lines), 1)
