@@ -73,5 +73,8 @@ let package = Package(
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
+        .testTarget(
+            name: "DwellPartialsTests",
+            dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
     ]
 )

@@ -21,7 +21,8 @@ struct Dwell: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, SweepCommand.self,
-            RulesCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self,
+            RulesCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, SummarizeCommand.self,
+            MergeCommand.self,
         ]
     )
 }

@@ -36,7 +36,14 @@ struct InvestigateCommand: ParsableCommand {
             """)
 
     @Argument(help: "Files, directories (walked recursively) or - for stdin.")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Build the report from partial results (dwell summarize / dwell merge) instead of evidence; see dwell summarize --help.",
+            valueName: "FILE"))
+    var partials: [String] = []
 
     @Option(
         name: .customLong("seed"),
@@ -79,6 +86,9 @@ struct InvestigateCommand: ParsableCommand {
     @OptionGroup var rules: RulesOptions
 
     func validate() throws {
+        if paths.isEmpty == partials.isEmpty {
+            throw ValidationError("give evidence paths or --partials FILE..., not both and not neither")
+        }
         do {
             _ = try ReportFormat.parseList(formats)
         } catch {
@@ -127,6 +137,9 @@ struct InvestigateCommand: ParsableCommand {
         }
         // Detectors name hosts by address without time ranges: the rows that hold for the whole evidence.
         let hostMap = hostEntries.filter { $0.from == nil && $0.to == nil }.map { ($0.address, $0.host) }
+        if !partials.isEmpty {
+            return try runPartials(seeds: seedList, hostMap: hostMap)
+        }
         let found = try requireEvidence(paths)
         let outDir = Self.resolved(out)
         for f in found.files where !f.isStdin {

@@ -1,0 +1,397 @@
+import DwellCore
+import DwellIndex
+import DwellIngest
+import Foundation
+
+/// `dwell investigate --partials`: the investigation that merged partials allow, in the same `Investigation`
+/// model the reports render.
+///
+/// What partial mode has: first/last evidence and counts per indicator, login edges by (address, host, account,
+/// method) with their first and last times, the addresses hosts answer on, failed logins per source per minute,
+/// (source, user agent) pairs and script requests with queries. What it lacks is every single event, so:
+/// - findings are those of the rules that this state supports (`supportedRules`), windows counted in whole minutes;
+/// - a lateral hop is dated by the first login of its edge after the source host was reached, or else its last:
+///   logins in between are counted, not listed;
+/// - the timeline holds findings and hops, not every attacker event.
+/// The report's caveats say so.
+public enum PartialsInvestigation {
+    public static let supportedRules: Set<String> = [
+        "auth.bruteforce", "auth.spraying", "auth.user_enumeration", "auth.success_after_failures", "web.webshell",
+        "web.scanner_agent",
+    ]
+
+    public struct Result: Sendable {
+        public var investigation: Investigation
+        public var files: [FileStats]
+    }
+
+    public static func run(
+        _ p: Partials, seeds: [Seed], hostMap: [(IPAddress, String)] = [], rules: RuleSet = .standard
+    ) -> Result {
+        let paths = Set(p.manifest.values.map(\.path)).union(p.indicators.values.flatMap { [$0.first.file, $0.last.file] })
+            .sorted()
+        var fileIDs: [String: UInt32] = [:]
+        for (i, path) in paths.enumerated() { fileIDs[path] = UInt32(i) }
+        func ref(_ e: Partials.Evidence) -> EvidenceRef {
+            EvidenceRef(
+                fileID: fileIDs[e.file] ?? 0, file: e.file, line: e.line, offset: e.offset, raw: Array(e.raw.utf8),
+                time: e.time)
+        }
+        func enabled(_ id: String) -> Rule? { rules.rules.first { $0.id == id && $0.enabled } }
+
+        // Which host answers on an address: --hosts first, then the host that logged most connections to it.
+        var hostOfIP: [String: String] = [:]
+        var best: [String: (Int64, String)] = [:]
+        for (k, s) in p.hostAddresses.sorted(by: { $0.key < $1.key }) where !k.host.isEmpty {
+            if let b = best[k.ip], b.0 >= s.count { continue }
+            best[k.ip] = (s.count, k.host)
+        }
+        for (ip, b) in best { hostOfIP[ip] = b.1 }
+        for (ip, host) in hostMap { hostOfIP[ip.description] = host }
+
+        var findings: [Finding] = []
+        func finding(
+            _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [String],
+            why: String, evidence: [Partials.Evidence], seeds: Bool = false
+        ) -> Finding {
+            var seen = Set<String>()
+            let cited = evidence.filter { seen.insert("\($0.file)\u{0}\($0.line)").inserted }
+            return Finding(
+                rule: r.id, title: r.title, technique: r.technique, severity: severity ?? r.severity, time: e.time,
+                host: host, indicators: indicators, why: why, evidence: cited.map(ref), seeds: seeds)
+        }
+        func hostOf(_ e: Partials.Evidence) -> String {
+            // The host of a failure record is not kept; the cited file's image root names it when it can.
+            Discovery.hostHint(fromRelativePath: e.file) ?? ""
+        }
+
+        // MARK: Authentication, from failures per source per minute
+        let bySource = Dictionary(grouping: p.authFailures.sorted { $0.key < $1.key }, by: { $0.key.sourceIP })
+        for source in bySource.keys.sorted() {
+            let recs = bySource[source] ?? []
+            let total = recs.reduce(Int64(0)) { $0 + $1.value.count }
+            func window(
+                _ rs: [(key: Partials.AuthFailureKey, value: Partials.Seen)], _ r: Rule,
+                measure: ([(key: Partials.AuthFailureKey, value: Partials.Seen)]) -> Int64
+            ) -> (lo: Int, hi: Int, n: Int64)? {
+                var lo = 0
+                for hi in rs.indices {
+                    while rs[hi].key.minute.microseconds - rs[lo].key.minute.microseconds >= r.windowMicros { lo += 1 }
+                    let n = measure(Array(rs[lo...hi]))
+                    if n >= r.threshold { return (lo, hi, n) }
+                }
+                return nil
+            }
+            let note = " (partial mode: counted per minute)"
+            if let r = enabled("auth.bruteforce"),
+                let w = window(recs, r, measure: { $0.reduce(0) { $0 + $1.value.count } })
+            {
+                let a = recs[w.lo].value.first
+                let b = recs[w.hi].value.last
+                findings.append(
+                    finding(
+                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        why:
+                            "\(w.n) failed logins from \(source) within \(r.windowText) (threshold \(r.threshold)), \(a.time.iso8601(fractionDigits: 0)) to \(b.time.iso8601(fractionDigits: 0)); \(total) in all\(note)",
+                        evidence: [a, b]))
+            }
+            let named = recs.filter { !$0.key.user.isEmpty }
+            if let r = enabled("auth.spraying"),
+                let w = window(named, r, measure: { Int64(Set($0.map(\.key.user)).count) })
+            {
+                let a = named[w.lo].value.first
+                let b = named[w.hi].value.last
+                findings.append(
+                    finding(
+                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        why:
+                            "\(w.n) distinct accounts failed from \(source) within \(r.windowText) (threshold \(r.threshold)), \(a.time.iso8601(fractionDigits: 0)) to \(b.time.iso8601(fractionDigits: 0))\(note)",
+                        evidence: [a, b]))
+            }
+            let invalid = named.filter { $0.key.invalid }
+            if let r = enabled("auth.user_enumeration"),
+                let w = window(invalid, r, measure: { Int64(Set($0.map(\.key.user)).count) })
+            {
+                let a = invalid[w.lo].value.first
+                let b = invalid[w.hi].value.last
+                findings.append(
+                    finding(
+                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        why:
+                            "\(w.n) distinct non-existent accounts tried from \(source) within \(r.windowText) (threshold \(r.threshold))\(note)",
+                        evidence: [a, b]))
+            }
+        }
+        if let r = enabled("auth.success_after_failures") {
+            for (k, s) in p.edges.sorted(by: { $0.key < $1.key }) {
+                guard let recs = bySource[k.fromIP] else { continue }
+                for success in s.first == s.last ? [s.first] : [s.first, s.last] {
+                    let t = success.time.microseconds
+                    // Minutes that can hold failures in (t - window, t].
+                    let lowest = t.subtractingReportingOverflow(r.windowMicros + 60_000_000)
+                    let inWindow = recs.filter {
+                        $0.key.minute.microseconds <= t && (lowest.overflow || $0.key.minute.microseconds > lowest.partialValue)
+                    }
+                    let before = inWindow.reduce(Int64(0)) { $0 + $1.value.count }
+                    guard before >= r.threshold, let firstFailure = inWindow.first?.value.first,
+                        let lastFailure = inWindow.last?.value.last
+                    else { continue }
+                    findings.append(
+                        finding(
+                            r, at: success, host: k.to, indicators: ["ip:\(k.fromIP)", "user:\(k.account)", "host:\(k.to)"],
+                            why:
+                                "login of \(k.account) accepted from \(k.fromIP) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(firstFailure.time.iso8601(fractionDigits: 0)) (partial mode: counted per minute)",
+                            evidence: [firstFailure, lastFailure, success], seeds: true))
+                    break
+                }
+            }
+        }
+
+        // MARK: Web
+        if let r = enabled("web.webshell") {
+            let parameters = Set(r.list("parameters"))
+            let commands = Set(r.list("commands"))
+            let maxSources = r.parameter("max_sources")
+            var sourcesOfPath: [String: Set<String>] = [:]
+            for k in p.scriptQueries.keys { sourcesOfPath[k.host + "\u{0}" + k.path, default: []].insert(k.sourceIP) }
+            for (k, s) in p.scriptQueries.sorted(by: { $0.key < $1.key }) {
+                guard Int64(sourcesOfPath[k.host + "\u{0}" + k.path]?.count ?? 0) <= maxSources,
+                    let (param, value) = Detectors.shellCommandParameter(
+                        query: k.query, parameters: parameters, commands: commands)
+                else { continue }
+                findings.append(
+                    finding(
+                        r, at: s.first, host: k.host, indicators: ["ip:\(k.sourceIP)", "url:\(k.path)"],
+                        why:
+                            "\(k.path) (requested with a query by at most \(maxSources) sources) answered \(k.status) to \(param)=\(value.prefix(80)) from \(k.sourceIP)\(s.count > 1 ? " (\(s.count) times)" : "")",
+                        evidence: [s.first, s.last], seeds: true))
+            }
+        }
+        if let r = enabled("web.scanner_agent") {
+            let agents = r.list("agents")
+            let scanRequests = r.parameter("scan_requests")
+            var perSource: [String: (requests: Int64, first: Partials.Evidence, agent: String)] = [:]
+            for (k, s) in p.webAgents.sorted(by: { $0.key < $1.key }) {
+                let lower = k.userAgent.lowercased()
+                guard let tool = agents.first(where: { lower.contains($0) }) else { continue }
+                if var have = perSource[k.sourceIP] {
+                    have.requests += s.count
+                    if Partials.Evidence.precedes(s.first, have.first) { have.first = s.first }
+                    perSource[k.sourceIP] = have
+                } else {
+                    perSource[k.sourceIP] = (s.count, s.first, tool)
+                }
+            }
+            for (source, v) in perSource.sorted(by: { $0.key < $1.key }) {
+                findings.append(
+                    finding(
+                        r, severity: v.requests < scanRequests ? .low : nil, at: v.first, host: hostOf(v.first),
+                        indicators: ["ip:\(source)"],
+                        why:
+                            "\(v.requests) requests from \(source) with a tool's user agent (\(v.agent)); a scan from \(scanRequests)",
+                        evidence: [v.first]))
+            }
+        }
+        findings.sort { ($0.time, $0.rule, $0.host, $0.why) < ($1.time, $1.rule, $1.host, $1.why) }
+
+        // MARK: Correlation: seeds → logins → hosts → logins from those hosts, in time order
+        var attackerIPs: [String: String] = [:]  // address → why
+        var seedUsers: Set<String> = []
+        var compromised: [String: (time: Timestamp, reason: String, evidence: Partials.Evidence)] = [:]
+        var seedTexts: [String] = []
+        func reach(_ host: String, _ e: Partials.Evidence, _ reason: String) -> Bool {
+            guard !host.isEmpty else { return false }
+            if let h = compromised[host], !Partials.Evidence.precedes(e, h.evidence) { return false }
+            compromised[host] = (e.time, reason, e)
+            return true
+        }
+        for s in seeds {
+            seedTexts.append("\(s.type.name):\(s.value) (\(s.reason))")
+            switch s.type {
+            case .ip: attackerIPs[s.value] = s.reason
+            case .user: seedUsers.insert(s.value)
+            case .host:
+                if let h = p.indicators[Partials.IndicatorKey(type: "host", value: s.value)] {
+                    _ = reach(s.value, h.first, s.reason)
+                }
+            default: break
+            }
+        }
+        if seeds.isEmpty {
+            for f in findings where f.seeds {
+                seedTexts.append("\(f.rule) at \(f.time.iso8601(fractionDigits: 0)) on \(f.host)")
+                for i in f.indicators where i.hasPrefix("ip:") {
+                    let ip = String(i.dropFirst(3))
+                    if attackerIPs[ip] == nil { attackerIPs[ip] = "\(f.title) (\(f.rule))" }
+                }
+                if f.rule == "web.webshell", let e = f.evidence.first,
+                    let ev = p.scriptQueries.first(where: { $0.value.first.file == e.file && $0.value.first.line == e.line })
+                {
+                    _ = reach(f.host, ev.value.first, "web shell command answered (\(f.rule))")
+                }
+            }
+        }
+        var accounts: [String: (reason: String, evidence: Partials.Evidence)] = [:]
+        var lateral: [(key: Partials.EdgeKey, evidence: Partials.Evidence, from: String)] = []
+        var changed = true
+        var rounds = 0
+        let sortedEdges = p.edges.sorted { $0.key < $1.key }
+        while changed && rounds < 64 {
+            changed = false
+            rounds += 1
+            lateral.removeAll()
+            for (k, s) in sortedEdges {
+                if attackerIPs[k.fromIP] != nil || seedUsers.contains(k.account) {
+                    if accounts[k.account] == nil || Partials.Evidence.precedes(s.first, accounts[k.account]?.evidence ?? s.first) {
+                        if accounts[k.account] == nil { changed = true }
+                        accounts[k.account] = ("logged in from \(k.fromIP) to \(k.to)", s.first)
+                    }
+                    if reach(k.to, s.first, "login as \(k.account) from attacker address \(k.fromIP)") { changed = true }
+                    continue
+                }
+                guard let fromHost = hostOfIP[k.fromIP], fromHost != k.to, let h = compromised[fromHost] else { continue }
+                // The first login of this edge after the source host was reached, as far as the ends tell.
+                let e: Partials.Evidence
+                if !Partials.Evidence.precedes(s.first, h.evidence) {
+                    e = s.first
+                } else if !Partials.Evidence.precedes(s.last, h.evidence) {
+                    e = s.last
+                } else {
+                    continue
+                }
+                lateral.append((k, e, fromHost))
+                if accounts[k.account] == nil {
+                    accounts[k.account] = ("used from compromised host \(fromHost) to log in to \(k.to)", e)
+                    changed = true
+                }
+                if reach(k.to, e, "login as \(k.account) from compromised host \(fromHost)") { changed = true }
+            }
+        }
+
+        var inv = Investigation()
+        inv.findings = findings
+        inv.seeds = seedTexts.sorted()
+        inv.eventCount = Int(clamping: p.eventCount)
+        inv.growth =
+            "partial mode: \(attackerIPs.count) attacker address(es), \(accounts.count) account(s), \(compromised.count) host(s) after \(rounds) round(s) over \(p.edges.count) login edges"
+        func item(_ type: IndicatorType, _ value: String, _ reason: String) -> ScopeItem? {
+            guard let s = p.indicators[Partials.IndicatorKey(type: type.name, value: value)] else { return nil }
+            return ScopeItem(
+                type: type, value: value, reason: reason, firstSeen: s.first.time, lastSeen: s.last.time,
+                count: Int(clamping: s.count), evidence: ref(s.first))
+        }
+        inv.sourceIPs = attackerIPs.keys.sorted().compactMap { item(.ip, $0, attackerIPs[$0] ?? "") }
+        inv.accounts = accounts.keys.sorted().compactMap { a -> ScopeItem? in
+            guard let v = accounts[a] else { return nil }
+            var x = item(.user, a, v.reason)
+            x?.evidence = ref(v.evidence)
+            return x
+        }
+        var addressesOf: [String: [String]] = [:]
+        for (ip, h) in hostOfIP { addressesOf[h, default: []].append(ip) }
+        inv.hosts = compromised.sorted { ($0.value.time, $0.key) < ($1.value.time, $1.key) }.map { host, v in
+            let last = p.indicators[Partials.IndicatorKey(type: "host", value: host)]?.last.time ?? v.time
+            return HostScope(
+                host: host, addresses: (addressesOf[host] ?? []).sorted(), firstCompromise: v.time, lastActivity: last,
+                reason: v.reason, evidence: ref(v.evidence))
+        }
+        let lateralHosts = Set(lateral.map(\.key.to))
+        inv.entryPoints = inv.hosts.map(\.host).filter { !lateralHosts.contains($0) }
+        inv.edges = lateral.map {
+            LateralEdge(
+                from: $0.from, to: $0.key.to, time: $0.evidence.time, account: $0.key.account, method: $0.key.method,
+                evidence: ref($0.evidence))
+        }.sorted { ($0.time, $0.from, $0.to, $0.account) < ($1.time, $1.from, $1.to, $1.account) }
+        inv.paths = Self.paths(inv.edges, entries: inv.entryPoints)
+        inv.indicators = (inv.sourceIPs + inv.accounts + inv.hosts.compactMap { item(.host, $0.host, $0.reason) })
+        // The window: the attacker's addresses, first and last, and every hop.
+        var ends: [Partials.Evidence] = []
+        for ip in attackerIPs.keys {
+            if let s = p.indicators[Partials.IndicatorKey(type: "ip", value: ip)] { ends += [s.first, s.last] }
+        }
+        ends += lateral.map(\.evidence)
+        ends += compromised.values.map(\.evidence)
+        if let a = ends.min(by: Partials.Evidence.precedes), let b = ends.max(by: Partials.Evidence.precedes) {
+            inv.firstSeen = a.time
+            inv.lastSeen = b.time
+            inv.firstEvidence = ref(a)
+            inv.lastEvidence = ref(b)
+        }
+        var timeline: [TimelineEntry] = findings.filter { $0.severity >= .medium }.compactMap { f in
+            guard let e = f.evidence.first else { return nil }
+            let phase: Phase = f.rule.hasPrefix("web.scanner") ? .reconnaissance : f.rule == "web.webshell" ? .execution
+                : f.rule == "auth.success_after_failures" ? .initialAccess : .credentialAccess
+            return TimelineEntry(time: f.time, host: f.host, phase: phase, kind: f.rule, summary: f.why, evidence: e)
+        }
+        timeline += inv.edges.map {
+            TimelineEntry(
+                time: $0.time, host: $0.to, phase: .lateralMovement, kind: "auth_success",
+                summary: "\($0.account) logged in from \($0.from) to \($0.to) (\($0.method))", evidence: $0.evidence)
+        }
+        inv.timeline = timeline.sorted { ($0.time, $0.host, $0.kind) < ($1.time, $1.host, $1.kind) }
+        inv.caveats = caveats(p, rules: rules)
+
+        let files = p.manifest.values.sorted { ($0.path, $0.sha256) < ($1.path, $1.sha256) }.map(fileStats)
+        return Result(investigation: inv, files: files)
+    }
+
+    /// Maximal time-respecting chains of hops from the entry points.
+    static func paths(_ edges: [LateralEdge], entries: [String]) -> [[LateralEdge]] {
+        var out: [[LateralEdge]] = []
+        func extend(_ path: [LateralEdge], _ visited: Set<String>) {
+            guard out.count < 256, let last = path.last else { return }
+            let next = edges.filter { $0.from == last.to && $0.time >= last.time && !visited.contains($0.to) }
+            if next.isEmpty {
+                out.append(path)
+                return
+            }
+            for e in next { extend(path + [e], visited.union([e.to])) }
+        }
+        for entry in entries {
+            for e in edges where e.from == entry { extend([e], [entry, e.to]) }
+        }
+        return out
+    }
+
+    /// What partial mode cannot do, and what the evidence itself says about its reading.
+    static func caveats(_ p: Partials, rules: RuleSet) -> [String] {
+        let skipped = rules.rules.filter { $0.enabled && !supportedRules.contains($0.id) }.map(\.id)
+        var out = [
+            "partial mode (investigate --partials): built from merged summaries, not the event store. Findings come only from the rules that summaries support (\(supportedRules.sorted().joined(separator: ", "))), windows counted in whole minutes; not evaluated: \(skipped.joined(separator: ", ")).",
+            "partial mode: each lateral hop is dated by the first or last login of its (address, host, account, method) edge after the source host was reached; logins in between are counted, not listed, and routine logins seen before the attack are not told apart.",
+            "partial mode: the timeline holds findings and hops only; for every attacker event run dwell investigate on the evidence, or dwell timeline.",
+        ]
+        let entries = p.manifest.values.sorted { ($0.path, $0.sha256) < ($1.path, $1.sha256) }
+        var bySHA: [String: [String]] = [:]
+        for m in entries where m.bytes > 0 { bySHA[m.sha256, default: []].append(m.path) }
+        for (sha, paths) in bySHA.sorted(by: { $0.key < $1.key }) where paths.count > 1 {
+            out.append(
+                "byte-identical files (SHA-256 \(sha.prefix(16))…) were each summarised, so their events count more than once: \(paths.joined(separator: ", "))"
+            )
+        }
+        for m in entries { out += m.notes.filter { $0.contains("event times inferred") } + m.problems }
+        return out
+    }
+
+    static func fileStats(_ m: Partials.ManifestEntry) -> FileStats {
+        var file = EvidenceFile.stdin(id: 0)
+        file.path = m.path
+        file.displayPath = m.path
+        file.isStdin = false
+        file.hostHint = Discovery.hostHint(fromRelativePath: m.path)
+        file.rotationSet = m.path
+        file.sizeBytes = Int64(clamping: m.bytes)
+        var s = FileStats(file: file)
+        s.sha256 = m.sha256
+        s.rawBytes = m.bytes
+        s.decompressedBytes = m.decompressedBytes
+        s.format = m.format
+        s.lines = m.lines
+        s.parsed = m.parsed
+        s.nonEvents = m.nonEvents
+        s.rejected = m.rejected
+        s.firstTime = m.firstTime
+        s.lastTime = m.lastTime
+        return s
+    }
+}
