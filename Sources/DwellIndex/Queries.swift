@@ -103,6 +103,39 @@ extension EventStore {
         return (byHost, byKind)
     }
 
+    /// The same breakdown over a posting list (the pivot's case), without hashing per event for kinds and with
+    /// one table sized for the hosts. - Complexity: O(p).
+    public func breakdown(_ positions: ArraySlice<Int32>) -> (byHost: [UInt32: Int], byKind: [EventKind: Int]) {
+        var kinds = [Int](repeating: 0, count: 256)
+        var hosts: [UInt32: Int] = [:]
+        var lastHost: UInt32 = 0
+        var run = 0
+        host.withUnsafeBufferPointer { h in
+            kind.withUnsafeBufferPointer { k in
+                positions.withUnsafeBufferPointer { ps in
+                    for p in ps {
+                        let i = Int(p)
+                        kinds[Int(k[i].rawValue)] += 1
+                        // Events of one indicator come in runs from the same host: count runs, not events.
+                        if h[i] == lastHost {
+                            run += 1
+                        } else {
+                            if run > 0 { hosts[lastHost, default: 0] += run }
+                            lastHost = h[i]
+                            run = 1
+                        }
+                    }
+                }
+            }
+        }
+        if run > 0 { hosts[lastHost, default: 0] += run }
+        var byKind: [EventKind: Int] = [:]
+        for (raw, n) in kinds.enumerated() where n > 0 {
+            if let k = EventKind(rawValue: UInt8(raw)) { byKind[k] = n }
+        }
+        return (hosts, byKind)
+    }
+
     /// One indicator seen together with another: how often, and when first and last (positions).
     public struct CoOccurrence: Sendable, Equatable {
         public var key: IndicatorKey

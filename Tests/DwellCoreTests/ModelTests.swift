@@ -1,3 +1,4 @@
+import Foundation
 import DwellCore
 import Testing
 
@@ -20,6 +21,21 @@ import Testing
     func addressesPrintCanonically(input: String, canonical: String) throws {
         let ip = try #require(IPAddress(input))
         #expect(ip.description == canonical)
+    }
+
+    /// The byte parser agrees with the C library's inet_pton on every shape of IPv6 text.
+    @Test(arguments: [
+        "2001:db8::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "1::8", "1:2::7:8", "fe80::a:b:c:d", "::ffff:10.0.0.1",
+        "64:ff9b::192.0.2.33", "1:2:3:4:5:6:1.2.3.4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0:0:0:0:0:0:0:2",
+    ])
+    func ipv6AgreesWithInetPton(_ text: String) throws {
+        var raw = in6_addr()
+        #expect(inet_pton(AF_INET6, text, &raw) == 1)
+        let bytes = withUnsafeBytes(of: raw) { Array($0) }
+        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let ip = try #require(IPAddress(text))
+        #expect(ip.high == high && ip.low == low)
     }
 
     @Test(arguments: ["1.2.3", "256.1.1.1", "1.2.3.4.5", "::", "1::2::3", "12345::", "abc", "", "1.2.3.4 "])

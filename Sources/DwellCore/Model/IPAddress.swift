@@ -97,9 +97,19 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         if let pct = s.firstIndex(of: UInt8(ascii: "%"), from: range.lowerBound), pct < range.upperBound {
             range = range.lowerBound..<pct
         }
-        var groups = [UInt16](repeating: 0, count: 8)  // small; IPv6 parsing is rare on hot paths
+        // Groups accumulate into a 128-bit value (high, low): no array, no allocation. Before a `::` they go into
+        // `head`, after it into `tail`; the two are joined at the end with the gap's zeros between them.
+        @inline(__always) func push(_ v: inout (UInt64, UInt64), _ g: UInt16) {
+            v = (v.0 << 16 | v.1 >> 48, v.1 << 16 | UInt64(g))
+        }
+        var head: (UInt64, UInt64) = (0, 0)
+        var tail: (UInt64, UInt64) = (0, 0)
         var n = 0
         var gap = -1
+        func add(_ g: UInt16) {
+            if gap >= 0 { push(&tail, g) } else { push(&head, g) }
+            n += 1
+        }
         var i = range.lowerBound
         let end = range.upperBound
         if i + 1 < end, s[i] == UInt8(ascii: ":"), s[i + 1] == UInt8(ascii: ":") {
@@ -117,9 +127,8 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             if sawDot {
                 guard j == end, n <= 6, let v4 = parseV4(s, i..<end) else { return nil }
-                groups[n] = UInt16(v4 >> 16)
-                groups[n + 1] = UInt16(v4 & 0xffff)
-                n += 2
+                add(UInt16(v4 >> 16))
+                add(UInt16(v4 & 0xffff))
                 i = end
                 break
             }
@@ -129,8 +138,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
                 guard let h = hexValue(s[k]) else { return nil }
                 v = v << 4 | h
             }
-            groups[n] = v
-            n += 1
+            add(v)
             i = j
             if i < end {
                 i += 1  // ':'
@@ -143,21 +151,16 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
                 }
             }
         }
+        var value = head
         if gap >= 0 {
             guard n < 8 else { return nil }
-            let move = n - gap
-            var out = [UInt16](repeating: 0, count: 8)
-            for k in 0..<gap { out[k] = groups[k] }
-            for k in 0..<move { out[8 - move + k] = groups[gap + k] }
-            groups = out
+            // head holds `gap` groups: move them up past the zeros and the tail's groups.
+            for _ in 0..<(8 - gap) { push(&value, 0) }
+            value = (value.0 | tail.0, value.1 | tail.1)
         } else if n != 8 {
             return nil
         }
-        var hi: UInt64 = 0
-        var lo: UInt64 = 0
-        for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
-        for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
-        let ip = IPAddress(high: hi, low: lo)
+        let ip = IPAddress(high: value.0, low: value.1)
         return ip.isNone ? nil : ip
     }
 
