@@ -1,5 +1,6 @@
 import DwellCore
 import DwellIndex
+import Foundation
 
 /// Runs every enabled rule of the table over the store. Each finding says why it fired (counts, window,
 /// the threshold crossed) and carries its evidence lines.
@@ -69,12 +70,18 @@ public struct Detectors {
     }
 
     public func run() -> [Finding] {
-        var out: [Finding] = []
-        out += authFindings()
-        out += privilegeAndAccountFindings()
-        out += webFindings()
-        out += networkFindings()
-        out += integrityFindings()
+        // The families read the store and write nothing shared: they run side by side, and their findings are
+        // joined in a fixed order (then sorted), so the result never depends on scheduling.
+        let families: [@Sendable (Detectors) -> [Finding]] = [
+            { $0.authFindings() }, { $0.privilegeAndAccountFindings() }, { $0.webFindings() },
+            { $0.networkFindings() }, { $0.integrityFindings() },
+        ]
+        let results = FamilyResults(count: families.count)
+        let detectors = UncheckedDetectors(self)
+        DispatchQueue.concurrentPerform(iterations: families.count) { k in
+            results.store(k, families[k](detectors.value))
+        }
+        var out = results.joined()
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
         return out
     }
@@ -846,4 +853,19 @@ public struct Detectors {
         }
         return out
     }
+}
+
+/// The detectors as read-only input to the family threads.
+private struct UncheckedDetectors: @unchecked Sendable {
+    let value: Detectors
+    init(_ value: Detectors) { self.value = value }
+}
+
+/// One slot per detector family, filled from any thread, joined in family order.
+private final class FamilyResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [[Finding]]
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+    func store(_ k: Int, _ findings: [Finding]) { lock.withLock { slots[k] = findings } }
+    func joined() -> [Finding] { lock.withLock { slots.flatMap { $0 } } }
 }
