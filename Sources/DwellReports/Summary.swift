@@ -17,7 +17,7 @@ public enum Summary {
                 o += "\nFindings (\(inv.findings.count)):\n"
                 for f in inv.findings.prefix(20) { o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n" }
             }
-            return o
+            return o + caveats(inv)
         }
         let d = inv.durationSeconds ?? 0
         o += "ATTACK WINDOW  \(first.iso8601(fractionDigits: 0)) → \(last.iso8601(fractionDigits: 0))  (dwell \(duration(d)), severity \(inv.severity.name))\n"
@@ -41,6 +41,18 @@ public enum Summary {
         }
         o += "SEEDS          \(inv.seeds.prefix(5).map(s).joined(separator: "; "))\(inv.seeds.count > 5 ? " (+\(inv.seeds.count - 5) more)" : "")\n"
         o += "GROWTH         \(s(inv.growth))\n"
+        o += caveats(inv)
+        return o
+    }
+
+    /// Log gaps, inferred times and unreadable input limit what the window can claim: say so on the terminal too.
+    static func caveats(_ inv: Investigation) -> String {
+        guard !inv.caveats.isEmpty else { return "" }
+        let integrity = inv.caveats.filter { $0.hasPrefix("integrity.") }
+        let shown = (integrity + inv.caveats.filter { !$0.hasPrefix("integrity.") }).prefix(5)
+        var o = "CAVEATS        \(inv.caveats.count) (all in the report's Method and caveats)\n"
+        for c in shown { o += "  - \(TerminalText.safe(String(c.prefix(300))))\n" }
+        if inv.caveats.count > shown.count { o += "  ... \(inv.caveats.count - shown.count) more\n" }
         return o
     }
 
