@@ -266,20 +266,28 @@ public struct Correlator {
     /// A web server logs no address of its own; the sensor does. Requests in a host's access log that match
     /// sensor flows (same client, same second, to port 80/443/8080/8443) vote for the server's address.
     mutating func learnWebServerAddresses() {
-        var requests: [Int64: [(UInt32, UInt32)]] = [:]  // second → (client, host)
+        // Requests (client, host) and the sensor's flows are both in time order: the requests within a second of a
+        // flow are a sliding window over the request list (linear; no table of every second).
+        var requests: [Int] = []
         for i in 0..<store.count where store.kind[i] == .webRequest && store.sourceIP[i] != 0 && store.host[i] != 0 {
-            requests[store.time[i] / 1_000_000, default: []].append((store.sourceIP[i], store.host[i]))
+            requests.append(i)
         }
         guard !requests.isEmpty else { return }
         var votes: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]  // host → address → votes
+        var lo = 0
+        var hi = 0
+        var matched: [UInt32] = []
         for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .http {
             guard [80, 443, 8080, 8443].contains(store.destinationPort[j]) || store.kind[j] == .http,
                 store.destinationIP[j] != 0, let d = store.address(store.destinationIP[j]), d.isInternal
             else { continue }
             let sec = store.time[j] / 1_000_000
-            var matched: Set<UInt32> = []
-            for s in sec - 1...sec + 1 {
-                for (client, host) in requests[s] ?? [] where client == store.sourceIP[j] { matched.insert(host) }
+            while lo < requests.count && store.time[requests[lo]] / 1_000_000 < sec - 1 { lo += 1 }
+            if hi < lo { hi = lo }
+            while hi < requests.count && store.time[requests[hi]] / 1_000_000 <= sec + 1 { hi += 1 }
+            matched.removeAll(keepingCapacity: true)
+            for r in requests[lo..<hi] where store.sourceIP[r] == store.sourceIP[j] && !matched.contains(store.host[r]) {
+                matched.append(store.host[r])
             }
             for h in matched {
                 let t = store.time[j]

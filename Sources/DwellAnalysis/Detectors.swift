@@ -17,7 +17,7 @@ public struct Detectors {
     var hostNames: [UInt32: String] = [:]
     /// Sensor (`http`) events that copy an access-log request (same source and path, within a second): not
     /// counted twice.
-    var sensorCopies: Set<Int> = []
+    var sensorCopies = EventBitmap()
 
     public init(
         store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = []
@@ -515,8 +515,9 @@ public struct Detectors {
         var scannerRequests: [UInt32: Int64] = [:]
         var exploitSeen: Set<String> = []
         // Requests repeat: what the strings say is decided once per user agent, path and (path, query).
-        var toolOfAgent: [UInt32: Int] = [:]
-        var pathFacts: [UInt32: (login: Bool, script: Bool)] = [:]
+        // Indexed by symbol id (dense; the store's symbols are numbered from 1): no hashing per request.
+        var toolOfAgent = [Int32](repeating: -2, count: store.symbols.count)  // -2 = not decided yet
+        var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)  // bit 0 decided, 1 login, 2 script
         var commandOfQuery: [UInt32: (String, String)?] = [:]
         var patternOfRequest: [UInt64: Int] = [:]
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
@@ -526,12 +527,12 @@ public struct Detectors {
             if scanner != nil {
                 let agent = store.userAgent[i]
                 let tool: Int
-                if let known = toolOfAgent[agent] {
-                    tool = known
+                if toolOfAgent[Int(agent)] != -2 {
+                    tool = Int(toolOfAgent[Int(agent)])
                 } else {
                     let lower = text(agent).lowercased()
                     tool = agent == 0 ? -1 : agents.firstIndex { lower.contains($0) } ?? -1
-                    toolOfAgent[agent] = tool
+                    toolOfAgent[Int(agent)] = Int32(tool)
                 }
                 if tool >= 0 {
                     if scannerSeen.insert(source).inserted { scannerOrder.append((source, i, tool)) }
@@ -540,14 +541,15 @@ public struct Detectors {
             }
             if status == 404 { notFound[source, default: []].append(i) }
             let facts: (login: Bool, script: Bool)
-            if let known = pathFacts[store.path[i]] {
-                facts = known
+            let known = pathFacts[Int(store.path[i])]
+            if known & 1 != 0 {
+                facts = (known & 2 != 0, known & 4 != 0)
             } else {
                 let lowerPath = text(store.path[i]).lowercased()
                 facts = (
                     loginPaths.contains { lowerPath.contains($0) }, suffixes.contains { lowerPath.hasSuffix($0) }
                 )
-                pathFacts[store.path[i]] = facts
+                pathFacts[Int(store.path[i])] = 1 | (facts.login ? 2 : 0) | (facts.script ? 4 : 0)
             }
             if login != nil, post != nil, store.httpMethod[i] == post, facts.login {
                 loginPosts[source, default: []].append(i)
@@ -868,4 +870,18 @@ private final class FamilyResults: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: [], count: count) }
     func store(_ k: Int, _ findings: [Finding]) { lock.withLock { slots[k] = findings } }
     func joined() -> [Finding] { lock.withLock { slots.flatMap { $0 } } }
+}
+
+/// A set of event positions as a bitmap (one bit per event of the store).
+struct EventBitmap {
+    private var words: [UInt64] = []
+    mutating func insert(_ i: Int) {
+        let w = i >> 6
+        if w >= words.count { words += [UInt64](repeating: 0, count: w - words.count + 1) }
+        words[w] |= 1 << UInt64(i & 63)
+    }
+    func contains(_ i: Int) -> Bool {
+        let w = i >> 6
+        return w < words.count && words[w] & (1 << UInt64(i & 63)) != 0
+    }
 }
