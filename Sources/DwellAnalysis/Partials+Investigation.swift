@@ -62,7 +62,7 @@ public enum PartialsInvestigation {
         }
         func hostOf(_ e: Partials.Evidence) -> String {
             // The host of a failure record is not kept; the cited file's image root names it when it can.
-            Discovery.hostHint(fromRelativePath: e.file) ?? ""
+            Discovery.hostHint(fromRelativePath: e.file, underDirectoryInput: false) ?? ""
         }
 
         // MARK: Authentication, from failures per source per minute
@@ -378,7 +378,7 @@ public enum PartialsInvestigation {
         file.path = m.path
         file.displayPath = m.path
         file.isStdin = false
-        file.hostHint = Discovery.hostHint(fromRelativePath: m.path)
+        file.hostHint = Discovery.hostHint(fromRelativePath: m.path, underDirectoryInput: false)
         file.rotationSet = m.path
         file.sizeBytes = Int64(clamping: m.bytes)
         var s = FileStats(file: file)

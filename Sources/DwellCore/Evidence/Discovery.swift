@@ -121,7 +121,7 @@ public struct Discovery {
                 let rootName = URL(fileURLWithPath: input).standardizedFileURL.lastPathComponent
                 walk(input, relative: "", rootName: rootName, into: &found, issues: &issues)
             } else if st.st_mode & S_IFMT == S_IFREG {
-                found.append((input, input, Discovery.hostHint(fromRelativePath: input)))
+                found.append((input, input, Discovery.hostHint(fromRelativePath: input, underDirectoryInput: false)))
             } else {
                 issues.append(
                     EvidenceIssue(
@@ -170,14 +170,21 @@ public struct Discovery {
     }
 
     /// The host a path belongs to: the segment before `var/log` (an image root such as `web01/var/log/auth.log`),
-    /// or the first segment of a path relative to a directory input with at least two more levels
-    /// (`sensor/zeek/conn.log`).
-    public static func hostHint(fromRelativePath rel: String) -> String? {
+    /// or before a sensor's log folder (`sensor/zeek/...`, `ids1/suricata/eve.json`), or — for a path relative to a
+    /// directory input, with at least two more levels — its first segment (`fw01/logs/filter.log`). A file named
+    /// directly (`/tmp/case/conn.log`) gets no first-segment guess: `tmp` is not a host.
+    public static func hostHint(fromRelativePath rel: String, underDirectoryInput: Bool = true) -> String? {
         let parts = rel.split(separator: "/").map(String.init)
         if let i = parts.indices.dropLast().first(where: { parts[$0] == "var" && parts[$0 + 1] == "log" }), i > 0 {
             return parts[i - 1]
         }
-        if parts.count >= 3, !parts[0].hasPrefix("."), parts[0] != "var", parts[0] != "log" {
+        let sensorFolders: Set<String> = ["zeek", "bro", "suricata", "nsm"]
+        if let i = parts.indices.dropLast().last(where: { sensorFolders.contains(parts[$0].lowercased()) }), i > 0,
+            !parts[i - 1].hasPrefix(".")
+        {
+            return parts[i - 1]
+        }
+        if underDirectoryInput, parts.count >= 3, !parts[0].hasPrefix("."), parts[0] != "var", parts[0] != "log" {
             return parts[0]
         }
         return nil
