@@ -84,7 +84,11 @@ public struct ParseContext {
 /// year before (`rollover`: the log crossed New Year). `--year` overrides. Zones: a line's own offset
 /// wins; otherwise `--tz` (recorded as `user`) or UTC (recorded as `assumed-utc`).
 public struct FileClock {
-    public var referenceTime: Timestamp?
+    public var referenceTime: Timestamp? {
+        didSet { referenceYear = referenceTime.map(CivilDate.year(of:)) }
+    }
+    /// The reference time's year, worked out once (not per line).
+    @usableFromInline var referenceYear: Int?
     public var referenceYearSource: TimeSource.Year
     public var userYear: Int?
     public var zone: LocalZone
@@ -95,6 +99,7 @@ public struct FileClock {
         zone: LocalZone = .utc, zoneSource: TimeSource.Zone = .assumedUTC
     ) {
         self.referenceTime = referenceTime
+        self.referenceYear = referenceTime.map(CivilDate.year(of:))
         self.referenceYearSource = referenceYearSource
         self.userYear = userYear
         self.zone = zone
@@ -105,16 +110,25 @@ public struct FileClock {
     public func resolve(_ civil0: CivilTime) -> (Timestamp, TimeSource)? {
         var civil = civil0
         var source = TimeSource()
+        // The common case (the year from the reference, no rollover) validates and converts once.
+        var local: Int64? = nil
         if civil.year == nil {
             if let y = userYear {
                 civil.year = y
                 source.year = .user
-            } else if let ref = referenceTime {
-                let y = CivilDate.year(of: ref)
+            } else if let ref = referenceTime, let y = referenceYear {
                 civil.year = y
                 source.year = referenceYearSource
                 // Feb 29 of a non-leap reference year belongs to an earlier leap year; rollover handles it below.
-                if !civil.isValid || civil.localMicroseconds(year: y) - 86_400_000_000 * 2 > ref.microseconds {
+                if civil.isValid {
+                    let l = civil.localMicroseconds(year: y)
+                    if l - 86_400_000_000 * 2 > ref.microseconds {
+                        civil.year = y - 1
+                        source.year = .rollover
+                    } else {
+                        local = l
+                    }
+                } else {
                     civil.year = y - 1
                     source.year = .rollover
                 }
@@ -122,17 +136,20 @@ public struct FileClock {
                 return nil
             }
         }
-        guard let y = civil.year, civil.isValid else { return nil }
-        let local = civil.localMicroseconds(year: y)
+        if local == nil {
+            guard let y = civil.year, civil.isValid else { return nil }
+            local = civil.localMicroseconds(year: y)
+        }
+        let l = local!
         let offset: Int
         if let o = civil.utcOffsetSeconds {
             offset = o
             source.zone = .explicit
         } else {
-            offset = zone.offsetSeconds(forLocalMicroseconds: local)
+            offset = zone.offsetSeconds(forLocalMicroseconds: l)
             source.zone = zoneSource
         }
-        return (Timestamp(microseconds: local - Int64(offset) * 1_000_000), source)
+        return (Timestamp(microseconds: l - Int64(offset) * 1_000_000), source)
     }
 }
 
