@@ -804,27 +804,46 @@ public struct Detectors {
             var name: String
             static func < (a: StreamKey, b: StreamKey) -> Bool { (a.name, a.host) < (b.name, b.host) }
         }
-        var names: [UInt32: String] = [:]
-        var streams: [StreamKey: [Int]] = [:]
-        for i in 0..<store.count {
-            let f = store.fileID[i]
-            let name: String
-            if let n = names[f] {
-                name = n
+        // Stream names are worked out once per file and numbered; events are grouped by (host, stream number)
+        // packed in one integer, so grouping hashes no string per event.
+        var nameOfFile: [Int32] = []
+        var nameNumber: [String: Int32] = [:]
+        var streamNames: [String] = []
+        let fileCount = Int(store.fileID.max() ?? 0) + 1
+        nameOfFile.reserveCapacity(fileCount)
+        for f in 0..<fileCount {
+            let name = Self.streamName(f < filePaths.count ? filePaths[f] : "file#\(f)")
+            if let n = nameNumber[name] {
+                nameOfFile.append(n)
             } else {
-                name = Self.streamName(Int(f) < filePaths.count ? filePaths[Int(f)] : "file#\(f)")
-                names[f] = name
+                nameNumber[name] = Int32(streamNames.count)
+                nameOfFile.append(Int32(streamNames.count))
+                streamNames.append(name)
             }
-            streams[StreamKey(host: store.host[i], name: name), default: []].append(i)
+        }
+        var slotOf: [UInt64: Int] = [:]
+        var streamKeys: [StreamKey] = []
+        var members: [[Int]] = []
+        for i in 0..<store.count {
+            let packed = UInt64(store.host[i]) << 32 | UInt64(UInt32(nameOfFile[Int(store.fileID[i])]))
+            if let k = slotOf[packed] {
+                members[k].append(i)
+            } else {
+                slotOf[packed] = members.count
+                streamKeys.append(StreamKey(host: store.host[i], name: streamNames[Int(nameOfFile[Int(store.fileID[i])])]))
+                members.append([i])
+            }
         }
         var out: [Finding] = []
-        for (key, idx) in streams.sorted(by: { $0.key < $1.key }) {
+        for k in members.indices.sorted(by: { streamKeys[$0] < streamKeys[$1] }) {
+            let key = streamKeys[k]
+            let idx = members[k]
             var gaps: [Int64] = []
             gaps.reserveCapacity(idx.count)
             for j in idx.indices.dropFirst() { gaps.append(store.time[idx[j]] - store.time[idx[j - 1]]) }
-            let sorted = gaps.sorted()
-            guard !sorted.isEmpty else { continue }
-            let usual = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            guard !gaps.isEmpty else { continue }
+            // The 99th percentile gap, by selection (the same value a full sort would give, in linear time).
+            let usual = Self.select(&gaps, rank: min(gaps.count - 1, gaps.count * 99 / 100))
             let host = text(key.host)
             if let r = gapRule, idx.count >= r.parameter("min_events") {
                 let least = max(
@@ -883,5 +902,41 @@ struct EventBitmap {
     func contains(_ i: Int) -> Bool {
         let w = i >> 6
         return w < words.count && words[w] & (1 << UInt64(i & 63)) != 0
+    }
+}
+
+extension Detectors {
+    /// The value of rank `k` (0-based) of `values` as if sorted ascending; reorders `values`. Quickselect with a
+    /// median-of-three pivot: linear on average.
+    static func select(_ values: inout [Int64], rank k: Int) -> Int64 {
+        var lo = 0
+        var hi = values.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            // Median of three as pivot.
+            if values[mid] < values[lo] { values.swapAt(mid, lo) }
+            if values[hi] < values[lo] { values.swapAt(hi, lo) }
+            if values[hi] < values[mid] { values.swapAt(hi, mid) }
+            let pivot = values[mid]
+            var i = lo
+            var j = hi
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                hi = j
+            } else if k >= i {
+                lo = i
+            } else {
+                return values[k]
+            }
+        }
+        return values[k]
     }
 }
