@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Dwell: ParsableCommand {
@@ -25,4 +26,21 @@ struct Dwell: ParsableCommand {
             MergeCommand.self,
         ]
     )
+
+    /// Parses and runs the command; a usage mistake (unknown option, bad value, failed validation) exits with
+    /// dwell's documented 2, not the argument parser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { printError(message) }
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
