@@ -71,7 +71,9 @@ let package = Package(
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
-        .testTarget(name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"]),
+        .testTarget(
+            name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
+            exclude: ["Golden"]),  // golden files, read by path from the test
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
         .testTarget(
             name: "DwellPartialsTests",
