@@ -34,18 +34,7 @@ public enum ReportJSON {
         j.endObject()
 
         j.key("scope"); j.beginObject()
-        j.key("hosts"); j.beginArray()
-        for h in inv.hosts {
-            j.beginObject()
-            j.key("host"); j.string(h.host)
-            j.key("addresses"); strings(h.addresses, &j)
-            j.key("first_compromise"); j.time(h.firstCompromise, fractionDigits: 0)
-            j.key("last_activity"); j.time(h.lastActivity, fractionDigits: 0)
-            j.key("reason"); j.string(h.reason)
-            j.key("evidence"); evidence(h.evidence, &j)
-            j.endObject()
-        }
-        j.endArray()
+        j.key("hosts"); hosts(inv.hosts, &j)
         j.key("accounts"); items(inv.accounts, &j)
         j.key("source_ips"); items(inv.sourceIPs, &j)
         j.key("data_touched"); items(inv.dataTouched, &j)
@@ -55,16 +44,7 @@ public enum ReportJSON {
         j.key("edges"); j.beginArray()
         for e in inv.edges { edge(e, &j) }
         j.endArray()
-        j.key("paths"); j.beginArray()
-        for p in inv.paths {
-            j.beginObject()
-            j.key("hosts"); strings([p.first?.from ?? ""] + p.map(\.to), &j)
-            j.key("hops"); j.beginArray()
-            for e in p { edge(e, &j) }
-            j.endArray()
-            j.endObject()
-        }
-        j.endArray()
+        j.key("paths"); paths(inv.paths, &j)
         j.endObject()
 
         j.key("timeline"); j.beginArray()
@@ -126,13 +106,15 @@ public enum ReportJSON {
         return j.bytes
     }
 
-    static func strings(_ values: [String], _ j: inout JSONBuffer) {
+    // The pieces below are shared with `dwell lateral --output json`, so both write the same shapes.
+
+    public static func strings(_ values: [String], _ j: inout JSONBuffer) {
         j.beginArray()
         for v in values { j.string(v) }
         j.endArray()
     }
 
-    static func evidence(_ e: EvidenceRef?, _ j: inout JSONBuffer) {
+    public static func evidence(_ e: EvidenceRef?, _ j: inout JSONBuffer) {
         guard let e else {
             j.null()
             return
@@ -145,7 +127,7 @@ public enum ReportJSON {
         j.endObject()
     }
 
-    static func edge(_ e: LateralEdge, _ j: inout JSONBuffer) {
+    public static func edge(_ e: LateralEdge, _ j: inout JSONBuffer) {
         j.beginObject()
         j.key("from"); j.string(e.from)
         j.key("to"); j.string(e.to)
@@ -154,6 +136,36 @@ public enum ReportJSON {
         j.key("method"); j.string(e.method)
         j.key("evidence"); evidence(e.evidence, &j)
         j.endObject()
+    }
+
+    /// Compromised hosts: name, addresses, first compromise, last activity, why, evidence.
+    public static func hosts(_ list: [HostScope], _ j: inout JSONBuffer) {
+        j.beginArray()
+        for h in list {
+            j.beginObject()
+            j.key("host"); j.string(h.host)
+            j.key("addresses"); strings(h.addresses, &j)
+            j.key("first_compromise"); j.time(h.firstCompromise, fractionDigits: 0)
+            j.key("last_activity"); j.time(h.lastActivity, fractionDigits: 0)
+            j.key("reason"); j.string(h.reason)
+            j.key("evidence"); evidence(h.evidence, &j)
+            j.endObject()
+        }
+        j.endArray()
+    }
+
+    /// Lateral paths: the hosts in order and each hop.
+    public static func paths(_ list: [[LateralEdge]], _ j: inout JSONBuffer) {
+        j.beginArray()
+        for p in list {
+            j.beginObject()
+            j.key("hosts"); strings([p.first?.from ?? ""] + p.map(\.to), &j)
+            j.key("hops"); j.beginArray()
+            for e in p { edge(e, &j) }
+            j.endArray()
+            j.endObject()
+        }
+        j.endArray()
     }
 
     static func items(_ list: [ScopeItem], _ j: inout JSONBuffer) {

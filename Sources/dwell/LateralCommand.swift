@@ -114,66 +114,18 @@ enum LateralText {
 
     static func json(_ inv: Investigation) -> [UInt8] {
         var j = JSONBuffer(capacity: 1 << 14)
-        func evidence(_ e: EvidenceRef?) {
-            guard let e else {
-                j.null()
-                return
-            }
-            j.beginObject()
-            j.key("file"); j.string(e.file)
-            j.key("line"); j.int(e.line)
-            j.key("offset"); j.int(e.offset)
-            j.key("raw"); j.string(bytes: e.raw)
-            j.endObject()
-        }
-        func edge(_ e: LateralEdge) {
-            j.beginObject()
-            j.key("from"); j.string(e.from)
-            j.key("to"); j.string(e.to)
-            j.key("time"); j.time(e.time, fractionDigits: 0)
-            j.key("account"); j.string(e.account)
-            j.key("method"); j.string(e.method)
-            j.key("evidence"); evidence(e.evidence)
-            j.endObject()
-        }
         j.beginObject()
         j.key("schema_version"); j.int(ReportJSON.schemaVersion)
         if let a = inv.firstSeen, let b = inv.lastSeen {
             j.key("first_seen"); j.time(a, fractionDigits: 0)
             j.key("last_seen"); j.time(b, fractionDigits: 0)
         }
-        j.key("entry_points"); j.beginArray()
-        for e in inv.entryPoints { j.string(e) }
-        j.endArray()
-        j.key("hosts"); j.beginArray()
-        for h in inv.hosts {
-            j.beginObject()
-            j.key("host"); j.string(h.host)
-            j.key("addresses"); j.beginArray()
-            for a in h.addresses { j.string(a) }
-            j.endArray()
-            j.key("first_compromise"); j.time(h.firstCompromise, fractionDigits: 0)
-            j.key("last_activity"); j.time(h.lastActivity, fractionDigits: 0)
-            j.key("reason"); j.string(h.reason)
-            j.key("evidence"); evidence(h.evidence)
-            j.endObject()
-        }
-        j.endArray()
+        j.key("entry_points"); ReportJSON.strings(inv.entryPoints, &j)
+        j.key("hosts"); ReportJSON.hosts(inv.hosts, &j)
         j.key("edges"); j.beginArray()
-        for e in inv.edges { edge(e) }
+        for e in inv.edges { ReportJSON.edge(e, &j) }
         j.endArray()
-        j.key("paths"); j.beginArray()
-        for p in inv.paths {
-            j.beginObject()
-            j.key("hosts"); j.beginArray()
-            for h in [p.first?.from ?? ""] + p.map(\.to) { j.string(h) }
-            j.endArray()
-            j.key("hops"); j.beginArray()
-            for e in p { edge(e) }
-            j.endArray()
-            j.endObject()
-        }
-        j.endArray()
+        j.key("paths"); ReportJSON.paths(inv.paths, &j)
         j.key("host_addresses"); j.beginArray()
         for b in inv.hostAddresses {
             j.beginObject()
