@@ -168,10 +168,7 @@ struct InvestigateCommand: ParsableCommand {
         let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
         let options = try reading.ingestOptions()
         let ruleSet = try rules.ruleSet()
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }),
-            totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
             hostMap: hostMap, rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)

@@ -34,9 +34,7 @@ struct ManifestCommand: ParsableCommand {
     func run() throws {
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         var all: [FileStats] = []
         Ingest.run(files: found.files, options: options, progress: bar.progress, makeSink: { _ in CountingSink() }) {
             stats, _ in all.append(stats)

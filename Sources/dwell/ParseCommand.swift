@@ -138,9 +138,7 @@ struct ParseCommand: ParsableCommand {
             }
             rejectOut = h
         }
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         var out = StandardOutput()
         var problems = found.issues.contains(where: \.isProblem)
         var readable = false

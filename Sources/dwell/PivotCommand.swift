@@ -68,9 +68,7 @@ struct PivotCommand: ParsableCommand {
     func run() throws {
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         let (store, stats) = InvestigationRun.buildStore(files: found.files, options: options, progress: bar.progress)
         bar.finish()
         let paths = found.files.map(\.displayPath)

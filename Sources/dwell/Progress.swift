@@ -1,3 +1,4 @@
+import DwellCore
 import DwellIngest
 import Foundation
 
@@ -12,6 +13,13 @@ final class ProgressBar: @unchecked Sendable {
     private var drawn = false
     private let start = Date()
     private var thread: Thread?
+
+    /// The bar for reading every file `discovery` found (sizes on disk; gzip files count compressed).
+    convenience init(for discovery: Discovery.Result, quiet: Bool) {
+        self.init(
+            totalBytes: UInt64(discovery.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: discovery.files.count,
+            quiet: quiet)
+    }
 
     init(totalBytes: UInt64, totalFiles: Int, quiet: Bool) {
         self.totalBytes = totalBytes

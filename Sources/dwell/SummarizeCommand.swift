@@ -56,9 +56,7 @@ struct SummarizeCommand: ParsableCommand {
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
         let ruleSet = try rules.ruleSet()
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         let partials = PartialsRun.summarize(
             files: found.files, options: options, bucketSeconds: bucketSeconds, rules: ruleSet, progress: bar.progress)
         bar.finish()

@@ -107,9 +107,7 @@ struct TimelineCommand: ParsableCommand {
         let entries = try correlation.hostEntries()
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
-        let bar = ProgressBar(
-            totalBytes: UInt64(found.files.reduce(0) { $0 + max($1.sizeBytes, 0) }), totalFiles: found.files.count,
-            quiet: reading.quiet)
+        let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,
             progress: bar.progress)
