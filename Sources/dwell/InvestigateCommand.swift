@@ -164,8 +164,6 @@ struct InvestigateCommand: ParsableCommand {
                 throw ExitStatus.usage.code
             }
         }
-        let chosen = (try? ReportFormat.parseList(formats)) ?? ReportFormat.allCases
-        let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
         let options = try reading.ingestOptions()
         let ruleSet = try rules.ruleSet()
         let bar = ProgressBar(for: found, quiet: reading.quiet)
@@ -173,41 +171,48 @@ struct InvestigateCommand: ParsableCommand {
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
             hostMap: hostMap, rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)
         bar.finish()
-        let generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map {
-            Timestamp(seconds: $0)
-        }
         let input = ReportInput(
-            investigation: result.investigation, files: result.files,
-            discoveryIssues: result.discoveryIssues,
-            generated: generated, inputs: paths, rules: ruleSet.rules, outputDirectory: out)
-        var stdout = StandardOutput()
-        if json {
-            stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])
-        } else {
-            let files = ReportSet.render(input, formats: chosen, timelineStyle: style)
-            var written: [(String, Int)] = []
-            for f in files {
-                do {
-                    try ReportWriter.write(f.bytes, to: f.path, in: out)
-                    written.append((f.path, f.bytes.count))
-                } catch {
-                    printError(
-                        "dwell: cannot write \(out)/\(f.path): \(error); check that --out is a writable directory"
-                    )
-                    throw ExitStatus.usage.code
-                }
-            }
-            stdout.write(Summary.render(result.investigation))
-            stdout.write(
-                "\nWrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)/  (\(result.files.count) evidence files, \(result.investigation.eventCount) events):\n"
-            )
-            for (path, size) in written { stdout.write("  \(path)  (\(size) bytes)\n") }
-        }
-        stdout.flush()
+            investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,
+            generated: Self.generationTime(), inputs: paths, rules: ruleSet.rules, outputDirectory: out)
+        try writeReports(input, origin: "\(result.files.count) evidence files")
         let problems =
             found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
         if !result.files.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
         if problems { throw ExitStatus.evidenceProblems.code }
+    }
+
+    /// `SOURCE_DATE_EPOCH` as the report's generation time, when set (reproducible builds' convention).
+    static func generationTime() -> Timestamp? {
+        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map { Timestamp(seconds: $0) }
+    }
+
+    /// Renders the chosen formats and writes them atomically into `--out` (or report.json to stdout with
+    /// `--json`), then prints the summary and the list of files written.
+    func writeReports(_ input: ReportInput, origin: String) throws {
+        var stdout = StandardOutput()
+        if json {
+            stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])
+        } else {
+            let chosen = (try? ReportFormat.parseList(formats)) ?? ReportFormat.allCases
+            let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
+            var written: [(String, Int)] = []
+            for f in ReportSet.render(input, formats: chosen, timelineStyle: style) {
+                do {
+                    try ReportWriter.write(f.bytes, to: f.path, in: out)
+                    written.append((f.path, f.bytes.count))
+                } catch {
+                    printError("dwell: cannot write \(out)/\(f.path): \(error); check that --out is a writable directory")
+                    throw ExitStatus.usage.code
+                }
+            }
+            let inv = input.investigation
+            stdout.write(Summary.render(inv))
+            stdout.write(
+                "\nWrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)/  (\(origin), \(inv.eventCount) events):\n"
+            )
+            for (path, size) in written { stdout.write("  \(path)  (\(size) bytes)\n") }
+        }
+        stdout.flush()
     }
 
     /// The absolute, standardised path with symlinks resolved (so `--out ./x/../logs/out` is caught too).
