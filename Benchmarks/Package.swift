@@ -11,9 +11,15 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "DwellCore", package: "dwell")],
+            path: "Benchmarks/Support"
+        ),
         .executableTarget(
             name: "Reading",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DwellCore", package: "dwell"),
                 .product(name: "DwellIngest", package: "dwell"),
@@ -24,6 +30,7 @@ let package = Package(
         .executableTarget(
             name: "Parsing",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DwellCore", package: "dwell"),
                 .product(name: "DwellIngest", package: "dwell"),

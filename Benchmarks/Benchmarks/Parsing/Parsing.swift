@@ -2,22 +2,13 @@
 // per-file pipeline (open as evidence, SHA-256, inflate, frame, detect, parse) on gzip files against zlib
 // inflate alone on the same files, in the same run. The ratios are what matter (README "Benchmarks").
 import Benchmark
-import CZlib
+import BenchmarkSupport
 import DwellCore
 import DwellIngest
 import Foundation
 import Parsers
 
-/// Deterministic generator (no randomness between runs).
-private struct LCG {
-    var state: UInt64
-    mutating func next(_ bound: Int) -> Int {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Int((state >> 33) % UInt64(bound))
-    }
-}
-
-private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+// LCG, two(_:) and forEachLine(_:_:) are shared with WebNetworkParsers.swift (same target).
 
 /// ~`bytes` of a Debian/Ubuntu auth.log: sshd (failures, invalid users, accepts with keys, disconnects), PAM,
 /// sudo, su, CRON sessions and systemd-logind, in RFC 3164 form with realistic variety.
@@ -53,24 +44,6 @@ func authCorpus(bytes: Int) -> [UInt8] {
     return out
 }
 
-@inline(__always)
-private func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
-    data.withUnsafeBufferPointer { p in
-        guard let base = p.baseAddress else { return }
-        var start = 0
-        while start < p.count {
-            let end: Int
-            if let hit = memchr(base + start, 0x0a, p.count - start) {
-                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            } else {
-                end = p.count
-            }
-            body(UnsafeBufferPointer(rebasing: p[start..<end]).span)
-            start = end + 1
-        }
-    }
-}
-
 /// Counts events; the sink of the pipeline measurement.
 struct CountingSink: EventSink {
     var events = 0
@@ -85,31 +58,6 @@ func pipeline(_ path: String) -> Int {
     let (stats, events) = Ingest.readFile(file, options: IngestOptions(jobs: 1), sink: &sink)
     precondition(stats.rejected == 0, "\(path): \(stats.rejected) lines rejected")
     return events
-}
-
-/// Baseline: zlib inflate alone into a 256 KiB buffer (file read whole first), no framing.
-func inflateOnly(_ path: String) -> Int {
-    guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-    var stream = z_stream()
-    guard czlib_inflate_init_auto(&stream) == Z_OK else { return 0 }
-    defer { inflateEnd(&stream) }
-    var total = 0
-    var out = [UInt8](repeating: 0, count: 1 << 18)
-    var input = [UInt8](data)
-    input.withUnsafeMutableBufferPointer { inp in
-        stream.next_in = inp.baseAddress
-        stream.avail_in = uInt(inp.count)
-        out.withUnsafeMutableBufferPointer { outp in
-            while true {
-                stream.next_out = outp.baseAddress
-                stream.avail_out = uInt(outp.count)
-                let rc = inflate(&stream, Z_NO_FLUSH)
-                total += outp.count - Int(stream.avail_out)
-                if rc != Z_OK { break }
-            }
-        }
-    }
-    return total
 }
 
 /// Gzip files of each family, written once per run.

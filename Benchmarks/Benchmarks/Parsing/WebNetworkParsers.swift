@@ -11,7 +11,7 @@ import Parsers
 #endif
 
 /// Deterministic generator (no Foundation, no randomness between runs).
-private struct LCG {
+struct LCG {
     var state: UInt64
     mutating func next(_ bound: Int) -> Int {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -19,7 +19,7 @@ private struct LCG {
     }
 }
 
-private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
 /// ~`bytes` of Nginx/Apache combined lines: varied clients, paths, queries, statuses and user agents.
 func combinedCorpus(bytes: Int) -> [UInt8] {
@@ -78,7 +78,7 @@ func zeekConnCorpus(bytes: Int) -> [UInt8] {
 
 /// Calls `body` with each line of `data` (terminator removed), framed with memchr.
 @inline(__always)
-private func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
+func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
     data.withUnsafeBufferPointer { p in
         guard let base = p.baseAddress else { return }
         var start = 0
