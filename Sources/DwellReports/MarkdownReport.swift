@@ -57,37 +57,9 @@ public enum MarkdownReport {
         }
         o.line(e(d.managerParagraph))
         o.blank()
-        var rows: [[String]] = []
-        if let first = inv.firstSeen, let last = inv.lastSeen {
-            rows.append([
-                "Attack window",
-                "\(t(first)) → \(t(last)) (\(e(ReportDigest.longDuration(inv.durationSeconds ?? 0))))",
-            ])
-            rows.append(["First evidence", evidence(inv.firstEvidence)])
-            rows.append(["Last evidence", evidence(inv.lastEvidence)])
-        } else {
-            rows.append(["Attack window", "none found"])
-        }
-        rows.append([
-            "Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", "),
-        ])
-        rows.append([
-            "Hosts",
-            inv.hosts.isEmpty
-                ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", "),
-        ])
-        rows.append([
-            "Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", "),
-        ])
-        rows.append([
-            "Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", "),
-        ])
-        rows.append(["Data touched", dataSummary(inv)])
-        let high = inv.findings.filter { $0.severity >= .high }.count
-        rows.append([
-            "Severity",
-            "\(inv.severity.name) (\(high) of \(inv.findings.count) \(plural(inv.findings.count, "finding")) high or critical)",
-        ])
+        let rows = d.summaryRows(
+            escape: e, time: t, evidence: evidence, dataTouched: dataSummary(inv),
+            severity: { "\($0.name) (\($1) of \($2) \(plural($2, "finding")) high or critical)" })
         o.table(["What", "Found"], rows)
     }
 

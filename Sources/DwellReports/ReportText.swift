@@ -463,3 +463,42 @@ struct ReportDigest {
 }
 
 func plural(_ n: Int, _ one: String, _ many: String? = nil) -> String { n == 1 ? one : many ?? one + "s" }
+
+extension ReportDigest {
+    /// The summary table's rows (label, value), shared by report.md and report.html; each output passes its own
+    /// escaping and formatting, so the two say the same thing in their own syntax.
+    func summaryRows(
+        escape e: (String) -> String, time t: (Timestamp) -> String, evidence: (EvidenceRef?) -> String,
+        dataTouched: String, severity: (Severity, _ high: Int, _ total: Int) -> String
+    ) -> [[String]] {
+        var rows: [[String]] = []
+        if let first = inv.firstSeen, let last = inv.lastSeen {
+            rows.append([
+                "Attack window",
+                "\(t(first)) → \(t(last)) (\(e(ReportDigest.longDuration(inv.durationSeconds ?? 0))))",
+            ])
+            rows.append(["First evidence", evidence(inv.firstEvidence)])
+            rows.append(["Last evidence", evidence(inv.lastEvidence)])
+        } else {
+            rows.append(["Attack window", "none found"])
+        }
+        rows.append([
+            "Entry point", inv.entryPoints.isEmpty ? "none found" : inv.entryPoints.map(e).joined(separator: ", "),
+        ])
+        rows.append([
+            "Hosts",
+            inv.hosts.isEmpty
+                ? "none" : inv.hosts.map { "\(e($0.host)) (from \(t($0.firstCompromise)))" }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Accounts", inv.accounts.isEmpty ? "none" : inv.accounts.map { e($0.value) }.joined(separator: ", "),
+        ])
+        rows.append([
+            "Source IPs", inv.sourceIPs.isEmpty ? "none" : inv.sourceIPs.map { e($0.value) }.joined(separator: ", "),
+        ])
+        rows.append(["Data touched", dataTouched])
+        let high = inv.findings.filter { $0.severity >= .high }.count
+        rows.append(["Severity", severity(inv.severity, high, inv.findings.count)])
+        return rows
+    }
+}
