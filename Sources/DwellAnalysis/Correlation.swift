@@ -379,16 +379,6 @@ public struct Correlator {
         return out
     }
 
-    /// Index of the first position in `positions` (sorted by time) whose time is at or after `t`.
-    func firstPosition(in positions: [Int32], atOrAfter t: Int64) -> Int {
-        var lo = 0
-        var hi = positions.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if store.time[Int(positions[mid])] < t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
 
     public func run(seeds givenSeeds: [Seed]) -> Investigation {
         var inv = Investigation()
@@ -481,7 +471,7 @@ public struct Correlator {
             let pid = store.pid[i]
             var end = store.time[i] + options.sessionSeconds * 1_000_000
             if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
-                let k = firstPosition(in: list, atOrAfter: store.time[i])
+                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
                 if k < list.count { end = store.time[Int(list[k])] }
             }
             if sessionKeys.insert(SessionKey(host: h, pid: pid, start: store.time[i])).inserted {
@@ -515,8 +505,8 @@ public struct Correlator {
             }
         }
         func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
-            let a = firstPosition(in: list, atOrAfter: start)
-            let b = end == Int64.max ? list.count : firstPosition(in: list, atOrAfter: end + 1)
+            let a = store.firstPosition(in: list, atOrAfter: start)
+            let b = end == Int64.max ? list.count : store.firstPosition(in: list, atOrAfter: end + 1)
             return list[a..<max(a, b)]
         }
 
@@ -569,7 +559,7 @@ public struct Correlator {
                 guard let h = hosts[name] else { continue }
                 for addr in (hostAddresses[name] ?? []).sorted() {
                     let list = store.positions(IndicatorKey(.ip, addr))
-                    for p in list[firstPosition(in: list, atOrAfter: h.time)...] {
+                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
                         let i = Int(p)
                         let t = store.time[i]
                         guard store.sourceIP[i] == addr, owner(addr, at: t) == name else { continue }
@@ -673,7 +663,7 @@ public struct Correlator {
                 let spans = sessionsByHost[name] ?? []
                 for addr in (hostAddresses[name] ?? []).sorted() {
                     let list = store.positions(IndicatorKey(.ip, addr))
-                    for p in list[firstPosition(in: list, atOrAfter: h.time)...] {
+                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
                         let i = Int(p)
                         guard store.sourceIP[i] == addr, store.destinationIP[i] != 0,
                             let d = store.address(store.destinationIP[i]), !d.isInternal,
@@ -703,7 +693,7 @@ public struct Correlator {
                 guard let fromAddrs = hostAddresses[e.from], let toAddrs = hostAddresses[e.to] else { continue }
                 for a in fromAddrs {
                     let list = store.positions(IndicatorKey(.ip, a))
-                    for p in list[firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
+                    for p in list[store.firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
                         let i = Int(p)
                         if store.time[i] > e.time.microseconds + 120_000_000 { break }
                         guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),

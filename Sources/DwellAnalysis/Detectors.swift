@@ -218,13 +218,7 @@ public struct Detectors {
 
     /// Positions in `idx` (time-ordered event positions) with time ≤ `t`.
     func upperBound(_ idx: [Int], _ t: Int64) -> Int {
-        var lo = 0
-        var hi = idx.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if store.time[idx[mid]] <= t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        t == Int64.max ? idx.count : store.firstPosition(in: idx, atOrAfter: t + 1)
     }
 
     /// First time each host's evidence shows anything, for rules that learn before they report.

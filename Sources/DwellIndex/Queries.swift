@@ -39,17 +39,27 @@ extension EventStore {
     /// - Complexity: O(log p) to find the bounds, p = the indicator's event count.
     public func positions(_ key: IndicatorKey, from: Timestamp, to: Timestamp) -> ArraySlice<Int32> {
         let p = positions(key)
-        func lowerBound(_ t: Int64) -> Int {
-            var lo = 0
-            var hi = p.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if time[Int(p[mid])] < t { lo = mid + 1 } else { hi = mid }
+        let a = firstPosition(in: p, atOrAfter: from.microseconds)
+        return p[a..<max(a, firstPosition(in: p, atOrAfter: to.microseconds))]
+    }
+
+    /// The index of the first of `positions` (event positions in time order) whose event is at or after `t`
+    /// (`positions.endIndex` if none). - Complexity: O(log p).
+    public func firstPosition<C: RandomAccessCollection>(in positions: C, atOrAfter t: Int64) -> C.Index
+    where C.Element: BinaryInteger {
+        var lo = positions.startIndex
+        var n = positions.count
+        while n > 0 {
+            let half = n / 2
+            let mid = positions.index(lo, offsetBy: half)
+            if time[Int(positions[mid])] < t {
+                lo = positions.index(after: mid)
+                n -= half + 1
+            } else {
+                n = half
             }
-            return lo
         }
-        let a = lowerBound(from.microseconds)
-        return p[a..<max(a, lowerBound(to.microseconds))]
+        return lo
     }
 
     /// Keys of an indicator type whose text equals `text`, or (with `substring`) contains it, ignoring ASCII
