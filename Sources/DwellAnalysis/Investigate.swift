@@ -122,10 +122,14 @@ public enum EvidenceLookup {
             else { continue }
             var reader = LineReader(maxLineBytes: options.maxLineBytes)
             var found: [UInt64: [UInt8]] = [:]
-            reader.forEachLine(from: &source) { line, info in
+            // Stop reading once the last cited line has been seen: the rest of the file is not needed.
+            let done = StopFlag()
+            var bounded = StoppableSource(inner: source, stop: done)
+            reader.forEachLine(from: &bounded) { line, info in
                 if info.number <= maxLine, lines.contains(info.number) {
                     line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
                 }
+                if info.number >= maxLine { done.value = true }
             }
             reader.deallocate()
             raw[fileID] = found
@@ -144,6 +148,17 @@ public enum EvidenceLookup {
         for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
     }
+}
+
+/// A byte source that ends as soon as `stop` is set (the reader then finishes the lines it already holds).
+struct StoppableSource<S: ByteSource>: ByteSource {
+    var inner: S
+    let stop: StopFlag
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int { stop.value ? 0 : inner.read(into: buffer) }
+}
+
+final class StopFlag {
+    var value = false
 }
 
 /// Phase timings and peak memory on stderr when `DWELL_TRACE` is set (for measuring; off by default).
