@@ -69,6 +69,14 @@ public struct HostMapEntry: Sendable, Hashable {
 
 /// Reads `--hosts` files: CSV `address,hostname[,from[,to]]` (times ISO 8601; empty = open), `#` comments,
 /// an optional header row starting with `address`.
+extension HostMapEntry {
+    /// The rows that hold for the whole evidence (no time range), as (address, host name) pairs: what the
+    /// detectors and partial mode use to name hosts.
+    public static func unranged(_ entries: [HostMapEntry]) -> [(IPAddress, String)] {
+        entries.filter { $0.from == nil && $0.to == nil }.map { ($0.address, $0.host) }
+    }
+}
+
 public enum HostsFile {
     /// A row that cannot be read: its line number and what is wrong, for a message that says what to fix.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
@@ -215,11 +223,7 @@ public struct Correlator {
             learnedOwners[addr] = owners
         }
         learnWebServerAddresses()
-        // The same row may come both ways (the command passes range-less rows to the detectors as `hostMap`).
-        var given = hostEntries
-        for (address, host) in hostMap where !hostEntries.contains(where: { $0.address == address && $0.host == host }) {
-            given.append(HostMapEntry(address: address, host: host))
-        }
+        let given = hostEntries + hostMap.map { HostMapEntry(address: $0.0, host: $0.1) }
         for e in given {
             guard let id = store.addressID(of: e.address) else { continue }
             hostAddresses[e.host, default: []].insert(id)

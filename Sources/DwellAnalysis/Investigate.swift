@@ -28,27 +28,30 @@ public enum InvestigationRun {
     }
 
     public static func run(
-        paths: [String], options: IngestOptions, seeds: [Seed], hostMap: [(IPAddress, String)] = [],
-        rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
+        paths: [String], options: IngestOptions, seeds: [Seed], rules: RuleSet = .standard,
+        hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
         return run(
-            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostMap: hostMap,
-            rules: rules, hostEntries: hostEntries, progress: progress)
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, rules: rules,
+            hostEntries: hostEntries, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
-        hostMap: [(IPAddress, String)] = [], rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [],
-        progress: IngestProgress? = nil
+        rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
         let (store, stats) = buildStore(files: files, options: options, progress: progress)
         trace.mark("read, parse, store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
         let paths = files.map(\.displayPath)
-        let findings = Detectors(store: store, filePaths: paths, rules: rules, hostMap: hostMap).run()
+        // `--hosts` rows: the detectors name hosts by address for the whole evidence (rows without a time range);
+        // the correlator keeps every row with its range.
+        let findings = Detectors(
+            store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries)
+        ).run()
         trace.mark("detectors", detail: "\(findings.count) findings")
-        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostMap: hostMap, hostEntries: hostEntries)
+        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostEntries: hostEntries)
             .run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)

@@ -135,10 +135,8 @@ struct InvestigateCommand: ParsableCommand {
                 throw ExitStatus.usage.code
             }
         }
-        // Detectors name hosts by address without time ranges: the rows that hold for the whole evidence.
-        let hostMap = hostEntries.filter { $0.from == nil && $0.to == nil }.map { ($0.address, $0.host) }
         if !partials.isEmpty {
-            return try runPartials(seeds: seedList, hostMap: hostMap)
+            return try runPartials(seeds: seedList, hostMap: HostMapEntry.unranged(hostEntries))
         }
         let found = try requireEvidence(paths)
         let outDir = Self.resolved(out)
@@ -169,7 +167,7 @@ struct InvestigateCommand: ParsableCommand {
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
-            hostMap: hostMap, rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)
+            rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)
         bar.finish()
         let input = ReportInput(
             investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,
