@@ -144,7 +144,7 @@ public struct EventStore: Sendable {
         return addressIndex.id(of: ip, addingTo: &addresses)
     }
 
-    public func addressID(of ip: IPAddress) -> UInt32? { addressIndex[ip] }
+    public func addressID(of ip: IPAddress) -> UInt32? { addressIndex.id(of: ip, in: addresses) }
 
     public func address(_ id: UInt32) -> IPAddress? {
         id == 0 || Int(id) > addresses.count ? nil : addresses[Int(id) - 1]
@@ -343,7 +343,7 @@ public struct EventStore: Sendable {
     /// The key of a symbol-valued indicator, if the value occurs.
     public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
         if type == .ip {
-            guard let ip = IPAddress(text), let id = addressIndex[ip] else { return nil }
+            guard let ip = IPAddress(text), let id = addressID(of: ip) else { return nil }
             return IndicatorKey(.ip, id)
         }
         guard let s = symbols.lookup(text), !s.isNone else { return nil }
@@ -444,11 +444,11 @@ public struct EventChunk: Sendable {
     public mutating func append(_ e: Event) { columns.append(e) }
 }
 
-/// Address → id (index + 1 into `addresses`): open addressing over a mix of the 128 bits, no per-lookup hashing
-/// of the generic kind (two lookups per event while the store is built).
+/// Address → id (index + 1 into the store's `addresses`): open addressing over a mix of the 128 bits, no
+/// per-lookup hashing of the generic kind (two lookups per event while the store is built). The table holds only
+/// ids; the addresses themselves are the store's array.
 struct AddressIndex: Sendable {
     var slots = [UInt32](repeating: 0, count: 1024)
-    var keys: [IPAddress] = []
 
     @inline(__always) static func hash(_ ip: IPAddress) -> Int {
         var h = (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low
@@ -456,39 +456,37 @@ struct AddressIndex: Sendable {
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
-    subscript(ip: IPAddress) -> UInt32? {
+    /// The slot holding `ip`, or the empty slot where it would go.
+    @inline(__always) func slot(of ip: IPAddress, in addresses: [IPAddress]) -> Int {
         let mask = slots.count - 1
         var slot = Self.hash(ip) & mask
         while true {
             let id = slots[slot]
-            if id == 0 { return nil }
-            if keys[Int(id) - 1] == ip { return id }
+            if id == 0 || addresses[Int(id) - 1] == ip { return slot }
             slot = (slot + 1) & mask
         }
     }
 
-    /// The id of `ip`, appending it to `addresses` (kept equal to `keys`) when new.
+    func id(of ip: IPAddress, in addresses: [IPAddress]) -> UInt32? {
+        let id = slots[slot(of: ip, in: addresses)]
+        return id == 0 ? nil : id
+    }
+
+    /// The id of `ip`, appending it to `addresses` when new.
     mutating func id(of ip: IPAddress, addingTo addresses: inout [IPAddress]) -> UInt32 {
-        let mask = slots.count - 1
-        var slot = Self.hash(ip) & mask
-        while true {
-            let id = slots[slot]
-            if id == 0 { break }
-            if keys[Int(id) - 1] == ip { return id }
-            slot = (slot + 1) & mask
-        }
-        keys.append(ip)
+        let slot = slot(of: ip, in: addresses)
+        if slots[slot] != 0 { return slots[slot] }
         addresses.append(ip)
-        let id = UInt32(keys.count)
+        let id = UInt32(addresses.count)
         slots[slot] = id
-        if keys.count * 2 > slots.count { grow() }
+        if addresses.count * 2 > slots.count { grow(addresses) }
         return id
     }
 
-    mutating func grow() {
+    mutating func grow(_ addresses: [IPAddress]) {
         let c = slots.count * 2
         var fresh = [UInt32](repeating: 0, count: c)
-        for (i, ip) in keys.enumerated() {
+        for (i, ip) in addresses.enumerated() {
             var slot = Self.hash(ip) & (c - 1)
             while fresh[slot] != 0 { slot = (slot + 1) & (c - 1) }
             fresh[slot] = UInt32(i + 1)
