@@ -165,12 +165,10 @@ public struct Detectors {
                             "\(w.distinct) failed logins from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all\(notCounted(source))",
                         evidence: [idx[w.lo], idx[w.hi]]))
             }
+            let users = idx.filter { store.user[$0] != 0 }
             if let r = enabled("auth.spraying"),
-                let w = firstWindow(
-                    idx.filter { store.user[$0] != 0 }, windowMicros: r.windowMicros, threshold: r.threshold,
-                    key: { UInt64(store.user[$0]) })
+                let w = firstWindow(users, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.user[$0]) })
             {
-                let users = idx.filter { store.user[$0] != 0 }
                 out.append(
                     finding(
                         r, at: users[w.lo], indicators: ["ip:\(from)"],
