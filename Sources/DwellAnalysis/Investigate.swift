@@ -169,12 +169,12 @@ struct PhaseTrace {
     let enabled = ProcessInfo.processInfo.environment["DWELL_TRACE"] != nil
     var last = DispatchTime.now().uptimeNanoseconds
 
-    mutating func mark(_ phase: String, detail: String = "") {
+    mutating func mark(_ phase: String, detail: @autoclosure () -> String = "") {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms, peak RSS \(usage.ru_maxrss / 1024) MiB \(detail)\n"
+        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms, peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
         FileHandle.standardError.write(line.data(using: .utf8)!)
         last = now
     }
