@@ -24,9 +24,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // ISA-L's inflate, loaded at run time when Debian's libisal-dev is installed (zlib otherwise).
+        .target(name: "CIsal", path: "Sources/CIsal"),
         .target(
             name: "DwellCore",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", "CIsal", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellCore"
         ),
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),

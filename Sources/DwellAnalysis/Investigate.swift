@@ -43,7 +43,9 @@ public enum InvestigationRun {
     ) -> Result {
         var trace = PhaseTrace()
         let (store, stats) = buildStore(files: files, options: options, progress: progress)
-        trace.mark("read, parse, store build", detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB")
+        trace.mark(
+            "read, parse, store build",
+            detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue)")
         let paths = files.map(\.displayPath)
         // `--hosts` rows: the detectors name hosts by address for the whole evidence (rows without a time range);
         // the correlator keeps every row with its range.

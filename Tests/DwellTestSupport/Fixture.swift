@@ -3,6 +3,14 @@ import DwellIngest
 import Foundation
 import Parsers
 
+/// The directory every fixture of this test process lives in; removed at exit, so test runs leave nothing behind.
+private let fixtureRoot: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-tests-\(getpid())-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: fixtureRoot) }
+    return url
+}()
+
 /// Test fixtures: temporary directories, gzip writing, package paths.
 public enum Fixture {
     /// The package root, found from this file's path.
@@ -21,9 +29,9 @@ public enum Fixture {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory, inside one directory per test process that is removed when the process ends.
     public static func temporaryDirectory(_ name: String = "dwell-test") throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        let url = fixtureRoot.appendingPathComponent("\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -121,6 +121,9 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("gzip \(f.name): zlib inflate alone (baseline, \(f.bytes >> 20) MiB text)", configuration: config) { _ in
             blackHole(inflateOnly(f.path))
         }
+        Benchmark("gzip \(f.name): ISA-L inflate alone (second baseline, \(f.bytes >> 20) MiB text)", configuration: config) { _ in
+            blackHole(isalInflateOnly(f.path))
+        }
         Benchmark("gzip \(f.name): dwell read + hash + inflate + parse (\(f.bytes >> 20) MiB text)", configuration: config) {
             _ in
             blackHole(pipeline(f.path))

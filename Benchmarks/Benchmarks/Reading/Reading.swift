@@ -121,6 +121,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("gzip: zlib inflate alone (baseline, \(mb) MB)", configuration: config) { benchmark in
         blackHole(inflateOnly(corpus.gzipPath))
     }
+    Benchmark("gzip: ISA-L inflate alone (second baseline, \(mb) MB)", configuration: config) { benchmark in
+        blackHole(isalInflateOnly(corpus.gzipPath))
+    }
     Benchmark("gzip: dwell read + hash + framing (\(mb) MB)", configuration: config) { benchmark in
         blackHole(dwellFraming(corpus.gzipPath))
     }

@@ -1,4 +1,5 @@
 // What several suites measure dwell against, in one place.
+import CIsal
 import CZlib
 import Foundation
 
@@ -28,3 +29,28 @@ public func inflateOnly(_ path: String) -> Int {
     return total
 }
 
+
+/// Second baseline: ISA-L inflate alone (what dwell itself inflates with where libisal-dev is installed), same
+/// shape as `inflateOnly`. Single-member files; 0 when ISA-L is not available.
+public func isalInflateOnly(_ path: String) -> Int {
+    guard let data = FileManager.default.contents(atPath: path), let inflater = dwell_isal_create() else { return 0 }
+    defer { dwell_isal_destroy(inflater) }
+    var total = 0
+    var out = [UInt8](repeating: 0, count: 1 << 18)
+    let input = [UInt8](data)
+    input.withUnsafeBufferPointer { inp in
+        out.withUnsafeMutableBufferPointer { outp in
+            var offset = 0
+            while true {
+                var consumed = 0
+                var produced = 0
+                let rc = dwell_isal_inflate(
+                    inflater, inp.baseAddress! + offset, inp.count - offset, outp.baseAddress!, outp.count, &consumed, &produced)
+                offset += consumed
+                total += produced
+                if rc != Int32(DWELL_ISAL_PROGRESS) || (consumed == 0 && produced == 0) { break }
+            }
+        }
+    }
+    return total
+}

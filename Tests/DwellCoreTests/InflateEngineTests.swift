@@ -1,0 +1,180 @@
+import DwellCore
+import DwellTestSupport
+import Foundation
+import Testing
+
+/// ISA-L and zlib must give the same bytes and report the same problems at the same places, whatever the gzip
+/// image holds: several members, optional header fields, padding, garbage, a bad trailer, a cut or a flipped byte.
+@Suite struct InflateEngineTests {
+    struct Result: Equatable {
+        var bytes: [UInt8]
+        var kinds: [EvidenceIssue.Kind]
+        var offsets: [UInt64?]
+        var members: Int
+        var engine: InflateEngine
+    }
+
+    /// Inflates a gzip image with one engine, reading into buffers of `chunk` bytes.
+    static func inflate(_ image: [UInt8], _ engine: InflateEngine, chunk: Int = 1 << 16) throws -> Result {
+        let url = try Fixture.write(image, to: try Fixture.temporaryDirectory("inflate").appendingPathComponent("x.gz"))
+        let raw = try RawFile(path: url.path)
+        let source = GzipSource(raw: raw, prefix: [], displayPath: "x.gz", engine: engine)
+        var out: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = source.read(into: buffer)
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return Result(
+            bytes: out, kinds: source.issues.map(\.kind), offsets: source.issues.map(\.offset), members: source.members,
+            engine: source.engine)
+    }
+
+    /// Log-like text that compresses the way real logs do, with enough variety to need several deflate blocks.
+    static let text: [UInt8] = {
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var s = ""
+        for i in 0..<12_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            s += "Mar 12 10:\(i / 60 % 60):\(i % 60) web01 sshd[\(i)]: Failed password for user\(x % 97) from 203.0.113.\(x % 250) port \(1024 + x % 60000) ssh2 \(String(x >> 40, radix: 16))\n"
+        }
+        return Array(s.utf8)
+    }()
+
+    /// CRC-32 (the gzip polynomial), bit by bit: only for building headers here.
+    static func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xffff_ffff
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    static func bothAgree(_ image: [UInt8], chunk: Int = 1 << 16) throws -> Result {
+        let zlib = try inflate(image, .zlib, chunk: chunk)
+        let isal = try inflate(image, .isal, chunk: chunk)
+        #expect(zlib.engine == .zlib)
+        #expect(isal.bytes == zlib.bytes)
+        #expect(isal.kinds == zlib.kinds)
+        #expect(isal.offsets == zlib.offsets)
+        #expect(isal.members == zlib.members)
+        return isal
+    }
+
+    @Test func isalIsUsedWhereInstalled() throws {
+        // CI installs libisal-dev and sets DWELL_REQUIRE_ISAL=1, so a build that silently lost ISA-L fails there.
+        let required = ProcessInfo.processInfo.environment["DWELL_REQUIRE_ISAL"] == "1"
+        if required { #expect(InflateEngine.isalAvailable, "ISA-L was required but is not available (libisal-dev)") }
+        let r = try Self.inflate(Fixture.gzip(Self.text), .isal)
+        #expect(r.engine == (InflateEngine.isalAvailable ? .isal : .zlib))
+        #expect(r.bytes == Self.text)
+    }
+
+    @Test func oneMemberInAnyBufferSize() throws {
+        let image = Fixture.gzip(Self.text)
+        for chunk in [1, 7, 4096, 1 << 20] {
+            let r = try Self.bothAgree(image, chunk: chunk == 1 ? 1 : chunk)
+            #expect(r.bytes == Self.text)
+            #expect(r.kinds.isEmpty)
+            if chunk == 1 { break }  // one byte at a time is slow; once is enough
+        }
+    }
+
+    @Test func severalMembersIncludingAnEmptyOne() throws {
+        let cut = Self.text.count / 3
+        let image = Fixture.gzip(Array(Self.text[..<cut])) + Fixture.gzip([]) + Fixture.gzip(Array(Self.text[cut...]))
+        let r = try Self.bothAgree(image)
+        #expect(r.bytes == Self.text)
+        #expect(r.members == 3)
+        #expect(r.kinds.isEmpty)
+    }
+
+    @Test func optionalHeaderFieldsAreSkipped() throws {
+        // FEXTRA, FNAME, FCOMMENT and FHCRC (RFC 1952 2.3.1), as rotated logs from other tools may carry.
+        let plain = Fixture.gzip(Self.text)
+        var header = Array(plain[0..<10])
+        header[3] = 0x04 | 0x08 | 0x10 | 0x02
+        header += [4, 0, 0x41, 0x42, 0x43, 0x44]  // XLEN = 4, then 4 bytes
+        header += Array("auth.log.1\0".utf8) + Array("rotated by logrotate\0".utf8)
+        let crc = Self.crc32(header)
+        header += [UInt8(crc & 0xff), UInt8(crc >> 8 & 0xff)]
+        let r = try Self.bothAgree(header + plain[10...])
+        #expect(r.bytes == Self.text)
+        #expect(r.kinds.isEmpty)
+    }
+
+    @Test func paddingAndGarbageAfterTheLastMember() throws {
+        let image = Fixture.gzip(Self.text)
+        let padded = try Self.bothAgree(image + [UInt8](repeating: 0, count: 700))
+        #expect(padded.kinds == [.trailingGarbage])
+        #expect(padded.bytes == Self.text)
+        let garbage = try Self.bothAgree(image + Array("not gzip at all".utf8))
+        #expect(garbage.kinds == [.trailingGarbage])
+        #expect(garbage.offsets == [UInt64(image.count)])
+        #expect(garbage.bytes == Self.text)
+        let oneByte = try Self.bothAgree(image + [0x1f])
+        #expect(oneByte.kinds == [.trailingGarbage])
+    }
+
+    @Test func aBadTrailerKeepsEveryByte() throws {
+        var crc = Fixture.gzip(Self.text)
+        crc[crc.count - 6] ^= 0xff
+        let r = try Self.bothAgree(crc)
+        #expect(r.kinds == [.gzipCorrupt])
+        #expect(r.bytes == Self.text)
+        var length = Fixture.gzip(Self.text)
+        length[length.count - 2] ^= 0x01
+        let l = try Self.bothAgree(length)
+        #expect(l.kinds == [.gzipCorrupt])
+        #expect(l.bytes == Self.text)
+    }
+
+    /// A cut anywhere: both report it, and what each kept is the start of the text. ISA-L decodes in 64-bit
+    /// steps, so at a cut it may hold back the last few bytes zlib could still decode (at most 64 here).
+    @Test func aCutAnywhereIsReportedAndTheRestKept() throws {
+        let image = Fixture.gzip(Self.text)
+        for cut in stride(from: 3, to: image.count - 1, by: image.count / 37) {
+            let piece = Array(image[..<cut])
+            let zlib = try Self.inflate(piece, .zlib)
+            let isal = try Self.inflate(piece, .isal)
+            for r in [zlib, isal] {
+                #expect(r.kinds.count == 1 && (r.kinds[0] == .gzipTruncated || r.kinds[0] == .gzipCorrupt), "cut at \(cut)")
+                #expect(Array(Self.text.prefix(r.bytes.count)) == r.bytes, "cut at \(cut): kept bytes are not the text's start")
+            }
+            #expect(isal.kinds == zlib.kinds, "cut at \(cut)")
+            #expect(isal.bytes.count + 64 >= zlib.bytes.count, "cut at \(cut): ISA-L kept \(isal.bytes.count), zlib \(zlib.bytes.count)")
+        }
+    }
+
+    /// A flipped byte inside the compressed data: both report a problem and keep only bytes of the text before it.
+    @Test func aFlippedByteIsReported() throws {
+        let image = Fixture.gzip(Self.text)
+        for at in stride(from: 20, to: image.count - 8, by: image.count / 23) {
+            var bad = image
+            bad[at] ^= 0x5a
+            for engine in [InflateEngine.zlib, .isal] {
+                let r = try Self.inflate(bad, engine)
+                #expect(r.kinds.contains { $0 == .gzipCorrupt || $0 == .gzipTruncated || $0 == .trailingGarbage }, "\(engine) flip at \(at)")
+            }
+        }
+    }
+}
+
+extension InflateEngineTests {
+    /// A header whose CRC-16 (FHCRC) is wrong is a corrupt header, reported by both, with nothing inflated.
+    @Test func aBadHeaderChecksumIsACorruptHeader() throws {
+        let plain = Fixture.gzip(Self.text)
+        var header = Array(plain[0..<10])
+        header[3] = 0x02
+        let crc = Self.crc32(header) ^ 0xffff
+        header += [UInt8(crc & 0xff), UInt8(crc >> 8 & 0xff)]
+        for engine in [InflateEngine.zlib, .isal] {
+            let r = try Self.inflate(header + plain[10...], engine)
+            #expect(r.kinds == [.gzipCorrupt], "\(engine)")
+            #expect(r.bytes.isEmpty, "\(engine)")
+        }
+    }
+}
