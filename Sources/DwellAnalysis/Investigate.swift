@@ -123,7 +123,7 @@ public enum EvidenceLookup {
         var raw: [UInt32: [UInt64: [UInt8]]] = [:]
         for (fileID, lines) in wanted {
             guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let maxLine = lines.max(),
-                case .success(var source) = EvidenceSource.open(files[Int(fileID)])
+                case .success(let source) = EvidenceSource.open(files[Int(fileID)])
             else { continue }
             var reader = LineReader(maxLineBytes: options.maxLineBytes)
             var found: [UInt64: [UInt8]] = [:]
