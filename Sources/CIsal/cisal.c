@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if __has_include(<isa-l/igzip_lib.h>)
 #include <isa-l/igzip_lib.h>
@@ -51,10 +52,13 @@ const char *dwell_isal_library(void) { return dwell_isal_available() ? loaded_na
 
 dwell_isal_inflater *dwell_isal_create(void) {
     if (!dwell_isal_available()) return NULL;
-    dwell_isal_inflater *inflater = malloc(sizeof *inflater);
-    if (!inflater) return NULL;
+    /* Zeroed and cache-line aligned: isal_inflate_init sets only what it needs. */
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, sizeof(dwell_isal_inflater)) != 0) return NULL;
+    memset(memory, 0, sizeof(dwell_isal_inflater));
+    dwell_isal_inflater *inflater = memory;
     isal_init_fn(&inflater->state);
-    inflater->state.crc_flag = ISAL_GZIP; /* parse the gzip header, check CRC-32 and ISIZE in the trailer */
+    inflater->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
     return inflater;
 }
 
@@ -62,7 +66,7 @@ void dwell_isal_destroy(dwell_isal_inflater *inflater) { free(inflater); }
 
 void dwell_isal_reset(dwell_isal_inflater *inflater) {
     isal_reset_fn(&inflater->state);
-    inflater->state.crc_flag = ISAL_GZIP;
+    inflater->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
 }
 
 int dwell_isal_inflate(dwell_isal_inflater *inflater, const uint8_t *in, size_t in_count, uint8_t *out,
@@ -77,8 +81,7 @@ int dwell_isal_inflate(dwell_isal_inflater *inflater, const uint8_t *in, size_t 
     int rc = isal_inflate_fn(s);
     *consumed = in_avail - s->avail_in;
     *produced = out_avail - s->avail_out;
-    /* The same code for a bad header CRC-16 (FHCRC) and a bad trailer; the state tells which. */
-    if (rc == ISAL_INCORRECT_CHECKSUM && s->block_state != ISAL_GZIP_HCRC) return DWELL_ISAL_BAD_TRAILER;
+    if (rc == ISAL_INCORRECT_CHECKSUM) return DWELL_ISAL_BAD_TRAILER;
     if (rc < 0) return rc;
     if (s->block_state == ISAL_BLOCK_FINISH) return DWELL_ISAL_MEMBER_END;
     return DWELL_ISAL_PROGRESS;
@@ -92,7 +95,6 @@ const char *dwell_isal_error(int code) {
     case ISAL_INVALID_WRAPPER: return "invalid gzip header";
     case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
     case DWELL_ISAL_BAD_TRAILER: return "incorrect CRC-32 or length in the gzip trailer";
-    case ISAL_INCORRECT_CHECKSUM: return "incorrect header checksum";
     case ISAL_NEED_DICT: return "needs a preset dictionary";
     default: return "ISA-L inflate error";
     }

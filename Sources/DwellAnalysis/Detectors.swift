@@ -76,12 +76,12 @@ public struct Detectors {
             { $0.authFindings() }, { $0.privilegeAndAccountFindings() }, { $0.webFindings() },
             { $0.networkFindings() }, { $0.integrityFindings() },
         ]
-        let results = FamilyResults(count: families.count)
+        let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)
         DispatchQueue.concurrentPerform(iterations: families.count) { k in
             results.store(k, families[k](detectors.value))
         }
-        var out = results.joined()
+        var out = results.values.flatMap { $0 }
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
         return out
     }
@@ -872,15 +872,6 @@ public struct Detectors {
 private struct UncheckedDetectors: @unchecked Sendable {
     let value: Detectors
     init(_ value: Detectors) { self.value = value }
-}
-
-/// One slot per detector family, filled from any thread, joined in family order.
-private final class FamilyResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [[Finding]]
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-    func store(_ k: Int, _ findings: [Finding]) { lock.withLock { slots[k] = findings } }
-    func joined() -> [Finding] { lock.withLock { slots.flatMap { $0 } } }
 }
 
 /// A set of event positions as a bitmap (one bit per event of the store).

@@ -120,25 +120,14 @@ public enum EvidenceLookup {
         inv.edges.forEach { want($0.evidence) }
         inv.timeline.forEach { want($0.evidence) }
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
-        var raw: [UInt32: [UInt64: [UInt8]]] = [:]
-        for (fileID, lines) in wanted {
-            guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let maxLine = lines.max(),
-                case .success(let source) = EvidenceSource.open(files[Int(fileID)])
-            else { continue }
-            var reader = LineReader(maxLineBytes: options.maxLineBytes)
-            var found: [UInt64: [UInt8]] = [:]
-            // Stop reading once the last cited line has been seen: the rest of the file is not needed.
-            let done = StopFlag()
-            var bounded = StoppableSource(inner: source, stop: done)
-            reader.forEachLine(from: &bounded) { line, info in
-                if info.number <= maxLine, lines.contains(info.number) {
-                    line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
-                }
-                if info.number >= maxLine { done.value = true }
-            }
-            reader.deallocate()
-            raw[fileID] = found
+        // One streaming pass per cited file, files read side by side (each pass is independent).
+        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
+        let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+            found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))
         }
+        var raw: [UInt32: [UInt64: [UInt8]]] = [:]
+        for (k, lines) in found.values.enumerated() { raw[jobs[k].key] = lines }
         func fill(_ e: inout EvidenceRef) { e.raw = raw[e.fileID]?[e.line] ?? [] }
         func fill(_ e: inout EvidenceRef?) { if var x = e { fill(&x); e = x } }
         fill(&inv.firstEvidence)
@@ -152,6 +141,23 @@ public enum EvidenceLookup {
         for p in inv.paths.indices { for j in inv.paths[p].indices { fill(&inv.paths[p][j].evidence) } }
         for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
+    }
+
+    /// The cited lines of one file (each cut at 4 KiB), reading only as far as the last of them.
+    static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
+        guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
+        var reader = LineReader(maxLineBytes: options.maxLineBytes)
+        defer { reader.deallocate() }
+        var found: [UInt64: [UInt8]] = [:]
+        let done = StopFlag()
+        var bounded = StoppableSource(inner: source, stop: done)
+        reader.forEachLine(from: &bounded) { line, info in
+            if info.number <= maxLine, lines.contains(info.number) {
+                line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
+            }
+            if info.number >= maxLine { done.value = true }
+        }
+        return found
     }
 }
 

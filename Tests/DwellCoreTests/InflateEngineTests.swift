@@ -15,10 +15,11 @@ import Testing
     }
 
     /// Inflates a gzip image with one engine, reading into buffers of `chunk` bytes.
-    static func inflate(_ image: [UInt8], _ engine: InflateEngine, chunk: Int = 1 << 16) throws -> Result {
-        let url = try Fixture.write(image, to: try Fixture.temporaryDirectory("inflate").appendingPathComponent("x.gz"))
+    /// `prefix` bytes are handed over as already read (as detection does), the rest comes from the file.
+    static func inflate(_ image: [UInt8], _ engine: InflateEngine, chunk: Int = 1 << 16, prefix: Int = 0) throws -> Result {
+        let url = try Fixture.write(Array(image[prefix...]), to: try Fixture.temporaryDirectory("inflate").appendingPathComponent("x.gz"))
         let raw = try RawFile(path: url.path)
-        let source = GzipSource(raw: raw, prefix: [], displayPath: "x.gz", engine: engine)
+        let source = GzipSource(raw: raw, prefix: Array(image[..<prefix]), displayPath: "x.gz", engine: engine)
         var out: [UInt8] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
@@ -92,18 +93,36 @@ import Testing
         #expect(r.kinds.isEmpty)
     }
 
-    @Test func optionalHeaderFieldsAreSkipped() throws {
-        // FEXTRA, FNAME, FCOMMENT and FHCRC (RFC 1952 2.3.1), as rotated logs from other tools may carry.
-        let plain = Fixture.gzip(Self.text)
+    /// A member whose header carries FEXTRA, FNAME, FCOMMENT and FHCRC (RFC 1952 2.3.1), as gzip run by hand and
+    /// other tools write.
+    static func memberWithHeaderFields(_ text: [UInt8]) -> [UInt8] {
+        let plain = Fixture.gzip(text)
         var header = Array(plain[0..<10])
         header[3] = 0x04 | 0x08 | 0x10 | 0x02
         header += [4, 0, 0x41, 0x42, 0x43, 0x44]  // XLEN = 4, then 4 bytes
         header += Array("auth.log.1\0".utf8) + Array("rotated by logrotate\0".utf8)
         let crc = Self.crc32(header)
         header += [UInt8(crc & 0xff), UInt8(crc >> 8 & 0xff)]
-        let r = try Self.bothAgree(header + plain[10...])
+        return header + plain[10...]
+    }
+
+    @Test func optionalHeaderFieldsAreSkipped() throws {
+        let r = try Self.bothAgree(Self.memberWithHeaderFields(Self.text))
         #expect(r.bytes == Self.text)
         #expect(r.kinds.isEmpty)
+    }
+
+    /// The first read (format detection) may end anywhere in a header, and so may a refill before a later member.
+    @Test func aHeaderSplitAnywhereIsReadWhole() throws {
+        let cut = Self.text.count / 2
+        let image = Self.memberWithHeaderFields(Array(Self.text[..<cut])) + Self.memberWithHeaderFields(Array(Self.text[cut...]))
+        for prefix in 1...50 {
+            for engine in [InflateEngine.zlib, .isal] {
+                let r = try Self.inflate(image, engine, prefix: prefix)
+                #expect(r.bytes == Self.text, "\(engine), header cut after \(prefix) bytes")
+                #expect(r.kinds.isEmpty && r.members == 2, "\(engine), header cut after \(prefix) bytes")
+            }
+        }
     }
 
     @Test func paddingAndGarbageAfterTheLastMember() throws {

@@ -25,7 +25,11 @@ int dwell_isal_available(void);
 /* The library's file name as loaded, or NULL. */
 const char *dwell_isal_library(void);
 
-/* A new inflater for one gzip stream, or NULL when ISA-L is not available or memory is short. */
+/*
+ * A new inflater for the deflate data of gzip members (the caller reads each member's header: ISA-L 2.30 can
+ * misread a header whose optional fields are split across calls), checking the CRC-32 and length in each member's
+ * trailer. NULL when ISA-L is not available or memory is short.
+ */
 dwell_isal_inflater *dwell_isal_create(void);
 void dwell_isal_destroy(dwell_isal_inflater *inflater);
 

@@ -147,6 +147,8 @@ public final class GzipSource: ByteSource {
     public let engine: InflateEngine
     var zlibStream: UnsafeMutablePointer<z_stream>?
     var isal: OpaquePointer?
+    /// The current member's header, read here when ISA-L inflates (zlib reads its own).
+    var header = GzipHeaderScanner()
     let input: UnsafeMutableRawBufferPointer
     /// Valid bytes in `input`, and the first of them the decoder has not consumed.
     var inputCount = 0
@@ -226,7 +228,12 @@ public final class GzipSource: ByteSource {
     }
 
     func resetForNextMember() {
-        if let isal { dwell_isal_reset(isal) } else if let zlibStream { inflateReset(zlibStream) }
+        if let isal {
+            dwell_isal_reset(isal)
+            header = GzipHeaderScanner()
+        } else if let zlibStream {
+            inflateReset(zlibStream)
+        }
     }
 
     /// Inflates from the unconsumed input into `out`: how much was consumed and produced, and what happened.
@@ -234,6 +241,13 @@ public final class GzipSource: ByteSource {
         let inPointer = input.baseAddress! + inputStart
         let inCount = inputCount - inputStart
         if let isal {
+            if header.phase != .done {
+                let (consumed, outcome) = header.scan(UnsafeRawBufferPointer(start: inPointer, count: inCount))
+                switch outcome {
+                case .needMore, .done: return (consumed, 0, .progress)
+                case .invalid(let why): return (consumed, 0, .failed(why, trailerBytesRead: 0))
+                }
+            }
             var consumed = 0
             var produced = 0
             let rc = dwell_isal_inflate(
