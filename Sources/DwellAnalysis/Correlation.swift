@@ -377,7 +377,9 @@ public struct Correlator {
                 runs[addr] = list
             } else {
                 runs[addr, default: []].append(
-                    Run(host: h, first: t, last: t, sshd: own ? 0 : 1, own: own ? 1 : 0, firstPosition: i, lastPosition: i))
+                    Run(
+                        host: h, first: t, last: t, sshd: own ? 0 : 1, own: own ? 1 : 0, firstPosition: i,
+                        lastPosition: i))
             }
         }
         for (addr, list) in runs.sorted(by: { $0.key < $1.key }) {

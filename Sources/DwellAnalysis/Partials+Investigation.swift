@@ -368,7 +368,9 @@ public enum PartialsInvestigation {
             }.sorted { ($1.count, $0.host) < ($0.count, $1.host) }
             guard let best = valid.first else { continue }
             hostOfIP[ip] = best.host
-            if let own = p.ownAddresses[Partials.HostAddressKey(ip: ip, host: best.host)], !gateways.contains(best.host) {
+            if let own = p.ownAddresses[Partials.HostAddressKey(ip: ip, host: best.host)],
+                !gateways.contains(best.host)
+            {
                 caveats.append(
                     "host address learned: \(best.host) = \(ip) (\(own.count) outgoing packet(s) logged by \(best.host)'s own firewall with OUT= set and IN= empty, \(time(own.first.time)) to \(time(own.last.time)); first \(own.first.file):\(own.first.line), last \(own.last.file):\(own.last.line))"
                 )

@@ -24,11 +24,16 @@ import Testing
         ).investigation
         // Split in two shares (one per host group), summarised apart and merged through the JSON lines.
         let (a, b) = (files.filter { $0.path.contains("/sensor/") }, files.filter { !$0.path.contains("/sensor/") })
-        let parts = [PartialsRun.summarize(files: a, options: Self.options), PartialsRun.summarize(files: b, options: Self.options)]
+        let parts = [a, b].map { PartialsRun.summarize(files: $0, options: Self.options) }
         let merged = try Partials.read(Partials.merged(parts).jsonLines(), source: "merged")
         let partial = PartialsInvestigation.run(merged, seeds: []).investigation
         func hops(_ inv: Investigation) -> [String] {
-            inv.paths.map { p in p.map { "\($0.from)>\($0.to) \($0.account) \($0.method) \($0.time.iso8601(fractionDigits: 0)) \($0.evidence.file):\($0.evidence.line)" }.joined(separator: " | ") }
+            inv.paths.map { p in
+                p.map {
+                    "\($0.from)>\($0.to) \($0.account) \($0.method) \($0.time.iso8601(fractionDigits: 0)) "
+                        + "\($0.evidence.file):\($0.evidence.line)"
+                }.joined(separator: " | ")
+            }
         }
         #expect(!single.paths.isEmpty)
         #expect(hops(partial) == hops(single))
@@ -91,7 +96,8 @@ import Testing
         let all = (0..<200).map { _ in Int64.random(in: 1_773_000_000..<1_773_000_600, using: &rng) }
         let whole = Partials.SecondsSample(client: client, seconds: all)
         let shares = (0..<3).map { k in
-            Partials.SecondsSample(client: client, seconds: all.enumerated().filter { $0.offset % 3 == k }.map(\.element))
+            Partials.SecondsSample(
+                client: client, seconds: all.enumerated().filter { $0.offset % 3 == k }.map(\.element))
         }
         var forward = shares[0]
         forward.merge(shares[1])
