@@ -7,7 +7,8 @@ import Foundation
 /// model the reports render.
 ///
 /// What partial mode has: first/last evidence and counts per indicator, login edges by (address, host, account,
-/// method) with their first and last times, the addresses hosts answer on, failed logins per source per minute,
+/// method) with their first and last times, the addresses hosts answer on or send their own packets from, samples of
+/// the seconds web servers' clients were seen in (to learn web servers' addresses), failed logins per source per minute,
 /// (source, user agent) pairs and script requests with queries. What it lacks is every single event, so:
 /// - findings are those of the rules that this state supports (`supportedRules`), windows counted in whole minutes;
 /// - a lateral hop is dated by the first login of its edge after the source host was reached, or else its last:
