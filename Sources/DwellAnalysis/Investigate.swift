@@ -6,16 +6,21 @@ import Foundation
 /// Collects one file's events for the store, as columns.
 public struct StoreSink: EventSink {
     var chunk = EventChunk()
+    var ownTraffic = OwnTrafficLines()
     public init() {}
-    public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) { chunk.append(event) }
+    public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
+        chunk.append(event)
+        ownTraffic.note(event)  // the store keeps no interfaces: note packets the host sent itself (OUT= without IN=)
+    }
     public mutating func finish(context: inout ParseContext, stats: FileStats) -> FileEvents {
-        FileEvents(chunk: chunk, symbols: context.symbols)
+        FileEvents(chunk: chunk, symbols: context.symbols, ownTraffic: ownTraffic)
     }
 }
 
 public struct FileEvents: Sendable {
     public var chunk: EventChunk
     public var symbols: SymbolTable
+    public var ownTraffic = OwnTrafficLines()
 }
 
 /// The main job: read the evidence, index it, detect, correlate, and attach the raw evidence lines.
@@ -42,7 +47,7 @@ public enum InvestigationRun {
         rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
-        let (store, stats) = buildStore(files: files, options: options, progress: progress)
+        let (store, stats, ownTraffic) = read(files: files, options: options, progress: progress)
         trace.mark(
             "read, parse, store build",
             detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue)")
@@ -53,8 +58,9 @@ public enum InvestigationRun {
             store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries)
         ).run()
         trace.mark("detectors", detail: "\(findings.count) findings")
-        var inv = Correlator(store: store, filePaths: paths, findings: findings, hostEntries: hostEntries)
-            .run(seeds: seeds)
+        var inv = Correlator(
+            store: store, filePaths: paths, findings: findings, hostEntries: hostEntries, ownTraffic: ownTraffic
+        ).run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
@@ -67,6 +73,15 @@ public enum InvestigationRun {
     public static func buildStore(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress? = nil)
         -> (EventStore, [FileStats])
     {
+        let r = read(files: files, options: options, progress: progress)
+        return (r.store, r.stats)
+    }
+
+    /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses).
+    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?)
+        -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines)
+    {
+        var ownTraffic = OwnTrafficLines()
         var builder = EventStore.Builder()
         // Reserve the columns once from a generous estimate of the event count (about one event per 64 bytes of
         // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
@@ -76,9 +91,12 @@ public enum InvestigationRun {
         var stats: [FileStats] = []
         Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink() }) { s, out in
             stats.append(s)
-            if s.duplicateOf == nil { builder.add(chunk: out.chunk, symbols: out.symbols) }
+            if s.duplicateOf == nil {
+                builder.add(chunk: out.chunk, symbols: out.symbols)
+                ownTraffic.merge(out.ownTraffic)
+            }
         }
-        return ((consume builder).build(), stats)
+        return ((consume builder).build(), stats, ownTraffic)
     }
 
     /// Log-integrity findings (gaps, logs that end early) as caveats on the window, with the lines either side.
@@ -120,6 +138,7 @@ public enum EvidenceLookup {
         inv.edges.forEach { want($0.evidence) }
         inv.timeline.forEach { want($0.evidence) }
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
+        inv.hostAddresses.forEach { want($0.evidence) }
         // One streaming pass per cited file, files read side by side (each pass is independent).
         let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
         let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
@@ -140,6 +159,7 @@ public enum EvidenceLookup {
         for i in inv.edges.indices { fill(&inv.edges[i].evidence) }
         for p in inv.paths.indices { for j in inv.paths[p].indices { fill(&inv.paths[p][j].evidence) } }
         for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
+        for i in inv.hostAddresses.indices { fill(&inv.hostAddresses[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
     }
 

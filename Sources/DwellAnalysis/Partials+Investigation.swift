@@ -7,7 +7,8 @@ import Foundation
 /// model the reports render.
 ///
 /// What partial mode has: first/last evidence and counts per indicator, login edges by (address, host, account,
-/// method) with their first and last times, the addresses hosts answer on, failed logins per source per minute,
+/// method) with their first and last times, the addresses hosts answer on or send their own packets from, samples of
+/// the seconds web servers' clients were seen in (to learn web servers' addresses), failed logins per source per minute,
 /// (source, user agent) pairs and script requests with queries. What it lacks is every single event, so:
 /// - findings are those of the rules that this state supports (`supportedRules`), windows counted in whole minutes;
 /// - a lateral hop is dated by the first login of its edge after the source host was reached, or else its last:
@@ -39,14 +40,8 @@ public enum PartialsInvestigation {
         }
         func enabled(_ id: String) -> Rule? { rules.rules.first { $0.id == id && $0.enabled } }
 
-        // Which host answers on an address: --hosts first, then the host that logged most connections to it.
-        var hostOfIP: [String: String] = [:]
-        var best: [String: (Int64, String)] = [:]
-        for (k, s) in p.hostAddresses.sorted(by: { $0.key < $1.key }) where !k.host.isEmpty {
-            if let b = best[k.ip], b.0 >= s.count { continue }
-            best[k.ip] = (s.count, k.host)
-        }
-        for (ip, b) in best { hostOfIP[ip] = b.1 }
+        let learning = learnAddresses(p)
+        var hostOfIP = learning.hostOfIP
         for (ip, host) in hostMap { hostOfIP[ip.description] = host }
 
         var findings: [Finding] = []
@@ -329,10 +324,92 @@ public enum PartialsInvestigation {
                 summary: "\($0.account) logged in from \($0.from) to \($0.to) (\($0.method))", evidence: $0.evidence)
         }
         inv.timeline = timeline.sorted { ($0.time, $0.host, $0.kind) < ($1.time, $1.host, $1.kind) }
-        inv.caveats = caveats(p, rules: rules)
+        inv.caveats = caveats(p, rules: rules) + learning.caveats
 
         let files = p.manifest.values.sorted { ($0.path, $0.sha256) < ($1.path, $1.sha256) }.map(fileStats)
         return Result(investigation: inv, files: files)
+    }
+
+    /// Which host an address belonged to, as partials tell it, and how each was learned (for the caveats).
+    ///
+    /// As `Correlator` learns them, without time ranges (partials keep first and last sightings, not runs): an
+    /// address a host logged sshd connections to (`host_address`) or sent its own packets from (`own_address`)
+    /// is that host's; when several hosts were seen with it, the one with the most sightings keeps it and the
+    /// caveats name the others. A web server with no address of its own gets the server address that the sensor's
+    /// flows from its clients went to in the same seconds (`web_client` and `web_flow` samples, see
+    /// `Partials.SecondsSample`): at least 3 common seconds, more than half of the web server's, and an address no
+    /// other host holds.
+    static func learnAddresses(_ p: Partials) -> (hostOfIP: [String: String], caveats: [String]) {
+        var caveats: [String] = []
+        var claims: [String: [(host: String, count: Int64, first: Partials.Evidence, last: Partials.Evidence)]] = [:]
+        var sightings: [String: Partials.Seen] = [:]  // "ip\0host" → sshd and own sightings together
+        for (k, s) in p.hostAddresses where !k.host.isEmpty { Partials.merge(&sightings, [k.ip + "\u{0}" + k.host: s]) }
+        for (k, s) in p.ownAddresses where !k.host.isEmpty { Partials.merge(&sightings, [k.ip + "\u{0}" + k.host: s]) }
+        for (key, s) in sightings {
+            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            claims[String(parts[0]), default: []].append((String(parts[1]), s.count, s.first, s.last))
+        }
+        // A host whose own-looking packets carry too many sources is a gateway (or forger): it teaches nothing.
+        var ownSources: [String: Int] = [:]
+        for k in p.ownAddresses.keys { ownSources[k.host, default: 0] += 1 }
+        let limit = CorrelationOptions().maxOwnAddresses
+        var gateways: Set<String> = []
+        for (host, n) in ownSources.sorted(by: { $0.key < $1.key }) where n > limit {
+            gateways.insert(host)
+            caveats.append(
+                "host address conflict: \(host) logged outgoing packets (OUT= without IN=) from \(n) source addresses, more than \(limit): taken for a gateway logging forwarded packets in POSTROUTING (or forged sources); no address learned from them"
+            )
+        }
+        var hostOfIP: [String: String] = [:]
+        func time(_ t: Timestamp) -> String { t.iso8601(fractionDigits: 0) }
+        for (ip, list) in claims.sorted(by: { $0.key < $1.key }) {
+            let valid = list.filter { c in
+                !gateways.contains(c.host) || p.hostAddresses[Partials.HostAddressKey(ip: ip, host: c.host)] != nil
+            }.sorted { ($1.count, $0.host) < ($0.count, $1.host) }
+            guard let best = valid.first else { continue }
+            hostOfIP[ip] = best.host
+            if let own = p.ownAddresses[Partials.HostAddressKey(ip: ip, host: best.host)],
+                !gateways.contains(best.host)
+            {
+                caveats.append(
+                    "host address learned: \(best.host) = \(ip) (\(own.count) outgoing packet(s) logged by \(best.host)'s own firewall with OUT= set and IN= empty, \(time(own.first.time)) to \(time(own.last.time)); first \(own.first.file):\(own.first.line), last \(own.last.file):\(own.last.line))"
+                )
+            }
+            if valid.count > 1 {
+                let described = valid.map {
+                    "\($0.host) \(time($0.first.time)) to \(time($0.last.time)) (\($0.count) sightings, first \($0.first.file):\($0.first.line))"
+                }
+                caveats.append(
+                    "host address conflict: address \(ip) seen with \(valid.count) hosts: \(described.joined(separator: "; ")); partial mode keeps no time ranges and gives it to \(best.host) (most sightings), not merged; investigate on the evidence keeps each host's ranges"
+                )
+            }
+        }
+        // Web servers that log no address of their own: votes from their clients' flows in the same seconds.
+        let known = Set(hostOfIP.values)
+        let flowsByClient = Dictionary(grouping: p.webFlows.sorted { $0.key < $1.key }, by: { $0.key.clientIP })
+        var votes: [String: [String: (count: Int64, first: Partials.Evidence)]] = [:]  // host → server → votes
+        for (k, c) in p.webClients.sorted(by: { $0.key < $1.key }) where !known.contains(k.host) {
+            for (f, flow) in flowsByClient[k.clientIP] ?? [] {
+                let n = Int64(flow.seconds.common(with: c.seconds).count)
+                guard n > 0 else { continue }
+                let v = votes[k.host, default: [:]][f.serverIP]
+                let first = v.map { Partials.Evidence.precedes($0.first, flow.seen.first) ? $0.first : flow.seen.first }
+                votes[k.host, default: [:]][f.serverIP] = ((v?.count ?? 0) + n, first ?? flow.seen.first)
+            }
+        }
+        for (host, byServer) in votes.sorted(by: { $0.key < $1.key }) {
+            guard let best = byServer.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
+                best.value.count >= 3, hostOfIP[best.key] == nil
+            else { continue }
+            let total = byServer.values.reduce(0) { $0 + $1.count }
+            guard best.value.count * 2 > total else { continue }
+            hostOfIP[best.key] = host
+            caveats.append(
+                "host address learned: \(host) = \(best.key) (\(best.value.count) sampled seconds of its access-log requests match sensor flows to that address; partial mode: seconds sampled per client; first flow \(best.value.first.file):\(best.value.first.line))"
+            )
+        }
+        return (hostOfIP, caveats)
     }
 
     /// Maximal time-respecting chains of hops from the entry points.

@@ -14,7 +14,8 @@ public struct PartialsFormatError: Error, Sendable, CustomStringConvertible {
 extension Partials {
     /// The record types in output order.
     public static let recordTypes = [
-        "manifest", "indicator", "edge", "host_address", "activity", "auth_failures", "web_agent", "script_query",
+        "manifest", "indicator", "edge", "host_address", "own_address", "activity", "auth_failures", "web_agent",
+        "script_query", "web_client", "web_flow",
     ]
 
     /// One JSON object per line, sorted by record type then key: the same partials always give the same bytes.
@@ -121,6 +122,21 @@ extension Partials {
             seen(s)
             end()
         }
+        for (k, s) in ownAddresses.sorted(by: { $0.key < $1.key }) {
+            begin("own_address")
+            j.key("ip")
+            j.string(k.ip)
+            j.key("host")
+            j.string(k.host)
+            seen(s)
+            end()
+        }
+        func sample(_ s: SecondsSample) {
+            j.key("seconds")
+            j.beginArray()
+            for t in s.seconds { j.int(t) }
+            j.endArray()
+        }
         for (k, n) in activity.sorted(by: { $0.key < $1.key }) {
             begin("activity")
             j.key("bucket_seconds")
@@ -170,6 +186,26 @@ extension Partials {
             j.key("status")
             j.int(k.status)
             seen(s)
+            end()
+        }
+        for (k, s) in webClients.sorted(by: { $0.key < $1.key }) {
+            begin("web_client")
+            j.key("host")
+            j.string(k.host)
+            j.key("client_ip")
+            j.string(k.clientIP)
+            seen(s.seen)
+            sample(s.seconds)
+            end()
+        }
+        for (k, s) in webFlows.sorted(by: { $0.key < $1.key }) {
+            begin("web_flow")
+            j.key("client_ip")
+            j.string(k.clientIP)
+            j.key("server_ip")
+            j.string(k.serverIP)
+            seen(s.seen)
+            sample(s.seconds)
             end()
         }
         return out
@@ -225,6 +261,15 @@ extension Partials {
                 case "host_address":
                     let k = HostAddressKey(ip: try r.string("ip"), host: try r.string("host"))
                     Self.merge(&out.hostAddresses, [k: try r.seen()])
+                case "own_address":
+                    let k = HostAddressKey(ip: try r.string("ip"), host: try r.string("host"))
+                    Self.merge(&out.ownAddresses, [k: try r.seen()])
+                case "web_client":
+                    let k = WebClientKey(host: try r.string("host"), clientIP: try r.string("client_ip"))
+                    Self.merge(&out.webClients, [k: try r.sampledSeen(client: k.clientIP)])
+                case "web_flow":
+                    let k = WebFlowKey(clientIP: try r.string("client_ip"), serverIP: try r.string("server_ip"))
+                    Self.merge(&out.webFlows, [k: try r.sampledSeen(client: k.clientIP)])
                 case "activity":
                     let k = ActivityKey(
                         bucketSeconds: try r.int("bucket_seconds"), start: try r.time("start"),
@@ -314,5 +359,15 @@ struct Record {
 
     func seen() throws(Missing) -> Partials.Seen {
         Partials.Seen(count: try int("count"), first: try evidence("first"), last: try evidence("last"))
+    }
+
+    /// A seen record with its sample of seconds; `client` is the address the sample's ranks are keyed by.
+    func sampledSeen(client: String) throws(Missing) -> Partials.SampledSeen {
+        guard let ip = IPAddress(client) else { throw Missing(field: "client_ip") }
+        guard let seconds = object["seconds"] as? [Int], seconds.count <= Partials.SecondsSample.capacity else {
+            throw Missing(field: "seconds")
+        }
+        return Partials.SampledSeen(
+            seen: try seen(), seconds: Partials.SecondsSample(client: ip, seconds: seconds.map { Int64($0) }))
     }
 }

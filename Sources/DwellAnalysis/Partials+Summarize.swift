@@ -40,6 +40,9 @@ public struct PartialsSink: EventSink {
     static let webAgent: UInt8 = 13
     static let scriptQuery: UInt8 = 14
     static let pendingFailure: UInt8 = 15
+    static let ownAddress: UInt8 = 16
+    static let webClient: UInt8 = 17
+    static let webFlow: UInt8 = 18
 
     let file: EvidenceFile
     let maxLineBytes: Int
@@ -47,6 +50,8 @@ public struct PartialsSink: EventSink {
     let eager: Bool
     let scriptSuffixes: [String]
     var seen: [Key: Seen] = [:]
+    /// Samples of seconds for the web client and web flow records (keys as in `seen`).
+    var samples: [Key: Partials.SecondsSample] = [:]
     var activity: [Key: Int64] = [:]
     var connectionsWithAttemptLine: Set<UInt64> = []
     var isSummaryDetail: [UInt32: Bool] = [:]
@@ -62,6 +67,9 @@ public struct PartialsSink: EventSink {
         self.eager = file.isStdin
         self.scriptSuffixes = scriptSuffixes.map { $0.lowercased() }
     }
+
+    /// The ports `Correlator.learnWebServerAddresses` matches access logs on.
+    static let webPorts: [UInt16] = [80, 443, 8080, 8443]
 
     @inline(__always) static func floor(_ t: Int64, _ width: Int64) -> Int64 {
         let q = t / width
@@ -104,6 +112,31 @@ public struct PartialsSink: EventSink {
         if !e.domain.isNone { note(Key(tag: 5, a: UInt64(e.domain.id)), e, line) }
         if !e.fileHash.isNone { note(Key(tag: 6, a: UInt64(e.fileHash.id)), e, line) }
         if !e.command.isNone { note(Key(tag: 7, a: UInt64(e.command.id)), e, line) }
+
+        // What learning host addresses at merge time needs (as `Correlator` learns them from the store): packets a
+        // host logged sending itself, and web requests and sensor flows to web ports with samples of their seconds.
+        if OwnTraffic.isLocallyOriginated(e) {
+            note(Key(tag: Self.ownAddress, a: e.sourceIP.high, b: e.sourceIP.low, c: UInt64(e.host.id)), e, line)
+        }
+        let second = Self.floor(e.time.microseconds, 1_000_000) / 1_000_000
+        if e.kind == .webRequest && !e.sourceIP.isNone && !e.host.isNone {
+            // A flow matches requests within a second either side: the request stands for the three seconds.
+            let key = Key(tag: Self.webClient, a: UInt64(e.host.id), b: e.sourceIP.high, c: e.sourceIP.low)
+            note(key, e, line)
+            var sample = samples[key] ?? Partials.SecondsSample(client: e.sourceIP)
+            for s in (second - 1)...(second + 1) { sample.insert(s) }
+            samples[key] = sample
+        } else if (e.kind == .http || (e.kind == .flow && Self.webPorts.contains(e.destinationPort))),
+            !e.sourceIP.isNone, !e.destinationIP.isNone, e.destinationIP.isInternal
+        {
+            let key = Key(
+                tag: Self.webFlow, a: e.sourceIP.high, b: e.sourceIP.low, c: e.destinationIP.high,
+                d: e.destinationIP.low)
+            note(key, e, line)
+            var sample = samples[key] ?? Partials.SecondsSample(client: e.sourceIP)
+            sample.insert(second)
+            samples[key] = sample
+        }
 
         switch e.kind {
         case .authSuccess where !e.sourceIP.isNone && !e.host.isNone:
@@ -211,6 +244,16 @@ public struct PartialsSink: EventSink {
                 Partials.merge(&out.edges, [key: v])
             case Self.hostAddress:
                 Partials.merge(&out.hostAddresses, [Partials.HostAddressKey(ip: ip(k.a, k.b), host: text(k.c)): v])
+            case Self.ownAddress:
+                Partials.merge(&out.ownAddresses, [Partials.HostAddressKey(ip: ip(k.a, k.b), host: text(k.c)): v])
+            case Self.webClient:
+                guard let sample = samples[k] else { continue }
+                let key = Partials.WebClientKey(host: text(k.a), clientIP: ip(k.b, k.c))
+                Partials.merge(&out.webClients, [key: Partials.SampledSeen(seen: v, seconds: sample)])
+            case Self.webFlow:
+                guard let sample = samples[k] else { continue }
+                let key = Partials.WebFlowKey(clientIP: ip(k.a, k.b), serverIP: ip(k.c, k.d))
+                Partials.merge(&out.webFlows, [key: Partials.SampledSeen(seen: v, seconds: sample)])
             case Self.authFailure:
                 let key = Partials.AuthFailureKey(
                     sourceIP: ip(k.a, k.b), minute: Timestamp(microseconds: Int64(bitPattern: k.c)), user: text(k.d),

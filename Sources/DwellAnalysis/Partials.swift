@@ -87,7 +87,8 @@ public struct Partials: Sendable, Equatable {
         }
     }
 
-    /// An address a host answers on (sshd `Connection from A port N on B port M`, logged by host B).
+    /// An address a host answers on (sshd `Connection from A port N on B port M`, logged by host B), or sends from
+    /// (its own outgoing packets).
     public struct HostAddressKey: Sendable, Hashable, Comparable {
         public var ip: String
         public var host: String
@@ -96,6 +97,104 @@ public struct Partials: Sendable, Equatable {
             self.host = host
         }
         public static func < (a: Self, b: Self) -> Bool { (a.ip, a.host) < (b.ip, b.host) }
+    }
+
+    /// A web server's clients (`web_client`, from its access log) or a sensor's flows from a client to a server
+    /// address on a web port (`web_flow`): a count with first/last evidence, and a sample of the seconds they
+    /// happened in, so that merging can match access logs with sensor flows as `investigate` does (same client,
+    /// same second) without a record per request.
+    public struct SampledSeen: Sendable, Equatable {
+        public var seen: Seen
+        public var seconds: SecondsSample
+
+        public init(seen: Seen, seconds: SecondsSample) {
+            self.seen = seen
+            self.seconds = seconds
+        }
+
+        public mutating func merge(_ o: SampledSeen) {
+            seen.merge(o.seen)
+            seconds.merge(o.seconds)
+        }
+    }
+
+    /// A coordinated bottom-k sample of the seconds (Unix time) in which a client was seen: the `capacity` seconds
+    /// of least rank, where the rank is a hash of (client address, second) that every summary computes alike. So the
+    /// samples of one client's requests and of its flows pick the same seconds, merging keeps the least ranks (an
+    /// associative, commutative union), and every second ranked at or below `threshold` is in the sample.
+    /// - Complexity: O(capacity) per insertion; `capacity` seconds per record.
+    public struct SecondsSample: Sendable, Equatable {
+        public static let capacity = 16
+        /// Seconds in order of (rank, second).
+        public private(set) var seconds: [Int64] = []
+        /// Mixed from the client's address: the rank's key.
+        let salt: UInt64
+
+        public init(client: IPAddress) { salt = Self.mix(client.high ^ Self.mix(client.low)) }
+
+        public init(client: IPAddress, seconds: [Int64]) {
+            self.init(client: client)
+            for s in seconds { insert(s) }
+        }
+
+        @inline(__always) static func mix(_ x: UInt64) -> UInt64 {  // SplitMix64's finaliser
+            var z = x &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+
+        public func rank(_ second: Int64) -> UInt64 { Self.mix(salt ^ UInt64(bitPattern: second)) }
+
+        /// The greatest rank such that every second of the client ranked at or below it is in the sample.
+        public var threshold: UInt64 { seconds.count < Self.capacity ? .max : rank(seconds[seconds.count - 1]) }
+
+        public mutating func insert(_ second: Int64) {
+            let r = rank(second)
+            var i = seconds.count
+            while i > 0 {
+                let prev = seconds[i - 1]
+                if prev == second { return }
+                let pr = rank(prev)
+                if (pr, prev) < (r, second) { break }
+                i -= 1
+            }
+            if i >= Self.capacity { return }
+            if seconds[..<i].contains(second) { return }
+            seconds.insert(second, at: i)
+            if seconds.count > Self.capacity { seconds.removeLast() }
+        }
+
+        public mutating func merge(_ o: SecondsSample) { for s in o.seconds { insert(s) } }
+
+        /// Seconds of `self` that `other` holds too, among those both samples are complete for.
+        public func common(with other: SecondsSample) -> [Int64] {
+            let t = min(threshold, other.threshold)
+            let theirs = Set(other.seconds)
+            return seconds.filter { rank($0) <= t && theirs.contains($0) }
+        }
+    }
+
+    /// A web server's client (access log).
+    public struct WebClientKey: Sendable, Hashable, Comparable {
+        public var host: String
+        public var clientIP: String
+        public init(host: String, clientIP: String) {
+            self.host = host
+            self.clientIP = clientIP
+        }
+        public static func < (a: Self, b: Self) -> Bool { (a.host, a.clientIP) < (b.host, b.clientIP) }
+    }
+
+    /// A sensor's flows from a client to an internal server address on a web port (80, 443, 8080, 8443, or http).
+    public struct WebFlowKey: Sendable, Hashable, Comparable {
+        public var clientIP: String
+        public var serverIP: String
+        public init(clientIP: String, serverIP: String) {
+            self.clientIP = clientIP
+            self.serverIP = serverIP
+        }
+        public static func < (a: Self, b: Self) -> Bool { (a.clientIP, a.serverIP) < (b.clientIP, b.serverIP) }
     }
 
     /// Events of one kind on one host in one time bucket.
@@ -206,6 +305,10 @@ public struct Partials: Sendable, Equatable {
     public var indicators: [IndicatorKey: Seen] = [:]
     public var edges: [EdgeKey: Seen] = [:]
     public var hostAddresses: [HostAddressKey: Seen] = [:]
+    /// Addresses of packets hosts logged sending themselves (`OwnTraffic`: netfilter `OUT=` without `IN=`).
+    public var ownAddresses: [HostAddressKey: Seen] = [:]
+    public var webClients: [WebClientKey: SampledSeen] = [:]
+    public var webFlows: [WebFlowKey: SampledSeen] = [:]
     public var activity: [ActivityKey: Int64] = [:]
     public var authFailures: [AuthFailureKey: Seen] = [:]
     public var webAgents: [WebAgentKey: Seen] = [:]
@@ -238,6 +341,9 @@ public struct Partials: Sendable, Equatable {
         Self.merge(&indicators, other.indicators)
         Self.merge(&edges, other.edges)
         Self.merge(&hostAddresses, other.hostAddresses)
+        Self.merge(&ownAddresses, other.ownAddresses)
+        Self.merge(&webClients, other.webClients)
+        Self.merge(&webFlows, other.webFlows)
         Self.merge(&authFailures, other.authFailures)
         Self.merge(&webAgents, other.webAgents)
         Self.merge(&scriptQueries, other.scriptQueries)
@@ -248,6 +354,12 @@ public struct Partials: Sendable, Equatable {
     }
 
     static func merge<K: Hashable>(_ a: inout [K: Seen], _ b: [K: Seen]) {
+        for (k, v) in b {
+            if a[k] == nil { a[k] = v } else { a[k]?.merge(v) }
+        }
+    }
+
+    static func merge<K: Hashable>(_ a: inout [K: SampledSeen], _ b: [K: SampledSeen]) {
         for (k, v) in b {
             if a[k] == nil { a[k] = v } else { a[k]?.merge(v) }
         }

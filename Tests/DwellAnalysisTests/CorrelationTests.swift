@@ -52,8 +52,12 @@ import Testing
             var builder = EventStore.Builder()
             builder.add(events: events, symbols: symbols)
             let store = builder.build()
+            // As the store sink notes them while reading: packets hosts logged sending themselves.
+            var own = OwnTrafficLines()
+            for e in events { own.note(e) }
             let correlator = Correlator(
-                store: store, filePaths: files, findings: [], hostEntries: hostEntries, options: options)
+                store: store, filePaths: files, findings: [], hostEntries: hostEntries, ownTraffic: own,
+                options: options)
             return correlator.run(seeds: seeds.compactMap { Seed(parsing: $0) })
         }
     }
