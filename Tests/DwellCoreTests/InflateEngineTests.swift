@@ -1,4 +1,4 @@
-import DwellCore
+@testable import DwellCore
 import DwellTestSupport
 import Foundation
 import Testing
@@ -195,5 +195,39 @@ extension InflateEngineTests {
             #expect(r.kinds == [.gzipCorrupt], "\(engine)")
             #expect(r.bytes.isEmpty, "\(engine)")
         }
+    }
+}
+
+extension InflateEngineTests {
+    /// Where ISA-L reports corrupt data, zlib reads the file again; when zlib reads on, nothing is lost and the
+    /// disagreement is noted (not a problem). Where zlib agrees, the corruption is reported as usual.
+    @Test(.enabled(if: InflateEngine.isalAvailable)) func anISALErrorGetsASecondOpinionFromZlib() throws {
+        let cut = Self.text.count / 3
+        let image = Fixture.gzip(Array(Self.text[..<cut])) + Fixture.gzip(Array(Self.text[cut...]))
+        let url = try Fixture.write(image, to: try Fixture.temporaryDirectory("inflate").appendingPathComponent("y.gz"))
+        for failAt in [UInt64(1), 5000, UInt64(cut) + 70_000] {
+            for chunk in [4096, 1 << 20] {
+                let source = GzipSource(raw: try RawFile(path: url.path), prefix: [], displayPath: "y.gz", engine: .isal)
+                source.simulatedISALFailure = failAt
+                var out: [UInt8] = []
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+                defer { buffer.deallocate() }
+                while true {
+                    let n = source.read(into: buffer)
+                    if n == 0 { break }
+                    out.append(contentsOf: buffer[0..<n])
+                }
+                #expect(out == Self.text, "failure at \(failAt), reads of \(chunk)")
+                #expect(source.issues.map(\.kind) == [.inflaterDisagreement], "failure at \(failAt)")
+                #expect(!source.issues.contains { $0.isProblem })
+                #expect(source.members == 2)
+                #expect(source.decompressedBytes == UInt64(Self.text.count))
+            }
+        }
+        // Real damage: zlib stops too, so the corruption is reported as before.
+        var bad = Fixture.gzip(Self.text)
+        bad[bad.count / 2] ^= 0x5a
+        let r = try Self.inflate(bad, .isal)
+        #expect(r.kinds.contains { $0 == .gzipCorrupt || $0 == .gzipTruncated || $0 == .trailingGarbage })
     }
 }

@@ -157,10 +157,19 @@ public final class GzipSource: ByteSource {
     var inputFileOffset: UInt64 = 0
     var started = false
     var finished = false
-    public private(set) var members = 0
-    public private(set) var issues: [EvidenceIssue] = []
+    var ownMembers = 0
+    var ownIssues: [EvidenceIssue] = []
     public private(set) var decompressedBytes: UInt64 = 0
     let displayPath: String
+    /// Where ISA-L reported corrupt data in a file that can be opened again, zlib reads it again from the start,
+    /// skips what was already delivered and goes on: a fast inflater's error gets a second opinion before it costs
+    /// evidence. Its account of the file then stands.
+    var secondOpinion: GzipSource?
+    /// Tests only: ISA-L is made to fail once this many bytes have been inflated.
+    var simulatedISALFailure: UInt64?
+
+    public var members: Int { secondOpinion?.members ?? ownMembers }
+    public var issues: [EvidenceIssue] { ownIssues + (secondOpinion?.issues ?? []) }
 
     public static let inputBlockBytes = 1 << 18
 
@@ -202,7 +211,7 @@ public final class GzipSource: ByteSource {
     }
 
     func fail(_ kind: EvidenceIssue.Kind, _ message: String, at offset: UInt64) {
-        issues.append(EvidenceIssue(kind: kind, path: displayPath, offset: offset, message: message))
+        ownIssues.append(EvidenceIssue(kind: kind, path: displayPath, offset: offset, message: message))
         finished = true
         raw.drain()
     }
@@ -284,6 +293,11 @@ public final class GzipSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if let secondOpinion {
+            let n = secondOpinion.read(into: buffer)
+            decompressedBytes += UInt64(n)
+            return n
+        }
         guard !finished, let out = buffer.baseAddress, buffer.count > 0 else { return 0 }
         if !started {
             started = true
@@ -292,7 +306,7 @@ public final class GzipSource: ByteSource {
                 fail(.gzipCorrupt, "the decompressor could not start (out of memory?)", at: 0)
                 return 0
             }
-            members = 1
+            ownMembers = 1
         }
         var produced = 0
         var stalled = false
@@ -314,7 +328,10 @@ public final class GzipSource: ByteSource {
                 }
                 stalled = false
             }
-            let (consumed, made, result) = step(into: out + produced, count: buffer.count - produced)
+            var (consumed, made, result) = step(into: out + produced, count: buffer.count - produced)
+            if let limit = simulatedISALFailure, isal != nil, decompressedBytes + UInt64(produced + made) >= limit {
+                result = .failed("simulated", trailerBytesRead: 0)
+            }
             inputStart += consumed
             produced += made
             switch result {
@@ -332,7 +349,7 @@ public final class GzipSource: ByteSource {
                 let memberEnd = consumedFileOffset
                 if inputCount - inputStart >= 2, input[inputStart] == 0x1f, input[inputStart + 1] == 0x8b {
                     resetForNextMember()
-                    members += 1
+                    ownMembers += 1
                     continue
                 }
                 decompressedBytes += UInt64(produced)
@@ -348,7 +365,7 @@ public final class GzipSource: ByteSource {
                 finished = true
                 raw.drain()
                 let trailing = raw.bytesRead - memberEnd
-                issues.append(
+                ownIssues.append(
                     EvidenceIssue(
                         kind: .trailingGarbage, path: displayPath, offset: memberEnd,
                         message: allZero
@@ -357,6 +374,7 @@ public final class GzipSource: ByteSource {
                         isProblem: !allZero))
                 return produced
             case .failed(let why, let trailerBytesRead):
+                if isal != nil, header.phase == .done, let more = askZlib(delivered: produced, into: buffer, why: why) { return produced + more }
                 decompressedBytes += UInt64(produced)
                 if trailerBytesRead > 0 {
                     let trailer = consumedFileOffset - UInt64(trailerBytesRead)
@@ -375,6 +393,40 @@ public final class GzipSource: ByteSource {
         }
         decompressedBytes += UInt64(produced)
         return produced
+    }
+
+    /// After ISA-L failed: reads the file again with zlib up to the bytes already delivered (this call's `delivered`
+    /// included). When zlib gets there without a problem, it takes over: fills the rest of `buffer` and returns how
+    /// much it added. Nil when the file cannot be read again or zlib stops earlier (ISA-L's report then stands).
+    func askZlib(delivered: Int, into buffer: UnsafeMutableRawBufferPointer, why: String) -> Int? {
+        guard raw.path != "-", let again = try? RawFile(path: raw.path) else { return nil }
+        let zlib = GzipSource(raw: again, prefix: [], displayPath: displayPath, engine: .zlib)
+        var skip = decompressedBytes + UInt64(delivered)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { scratch.deallocate() }
+        while skip > 0 {
+            let n = zlib.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<Int(min(skip, UInt64(scratch.count)))]))
+            if n == 0 { return nil }
+            skip -= UInt64(n)
+        }
+        if zlib.issues.contains(where: \.isProblem) { return nil }
+        let at = consumedFileOffset
+        finished = true
+        raw.drain()
+        secondOpinion = zlib
+        decompressedBytes += UInt64(delivered)
+        let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[delivered...])
+        let more = rest.isEmpty ? 0 : zlib.read(into: rest)
+        decompressedBytes += UInt64(more)
+        // zlib's account stands either way; say so only where it read on (where it also stops, it says why).
+        if !zlib.issues.contains(where: \.isProblem) {
+            ownIssues.append(
+                EvidenceIssue(
+                    kind: .inflaterDisagreement, path: displayPath, offset: at,
+                    message: "ISA-L reported corrupt data (\(why)) near byte \(at), zlib read on without a problem; zlib's reading is used from there",
+                    isProblem: false))
+        }
+        return more
     }
 
     /// The gzip header's MTIME of the first member (seconds since the epoch; 0 = not set), read from the prefix.

@@ -37,6 +37,8 @@ public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible 
         case gzipTruncated = "gzip_truncated"
         case gzipCorrupt = "gzip_corrupt"
         case trailingGarbage = "trailing_garbage"
+        /// ISA-L reported corrupt data where zlib read on without a problem (zlib's reading was used; not a problem).
+        case inflaterDisagreement = "inflater_disagreement"
         case unsupportedCompression = "unsupported_compression"
         case binary
         case nulBytes = "nul_bytes"
