@@ -119,7 +119,9 @@ public struct ELBAccessLogParser: LineParser {
             var parts = HTTPRequestLine.split(line, request)
             if let p = parts.path, let (authority, rest) = Self.splitAbsoluteURL(line, p) {
                 urlHost = Self.hostOfAuthority(line, authority)
-                if variant == .classic { event.service = types.intern(line, p.lowerBound..<authority.lowerBound - 3, &context.symbols) }
+                if variant == .classic {
+                    event.service = types.intern(line, p.lowerBound..<authority.lowerBound - 3, &context.symbols)
+                }
                 parts.path = rest.isEmpty ? nil : rest
             }
             parts.apply(line, to: &event, context: &context, methods: &methods, versions: &versions)

@@ -200,12 +200,35 @@ struct ELBAccessLogParserTests {
 
     @Test(arguments: [
         (#"203.0.113.9 - - [08/Jun/2020:06:49:01 +0000] "GET /a HTTP/1.1" 200 1 "-" "curl/8.0""#, "combined"),
-        ("2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK", "aws-vpc-flow"),
-        ("2021-04-01 00:00:21 10.0.0.5 GET /foo/bar.asp id=1 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65", "w3c"),
-        ("2026-03-11T19:21:41.512345+00:00 web01 sshd[2211]: Failed password for root from 203.0.113.9 port 5 ssh2", "syslog"),
+        (
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            "aws-vpc-flow"
+        ),
+        (
+            "2021-04-01 00:00:21 10.0.0.5 GET /foo/bar.asp id=1 80 - 203.0.113.9 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65",
+            "w3c"
+        ),
+        (
+            "2026-03-11T19:21:41.512345+00:00 web01 sshd[2211]: Failed password for root from 203.0.113.9 port 5 ssh2",
+            "syslog"
+        ),
     ])
     func otherFormatsKeepTheirLines(_ line: String, _ expected: String) {
         #expect(WebNetHarness.detect([line]) == expected)
+    }
+
+    @Test(arguments: ["aws-alb", "aws-elb-classic"])
+    func formatsListingSampleIsDetectedAndParsed(_ name: String) throws {
+        let id = try #require(Registry.id(of: name))
+        let descriptor = try #require(Registry.descriptor(id))
+        #expect(WebNetHarness.detect([descriptor.sample]) == name)
+        guard case .lines(let parser) = descriptor.make(ParserOptions()) else {
+            Issue.record("\(name) is not a line format")
+            return
+        }
+        let r = WebNetHarness.last([descriptor.sample], parser)
+        let e = try #require(r.event, "rejected: \(String(describing: r.rejection))")
+        #expect(r.ip == "203.0.113.45" && e.httpStatus == 200 && r.virtualHost == "shop.example.com")
     }
 
     @Test func eachVariantRejectsTheOthersLines() {
@@ -289,10 +312,12 @@ struct ELBAccessLogParserTests {
             name: "request not quoted",
             bytes: Array(good.replacingOccurrences(of: #""GET https"#, with: #"GET "https"#).utf8),
             reason: "unexpected_byte"),
-        Rejected(name: "TLS handshake bytes", bytes: [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00], reason: "unrecognized"),
+        Rejected(
+            name: "TLS handshake bytes", bytes: [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00], reason: "unrecognized"),
         Rejected(name: "NUL bytes", bytes: [0, 0, 0, 0], reason: "unrecognized"),
         Rejected(
-            name: "a combined log line", bytes: Array(#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/1.1" 200 1"#.utf8),
+            name: "a combined log line",
+            bytes: Array(#"1.2.3.4 - - [08/Jun/2020:06:49:01 +0000] "GET / HTTP/1.1" 200 1"#.utf8),
             reason: "unrecognized"),
     ]
 
@@ -338,7 +363,8 @@ struct ELBAccessLogParserTests {
                         case 0: m[i] = UInt8(truncatingIfNeeded: next())
                         case 1: m.insert(contentsOf: [0xff, 0x00, 0xc3], at: i)
                         case 2: m.remove(at: i)
-                        default: m.insert(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: ":")], at: i)
+                        default:
+                            m.insert(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: ":")], at: i)
                         }
                     }
                     inputs.append(m)
