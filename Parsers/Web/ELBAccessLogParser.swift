@@ -172,6 +172,23 @@ public struct ELBAccessLogParser: LineParser {
         }
     }
 
+    /// Detection: trial-parses the sample lines. Scored above the generic trial score (`Registry.trialScore`) when
+    /// at least half the lines parse, so that a cut last line does not hand a Classic ELB file to the syslog parser,
+    /// which reads any line starting with an RFC 3339 time and a word as a generic syslog message.
+    public static func detect(_ sample: DetectionSample, variant: Variant) -> Int {
+        var parser = ELBAccessLogParser(variant: variant)
+        var context = ParseContext()
+        var events = 0
+        for line in sample.lines {
+            let parsed = line.withUnsafeBufferPointer { p in
+                (try? parser.parse(p.span, context: &context)) != nil
+            }
+            if parsed { events += 1 }
+        }
+        guard events > 0, events * 2 >= sample.lines.count else { return 0 }
+        return events * 3 + 10
+    }
+
     // MARK: - Fields
 
     /// The next space-separated token at or after `i` (which moves past it); `.truncated` at the end of the line.

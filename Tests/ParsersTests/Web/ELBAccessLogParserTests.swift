@@ -198,6 +198,17 @@ struct ELBAccessLogParserTests {
         #expect(WebNetHarness.detect(Self.classicLines) == "aws-elb-classic")
     }
 
+    /// A file cut mid-write ends in a partial line; syslog reads any `RFC 3339 time + word` line, so the classic
+    /// format must still win with one line rejected.
+    @Test func fileWithACutLastLineKeepsItsFormat() {
+        let cutClassic = Array(Self.classicLines[0].utf8.prefix(60))
+        #expect(
+            WebNetHarness.detect(Self.classicLines + [String(decoding: cutClassic, as: UTF8.self)]) == "aws-elb-classic"
+        )
+        let cutALB = Array(Self.albLines[1].utf8.prefix(300))
+        #expect(WebNetHarness.detect(Self.albLines + [String(decoding: cutALB, as: UTF8.self)]) == "aws-alb")
+    }
+
     @Test(arguments: [
         (#"203.0.113.9 - - [08/Jun/2020:06:49:01 +0000] "GET /a HTTP/1.1" 200 1 "-" "curl/8.0""#, "combined"),
         (
