@@ -46,5 +46,23 @@ public enum WebFormats {
             priority: 70,
             detect: { JSONAccessLogParser.detect($0) },
             make: { _ in .lines(JSONAccessLogParser()) }),
+        FormatDescriptor(
+            name: "aws-alb", family: "web",
+            detection:
+                "AWS Application Load Balancer access log (listener type, ISO 8601 time, LB name, client:port …; any number of trailing fields): trial parse, half the sample lines or more",
+            sample:
+                #"https 2026-03-11T19:21:41.512345Z app/web-lb/50dc6c495c0c9188 203.0.113.45:51234 10.0.1.20:80 0.001 0.042 0.000 200 200 243 1822 "GET https://shop.example.com:443/login?next=%2F HTTP/1.1" "curl/8.4.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "Root=1-65ef5c35-2b1a0c7d4e5f60718293a4b5" "shop.example.com" "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2026-03-11T19:21:41.469000Z "forward" "-" "-" "10.0.1.20:80" "200" "-" "-" TID_1234abcd"#,
+            priority: 60,
+            detect: { ELBAccessLogParser.detect($0, variant: .application) },
+            make: { _ in .lines(ELBAccessLogParser(variant: .application)) }),
+        FormatDescriptor(
+            name: "aws-elb-classic", family: "web",
+            detection:
+                "AWS Classic Load Balancer access log (ISO 8601 time, LB name, client:port backend:port, three processing times …): trial parse, half the sample lines or more",
+            sample:
+                #"2026-03-11T19:21:41.512345Z web-lb 203.0.113.45:51234 10.0.1.20:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://shop.example.com:80/ HTTP/1.1" "curl/8.4.0" - -"#,
+            priority: 60,
+            detect: { ELBAccessLogParser.detect($0, variant: .classic) },
+            make: { _ in .lines(ELBAccessLogParser(variant: .classic)) }),
     ]
 }

@@ -1,4 +1,4 @@
-// Web and network parser benchmarks: the combined access-log parser and the Zeek conn TSV parser over ~20 MB of
+// Web and network parser benchmarks: the combined access-log, AWS ALB and Zeek conn TSV parsers over ~20 MB of
 // generated in-memory input, each beside a line-framing baseline on the same bytes (report the ratio).
 import Benchmark
 import DwellCore
@@ -76,6 +76,46 @@ func zeekConnCorpus(bytes: Int) -> [UInt8] {
     return out
 }
 
+/// ~`bytes` of AWS Application Load Balancer lines (the 2024 field list, with conn_trace_id): varied listener types,
+/// clients, targets, paths, statuses (some answered by the LB itself with `-1` times) and user agents.
+func albCorpus(bytes: Int) -> [UInt8] {
+    var r = LCG(state: 11)
+    let paths = [
+        "/", "/index.php", "/wp-login.php", "/static/app.js", "/images/logo.png", "/api/v1/items", "/search",
+        "/cart/add", "/account/login", "/robots.txt",
+    ]
+    let agents = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "curl/8.4.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "python-requests/2.31.0",
+    ]
+    let types = ["https", "https", "h2", "http"]
+    let arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067"
+    let cert = "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes + 1024)
+    var micros = 0
+    while out.count < bytes {
+        micros += r.next(20_000)
+        let second = micros / 1_000_000
+        let day = 10 + (second / 86_400) % 18
+        let clock = "\(two(second / 3600 % 24)):\(two(second / 60 % 60)):\(two(second % 60))"
+        let fraction = String(micros % 1_000_000 + 1_000_000).dropFirst()
+        let type = types[r.next(types.count)]
+        let tls = type == "http" ? "- -" : "ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2"
+        let ip = "\(10 + r.next(200)).\(r.next(256)).\(r.next(256)).\(r.next(256))"
+        let target = "10.0.1.\(20 + r.next(4)):80"
+        let query = r.next(3) == 0 ? "?id=\(r.next(1000))" : ""
+        let answered = r.next(20) != 0
+        let status = answered ? (r.next(5) == 0 ? 404 : 200) : 502
+        let times = answered ? "0.00\(r.next(10)) 0.0\(r.next(100)) 0.000" : "0.000 -1 -1"
+        let line =
+            "\(type) 2026-01-\(day)T\(clock).\(fraction)Z app/web-lb/50dc6c495c0c9188 \(ip):\(1024 + r.next(60_000)) \(target) \(times) \(status) \(answered ? String(status) : "-") \(r.next(2000)) \(r.next(50_000)) \"GET https://shop.example.com:443\(paths[r.next(paths.count)])\(query) HTTP/1.1\" \"\(agents[r.next(agents.count)])\" \(tls) \(arn) \"Root=1-65ef5c35-\(r.next(1 << 30))\" \"shop.example.com\" \"\(cert)\" 1 2026-01-\(day)T\(clock).\(fraction)Z \"forward\" \"-\" \"\(answered ? "-" : "TargetConnectionErrorCode")\" \"\(target)\" \"\(answered ? String(status) : "-")\" \"-\" \"-\" TID_\(r.next(1 << 30))\n"
+        out.append(contentsOf: line.utf8)
+    }
+    return out
+}
+
 /// Calls `body` with each line of `data` (terminator removed), framed with memchr.
 @inline(__always)
 func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
@@ -107,6 +147,7 @@ private func parseAll<P: LineParser>(_ data: [UInt8], _ parser: inout P, _ conte
 let webNetworkBenchmarks: @Sendable () -> Void = {
     let combined = combinedCorpus(bytes: 20_000_000)
     let zeek = zeekConnCorpus(bytes: 20_000_000)
+    let alb = albCorpus(bytes: 20_000_000)
     let clock = FileClock(referenceTime: Timestamp(seconds: 1_780_000_000))
 
     Benchmark(
@@ -156,6 +197,35 @@ let webNetworkBenchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(parseAll(zeek, &parser, &context))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark(
+        "Line framing baseline (ALB corpus, 20 MB)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal])
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var lines = 0
+            forEachLine(alb) { _ in lines += 1 }
+            blackHole(lines)
+        }
+    }
+
+    Benchmark(
+        "ELBAccessLogParser ALB (20 MB)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident])
+    ) { benchmark in
+        var parser = ELBAccessLogParser(variant: .application)
+        var context = ParseContext(clock: clock)
+        // Every generated line must parse: a benchmark of the rejection path would flatter the parser.
+        var lines = 0
+        forEachLine(alb) { _ in lines += 1 }
+        let events = parseAll(alb, &parser, &context)
+        precondition(events == lines, "ALB corpus: \(lines - events) of \(lines) lines rejected")
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(parseAll(alb, &parser, &context))
         }
         benchmark.stopMeasurement()
     }
