@@ -18,6 +18,9 @@ public struct Detectors {
     /// Sensor (`http`) events that copy an access-log request (same source and path, within a second): not
     /// counted twice.
     var sensorCopies = EventBitmap()
+    /// Whether each address id is internal (private, loopback, link-local, ...), decided once per address rather
+    /// than once per event (slot 0, no address, is false).
+    let internalAddress: [Bool]
 
     public init(
         store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = []
@@ -25,6 +28,7 @@ public struct Detectors {
         self.store = store
         self.filePaths = filePaths
         self.rules = rules
+        internalAddress = [false] + store.addresses.map(\.isInternal)
         for (address, name) in hostMap {
             if let id = store.addressID(of: address) { hostNames[id] = name }
         }
@@ -40,6 +44,7 @@ public struct Detectors {
     }
 
     func ip(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
+    func isInternal(_ id: UInt32) -> Bool { Int(id) < internalAddress.count && internalAddress[Int(id)] }
     func text(_ id: UInt32) -> String { store.string(id) }
     func symbolID(_ s: String) -> UInt32? { store.symbols.lookup(s).map(\.id) }
 
@@ -299,6 +304,11 @@ public struct Detectors {
         let root = symbolID("root")
         var once: Set<String> = []
         for i in 0..<store.count {
+            // Only these kinds concern this family: skip the others before making any string.
+            switch store.kind[i] {
+            case .privilege, .accountCreate, .accountModify, .passwordChange: break
+            default: continue
+            }
             let host = text(store.host[i])
             let name = text(store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i])
             switch store.kind[i] {
@@ -655,18 +665,20 @@ public struct Detectors {
         let large = enabled("net.large_outbound")
         let factor = large?.parameter("history_factor") ?? 1
         let ids = enabled("ids.alert")
-        var largestBefore: [UInt32: Int64] = [:]
-        var perSource: [UInt32: [Int]] = [:]
+        // By address id (dense): no hashing per flow.
+        var largestBefore = [Int64](repeating: 0, count: internalAddress.count)
+        var perSource = [[Int]](repeating: [], count: internalAddress.count)
         for i in 0..<store.count {
             let k = store.kind[i]
             if k == .flow || k == .firewall {
-                if store.sourceIP[i] != 0 { perSource[store.sourceIP[i], default: []].append(i) }
-                if let r = large, let s = store.address(store.sourceIP[i]),
-                    let d = store.address(store.destinationIP[i]),
-                    s.isInternal, !d.isInternal, store.bytesOut[i] > 0
+                let source = store.sourceIP[i]
+                let destination = store.destinationIP[i]
+                if source != 0 { perSource[Int(source)].append(i) }
+                if let r = large, isInternal(source), destination != 0, !isInternal(destination), store.bytesOut[i] > 0,
+                    let s = store.address(source), let d = store.address(destination)
                 {
                     let bytes = store.bytesOut[i]
-                    let before = largestBefore[store.sourceIP[i]] ?? 0
+                    let before = largestBefore[Int(source)]
                     if bytes >= r.threshold && bytes >= before.saturatingTimes(factor) {
                         let history =
                             before > 0
@@ -679,7 +691,7 @@ public struct Detectors {
                                     "\(bytes) bytes sent from \(s) to external \(d) in one connection (threshold \(r.threshold)); \(history)",
                                 evidence: [i]))
                     }
-                    largestBefore[store.sourceIP[i]] = max(before, bytes)
+                    largestBefore[Int(source)] = max(before, bytes)
                 }
             }
             if let r = ids, k == .alert, store.signature[i] != 0 {
@@ -695,7 +707,8 @@ public struct Detectors {
             }
         }
         if let r = enabled("net.port_scan") {
-            for (source, idx) in perSource.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+            for (id, idx) in perSource.enumerated() where idx.count >= r.threshold {
+                let source = UInt32(id)
                 let hosts = firstWindow(
                     idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.destinationIP[$0]) })
                 let ports = firstWindow(
@@ -727,12 +740,11 @@ public struct Detectors {
         // Per source: first contacts after learning, with the destination key.
         var firsts: [UInt32: [(Int, UInt64)]] = [:]
         for i in 0..<store.count where store.sourceIP[i] != 0 {
-            guard let s = store.address(store.sourceIP[i]), s.isInternal else { continue }
+            guard isInternal(store.sourceIP[i]) else { continue }
             let destination: UInt64
             switch store.kind[i] {
             case .flow, .sshSession, .rdp, .smb:
-                guard store.destinationIP[i] != 0, ports.contains(store.destinationPort[i]),
-                    store.address(store.destinationIP[i])?.isInternal == true
+                guard store.destinationIP[i] != 0, ports.contains(store.destinationPort[i]), isInternal(store.destinationIP[i])
                 else { continue }
                 destination = UInt64(store.destinationIP[i])
             case .authSuccess:
