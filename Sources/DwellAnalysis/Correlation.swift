@@ -462,10 +462,16 @@ public struct Correlator {
         var lo = 0
         var hi = 0
         var matched: [UInt32] = []
+        // Whether an address is internal, decided once per address id (slot 0: none).
+        let internalAddress = [false] + store.addresses.map(\.isInternal)
         for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .http {
-            guard [80, 443, 8080, 8443].contains(store.destinationPort[j]) || store.kind[j] == .http,
-                store.destinationIP[j] != 0, let d = store.address(store.destinationIP[j]), d.isInternal
-            else { continue }
+            let webPort: Bool
+            switch store.destinationPort[j] {
+            case 80, 443, 8080, 8443: webPort = true
+            default: webPort = store.kind[j] == .http
+            }
+            let destination = Int(store.destinationIP[j])
+            guard webPort, destination != 0, destination < internalAddress.count, internalAddress[destination] else { continue }
             let sec = store.time[j] / 1_000_000
             while lo < requests.count && store.time[requests[lo]] / 1_000_000 < sec - 1 { lo += 1 }
             if hi < lo { hi = lo }
