@@ -522,11 +522,14 @@ public struct Detectors {
         var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)  // bit 0 decided, 1 login, 2 script
         var commandOfQuery: [UInt32: (String, String)?] = [:]
         var patternOfRequest: [UInt64: Int] = [:]
+        // Which rules are on, as flags: testing an optional rule per request costs a copy of it.
+        let (scannerOn, shellOn, loginOn) = (scanner != nil, shell != nil, login != nil && post != nil)
+        let exploitOn = attempt != nil || success != nil
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
             if sensorCopies.contains(i) { continue }
             let source = store.sourceIP[i]
             let status = Int(store.httpStatus[i])
-            if scanner != nil {
+            if scannerOn {
                 let agent = store.userAgent[i]
                 let tool: Int
                 if toolOfAgent[Int(agent)] != -2 {
@@ -553,11 +556,11 @@ public struct Detectors {
                 )
                 pathFacts[Int(store.path[i])] = 1 | (facts.login ? 2 : 0) | (facts.script ? 4 : 0)
             }
-            if login != nil, post != nil, store.httpMethod[i] == post, facts.login {
+            if loginOn, store.httpMethod[i] == post, facts.login {
                 loginPosts[source, default: []].append(i)
             }
             let answered2xx = status >= 200 && status < 300
-            if let r = shell, answered2xx, facts.script, store.query[i] != 0 {
+            if shellOn, answered2xx, facts.script, store.query[i] != 0, let r = shell {
                 let command: (String, String)?
                 if let known = commandOfQuery[store.query[i]] {
                     command = known
@@ -578,7 +581,7 @@ public struct Detectors {
                     continue
                 }
             }
-            guard attempt != nil || success != nil else { continue }
+            guard exploitOn else { continue }
             let pair = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
             let patternIndex: Int
             if let known = patternOfRequest[pair] {
