@@ -20,17 +20,21 @@ import Testing
         let url = try Fixture.write(Array(image[prefix...]), to: try Fixture.temporaryDirectory("inflate").appendingPathComponent("x.gz"))
         let raw = try RawFile(path: url.path)
         let source = GzipSource(raw: raw, prefix: Array(image[..<prefix]), displayPath: "x.gz", engine: engine)
+        return Result(
+            bytes: drain(source, chunk: chunk), kinds: source.issues.map(\.kind), offsets: source.issues.map(\.offset), members: source.members,
+            engine: source.engine)
+    }
+
+    /// Everything a source gives, read into buffers of `chunk` bytes.
+    static func drain(_ source: GzipSource, chunk: Int) -> [UInt8] {
         var out: [UInt8] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let n = source.read(into: buffer)
-            if n == 0 { break }
+            if n == 0 { return out }
             out.append(contentsOf: buffer[0..<n])
         }
-        return Result(
-            bytes: out, kinds: source.issues.map(\.kind), offsets: source.issues.map(\.offset), members: source.members,
-            engine: source.engine)
     }
 
     /// Log-like text that compresses the way real logs do, with enough variety to need several deflate blocks.
@@ -209,15 +213,7 @@ extension InflateEngineTests {
             for chunk in [4096, 1 << 20] {
                 let source = GzipSource(raw: try RawFile(path: url.path), prefix: [], displayPath: "y.gz", engine: .isal)
                 source.simulatedISALFailure = failAt
-                var out: [UInt8] = []
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-                defer { buffer.deallocate() }
-                while true {
-                    let n = source.read(into: buffer)
-                    if n == 0 { break }
-                    out.append(contentsOf: buffer[0..<n])
-                }
-                #expect(out == Self.text, "failure at \(failAt), reads of \(chunk)")
+                #expect(Self.drain(source, chunk: chunk) == Self.text, "failure at \(failAt), reads of \(chunk)")
                 #expect(source.issues.map(\.kind) == [.inflaterDisagreement], "failure at \(failAt)")
                 #expect(!source.issues.contains { $0.isProblem })
                 #expect(source.members == 2)
