@@ -79,7 +79,9 @@ public enum Ingest {
             deliver(stats, output)
         }
         let workers = min(options.jobs, max(files.count, 1))
-        if workers <= 1 {
+        // One file: read it here. Otherwise even one worker reads on its own thread, so that delivering a file
+        // (the store build appends its columns) overlaps with reading the next.
+        if files.count <= 1 {
             for file in files {
                 var sink = makeSink(file)
                 let result = readFile(file, options: options, sink: &sink, progress: progress)
