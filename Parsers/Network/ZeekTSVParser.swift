@@ -36,15 +36,17 @@ public struct ZeekTSVParser: LineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         let n = line.count
-        if n == 0 { return nil }
+        if n == 0 { return false }
         if line[0] == UInt8(ascii: "#") {
             header(line)
-            return nil
+            return false
         }
         guard !columns.isEmpty else { throw .unrecognized(atColumn: 0) }
-        var event = Event(kind: log.kind)
+        event = Event(kind: log.kind)
         var start = 0
         var column = 0
         var sawTime = false
@@ -65,7 +67,7 @@ public struct ZeekTSVParser: LineParser {
         }
         guard sawTime else { throw .badTimestamp(atColumn: 0) }
         if log == .other && !logName.isEmpty { event.detail = context.symbols.intern(bytes: logName) }
-        return event
+        return true
     }
 
     func isUnsetOrEmpty(_ s: Span<UInt8>, _ r: Range<Int>) -> Bool {

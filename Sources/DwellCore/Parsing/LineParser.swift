@@ -42,17 +42,47 @@ public struct InputIssue: Error, Sendable, CustomStringConvertible {
 }
 
 /// Parses one line of one format into an event.
+///
+/// The caller owns one `Event` and passes it to every call (no event is copied or returned per line). The
+/// convention: a parser that returns `true` has written the whole event (it starts from `Event(time:kind:)`,
+/// so fields it does not set hold their defaults, never a previous line's values). After `false` (a non-event)
+/// or a rejection, the event's content is unspecified and must not be used.
 public protocol LineParser {
-    /// Parses one line (terminator removed). `line` is valid only during the call.
-    /// Returns `nil` for lines the format defines as non-events (headers, comments); the caller counts them.
-    mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+    /// Parses one line (terminator removed) into `event`. `line` is valid only during the call.
+    /// - Returns: `true` for an event; `false` for lines the format defines as non-events (headers, comments),
+    ///   which the caller counts.
+    /// - Throws: the reason the line is not an event of this format.
+    mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool
 }
 
-/// Parses fixed-size binary records (utmp/wtmp/btmp) into events.
+extension LineParser {
+    /// Parses one line into a new event, or `nil` for a non-event. For tests, detection and other cold paths;
+    /// per-line loops reuse one event with `parse(_:into:context:)`.
+    @inlinable
+    public mutating func event(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+        var event = Event()
+        return try parse(line, into: &event, context: &context) ? event : nil
+    }
+}
+
+/// Parses fixed-size binary records (utmp/wtmp/btmp) into events, with the convention of `LineParser`.
 public protocol RecordParser {
     var recordBytes: Int { get }
-    /// Parses one record. Returns `nil` for records that carry nothing (empty slots).
-    mutating func parse(record: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+    /// Parses one record into `event`. Returns `false` for records that carry nothing (empty slots).
+    mutating func parse(
+        record: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool
+}
+
+extension RecordParser {
+    /// Parses one record into a new event, or `nil` for an empty slot (cold paths and tests).
+    @inlinable
+    public mutating func event(record: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+        var event = Event()
+        return try parse(record: record, into: &event, context: &context) ? event : nil
+    }
 }
 
 /// Per-file state a parser reads and writes: the symbol table, the host, and the clock that turns
@@ -140,7 +170,7 @@ public struct FileClock {
             guard let y = civil.year, civil.isValid else { return nil }
             local = civil.localMicroseconds(year: y)
         }
-        let l = local!
+        guard let l = local else { return nil }
         let offset: Int
         if let o = civil.utcOffsetSeconds {
             offset = o
