@@ -91,7 +91,11 @@ public struct ParseContext {
     public var symbols: SymbolTable
     /// The host the file belongs to (from its path under an image root), or `.none`.
     public var defaultHost: Symbol
-    public var clock: FileClock
+    public var clock: FileClock {
+        didSet { minute = MinuteCache() }
+    }
+    /// The last resolved minute (see `timestamp(for:)`); cleared when the clock changes.
+    @usableFromInline var minute = MinuteCache()
 
     public init(symbols: SymbolTable = SymbolTable(), defaultHost: Symbol = .none, clock: FileClock = FileClock()) {
         self.symbols = symbols
@@ -101,9 +105,72 @@ public struct ParseContext {
 
     /// Resolves a wall-clock reading: the year (if missing) from the file's reference time, the zone
     /// (if missing) from `--tz`. Returns `nil` for impossible dates.
+    ///
+    /// Logs write many lines per minute, so the minute's start is resolved once and reused while the year, month,
+    /// day, hour, minute and stated offset stay the same: a line of that minute costs a few compares. A minute is
+    /// reused only when the whole minute resolves alike (same year and zone decision, no offset change inside it),
+    /// so the result is always the one `FileClock.resolve` gives.
     @inlinable
     public mutating func timestamp(for civil: CivilTime) -> (Timestamp, TimeSource)? {
-        clock.resolve(civil)
+        let second = civil.second
+        let micros = civil.microsecond
+        if minute.matches(civil), second >= 0, second <= 60, micros >= 0, micros < 1_000_000 {
+            let t = minute.start &+ Int64(Swift.min(second, 59)) &* 1_000_000 &+ Int64(micros)
+            return (Timestamp(microseconds: t), minute.source)
+        }
+        guard let resolved = clock.resolve(civil) else { return nil }
+        rememberMinute(of: civil)
+        return resolved
+    }
+
+    /// Resolves the first and last instant of `civil`'s minute; keeps the minute if they agree.
+    @usableFromInline
+    mutating func rememberMinute(of civil: CivilTime) {
+        var first = civil
+        first.second = 0
+        first.microsecond = 0
+        var last = civil
+        last.second = 59
+        last.microsecond = 999_999
+        guard let (t0, s0) = clock.resolve(first), let (t1, s1) = clock.resolve(last), s0 == s1,
+            t1.microseconds - t0.microseconds == 59_999_999
+        else {
+            minute = MinuteCache()
+            return
+        }
+        minute = MinuteCache(civil, start: t0.microseconds, source: s0)
+    }
+}
+
+/// One resolved minute of wall-clock time: its fields, and the UTC instant of its first second.
+@usableFromInline
+struct MinuteCache {
+    @usableFromInline var year = Int.min  // `Int.min`: nothing cached; -1: a reading without a year
+    @usableFromInline var month = 0
+    @usableFromInline var day = 0
+    @usableFromInline var hour = 0
+    @usableFromInline var minute = 0
+    @usableFromInline var offset = Int.min  // the stated offset, or `Int.min` for none
+    @usableFromInline var start: Int64 = 0
+    @usableFromInline var source = TimeSource()
+
+    @usableFromInline init() {}
+
+    @usableFromInline init(_ civil: CivilTime, start: Int64, source: TimeSource) {
+        year = civil.year ?? -1
+        month = civil.month
+        day = civil.day
+        hour = civil.hour
+        minute = civil.minute
+        offset = civil.utcOffsetSeconds ?? Int.min
+        self.start = start
+        self.source = source
+    }
+
+    /// Whether `civil` falls in this minute (with the same year, or lack of one, and the same stated offset).
+    @inlinable func matches(_ civil: CivilTime) -> Bool {
+        minute == civil.minute && hour == civil.hour && day == civil.day && month == civil.month
+            && year == (civil.year ?? -1) && offset == (civil.utcOffsetSeconds ?? Int.min)
     }
 }
 
