@@ -52,10 +52,17 @@ public struct ZeekTSVParser: LineParser {
         var sawTime = false
         let columnCount = columns.count
         let sep = separator
+        // Single-byte unset mark (`-`, the default): tested inline, without the general comparison.
+        let unset = unsetField.count == 1 ? Int(unsetField[0]) : -1
         while column < columnCount {
-            let end = line.firstIndex(of: sep, from: start) ?? n
+            // Fields are short (a few bytes): a byte loop finds the separator sooner than a `memchr` call per field.
+            var end = start
+            while end < n, line[end] != sep { end &+= 1 }
             let field = columns[column]
-            if field != .ignore && !isUnsetOrEmpty(line, start..<end) {
+            let width = end - start
+            if field != .ignore, width > 0, !(width == 1 && Int(line[start]) == unset),
+                !isUnsetOrEmpty(line, start..<end)
+            {
                 try ZeekRecord.set(
                     field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context,
                     caches: &caches)
