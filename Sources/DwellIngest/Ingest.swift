@@ -230,7 +230,11 @@ public enum Ingest {
                             message: "binary content (\(BinarySniffer.describe(prefix))) and no binary format matches; hashed, not parsed"))
                 } else if !prefix.isEmpty {
                     reader.forEachLine(from: &src) { line, info in
-                        if line.count == 0 { stats.nonEvents += 1 } else { Self.reject(.noFormat, info, line, stats: &stats) }
+                        if line.count == 0 {
+                            stats.nonEvents += 1
+                        } else {
+                            Self.reject(.noFormat, info, line, stats: &stats)
+                        }
                     }
                     stats.lines = reader.lineCount
                     stats.issues.append(

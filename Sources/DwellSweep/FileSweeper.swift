@@ -385,7 +385,8 @@ enum FileSweeper {
             events += 1
             if let since = options.since, e.time < since { return }
             if e.host.isNone { e.host = context.defaultHost }
-            matcher.match(e, line: line, symbols: context.symbols, cache: &cache, rawToo: options.rawAll, into: &matches)
+            matcher.match(
+                e, line: line, symbols: context.symbols, cache: &cache, rawToo: options.rawAll, into: &matches)
             report(e, line, info)
         }
 
