@@ -114,17 +114,18 @@ public enum Registry {
         var events = 0
         var headers = 0
         var rejected = 0
+        var event = Event()
         for line in sample.lines {
-            let result: Event?
+            let isEvent: Bool
             do {
-                result = try line.withUnsafeBufferPointer { p throws(LineRejection) in
-                    try parser.parse(p.span, context: &context)
+                isEvent = try line.withUnsafeBufferPointer { p throws(LineRejection) in
+                    try parser.parse(p.span, into: &event, context: &context)
                 }
             } catch {
                 rejected += 1
                 continue
             }
-            if result != nil { events += 1 } else { headers += 1 }
+            if isEvent { events += 1 } else { headers += 1 }
         }
         guard events > 0 else { return 0 }
         let score = events * 2 + headers - rejected * 2

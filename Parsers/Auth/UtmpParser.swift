@@ -24,15 +24,17 @@ public struct UtmpParser: RecordParser {
 
     public init(failedLogins: Bool = false) { self.failedLogins = failedLogins }
 
-    public mutating func parse(record r: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        record r: Span<UInt8>, into e: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         guard r.count >= Self.recordSize else { throw .truncated(atColumn: r.count) }
         let type = Self.int16(r, 0)
         guard type >= 0, type <= 9 else { throw .invalidField(atColumn: 0) }
-        if type == 0 { return nil }
+        if type == 0 { return false }
         let seconds = Int64(Self.int32(r, 340))
         let micros = Int64(Self.int32(r, 344))
         guard micros >= 0, micros < 1_000_000 else { throw .invalidField(atColumn: 344) }
-        var e = Event(time: Timestamp(microseconds: seconds * 1_000_000 + micros), kind: .generic)
+        e = Event(time: Timestamp(microseconds: seconds * 1_000_000 + micros), kind: .generic)
         e.timeSource = .explicit
         e.pid = Self.int32(r, 4)
         let line = Self.string(r, 8, 32)
@@ -68,7 +70,7 @@ public struct UtmpParser: RecordParser {
         default:
             e.detail = context.symbols.intern(literal: "accounting")
         }
-        return e
+        return true
     }
 
     /// The remote address: ut_addr_v6 (an IPv4 address in the first word, the rest zero), else ut_host.

@@ -109,23 +109,27 @@ public struct JSONRecordAssembler {
 /// A JSON object parser that can also read objects spread over several lines (see `JSONRecordAssembler`).
 protocol JSONObjectLineParser: LineParser {
     var assembler: JSONRecordAssembler { get set }
-    /// Parses the object that starts at `start` in `s`. Returns `nil` for objects the format defines as non-events.
-    mutating func parseObject(_ s: Span<UInt8>, at start: Int, context: inout ParseContext) throws(LineRejection)
-        -> Event?
+    /// Parses the object that starts at `start` in `s` into `event` (with `LineParser`'s convention). Returns
+    /// `false` for objects the format defines as non-events.
+    mutating func parseObject(
+        _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool
 }
 
 extension JSONObjectLineParser {
     /// One object per line, or pretty-printed objects collected over lines.
-    mutating func parseJSONLine(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    mutating func parseJSONLine(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         if assembler.isCollecting {
-            guard try assembler.feed(line) else { return nil }
-            return try parseCollected(context: &context)
+            guard try assembler.feed(line) else { return false }
+            return try parseCollected(into: &event, context: &context)
         }
         switch JSONRecordAssembler.lineRole(line) {
         case .punctuation:
-            return nil
+            return false
         case .other:
-            if line.count > 0, line[0] == UInt8(ascii: "#") { return nil }
+            if line.count > 0, line[0] == UInt8(ascii: "#") { return false }
             var i = 0
             while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
             throw .unexpectedByte(i < line.count ? line[i] : 0, atColumn: i)
@@ -133,19 +137,21 @@ extension JSONObjectLineParser {
             var start = 0
             while start < line.count, line[start] != UInt8(ascii: "{") { start += 1 }
             do {
-                let event = try parseObject(line, at: start, context: &context)
+                let isEvent = try parseObject(line, at: start, into: &event, context: &context)
                 assembler.oneObjectPerLine = true
-                return event
+                return isEvent
             } catch {
                 guard case .truncated = error, !assembler.oneObjectPerLine else { throw error }
                 // The object continues on the next lines: collect it.
-                if try assembler.feed(line) { return try parseCollected(context: &context) }
-                return nil
+                if try assembler.feed(line) { return try parseCollected(into: &event, context: &context) }
+                return false
             }
         }
     }
 
-    private mutating func parseCollected(context: inout ParseContext) throws(LineRejection) -> Event? {
+    private mutating func parseCollected(
+        into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         var bytes: [UInt8] = []
         swap(&bytes, &assembler.buffer)
         defer {
@@ -155,8 +161,8 @@ extension JSONObjectLineParser {
         var start = 0
         while start < bytes.count, bytes[start] != UInt8(ascii: "{") { start += 1 }
         let s0 = start
-        return try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Event? in
-            try parseObject(p.span, at: s0, context: &context)
+        return try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Bool in
+            try parseObject(p.span, at: s0, into: &event, context: &context)
         }
     }
 }

@@ -15,23 +15,31 @@ import DwellCore
 public struct NetfilterParser: LineParser {
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         let n = line.count
-        if n == 0 || line[0] == UInt8(ascii: "#") { return nil }
+        if n == 0 || line[0] == UInt8(ascii: "#") { return false }
         if line[0] &- UInt8(ascii: "0") < 10 {
-            if n > 10, line[4] == UInt8(ascii: "-") { return try parseISO(line, context: &context) }
-            return try parseProxmox(line, context: &context)
+            if n > 10, line[4] == UInt8(ascii: "-") {
+                try parseISO(line, into: &event, context: &context)
+            } else {
+                try parseProxmox(line, into: &event, context: &context)
+            }
+            return true
         }
         let header = try SyslogHeader.parse(line)
-        return try event(line, header, context: &context)
+        try fill(&event, line, header, context: &context)
+        return true
     }
 
-    func event(_ line: Span<UInt8>, _ header: SyslogHeader, context: inout ParseContext) throws(LineRejection) -> Event
-    {
+    func fill(
+        _ event: inout Event, _ line: Span<UInt8>, _ header: SyslogHeader, context: inout ParseContext
+    ) throws(LineRejection) {
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }
-        var event = Event(time: time, kind: .generic)
+        event = Event(time: time, kind: .generic)
         event.timeSource = source
         header.resolveHost(line, context: &context, into: &event)
         if !header.program.isEmpty { event.program = context.symbols.intern(line, header.program) }
@@ -40,18 +48,19 @@ public struct NetfilterParser: LineParser {
         if line.equals(header.program, "kernel") {
             _ = NetfilterMessage.parse(line, from: header.messageStart, into: &event, context: &context)
         }
-        return event
     }
 
-    func parseISO(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event {
+    func parseISO(_ line: Span<UInt8>, into event: inout Event, context: inout ParseContext) throws(LineRejection) {
         guard let (civil, end) = ISO8601Scanner.scan(line, from: 0), end < line.count, line[end] == UInt8(ascii: " ")
         else { throw .badTimestamp(atColumn: 0) }
         let header = try SyslogHeader.parseRest(line, from: end + 1, civil: civil, timeStart: 0)
-        return try event(line, header, context: &context)
+        try fill(&event, line, header, context: &context)
     }
 
     /// `vmid level chain dd/Mon/yyyy:hh:mm:ss +zzzz message`.
-    func parseProxmox(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event {
+    func parseProxmox(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
         let vmidEnd = line.tokenEnd(from: 0)
         guard line.parseUInt(0..<vmidEnd) != nil else { throw .unrecognized(atColumn: 0) }
         let levelStart = line.skipSpaces(from: vmidEnd)
@@ -64,14 +73,13 @@ public struct NetfilterParser: LineParser {
             let civil = AccessLogTime.parse(line, timeStart, timeStart + 26)
         else { throw .badTimestamp(atColumn: timeStart) }
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: timeStart) }
-        var event = Event(time: time, kind: .generic)
+        event = Event(time: time, kind: .generic)
         event.timeSource = source
         let message = line.skipSpaces(from: timeStart + 26)
         event.messageColumn = Int32(message)
         if NetfilterMessage.parse(line, from: message, into: &event, context: &context) {
             event.signature = context.symbols.intern(line, chainStart..<chainEnd)
         }
-        return event
     }
 
     /// Detection: most sample lines carry netfilter's `SRC=` and `DST=`; scores above a plain syslog reading.

@@ -24,14 +24,16 @@ public struct SuricataEveParser: JSONObjectLineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        try parseJSONLine(line, context: &context)
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        try parseJSONLine(line, into: &event, context: &context)
     }
 
-    mutating func parseObject(_ s: Span<UInt8>, at start: Int, context: inout ParseContext) throws(LineRejection)
-        -> Event?
-    {
-        var event = Event(kind: .generic)
+    mutating func parseObject(
+        _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        event = Event(kind: .generic)
         var eventType: Range<Int>?
         var sawTime = false
         var alert: Range<Int>?
@@ -100,7 +102,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
         }
         guard let type = eventType else { throw .unrecognized(atColumn: start) }
         guard sawTime else { throw .badTimestamp(atColumn: start) }
-        if s.equals(type, "stats") { return nil }
+        if s.equals(type, "stats") { return false }
         event.kind = Self.kind(s, type)
         if event.kind == .generic { event.detail = context.symbols.intern(s, type) }
 
@@ -113,7 +115,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
         if let r = fileinfo { try readFileinfo(s, r, into: &event, context: &context) }
         if let r = anomaly { try readAnomaly(s, r, into: &event, context: &context) }
         if let r = other { try readOther(s, r, into: &event, context: &context) }
-        return event
+        return true
     }
 
     static func kind(_ s: Span<UInt8>, _ type: Range<Int>) -> EventKind {

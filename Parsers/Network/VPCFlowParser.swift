@@ -26,15 +26,17 @@ public struct VPCFlowParser: LineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         let n = line.count
-        if n == 0 || line[0] == UInt8(ascii: "#") { return nil }
+        if n == 0 || line[0] == UInt8(ascii: "#") { return false }
         if line[0] &- UInt8(ascii: "0") >= 10 {
             guard line.find("srcaddr", from: 0) != nil else { throw .unrecognized(atColumn: 0) }
             readHeader(line)
-            return nil
+            return false
         }
-        var event = Event(kind: .flow)
+        event = Event(kind: .flow)
         var startSeconds: Int64?
         var endSeconds: Int64?
         var i = 0
@@ -80,7 +82,7 @@ public struct VPCFlowParser: LineParser {
                     event.detail = context.symbols.intern(line, w)
                 }
             case .logStatus:
-                if line.equals(w, "NODATA") || line.equals(w, "SKIPDATA") { return nil }
+                if line.equals(w, "NODATA") || line.equals(w, "SKIPDATA") { return false }
             case .interfaceID: event.inInterface = context.symbols.intern(line, w)
             }
         }
@@ -89,7 +91,7 @@ public struct VPCFlowParser: LineParser {
         event.time = Timestamp(seconds: start)
         event.timeSource = .explicit
         if let end = endSeconds, end >= start { event.durationMicros = (end - start) * 1_000_000 }
-        return event
+        return true
     }
 
     mutating func readHeader(_ line: Span<UInt8>) {

@@ -24,13 +24,15 @@ public struct ZeekJSONParser: JSONObjectLineParser {
         scratch.reserveCapacity(256)
     }
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        try parseJSONLine(line, context: &context)
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        try parseJSONLine(line, into: &event, context: &context)
     }
 
-    mutating func parseObject(_ s: Span<UInt8>, at start: Int, context: inout ParseContext) throws(LineRejection)
-        -> Event?
-    {
+    mutating func parseObject(
+        _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         members.removeAll(keepingCapacity: true)
         var cursor = JSONMemberCursor(objectAt: start)
         var named: ZeekLog?
@@ -47,7 +49,7 @@ public struct ZeekJSONParser: JSONObjectLineParser {
         }
         let log = named ?? hinted ?? lastLog ?? .other
         lastLog = log
-        var event = Event(kind: log.kind)
+        event = Event(kind: log.kind)
         var sawTime = false
         for k in 0..<members.count {
             let (key, value) = members[k]
@@ -71,7 +73,7 @@ public struct ZeekJSONParser: JSONObjectLineParser {
         }
         guard sawTime else { throw .badTimestamp(atColumn: start) }
         if log == .other, let p = pathValue { event.detail = context.symbols.intern(s, p) }
-        return event
+        return true
     }
 
     mutating func set(

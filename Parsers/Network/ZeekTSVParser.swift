@@ -36,24 +36,33 @@ public struct ZeekTSVParser: LineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         let n = line.count
-        if n == 0 { return nil }
+        if n == 0 { return false }
         if line[0] == UInt8(ascii: "#") {
             header(line)
-            return nil
+            return false
         }
         guard !columns.isEmpty else { throw .unrecognized(atColumn: 0) }
-        var event = Event(kind: log.kind)
+        event = Event(kind: log.kind)
         var start = 0
         var column = 0
         var sawTime = false
         let columnCount = columns.count
         let sep = separator
+        // Single-byte unset mark (`-`, the default): tested inline, without the general comparison.
+        let unset = unsetField.count == 1 ? Int(unsetField[0]) : -1
         while column < columnCount {
-            let end = line.firstIndex(of: sep, from: start) ?? n
+            // Fields are short (a few bytes): a byte loop finds the separator sooner than a `memchr` call per field.
+            var end = start
+            while end < n, line[end] != sep { end &+= 1 }
             let field = columns[column]
-            if field != .ignore && !isUnsetOrEmpty(line, start..<end) {
+            let width = end - start
+            if field != .ignore, width > 0, !(width == 1 && Int(line[start]) == unset),
+                !isUnsetOrEmpty(line, start..<end)
+            {
                 try ZeekRecord.set(
                     field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context,
                     caches: &caches)
@@ -65,7 +74,7 @@ public struct ZeekTSVParser: LineParser {
         }
         guard sawTime else { throw .badTimestamp(atColumn: 0) }
         if log == .other && !logName.isEmpty { event.detail = context.symbols.intern(bytes: logName) }
-        return event
+        return true
     }
 
     func isUnsetOrEmpty(_ s: Span<UInt8>, _ r: Range<Int>) -> Bool {

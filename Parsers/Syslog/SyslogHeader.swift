@@ -53,11 +53,10 @@ public struct SyslogHeader {
         guard dayEnd > i, dayEnd - i <= 2, let day = s.parseUInt(i..<dayEnd) else { throw .badTimestamp(atColumn: i) }
         i = dayEnd
         guard i + 9 <= s.count, s[i] == UInt8(ascii: " "), s[i + 3] == UInt8(ascii: ":"),
-            s[i + 6] == UInt8(ascii: ":"), let hh = s.parseUInt(i + 1..<i + 3), let mm = s.parseUInt(i + 4..<i + 6),
-            let ss = s.parseUInt(i + 7..<i + 9)
+            s[i + 6] == UInt8(ascii: ":"), let hh = s.twoDigits(at: i + 1), let mm = s.twoDigits(at: i + 4),
+            let ss = s.twoDigits(at: i + 7)
         else { throw .badTimestamp(atColumn: timeStart) }
-        var civil = CivilTime(
-            year: nil, month: month, day: Int(day), hour: Int(hh), minute: Int(mm), second: Int(ss))
+        var civil = CivilTime(year: nil, month: month, day: Int(day), hour: hh, minute: mm, second: ss)
         i += 9
         // Optional fractional seconds (some syslog-ng setups).
         if i < s.count, s[i] == UInt8(ascii: ".") {

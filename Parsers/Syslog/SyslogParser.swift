@@ -17,25 +17,27 @@ import DwellCore
 /// (program, pid, message column): well-formed syslog lines are never rejected. Rejections are for broken
 /// headers only (`.badTimestamp`, `.truncated`, `.unexpectedByte`).
 ///
-/// Non-events (`nil`, counted by the caller): empty lines; lines starting with `#` (comments, e.g. fail2ban's
+/// Non-events (`false`, counted by the caller): empty lines; lines starting with `#` (comments, e.g. fail2ban's
 /// `# failJSON: {…}` test annotations); lines starting with a TAB (the continuation of a multi-line message, which
 /// belongs to the line before it). A trailing CR (CRLF files) is ignored.
 /// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct SyslogParser: LineParser {
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         var n = line.count
         if n > 0, line[n - 1] == 0x0d { n -= 1 }
-        guard n > 0 else { return nil }
+        guard n > 0 else { return false }
         let first = line[0]
-        if first == UInt8(ascii: "#") || first == 0x09 { return nil }
+        if first == UInt8(ascii: "#") || first == 0x09 { return false }
         let s = line.extracting(0..<n)
         let header = try SyslogHeader.parse(s)
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }
-        var event = Event(time: time, kind: .generic)
+        event = Event(time: time, kind: .generic)
         event.timeSource = source
         header.resolveHost(s, context: &context, into: &event)
         if let pid = header.pid { event.pid = pid }
@@ -44,7 +46,7 @@ public struct SyslogParser: LineParser {
         var hi = n
         while hi > m, s[hi - 1] == UInt8(ascii: " ") { hi -= 1 }
         AuthMessage.structure(s, program: header.program, message: m..<hi, into: &event, context: &context)
-        return event
+        return true
     }
 }
 

@@ -115,11 +115,13 @@ public struct ApacheLogFormatParser: LineParser {
         self.format = format.flatMap(ApacheLogFormat.init)
     }
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         guard let format else { throw .noFormat }
         let n = line.count
-        if n == 0 || line[0] == UInt8(ascii: "#") { return nil }
-        var event = Event(kind: .webRequest)
+        if n == 0 || line[0] == UInt8(ascii: "#") { return false }
+        event = Event(kind: .webRequest)
         var sawTime = false
         var pos = 0
         let items = format.items
@@ -157,7 +159,7 @@ public struct ApacheLogFormatParser: LineParser {
             k += 1
         }
         guard sawTime else { throw .badTimestamp(atColumn: 0) }
-        return event
+        return true
     }
 
     static func endsWithQuote(_ item: ApacheLogFormat.Item) -> Bool {

@@ -36,21 +36,26 @@ public struct CombinedLogParser: LineParser {
         self.acceptsErrorLines = acceptsErrorLines
     }
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         let n = line.count
-        if n == 0 || line[0] == UInt8(ascii: "#") { return nil }
+        if n == 0 || line[0] == UInt8(ascii: "#") { return false }
         do {
-            return try parseAccess(line, context: &context)
+            try parseAccess(line, into: &event, context: &context)
+            return true
         } catch {
             if acceptsErrorLines {
-                if let e = try? ApacheErrorLogParser.parseLine(line, context: &context) { return e }
-                if let e = try? NginxErrorLogParser.parseLine(line, context: &context) { return e }
+                if (try? ApacheErrorLogParser.parseLine(line, into: &event, context: &context)) != nil { return true }
+                if (try? NginxErrorLogParser.parseLine(line, into: &event, context: &context)) != nil { return true }
             }
             throw error
         }
     }
 
-    mutating func parseAccess(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event {
+    mutating func parseAccess(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
         let n = line.count
         guard let bracket = line.firstIndex(of: UInt8(ascii: "["), from: 0), bracket > 0 else {
             throw .unrecognized(atColumn: 0)
@@ -79,7 +84,7 @@ public struct CombinedLogParser: LineParser {
             words += 1
             i = e
         }
-        var event = Event(kind: .webRequest)
+        event = Event(kind: .webRequest)
         var client = t0
         var user = 0..<0
         switch words {
@@ -148,7 +153,7 @@ public struct CombinedLogParser: LineParser {
             event.httpStatus = Int32(status)
         }
         i = line.skipSpaces(from: e)
-        if i >= n { return event }  // common log format without a byte count is rare but harmless
+        if i >= n { return }  // common log format without a byte count is rare but harmless
         e = line.tokenEnd(from: i)
         if !line.isDash(i..<e) {
             guard let bytes = line.parseUInt(i..<e), bytes <= UInt64(Int64.max) else {
@@ -157,7 +162,7 @@ public struct CombinedLogParser: LineParser {
             event.bytesOut = Int64(bytes)
         }
         i = line.skipSpaces(from: e)
-        if i >= n { return event }
+        if i >= n { return }
 
         // Combined: "referer" "user agent", then any extra fields.
         var quoted = 0
@@ -191,7 +196,6 @@ public struct CombinedLogParser: LineParser {
             }
             i = line.skipSpaces(from: i)
         }
-        return event
     }
 
     /// Resolves `08/Jun/2020:06:49:01 +0000` in `line[start..<close]`, reusing the last result for a repeated time.

@@ -12,12 +12,17 @@ import DwellCore
 public struct ApacheErrorLogParser: LineParser {
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        if line.count == 0 || line[0] == UInt8(ascii: "#") { return nil }
-        return try Self.parseLine(line, context: &context)
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        if line.count == 0 || line[0] == UInt8(ascii: "#") { return false }
+        try Self.parseLine(line, into: &event, context: &context)
+        return true
     }
 
-    static func parseLine(_ s: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event {
+    static func parseLine(
+        _ s: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
         // [Www Mmm dd hh:mm:ss[.ffffff] yyyy]
         guard s.count > 26, s[0] == UInt8(ascii: "["), s[4] == UInt8(ascii: " "), s[8] == UInt8(ascii: " "),
             let month = MonthName.number(s[5], s[6], s[7]), s[11] == UInt8(ascii: " "),
@@ -54,7 +59,7 @@ public struct ApacheErrorLogParser: LineParser {
             year: Int(year), month: month, day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second),
             microsecond: micros)
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: 1) }
-        var event = Event(time: time, kind: .generic)
+        event = Event(time: time, kind: .generic)
         event.timeSource = source
         i += 6
         // Leading bracket groups: [module:level] [pid N:tid M] [client A:P]
@@ -87,7 +92,6 @@ public struct ApacheErrorLogParser: LineParser {
         {
             Self.client(s, c + 8..<close, into: &event)
         }
-        return event
     }
 
     /// `192.0.2.1`, `192.0.2.1:50229`, `2001:db8::1` or `2001:db8::1:50229` (the last is ambiguous; an address wins).
@@ -120,9 +124,12 @@ public struct NginxErrorLogParser: LineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        if line.count == 0 || line[0] == UInt8(ascii: "#") { return nil }
-        return try Self.parseLine(line, context: &context)
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        if line.count == 0 || line[0] == UInt8(ascii: "#") { return false }
+        try Self.parseLine(line, into: &event, context: &context)
+        return true
     }
 
     /// Whether `yyyy/mm/dd hh:mm:ss [` starts at `p`.
@@ -132,7 +139,9 @@ public struct NginxErrorLogParser: LineParser {
             && s[p + 19] == UInt8(ascii: " ") && s[p + 20] == UInt8(ascii: "[") && s[p] &- UInt8(ascii: "0") < 10
     }
 
-    static func parseLine(_ s: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event {
+    static func parseLine(
+        _ s: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
         var p = 0
         if !timeStarts(s, at: 0) {
             // A journal/syslog prefix ("host nginx[983478]: ", "host nginx: "): look for the time after a ": ".
@@ -157,7 +166,7 @@ public struct NginxErrorLogParser: LineParser {
             year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute),
             second: Int(second))
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: p) }
-        var event = Event(time: time, kind: .generic)
+        event = Event(time: time, kind: .generic)
         event.timeSource = source
         var i = p + 21
         guard let close = s.firstIndex(of: UInt8(ascii: "]"), from: i) else { throw .truncated(atColumn: i) }
@@ -192,6 +201,5 @@ public struct NginxErrorLogParser: LineParser {
                 }
             }
         }
-        return event
     }
 }

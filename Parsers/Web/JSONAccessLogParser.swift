@@ -27,8 +27,10 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
 
     public init() {}
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        try parseJSONLine(line, context: &context)
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        try parseJSONLine(line, into: &event, context: &context)
     }
 
     struct Found {
@@ -36,15 +38,15 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
         var sawRequest = false
     }
 
-    mutating func parseObject(_ s: Span<UInt8>, at start: Int, context: inout ParseContext) throws(LineRejection)
-        -> Event?
-    {
-        var event = Event(kind: .webRequest)
+    mutating func parseObject(
+        _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        event = Event(kind: .webRequest)
         var found = Found()
         try walk(s, start, depth: 0, into: &event, found: &found, context: &context)
         guard found.sawTime else { throw .badTimestamp(atColumn: start) }
         guard found.sawRequest || !event.sourceIP.isNone else { throw .unrecognized(atColumn: start) }
-        return event
+        return true
     }
 
     mutating func walk(

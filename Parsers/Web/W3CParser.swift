@@ -44,11 +44,13 @@ public struct W3CParser: LineParser {
         quotedEscapes.reserveCapacity(64)
     }
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        if line.count == 0 { return nil }
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        if line.count == 0 { return false }
         if line[0] == UInt8(ascii: "#") {
             header(line)
-            return nil
+            return false
         }
         split(line)
         if fields.isEmpty {
@@ -56,7 +58,7 @@ public struct W3CParser: LineParser {
             guard let first = words.first, Self.date(line, first) != nil else { throw .unrecognized(atColumn: 0) }
             fields = Self.iisDefaultFields
         }
-        var event = Event(kind: .webRequest)
+        event = Event(kind: .webRequest)
         var date: (year: Int, month: Int, day: Int)? = headerDate
         var timeWord: Range<Int>?
         let count = min(words.count, fields.count)
@@ -114,7 +116,7 @@ public struct W3CParser: LineParser {
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: tw.lowerBound) }
         event.time = time
         event.timeSource = source
-        return event
+        return true
     }
 
     /// Interns word `index`, undoubling `""` in quoted words.

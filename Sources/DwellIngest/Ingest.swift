@@ -162,46 +162,24 @@ public enum Ingest {
             formatID = nil
         }
         stats.format = parser == nil ? nil : descriptor?.name
-        let fid = formatID ?? .unknown
         var lastReported: UInt64 = 0
-        // Events per (year source, zone source), counted without building a name per event.
-        var timeSourceCounts = [UInt64](repeating: 0, count: 8 * 4)
-
-        func reject(_ reason: LineRejection, _ info: LineInfo, _ line: Span<UInt8>) {
-            stats.rejected += 1
-            let name = reason.reasonName
-            let n = (stats.rejectionsByReason[name] ?? 0) + 1
-            stats.rejectionsByReason[name] = n
-            if n <= 5 {
-                var raw = [UInt8]()
-                line.withUnsafeBufferPointer { raw = Array($0.prefix(512)) }
-                stats.samples.append(
-                    FileStats.Sample(line: info.number, offset: info.offset, reason: name, column: reason.column, raw: raw))
-            }
-        }
-
-        func deliverEvent(_ e: inout Event, _ info: LineInfo, _ line: Span<UInt8>) {
-            e.source = SourceRef(fileID: file.id, line: info.number, offset: info.offset)
-            e.format = fid
-            if e.host.isNone { e.host = context.defaultHost }
-            stats.parsed += 1
-            timeSourceCounts[Int(e.timeSource.year.rawValue) * 4 + Int(e.timeSource.zone.rawValue)] += 1
-            if stats.firstTime.map({ e.time < $0 }) ?? true { stats.firstTime = e.time }
-            if stats.lastTime.map({ e.time > $0 }) ?? true { stats.lastTime = e.time }
-            sink.consume(e, line: line, context: &context)
-        }
+        // The per-line state lives in one struct passed `inout` (not in variables captured by local functions,
+        // which the compiler boxes and checks for exclusivity at run time on every access).
+        var tally = LineTally(fileID: file.id, format: formatID ?? .unknown)
+        // One event, reused for every line: parsers write it in place (see `LineParser`).
+        var event = Event()
 
         switch parser {
         case .records(var p):
             let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
                 do throws(LineRejection) {
-                    if var e = try p.parse(record: rec, context: &context) {
-                        deliverEvent(&e, info, rec)
+                    if try p.parse(record: rec, into: &event, context: &context) {
+                        tally.deliver(&event, info, rec, context: &context, sink: &sink)
                     } else {
-                        stats.nonEvents += 1
+                        tally.nonEvents += 1
                     }
                 } catch {
-                    reject(error, info, rec)
+                    Self.reject(error, info, rec, stats: &stats)
                 }
             }
             stats.lines = reader.lineCount
@@ -218,7 +196,7 @@ public enum Ingest {
                     lastReported = info.offset
                 }
                 if line.count == 0 {
-                    stats.nonEvents += 1
+                    tally.nonEvents += 1
                     return
                 }
                 var text = line
@@ -228,18 +206,18 @@ public enum Ingest {
                     while k < line.count, line[k] == 0 { k += 1 }
                     text = line.extracting(k..<line.count)
                     if text.count == 0 {
-                        stats.nonEvents += 1
+                        tally.nonEvents += 1
                         return
                     }
                 }
                 do throws(LineRejection) {
-                    if var e = try p.parse(text, context: &context) {
-                        deliverEvent(&e, info, line)
+                    if try p.parse(text, into: &event, context: &context) {
+                        tally.deliver(&event, info, line, context: &context, sink: &sink)
                     } else {
-                        stats.nonEvents += 1
+                        tally.nonEvents += 1
                     }
                 } catch {
-                    reject(error, info, line)
+                    Self.reject(error, info, line, stats: &stats)
                 }
             }
             stats.lines = reader.lineCount
@@ -254,7 +232,11 @@ public enum Ingest {
                             message: "binary content (\(BinarySniffer.describe(prefix))) and no binary format matches; hashed, not parsed"))
                 } else if !prefix.isEmpty {
                     reader.forEachLine(from: &src) { line, info in
-                        if line.count == 0 { stats.nonEvents += 1 } else { reject(.noFormat, info, line) }
+                        if line.count == 0 {
+                            stats.nonEvents += 1
+                        } else {
+                            Self.reject(.noFormat, info, line, stats: &stats)
+                        }
                     }
                     stats.lines = reader.lineCount
                     stats.issues.append(
@@ -265,7 +247,8 @@ public enum Ingest {
             }
         }
         progress?.add(bytes: reader.totalBytes - lastReported)
-        for (slot, n) in timeSourceCounts.enumerated() where n > 0 {
+        tally.finish(into: &stats)
+        for (slot, n) in tally.timeSourceCounts.enumerated() where n > 0 {
             if let year = TimeSource.Year(rawValue: UInt8(slot / 4)), let zone = TimeSource.Zone(rawValue: UInt8(slot % 4)) {
                 stats.timeSources[TimeSource(year: year, zone: zone).name] = n
             }
@@ -301,6 +284,66 @@ public enum Ingest {
                     message: "the last line has no newline: the log may have been cut mid-write", isProblem: false))
         }
         return (stats, sink.finish(context: &context, stats: stats))
+    }
+}
+
+extension Ingest {
+    /// Counts a rejected line and keeps the first samples of each reason.
+    static func reject(_ reason: LineRejection, _ info: LineInfo, _ line: Span<UInt8>, stats: inout FileStats) {
+        stats.rejected += 1
+        let name = reason.reasonName
+        let n = (stats.rejectionsByReason[name] ?? 0) + 1
+        stats.rejectionsByReason[name] = n
+        if n <= 5 {
+            var raw = [UInt8]()
+            line.withUnsafeBufferPointer { raw = Array($0.prefix(512)) }
+            stats.samples.append(
+                FileStats.Sample(line: info.number, offset: info.offset, reason: name, column: reason.column, raw: raw))
+        }
+    }
+}
+
+/// What the per-line loop of one file counts, kept apart from `FileStats` (whose strings and dictionaries are
+/// touched only once per file) and folded into it by `finish(into:)`.
+struct LineTally {
+    let fileID: UInt32
+    let format: FormatID
+    var parsed: UInt64 = 0
+    var nonEvents: UInt64 = 0
+    var firstTime = Int64.max
+    var lastTime = Int64.min
+    /// Events per (year source, zone source), counted without building a name per event.
+    var timeSourceCounts = [UInt64](repeating: 0, count: 8 * 4)
+
+    init(fileID: UInt32, format: FormatID) {
+        self.fileID = fileID
+        self.format = format
+    }
+
+    /// Completes a parsed event with its provenance and hands it to the sink.
+    @inline(__always)
+    mutating func deliver<S: EventSink>(
+        _ e: inout Event, _ info: LineInfo, _ line: Span<UInt8>, context: inout ParseContext, sink: inout S
+    ) {
+        e.source = SourceRef(fileID: fileID, line: info.number, offset: info.offset)
+        e.format = format
+        if e.host.isNone { e.host = context.defaultHost }
+        parsed += 1
+        let slot = Int(e.timeSource.year.rawValue) &* 4 &+ Int(e.timeSource.zone.rawValue)
+        if slot < timeSourceCounts.count { timeSourceCounts[slot] &+= 1 }
+        let t = e.time.microseconds
+        if t < firstTime { firstTime = t }
+        if t > lastTime { lastTime = t }
+        sink.consume(e, line: line, context: &context)
+    }
+
+    func finish(into stats: inout FileStats) {
+        stats.parsed += parsed
+        stats.nonEvents += nonEvents
+        if parsed > 0 {
+            stats.firstTime = Timestamp(microseconds: firstTime)
+            stats.lastTime = Timestamp(microseconds: lastTime)
+        }
     }
 }
 

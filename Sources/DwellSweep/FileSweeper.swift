@@ -346,8 +346,11 @@ enum FileSweeper {
         /// Header lines (Zeek `#fields`, W3C `#Fields`) set parser state; a resumed or reset parser sees them again.
         func primeParser() {
             guard case .lines(var p) = parser else { return }
+            var scratch = Event()
             for line in sample.lines {
-                _ = try? line.withUnsafeBufferPointer { b throws(LineRejection) in try p.parse(b.span, context: &context) }
+                _ = try? line.withUnsafeBufferPointer { b throws(LineRejection) in
+                    try p.parse(b.span, into: &scratch, context: &context)
+                }
             }
             parser = .lines(p)
         }
@@ -378,13 +381,13 @@ enum FileSweeper {
             }
         }
 
-        func judge(_ e: Event, _ line: Span<UInt8>, _ info: LineInfo) {
+        func judge(_ e: inout Event, _ line: Span<UInt8>, _ info: LineInfo) {
             events += 1
             if let since = options.since, e.time < since { return }
-            var ev = e
-            if ev.host.isNone { ev.host = context.defaultHost }
-            matcher.match(ev, line: line, symbols: context.symbols, cache: &cache, rawToo: options.rawAll, into: &matches)
-            report(ev, line, info)
+            if e.host.isNone { e.host = context.defaultHost }
+            matcher.match(
+                e, line: line, symbols: context.symbols, cache: &cache, rawToo: options.rawAll, into: &matches)
+            report(e, line, info)
         }
 
         func judgeRaw(_ line: Span<UInt8>, _ info: LineInfo) {
@@ -393,26 +396,32 @@ enum FileSweeper {
             report(nil, line, info)
         }
 
-        func bound() {
+        /// Clears the symbol table when it passes its budget. Returns `true` when a line parser was remade (the
+        /// caller must take the new one: the old one's symbol caches name symbols of the cleared table).
+        func bound() -> Bool {
             if context.symbols.arenaBytes > options.symbolBudgetBytes || context.symbols.count > 1 << 16 {
                 resetSymbols()
                 cache.clear()
                 if let d = descriptor, case .lines = parser {
                     parser = d.make(options.reading.parserOptions)
                     primeParser()
+                    return true
                 }
             }
+            return false
         }
+
+        var event = Event()
 
         switch parser {
         case .records(var p):
             _ = reader.forEachRecord(size: p.recordBytes, from: &source) { rec, info in
                 do throws(LineRejection) {
-                    if let e = try p.parse(record: rec, context: &context) { judge(e, rec, info) }
+                    if try p.parse(record: rec, into: &event, context: &context) { judge(&event, rec, info) }
                 } catch {
                     unparsed += 1
                 }
-                bound()
+                _ = bound()
             }
         case .lines(var p):
             reader.forEachLine(from: &source) { line, info in
@@ -425,8 +434,8 @@ enum FileSweeper {
                     if text.count == 0 { return }
                 }
                 do throws(LineRejection) {
-                    if let e = try p.parse(text, context: &context) {
-                        judge(e, line, info)
+                    if try p.parse(text, into: &event, context: &context) {
+                        judge(&event, line, info)
                     } else if options.rawAll {
                         judgeRaw(line, info)
                         unparsed -= 1
@@ -434,7 +443,7 @@ enum FileSweeper {
                 } catch {
                     judgeRaw(line, info)
                 }
-                bound()
+                if bound(), case .lines(let fresh) = parser { p = fresh }
             }
         case nil:
             reader.forEachLine(from: &source) { line, info in

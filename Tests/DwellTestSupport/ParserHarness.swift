@@ -12,20 +12,79 @@ public enum ParserHarness {
         ParseContext(clock: FileClock(referenceTime: referenceTime))
     }
 
-    /// Parses `line` with `parser`.
+    /// An event with every field set to a value no parser writes. Tests hand it to parsers in place of a blank
+    /// one: a parser that leaves a field as the caller passed it (instead of starting from `Event(time:kind:)`, as
+    /// `LineParser` requires of the reused event) shows the stale value and fails its test.
+    public static var staleEvent: Event {
+        var e = Event(time: Timestamp(microseconds: -777), kind: .anomaly)
+        e.timeSource = TimeSource(year: .neighbour, zone: .user)
+        e.source = SourceRef(fileID: 7, line: 7, offset: 7)
+        e.format = FormatID(777)
+        e.outcome = .failure
+        let stale = Symbol(id: 0x7777_7777)
+        e.host = stale
+        e.sourceIP = IPAddress(v4: 0x0707_0707)
+        e.destinationIP = IPAddress(v4: 0x0707_0707)
+        e.setSourcePort(7)
+        e.setDestinationPort(7)
+        e.user = stale
+        e.targetUser = stale
+        e.authMethod = stale
+        e.program = stale
+        e.pid = 7
+        e.command = stale
+        e.tty = stale
+        e.sessionID = stale
+        e.keyFingerprint = stale
+        e.uidValue = 7
+        e.httpMethod = stale
+        e.path = stale
+        e.query = stale
+        e.httpStatus = 7
+        e.bytesIn = 7
+        e.bytesOut = 7
+        e.userAgent = stale
+        e.referer = stale
+        e.virtualHost = stale
+        e.domain = stale
+        e.service = stale
+        e.networkProtocol = stale
+        e.connectionUID = stale
+        e.signature = stale
+        e.severity = 7
+        e.fileHash = stale
+        e.detail = stale
+        e.durationMicros = 7
+        e.messageColumn = 7
+        e.packetsOut = 7
+        e.packetsIn = 7
+        e.forwardedFor = stale
+        e.ruleID = 7
+        e.inInterface = stale
+        e.outInterface = stale
+        return e
+    }
+
+    /// Parses `line` with `parser`, into a stale event (see `staleEvent`).
     public static func parse<P: LineParser>(
         _ line: [UInt8], with parser: inout P, context: inout ParseContext
     ) throws(LineRejection) -> Event? {
-        try line.withUnsafeBufferPointer { p throws(LineRejection) in try parser.parse(p.span, context: &context) }
+        var event = staleEvent
+        let isEvent = try line.withUnsafeBufferPointer { p throws(LineRejection) in
+            try parser.parse(p.span, into: &event, context: &context)
+        }
+        return isEvent ? event : nil
     }
 
-    /// Parses one record with `parser`.
+    /// Parses one record with `parser`, into a stale event (see `staleEvent`).
     public static func parse<P: RecordParser>(
         record: [UInt8], with parser: inout P, context: inout ParseContext
     ) throws(LineRejection) -> Event? {
-        try record.withUnsafeBufferPointer { p throws(LineRejection) in
-            try parser.parse(record: p.span, context: &context)
+        var event = staleEvent
+        let isEvent = try record.withUnsafeBufferPointer { p throws(LineRejection) in
+            try parser.parse(record: p.span, into: &event, context: &context)
         }
+        return isEvent ? event : nil
     }
 
     /// The outcome of parsing one line: the fields of its event, `nil` for a non-event, or the rejection.

@@ -31,9 +31,11 @@ public enum WebNetHarness {
     public static func parse<P: LineParser>(
         bytes: [UInt8], with parser: inout P, context: inout ParseContext
     ) throws(LineRejection) -> Event? {
-        try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Event? in
-            try parser.parse(p.span, context: &context)
+        var event = ParserHarness.staleEvent
+        let isEvent = try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Bool in
+            try parser.parse(p.span, into: &event, context: &context)
         }
+        return isEvent ? event : nil
     }
 
     /// Splits bytes into lines as the pipeline does (LF, optional CR removed, empty lines skipped), with numbers.
@@ -67,12 +69,15 @@ public enum WebNetHarness {
         guard let id, let descriptor = Registry.descriptor(id), case .lines(var parser) = descriptor.make(options)
         else { return result }
         result.format = descriptor.name
+        // One event reused for every line, as the pipeline does: a parser that leaves fields of the previous line
+        // in it shows them here.
+        var event = ParserHarness.staleEvent
         for (number, bytes) in lines(data) {
             do {
-                let e = try Array(bytes).withUnsafeBufferPointer { p throws(LineRejection) -> Event? in
-                    try parser.parse(p.span, context: &result.context)
+                let isEvent = try Array(bytes).withUnsafeBufferPointer { p throws(LineRejection) -> Bool in
+                    try parser.parse(p.span, into: &event, context: &result.context)
                 }
-                if let e { result.events.append(e) } else { result.nonEvents += 1 }
+                if isEvent { result.events.append(event) } else { result.nonEvents += 1 }
             } catch {
                 result.rejections.append((number, error, ByteText.string(bytes)))
             }

@@ -51,10 +51,11 @@ struct HostileInputSweepTests {
                 continue
             }
             var context = WebNetHarness.context()
+            var event = Event()
             for (k, seed) in seeds.enumerated() {
                 for line in mutations(of: Array(seed.utf8), seed: UInt64(k + 1)) {
                     _ = try? line.withUnsafeBufferPointer { p throws(LineRejection) in
-                        try parser.parse(p.span, context: &context)
+                        try parser.parse(p.span, into: &event, context: &context)
                     }
                 }
             }

@@ -138,8 +138,9 @@ func forEachLine(_ data: [UInt8], _ body: (Span<UInt8>) -> Void) {
 /// Parses every line of `data` with `parser`; returns the number of events (kept alive for the optimiser).
 private func parseAll<P: LineParser>(_ data: [UInt8], _ parser: inout P, _ context: inout ParseContext) -> Int {
     var events = 0
+    var event = Event()
     forEachLine(data) { line in
-        if (try? parser.parse(line, context: &context)) != nil { events += 1 }
+        if (try? parser.parse(line, into: &event, context: &context)) == true { events += 1 }
     }
     return events
 }

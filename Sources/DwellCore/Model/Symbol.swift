@@ -20,6 +20,8 @@ public struct SymbolTable: Sendable {
     @usableFromInline var hashes: [UInt32] = [0]
     @usableFromInline var slots: [UInt32]  // 0 = empty, else symbol id
     @usableFromInline var mask: Int
+    /// Recently interned short values: repeated hosts, programs and keywords skip hashing (see `RecentSymbols`).
+    @usableFromInline var recent = RecentSymbols()
 
     public init(capacity: Int = 1024) {
         var c = 64
@@ -80,9 +82,22 @@ public struct SymbolTable: Sendable {
         return s.withUTF8 { intern($0) }
     }
 
-    /// Interns raw bytes.
+    /// Interns raw bytes. Values of up to 16 bytes go through the `recent` cache first.
     @inlinable
     public mutating func intern(_ p: UnsafeBufferPointer<UInt8>) -> Symbol {
+        let n = p.count
+        guard n <= 16, let base = p.baseAddress else { return internInTable(p) }
+        let key = RecentSymbols.pack(UnsafeRawPointer(base), n)
+        let slot = RecentSymbols.slot(key, n)
+        if let id = recent.id(at: slot, key, n) { return Symbol(id: id) }
+        let symbol = internInTable(p)
+        recent.store(at: slot, key, n, id: symbol.id)
+        return symbol
+    }
+
+    /// Interns raw bytes through the hash table.
+    @inlinable
+    mutating func internInTable(_ p: UnsafeBufferPointer<UInt8>) -> Symbol {
         if p.isEmpty { return .none }
         let h = Self.hash(p)
         var slot = Int(h) & mask

@@ -28,57 +28,131 @@ extension Span where Element == UInt8 {
     }
 
     /// Whether the bytes at `start` equal `literal`.
-    @inlinable public func matches(_ literal: StaticString, at start: Int) -> Bool {
+    ///
+    /// Compares eight bytes at a time (overlapping loads for the tail), not byte by byte: this runs several times per
+    /// line in the auth parsers.
+    @inlinable @inline(__always) public func matches(_ literal: StaticString, at start: Int) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard start >= 0, start + n <= count else { return false }
-        let lit = literal.utf8Start
-        var i = 0
-        while i < n {
-            if self[start + i] != lit[i] { return false }
-            i += 1
+        let lit = UnsafeRawPointer(literal.utf8Start)
+        return withUnsafeBufferPointer { p -> Bool in
+            guard let base = p.baseAddress else { return n == 0 }
+            // Bounds: start + n <= count, so every load below reads inside base[start..<start + n].
+            let a = UnsafeRawPointer(base + start)
+            if n >= 8 {
+                var i = 0
+                while i + 8 <= n {
+                    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        != lit.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    {
+                        return false
+                    }
+                    i &+= 8
+                }
+                return i == n
+                    || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                        == lit.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            }
+            if n >= 4 {
+                return a.loadUnaligned(as: UInt32.self) == lit.loadUnaligned(as: UInt32.self)
+                    && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                        == lit.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            }
+            var i = 0
+            while i < n {
+                if a.load(fromByteOffset: i, as: UInt8.self) != lit.load(fromByteOffset: i, as: UInt8.self) {
+                    return false
+                }
+                i &+= 1
+            }
+            return true
         }
-        return true
     }
 
     /// Index where `literal` first occurs at or after `start` (and ends before `end`), or `nil`.
+    ///
+    /// Scans (with `memchr`) for the literal's first byte that is not a space, which is rarer in text than the
+    /// space many literals start with, and compares the literal at each candidate.
     @inlinable public func find(_ literal: StaticString, from start: Int, to end: Int? = nil) -> Int? {
         let n = literal.utf8CodeUnitCount
         let limit = Swift.min(end ?? count, count)
         guard n > 0, start >= 0 else { return nil }
-        let first = literal.utf8Start[0]
+        let k = Self.anchor(literal)
+        let key = literal.utf8Start[k]
         var i = start
         while i + n <= limit {
-            guard let j = firstIndex(of: first, from: i), j + n <= limit else { return nil }
-            if matches(literal, at: j) { return j }
-            i = j + 1
+            // The anchor of a match at i is at i + k; search for it where a match still fits.
+            guard let j = firstIndex(of: key, from: i + k), j - k + n <= limit else { return nil }
+            if matches(literal, at: j - k) { return j - k }
+            i = j - k + 1
         }
         return nil
     }
 
     /// Index of the last occurrence of `literal` that ends at or before `end`, or `nil`.
+    ///
+    /// Walks backwards over the raw bytes looking for the literal's first non-space byte (see `find`), and
+    /// compares the literal only there.
     @inlinable public func findLast(_ literal: StaticString, before end: Int? = nil, notBefore start: Int = 0) -> Int? {
         let n = literal.utf8CodeUnitCount
-        var i = Swift.min(end ?? count, count) - n
-        while i >= start {
-            if matches(literal, at: i) { return i }
-            i -= 1
+        let last = Swift.min(end ?? count, count) - n  // the last position where a match fits
+        guard n > 0, last >= start, start >= 0 else { return nil }
+        let k = Self.anchor(literal)
+        let key = literal.utf8Start[k]
+        return withUnsafeBufferPointer { p -> Int? in
+            guard let base = p.baseAddress else { return nil }
+            // Bounds: candidates i run from `last` down to `start`, both in 0...count - n, and i + k < i + n <= count.
+            var i = last
+            while i >= start {
+                if base[i &+ k] == key, matches(literal, at: i) { return i }
+                i &-= 1
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// Index in `literal` of its first byte that is not a space (0 if all are spaces).
+    @inlinable static func anchor(_ literal: StaticString) -> Int {
+        let n = literal.utf8CodeUnitCount
+        var k = 0
+        while k < n, literal.utf8Start[k] == UInt8(ascii: " ") { k += 1 }
+        return k < n ? k : 0
     }
 
     /// Parses an unsigned decimal number in `range`, with overflow checks. `nil` if empty, not all digits or too big.
     @inlinable public func parseUInt(_ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= count else { return nil }
         var v: UInt64 = 0
-        for i in range {
+        var i = range.lowerBound
+        if range.count <= 19 {
+            // At most 19 digits cannot overflow a UInt64 (10^19 - 1 < 2^64).
+            while i < range.upperBound {
+                let d = self[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v &* 10 &+ UInt64(d)
+                i &+= 1
+            }
+            return v
+        }
+        while i < range.upperBound {
             let d = self[i] &- UInt8(ascii: "0")
             guard d < 10 else { return nil }
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(UInt64(d))
             if o1 || o2 { return nil }
             v = a
+            i &+= 1
         }
         return v
+    }
+
+    /// The value of the two decimal digits at `i` (`"07"` → 7), or `nil`. For fixed-width time fields.
+    @inlinable @inline(__always) public func twoDigits(at i: Int) -> Int? {
+        guard i >= 0, i + 2 <= count else { return nil }
+        let a = self[i] &- UInt8(ascii: "0")
+        let b = self[i + 1] &- UInt8(ascii: "0")
+        guard a < 10, b < 10 else { return nil }
+        return Int(a) &* 10 &+ Int(b)
     }
 
     /// Parses a signed decimal integer (optional leading `-`) in `range`.
@@ -142,19 +216,19 @@ public enum ISO8601Scanner {
     public static func scan(_ s: Span<UInt8>, from start: Int) -> (civil: CivilTime, end: Int)? {
         var i = start
         guard i + 10 <= s.count,
-            let year = s.parseUInt(i..<i + 4), s[i + 4] == UInt8(ascii: "-"),
-            let month = s.parseUInt(i + 5..<i + 7), s[i + 7] == UInt8(ascii: "-"),
-            let day = s.parseUInt(i + 8..<i + 10)
+            let century = s.twoDigits(at: i), let yy = s.twoDigits(at: i + 2), s[i + 4] == UInt8(ascii: "-"),
+            let month = s.twoDigits(at: i + 5), s[i + 7] == UInt8(ascii: "-"),
+            let day = s.twoDigits(at: i + 8)
         else { return nil }
         i += 10
-        var civil = CivilTime(year: Int(year), month: Int(month), day: Int(day), hour: 0, minute: 0, second: 0)
+        var civil = CivilTime(year: century * 100 + yy, month: month, day: day, hour: 0, minute: 0, second: 0)
         if i < s.count, s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: " ") || s[i] == UInt8(ascii: "t"),
             i + 9 <= s.count, s[i + 3] == UInt8(ascii: ":"), s[i + 6] == UInt8(ascii: ":"),
-            let h = s.parseUInt(i + 1..<i + 3), let m = s.parseUInt(i + 4..<i + 6), let sec = s.parseUInt(i + 7..<i + 9)
+            let h = s.twoDigits(at: i + 1), let m = s.twoDigits(at: i + 4), let sec = s.twoDigits(at: i + 7)
         {
-            civil.hour = Int(h)
-            civil.minute = Int(m)
-            civil.second = Int(sec)
+            civil.hour = h
+            civil.minute = m
+            civil.second = sec
             i += 9
             if i < s.count, s[i] == UInt8(ascii: ".") || s[i] == UInt8(ascii: ",") {
                 i += 1
@@ -178,14 +252,12 @@ public enum ISO8601Scanner {
                 } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                     let sign = c == UInt8(ascii: "-") ? -1 : 1
                     if i + 6 <= s.count, s[i + 3] == UInt8(ascii: ":"),
-                        let oh = s.parseUInt(i + 1..<i + 3), let om = s.parseUInt(i + 4..<i + 6)
+                        let oh = s.twoDigits(at: i + 1), let om = s.twoDigits(at: i + 4)
                     {
-                        civil.utcOffsetSeconds = sign * Int(oh * 3600 + om * 60)
+                        civil.utcOffsetSeconds = sign * (oh * 3600 + om * 60)
                         i += 6
-                    } else if i + 5 <= s.count, let oh = s.parseUInt(i + 1..<i + 3),
-                        let om = s.parseUInt(i + 3..<i + 5)
-                    {
-                        civil.utcOffsetSeconds = sign * Int(oh * 3600 + om * 60)
+                    } else if i + 5 <= s.count, let oh = s.twoDigits(at: i + 1), let om = s.twoDigits(at: i + 3) {
+                        civil.utcOffsetSeconds = sign * (oh * 3600 + om * 60)
                         i += 5
                     }
                 }

@@ -42,17 +42,47 @@ public struct InputIssue: Error, Sendable, CustomStringConvertible {
 }
 
 /// Parses one line of one format into an event.
+///
+/// The caller owns one `Event` and passes it to every call (no event is copied or returned per line). The
+/// convention: a parser that returns `true` has written the whole event (it starts from `Event(time:kind:)`,
+/// so fields it does not set hold their defaults, never a previous line's values). After `false` (a non-event)
+/// or a rejection, the event's content is unspecified and must not be used.
 public protocol LineParser {
-    /// Parses one line (terminator removed). `line` is valid only during the call.
-    /// Returns `nil` for lines the format defines as non-events (headers, comments); the caller counts them.
-    mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+    /// Parses one line (terminator removed) into `event`. `line` is valid only during the call.
+    /// - Returns: `true` for an event; `false` for lines the format defines as non-events (headers, comments),
+    ///   which the caller counts.
+    /// - Throws: the reason the line is not an event of this format.
+    mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool
 }
 
-/// Parses fixed-size binary records (utmp/wtmp/btmp) into events.
+extension LineParser {
+    /// Parses one line into a new event, or `nil` for a non-event. For tests, detection and other cold paths;
+    /// per-line loops reuse one event with `parse(_:into:context:)`.
+    @inlinable
+    public mutating func event(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+        var event = Event()
+        return try parse(line, into: &event, context: &context) ? event : nil
+    }
+}
+
+/// Parses fixed-size binary records (utmp/wtmp/btmp) into events, with the convention of `LineParser`.
 public protocol RecordParser {
     var recordBytes: Int { get }
-    /// Parses one record. Returns `nil` for records that carry nothing (empty slots).
-    mutating func parse(record: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event?
+    /// Parses one record into `event`. Returns `false` for records that carry nothing (empty slots).
+    mutating func parse(
+        record: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool
+}
+
+extension RecordParser {
+    /// Parses one record into a new event, or `nil` for an empty slot (cold paths and tests).
+    @inlinable
+    public mutating func event(record: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
+        var event = Event()
+        return try parse(record: record, into: &event, context: &context) ? event : nil
+    }
 }
 
 /// Per-file state a parser reads and writes: the symbol table, the host, and the clock that turns
@@ -61,7 +91,11 @@ public struct ParseContext {
     public var symbols: SymbolTable
     /// The host the file belongs to (from its path under an image root), or `.none`.
     public var defaultHost: Symbol
-    public var clock: FileClock
+    public var clock: FileClock {
+        didSet { minute = MinuteCache() }
+    }
+    /// The last resolved minute (see `timestamp(for:)`); cleared when the clock changes.
+    @usableFromInline var minute = MinuteCache()
 
     public init(symbols: SymbolTable = SymbolTable(), defaultHost: Symbol = .none, clock: FileClock = FileClock()) {
         self.symbols = symbols
@@ -71,9 +105,72 @@ public struct ParseContext {
 
     /// Resolves a wall-clock reading: the year (if missing) from the file's reference time, the zone
     /// (if missing) from `--tz`. Returns `nil` for impossible dates.
+    ///
+    /// Logs write many lines per minute, so the minute's start is resolved once and reused while the year, month,
+    /// day, hour, minute and stated offset stay the same: a line of that minute costs a few compares. A minute is
+    /// reused only when the whole minute resolves alike (same year and zone decision, no offset change inside it),
+    /// so the result is always the one `FileClock.resolve` gives.
     @inlinable
     public mutating func timestamp(for civil: CivilTime) -> (Timestamp, TimeSource)? {
-        clock.resolve(civil)
+        let second = civil.second
+        let micros = civil.microsecond
+        if minute.matches(civil), second >= 0, second <= 60, micros >= 0, micros < 1_000_000 {
+            let t = minute.start &+ Int64(Swift.min(second, 59)) &* 1_000_000 &+ Int64(micros)
+            return (Timestamp(microseconds: t), minute.source)
+        }
+        guard let resolved = clock.resolve(civil) else { return nil }
+        rememberMinute(of: civil)
+        return resolved
+    }
+
+    /// Resolves the first and last instant of `civil`'s minute; keeps the minute if they agree.
+    @usableFromInline
+    mutating func rememberMinute(of civil: CivilTime) {
+        var first = civil
+        first.second = 0
+        first.microsecond = 0
+        var last = civil
+        last.second = 59
+        last.microsecond = 999_999
+        guard let (t0, s0) = clock.resolve(first), let (t1, s1) = clock.resolve(last), s0 == s1,
+            t1.microseconds - t0.microseconds == 59_999_999
+        else {
+            minute = MinuteCache()
+            return
+        }
+        minute = MinuteCache(civil, start: t0.microseconds, source: s0)
+    }
+}
+
+/// One resolved minute of wall-clock time: its fields, and the UTC instant of its first second.
+@usableFromInline
+struct MinuteCache {
+    @usableFromInline var year = Int.min  // `Int.min`: nothing cached; -1: a reading without a year
+    @usableFromInline var month = 0
+    @usableFromInline var day = 0
+    @usableFromInline var hour = 0
+    @usableFromInline var minute = 0
+    @usableFromInline var offset = Int.min  // the stated offset, or `Int.min` for none
+    @usableFromInline var start: Int64 = 0
+    @usableFromInline var source = TimeSource()
+
+    @usableFromInline init() {}
+
+    @usableFromInline init(_ civil: CivilTime, start: Int64, source: TimeSource) {
+        year = civil.year ?? -1
+        month = civil.month
+        day = civil.day
+        hour = civil.hour
+        minute = civil.minute
+        offset = civil.utcOffsetSeconds ?? Int.min
+        self.start = start
+        self.source = source
+    }
+
+    /// Whether `civil` falls in this minute (with the same year, or lack of one, and the same stated offset).
+    @inlinable func matches(_ civil: CivilTime) -> Bool {
+        minute == civil.minute && hour == civil.hour && day == civil.day && month == civil.month
+            && year == (civil.year ?? -1) && offset == (civil.utcOffsetSeconds ?? Int.min)
     }
 }
 
@@ -140,7 +237,7 @@ public struct FileClock {
             guard let y = civil.year, civil.isValid else { return nil }
             local = civil.localMicroseconds(year: y)
         }
-        let l = local!
+        guard let l = local else { return nil }
         let offset: Int
         if let o = civil.utcOffsetSeconds {
             offset = o
