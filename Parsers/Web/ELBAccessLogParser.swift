@@ -50,10 +50,11 @@ public struct ELBAccessLogParser: LineParser {
         self.variant = variant
     }
 
-    public mutating func parse(_ line: Span<UInt8>, context: inout ParseContext) throws(LineRejection) -> Event? {
-        var event = Event(kind: .webRequest)
-        guard try parseLine(line, into: &event, context: &context) else { return nil }
-        return event
+    public mutating func parse(
+        _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        event = Event(kind: .webRequest)  // nothing of the previous line survives
+        return try parseLine(line, into: &event, context: &context)
     }
 
     /// Fills `event` (a fresh `.webRequest` event) from one line. Returns `false` for a non-event (an empty line).
@@ -181,7 +182,7 @@ public struct ELBAccessLogParser: LineParser {
         var events = 0
         for line in sample.lines {
             let parsed = line.withUnsafeBufferPointer { p in
-                (try? parser.parse(p.span, context: &context)) != nil
+                (try? parser.event(p.span, context: &context)) != nil
             }
             if parsed { events += 1 }
         }
