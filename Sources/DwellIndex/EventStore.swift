@@ -44,39 +44,45 @@ public struct EventStore: Sendable {
     public var addresses: [IPAddress] = []
     var addressIndex = AddressIndex()
 
-    // Columns.
+    // Columns. Every event has a time, a place in its file, a kind, an outcome, a format, a host and a time
+    // source: those are dense arrays. The other fields belong to some kinds of events only (ports and byte counts
+    // to flows and requests, users to logins, HTTP fields to requests) and are `SparseColumn`s, which store only
+    // the values present; an absent value reads as the `Event` model's sentinel (0, -1 or `.none`).
     public var time: [Int64] = []
     public var fileID: [UInt32] = []
     public var line: [UInt32] = []
-    public var offset: [UInt64] = []
+    /// Byte offsets of the lines: 32-bit low halves, high halves only for the lines past 4 GiB.
+    public var offset = WideColumn()
     public var kind: [EventKind] = []
     public var outcome: [Outcome] = []
     public var format: [UInt16] = []
     public var host: [UInt32] = []
-    public var sourceIP: [UInt32] = []
-    public var destinationIP: [UInt32] = []
-    public var sourcePort: [UInt16] = []
-    public var destinationPort: [UInt16] = []
-    public var user: [UInt32] = []
-    public var targetUser: [UInt32] = []
-    public var authMethod: [UInt32] = []
-    public var program: [UInt32] = []
-    public var pid: [Int32] = []
-    public var command: [UInt32] = []
-    public var httpMethod: [UInt32] = []
-    public var path: [UInt32] = []
-    public var query: [UInt32] = []
-    public var httpStatus: [Int16] = []
-    public var bytesOut: [Int64] = []
-    public var bytesIn: [Int64] = []
-    public var userAgent: [UInt32] = []
-    public var domain: [UInt32] = []
-    public var service: [UInt32] = []
-    public var signature: [UInt32] = []
-    public var severity: [Int8] = []
-    public var detail: [UInt32] = []
-    public var fileHash: [UInt32] = []
     public var timeSource: [TimeSource] = []
+    /// Address ids (see `addresses`), 0 = none.
+    public var sourceIP = SparseColumn<UInt32>(absent: 0)
+    public var destinationIP = SparseColumn<UInt32>(absent: 0)
+    /// Ports read as 0 when absent; `hasValue(at:)` tells a logged port 0 from none.
+    public var sourcePort = SparseColumn<UInt16>(absent: 0)
+    public var destinationPort = SparseColumn<UInt16>(absent: 0)
+    public var user = SparseColumn<UInt32>(absent: 0)
+    public var targetUser = SparseColumn<UInt32>(absent: 0)
+    public var authMethod = SparseColumn<UInt32>(absent: 0)
+    public var program = SparseColumn<UInt32>(absent: 0)
+    public var pid = SparseColumn<Int32>(absent: -1)
+    public var command = SparseColumn<UInt32>(absent: 0)
+    public var httpMethod = SparseColumn<UInt32>(absent: 0)
+    public var path = SparseColumn<UInt32>(absent: 0)
+    public var query = SparseColumn<UInt32>(absent: 0)
+    public var httpStatus = SparseColumn<Int16>(absent: -1)
+    public var bytesOut = SparseColumn<Int64>(absent: -1)
+    public var bytesIn = SparseColumn<Int64>(absent: -1)
+    public var userAgent = SparseColumn<UInt32>(absent: 0)
+    public var domain = SparseColumn<UInt32>(absent: 0)
+    public var service = SparseColumn<UInt32>(absent: 0)
+    public var signature = SparseColumn<UInt32>(absent: 0)
+    public var severity = SparseColumn<Int8>(absent: -1)
+    public var detail = SparseColumn<UInt32>(absent: 0)
+    public var fileHash = SparseColumn<UInt32>(absent: 0)
 
     /// Sorted event positions per indicator.
     /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
@@ -150,37 +156,44 @@ public struct EventStore: Sendable {
         id == 0 || Int(id) > addresses.count ? nil : addresses[Int(id) - 1]
     }
 
+    /// Room for `n` events in all. Sparse columns reserve their presence bits and, since capacity that is never
+    /// written is never resident, room for a value per event (so that no column grows by copying).
     mutating func reserve(_ n: Int) {
+        let more = max(n - count, 0)
         time.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
         kind.reserveCapacity(n); outcome.reserveCapacity(n); format.reserveCapacity(n); host.reserveCapacity(n)
-        sourceIP.reserveCapacity(n); destinationIP.reserveCapacity(n); sourcePort.reserveCapacity(n)
-        destinationPort.reserveCapacity(n); user.reserveCapacity(n); targetUser.reserveCapacity(n)
-        authMethod.reserveCapacity(n); program.reserveCapacity(n); pid.reserveCapacity(n); command.reserveCapacity(n)
-        httpMethod.reserveCapacity(n); path.reserveCapacity(n); query.reserveCapacity(n); httpStatus.reserveCapacity(n)
-        bytesOut.reserveCapacity(n); bytesIn.reserveCapacity(n); userAgent.reserveCapacity(n); domain.reserveCapacity(n)
-        service.reserveCapacity(n); signature.reserveCapacity(n); severity.reserveCapacity(n); detail.reserveCapacity(n)
-        fileHash.reserveCapacity(n); timeSource.reserveCapacity(n)
+        timeSource.reserveCapacity(n)
+        func sparse<T>(_ c: inout SparseColumn<T>) { c.reserveCapacity(events: more, present: more) }
+        sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
+        sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
+        sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus); sparse(&bytesOut); sparse(&bytesIn)
+        sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
+        sparse(&fileHash)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
     /// address ids into this store's addresses.
     mutating func appendChunk(_ c: EventStore, symbolRemap m: [UInt32]) {
         let addressRemap = [UInt32(0)] + c.addresses.map { addressID($0) }
-        @inline(__always) func symbols(_ dst: inout [UInt32], _ src: [UInt32]) {
-            dst.append(contentsOf: src.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
+        // Only the present values are remapped: the presence bits are copied word by word.
+        func symbols(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
+            dst.append(contentsOf: src) { Int($0) < m.count ? m[Int($0)] : 0 }
         }
-        time += c.time; fileID += c.fileID; line += c.line; offset += c.offset; kind += c.kind
-        outcome += c.outcome; format += c.format
-        symbols(&host, c.host)
-        sourceIP.append(contentsOf: c.sourceIP.lazy.map { addressRemap[Int($0)] })
-        destinationIP.append(contentsOf: c.destinationIP.lazy.map { addressRemap[Int($0)] })
-        sourcePort += c.sourcePort; destinationPort += c.destinationPort
+        func addresses(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
+            dst.append(contentsOf: src) { Int($0) < addressRemap.count ? addressRemap[Int($0)] : 0 }
+        }
+        time += c.time; fileID += c.fileID; line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
+        outcome += c.outcome; format += c.format; timeSource += c.timeSource
+        host.append(contentsOf: c.host.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
+        addresses(&sourceIP, c.sourceIP); addresses(&destinationIP, c.destinationIP)
+        sourcePort.append(contentsOf: c.sourcePort); destinationPort.append(contentsOf: c.destinationPort)
         symbols(&user, c.user); symbols(&targetUser, c.targetUser); symbols(&authMethod, c.authMethod)
-        symbols(&program, c.program); pid += c.pid; symbols(&command, c.command); symbols(&httpMethod, c.httpMethod)
-        symbols(&path, c.path); symbols(&query, c.query); httpStatus += c.httpStatus; bytesOut += c.bytesOut
-        bytesIn += c.bytesIn; symbols(&userAgent, c.userAgent); symbols(&domain, c.domain); symbols(&service, c.service)
-        symbols(&signature, c.signature); severity += c.severity; symbols(&detail, c.detail)
-        symbols(&fileHash, c.fileHash); timeSource += c.timeSource
+        symbols(&program, c.program); pid.append(contentsOf: c.pid); symbols(&command, c.command)
+        symbols(&httpMethod, c.httpMethod); symbols(&path, c.path); symbols(&query, c.query)
+        httpStatus.append(contentsOf: c.httpStatus); bytesOut.append(contentsOf: c.bytesOut)
+        bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
+        symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
+        symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
     }
 
     mutating func append(_ e: Event) {
@@ -194,8 +207,8 @@ public struct EventStore: Sendable {
         host.append(e.host.id)
         sourceIP.append(addressID(e.sourceIP))
         destinationIP.append(addressID(e.destinationIP))
-        sourcePort.append(e.hasSourcePort ? e.sourcePort : 0)
-        destinationPort.append(e.hasDestinationPort ? e.destinationPort : 0)
+        sourcePort.append(e.sourcePort, present: e.hasSourcePort)
+        destinationPort.append(e.destinationPort, present: e.hasDestinationPort)
         user.append(e.user.id)
         targetUser.append(e.targetUser.id)
         authMethod.append(e.authMethod.id)
@@ -240,44 +253,44 @@ public struct EventStore: Sendable {
         }
         if order.elementsEqual(0..<Int32(n)) { return }
         // Rebuild the columns one at a time in the new order: building needs the store's memory plus one column.
-        func permute<T>(_ column: inout [T]) {
-            let old = column
-            column = []
-            column = [T](unsafeUninitializedCapacity: n) { b, k in
-                old.withUnsafeBufferPointer { o in
-                    order.withUnsafeBufferPointer { p in
-                        for i in 0..<n { (b.baseAddress! + i).initialize(to: o[Int(p[i])]) }
-                    }
-                }
-                k = n
+        order.withUnsafeBufferPointer { o in
+            func dense<T>(_ column: inout [T]) {
+                let old = column
+                column = []
+                column = permute(old, o)
             }
+            func sparse<T>(_ column: inout SparseColumn<T>) { column = column.permuted(o) }
+            dense(&time); dense(&fileID); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
+            dense(&format); dense(&host); dense(&timeSource)
+            sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
+            sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
+            sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus); sparse(&bytesOut)
+            sparse(&bytesIn); sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature)
+            sparse(&severity); sparse(&detail); sparse(&fileHash)
         }
-        permute(&time); permute(&fileID); permute(&line); permute(&offset); permute(&kind); permute(&outcome)
-        permute(&format); permute(&host); permute(&sourceIP); permute(&destinationIP); permute(&sourcePort)
-        permute(&destinationPort); permute(&user); permute(&targetUser); permute(&authMethod); permute(&program)
-        permute(&pid); permute(&command); permute(&httpMethod); permute(&path); permute(&query); permute(&httpStatus)
-        permute(&bytesOut); permute(&bytesIn); permute(&userAgent); permute(&domain); permute(&service)
-        permute(&signature); permute(&severity); permute(&detail); permute(&fileHash); permute(&timeSource)
     }
 
-    /// Calls `body` with every (indicator, event) posting, in event order.
-    @inline(__always)
+    /// Calls `body` with every (indicator, event) posting. Each indicator's events come in increasing order (the
+    /// two address columns are walked together, as are the two user columns); different indicators' interleave.
+    /// - Complexity: O(n / 64 + postings), reading each column sequentially.
     func forEachPosting(_ body: (IndicatorKey, Int) -> Void) {
-        @inline(__always) func post(_ type: IndicatorType, _ v: UInt32, _ i: Int) {
-            if v != 0 { body(IndicatorKey(type, v), i) }
+        func pair(_ type: IndicatorType, _ a: SparseColumn<UInt32>, _ b: SparseColumn<UInt32>) {
+            SparseColumn.forEachEvent(a, b) { i, va, vb in
+                if va != 0 { body(IndicatorKey(type, va), i) }
+                if vb != 0 && vb != va { body(IndicatorKey(type, vb), i) }
+            }
         }
-        for i in 0..<count {
-            post(.ip, sourceIP[i], i)
-            if destinationIP[i] != sourceIP[i] { post(.ip, destinationIP[i], i) }
-            post(.user, user[i], i)
-            if targetUser[i] != user[i] { post(.user, targetUser[i], i) }
-            post(.host, host[i], i)
-            post(.path, path[i], i)
-            post(.userAgent, userAgent[i], i)
-            post(.domain, domain[i], i)
-            post(.hash, fileHash[i], i)
-            post(.command, command[i], i)
+        func single(_ type: IndicatorType, _ c: SparseColumn<UInt32>) {
+            c.forEachValue { i, v in if v != 0 { body(IndicatorKey(type, v), i) } }
         }
+        pair(.ip, sourceIP, destinationIP)
+        pair(.user, user, targetUser)
+        for (i, h) in host.enumerated() where h != 0 { body(IndicatorKey(.host, h), i) }
+        single(.path, path)
+        single(.userAgent, userAgent)
+        single(.domain, domain)
+        single(.hash, fileHash)
+        single(.command, command)
     }
 
     mutating func buildIndexes(bucketSeconds: Int64?) {
@@ -289,17 +302,24 @@ public struct EventStore: Sendable {
         var base = [Int](repeating: 0, count: largest.count + 1)
         for t in 0..<largest.count { base[t + 1] = base[t] + largest[t] + 1 }
         let rows = base[largest.count]
-        // Count per row, prefix sums, then drop each event's position into its row's next free place.
-        var starts = [Int32](repeating: 0, count: rows + 1)
-        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 1] += 1 }
-        for r in 0..<rows { starts[r + 1] += starts[r] }
-        var fill = starts
-        var positions = [Int32](repeating: 0, count: Int(starts[rows]))
-        forEachPosting { key, i in
-            let row = base[Int(key.type.rawValue)] + Int(key.value)
-            positions[Int(fill[row])] = Int32(i)
-            fill[row] += 1
+        // Count row r's postings into starts[r + 2] and sum, so that starts[r + 1] is where row r begins. Filling
+        // uses starts[r + 1] as row r's next free place: it ends where row r + 1 begins, which is what
+        // starts[r + 1] must hold. The starts serve as their own cursors: no second array of rows.
+        var starts = [Int32](repeating: 0, count: rows + 2)
+        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 2] += 1 }
+        for r in 0..<rows { starts[r + 2] += starts[r + 1] }
+        var positions = [Int32](repeating: 0, count: Int(starts[rows + 1]))
+        positions.withUnsafeMutableBufferPointer { out in
+            starts.withUnsafeMutableBufferPointer { next in
+                forEachPosting { key, i in
+                    let row = base[Int(key.type.rawValue)] + Int(key.value) + 1
+                    // next[row] < next[row + 1] <= out.count: each row receives exactly the postings counted.
+                    out[Int(next[row])] = Int32(truncatingIfNeeded: i)
+                    next[row] += 1
+                }
+            }
         }
+        starts.removeLast()
         postingBase = base
         postingStarts = starts
         postingPositions = positions
@@ -363,12 +383,22 @@ public struct EventStore: Sendable {
         SourceRef(fileID: fileID[i], line: UInt64(line[i]), offset: offset[i])
     }
 
-    /// Approximate bytes held by the columns, symbols and postings.
+    /// Bytes held by the columns (values in use, not reserved capacity).
+    public var columnBytes: Int {
+        let dense = count * (8 + 4 + 4 + 1 + 1 + 2 + 4 + 1) + offset.bytes
+        let ids = [
+            sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
+            userAgent, domain, service, signature, detail, fileHash,
+        ].reduce(0) { $0 + $1.bytes }
+        return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
+            + bytesIn.bytes + severity.bytes
+    }
+
+    /// Approximate bytes held by the columns, symbols, addresses and postings.
     public var approximateBytes: Int {
-        let perEvent = 8 + 4 + 4 + 8 + 1 + 1 + 2 + 4 * 5 + 2 * 2 + 4 * 12 + 2 + 8 * 2 + 1 + 2
         let posted = postingPositions.count * 4 + postingStarts.count * 4
-        return count * perEvent + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
-            + buckets.approximateBytes
+        return columnBytes + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
+            + addressIndex.slots.count * 4 + buckets.approximateBytes
     }
 }
 
