@@ -241,3 +241,125 @@ func permute<T>(_ column: [T], _ order: UnsafeBufferPointer<Int32>) -> [T] {
         k = n
     }
 }
+
+/// A sparse column of 64-bit integers whose values almost always fit in 32 bits (byte counts): the low halves of
+/// the present values as one `SparseColumn`, the high halves as another, present only where they are not zero
+/// (counts of 4 GiB and more, and negative values, which a hostile log may hold: every value reads back exactly).
+/// - Complexity: subscript and `hasValue(at:)` O(1).
+public struct SparseInt64Column: RandomAccessCollection, Sendable {
+    public let absent: Int64
+    @usableFromInline var low = SparseColumn<UInt32>(absent: 0)
+    @usableFromInline var high = SparseColumn<UInt32>(absent: 0)
+
+    public init(absent: Int64) { self.absent = absent }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { low.endIndex }
+
+    /// The value of event `i`, or `absent`. - Complexity: O(1).
+    @inlinable public subscript(i: Int) -> Int64 {
+        let w = i &>> 6
+        let word = low.words[w]
+        let bit = UInt64(1) &<< UInt64(i & 63)
+        guard word & bit != 0 else { return absent }
+        let l = low.stored[Int(low.ranks[w]) &+ (word & (bit &- 1)).nonzeroBitCount]
+        return Int64(bitPattern: UInt64(l) | UInt64(high[i]) &<< 32)
+    }
+
+    @inlinable public func hasValue(at i: Int) -> Bool { low.hasValue(at: i) }
+
+    public var presentCount: Int { low.presentCount }
+
+    @inlinable public mutating func append(_ value: Int64, present: Bool) {
+        let bits = UInt64(bitPattern: value)
+        low.append(UInt32(truncatingIfNeeded: bits), present: present)
+        let h = UInt32(truncatingIfNeeded: bits &>> 32)
+        high.append(h, present: present && h != 0)
+    }
+
+    /// Appends one event's value; it is stored unless it equals `absent`.
+    @inlinable public mutating func append(_ value: Int64) { append(value, present: value != absent) }
+
+    public mutating func append(contentsOf other: SparseInt64Column) {
+        low.append(contentsOf: other.low)
+        high.append(contentsOf: other.high)
+    }
+
+    public mutating func reserveCapacity(events: Int, present: Int) {
+        low.reserveCapacity(events: events, present: present)
+        high.reserveCapacity(events: events, present: 0)
+    }
+
+    func permuted(_ order: UnsafeBufferPointer<Int32>) -> SparseInt64Column {
+        var out = SparseInt64Column(absent: absent)
+        out.low = low.permuted(order)
+        out.high = high.permuted(order)
+        return out
+    }
+
+    public var bytes: Int { low.bytes + high.bytes }
+}
+
+/// Event times of the sorted store (µs since the epoch, ascending) in about 4 bytes each: per block of 128 events
+/// the time of its first event, and per event a 32-bit distance from it (up to 71 minutes). A block that spans
+/// more than that (sparse evidence) keeps its times whole in `wide`.
+/// - Complexity: subscript O(1); building O(n).
+public struct TimeColumn: RandomAccessCollection, Sendable {
+    @usableFromInline static let blockShift = 7
+    @usableFromInline struct Block: Sendable {
+        @usableFromInline var base: Int64
+        /// Where the block's times start in `wide`, or -1 when they are held as distances from `base`.
+        @usableFromInline var wide: Int32
+    }
+    @usableFromInline var blocks: [Block] = []
+    @usableFromInline var distance: [UInt32] = []
+    @usableFromInline var wide: [Int64] = []
+
+    public init() {}
+
+    /// Compresses `times` taken in `order` (all of them in their own order when `order` is nil); the times so
+    /// taken must be ascending (the store's order) for the blocks to be narrow, and read back exactly either way.
+    init(_ times: [Int64], order: UnsafeBufferPointer<Int32>?) {
+        let n = order?.count ?? times.count
+        precondition(n == times.count, "the order covers every time")
+        blocks.reserveCapacity((n + (1 << Self.blockShift) - 1) >> Self.blockShift)
+        distance = [UInt32](repeating: 0, count: n)
+        times.withUnsafeBufferPointer { t in
+            distance.withUnsafeMutableBufferPointer { d in
+                // `order` is a permutation of 0..<n (or absent), so every index below is in bounds.
+                @inline(__always) func at(_ i: Int) -> Int64 { order.map { t[Int($0[i])] } ?? t[i] }
+                var start = 0
+                while start < n {
+                    let end = Swift.min(start + (1 << Self.blockShift), n)
+                    let base = at(start)
+                    var lo = base
+                    var hi = base
+                    for i in start..<end {
+                        lo = Swift.min(lo, at(i))
+                        hi = Swift.max(hi, at(i))
+                    }
+                    let span = hi.subtractingReportingOverflow(base)
+                    if lo == base && !span.overflow && span.partialValue <= Int64(UInt32.max) {
+                        blocks.append(Block(base: base, wide: -1))
+                        for i in start..<end { d[i] = UInt32(truncatingIfNeeded: at(i) &- base) }
+                    } else {
+                        blocks.append(Block(base: base, wide: Int32(truncatingIfNeeded: wide.count)))
+                        for i in start..<end { wide.append(at(i)) }
+                    }
+                    start = end
+                }
+            }
+        }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { distance.count }
+
+    @inlinable public subscript(i: Int) -> Int64 {
+        let b = blocks[i &>> Self.blockShift]
+        if b.wide < 0 { return b.base &+ Int64(distance[i]) }
+        return wide[Int(b.wide) &+ (i & ((1 << Self.blockShift) - 1))]
+    }
+
+    public var bytes: Int { blocks.count * MemoryLayout<Block>.stride + distance.count * 4 + wide.count * 8 }
+}

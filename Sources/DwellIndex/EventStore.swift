@@ -1,5 +1,9 @@
 import DwellCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What an indicator is.
 public enum IndicatorType: UInt8, CaseIterable, Sendable, Comparable {
     case ip = 0, user, host, path, userAgent, domain, hash, command
@@ -48,7 +52,10 @@ public struct EventStore: Sendable {
     // source: those are dense arrays. The other fields belong to some kinds of events only (ports and byte counts
     // to flows and requests, users to logins, HTTP fields to requests) and are `SparseColumn`s, which store only
     // the values present; an absent value reads as the `Event` model's sentinel (0, -1 or `.none`).
-    public var time: [Int64] = []
+    /// Event times (µs), in about 4 bytes each, once the store is built (sorted).
+    public internal(set) var time = TimeColumn()
+    /// Event times while the store is being built (and in `EventChunk`s), before the sort.
+    var unsortedTime: [Int64] = []
     public var fileID: [UInt32] = []
     public var line: [UInt32] = []
     /// Byte offsets of the lines: 32-bit low halves, high halves only for the lines past 4 GiB.
@@ -74,8 +81,8 @@ public struct EventStore: Sendable {
     public var path = SparseColumn<UInt32>(absent: 0)
     public var query = SparseColumn<UInt32>(absent: 0)
     public var httpStatus = SparseColumn<Int16>(absent: -1)
-    public var bytesOut = SparseColumn<Int64>(absent: -1)
-    public var bytesIn = SparseColumn<Int64>(absent: -1)
+    public var bytesOut = SparseInt64Column(absent: -1)
+    public var bytesIn = SparseInt64Column(absent: -1)
     public var userAgent = SparseColumn<UInt32>(absent: 0)
     public var domain = SparseColumn<UInt32>(absent: 0)
     public var service = SparseColumn<UInt32>(absent: 0)
@@ -97,7 +104,7 @@ public struct EventStore: Sendable {
 
     public init() {}
 
-    public var count: Int { time.count }
+    public var count: Int { fileID.count }
 
     // MARK: Building
 
@@ -141,8 +148,20 @@ public struct EventStore: Sendable {
             swap(&s, &store)
             s.sortInPlace()
             s.buildIndexes(bucketSeconds: bucketSeconds)
+            EventStore.releaseFreeHeapPages()
             return s
         }
+    }
+
+    /// Hands the free pages of the heap back to the system (glibc's `malloc_trim`, looked up at run time since
+    /// Swift's Glibc module does not export it): the files' chunks and the unsorted columns are freed once the
+    /// store is built, and the analysis that follows should not carry them as resident memory.
+    static func releaseFreeHeapPages() {
+        #if canImport(Glibc)
+            typealias Trim = @convention(c) (Int) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
     }
 
     mutating func addressID(_ ip: IPAddress) -> UInt32 {
@@ -160,13 +179,14 @@ public struct EventStore: Sendable {
     /// written is never resident, room for a value per event (so that no column grows by copying).
     mutating func reserve(_ n: Int) {
         let more = max(n - count, 0)
-        time.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
+        unsortedTime.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
         kind.reserveCapacity(n); outcome.reserveCapacity(n); format.reserveCapacity(n); host.reserveCapacity(n)
         timeSource.reserveCapacity(n)
         func sparse<T>(_ c: inout SparseColumn<T>) { c.reserveCapacity(events: more, present: more) }
         sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
         sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
-        sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus); sparse(&bytesOut); sparse(&bytesIn)
+        sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
+        bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
         sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
         sparse(&fileHash)
     }
@@ -182,7 +202,7 @@ public struct EventStore: Sendable {
         func addresses(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
             dst.append(contentsOf: src) { Int($0) < addressRemap.count ? addressRemap[Int($0)] : 0 }
         }
-        time += c.time; fileID += c.fileID; line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
+        unsortedTime += c.unsortedTime; fileID += c.fileID; line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
         outcome += c.outcome; format += c.format; timeSource += c.timeSource
         host.append(contentsOf: c.host.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
         addresses(&sourceIP, c.sourceIP); addresses(&destinationIP, c.destinationIP)
@@ -197,7 +217,7 @@ public struct EventStore: Sendable {
     }
 
     mutating func append(_ e: Event) {
-        time.append(e.time.microseconds)
+        unsortedTime.append(e.time.microseconds)
         fileID.append(e.source.fileID)
         line.append(UInt32(clamping: e.source.line))
         offset.append(e.source.offset)
@@ -232,14 +252,18 @@ public struct EventStore: Sendable {
     }
 
     mutating func sortInPlace() {
-        let n = time.count
-        guard n > 1 else { return }
+        let n = unsortedTime.count
+        guard n > 1 else {
+            time = TimeColumn(unsortedTime, order: nil)
+            unsortedTime = []
+            return
+        }
         // The order by (time, file, line): a permutation of 4-byte positions, sorted without touching the columns.
         var order = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(i) }
             c = n
         }
-        time.withUnsafeBufferPointer { t in
+        unsortedTime.withUnsafeBufferPointer { t in
             fileID.withUnsafeBufferPointer { f in
                 line.withUnsafeBufferPointer { l in
                     order.sort { a, b in
@@ -251,7 +275,11 @@ public struct EventStore: Sendable {
                 }
             }
         }
-        if order.elementsEqual(0..<Int32(n)) { return }
+        if order.elementsEqual(0..<Int32(n)) {
+            time = TimeColumn(unsortedTime, order: nil)
+            unsortedTime = []
+            return
+        }
         // Rebuild the columns one at a time in the new order: building needs the store's memory plus one column.
         order.withUnsafeBufferPointer { o in
             func dense<T>(_ column: inout [T]) {
@@ -260,12 +288,14 @@ public struct EventStore: Sendable {
                 column = permute(old, o)
             }
             func sparse<T>(_ column: inout SparseColumn<T>) { column = column.permuted(o) }
-            dense(&time); dense(&fileID); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
+            time = TimeColumn(unsortedTime, order: o)
+            unsortedTime = []
+            dense(&fileID); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
             dense(&format); dense(&host); dense(&timeSource)
             sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
             sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
-            sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus); sparse(&bytesOut)
-            sparse(&bytesIn); sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature)
+            sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
+            bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature)
             sparse(&severity); sparse(&detail); sparse(&fileHash)
         }
     }
@@ -385,7 +415,7 @@ public struct EventStore: Sendable {
 
     /// Bytes held by the columns (values in use, not reserved capacity).
     public var columnBytes: Int {
-        let dense = count * (8 + 4 + 4 + 1 + 1 + 2 + 4 + 1) + offset.bytes
+        let dense = count * (4 + 4 + 1 + 1 + 2 + 4 + 1) + time.bytes + offset.bytes
         let ids = [
             sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
             userAgent, domain, service, signature, detail, fileHash,
@@ -415,7 +445,7 @@ public struct TimeBucketDirectory: Sendable {
     public init() {}
 
     /// Bucket size: one minute, widened so that at most 200,000 buckets cover the span (sparse data).
-    public init(times: [Int64], kinds: [EventKind], bucketSeconds: Int64?) {
+    public init(times: TimeColumn, kinds: [EventKind], bucketSeconds: Int64?) {
         guard let first = times.first, let last = times.last else { return }
         var size = (bucketSeconds ?? 60) * 1_000_000
         let span = last - first
@@ -440,7 +470,7 @@ public struct TimeBucketDirectory: Sendable {
 
     /// Event index range for `[from, to)`: bucket lookup, then a binary search inside the edge buckets.
     /// - Complexity: O(log n).
-    public func range(from: Int64, to: Int64, times: [Int64]) -> Range<Int> {
+    public func range(from: Int64, to: Int64, times: TimeColumn) -> Range<Int> {
         guard !times.isEmpty, from < to else { return 0..<0 }
         func lowerBound(_ t: Int64) -> Int {
             let b = (t - originMicros) / bucketMicros
