@@ -111,7 +111,6 @@ public struct EventStore: Sendable {
     /// Accumulates files' events before sorting. Call `add` per file, then `build()`.
     public struct Builder {
         var store = EventStore()
-        var pendingKeys: [(Int64, UInt32, UInt32)] = []
 
         public init() {}
 
