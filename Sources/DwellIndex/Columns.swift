@@ -363,3 +363,81 @@ public struct TimeColumn: RandomAccessCollection, Sendable {
 
     public var bytes: Int { blocks.count * MemoryLayout<Block>.stride + distance.count * 4 + wide.count * 8 }
 }
+
+/// A column of 32-bit ids with few distinct values (hosts, evidence files): a 16-bit code per event and a table
+/// of the distinct ids. Past 65,535 distinct values (hostile input naming a new host on every line) a value's
+/// code is `escape` and the id itself is held in a `SparseColumn`, so every value reads back exactly.
+/// - Complexity: subscript O(1); `append` amortised O(1) (one hash lookup).
+public struct CodedColumn: RandomAccessCollection, Sendable {
+    @usableFromInline static let escape = UInt16.max
+    @usableFromInline var codes: [UInt16] = []
+    /// The distinct ids, by code.
+    @usableFromInline var table: [UInt32] = []
+    @usableFromInline var escaped = SparseColumn<UInt32>(absent: 0)
+    var codeOf: [UInt32: UInt16] = [:]
+
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { codes.count }
+
+    @inlinable public subscript(i: Int) -> UInt32 {
+        let c = codes[i]
+        return c != Self.escape ? table[Int(c)] : escaped[i]
+    }
+
+    /// The last value coded and its code: events come in runs of one host and one file.
+    var last: (value: UInt32, code: UInt16)?
+
+    mutating func code(_ value: UInt32) -> UInt16 {
+        if let last, last.value == value { return last.code }
+        let c = newCode(value)
+        last = (value, c)
+        return c
+    }
+
+    mutating func newCode(_ value: UInt32) -> UInt16 {
+        if let c = codeOf[value] { return c }
+        guard table.count < Int(Self.escape) else { return Self.escape }
+        let c = UInt16(table.count)
+        table.append(value)
+        codeOf[value] = c
+        return c
+    }
+
+    public mutating func append(_ value: UInt32) {
+        let c = code(value)
+        codes.append(c)
+        escaped.append(value, present: c == Self.escape)
+    }
+
+    /// Appends another column's values mapped through `transform`. - Complexity: O(other.count).
+    public mutating func append(contentsOf other: CodedColumn, _ transform: (UInt32) -> UInt32 = { $0 }) {
+        let mapped = other.table.map { code(transform($0)) }
+        codes.reserveCapacity(codes.count + other.count)
+        for i in 0..<other.count {
+            let c = other.codes[i]
+            let mine = c == Self.escape ? code(transform(other.escaped[i])) : mapped[Int(c)]
+            codes.append(mine)
+            escaped.append(
+                mine == Self.escape ? transform(c == Self.escape ? other.escaped[i] : other.table[Int(c)]) : 0,
+                present: mine == Self.escape)
+        }
+    }
+
+    public mutating func reserveCapacity(_ n: Int) {
+        codes.reserveCapacity(n)
+        escaped.reserveCapacity(events: n - codes.count, present: 0)
+    }
+
+    func permuted(_ order: UnsafeBufferPointer<Int32>) -> CodedColumn {
+        var out = CodedColumn()
+        out.codes = permute(codes, order)
+        out.table = table
+        out.codeOf = codeOf
+        out.escaped = escaped.permuted(order)
+        return out
+    }
+
+    public var bytes: Int { codes.count * 2 + table.count * 4 + codeOf.count * 16 + escaped.bytes }
+}

@@ -56,14 +56,15 @@ public struct EventStore: Sendable {
     public internal(set) var time = TimeColumn()
     /// Event times while the store is being built (and in `EventChunk`s), before the sort.
     var unsortedTime: [Int64] = []
-    public var fileID: [UInt32] = []
+    /// Evidence file ids and host symbols: few distinct values, 16-bit codes per event.
+    public var fileID = CodedColumn()
     public var line: [UInt32] = []
     /// Byte offsets of the lines: 32-bit low halves, high halves only for the lines past 4 GiB.
     public var offset = WideColumn()
     public var kind: [EventKind] = []
     public var outcome: [Outcome] = []
     public var format: [UInt16] = []
-    public var host: [UInt32] = []
+    public var host = CodedColumn()
     public var timeSource: [TimeSource] = []
     /// Address ids (see `addresses`), 0 = none.
     public var sourceIP = SparseColumn<UInt32>(absent: 0)
@@ -201,9 +202,9 @@ public struct EventStore: Sendable {
         func addresses(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
             dst.append(contentsOf: src) { Int($0) < addressRemap.count ? addressRemap[Int($0)] : 0 }
         }
-        unsortedTime += c.unsortedTime; fileID += c.fileID; line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
+        unsortedTime += c.unsortedTime; fileID.append(contentsOf: c.fileID); line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
         outcome += c.outcome; format += c.format; timeSource += c.timeSource
-        host.append(contentsOf: c.host.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
+        host.append(contentsOf: c.host) { Int($0) < m.count ? m[Int($0)] : 0 }
         addresses(&sourceIP, c.sourceIP); addresses(&destinationIP, c.destinationIP)
         sourcePort.append(contentsOf: c.sourcePort); destinationPort.append(contentsOf: c.destinationPort)
         symbols(&user, c.user); symbols(&targetUser, c.targetUser); symbols(&authMethod, c.authMethod)
@@ -263,14 +264,13 @@ public struct EventStore: Sendable {
             c = n
         }
         unsortedTime.withUnsafeBufferPointer { t in
-            fileID.withUnsafeBufferPointer { f in
-                line.withUnsafeBufferPointer { l in
-                    order.sort { a, b in
-                        let (a, b) = (Int(a), Int(b))
-                        if t[a] != t[b] { return t[a] < t[b] }
-                        if f[a] != f[b] { return f[a] < f[b] }
-                        return l[a] < l[b]
-                    }
+            line.withUnsafeBufferPointer { l in
+                let f = fileID
+                order.sort { a, b in
+                    let (a, b) = (Int(a), Int(b))
+                    if t[a] != t[b] { return t[a] < t[b] }
+                    if f[a] != f[b] { return f[a] < f[b] }
+                    return l[a] < l[b]
                 }
             }
         }
@@ -289,8 +289,8 @@ public struct EventStore: Sendable {
             func sparse<T>(_ column: inout SparseColumn<T>) { column = column.permuted(o) }
             time = TimeColumn(unsortedTime, order: o)
             unsortedTime = []
-            dense(&fileID); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
-            dense(&format); dense(&host); dense(&timeSource)
+            fileID = fileID.permuted(o); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
+            dense(&format); host = host.permuted(o); dense(&timeSource)
             sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
             sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
             sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
@@ -414,7 +414,7 @@ public struct EventStore: Sendable {
 
     /// Bytes held by the columns (values in use, not reserved capacity).
     public var columnBytes: Int {
-        let dense = count * (4 + 4 + 1 + 1 + 2 + 4 + 1) + time.bytes + offset.bytes
+        let dense = count * (4 + 1 + 1 + 2 + 1) + time.bytes + offset.bytes + fileID.bytes + host.bytes
         let ids = [
             sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
             userAgent, domain, service, signature, detail, fileHash,

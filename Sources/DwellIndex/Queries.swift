@@ -120,20 +120,19 @@ extension EventStore {
         var hosts: [UInt32: Int] = [:]
         var lastHost: UInt32 = 0
         var run = 0
-        host.withUnsafeBufferPointer { h in
-            kind.withUnsafeBufferPointer { k in
-                positions.withUnsafeBufferPointer { ps in
-                    for p in ps {
-                        let i = Int(p)
-                        kinds[Int(k[i].rawValue)] += 1
-                        // Events of one indicator come in runs from the same host: count runs, not events.
-                        if h[i] == lastHost {
-                            run += 1
-                        } else {
-                            if run > 0 { hosts[lastHost, default: 0] += run }
-                            lastHost = h[i]
-                            run = 1
-                        }
+        kind.withUnsafeBufferPointer { k in
+            positions.withUnsafeBufferPointer { ps in
+                for p in ps {
+                    let i = Int(p)
+                    kinds[Int(k[i].rawValue)] += 1
+                    // Events of one indicator come in runs from the same host: count runs, not events.
+                    let h = host[i]
+                    if h == lastHost {
+                        run += 1
+                    } else {
+                        if run > 0 { hosts[lastHost, default: 0] += run }
+                        lastHost = h
+                        run = 1
                     }
                 }
             }

@@ -113,6 +113,27 @@ import Testing
         #expect(Array(both) == offsets + offsets)
     }
 
+    /// Hosts and files: 16-bit codes, and past 65,535 distinct values (hostile input) the values themselves.
+    @Test func codedColumnsReadBackPastSixtyFiveThousandDistinctValues() {
+        var values: [UInt32] = (0..<100_000).map { UInt32($0 % 5 == 0 ? 7 : $0 * 3) }
+        values += [0, UInt32.max, 7, 65_535, 65_536]
+        var c = CodedColumn()
+        for v in values { c.append(v) }
+        #expect(Array(c) == values)
+        #expect(c.escaped.presentCount > 0)
+        // Appending whole columns (with a remap) and permuting keep every value.
+        var merged = CodedColumn()
+        merged.append(contentsOf: c) { $0 &+ 1 }
+        merged.append(contentsOf: c)
+        #expect(Array(merged) == values.map { $0 &+ 1 } + values)
+        let order = (0..<Int32(values.count)).reversed().map { $0 }
+        #expect(Array(order.withUnsafeBufferPointer { c.permuted($0) }) == values.reversed())
+        // Few distinct values: two bytes per event.
+        var few = CodedColumn()
+        for i in 0..<10_000 { few.append(UInt32(1_000_000 + i % 7)) }
+        #expect(few.bytes < 10_000 * 3)
+    }
+
     @Test func timesReadBackExactlyAcrossNarrowAndWideBlocks() {
         // Dense times (narrow blocks), then gaps of just under and just over 2^32 µs, then sparse years apart.
         var times: [Int64] = (0..<300).map { 1_773_000_000_000_000 + Int64($0) * 1_000 }
