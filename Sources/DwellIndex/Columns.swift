@@ -39,6 +39,12 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
         words[i &>> 6] & (UInt64(1) &<< UInt64(i & 63)) != 0
     }
 
+    /// The index in `values` of event `i`'s value (the number of values before it). - Complexity: O(1).
+    @inlinable public func rank(_ i: Int) -> Int {
+        let w = i &>> 6
+        return Int(ranks[w]) &+ (words[w] & ((UInt64(1) &<< UInt64(i & 63)) &- 1)).nonzeroBitCount
+    }
+
     /// How many events have a value.
     public var presentCount: Int { stored.count }
 
