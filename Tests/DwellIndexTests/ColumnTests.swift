@@ -240,6 +240,12 @@ import Testing
             }
             #expect(s.positions(key).map(Int.init) == direct, "\(key.type.name) \(s.text(key))")
         }
+        // The pivot's breakdown over a posting slice (run counting on host codes) agrees with the plain one.
+        for key in s.indicatorKeys {
+            let fast = s.breakdown(s.postingSlice(key))
+            let plain = s.breakdown(s.positions(key).map { $0 })
+            #expect(fast.byHost == plain.byHost && fast.byKind == plain.byKind, "\(key.type.name) \(s.text(key))")
+        }
         // Port 0 and 65535 were both logged somewhere, and absent elsewhere.
         #expect((0..<s.count).contains { s.sourcePort.hasValue(at: $0) && s.sourcePort[$0] == 0 })
         #expect((0..<s.count).contains { s.sourcePort[$0] == 65535 })
