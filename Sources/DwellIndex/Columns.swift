@@ -27,11 +27,15 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
 
     /// The value of event `i`, or `absent`. - Complexity: O(1).
     @inlinable public subscript(i: Int) -> Element {
+        // One check of `i`; the rest follows from the invariants: `words` and `ranks` hold one entry per 64
+        // events, and a set bit's rank counts the values before it, so it indexes `stored`.
+        precondition(UInt(bitPattern: i) < UInt(bitPattern: length), "event index out of range")
         let w = i &>> 6
-        let word = words[w]
+        let word = words.withUnsafeBufferPointer { $0[w] }
         let bit = UInt64(1) &<< UInt64(i & 63)
         guard word & bit != 0 else { return absent }
-        return stored[Int(ranks[w]) &+ (word & (bit &- 1)).nonzeroBitCount]
+        let k = ranks.withUnsafeBufferPointer { Int($0[w]) } &+ (word & (bit &- 1)).nonzeroBitCount
+        return stored.withUnsafeBufferPointer { $0[k] }
     }
 
     /// Whether event `i` has a value (which may equal `absent`, such as port 0). - Complexity: O(1).
@@ -362,8 +366,10 @@ public struct TimeColumn: RandomAccessCollection, Sendable {
     public var endIndex: Int { distance.count }
 
     @inlinable public subscript(i: Int) -> Int64 {
-        let b = blocks[i &>> Self.blockShift]
-        if b.wide < 0 { return b.base &+ Int64(distance[i]) }
+        // One check of `i`: there is a block per 128 events and a distance per event.
+        precondition(UInt(bitPattern: i) < UInt(bitPattern: distance.count), "event index out of range")
+        let b = blocks.withUnsafeBufferPointer { $0[i &>> Self.blockShift] }
+        if b.wide < 0 { return b.base &+ Int64(distance.withUnsafeBufferPointer { $0[i] }) }
         return wide[Int(b.wide) &+ (i & ((1 << Self.blockShift) - 1))]
     }
 
@@ -389,7 +395,8 @@ public struct CodedColumn: RandomAccessCollection, Sendable {
 
     @inlinable public subscript(i: Int) -> UInt32 {
         let c = codes[i]
-        return c != Self.escape ? table[Int(c)] : escaped[i]
+        // Every code but `escape` was given to an entry of `table`.
+        return c != Self.escape ? table.withUnsafeBufferPointer { $0[Int(c)] } : escaped[i]
     }
 
     /// The last value coded and its code: events come in runs of one host and one file.
