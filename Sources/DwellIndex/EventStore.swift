@@ -1,5 +1,9 @@
 import DwellCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What an indicator is.
 public enum IndicatorType: UInt8, CaseIterable, Sendable, Comparable {
     case ip = 0, user, host, path, userAgent, domain, hash, command
@@ -44,61 +48,72 @@ public struct EventStore: Sendable {
     public var addresses: [IPAddress] = []
     var addressIndex = AddressIndex()
 
-    // Columns.
-    public var time: [Int64] = []
-    public var fileID: [UInt32] = []
+    // Columns. Every event has a time, a place in its file, a kind, an outcome, a format, a host and a time
+    // source: those are dense arrays. The other fields belong to some kinds of events only (ports and byte counts
+    // to flows and requests, users to logins, HTTP fields to requests) and are `SparseColumn`s, which store only
+    // the values present; an absent value reads as the `Event` model's sentinel (0, -1 or `.none`).
+    /// Event times (µs), in about 4 bytes each, once the store is built (sorted).
+    public internal(set) var time = TimeColumn()
+    /// Event times while the store is being built (and in `EventChunk`s), before the sort.
+    var unsortedTime: [Int64] = []
+    /// Evidence file ids and host symbols: few distinct values, 16-bit codes per event.
+    public var fileID = CodedColumn()
     public var line: [UInt32] = []
-    public var offset: [UInt64] = []
+    /// Byte offsets of the lines: 32-bit low halves, high halves only for the lines past 4 GiB.
+    public var offset = WideColumn()
     public var kind: [EventKind] = []
     public var outcome: [Outcome] = []
     public var format: [UInt16] = []
-    public var host: [UInt32] = []
-    public var sourceIP: [UInt32] = []
-    public var destinationIP: [UInt32] = []
-    public var sourcePort: [UInt16] = []
-    public var destinationPort: [UInt16] = []
-    public var user: [UInt32] = []
-    public var targetUser: [UInt32] = []
-    public var authMethod: [UInt32] = []
-    public var program: [UInt32] = []
-    public var pid: [Int32] = []
-    public var command: [UInt32] = []
-    public var httpMethod: [UInt32] = []
-    public var path: [UInt32] = []
-    public var query: [UInt32] = []
-    public var httpStatus: [Int16] = []
-    public var bytesOut: [Int64] = []
-    public var bytesIn: [Int64] = []
-    public var userAgent: [UInt32] = []
-    public var domain: [UInt32] = []
-    public var service: [UInt32] = []
-    public var signature: [UInt32] = []
-    public var severity: [Int8] = []
-    public var detail: [UInt32] = []
-    public var fileHash: [UInt32] = []
+    public var host = CodedColumn()
     public var timeSource: [TimeSource] = []
+    /// Address ids (see `addresses`), 0 = none.
+    public var sourceIP = SparseColumn<UInt32>(absent: 0)
+    public var destinationIP = SparseColumn<UInt32>(absent: 0)
+    /// Ports read as 0 when absent; `hasValue(at:)` tells a logged port 0 from none.
+    public var sourcePort = SparseColumn<UInt16>(absent: 0)
+    public var destinationPort = SparseColumn<UInt16>(absent: 0)
+    public var user = SparseColumn<UInt32>(absent: 0)
+    public var targetUser = SparseColumn<UInt32>(absent: 0)
+    public var authMethod = SparseColumn<UInt32>(absent: 0)
+    public var program = SparseColumn<UInt32>(absent: 0)
+    public var pid = SparseColumn<Int32>(absent: -1)
+    public var command = SparseColumn<UInt32>(absent: 0)
+    public var httpMethod = SparseColumn<UInt32>(absent: 0)
+    public var path = SparseColumn<UInt32>(absent: 0)
+    public var query = SparseColumn<UInt32>(absent: 0)
+    public var httpStatus = SparseColumn<Int16>(absent: -1)
+    public var bytesOut = SparseInt64Column(absent: -1)
+    public var bytesIn = SparseInt64Column(absent: -1)
+    public var userAgent = SparseColumn<UInt32>(absent: 0)
+    public var domain = SparseColumn<UInt32>(absent: 0)
+    public var service = SparseColumn<UInt32>(absent: 0)
+    public var signature = SparseColumn<UInt32>(absent: 0)
+    public var severity = SparseColumn<Int8>(absent: -1)
+    public var detail = SparseColumn<UInt32>(absent: 0)
+    public var fileHash = SparseColumn<UInt32>(absent: 0)
 
     /// Sorted event positions per indicator.
     /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
     /// `postingBase[type] + value` (values of a type run from 0 to its largest id), and its positions, sorted by
-    /// time, are `postingPositions[postingStarts[row] ..< postingStarts[row + 1]]`. No hashing, no per-indicator
-    /// allocation: about 4 bytes per posting and 4 per possible indicator value.
+    /// time, run in `postingPositions` from the row's start to the next row's. No hashing, no per-indicator
+    /// allocation: about 4 bytes per posting, 4 per indicator that occurs and 0.19 per possible value.
     var postingBase = [Int](repeating: 0, count: IndicatorType.allCases.count + 1)
-    var postingStarts: [Int32] = [0]
+    /// Where each row's positions start, held only for the rows that have postings (most possible values of a
+    /// type never occur as that type: a path id is never a user); a row's end is the next held start.
+    var postingStarts = SparseColumn<Int32>(absent: 0)
     var postingPositions: [Int32] = []
 
     public private(set) var buckets = TimeBucketDirectory()
 
     public init() {}
 
-    public var count: Int { time.count }
+    public var count: Int { fileID.count }
 
     // MARK: Building
 
     /// Accumulates files' events before sorting. Call `add` per file, then `build()`.
     public struct Builder {
         var store = EventStore()
-        var pendingKeys: [(Int64, UInt32, UInt32)] = []
 
         public init() {}
 
@@ -135,8 +150,20 @@ public struct EventStore: Sendable {
             swap(&s, &store)
             s.sortInPlace()
             s.buildIndexes(bucketSeconds: bucketSeconds)
+            EventStore.releaseFreeHeapPages()
             return s
         }
+    }
+
+    /// Hands the free pages of the heap back to the system (glibc's `malloc_trim`, looked up at run time since
+    /// Swift's Glibc module does not export it): the files' chunks and the unsorted columns are freed once the
+    /// store is built, and the analysis that follows should not carry them as resident memory.
+    static func releaseFreeHeapPages() {
+        #if canImport(Glibc)
+            typealias Trim = @convention(c) (Int) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
     }
 
     mutating func addressID(_ ip: IPAddress) -> UInt32 {
@@ -150,41 +177,49 @@ public struct EventStore: Sendable {
         id == 0 || Int(id) > addresses.count ? nil : addresses[Int(id) - 1]
     }
 
+    /// Room for `n` events in all. Sparse columns reserve their presence bits and, since capacity that is never
+    /// written is never resident, room for a value per event (so that no column grows by copying).
     mutating func reserve(_ n: Int) {
-        time.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
+        let more = max(n - count, 0)
+        unsortedTime.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
         kind.reserveCapacity(n); outcome.reserveCapacity(n); format.reserveCapacity(n); host.reserveCapacity(n)
-        sourceIP.reserveCapacity(n); destinationIP.reserveCapacity(n); sourcePort.reserveCapacity(n)
-        destinationPort.reserveCapacity(n); user.reserveCapacity(n); targetUser.reserveCapacity(n)
-        authMethod.reserveCapacity(n); program.reserveCapacity(n); pid.reserveCapacity(n); command.reserveCapacity(n)
-        httpMethod.reserveCapacity(n); path.reserveCapacity(n); query.reserveCapacity(n); httpStatus.reserveCapacity(n)
-        bytesOut.reserveCapacity(n); bytesIn.reserveCapacity(n); userAgent.reserveCapacity(n); domain.reserveCapacity(n)
-        service.reserveCapacity(n); signature.reserveCapacity(n); severity.reserveCapacity(n); detail.reserveCapacity(n)
-        fileHash.reserveCapacity(n); timeSource.reserveCapacity(n)
+        timeSource.reserveCapacity(n)
+        func sparse<T>(_ c: inout SparseColumn<T>) { c.reserveCapacity(events: more, present: more) }
+        sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
+        sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
+        sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
+        bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
+        sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
+        sparse(&fileHash)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
     /// address ids into this store's addresses.
     mutating func appendChunk(_ c: EventStore, symbolRemap m: [UInt32]) {
         let addressRemap = [UInt32(0)] + c.addresses.map { addressID($0) }
-        @inline(__always) func symbols(_ dst: inout [UInt32], _ src: [UInt32]) {
-            dst.append(contentsOf: src.lazy.map { Int($0) < m.count ? m[Int($0)] : 0 })
+        // Only the present values are remapped: the presence bits are copied word by word.
+        func symbols(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
+            dst.append(contentsOf: src) { Int($0) < m.count ? m[Int($0)] : 0 }
         }
-        time += c.time; fileID += c.fileID; line += c.line; offset += c.offset; kind += c.kind
-        outcome += c.outcome; format += c.format
-        symbols(&host, c.host)
-        sourceIP.append(contentsOf: c.sourceIP.lazy.map { addressRemap[Int($0)] })
-        destinationIP.append(contentsOf: c.destinationIP.lazy.map { addressRemap[Int($0)] })
-        sourcePort += c.sourcePort; destinationPort += c.destinationPort
+        func addresses(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
+            dst.append(contentsOf: src) { Int($0) < addressRemap.count ? addressRemap[Int($0)] : 0 }
+        }
+        unsortedTime += c.unsortedTime; fileID.append(contentsOf: c.fileID); line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
+        outcome += c.outcome; format += c.format; timeSource += c.timeSource
+        host.append(contentsOf: c.host) { Int($0) < m.count ? m[Int($0)] : 0 }
+        addresses(&sourceIP, c.sourceIP); addresses(&destinationIP, c.destinationIP)
+        sourcePort.append(contentsOf: c.sourcePort); destinationPort.append(contentsOf: c.destinationPort)
         symbols(&user, c.user); symbols(&targetUser, c.targetUser); symbols(&authMethod, c.authMethod)
-        symbols(&program, c.program); pid += c.pid; symbols(&command, c.command); symbols(&httpMethod, c.httpMethod)
-        symbols(&path, c.path); symbols(&query, c.query); httpStatus += c.httpStatus; bytesOut += c.bytesOut
-        bytesIn += c.bytesIn; symbols(&userAgent, c.userAgent); symbols(&domain, c.domain); symbols(&service, c.service)
-        symbols(&signature, c.signature); severity += c.severity; symbols(&detail, c.detail)
-        symbols(&fileHash, c.fileHash); timeSource += c.timeSource
+        symbols(&program, c.program); pid.append(contentsOf: c.pid); symbols(&command, c.command)
+        symbols(&httpMethod, c.httpMethod); symbols(&path, c.path); symbols(&query, c.query)
+        httpStatus.append(contentsOf: c.httpStatus); bytesOut.append(contentsOf: c.bytesOut)
+        bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
+        symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
+        symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
     }
 
     mutating func append(_ e: Event) {
-        time.append(e.time.microseconds)
+        unsortedTime.append(e.time.microseconds)
         fileID.append(e.source.fileID)
         line.append(UInt32(clamping: e.source.line))
         offset.append(e.source.offset)
@@ -194,8 +229,8 @@ public struct EventStore: Sendable {
         host.append(e.host.id)
         sourceIP.append(addressID(e.sourceIP))
         destinationIP.append(addressID(e.destinationIP))
-        sourcePort.append(e.hasSourcePort ? e.sourcePort : 0)
-        destinationPort.append(e.hasDestinationPort ? e.destinationPort : 0)
+        sourcePort.append(e.sourcePort, present: e.hasSourcePort)
+        destinationPort.append(e.destinationPort, present: e.hasDestinationPort)
         user.append(e.user.id)
         targetUser.append(e.targetUser.id)
         authMethod.append(e.authMethod.id)
@@ -219,65 +254,74 @@ public struct EventStore: Sendable {
     }
 
     mutating func sortInPlace() {
-        let n = time.count
-        guard n > 1 else { return }
+        let n = unsortedTime.count
+        guard n > 1 else {
+            time = TimeColumn(unsortedTime, order: nil)
+            unsortedTime = []
+            return
+        }
         // The order by (time, file, line): a permutation of 4-byte positions, sorted without touching the columns.
         var order = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(i) }
             c = n
         }
-        time.withUnsafeBufferPointer { t in
-            fileID.withUnsafeBufferPointer { f in
-                line.withUnsafeBufferPointer { l in
-                    order.sort { a, b in
-                        let (a, b) = (Int(a), Int(b))
-                        if t[a] != t[b] { return t[a] < t[b] }
-                        if f[a] != f[b] { return f[a] < f[b] }
-                        return l[a] < l[b]
-                    }
+        unsortedTime.withUnsafeBufferPointer { t in
+            line.withUnsafeBufferPointer { l in
+                let f = fileID
+                order.sort { a, b in
+                    let (a, b) = (Int(a), Int(b))
+                    if t[a] != t[b] { return t[a] < t[b] }
+                    if f[a] != f[b] { return f[a] < f[b] }
+                    return l[a] < l[b]
                 }
             }
         }
-        if order.elementsEqual(0..<Int32(n)) { return }
+        if order.elementsEqual(0..<Int32(n)) {
+            time = TimeColumn(unsortedTime, order: nil)
+            unsortedTime = []
+            return
+        }
         // Rebuild the columns one at a time in the new order: building needs the store's memory plus one column.
-        func permute<T>(_ column: inout [T]) {
-            let old = column
-            column = []
-            column = [T](unsafeUninitializedCapacity: n) { b, k in
-                old.withUnsafeBufferPointer { o in
-                    order.withUnsafeBufferPointer { p in
-                        for i in 0..<n { (b.baseAddress! + i).initialize(to: o[Int(p[i])]) }
-                    }
-                }
-                k = n
+        order.withUnsafeBufferPointer { o in
+            func dense<T>(_ column: inout [T]) {
+                let old = column
+                column = []
+                column = permute(old, o)
             }
+            func sparse<T>(_ column: inout SparseColumn<T>) { column = column.permuted(o) }
+            time = TimeColumn(unsortedTime, order: o)
+            unsortedTime = []
+            fileID = fileID.permuted(o); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
+            dense(&format); host = host.permuted(o); dense(&timeSource)
+            sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
+            sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
+            sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
+            bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature)
+            sparse(&severity); sparse(&detail); sparse(&fileHash)
         }
-        permute(&time); permute(&fileID); permute(&line); permute(&offset); permute(&kind); permute(&outcome)
-        permute(&format); permute(&host); permute(&sourceIP); permute(&destinationIP); permute(&sourcePort)
-        permute(&destinationPort); permute(&user); permute(&targetUser); permute(&authMethod); permute(&program)
-        permute(&pid); permute(&command); permute(&httpMethod); permute(&path); permute(&query); permute(&httpStatus)
-        permute(&bytesOut); permute(&bytesIn); permute(&userAgent); permute(&domain); permute(&service)
-        permute(&signature); permute(&severity); permute(&detail); permute(&fileHash); permute(&timeSource)
     }
 
-    /// Calls `body` with every (indicator, event) posting, in event order.
-    @inline(__always)
+    /// Calls `body` with every (indicator, event) posting. Each indicator's events come in increasing order (the
+    /// two address columns are walked together, as are the two user columns); different indicators' interleave.
+    /// - Complexity: O(n / 64 + postings), reading each column sequentially.
     func forEachPosting(_ body: (IndicatorKey, Int) -> Void) {
-        @inline(__always) func post(_ type: IndicatorType, _ v: UInt32, _ i: Int) {
-            if v != 0 { body(IndicatorKey(type, v), i) }
+        func pair(_ type: IndicatorType, _ a: SparseColumn<UInt32>, _ b: SparseColumn<UInt32>) {
+            SparseColumn.forEachEvent(a, b) { i, va, vb in
+                if va != 0 { body(IndicatorKey(type, va), i) }
+                if vb != 0 && vb != va { body(IndicatorKey(type, vb), i) }
+            }
         }
-        for i in 0..<count {
-            post(.ip, sourceIP[i], i)
-            if destinationIP[i] != sourceIP[i] { post(.ip, destinationIP[i], i) }
-            post(.user, user[i], i)
-            if targetUser[i] != user[i] { post(.user, targetUser[i], i) }
-            post(.host, host[i], i)
-            post(.path, path[i], i)
-            post(.userAgent, userAgent[i], i)
-            post(.domain, domain[i], i)
-            post(.hash, fileHash[i], i)
-            post(.command, command[i], i)
+        func single(_ type: IndicatorType, _ c: SparseColumn<UInt32>) {
+            c.forEachValue { i, v in if v != 0 { body(IndicatorKey(type, v), i) } }
         }
+        pair(.ip, sourceIP, destinationIP)
+        pair(.user, user, targetUser)
+        for (i, h) in host.enumerated() where h != 0 { body(IndicatorKey(.host, h), i) }
+        single(.path, path)
+        single(.userAgent, userAgent)
+        single(.domain, domain)
+        single(.hash, fileHash)
+        single(.command, command)
     }
 
     mutating func buildIndexes(bucketSeconds: Int64?) {
@@ -289,19 +333,31 @@ public struct EventStore: Sendable {
         var base = [Int](repeating: 0, count: largest.count + 1)
         for t in 0..<largest.count { base[t + 1] = base[t] + largest[t] + 1 }
         let rows = base[largest.count]
-        // Count per row, prefix sums, then drop each event's position into its row's next free place.
-        var starts = [Int32](repeating: 0, count: rows + 1)
-        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 1] += 1 }
-        for r in 0..<rows { starts[r + 1] += starts[r] }
-        var fill = starts
-        var positions = [Int32](repeating: 0, count: Int(starts[rows]))
-        forEachPosting { key, i in
-            let row = base[Int(key.type.rawValue)] + Int(key.value)
-            positions[Int(fill[row])] = Int32(i)
-            fill[row] += 1
+        // Count row r's postings into starts[r + 2] and sum, so that starts[r + 1] is where row r begins. Filling
+        // uses starts[r + 1] as row r's next free place: it ends where row r + 1 begins, which is what
+        // starts[r + 1] must hold. The starts serve as their own cursors: no second array of rows.
+        var starts = [Int32](repeating: 0, count: rows + 2)
+        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 2] += 1 }
+        for r in 0..<rows { starts[r + 2] += starts[r + 1] }
+        var positions = [Int32](repeating: 0, count: Int(starts[rows + 1]))
+        positions.withUnsafeMutableBufferPointer { out in
+            starts.withUnsafeMutableBufferPointer { next in
+                forEachPosting { key, i in
+                    let row = base[Int(key.type.rawValue)] + Int(key.value) + 1
+                    // next[row] < next[row + 1] <= out.count: each row receives exactly the postings counted.
+                    out[Int(next[row])] = Int32(truncatingIfNeeded: i)
+                    next[row] += 1
+                }
+            }
         }
+        starts.removeLast()
         postingBase = base
-        postingStarts = starts
+        // Keep the starts of the rows that have postings only.
+        var held = SparseColumn<Int32>(absent: 0)
+        held.reserveCapacity(events: rows, present: 0)
+        for r in 0..<rows { held.append(starts[r], present: starts[r + 1] > starts[r]) }
+        starts = []
+        postingStarts = held
         postingPositions = positions
         buckets = TimeBucketDirectory(times: time, kinds: kind, bucketSeconds: bucketSeconds)
     }
@@ -311,7 +367,7 @@ public struct EventStore: Sendable {
         var out: [IndicatorKey] = []
         for type in IndicatorType.allCases {
             let t = Int(type.rawValue)
-            for row in postingBase[t]..<postingBase[t + 1] where postingStarts[row + 1] > postingStarts[row] {
+            for row in postingBase[t]..<postingBase[t + 1] where postingStarts.hasValue(at: row) {
                 out.append(IndicatorKey(type, UInt32(row - postingBase[t])))
             }
         }
@@ -322,8 +378,11 @@ public struct EventStore: Sendable {
     public func postingSlice(_ key: IndicatorKey) -> ArraySlice<Int32> {
         let t = Int(key.type.rawValue)
         let row = postingBase[t] + Int(key.value)
-        guard row < postingBase[t + 1] else { return [] }
-        return postingPositions[Int(postingStarts[row])..<Int(postingStarts[row + 1])]
+        guard row < postingBase[t + 1], postingStarts.hasValue(at: row) else { return [] }
+        let k = postingStarts.rank(row)
+        let starts = postingStarts.values
+        let end = k + 1 < starts.count ? Int(starts[k + 1]) : postingPositions.count
+        return postingPositions[Int(starts[k])..<end]
     }
 
     public func positions(_ key: IndicatorKey) -> [Int32] { Array(postingSlice(key)) }
@@ -363,12 +422,22 @@ public struct EventStore: Sendable {
         SourceRef(fileID: fileID[i], line: UInt64(line[i]), offset: offset[i])
     }
 
-    /// Approximate bytes held by the columns, symbols and postings.
+    /// Bytes held by the columns (values in use, not reserved capacity).
+    public var columnBytes: Int {
+        let dense = count * (4 + 1 + 1 + 2 + 1) + time.bytes + offset.bytes + fileID.bytes + host.bytes
+        let ids = [
+            sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
+            userAgent, domain, service, signature, detail, fileHash,
+        ].reduce(0) { $0 + $1.bytes }
+        return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
+            + bytesIn.bytes + severity.bytes
+    }
+
+    /// Approximate bytes held by the columns, symbols, addresses and postings.
     public var approximateBytes: Int {
-        let perEvent = 8 + 4 + 4 + 8 + 1 + 1 + 2 + 4 * 5 + 2 * 2 + 4 * 12 + 2 + 8 * 2 + 1 + 2
-        let posted = postingPositions.count * 4 + postingStarts.count * 4
-        return count * perEvent + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
-            + buckets.approximateBytes
+        let posted = postingPositions.count * 4 + postingStarts.bytes
+        return columnBytes + symbols.arenaBytes + symbols.count * 16 + posted + addresses.count * 40
+            + addressIndex.slots.count * 4 + buckets.approximateBytes
     }
 }
 
@@ -385,7 +454,7 @@ public struct TimeBucketDirectory: Sendable {
     public init() {}
 
     /// Bucket size: one minute, widened so that at most 200,000 buckets cover the span (sparse data).
-    public init(times: [Int64], kinds: [EventKind], bucketSeconds: Int64?) {
+    public init(times: TimeColumn, kinds: [EventKind], bucketSeconds: Int64?) {
         guard let first = times.first, let last = times.last else { return }
         var size = (bucketSeconds ?? 60) * 1_000_000
         let span = last - first
@@ -410,7 +479,7 @@ public struct TimeBucketDirectory: Sendable {
 
     /// Event index range for `[from, to)`: bucket lookup, then a binary search inside the edge buckets.
     /// - Complexity: O(log n).
-    public func range(from: Int64, to: Int64, times: [Int64]) -> Range<Int> {
+    public func range(from: Int64, to: Int64, times: TimeColumn) -> Range<Int> {
         guard !times.isEmpty, from < to else { return 0..<0 }
         func lowerBound(_ t: Int64) -> Int {
             let b = (t - originMicros) / bucketMicros

@@ -119,19 +119,30 @@ extension EventStore {
         var kinds = [Int](repeating: 0, count: 256)
         var hosts: [UInt32: Int] = [:]
         var lastHost: UInt32 = 0
+        var lastCode = CodedColumn.escape
         var run = 0
-        host.withUnsafeBufferPointer { h in
+        let table = host.table
+        host.codes.withUnsafeBufferPointer { hc in
             kind.withUnsafeBufferPointer { k in
                 positions.withUnsafeBufferPointer { ps in
                     for p in ps {
+                        // Positions index the store's events, and both columns hold one entry per event.
                         let i = Int(p)
                         kinds[Int(k[i].rawValue)] += 1
-                        // Events of one indicator come in runs from the same host: count runs, not events.
-                        if h[i] == lastHost {
+                        // Events of one indicator come in runs from the same host: count runs, not events, and
+                        // compare the hosts' 16-bit codes (an escaped code is compared by value).
+                        let c = hc[i]
+                        if c == lastCode && c != CodedColumn.escape {
+                            run += 1
+                            continue
+                        }
+                        let h = c == CodedColumn.escape ? host.escaped[i] : table[Int(c)]
+                        lastCode = c
+                        if h == lastHost {
                             run += 1
                         } else {
                             if run > 0 { hosts[lastHost, default: 0] += run }
-                            lastHost = h[i]
+                            lastHost = h
                             run = 1
                         }
                     }

@@ -1,0 +1,257 @@
+import DwellCore
+import Testing
+
+@testable import DwellIndex
+
+/// The store's compact columns read back exactly what was appended: sparse values (absent vs zero, edge
+/// values), 64-bit values split in halves, times as distances from block bases; and a store built through files'
+/// chunks holds, event by event, the fields of the events it was given.
+@Suite struct ColumnTests {
+    /// A deterministic pseudo-random sequence (LCG), so failures reproduce.
+    struct Random {
+        var x: UInt64
+        mutating func next() -> UInt64 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return x >> 11
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// (value, present) rows with the given density in percent, including present values equal to `absent`.
+    static func rows(_ n: Int, density: Int, seed: UInt64) -> [(Int32, Bool)] {
+        var r = Random(x: seed)
+        return (0..<n).map { _ in
+            let present = r.below(100) < density
+            let v = r.below(5) == 0 ? -1 : Int32(r.below(1000))  // some present values equal the sentinel
+            return (v, present)
+        }
+    }
+
+    static func column(_ rows: [(Int32, Bool)]) -> SparseColumn<Int32> {
+        var c = SparseColumn<Int32>(absent: -1)
+        for (v, p) in rows { c.append(v, present: p) }
+        return c
+    }
+
+    static func check(_ c: SparseColumn<Int32>, _ rows: [(Int32, Bool)], _ note: Comment) {
+        #expect(c.count == rows.count, note)
+        #expect(c.presentCount == rows.filter(\.1).count, note)
+        var mismatches = 0
+        for (i, (v, p)) in rows.enumerated() where c[i] != (p ? v : -1) || c.hasValue(at: i) != p { mismatches += 1 }
+        #expect(mismatches == 0, note)
+    }
+
+    @Test(arguments: [0, 1, 3, 50, 97, 100])
+    func sparseColumnReadsBackEveryValueAndItsPresence(density: Int) {
+        for n in [0, 1, 63, 64, 65, 128, 1000] {
+            let rows = Self.rows(n, density: density, seed: UInt64(n * 101 + density))
+            Self.check(Self.column(rows), rows, "n \(n) density \(density)")
+        }
+    }
+
+    /// Appending columns whole (the builder merging files' chunks) gives the same column as appending the values
+    /// one by one, whatever the lengths do to the alignment of the presence bits.
+    @Test func appendingColumnsAtAnyAlignmentEqualsAppendingValues() {
+        let lengths = [0, 1, 2, 63, 64, 65, 127, 128, 129, 7, 200, 31]
+        var whole = SparseColumn<Int32>(absent: -1)
+        var all: [(Int32, Bool)] = []
+        for (k, n) in lengths.enumerated() {
+            let rows = Self.rows(n, density: k % 2 == 0 ? 30 : 90, seed: UInt64(k + 1))
+            whole.append(contentsOf: Self.column(rows))
+            all += rows
+            Self.check(whole, all, "after \(k + 1) appends")
+        }
+        // The transform maps present values only.
+        var mapped = SparseColumn<Int32>(absent: -1)
+        mapped.append(contentsOf: whole) { $0 &* 2 }
+        #expect((0..<all.count).allSatisfy { mapped.hasValue(at: $0) == all[$0].1 })
+        #expect(mapped.values == whole.values.map { $0 &* 2 })
+    }
+
+    @Test func permutingASparseColumnMovesValuesWithTheirPresence() {
+        let rows = Self.rows(777, density: 40, seed: 9)
+        var r = Random(x: 5)
+        var order = (0..<Int32(rows.count)).map { $0 }
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, r.below(i + 1)) }
+        let permuted = order.withUnsafeBufferPointer { Self.column(rows).permuted($0) }
+        Self.check(permuted, order.map { rows[Int($0)] }, "permuted")
+    }
+
+    @Test func walkingPresentValuesVisitsThemInEventOrder() {
+        let a = Self.rows(300, density: 20, seed: 1)
+        let b = Self.rows(300, density: 60, seed: 2)
+        var seen: [Int] = []
+        Self.column(a).forEachValue { i, v in
+            #expect(a[i].1 && a[i].0 == v)
+            seen.append(i)
+        }
+        #expect(seen == a.indices.filter { a[$0].1 })
+        var pairs: [Int] = []
+        SparseColumn.forEachEvent(Self.column(a), Self.column(b)) { i, va, vb in
+            #expect(va == (a[i].1 ? a[i].0 : -1) && vb == (b[i].1 ? b[i].0 : -1))
+            pairs.append(i)
+        }
+        #expect(pairs == a.indices.filter { a[$0].1 || b[$0].1 })
+    }
+
+    @Test func sixtyFourBitColumnsKeepEveryBitOfEdgeValues() {
+        let values: [Int64] = [
+            0, 1, -1, 4_294_967_295, 4_294_967_296, 5_000_000_000, Int64.max, Int64.min, -2, 17, -1, 0,
+        ]
+        var c = SparseInt64Column(absent: -1)
+        for v in values { c.append(v) }
+        #expect(c.count == values.count)
+        #expect(Array(c) == values)
+        // -1 is the sentinel: absent, and read back as -1; 0 is a value.
+        #expect(values.indices.map { c.hasValue(at: $0) } == values.map { $0 != -1 })
+        var w = WideColumn()
+        let offsets: [UInt64] = [0, 4_294_967_295, 4_294_967_296, UInt64.max, 12, 1 << 40]
+        for o in offsets { w.append(o) }
+        var both = WideColumn()
+        both.append(contentsOf: w)
+        both.append(contentsOf: w)
+        #expect(Array(both) == offsets + offsets)
+    }
+
+    /// Hosts and files: 16-bit codes, and past 65,535 distinct values (hostile input) the values themselves.
+    @Test func codedColumnsReadBackPastSixtyFiveThousandDistinctValues() {
+        var values: [UInt32] = (0..<100_000).map { UInt32($0 % 5 == 0 ? 7 : $0 * 3) }
+        values += [0, UInt32.max, 7, 65_535, 65_536]
+        var c = CodedColumn()
+        for v in values { c.append(v) }
+        #expect(Array(c) == values)
+        #expect(c.escaped.presentCount > 0)
+        // Appending whole columns (with a remap) and permuting keep every value.
+        var merged = CodedColumn()
+        merged.append(contentsOf: c) { $0 &+ 1 }
+        merged.append(contentsOf: c)
+        #expect(Array(merged) == values.map { $0 &+ 1 } + values)
+        let order = (0..<Int32(values.count)).reversed().map { $0 }
+        #expect(Array(order.withUnsafeBufferPointer { c.permuted($0) }) == values.reversed())
+        // Few distinct values: two bytes per event.
+        var few = CodedColumn()
+        for i in 0..<10_000 { few.append(UInt32(1_000_000 + i % 7)) }
+        #expect(few.bytes < 10_000 * 3)
+    }
+
+    @Test func timesReadBackExactlyAcrossNarrowAndWideBlocks() {
+        // Dense times (narrow blocks), then gaps of just under and just over 2^32 µs, then sparse years apart.
+        var times: [Int64] = (0..<300).map { 1_773_000_000_000_000 + Int64($0) * 1_000 }
+        var t = times.last ?? 0
+        for k in 0..<300 {
+            t += k % 2 == 0 ? Int64(UInt32.max) : Int64(UInt32.max) + 1
+            times.append(t)
+        }
+        for k in 0..<200 { times.append(t + Int64(k) * 86_400_000_000 * 400) }
+        let column = TimeColumn(times, order: nil)
+        #expect(Array(column) == times)
+        // Dense times take about 4 bytes each.
+        let dense = Array(times.prefix(300))
+        #expect(Array(TimeColumn(dense, order: nil)) == dense)
+        #expect(TimeColumn(dense, order: nil).bytes < dense.count * 5)
+        // The same times reached through a permutation (the store's sort).
+        let reversed = Array(times.reversed())
+        let order = (0..<Int32(times.count)).reversed().map { $0 }
+        #expect(Array(order.withUnsafeBufferPointer { TimeColumn(reversed, order: $0) }) == times)
+        // Times out of order (not the store's case) are kept whole, not misread.
+        #expect(Array(TimeColumn(reversed, order: nil)) == reversed)
+        #expect(Array(TimeColumn([], order: nil)).isEmpty)
+    }
+
+    /// An event with the fields the sparse columns hold, each present or absent at random, with edge values.
+    static func event(_ r: inout Random, file: UInt32, line: UInt64, symbols: inout SymbolTable) -> Event {
+        var e = Event(
+            time: Timestamp(microseconds: 1_773_000_000_000_000 + Int64(r.below(3_600)) * 1_000_000),
+            kind: [.flow, .webRequest, .authSuccess, .generic][r.below(4)])
+        e.source = SourceRef(fileID: file, line: line, offset: line * 10_000_000)  // past 4 GiB from line 430
+        e.host = symbols.intern("host\(r.below(3))")
+        func maybe(_ percent: Int) -> Bool { r.below(100) < percent }
+        if maybe(90) { e.sourceIP = IPAddress(v4: 0x0A00_0000 | UInt32(r.below(50))) }
+        if maybe(50) { e.destinationIP = IPAddress(v4: 0xC633_6400 | UInt32(r.below(50))) }
+        if maybe(50) { e.setSourcePort([0, 1, 22, 65535][r.below(4)]) }
+        if maybe(50) {
+            e.destinationPort = [0, 443, 65535][r.below(3)]
+            e.hasDestinationPort = true
+        }
+        if maybe(20) { e.user = symbols.intern("user\(r.below(5))") }
+        if maybe(5) { e.targetUser = symbols.intern("root") }
+        if maybe(10) { e.pid = [0, 1, Int32.max][r.below(3)] }
+        if maybe(60) { e.path = symbols.intern("/p/\(r.below(20))") }
+        if maybe(60) { e.httpStatus = [0, 200, 404, 599][r.below(4)] }
+        if maybe(70) { e.bytesOut = [0, 1, 4_294_967_296, 5_000_000_000, Int64.max][r.below(5)] }
+        if maybe(40) { e.bytesIn = [0, 4_294_967_295, 1 << 40][r.below(3)] }
+        if maybe(5) { e.severity = [0, 1, 3][r.below(3)] }
+        if maybe(30) { e.userAgent = symbols.intern("agent \(r.below(4))") }
+        if maybe(3) { e.command = symbols.intern("id; uname -a") }
+        return e
+    }
+
+    /// Every field of a built store equals, event by event, the events sorted by (time, file, line); the store
+    /// is built from several files' chunks, as `investigate` builds it.
+    @Test func aStoreBuiltFromChunksReadsBackEveryFieldExactly() throws {
+        var r = Random(x: 42)
+        var builder = EventStore.Builder()
+        var expected: [(Event, SymbolTable)] = []
+        for file in UInt32(0)..<5 {
+            var symbols = SymbolTable()
+            var chunk = EventChunk()
+            var events: [Event] = []
+            for line in 1...UInt64(300 + Int(file) * 67) {
+                let e = Self.event(&r, file: file, line: line, symbols: &symbols)
+                chunk.append(e)
+                events.append(e)
+            }
+            builder.add(chunk: chunk, symbols: symbols)
+            expected += events.map { ($0, symbols) }
+        }
+        let s = builder.build()
+        expected.sort {
+            ($0.0.time.microseconds, $0.0.source.fileID, $0.0.source.line)
+                < ($1.0.time.microseconds, $1.0.source.fileID, $1.0.source.line)
+        }
+        try #require(s.count == expected.count)
+        func text(_ sym: Symbol, _ t: SymbolTable) -> String { sym.isNone ? "" : t.string(sym) }
+        func text(_ id: UInt32) -> String { id == 0 ? "" : s.string(id) }
+        func ip(_ id: UInt32) -> IPAddress { s.address(id) ?? .none }
+        var wrong: [Int] = []
+        for (i, (e, t)) in expected.enumerated() {
+            let same =
+                s.time[i] == e.time.microseconds && s.fileID[i] == e.source.fileID
+                && UInt64(s.line[i]) == e.source.line && s.offset[i] == e.source.offset && s.kind[i] == e.kind
+                && text(s.host[i]) == text(e.host, t) && ip(s.sourceIP[i]) == e.sourceIP
+                && ip(s.destinationIP[i]) == e.destinationIP
+                && s.sourcePort.hasValue(at: i) == e.hasSourcePort && s.sourcePort[i] == e.sourcePort
+                && s.destinationPort.hasValue(at: i) == e.hasDestinationPort
+                && s.destinationPort[i] == e.destinationPort
+                && text(s.user[i]) == text(e.user, t) && text(s.targetUser[i]) == text(e.targetUser, t)
+                && s.pid[i] == e.pid && text(s.path[i]) == text(e.path, t) && Int32(s.httpStatus[i]) == e.httpStatus
+                && s.bytesOut[i] == e.bytesOut && s.bytesIn[i] == e.bytesIn && Int32(s.severity[i]) == e.severity
+                && text(s.userAgent[i]) == text(e.userAgent, t) && text(s.command[i]) == text(e.command, t)
+                && s.authMethod[i] == 0 && s.domain[i] == 0 && s.fileHash[i] == 0
+            if !same { wrong.append(i) }
+        }
+        #expect(wrong.isEmpty, "events read back differently: \(wrong.prefix(10))")
+        // Postings agree with the columns.
+        for key in s.indicatorKeys where key.type == .ip || key.type == .user {
+            let direct = (0..<s.count).filter { i in
+                key.type == .ip
+                    ? s.sourceIP[i] == key.value || s.destinationIP[i] == key.value
+                    : s.user[i] == key.value || s.targetUser[i] == key.value
+            }
+            #expect(s.positions(key).map(Int.init) == direct, "\(key.type.name) \(s.text(key))")
+        }
+        // The pivot's breakdown over a posting slice (run counting on host codes) agrees with the plain one.
+        for key in s.indicatorKeys {
+            let fast = s.breakdown(s.postingSlice(key))
+            let plain = s.breakdown(s.positions(key).map { $0 })
+            #expect(fast.byHost == plain.byHost && fast.byKind == plain.byKind, "\(key.type.name) \(s.text(key))")
+        }
+        // Port 0 and 65535 were both logged somewhere, and absent elsewhere.
+        #expect((0..<s.count).contains { s.sourcePort.hasValue(at: $0) && s.sourcePort[$0] == 0 })
+        #expect((0..<s.count).contains { s.sourcePort[$0] == 65535 })
+        #expect((0..<s.count).contains { !s.sourcePort.hasValue(at: $0) })
+        #expect((0..<s.count).contains { s.bytesOut[$0] == 5_000_000_000 })
+        #expect((0..<s.count).contains { s.bytesOut[$0] == 0 } && (0..<s.count).contains { s.bytesOut[$0] == -1 })
+        #expect(s.columnBytes < s.count * 64)
+    }
+}
