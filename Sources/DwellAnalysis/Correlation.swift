@@ -453,9 +453,10 @@ public struct Correlator {
     mutating func learnWebServerAddresses() {
         // Requests (client, host) and the sensor's flows are both in time order: the requests within a second of a
         // flow are a sliding window over the request list (linear; no table of every second).
-        var requests: [Int] = []
+        // Decoded once, in order, into plain arrays: the window scan reads them many times.
+        var requests: [(second: Int64, source: UInt32, host: UInt32)] = []
         for i in 0..<store.count where store.kind[i] == .webRequest && store.sourceIP[i] != 0 && store.host[i] != 0 {
-            requests.append(i)
+            requests.append((store.time[i] / 1_000_000, store.sourceIP[i], store.host[i]))
         }
         guard !requests.isEmpty else { return }
         var votes: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]  // host → address → votes
@@ -473,12 +474,13 @@ public struct Correlator {
             let destination = Int(store.destinationIP[j])
             guard webPort, destination != 0, destination < internalAddress.count, internalAddress[destination] else { continue }
             let sec = store.time[j] / 1_000_000
-            while lo < requests.count && store.time[requests[lo]] / 1_000_000 < sec - 1 { lo += 1 }
+            while lo < requests.count && requests[lo].second < sec - 1 { lo += 1 }
             if hi < lo { hi = lo }
-            while hi < requests.count && store.time[requests[hi]] / 1_000_000 <= sec + 1 { hi += 1 }
+            while hi < requests.count && requests[hi].second <= sec + 1 { hi += 1 }
             matched.removeAll(keepingCapacity: true)
-            for r in requests[lo..<hi] where store.sourceIP[r] == store.sourceIP[j] && !matched.contains(store.host[r]) {
-                matched.append(store.host[r])
+            let source = store.sourceIP[j]
+            for r in requests[lo..<hi] where r.source == source && !matched.contains(r.host) {
+                matched.append(r.host)
             }
             for h in matched {
                 let t = store.time[j]

@@ -461,26 +461,32 @@ public struct Detectors {
         // either way (the sensor stamps it when it sees it, the server when it logs it). Both lists are in time
         // order, so the candidates of each sensor record are a sliding window of the server's requests: linear,
         // no table of every request.
-        var served: [Int] = []
+        // The served requests' second, source and path are decoded once, in order, into plain arrays: the window
+        // scan reads them many times, and the store's columns are compressed.
+        var served: [(index: Int, second: Int64, source: UInt32, path: UInt32)] = []
         var sensed: [Int] = []
         for i in 0..<store.count {
-            if store.kind[i] == .webRequest { served.append(i) } else if store.kind[i] == .http { sensed.append(i) }
+            if store.kind[i] == .webRequest {
+                served.append((i, store.time[i] / 1_000_000, store.sourceIP[i], store.path[i]))
+            } else if store.kind[i] == .http {
+                sensed.append(i)
+            }
         }
         guard !served.isEmpty else { return }
         var lo = 0
         var hi = 0
         for i in sensed {
             let second = store.time[i] / 1_000_000
-            while lo < served.count && store.time[served[lo]] / 1_000_000 < second - 1 { lo += 1 }
+            while lo < served.count && served[lo].second < second - 1 { lo += 1 }
             if hi < lo { hi = lo }
-            while hi < served.count && store.time[served[hi]] / 1_000_000 <= second + 1 { hi += 1 }
+            while hi < served.count && served[hi].second <= second + 1 { hi += 1 }
             let (source, path) = (store.sourceIP[i], store.path[i])
             // Preference: the same second, then the second before, then the one after; the last such line wins.
             var best: (rank: Int, index: Int)? = nil
-            for j in served[lo..<hi] where store.sourceIP[j] == source && store.path[j] == path {
-                let delta = store.time[j] / 1_000_000 - second
+            for r in served[lo..<hi] where r.source == source && r.path == path {
+                let delta = r.second - second
                 let rank = delta == 0 ? 0 : delta == -1 ? 1 : 2
-                if best == nil || rank < best!.rank || (rank == best!.rank && j > best!.index) { best = (rank, j) }
+                if best == nil || rank < best!.rank || (rank == best!.rank && r.index > best!.index) { best = (rank, r.index) }
             }
             guard let match = best else { continue }
             let host = store.host[match.index]
