@@ -39,7 +39,7 @@ public struct NetfilterParser: LineParser {
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }
-        event = Event(time: time, kind: .generic)
+        event.reset(time: time, kind: .generic)
         event.timeSource = source
         header.resolveHost(line, context: &context, into: &event)
         if !header.program.isEmpty { event.program = context.symbols.intern(line, header.program) }
@@ -73,7 +73,7 @@ public struct NetfilterParser: LineParser {
             let civil = AccessLogTime.parse(line, timeStart, timeStart + 26)
         else { throw .badTimestamp(atColumn: timeStart) }
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: timeStart) }
-        event = Event(time: time, kind: .generic)
+        event.reset(time: time, kind: .generic)
         event.timeSource = source
         let message = line.skipSpaces(from: timeStart + 26)
         event.messageColumn = Int32(message)

@@ -33,7 +33,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
     mutating func parseObject(
         _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
     ) throws(LineRejection) -> Bool {
-        event = Event(kind: .generic)
+        event.reset(kind: .generic)
         var eventType: Range<Int>?
         var sawTime = false
         var alert: Range<Int>?

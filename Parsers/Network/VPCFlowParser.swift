@@ -36,7 +36,7 @@ public struct VPCFlowParser: LineParser {
             readHeader(line)
             return false
         }
-        event = Event(kind: .flow)
+        event.reset(kind: .flow)
         var startSeconds: Int64?
         var endSeconds: Int64?
         var i = 0

@@ -49,7 +49,7 @@ public struct ZeekJSONParser: JSONObjectLineParser {
         }
         let log = named ?? hinted ?? lastLog ?? .other
         lastLog = log
-        event = Event(kind: log.kind)
+        event.reset(kind: log.kind)
         var sawTime = false
         for k in 0..<members.count {
             let (key, value) = members[k]

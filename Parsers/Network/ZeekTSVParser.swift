@@ -46,7 +46,7 @@ public struct ZeekTSVParser: LineParser {
             return false
         }
         guard !columns.isEmpty else { throw .unrecognized(atColumn: 0) }
-        event = Event(kind: log.kind)
+        event.reset(kind: log.kind)
         var start = 0
         var column = 0
         var sawTime = false

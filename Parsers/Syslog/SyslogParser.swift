@@ -37,7 +37,7 @@ public struct SyslogParser: LineParser {
         guard let (time, source) = context.timestamp(for: header.civil) else {
             throw .badTimestamp(atColumn: header.timeStart)
         }
-        event = Event(time: time, kind: .generic)
+        event.reset(time: time, kind: .generic)
         event.timeSource = source
         header.resolveHost(s, context: &context, into: &event)
         if let pid = header.pid { event.pid = pid }

@@ -121,7 +121,7 @@ public struct ApacheLogFormatParser: LineParser {
         guard let format else { throw .noFormat }
         let n = line.count
         if n == 0 || line[0] == UInt8(ascii: "#") { return false }
-        event = Event(kind: .webRequest)
+        event.reset(kind: .webRequest)
         var sawTime = false
         var pos = 0
         let items = format.items

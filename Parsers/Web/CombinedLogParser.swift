@@ -84,7 +84,7 @@ public struct CombinedLogParser: LineParser {
             words += 1
             i = e
         }
-        event = Event(kind: .webRequest)
+        event.reset(kind: .webRequest)
         var client = t0
         var user = 0..<0
         switch words {

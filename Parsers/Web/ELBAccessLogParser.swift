@@ -53,7 +53,7 @@ public struct ELBAccessLogParser: LineParser {
     public mutating func parse(
         _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
     ) throws(LineRejection) -> Bool {
-        event = Event(kind: .webRequest)  // nothing of the previous line survives
+        event.reset(kind: .webRequest)  // nothing of the previous line survives
         return try parseLine(line, into: &event, context: &context)
     }
 

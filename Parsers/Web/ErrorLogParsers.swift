@@ -59,7 +59,7 @@ public struct ApacheErrorLogParser: LineParser {
             year: Int(year), month: month, day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second),
             microsecond: micros)
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: 1) }
-        event = Event(time: time, kind: .generic)
+        event.reset(time: time, kind: .generic)
         event.timeSource = source
         i += 6
         // Leading bracket groups: [module:level] [pid N:tid M] [client A:P]
@@ -166,7 +166,7 @@ public struct NginxErrorLogParser: LineParser {
             year: Int(year), month: Int(month), day: Int(day), hour: Int(hour), minute: Int(minute),
             second: Int(second))
         guard let (time, source) = context.timestamp(for: civil) else { throw .badTimestamp(atColumn: p) }
-        event = Event(time: time, kind: .generic)
+        event.reset(time: time, kind: .generic)
         event.timeSource = source
         var i = p + 21
         guard let close = s.firstIndex(of: UInt8(ascii: "]"), from: i) else { throw .truncated(atColumn: i) }

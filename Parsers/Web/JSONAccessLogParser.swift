@@ -41,7 +41,7 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
     mutating func parseObject(
         _ s: Span<UInt8>, at start: Int, into event: inout Event, context: inout ParseContext
     ) throws(LineRejection) -> Bool {
-        event = Event(kind: .webRequest)
+        event.reset(kind: .webRequest)
         var found = Found()
         try walk(s, start, depth: 0, into: &event, found: &found, context: &context)
         guard found.sawTime else { throw .badTimestamp(atColumn: start) }

@@ -58,7 +58,7 @@ public struct W3CParser: LineParser {
             guard let first = words.first, Self.date(line, first) != nil else { throw .unrecognized(atColumn: 0) }
             fields = Self.iisDefaultFields
         }
-        event = Event(kind: .webRequest)
+        event.reset(kind: .webRequest)
         var date: (year: Int, month: Int, day: Int)? = headerDate
         var timeWord: Range<Int>?
         let count = min(words.count, fields.count)

@@ -1,4 +1,5 @@
 import DwellCore
+import DwellTestSupport
 import Testing
 
 /// The per-line shortcuts of `ParseContext` (the resolved minute, the recent-symbols cache) and the byte helpers
@@ -134,6 +135,20 @@ import Testing
             #expect(s.parseUInt(47..<49) == nil)
             #expect(s.twoDigits(at: 42) == 0 && s.twoDigits(at: 44) == 42 && s.twoDigits(at: 47) == nil)
             #expect(s.twoDigits(at: 48) == nil)
+        }
+    }
+}
+
+@Suite struct EventResetTests {
+    /// `reset` writes every field in place; an event with every field set, once reset, equals a new one.
+    @Test func resetEqualsANewEvent() {
+        for kind in [EventKind.generic, .webRequest, .flow] {
+            var e = ParserHarness.staleEvent
+            e.reset(time: Timestamp(seconds: 1_773_000_000), kind: kind)
+            #expect(e == Event(time: Timestamp(seconds: 1_773_000_000), kind: kind))
+            var f = ParserHarness.staleEvent
+            f.reset()
+            #expect(f == Event())
         }
     }
 }
