@@ -1,8 +1,41 @@
 import DwellCore
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// Columns handed out one at a time to the threads that rebuild them, and handed back.
+private final class ColumnQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var columns: [SparseColumn<UInt32>]
+    private var next = 0
+
+    init(_ columns: [SparseColumn<UInt32>]) { self.columns = columns }
+
+    /// The next column not yet handed out (the queue no longer holds it), with its index.
+    func take() -> (Int, SparseColumn<UInt32>)? {
+        lock.withLock {
+            guard next < columns.count else { return nil }
+            defer { next += 1 }
+            return (next, take(next))
+        }
+    }
+
+    /// Column `k`, which the queue no longer holds afterwards.
+    func take(_ k: Int) -> SparseColumn<UInt32> {
+        let column = columns[k]
+        columns[k] = SparseColumn(absent: column.absent)
+        return column
+    }
+
+    func put(_ k: Int, _ column: SparseColumn<UInt32>) { lock.withLock { columns[k] = column } }
+}
+
+/// The sort order, read (never written) by every rebuilding thread while `sortInPlace` keeps it alive.
+private struct SharedOrder: @unchecked Sendable {
+    let order: UnsafeBufferPointer<Int32>
+}
 
 /// What an indicator is.
 public enum IndicatorType: UInt8, CaseIterable, Sendable, Comparable {
@@ -293,12 +326,30 @@ public struct EventStore: Sendable {
             unsortedTime = []
             fileID = fileID.permuted(o); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
             dense(&format); host = host.permuted(o); dense(&timeSource)
-            sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
-            sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
-            sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
-            bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature)
-            sparse(&severity); sparse(&detail); sparse(&fileHash)
+            sparse(&sourcePort); sparse(&destinationPort); sparse(&pid); sparse(&httpStatus)
+            bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&severity)
+            permuteSymbolColumns(o)
         }
+    }
+
+    /// The address and symbol columns, rebuilt in the new order side by side (one per core): each is moved out of
+    /// the store, rebuilt and put back, so memory holds the store plus one column per core in flight.
+    mutating func permuteSymbolColumns(_ order: UnsafeBufferPointer<Int32>) {
+        let paths: [WritableKeyPath<EventStore, SparseColumn<UInt32>>] = [
+            \.sourceIP, \.destinationIP, \.user, \.targetUser, \.authMethod, \.program, \.command, \.httpMethod,
+            \.path, \.query, \.userAgent, \.domain, \.service, \.signature, \.detail, \.fileHash,
+        ]
+        let queue = ColumnQueue(paths.map { path in
+            let column = self[keyPath: path]
+            self[keyPath: path] = SparseColumn(absent: column.absent)
+            return column
+        })
+        let shared = SharedOrder(order: order)
+        let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let (k, column) = queue.take() { queue.put(k, column.permuted(shared.order)) }
+        }
+        for (k, path) in paths.enumerated() { self[keyPath: path] = queue.take(k) }
     }
 
     /// Calls `body` with every (indicator, event) posting. Each indicator's events come in increasing order (the
