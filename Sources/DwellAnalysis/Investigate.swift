@@ -83,6 +83,7 @@ public enum InvestigationRun {
     {
         var ownTraffic = OwnTrafficLines()
         var builder = EventStore.Builder()
+        builder.threads = options.jobs
         // Reserve the columns once from a generous estimate of the event count (about one event per 64 bytes of
         // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
         // copy every column and leave the old copies in the heap.

@@ -147,6 +147,8 @@ public struct EventStore: Sendable {
     /// Accumulates files' events before sorting. Call `add` per file, then `build()`.
     public struct Builder {
         var store = EventStore()
+        /// How many threads may rebuild columns side by side when sorting (`--jobs`).
+        public var threads = ProcessInfo.processInfo.activeProcessorCount
 
         public init() {}
 
@@ -181,7 +183,7 @@ public struct EventStore: Sendable {
             // Take the columns out of the builder so that sorting replaces them rather than copying them.
             var s = EventStore()
             swap(&s, &store)
-            s.sortInPlace()
+            s.sortInPlace(threads: threads)
             s.buildIndexes(bucketSeconds: bucketSeconds)
             EventStore.releaseFreeHeapPages()
             return s
@@ -286,7 +288,7 @@ public struct EventStore: Sendable {
         timeSource.append(e.timeSource)
     }
 
-    mutating func sortInPlace() {
+    mutating func sortInPlace(threads: Int = 1) {
         let n = unsortedTime.count
         guard n > 1 else {
             time = TimeColumn(unsortedTime, order: nil)
@@ -328,13 +330,13 @@ public struct EventStore: Sendable {
             dense(&format); host = host.permuted(o); dense(&timeSource)
             sparse(&sourcePort); sparse(&destinationPort); sparse(&pid); sparse(&httpStatus)
             bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&severity)
-            permuteSymbolColumns(o)
+            permuteSymbolColumns(o, threads: threads)
         }
     }
 
     /// The address and symbol columns, rebuilt in the new order side by side (one per core): each is moved out of
     /// the store, rebuilt and put back, so memory holds the store plus one column per core in flight.
-    mutating func permuteSymbolColumns(_ order: UnsafeBufferPointer<Int32>) {
+    mutating func permuteSymbolColumns(_ order: UnsafeBufferPointer<Int32>, threads: Int) {
         let paths: [WritableKeyPath<EventStore, SparseColumn<UInt32>>] = [
             \.sourceIP, \.destinationIP, \.user, \.targetUser, \.authMethod, \.program, \.command, \.httpMethod,
             \.path, \.query, \.userAgent, \.domain, \.service, \.signature, \.detail, \.fileHash,
@@ -345,7 +347,7 @@ public struct EventStore: Sendable {
             return column
         })
         let shared = SharedOrder(order: order)
-        let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+        let workers = min(max(threads, 1), 4)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let (k, column) = queue.take() { queue.put(k, column.permuted(shared.order)) }
         }

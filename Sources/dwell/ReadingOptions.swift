@@ -16,7 +16,10 @@ struct ReadingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Year for lines without one (RFC 3164 syslog), instead of inferring it.", valueName: "YYYY"))
     var year: Int?
 
-    @Option(help: "Files read in parallel (default: all cores). The output does not depend on it.")
+    @Option(
+        help:
+            "Files read in parallel, and threads that rebuild the store's columns (default: all cores). Large gzip files are still inflated on a thread of their own. The output does not depend on it."
+    )
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Lines longer than this are reported and skipped.")
