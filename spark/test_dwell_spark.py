@@ -81,8 +81,10 @@ class SparkJobs(unittest.TestCase):
         self.assertEqual(spark_events, single_events)
         # summarize: byte-identical merged partials, and the same report
         self.assertEqual(open(results["summarize"], "rb").read(), whole)
-        a = json.load(open(os.path.join(results["report"], "report.json")))
-        b = json.load(open(os.path.join(single_report, "report.json")))
+        with open(os.path.join(results["report"], "report.json"), encoding="utf-8") as f:
+            a = json.load(f)
+        with open(os.path.join(single_report, "report.json"), encoding="utf-8") as f:
+            b = json.load(f)
         self.assertEqual(a, b)
 
     def test_sample_incident(self):

@@ -123,7 +123,9 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(inflateOnly(f.path))
         }
         Benchmark("gzip \(f.name): ISA-L inflate alone (second baseline, \(f.bytes >> 20) MiB text)", configuration: config) { _ in
-            blackHole(isalInflateOnly(f.path))
+            let n = isalInflateOnly(f.path)
+            precondition(n == f.bytes, "ISA-L baseline inflated \(n) of \(f.bytes) bytes (is libisal-dev installed?)")
+            blackHole(n)
         }
         Benchmark("gzip \(f.name): dwell read + hash + inflate + parse (\(f.bytes >> 20) MiB text)", configuration: config) {
             _ in

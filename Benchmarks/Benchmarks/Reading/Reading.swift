@@ -122,7 +122,9 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(inflateOnly(corpus.gzipPath))
     }
     Benchmark("gzip: ISA-L inflate alone (second baseline, \(mb) MB)", configuration: config) { benchmark in
-        blackHole(isalInflateOnly(corpus.gzipPath))
+        let n = isalInflateOnly(corpus.gzipPath)
+        precondition(n == corpus.plainBytes, "ISA-L baseline inflated \(n) of \(corpus.plainBytes) bytes (is libisal-dev installed?)")
+        blackHole(n)
     }
     Benchmark("gzip: dwell read + hash + framing (\(mb) MB)", configuration: config) { benchmark in
         blackHole(dwellFraming(corpus.gzipPath))

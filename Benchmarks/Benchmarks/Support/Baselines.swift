@@ -31,16 +31,18 @@ public func inflateOnly(_ path: String) -> Int {
 
 
 /// Second baseline: ISA-L inflate alone (what dwell itself inflates with where libisal-dev is installed), same
-/// shape as `inflateOnly`. Single-member files; 0 when ISA-L is not available.
+/// shape as `inflateOnly`. Single-member files; 0 when ISA-L is not available. The inflater takes the deflate
+/// data after the gzip header (as dwell gives it), so the header is skipped here.
 public func isalInflateOnly(_ path: String) -> Int {
     guard let data = FileManager.default.contents(atPath: path), let inflater = dwell_isal_create() else { return 0 }
     defer { dwell_isal_destroy(inflater) }
     var total = 0
     var out = [UInt8](repeating: 0, count: 1 << 18)
     let input = [UInt8](data)
+    guard let start = gzipHeaderLength(input) else { return 0 }
     input.withUnsafeBufferPointer { inp in
         out.withUnsafeMutableBufferPointer { outp in
-            var offset = 0
+            var offset = start
             while true {
                 var consumed = 0
                 var produced = 0
@@ -53,4 +55,21 @@ public func isalInflateOnly(_ path: String) -> Int {
         }
     }
     return total
+}
+
+/// The length of a gzip member's header (RFC 1952: ten bytes, then the optional fields the flags announce).
+func gzipHeaderLength(_ b: [UInt8]) -> Int? {
+    guard b.count >= 10, b[0] == 0x1f, b[1] == 0x8b else { return nil }
+    let flags = b[3]
+    var i = 10
+    if flags & 0x04 != 0 {
+        guard i + 2 <= b.count else { return nil }
+        i += 2 + (Int(b[i]) | Int(b[i + 1]) << 8)
+    }
+    for flag: UInt8 in [0x08, 0x10] where flags & flag != 0 {
+        while i < b.count, b[i] != 0 { i += 1 }
+        i += 1
+    }
+    if flags & 0x02 != 0 { i += 2 }
+    return i <= b.count ? i : nil
 }
