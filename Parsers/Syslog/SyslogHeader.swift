@@ -23,6 +23,7 @@ public struct SyslogHeader {
     /// - Throws: `.badTimestamp` when the time is not a syslog time, `.truncated` when the line ends inside the
     ///   header, `.unexpectedByte` for a malformed `<PRI>`.
     /// - Complexity: O(*n*) in the header's length.
+    @inline(__always)
     public static func parse(_ s: Span<UInt8>) throws(LineRejection) -> SyslogHeader {
         var i = 0
         if s.count > 0, s[0] == UInt8(ascii: "<") {
