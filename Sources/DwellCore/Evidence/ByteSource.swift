@@ -144,7 +144,8 @@ public enum InflateEngine: String, Sendable {
 /// member is reported with the compressed offset where it failed; every byte inflated before it is kept.
 public final class GzipSource: ByteSource {
     let raw: RawFile
-    public let engine: InflateEngine
+    /// The engine asked for; once reading has started, the one in use (zlib where ISA-L could not be started).
+    public private(set) var engine: InflateEngine
     var zlibStream: UnsafeMutablePointer<z_stream>?
     var isal: OpaquePointer?
     /// The current member's header, read here when ISA-L inflates (zlib reads its own).
@@ -230,6 +231,7 @@ public final class GzipSource: ByteSource {
             isal = inflater
             return true
         }
+        engine = .zlib
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         zlibStream = stream
