@@ -236,7 +236,8 @@ public struct CorrelationOptions: Sendable {
 public struct Correlator {
     let store: EventStore
     let filePaths: [String]
-    let findings: [Finding]
+    /// The detectors' findings (settable so that address learning, in `init`, can run before they are known).
+    var findings: [Finding]
     var options: CorrelationOptions
     /// Every address a host was seen with (at some time).
     var hostAddresses: [String: Set<UInt32>] = [:]

@@ -54,13 +54,21 @@ public enum InvestigationRun {
         let paths = files.map(\.displayPath)
         // `--hosts` rows: the detectors name hosts by address for the whole evidence (rows without a time range);
         // the correlator keeps every row with its range.
+        // The correlator learns host addresses from the store alone: that runs beside the detectors.
+        let learning = ResultSlots<Correlator?>(repeating: nil, count: 1)
+        let learned = DispatchGroup()
+        DispatchQueue.global().async(group: learned) {
+            learning.store(
+                0, Correlator(store: store, filePaths: paths, findings: [], hostEntries: hostEntries, ownTraffic: ownTraffic))
+        }
         let findings = Detectors(
             store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries)
         ).run()
         trace.mark("detectors", detail: "\(findings.count) findings")
-        var inv = Correlator(
-            store: store, filePaths: paths, findings: findings, hostEntries: hostEntries, ownTraffic: ownTraffic
-        ).run(seeds: seeds)
+        learned.wait()
+        guard var correlator = learning.values[0] else { preconditionFailure("the correlator was not built") }
+        correlator.findings = findings
+        var inv = correlator.run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
