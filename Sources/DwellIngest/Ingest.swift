@@ -248,11 +248,6 @@ public enum Ingest {
         }
         progress?.add(bytes: reader.totalBytes - lastReported)
         tally.finish(into: &stats)
-        for (slot, n) in tally.timeSourceCounts.enumerated() where n > 0 {
-            if let year = TimeSource.Year(rawValue: UInt8(slot / 4)), let zone = TimeSource.Zone(rawValue: UInt8(slot % 4)) {
-                stats.timeSources[TimeSource(year: year, zone: zone).name] = n
-            }
-        }
 
         stats.decompressedBytes = reader.totalBytes
         stats.issues += source.streamIssues
@@ -343,6 +338,11 @@ struct LineTally {
         if parsed > 0 {
             stats.firstTime = Timestamp(microseconds: firstTime)
             stats.lastTime = Timestamp(microseconds: lastTime)
+        }
+        for (slot, n) in timeSourceCounts.enumerated() where n > 0 {
+            if let year = TimeSource.Year(rawValue: UInt8(slot / 4)), let zone = TimeSource.Zone(rawValue: UInt8(slot % 4)) {
+                stats.timeSources[TimeSource(year: year, zone: zone).name] = n
+            }
         }
     }
 }
