@@ -138,20 +138,6 @@ extension SymbolTable {
     }
 }
 
-/// Interning for low-cardinality short values (protocols, methods, states, `HTTP/1.1`).
-///
-/// The symbol table's own recent-values cache (`RecentSymbols`, 64 slots for values of up to 16 bytes) now does
-/// what this type did with its 8 slots, and faster (measured: 261 instructions per combined-log line here, for the
-/// method and the version, before). The type stays so that parsers, and branches that use it, keep their shape.
-struct ShortSymbolCache {
-    init() {}
-
-    @inline(__always)
-    mutating func intern(_ s: Span<UInt8>, _ range: Range<Int>, _ table: inout SymbolTable) -> Symbol {
-        table.intern(s, range)
-    }
-}
-
 /// Network protocol names, normalised to lower case (`tcp`, `udp`, `icmp`, …) from names or IANA numbers.
 enum ProtocolName {
     /// The normalised symbol for a protocol given as text (`TCP`, `tcp`, `6`, `ICMPv6`), or the bytes as they are.

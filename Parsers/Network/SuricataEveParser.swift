@@ -20,7 +20,6 @@ import DwellCore
 public struct SuricataEveParser: JSONObjectLineParser {
     var assembler = JSONRecordAssembler()
     var reader = JSONFieldReader()
-    var services = ShortSymbolCache()
 
     public init() {}
 
@@ -91,7 +90,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
             } else if s.equals(k, "proto") {
                 event.networkProtocol = ProtocolName.symbol(s, v.range, &context.symbols)
             } else if s.equals(k, "app_proto") {
-                event.service = services.intern(s, v.range, &context.symbols)
+                event.service = context.symbols.intern(s, v.range)
             } else if s.equals(k, "flow_id") {
                 event.connectionUID = context.symbols.intern(s, v.range)
             } else if s.equals(k, "in_iface") {
@@ -167,7 +166,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
             } else if s.equals(k, "pkts_toclient") {
                 event.packetsIn = v.int(s) ?? -1
             } else if s.equals(k, "state") {
-                if event.kind == .flow { event.detail = services.intern(s, v.range, &context.symbols) }
+                if event.kind == .flow { event.detail = context.symbols.intern(s, v.range) }
             } else if s.equals(k, "start") || s.equals(k, "end") {
                 if v.kind == .string, let (civil, _) = ISO8601Scanner.scan(s, from: v.range.lowerBound),
                     let (t, _) = context.timestamp(for: civil)

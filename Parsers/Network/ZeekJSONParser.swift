@@ -16,7 +16,6 @@ public struct ZeekJSONParser: JSONObjectLineParser {
     var assembler = JSONRecordAssembler()
     var members: [(key: Range<Int>, value: JSONValue)] = []
     var scratch: [UInt8] = []
-    var caches = ZeekCaches()
     var lastLog: ZeekLog?
 
     public init() {
@@ -95,13 +94,11 @@ public struct ZeekJSONParser: JSONObjectLineParser {
             JSONScanner.unescape(s, value.range, into: &buffer)
             try buffer.withUnsafeBufferPointer { p throws(LineRejection) in
                 try ZeekRecord.set(
-                    field, p.span, 0..<p.count, setSeparator: 0, into: &event, context: &context,
-                    caches: &caches)
+                    field, p.span, 0..<p.count, setSeparator: 0, into: &event, context: &context)
             }
         default:
             try ZeekRecord.set(
-                field, s, value.range, setSeparator: 0, into: &event, context: &context,
-                caches: &caches)
+                field, s, value.range, setSeparator: 0, into: &event, context: &context)
         }
     }
 }

@@ -172,14 +172,6 @@ enum ZeekField: UInt8 {
     }
 }
 
-/// Small caches for the low-cardinality Zeek values, per parser instance.
-struct ZeekCaches {
-    var proto = ShortSymbolCache()
-    var service = ShortSymbolCache()
-    var state = ShortSymbolCache()
-    var method = ShortSymbolCache()
-}
-
 /// Writes one Zeek value into an event. Shared by the TSV and JSON readers.
 ///
 /// The value is raw bytes (TSV field, or a JSON string's real bytes, a number's text, `true`/`false`); a set or
@@ -190,7 +182,7 @@ struct ZeekCaches {
 enum ZeekRecord {
     static func set(
         _ field: ZeekField, _ s: Span<UInt8>, _ r0: Range<Int>, setSeparator: UInt8, into event: inout Event,
-        context: inout ParseContext, caches: inout ZeekCaches
+        context: inout ParseContext
     ) throws(LineRejection) {
         var r = r0
         switch field {
@@ -226,19 +218,19 @@ enum ZeekRecord {
         case .respP, .port:
             guard let p = s.parseUInt(r), p <= 65535 else { throw .invalidField(atColumn: r.lowerBound) }
             event.setDestinationPort(UInt16(p))
-        case .proto: event.networkProtocol = caches.proto.intern(s, r, &context.symbols)
+        case .proto: event.networkProtocol = context.symbols.intern(s, r)
         case .service, .krbService, .endpoint, .source:
-            event.service = caches.service.intern(s, r, &context.symbols)
+            event.service = context.symbols.intern(s, r)
         case .duration: event.durationMicros = s.parseSecondsAsMicros(r) ?? -1
         case .origBytes, .responseBodyLen, .totalBytes: setCount(s, r, &event.bytesOut)
         case .respBytes, .requestBodyLen: setCount(s, r, &event.bytesIn)
         case .origPkts: event.packetsOut = s.parseInt(r) ?? -1
         case .respPkts: event.packetsIn = s.parseInt(r) ?? -1
         case .connState, .rcodeName, .shareType, .action, .result, .mimeType:
-            if field != .rcodeName || event.detail.isNone { event.detail = caches.state.intern(s, r, &context.symbols) }
+            if field != .rcodeName || event.detail.isNone { event.detail = context.symbols.intern(s, r) }
         case .query, .host, .serverName: event.domain = context.symbols.intern(s, r)
         case .answers, .errorMsg, .operation, .msg: event.detail = context.symbols.intern(s, r)
-        case .method: event.httpMethod = caches.method.intern(s, r, &context.symbols)
+        case .method: event.httpMethod = context.symbols.intern(s, r)
         case .uri:
             if let q = s.firstIndex(of: UInt8(ascii: "?"), from: r.lowerBound), q < r.upperBound {
                 event.path = context.symbols.intern(s, r.lowerBound..<q)
@@ -251,13 +243,13 @@ enum ZeekRecord {
         case .statusCode:
             if let v = s.parseUInt(r), v < 10_000 { event.httpStatus = Int32(v) }
         case .username, .krbClient, .cookie: event.user = context.symbols.intern(s, r)
-        case .version: event.detail = caches.state.intern(s, r, &context.symbols)  // ssl: TLSv12
+        case .version: event.detail = context.symbols.intern(s, r)  // ssl: TLSv12
         case .established, .authSuccess, .success:
             let c = s[r.lowerBound]
             if c == UInt8(ascii: "T") || c == UInt8(ascii: "t") { event.outcome = .success }
             if c == UInt8(ascii: "F") || c == UInt8(ascii: "f") { event.outcome = .failure }
         case .hostKey: event.keyFingerprint = context.symbols.intern(s, r)
-        case .requestType, .securityProtocol: event.authMethod = caches.state.intern(s, r, &context.symbols)
+        case .requestType, .securityProtocol: event.authMethod = context.symbols.intern(s, r)
         case .path, .name, .namedPipe, .filename: event.path = context.symbols.intern(s, r)
         case .connUIDs: event.connectionUID = context.symbols.intern(s, r)
         case .sha256: event.fileHash = context.symbols.intern(s, r)

@@ -32,7 +32,6 @@ public struct ZeekTSVParser: LineParser {
     var log: ZeekLog = .other
     var logName: [UInt8] = []
     var columns: [ZeekField] = []
-    var caches = ZeekCaches()
 
     public init() {}
 
@@ -64,8 +63,7 @@ public struct ZeekTSVParser: LineParser {
                 !isUnsetOrEmpty(line, start..<end)
             {
                 try ZeekRecord.set(
-                    field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context,
-                    caches: &caches)
+                    field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context)
                 if field == .ts { sawTime = true }
             }
             column += 1

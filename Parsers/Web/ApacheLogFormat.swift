@@ -108,8 +108,6 @@ public struct ApacheLogFormat: Sendable, Equatable {
 /// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct ApacheLogFormatParser: LineParser {
     let format: ApacheLogFormat?
-    var methods = ShortSymbolCache()
-    var versions = ShortSymbolCache()
 
     public init(format: String?) {
         self.format = format.flatMap(ApacheLogFormat.init)
@@ -193,7 +191,7 @@ public struct ApacheLogFormatParser: LineParser {
             event.timeSource = src
             sawTime = true
         case .request:
-            HTTPRequestLine.split(s, r).apply(s, to: &event, context: &context, methods: &methods, versions: &versions)
+            HTTPRequestLine.split(s, r).apply(s, to: &event, context: &context)
         case .status:
             guard let v = s.parseUInt(r), v < 10_000 else { throw .invalidField(atColumn: r.lowerBound) }
             event.httpStatus = Int32(v)
@@ -211,12 +209,12 @@ public struct ApacheLogFormatParser: LineParser {
             if let v = s.parseInt(r), v < Int64.max / 1000 { event.durationMicros = v * 1000 }
         case .durationSeconds:
             if let v = s.parseSecondsAsMicros(r) { event.durationMicros = v }
-        case .method: event.httpMethod = methods.intern(s, r, &context.symbols)
+        case .method: event.httpMethod = context.symbols.intern(s, r)
         case .path: event.path = context.symbols.intern(s, r)
         case .query:
             let lo = s[r.lowerBound] == UInt8(ascii: "?") ? r.lowerBound + 1 : r.lowerBound
             if lo < r.upperBound { event.query = context.symbols.intern(s, lo..<r.upperBound) }
-        case .version: event.networkProtocol = versions.intern(s, r, &context.symbols)
+        case .version: event.networkProtocol = context.symbols.intern(s, r)
         case .serverPort:
             if let p = s.parseUInt(r), p <= 65535 { event.setDestinationPort(UInt16(p)) }
         }

@@ -22,8 +22,6 @@ import DwellCore
 /// events through `ApacheErrorLogParser`/`NginxErrorLogParser` rather than rejections.
 /// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct CombinedLogParser: LineParser {
-    var methods = ShortSymbolCache()
-    var versions = ShortSymbolCache()
     // The last time field seen (its first 26 bytes) and what it resolved to: busy logs repeat each second.
     var lastTimeKey: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var lastTime = Timestamp.zero
@@ -142,7 +140,7 @@ public struct CombinedLogParser: LineParser {
             throw .truncated(atColumn: i)
         }
         HTTPRequestLine.split(line, i + 1..<requestEnd).apply(
-            line, to: &event, context: &context, methods: &methods, versions: &versions)
+            line, to: &event, context: &context)
 
         // Status and bytes.
         i = line.skipSpaces(from: requestEnd + 1)

@@ -42,9 +42,6 @@ public struct ELBAccessLogParser: LineParser {
     }
 
     public let variant: Variant
-    var methods = ShortSymbolCache()
-    var versions = ShortSymbolCache()
-    var types = ShortSymbolCache()
 
     public init(variant: Variant = .application) {
         self.variant = variant
@@ -68,7 +65,7 @@ public struct ELBAccessLogParser: LineParser {
         if variant == .application {
             let type = try Self.bareField(line, &i)
             guard type.count <= 8, Self.isLowerAlphanumeric(line, type) else { throw .unrecognized(atColumn: 0) }
-            event.service = types.intern(line, type, &context.symbols)
+            event.service = context.symbols.intern(line, type)
         }
         // time: 2026-03-11T19:21:41.512345Z
         let timeField = try Self.bareField(line, &i)
@@ -121,11 +118,11 @@ public struct ELBAccessLogParser: LineParser {
             if let p = parts.path, let (authority, rest) = Self.splitAbsoluteURL(line, p) {
                 urlHost = Self.hostOfAuthority(line, authority)
                 if variant == .classic {
-                    event.service = types.intern(line, p.lowerBound..<authority.lowerBound - 3, &context.symbols)
+                    event.service = context.symbols.intern(line, p.lowerBound..<authority.lowerBound - 3)
                 }
                 parts.path = rest.isEmpty ? nil : rest
             }
-            parts.apply(line, to: &event, context: &context, methods: &methods, versions: &versions)
+            parts.apply(line, to: &event, context: &context)
         }
 
         let agent = try Self.quotedField(line, &i)

@@ -119,8 +119,6 @@ public struct ApacheErrorLogParser: LineParser {
 /// Lines starting with `#` are non-events (`nil`).
 /// - Complexity: O(*n*) in the line length.
 public struct NginxErrorLogParser: LineParser {
-    var methods = ShortSymbolCache()
-    var versions = ShortSymbolCache()
 
     public init() {}
 

@@ -63,14 +63,11 @@ struct HTTPRequestLine {
         return true
     }
 
-    /// Writes the parts into a web event (method and protocol through the small caches).
-    func apply(
-        _ s: Span<UInt8>, to event: inout Event, context: inout ParseContext, methods: inout ShortSymbolCache,
-        versions: inout ShortSymbolCache
-    ) {
-        if let m = method { event.httpMethod = methods.intern(s, m, &context.symbols) }
+    /// Writes the parts into a web event (short values go through the symbol table's recent-values cache).
+    func apply(_ s: Span<UInt8>, to event: inout Event, context: inout ParseContext) {
+        if let m = method { event.httpMethod = context.symbols.intern(s, m) }
         if let p = path { event.path = context.symbols.intern(s, p) }
         if let q = query { event.query = context.symbols.intern(s, q) }
-        if let v = version { event.networkProtocol = versions.intern(s, v, &context.symbols) }
+        if let v = version { event.networkProtocol = context.symbols.intern(s, v) }
     }
 }

@@ -22,8 +22,6 @@ import DwellCore
 public struct JSONAccessLogParser: JSONObjectLineParser {
     var assembler = JSONRecordAssembler()
     var reader = JSONFieldReader()
-    var methods = ShortSymbolCache()
-    var versions = ShortSymbolCache()
 
     public init() {}
 
@@ -95,17 +93,17 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
             if let bytes = reader.unescaped(s, v) {
                 bytes.withUnsafeBufferPointer { p in
                     HTTPRequestLine.split(p.span, 0..<p.count).apply(
-                        p.span, to: &event, context: &context, methods: &methods, versions: &versions)
+                        p.span, to: &event, context: &context)
                 }
             } else {
                 HTTPRequestLine.split(s, v.range).apply(
-                    s, to: &event, context: &context, methods: &methods, versions: &versions)
+                    s, to: &event, context: &context)
             }
             found.sawRequest = true
         } else if s.equals(k, "request_method") || s.equals(k, "method") || s.equals(k, "RequestMethod")
             || s.equals(k, "requestMethod")
         {
-            event.httpMethod = methods.intern(s, v.range, &context.symbols)
+            event.httpMethod = context.symbols.intern(s, v.range)
             found.sawRequest = true
         } else if s.equals(k, "request_uri") || s.equals(k, "uri") || s.equals(k, "RequestPath")
             || s.equals(k, "requestUrl")
@@ -146,7 +144,7 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
         } else if s.equals(k, "server_protocol") || s.equals(k, "proto") || s.equals(k, "protocol")
             || s.equals(k, "RequestProtocol")
         {
-            event.networkProtocol = versions.intern(s, v.range, &context.symbols)
+            event.networkProtocol = context.symbols.intern(s, v.range)
         } else if s.equals(k, "request_time") || s.equals(k, "duration") {
             if let x = s.parseSecondsAsMicros(v.range) { event.durationMicros = x }
         } else if s.equals(k, "latency") {

@@ -37,7 +37,6 @@ public struct W3CParser: LineParser {
     var words: [Range<Int>] = []
     var quotedEscapes: [Bool] = []
     var scratch: [UInt8] = []
-    var methods = ShortSymbolCache()
 
     public init() {
         words.reserveCapacity(64)
@@ -83,7 +82,7 @@ public struct W3CParser: LineParser {
                 if let p = line.parseUInt(w), p <= 65535 { event.setSourcePort(UInt16(p)) }
             case .serverPort:
                 if let p = line.parseUInt(w), p <= 65535 { event.setDestinationPort(UInt16(p)) }
-            case .method: event.httpMethod = methods.intern(line, w, &context.symbols)
+            case .method: event.httpMethod = context.symbols.intern(line, w)
             case .uriStem: event.path = intern(line, w, k - 1, &context)
             case .uriQuery: event.query = intern(line, w, k - 1, &context)
             case .uri:
@@ -103,7 +102,7 @@ public struct W3CParser: LineParser {
             case .referer: event.referer = intern(line, w, k - 1, &context)
             case .host: event.virtualHost = intern(line, w, k - 1, &context)
             case .user: event.user = intern(line, w, k - 1, &context)
-            case .version: event.networkProtocol = methods.intern(line, w, &context.symbols)
+            case .version: event.networkProtocol = context.symbols.intern(line, w)
             case .forwardedFor: event.forwardedFor = intern(line, w, k - 1, &context)
             case .timeTakenMillis:
                 if let v = line.parseUInt(w), v < UInt64(Int64.max / 1000) { event.durationMicros = Int64(v) * 1000 }
