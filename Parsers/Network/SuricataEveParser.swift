@@ -92,7 +92,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
             } else if s.equals(k, "app_proto") {
                 event.service = context.symbols.intern(s, v.range)
             } else if s.equals(k, "flow_id") {
-                event.connectionUID = context.symbols.intern(s, v.range)
+                if context.wantsUnindexedText { event.connectionUID = context.symbols.intern(s, v.range) }
             } else if s.equals(k, "in_iface") {
                 event.inInterface = reader.intern(s, v, &context.symbols)
             } else if s.equals(k, "host") {
@@ -192,7 +192,7 @@ public struct SuricataEveParser: JSONObjectLineParser {
             } else if s.equals(k, "http_method") {
                 event.httpMethod = reader.intern(s, v, &context.symbols)
             } else if s.equals(k, "http_refer") {
-                event.referer = reader.intern(s, v, &context.symbols)
+                if context.wantsUnindexedText { event.referer = reader.intern(s, v, &context.symbols) }
             } else if s.equals(k, "status") {
                 if let x = v.int(s), x >= 0, x < 10_000 { event.httpStatus = Int32(x) }
             } else if s.equals(k, "length") {

@@ -205,7 +205,7 @@ enum ZeekRecord {
                 event.time = t
                 event.timeSource = .explicit
             }
-        case .uid: event.connectionUID = context.symbols.intern(s, r)
+        case .uid: if context.wantsUnindexedText { event.connectionUID = context.symbols.intern(s, r) }
         case .origH, .src, .txHosts:
             guard let ip = IPAddress.parse(s, r) else { throw .invalidField(atColumn: r.lowerBound) }
             event.sourceIP = ip
@@ -238,7 +238,7 @@ enum ZeekRecord {
             } else {
                 event.path = context.symbols.intern(s, r)
             }
-        case .referrer: event.referer = context.symbols.intern(s, r)
+        case .referrer: if context.wantsUnindexedText { event.referer = context.symbols.intern(s, r) }
         case .userAgent, .sshClient: event.userAgent = context.symbols.intern(s, r)
         case .statusCode:
             if let v = s.parseUInt(r), v < 10_000 { event.httpStatus = Int32(v) }
@@ -251,7 +251,7 @@ enum ZeekRecord {
         case .hostKey: event.keyFingerprint = context.symbols.intern(s, r)
         case .requestType, .securityProtocol: event.authMethod = context.symbols.intern(s, r)
         case .path, .name, .namedPipe, .filename: event.path = context.symbols.intern(s, r)
-        case .connUIDs: event.connectionUID = context.symbols.intern(s, r)
+        case .connUIDs: if context.wantsUnindexedText { event.connectionUID = context.symbols.intern(s, r) }
         case .sha256: event.fileHash = context.symbols.intern(s, r)
         case .sha1, .md5:
             // A stronger hash wins: sha256 over sha1 over md5 (by length).

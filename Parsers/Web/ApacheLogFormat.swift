@@ -199,7 +199,7 @@ public struct ApacheLogFormatParser: LineParser {
             if let v = s.parseInt(r) { event.bytesOut = v }
         case .bytesIn:
             if let v = s.parseInt(r) { event.bytesIn = v }
-        case .referer: event.referer = context.symbols.intern(s, r)
+        case .referer: if context.wantsUnindexedText { event.referer = context.symbols.intern(s, r) }
         case .userAgent: event.userAgent = context.symbols.intern(s, r)
         case .forwardedFor: event.forwardedFor = context.symbols.intern(s, r)
         case .vhost: event.virtualHost = context.symbols.intern(s, r)

@@ -172,7 +172,9 @@ public struct CombinedLogParser: LineParser {
                 let field = i + 1..<q
                 switch quoted {
                 case 0:
-                    if !field.isEmpty && !line.isDash(field) { event.referer = context.symbols.intern(line, field) }
+                    if !field.isEmpty && !line.isDash(field) && context.wantsUnindexedText {
+                        event.referer = context.symbols.intern(line, field)
+                    }
                 case 1:
                     if !field.isEmpty && !line.isDash(field) { event.userAgent = context.symbols.intern(line, field) }
                 default:

@@ -454,13 +454,19 @@ public struct Correlator {
     mutating func learnWebServerAddresses() {
         // Requests (client, host) and the sensor's flows are both in time order: the requests within a second of a
         // flow are a sliding window over the request list (linear; no table of every second).
-        // Decoded once, in order, into plain arrays: the window scan reads them many times.
-        var requests: [(second: Int64, source: UInt32, host: UInt32)] = []
+        // Decoded once, in order, into plain arrays: the window scan reads them many times (a vector compare of
+        // the clients).
+        var requestSecond: [Int64] = []
+        var requestSource: [UInt32] = []
+        var requestHost: [UInt32] = []
         for i in 0..<store.count where store.kind[i] == .webRequest && store.sourceIP[i] != 0 && store.host[i] != 0 {
-            requests.append((store.time[i] / 1_000_000, store.sourceIP[i], store.host[i]))
+            requestSecond.append(store.time[i] / 1_000_000)
+            requestSource.append(store.sourceIP[i])
+            requestHost.append(store.host[i])
         }
-        guard !requests.isEmpty else { return }
-        var votes: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]  // host → address → votes
+        guard !requestSecond.isEmpty else { return }
+        // Votes per (host, address): how many flows, first and last time.
+        var votes = IntegerTable<(count: Int, first: Int64, last: Int64)>(capacity: 64)
         var lo = 0
         var hi = 0
         var matched: [UInt32] = []
@@ -474,22 +480,30 @@ public struct Correlator {
             }
             let destination = Int(store.destinationIP[j])
             guard webPort, destination != 0, destination < internalAddress.count, internalAddress[destination] else { continue }
-            let sec = store.time[j] / 1_000_000
-            while lo < requests.count && requests[lo].second < sec - 1 { lo += 1 }
+            let t = store.time[j]
+            let sec = t / 1_000_000
+            while lo < requestSecond.count && requestSecond[lo] < sec - 1 { lo += 1 }
             if hi < lo { hi = lo }
-            while hi < requests.count && requests[hi].second <= sec + 1 { hi += 1 }
+            while hi < requestSecond.count && requestSecond[hi] <= sec + 1 { hi += 1 }
             matched.removeAll(keepingCapacity: true)
             let source = store.sourceIP[j]
-            for r in requests[lo..<hi] where r.source == source && !matched.contains(r.host) {
-                matched.append(r.host)
+            requestSource.withUnsafeBufferPointer { sources in
+                for k in lo..<hi where sources[k] == source && !matched.contains(requestHost[k]) {
+                    matched.append(requestHost[k])
+                }
             }
             for h in matched {
-                let t = store.time[j]
-                let v = votes[h, default: [:]][store.destinationIP[j]] ?? (0, t, t)
-                votes[h, default: [:]][store.destinationIP[j]] = (v.count + 1, min(v.first, t), max(v.last, t))
+                let v = votes.index(of: UInt64(h) << 32 | UInt64(destination), inserting: (0, t, t))
+                votes.values[v].count += 1
+                votes.values[v].first = min(votes.values[v].first, t)
+                votes.values[v].last = max(votes.values[v].last, t)
             }
         }
-        for (host, byAddress) in votes.sorted(by: { $0.key < $1.key }) {
+        var byHost: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]
+        for (k, key) in votes.keys.enumerated() {
+            byHost[UInt32(truncatingIfNeeded: key >> 32), default: [:]][UInt32(truncatingIfNeeded: key)] = votes.values[k]
+        }
+        for (host, byAddress) in byHost.sorted(by: { $0.key < $1.key }) {
             let name = store.string(host)
             guard hostAddresses[name] == nil,
                 let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),

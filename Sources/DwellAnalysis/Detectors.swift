@@ -77,14 +77,15 @@ public struct Detectors {
     public func run() -> [Finding] {
         // The families read the store and write nothing shared: they run side by side, and their findings are
         // joined in a fixed order (then sorted), so the result never depends on scheduling.
-        let families: [@Sendable (Detectors) -> [Finding]] = [
-            { $0.authFindings() }, { $0.privilegeAndAccountFindings() }, { $0.webFindings() },
-            { $0.networkFindings() }, { $0.integrityFindings() },
+        let families: [(name: String, run: @Sendable (Detectors) -> [Finding])] = [
+            ("auth", { $0.authFindings() }), ("privilege", { $0.privilegeAndAccountFindings() }),
+            ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
+            ("integrity", { $0.integrityFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)
         DispatchQueue.concurrentPerform(iterations: families.count) { k in
-            results.store(k, families[k](detectors.value))
+            results.store(k, PhaseTrace.timed("\(families[k].name) detectors") { families[k].run(detectors.value) })
         }
         var out = results.values.flatMap { $0 }
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
@@ -112,6 +113,38 @@ public struct Detectors {
             if counts.count >= threshold { return (lo, hi, counts.count) }
         }
         return nil
+    }
+
+    /// `firstWindow` for keys in `0..<counts.limit`, counted in `counts` (left zeroed again): no hashing per
+    /// event. Keys seen in all of `idx` are counted first; when they are fewer than `threshold`, no window can
+    /// hold enough and the window scan is skipped.
+    func firstWindow(
+        _ idx: [Int], windowMicros: Int64, threshold: Int64, counts: inout WindowCounts, key: (Int) -> Int
+    ) -> (lo: Int, hi: Int, distinct: Int)? {
+        guard threshold > 0, Int64(idx.count) >= threshold else { return nil }
+        let keys = idx.map(key)
+        for k in keys { counts.add(k) }
+        let everywhere = counts.distinct
+        for k in keys { counts.remove(k) }
+        guard Int64(everywhere) >= threshold else { return nil }
+        var lo = 0
+        var found: (lo: Int, hi: Int, distinct: Int)? = nil
+        var hi = 0
+        while hi < idx.count {
+            counts.add(keys[hi])
+            while store.time[idx[hi]] - store.time[idx[lo]] > windowMicros {
+                counts.remove(keys[lo])
+                lo += 1
+            }
+            if Int64(counts.distinct) >= threshold {
+                found = (lo, hi, counts.distinct)
+                break
+            }
+            hi += 1
+        }
+        // Leave the counts zeroed: remove what the window still holds.
+        for k in keys[lo..<min(hi + 1, keys.count)] { counts.remove(k) }
+        return found
     }
 
     func isoSecond(_ i: Int) -> String { store.timestamp(i).iso8601(fractionDigits: 0) }
@@ -461,32 +494,40 @@ public struct Detectors {
         // either way (the sensor stamps it when it sees it, the server when it logs it). Both lists are in time
         // order, so the candidates of each sensor record are a sliding window of the server's requests: linear,
         // no table of every request.
-        // The served requests' second, source and path are decoded once, in order, into plain arrays: the window
-        // scan reads them many times, and the store's columns are compressed.
-        var served: [(index: Int, second: Int64, source: UInt32, path: UInt32)] = []
+        // The served requests' second and (source, path) key are decoded once, in order, into plain arrays: the
+        // window scan reads them many times (a vector compare of the keys), and the store's columns are compressed.
+        var servedIndex: [Int] = []
+        var servedSecond: [Int64] = []
+        var servedKey: [UInt64] = []
         var sensed: [Int] = []
         for i in 0..<store.count {
             if store.kind[i] == .webRequest {
-                served.append((i, store.time[i] / 1_000_000, store.sourceIP[i], store.path[i]))
+                servedIndex.append(i)
+                servedSecond.append(store.time[i] / 1_000_000)
+                servedKey.append(UInt64(store.sourceIP[i]) << 32 | UInt64(store.path[i]))
             } else if store.kind[i] == .http {
                 sensed.append(i)
             }
         }
-        guard !served.isEmpty else { return }
+        guard !servedIndex.isEmpty else { return }
         var lo = 0
         var hi = 0
         for i in sensed {
             let second = store.time[i] / 1_000_000
-            while lo < served.count && served[lo].second < second - 1 { lo += 1 }
+            while lo < servedSecond.count && servedSecond[lo] < second - 1 { lo += 1 }
             if hi < lo { hi = lo }
-            while hi < served.count && served[hi].second <= second + 1 { hi += 1 }
-            let (source, path) = (store.sourceIP[i], store.path[i])
+            while hi < servedSecond.count && servedSecond[hi] <= second + 1 { hi += 1 }
+            let key = UInt64(store.sourceIP[i]) << 32 | UInt64(store.path[i])
             // Preference: the same second, then the second before, then the one after; the last such line wins.
             var best: (rank: Int, index: Int)? = nil
-            for r in served[lo..<hi] where r.source == source && r.path == path {
-                let delta = r.second - second
-                let rank = delta == 0 ? 0 : delta == -1 ? 1 : 2
-                if best == nil || rank < best!.rank || (rank == best!.rank && r.index > best!.index) { best = (rank, r.index) }
+            servedKey.withUnsafeBufferPointer { keys in
+                for k in lo..<hi where keys[k] == key {
+                    let delta = servedSecond[k] - second
+                    let rank = delta == 0 ? 0 : delta == -1 ? 1 : 2
+                    if best == nil || rank < best!.rank || (rank == best!.rank && servedIndex[k] > best!.index) {
+                        best = (rank, servedIndex[k])
+                    }
+                }
             }
             guard let match = best else { continue }
             let host = store.host[match.index]
@@ -676,13 +717,14 @@ public struct Detectors {
         let ids = enabled("ids.alert")
         // By address id (dense): no hashing per flow.
         var largestBefore = [Int64](repeating: 0, count: internalAddress.count)
-        var perSource = [[Int]](repeating: [], count: internalAddress.count)
+        // Flows per source, as one array of positions in rows by source (counted, then filled): no array per source.
+        var rowEnd = [Int32](repeating: 0, count: internalAddress.count + 1)
         for i in 0..<store.count {
             let k = store.kind[i]
             if k == .flow || k == .firewall {
                 let source = store.sourceIP[i]
                 let destination = store.destinationIP[i]
-                if source != 0 { perSource[Int(source)].append(i) }
+                if source != 0 { rowEnd[Int(source) + 1] += 1 }
                 if let r = large, isInternal(source), destination != 0, !isInternal(destination), store.bytesOut[i] > 0,
                     let s = store.address(source), let d = store.address(destination)
                 {
@@ -716,21 +758,37 @@ public struct Detectors {
             }
         }
         if let r = enabled("net.port_scan") {
-            for (id, idx) in perSource.enumerated() where idx.count >= r.threshold {
-                let source = UInt32(id)
+            for a in 1..<rowEnd.count { rowEnd[a] += rowEnd[a - 1] }
+            var flows = [Int32](repeating: 0, count: Int(rowEnd[rowEnd.count - 1]))
+            var fill = rowEnd
+            for i in 0..<store.count where store.kind[i] == .flow || store.kind[i] == .firewall {
+                let source = Int(store.sourceIP[i])
+                if source != 0 {
+                    flows[Int(fill[source])] = Int32(i)
+                    fill[source] += 1
+                }
+            }
+            fill = []
+            // Destination hosts and ports counted in dense arrays, zeroed again after each source.
+            var hostCounts = WindowCounts(limit: internalAddress.count)
+            var portCounts = WindowCounts(limit: 1 << 16)
+            for source in 1..<internalAddress.count where Int64(rowEnd[source + 1] - rowEnd[source]) >= r.threshold {
+                let idx = flows[Int(rowEnd[source])..<Int(rowEnd[source + 1])].map { Int($0) }
                 let hosts = firstWindow(
-                    idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.destinationIP[$0]) })
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &hostCounts,
+                    key: { Int(store.destinationIP[$0]) })
                 let ports = firstWindow(
-                    idx, windowMicros: r.windowMicros, threshold: r.threshold,
-                    key: { UInt64(store.destinationPort[$0]) })
+                    idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &portCounts,
+                    key: { Int(store.destinationPort[$0]) })
                 let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
                     .min { idx[$0.0.hi] < idx[$1.0.hi] }
                 guard let (w, what) = hit else { continue }
+                let from = ip(UInt32(source))
                 out.append(
                     finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        r, at: idx[w.lo], indicators: ["ip:\(from)"],
                         why:
-                            "\(w.distinct) distinct destination \(what) from \(ip(source)) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi]))",
+                            "\(w.distinct) distinct destination \(what) from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi]))",
                         evidence: [idx[w.lo], idx[w.hi]]))
             }
         }
@@ -893,6 +951,22 @@ public struct Detectors {
 private struct UncheckedDetectors: @unchecked Sendable {
     let value: Detectors
     init(_ value: Detectors) { self.value = value }
+}
+
+/// How often each key of `0..<limit` occurs in a sliding window, and how many keys occur: dense counts.
+struct WindowCounts {
+    private var counts: [Int32]
+    private(set) var distinct = 0
+    init(limit: Int) { counts = [Int32](repeating: 0, count: max(limit, 1)) }
+    var limit: Int { counts.count }
+    mutating func add(_ k: Int) {
+        if counts[k] == 0 { distinct += 1 }
+        counts[k] += 1
+    }
+    mutating func remove(_ k: Int) {
+        counts[k] -= 1
+        if counts[k] == 0 { distinct -= 1 }
+    }
 }
 
 /// A set of event positions as a bitmap (one bit per event of the store).

@@ -8,6 +8,8 @@ public struct StoreSink: EventSink {
     var chunk = EventChunk()
     var ownTraffic = OwnTrafficLines()
     public init() {}
+    /// The store keeps no connection uid or referer: the parsers skip interning them.
+    public var wantsUnindexedText: Bool { false }
     public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
         chunk.append(event)
         ownTraffic.note(event)  // the store keeps no interfaces: note packets the host sent itself (OUT= without IN=)
@@ -59,11 +61,15 @@ public enum InvestigationRun {
         let learned = DispatchGroup()
         DispatchQueue.global().async(group: learned) {
             learning.store(
-                0, Correlator(store: store, filePaths: paths, findings: [], hostEntries: hostEntries, ownTraffic: ownTraffic))
+                0,
+                PhaseTrace.timed("correlator address learning") {
+                    Correlator(store: store, filePaths: paths, findings: [], hostEntries: hostEntries, ownTraffic: ownTraffic)
+                })
         }
-        let findings = Detectors(
-            store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries)
-        ).run()
+        let detectors = PhaseTrace.timed("detectors' host names") {
+            Detectors(store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries))
+        }
+        let findings = detectors.run()
         trace.mark("detectors", detail: "\(findings.count) findings")
         learned.wait()
         guard var correlator = learning.values[0] else { preconditionFailure("the correlator was not built") }
@@ -203,16 +209,36 @@ final class StopFlag {
 
 /// Phase timings and peak memory on stderr when `DWELL_TRACE` is set (for measuring; off by default).
 struct PhaseTrace {
-    let enabled = ProcessInfo.processInfo.environment["DWELL_TRACE"] != nil
+    static let isOn = ProcessInfo.processInfo.environment["DWELL_TRACE"] != nil
+    let enabled = PhaseTrace.isOn
+
+    /// Runs `body` and, when tracing, writes how long it took under `name` (for parts run on other threads).
+    static func timed<T>(_ name: @autoclosure () -> String, _ body: () -> T) -> T {
+        guard isOn else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let value = body()
+        let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+        FileHandle.standardError.write("dwell trace:   \(name()): \(ms) ms\n".data(using: .utf8)!)
+        return value
+    }
     var last = DispatchTime.now().uptimeNanoseconds
+    var lastCPU = PhaseTrace.cpuMicros()
+
+    static func cpuMicros() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+    }
 
     mutating func mark(_ phase: String, detail: @autoclosure () -> String = "") {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms, peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
+        let cpu = Self.cpuMicros()
+        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms (CPU \((cpu - lastCPU) / 1000) ms), peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
         FileHandle.standardError.write(line.data(using: .utf8)!)
         last = now
+        lastCPU = cpu
     }
 }

@@ -10,6 +10,8 @@ import Foundation
 /// one streaming pass when the file is done (stdin cannot be read twice: there the winning lines are copied as
 /// they come). Each file is summarised on its own, so a file gives the same partials in any split of the input.
 public struct PartialsSink: EventSink {
+    /// Partials keep no connection uid or referer: the parsers skip interning them.
+    public var wantsUnindexedText: Bool { false }
     struct Key: Hashable {
         var tag: UInt8
         var a: UInt64 = 0

@@ -206,6 +206,17 @@ public struct EventStore: Sendable {
         return addressIndex.id(of: ip, addingTo: &addresses)
     }
 
+    /// `addressID`, remembering the last address of the source or the destination column: a file's lines often
+    /// repeat them (a server's own address, one client's burst of requests).
+    @inline(__always) mutating func addressID(_ ip: IPAddress, source: Bool) -> UInt32 {
+        if ip.isNone { return 0 }
+        let recent = source ? addressIndex.recentSource : addressIndex.recentDestination
+        if recent.ip == ip { return recent.id }
+        let id = addressIndex.id(of: ip, addingTo: &addresses)
+        if source { addressIndex.recentSource = (ip, id) } else { addressIndex.recentDestination = (ip, id) }
+        return id
+    }
+
     public func addressID(of ip: IPAddress) -> UInt32? { addressIndex.id(of: ip, in: addresses) }
 
     public func address(_ id: UInt32) -> IPAddress? {
@@ -262,8 +273,8 @@ public struct EventStore: Sendable {
         outcome.append(e.outcome)
         format.append(e.format.rawValue)
         host.append(e.host.id)
-        sourceIP.append(addressID(e.sourceIP))
-        destinationIP.append(addressID(e.destinationIP))
+        sourceIP.append(addressID(e.sourceIP, source: true))
+        destinationIP.append(addressID(e.destinationIP, source: false))
         sourcePort.append(e.sourcePort, present: e.hasSourcePort)
         destinationPort.append(e.destinationPort, present: e.hasDestinationPort)
         user.append(e.user.id)
@@ -571,6 +582,9 @@ public struct EventChunk: Sendable {
 /// ids; the addresses themselves are the store's array.
 struct AddressIndex: Sendable {
     var slots = [UInt32](repeating: 0, count: 1024)
+    /// The last source and destination address looked up, with their ids (see `EventStore.addressID(_:source:)`).
+    var recentSource: (ip: IPAddress, id: UInt32) = (.none, 0)
+    var recentDestination: (ip: IPAddress, id: UInt32) = (.none, 0)
 
     @inline(__always) static func hash(_ ip: IPAddress) -> Int {
         var h = (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low

@@ -38,6 +38,12 @@ public protocol EventSink {
     mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext)
     /// The file is done; `stats` is its manifest entry so far.
     mutating func finish(context: inout ParseContext, stats: FileStats) -> Output
+    /// Whether the events need the text fields no index keeps (see `ParseContext.wantsUnindexedText`).
+    var wantsUnindexedText: Bool { get }
+}
+
+extension EventSink {
+    public var wantsUnindexedText: Bool { true }
 }
 
 /// Progress counters, safe to read from another thread (for the progress bar).
@@ -115,6 +121,7 @@ public enum Ingest {
     ) -> (FileStats, S.Output) {
         var stats = FileStats(file: file)
         var context = ParseContext()
+        context.wantsUnindexedText = sink.wantsUnindexedText
         let source: EvidenceSource
         switch EvidenceSource.open(file) {
         case .failure(let issue):

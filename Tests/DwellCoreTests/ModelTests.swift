@@ -115,3 +115,28 @@ import Testing
         #expect(newer.age > 0)
     }
 }
+
+/// The analysis loops' integer table must agree with a dictionary, keep keys in insertion order, and grow.
+@Suite struct IntegerTableTests {
+    @Test func agreesWithADictionaryAndKeepsInsertionOrder() {
+        var table = IntegerTable<Int>(capacity: 4)
+        var reference: [UInt64: Int] = [:]
+        var order: [UInt64] = []
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for step in 0..<50_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            // Keys that collide in their low bits, keys that differ only high up, 0 and the largest value.
+            let key: UInt64 = [x % 5_000, (x % 64) << 40, 0, UInt64.max, x][step % 5]
+            let k = table.index(of: key, inserting: 0)
+            table.values[k] += 1
+            if reference[key] == nil { order.append(key) }
+            reference[key, default: 0] += 1
+        }
+        #expect(table.count == reference.count)
+        #expect(table.keys == order)
+        for (key, n) in reference { #expect(table[key] == n) }
+        for absent in [5_000, 5_001, 1 << 39, UInt64.max - 1] as [UInt64] where reference[absent] == nil {
+            #expect(table[absent] == nil && table.index(of: absent) == nil)
+        }
+    }
+}

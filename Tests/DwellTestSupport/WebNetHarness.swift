@@ -59,11 +59,14 @@ public enum WebNetHarness {
     }
 
     /// Detects the format of a file's bytes (first 64 KiB, as the pipeline does) and parses every line.
+    /// `unindexedText` is `ParseContext.wantsUnindexedText` (off when the pipeline builds the event store).
     public static func run(
-        data: [UInt8], path: String, options: ParserOptions = ParserOptions(), forcing format: String? = nil
+        data: [UInt8], path: String, options: ParserOptions = ParserOptions(), forcing format: String? = nil,
+        unindexedText: Bool = true
     ) -> FileResult {
         var result = FileResult()
         result.context = context()
+        result.context.wantsUnindexedText = unindexedText
         let sample = DetectionSample(prefix: Array(data.prefix(1 << 16)), path: path)
         let id = format.flatMap { Registry.id(of: $0) } ?? Registry.detect(sample, options: options)
         guard let id, let descriptor = Registry.descriptor(id), case .lines(var parser) = descriptor.make(options)

@@ -99,7 +99,13 @@ public struct SymbolTable: Sendable {
     @inlinable
     mutating func internInTable(_ p: UnsafeBufferPointer<UInt8>) -> Symbol {
         if p.isEmpty { return .none }
-        let h = Self.hash(p)
+        return internInTable(p, hash: Self.hash(p))
+    }
+
+    /// Interns raw bytes whose hash (`hash(_:)`) is known: merging another table reuses the hashes it holds.
+    @inlinable
+    mutating func internInTable(_ p: UnsafeBufferPointer<UInt8>, hash h: UInt32) -> Symbol {
+        if p.isEmpty { return .none }
         var slot = Int(h) & mask
         while true {
             let id = slots[slot]
@@ -177,13 +183,14 @@ public struct SymbolTable: Sendable {
         }
     }
 
-    /// Adds every symbol of `other` and returns the remap table: `remap[otherID]` is the id here.
+    /// Adds every symbol of `other` and returns the remap table: `remap[otherID]` is the id here. The hashes
+    /// `other` holds are reused, not computed again.
     public mutating func merge(_ other: SymbolTable) -> [UInt32] {
         var remap = [UInt32](repeating: 0, count: other.count)
         other.arena.withUnsafeBufferPointer { a in
             for id in 1..<other.count {
                 let r = other.starts[id]..<other.starts[id + 1]
-                remap[id] = intern(UnsafeBufferPointer(rebasing: a[r])).id
+                remap[id] = internInTable(UnsafeBufferPointer(rebasing: a[r]), hash: other.hashes[id]).id
             }
         }
         return remap

@@ -94,6 +94,10 @@ public struct ParseContext {
     public var clock: FileClock {
         didSet { minute = MinuteCache() }
     }
+    /// Whether parsers fill the text fields that no index keeps (connection uid, referer), which are the costly
+    /// ones to intern: a Zeek uid is new on every line. `dwell parse` shows them; the commands that only build the
+    /// event store turn this off (see `EventSink.wantsUnindexedText`).
+    public var wantsUnindexedText = true
     /// The last resolved minute (see `timestamp(for:)`); cleared when the clock changes.
     @usableFromInline var minute = MinuteCache()
 
