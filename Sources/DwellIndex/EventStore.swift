@@ -5,36 +5,42 @@ import Foundation
     import Glibc
 #endif
 
-/// Columns handed out one at a time to the threads that rebuild them, and handed back.
-private final class ColumnQueue: @unchecked Sendable {
+/// Jobs run side by side on up to `threads` threads, each job once, taken in the order given (longest first
+/// balances the threads best).
+final class JobQueue: @unchecked Sendable {
     private let lock = NSLock()
-    private var columns: [SparseColumn<UInt32>]
+    private let jobs: [() -> Void]
     private var next = 0
 
-    init(_ columns: [SparseColumn<UInt32>]) { self.columns = columns }
+    init(_ jobs: [() -> Void]) { self.jobs = jobs }
 
-    /// The next column not yet handed out (the queue no longer holds it), with its index.
-    func take() -> (Int, SparseColumn<UInt32>)? {
-        lock.withLock {
-            guard next < columns.count else { return nil }
-            defer { next += 1 }
-            return (next, take(next))
+    func run(threads: Int) {
+        let workers = min(max(threads, 1), jobs.count)
+        guard workers > 1 else { return jobs.forEach { $0() } }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let job = take() { job() }
         }
     }
 
-    /// Column `k`, which the queue no longer holds afterwards.
-    func take(_ k: Int) -> SparseColumn<UInt32> {
-        let column = columns[k]
-        columns[k] = SparseColumn(absent: column.absent)
-        return column
+    private func take() -> (() -> Void)? {
+        lock.withLock {
+            guard next < jobs.count else { return nil }
+            defer { next += 1 }
+            return jobs[next]
+        }
     }
-
-    func put(_ k: Int, _ column: SparseColumn<UInt32>) { lock.withLock { columns[k] = column } }
 }
 
-/// The sort order, read (never written) by every rebuilding thread while `sortInPlace` keeps it alive.
-private struct SharedOrder: @unchecked Sendable {
-    let order: UnsafeBufferPointer<Int32>
+/// A buffer of result slots, each written by one job (see `StorePointer`).
+struct UnsafeSendableBuffer<T>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<T>
+}
+
+/// The store being built, shared by the jobs that rebuild its columns. Each job reads and writes its own stored
+/// properties only (one column, or one index), so no two threads touch the same memory; `run` returns after every
+/// job, while the store is still pinned by `withUnsafeMutablePointer`.
+struct StorePointer: @unchecked Sendable {
+    let store: UnsafeMutablePointer<EventStore>
 }
 
 /// What an indicator is.
@@ -183,8 +189,8 @@ public struct EventStore: Sendable {
             // Take the columns out of the builder so that sorting replaces them rather than copying them.
             var s = EventStore()
             swap(&s, &store)
-            s.sortInPlace(threads: threads)
-            s.buildIndexes(bucketSeconds: bucketSeconds)
+            PhaseTrace.timed("store: sort and reorder \(s.count) events") { s.sortInPlace(threads: threads) }
+            PhaseTrace.timed("store: indexes") { s.buildIndexes(bucketSeconds: bucketSeconds, threads: threads) }
             EventStore.releaseFreeHeapPages()
             return s
         }
@@ -327,103 +333,151 @@ public struct EventStore: Sendable {
             unsortedTime = []
             return
         }
-        // Rebuild the columns one at a time in the new order: building needs the store's memory plus one column.
+        // Rebuild the columns in the new order, one job per column, side by side (`threads`): building needs the
+        // store's memory plus one column per thread.
         order.withUnsafeBufferPointer { o in
-            func dense<T>(_ column: inout [T]) {
-                let old = column
-                column = []
-                column = permute(old, o)
-            }
-            func sparse<T>(_ column: inout SparseColumn<T>) { column = column.permuted(o) }
-            time = TimeColumn(unsortedTime, order: o)
-            unsortedTime = []
-            fileID = fileID.permuted(o); dense(&line); offset = offset.permuted(o); dense(&kind); dense(&outcome)
-            dense(&format); host = host.permuted(o); dense(&timeSource)
-            sparse(&sourcePort); sparse(&destinationPort); sparse(&pid); sparse(&httpStatus)
-            bytesOut = bytesOut.permuted(o); bytesIn = bytesIn.permuted(o); sparse(&severity)
-            permuteSymbolColumns(o, threads: threads)
-        }
-    }
-
-    /// The address and symbol columns, rebuilt in the new order side by side (one per core): each is moved out of
-    /// the store, rebuilt and put back, so memory holds the store plus one column per core in flight.
-    mutating func permuteSymbolColumns(_ order: UnsafeBufferPointer<Int32>, threads: Int) {
-        let paths: [WritableKeyPath<EventStore, SparseColumn<UInt32>>] = [
-            \.sourceIP, \.destinationIP, \.user, \.targetUser, \.authMethod, \.program, \.command, \.httpMethod,
-            \.path, \.query, \.userAgent, \.domain, \.service, \.signature, \.detail, \.fileHash,
-        ]
-        let queue = ColumnQueue(paths.map { path in
-            let column = self[keyPath: path]
-            self[keyPath: path] = SparseColumn(absent: column.absent)
-            return column
-        })
-        let shared = SharedOrder(order: order)
-        let workers = min(max(threads, 1), 4)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let (k, column) = queue.take() { queue.put(k, column.permuted(shared.order)) }
-        }
-        for (k, path) in paths.enumerated() { self[keyPath: path] = queue.take(k) }
-    }
-
-    /// Calls `body` with every (indicator, event) posting. Each indicator's events come in increasing order (the
-    /// two address columns are walked together, as are the two user columns); different indicators' interleave.
-    /// - Complexity: O(n / 64 + postings), reading each column sequentially.
-    func forEachPosting(_ body: (IndicatorKey, Int) -> Void) {
-        func pair(_ type: IndicatorType, _ a: SparseColumn<UInt32>, _ b: SparseColumn<UInt32>) {
-            SparseColumn.forEachEvent(a, b) { i, va, vb in
-                if va != 0 { body(IndicatorKey(type, va), i) }
-                if vb != 0 && vb != va { body(IndicatorKey(type, vb), i) }
-            }
-        }
-        func single(_ type: IndicatorType, _ c: SparseColumn<UInt32>) {
-            c.forEachValue { i, v in if v != 0 { body(IndicatorKey(type, v), i) } }
-        }
-        pair(.ip, sourceIP, destinationIP)
-        pair(.user, user, targetUser)
-        for (i, h) in host.enumerated() where h != 0 { body(IndicatorKey(.host, h), i) }
-        single(.path, path)
-        single(.userAgent, userAgent)
-        single(.domain, domain)
-        single(.hash, fileHash)
-        single(.command, command)
-    }
-
-    mutating func buildIndexes(bucketSeconds: Int64?) {
-        // Rows: one per possible value of each type (0 ... the largest id seen in its columns).
-        var largest = [Int](repeating: 0, count: IndicatorType.allCases.count)
-        forEachPosting { key, _ in
-            if Int(key.value) > largest[Int(key.type.rawValue)] { largest[Int(key.type.rawValue)] = Int(key.value) }
-        }
-        var base = [Int](repeating: 0, count: largest.count + 1)
-        for t in 0..<largest.count { base[t + 1] = base[t] + largest[t] + 1 }
-        let rows = base[largest.count]
-        // Count row r's postings into starts[r + 2] and sum, so that starts[r + 1] is where row r begins. Filling
-        // uses starts[r + 1] as row r's next free place: it ends where row r + 1 begins, which is what
-        // starts[r + 1] must hold. The starts serve as their own cursors: no second array of rows.
-        var starts = [Int32](repeating: 0, count: rows + 2)
-        forEachPosting { key, _ in starts[base[Int(key.type.rawValue)] + Int(key.value) + 2] += 1 }
-        for r in 0..<rows { starts[r + 2] += starts[r + 1] }
-        var positions = [Int32](repeating: 0, count: Int(starts[rows + 1]))
-        positions.withUnsafeMutableBufferPointer { out in
-            starts.withUnsafeMutableBufferPointer { next in
-                forEachPosting { key, i in
-                    let row = base[Int(key.type.rawValue)] + Int(key.value) + 1
-                    // next[row] < next[row + 1] <= out.count: each row receives exactly the postings counted.
-                    out[Int(next[row])] = Int32(truncatingIfNeeded: i)
-                    next[row] += 1
+            withUnsafeMutablePointer(to: &self) { p in
+                let shared = StorePointer(store: p)
+                func job<C>(_ path: WritableKeyPath<EventStore, C>, _ rebuild: @escaping (C) -> C) -> () -> Void {
+                    {
+                        let old = shared.store.pointee[keyPath: path]
+                        shared.store.pointee[keyPath: path] = rebuild(old)
+                    }
                 }
+                func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) -> () -> Void { job(path) { permute($0, o) } }
+                func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) -> () -> Void {
+                    job(path) { $0.permuted(o) }
+                }
+                let jobs: [() -> Void] = [
+                    {
+                        shared.store.pointee.time = TimeColumn(shared.store.pointee.unsortedTime, order: o)
+                        shared.store.pointee.unsortedTime = []
+                    },
+                    // The address and symbol columns (the ones with most values first), then the rest.
+                    sparse(\.sourceIP), sparse(\.path), sparse(\.userAgent), sparse(\.httpMethod), sparse(\.query),
+                    sparse(\.destinationIP), sparse(\.domain), sparse(\.service), sparse(\.user),
+                    sparse(\.targetUser), sparse(\.authMethod), sparse(\.program), sparse(\.command),
+                    sparse(\.signature), sparse(\.detail), sparse(\.fileHash),
+                    job(\.offset) { $0.permuted(o) }, dense(\.line), job(\.fileID) { $0.permuted(o) },
+                    job(\.host) { $0.permuted(o) }, job(\.bytesOut) { $0.permuted(o) }, job(\.bytesIn) { $0.permuted(o) },
+                    sparse(\.sourcePort), sparse(\.destinationPort), sparse(\.httpStatus), sparse(\.pid),
+                    sparse(\.severity), dense(\.kind), dense(\.outcome), dense(\.format), dense(\.timeSource),
+                ]
+                JobQueue(jobs).run(threads: threads)
+            }
+        }
+    }
+
+    /// Calls `body` with every (value, event) posting of one indicator type. Each value's events come in
+    /// increasing order (the two address columns are walked together, as are the two user columns); different
+    /// values' interleave. - Complexity: O(n / 64 + postings), reading each column sequentially.
+    func forEachPosting(of type: IndicatorType, _ body: (UInt32, Int) -> Void) {
+        func pair(_ a: SparseColumn<UInt32>, _ b: SparseColumn<UInt32>) {
+            SparseColumn.forEachEvent(a, b) { i, va, vb in
+                if va != 0 { body(va, i) }
+                if vb != 0 && vb != va { body(vb, i) }
+            }
+        }
+        func single(_ c: SparseColumn<UInt32>) { c.forEachValue { i, v in if v != 0 { body(v, i) } } }
+        switch type {
+        case .ip: pair(sourceIP, destinationIP)
+        case .user: pair(user, targetUser)
+        case .host: for (i, h) in host.enumerated() where h != 0 { body(h, i) }
+        case .path: single(path)
+        case .userAgent: single(userAgent)
+        case .domain: single(domain)
+        case .hash: single(fileHash)
+        case .command: single(command)
+        }
+    }
+
+    /// Where each value's postings of one type start, counted (value v's postings run from `starts[v + 1]` up to
+    /// `starts[v + 2]`, which `fillPostings` then uses as fill cursors), and how many there are in all.
+    func countPostings(of type: IndicatorType) -> [Int32] {
+        var largest = 0
+        forEachPosting(of: type) { v, _ in largest = max(largest, Int(v)) }
+        // Count value v's postings into starts[v + 2] and sum, so that starts[v + 1] is where value v begins.
+        var starts = [Int32](repeating: 0, count: largest + 3)
+        forEachPosting(of: type) { v, _ in starts[Int(v) + 2] += 1 }
+        for v in 0...largest { starts[v + 2] += starts[v + 1] }
+        return starts
+    }
+
+    /// Writes one type's postings into `out` (its own part of the store's positions), using `starts[v + 1]` as
+    /// value v's next free place: it ends where value v + 1 begins, which is what `starts[v + 1]` must hold after.
+    func fillPostings(of type: IndicatorType, starts: inout [Int32], into out: UnsafeMutableBufferPointer<Int32>) {
+        starts.withUnsafeMutableBufferPointer { next in
+            forEachPosting(of: type) { v, i in
+                // next[v + 1] < next[v + 2] <= out.count: each value receives exactly the postings counted.
+                out[Int(next[Int(v) + 1])] = Int32(truncatingIfNeeded: i)
+                next[Int(v) + 1] += 1
             }
         }
         starts.removeLast()
-        postingBase = base
-        // Keep the starts of the rows that have postings only.
+    }
+
+    /// Builds the postings (counted, then filled, one job per indicator type) and the time buckets side by side.
+    mutating func buildIndexes(bucketSeconds: Int64?, threads: Int = 1) {
+        let types = IndicatorType.allCases
+        var starts = [[Int32]](repeating: [], count: types.count)
+        var total = 0
+        withUnsafeMutablePointer(to: &self) { p in
+            starts.withUnsafeMutableBufferPointer { out in
+                let shared = StorePointer(store: p)
+                let slots = UnsafeSendableBuffer(base: out)
+                // Jobs only read the columns and each writes its own slot (the buckets job its own property).
+                var jobs: [() -> Void] = types.map { type in
+                    { slots.base[Int(type.rawValue)] = shared.store.pointee.countPostings(of: type) }
+                }
+                jobs.append {
+                    shared.store.pointee.buckets = TimeBucketDirectory(
+                        times: shared.store.pointee.time, kinds: shared.store.pointee.kind, bucketSeconds: bucketSeconds)
+                }
+                JobQueue(jobs).run(threads: threads)
+            }
+        }
+        // Rows: one per possible value of each type (0 ... the largest id seen in its columns), types in order; the
+        // positions of all types in one array, each type's from `first[t]`.
+        var base = [Int](repeating: 0, count: types.count + 1)
+        var first = [Int](repeating: 0, count: types.count)
+        for t in types.indices {
+            base[t + 1] = base[t] + starts[t].count - 2
+            first[t] = total
+            total += Int(starts[t][starts[t].count - 1])
+        }
+        var positions = [Int32](repeating: 0, count: total)
+        withUnsafeMutablePointer(to: &self) { p in
+            positions.withUnsafeMutableBufferPointer { all in
+                starts.withUnsafeMutableBufferPointer { cursors in
+                    let shared = StorePointer(store: p)
+                    let out = UnsafeSendableBuffer(base: all)
+                    let slots = UnsafeSendableBuffer(base: cursors)
+                    let jobs: [() -> Void] = types.map { type in
+                        {
+                            let t = Int(type.rawValue)
+                            let part = UnsafeMutableBufferPointer(
+                                rebasing: out.base[first[t]..<(first[t] + Int(slots.base[t][slots.base[t].count - 1]))])
+                            shared.store.pointee.fillPostings(of: type, starts: &slots.base[t], into: part)
+                        }
+                    }
+                    JobQueue(jobs).run(threads: threads)
+                }
+            }
+        }
+        // Keep the starts of the rows that have postings only (as places in the one array).
         var held = SparseColumn<Int32>(absent: 0)
-        held.reserveCapacity(events: rows, present: 0)
-        for r in 0..<rows { held.append(starts[r], present: starts[r + 1] > starts[r]) }
-        starts = []
+        held.reserveCapacity(events: base[types.count], present: 0)
+        for t in types.indices {
+            let offset = Int32(truncatingIfNeeded: first[t])
+            let rowStarts = starts[t]
+            for r in 0..<(rowStarts.count - 1) {
+                held.append(rowStarts[r] &+ offset, present: rowStarts[r + 1] > rowStarts[r])
+            }
+            starts[t] = []
+        }
+        postingBase = base
         postingStarts = held
         postingPositions = positions
-        buckets = TimeBucketDirectory(times: time, kinds: kind, bucketSeconds: bucketSeconds)
     }
 
     /// Every indicator that occurs, ordered by type then value.

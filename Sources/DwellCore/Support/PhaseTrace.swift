@@ -1,0 +1,43 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Phase timings and peak memory on stderr when `DWELL_TRACE` is set (for measuring; off by default).
+public struct PhaseTrace {
+    public static let isOn = ProcessInfo.processInfo.environment["DWELL_TRACE"] != nil
+    let enabled = PhaseTrace.isOn
+
+    public init() {}
+
+    /// Runs `body` and, when tracing, writes how long it took under `name` (for parts run on other threads).
+    public static func timed<T>(_ name: @autoclosure () -> String, _ body: () -> T) -> T {
+        guard isOn else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let value = body()
+        let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+        FileHandle.standardError.write("dwell trace:   \(name()): \(ms) ms\n".data(using: .utf8)!)
+        return value
+    }
+    var last = DispatchTime.now().uptimeNanoseconds
+    var lastCPU = PhaseTrace.cpuMicros()
+
+    static func cpuMicros() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+    }
+
+    public mutating func mark(_ phase: String, detail: @autoclosure () -> String = "") {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Self.cpuMicros()
+        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms (CPU \((cpu - lastCPU) / 1000) ms), peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        last = now
+        lastCPU = cpu
+    }
+}
