@@ -258,23 +258,27 @@ public struct Detectors {
     }
 
     /// First time each host's evidence shows anything, for rules that learn before they report.
-    func hostStarts() -> [UInt32: Int64] {
-        var first: [UInt32: Int64] = [:]
-        for i in 0..<store.count where first[store.host[i]] == nil { first[store.host[i]] = store.time[i] }
-        return first
+    /// The time of the first event of `host` (a host symbol id; 0 for events without one), or nil when there is
+    /// none. - Complexity: O(1) for a host (its first posting), O(n) for no host.
+    func firstTime(ofHost host: UInt32) -> Int64? {
+        if host != 0 { return store.postingSlice(IndicatorKey(.host, host)).first.map { store.time[Int($0)] } }
+        for i in 0..<store.count where store.host[i] == 0 { return store.time[i] }
+        return nil
     }
 
     func newSourceFindings() -> [Finding] {
         guard let r = enabled("auth.new_source") else { return [] }
         let ignored = Set(r.list("ignored_accounts"))
-        let starts = hostStarts()
+        var starts: [UInt32: Int64?] = [:]  // first event time by host, looked up once per host
         var known: Set<UInt64> = []
         var out: [Finding] = []
         for i in 0..<store.count where store.kind[i] == .authSuccess && store.sourceIP[i] != 0 && store.user[i] != 0 {
             let key = UInt64(store.user[i]) << 32 | UInt64(store.sourceIP[i])
             guard known.insert(key).inserted else { continue }
             let user = text(store.user[i])
-            let learning = store.time[i] - (starts[store.host[i]] ?? store.time[i]) < r.windowMicros
+            let host = store.host[i]
+            if starts[host] == nil { starts[host] = firstTime(ofHost: host) }
+            let learning = store.time[i] - ((starts[host] ?? nil) ?? store.time[i]) < r.windowMicros
             if learning || ignored.contains(user) { continue }
             let source = ip(store.sourceIP[i])
             out.append(
@@ -568,7 +572,7 @@ public struct Detectors {
         var toolOfAgent = [Int32](repeating: -2, count: store.symbols.count)  // -2 = not decided yet
         var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)  // bit 0 decided, 1 login, 2 script
         var commandOfQuery: [UInt32: (String, String)?] = [:]
-        var patternOfRequest: [UInt64: Int] = [:]
+        var patternOfRequest = IntegerTable<Int>(capacity: 1 << 12)
         // Which rules are on, as flags: testing an optional rule per request costs a copy of it.
         let (scannerOn, shellOn, loginOn) = (scanner != nil, shell != nil, login != nil && post != nil)
         let exploitOn = attempt != nil || success != nil
@@ -631,12 +635,12 @@ public struct Detectors {
             guard exploitOn else { continue }
             let pair = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
             let patternIndex: Int
-            if let known = patternOfRequest[pair] {
-                patternIndex = known
+            if let known = patternOfRequest.index(of: pair) {
+                patternIndex = patternOfRequest.values[known]
             } else {
                 let decoded = Self.decodedRequest(path: text(store.path[i]), query: text(store.query[i]))
                 patternIndex = patterns.firstIndex { decoded.contains($0.needle) } ?? -1
-                patternOfRequest[pair] = patternIndex
+                _ = patternOfRequest.index(of: pair, inserting: patternIndex)
             }
             guard patternIndex >= 0 else { continue }
             let pattern = patterns[patternIndex]
@@ -806,8 +810,12 @@ public struct Detectors {
         var seen: Set<UInt64> = []
         // Per source: first contacts after learning, with the destination key.
         var firsts: [UInt32: [(Int, UInt64)]] = [:]
-        for i in 0..<store.count where store.sourceIP[i] != 0 {
-            guard isInternal(store.sourceIP[i]) else { continue }
+        for i in 0..<store.count {
+            switch store.kind[i] {
+            case .flow, .sshSession, .rdp, .smb, .authSuccess: break
+            default: continue
+            }
+            guard store.sourceIP[i] != 0, isInternal(store.sourceIP[i]) else { continue }
             let destination: UInt64
             switch store.kind[i] {
             case .flow, .sshSession, .rdp, .smb:
@@ -892,23 +900,33 @@ public struct Detectors {
                 streamNames.append(name)
             }
         }
-        var slotOf: [UInt64: Int] = [:]
+        // Each event's stream (numbered in order of first appearance), then the events of each stream as one
+        // array of positions in rows by stream (counted, then filled): no array per stream, no hashing of strings.
+        var slotOf = IntegerTable<Int32>(capacity: 256)
         var streamKeys: [StreamKey] = []
-        var members: [[Int]] = []
+        var streamOf = [Int32](repeating: 0, count: store.count)
         for i in 0..<store.count {
             let packed = UInt64(store.host[i]) << 32 | UInt64(UInt32(nameOfFile[Int(store.fileID[i])]))
-            if let k = slotOf[packed] {
-                members[k].append(i)
-            } else {
-                slotOf[packed] = members.count
+            let k = slotOf.index(of: packed, inserting: Int32(streamKeys.count))
+            if k == streamKeys.count {
                 streamKeys.append(StreamKey(host: store.host[i], name: streamNames[Int(nameOfFile[Int(store.fileID[i])])]))
-                members.append([i])
             }
+            streamOf[i] = Int32(k)
         }
+        var rowStart = [Int](repeating: 0, count: streamKeys.count + 1)
+        for k in streamOf { rowStart[Int(k) + 1] += 1 }
+        for k in 0..<streamKeys.count { rowStart[k + 1] += rowStart[k] }
+        var grouped = [Int](repeating: 0, count: store.count)
+        var fill = rowStart
+        for (i, k) in streamOf.enumerated() {
+            grouped[fill[Int(k)]] = i
+            fill[Int(k)] += 1
+        }
+        streamOf = []
         var out: [Finding] = []
-        for k in members.indices.sorted(by: { streamKeys[$0] < streamKeys[$1] }) {
+        for k in streamKeys.indices.sorted(by: { streamKeys[$0] < streamKeys[$1] }) {
             let key = streamKeys[k]
-            let idx = members[k]
+            let idx = grouped[rowStart[k]..<rowStart[k + 1]]
             var gaps: [Int64] = []
             gaps.reserveCapacity(idx.count)
             for j in idx.indices.dropFirst() { gaps.append(store.time[idx[j]] - store.time[idx[j - 1]]) }
