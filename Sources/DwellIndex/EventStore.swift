@@ -335,7 +335,11 @@ public struct EventStore: Sendable {
         }
         // Rebuild the columns in the new order, one job per column, side by side (`threads`): building needs the
         // store's memory plus one column per thread.
+        // The inverse permutation, for the columns with few values (see `SparseColumn.permuted(_:inverse:)`).
+        var inverse = [Int32](repeating: 0, count: n)
+        for (i, p) in order.enumerated() { inverse[Int(p)] = Int32(i) }
         order.withUnsafeBufferPointer { o in
+          inverse.withUnsafeBufferPointer { inv in
             withUnsafeMutablePointer(to: &self) { p in
                 let shared = StorePointer(store: p)
                 func job<C>(_ path: WritableKeyPath<EventStore, C>, _ rebuild: @escaping (C) -> C) -> () -> Void {
@@ -346,7 +350,7 @@ public struct EventStore: Sendable {
                 }
                 func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) -> () -> Void { job(path) { permute($0, o) } }
                 func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) -> () -> Void {
-                    job(path) { $0.permuted(o) }
+                    job(path) { $0.permuted(o, inverse: inv) }
                 }
                 let jobs: [() -> Void] = [
                     {
@@ -358,13 +362,15 @@ public struct EventStore: Sendable {
                     sparse(\.destinationIP), sparse(\.domain), sparse(\.service), sparse(\.user),
                     sparse(\.targetUser), sparse(\.authMethod), sparse(\.program), sparse(\.command),
                     sparse(\.signature), sparse(\.detail), sparse(\.fileHash),
-                    job(\.offset) { $0.permuted(o) }, dense(\.line), job(\.fileID) { $0.permuted(o) },
-                    job(\.host) { $0.permuted(o) }, job(\.bytesOut) { $0.permuted(o) }, job(\.bytesIn) { $0.permuted(o) },
+                    job(\.offset) { $0.permuted(o, inverse: inv) }, dense(\.line),
+                    job(\.fileID) { $0.permuted(o, inverse: inv) }, job(\.host) { $0.permuted(o, inverse: inv) },
+                    job(\.bytesOut) { $0.permuted(o, inverse: inv) }, job(\.bytesIn) { $0.permuted(o, inverse: inv) },
                     sparse(\.sourcePort), sparse(\.destinationPort), sparse(\.httpStatus), sparse(\.pid),
                     sparse(\.severity), dense(\.kind), dense(\.outcome), dense(\.format), dense(\.timeSource),
                 ]
                 JobQueue(jobs).run(threads: threads)
             }
+          }
         }
     }
 

@@ -1,5 +1,6 @@
 import DwellAnalysis
 import DwellCore
+import Foundation
 
 /// The outputs `dwell investigate --formats` can write.
 public enum ReportFormat: String, CaseIterable, Sendable {
@@ -63,40 +64,41 @@ public struct ReportFile: Sendable, Equatable {
 }
 
 /// The dispatch from formats to renderers: pure, deterministic (same input → same files, same bytes, same order).
+/// The renderers share nothing but the input they read: they run side by side, and their files are joined in the
+/// formats' fixed order.
 public enum ReportSet {
     public static func render(
         _ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
         timelineStyle: TimelineStyle = .timesketch
     ) -> [ReportFile] {
-        var out: [ReportFile] = []
-        for f in ReportFormat.allCases where formats.contains(f) {
-            switch f {
-            case .md: out.append(ReportFile(path: "report.md", bytes: MarkdownReport.render(input)))
-            case .html: out.append(ReportFile(path: "report.html", bytes: HTMLReport.render(input)))
-            case .json:
-                let j = ReportJSON.render(
-                    input.investigation, files: input.files, discoveryIssues: input.discoveryIssues,
-                    generated: input.generated)
-                out.append(ReportFile(path: "report.json", bytes: j))
-            case .csv:
-                switch timelineStyle {
-                case .timesketch:
-                    out.append(ReportFile(path: "timeline.csv", bytes: TimelineCSV.render(input)))
-                case .l2tcsv:
-                    out.append(ReportFile(path: "timeline.l2tcsv.csv", bytes: TimelineL2TCSV.render(input)))
-                }
-            case .jsonl:
-                out.append(ReportFile(path: "timeline.jsonl", bytes: TimelineJSONL.render(input)))
-            case .dot:
-                out.append(ReportFile(path: "lateral.dot", bytes: LateralDOT.render(input.investigation)))
-            case .stix: out.append(ReportFile(path: "iocs.stix.json", bytes: STIXBundle.render(input)))
-            case .iocs: out.append(ReportFile(path: "iocs.txt", bytes: IOCText.render(input)))
-            case .sigma:
-                for s in SigmaRules.render(input) {
-                    out.append(ReportFile(path: "sigma/" + s.name, bytes: s.bytes))
-                }
-            }
+        let chosen = ReportFormat.allCases.filter { formats.contains($0) }
+        let results = ResultSlots<[ReportFile]>(repeating: [], count: chosen.count)
+        DispatchQueue.concurrentPerform(iterations: chosen.count) { k in
+            results.store(k, files(chosen[k], input, timelineStyle: timelineStyle))
         }
-        return out
+        return results.values.flatMap { $0 }
+    }
+
+    /// The file (or files, for Sigma) of one format.
+    static func files(_ format: ReportFormat, _ input: ReportInput, timelineStyle: TimelineStyle) -> [ReportFile] {
+        switch format {
+        case .md: return [ReportFile(path: "report.md", bytes: MarkdownReport.render(input))]
+        case .html: return [ReportFile(path: "report.html", bytes: HTMLReport.render(input))]
+        case .json:
+            let j = ReportJSON.render(
+                input.investigation, files: input.files, discoveryIssues: input.discoveryIssues,
+                generated: input.generated)
+            return [ReportFile(path: "report.json", bytes: j)]
+        case .csv:
+            switch timelineStyle {
+            case .timesketch: return [ReportFile(path: "timeline.csv", bytes: TimelineCSV.render(input))]
+            case .l2tcsv: return [ReportFile(path: "timeline.l2tcsv.csv", bytes: TimelineL2TCSV.render(input))]
+            }
+        case .jsonl: return [ReportFile(path: "timeline.jsonl", bytes: TimelineJSONL.render(input))]
+        case .dot: return [ReportFile(path: "lateral.dot", bytes: LateralDOT.render(input.investigation))]
+        case .stix: return [ReportFile(path: "iocs.stix.json", bytes: STIXBundle.render(input))]
+        case .iocs: return [ReportFile(path: "iocs.txt", bytes: IOCText.render(input))]
+        case .sigma: return SigmaRules.render(input).map { ReportFile(path: "sigma/" + $0.name, bytes: $0.bytes) }
+        }
     }
 }

@@ -172,7 +172,9 @@ struct InvestigateCommand: ParsableCommand {
         let input = ReportInput(
             investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,
             generated: Self.generationTime(), inputs: paths, rules: ruleSet.rules, outputDirectory: out)
+        var trace = PhaseTrace()
         try writeReports(input, origin: "\(result.files.count) evidence files")
+        trace.mark("reports")
         let problems =
             found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
         if !result.files.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
