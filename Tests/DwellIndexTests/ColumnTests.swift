@@ -68,13 +68,25 @@ import Testing
         #expect(mapped.values == whole.values.map { $0 &* 2 })
     }
 
-    @Test func permutingASparseColumnMovesValuesWithTheirPresence() {
-        let rows = Self.rows(777, density: 40, seed: 9)
-        var r = Random(x: 5)
-        var order = (0..<Int32(rows.count)).map { $0 }
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, r.below(i + 1)) }
-        let permuted = order.withUnsafeBufferPointer { Self.column(rows).permuted($0) }
-        Self.check(permuted, order.map { rows[Int($0)] }, "permuted")
+    /// Both ways of reordering (visiting every event; moving the few values through the inverse permutation, taken
+    /// when fewer than one event in 32 has a value) give the column in the new order.
+    @Test(arguments: [40, 3, 1, 0])
+    func permutingASparseColumnMovesValuesWithTheirPresence(density: Int) {
+        for n in [777, 5_000] {
+            let rows = Self.rows(n, density: density, seed: 9)
+            var r = Random(x: 5)
+            var order = (0..<Int32(rows.count)).map { $0 }
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, r.below(i + 1)) }
+            var inverse = [Int32](repeating: 0, count: n)
+            for (i, p) in order.enumerated() { inverse[Int(p)] = Int32(i) }
+            let expected = order.map { rows[Int($0)] }
+            let visited = order.withUnsafeBufferPointer { Self.column(rows).permuted($0) }
+            Self.check(visited, expected, "permuted, n \(n), density \(density)")
+            let moved = order.withUnsafeBufferPointer { o in
+                inverse.withUnsafeBufferPointer { Self.column(rows).permuted(o, inverse: $0) }
+            }
+            Self.check(moved, expected, "permuted through the inverse, n \(n), density \(density)")
+        }
     }
 
     @Test func walkingPresentValuesVisitsThemInEventOrder() {
@@ -127,7 +139,10 @@ import Testing
         merged.append(contentsOf: c)
         #expect(Array(merged) == values.map { $0 &+ 1 } + values)
         let order = (0..<Int32(values.count)).reversed().map { $0 }
-        #expect(Array(order.withUnsafeBufferPointer { c.permuted($0) }) == values.reversed())
+        let inverse = order
+        #expect(
+            Array(order.withUnsafeBufferPointer { o in inverse.withUnsafeBufferPointer { c.permuted(o, inverse: $0) } })
+                == values.reversed())
         // Few distinct values: two bytes per event.
         var few = CodedColumn()
         for i in 0..<10_000 { few.append(UInt32(1_000_000 + i % 7)) }
