@@ -191,20 +191,9 @@ public struct EventStore: Sendable {
             swap(&s, &store)
             PhaseTrace.timed("store: sort and reorder \(s.count) events") { s.sortInPlace(threads: threads) }
             PhaseTrace.timed("store: indexes") { s.buildIndexes(bucketSeconds: bucketSeconds, threads: threads) }
-            EventStore.releaseFreeHeapPages()
+            Heap.releaseFreePages()
             return s
         }
-    }
-
-    /// Hands the free pages of the heap back to the system (glibc's `malloc_trim`, looked up at run time since
-    /// Swift's Glibc module does not export it): the files' chunks and the unsorted columns are freed once the
-    /// store is built, and the analysis that follows should not carry them as resident memory.
-    static func releaseFreeHeapPages() {
-        #if canImport(Glibc)
-            typealias Trim = @convention(c) (Int) -> Int32
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-            _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        #endif
     }
 
     mutating func addressID(_ ip: IPAddress) -> UInt32 {
