@@ -719,6 +719,7 @@ public struct Detectors {
         let large = enabled("net.large_outbound")
         let factor = large?.parameter("history_factor") ?? 1
         let ids = enabled("ids.alert")
+        let largeOn = large != nil
         // By address id (dense): no hashing per flow.
         var largestBefore = [Int64](repeating: 0, count: internalAddress.count)
         // Flows per source, as one array of positions in rows by source (counted, then filled): no array per source.
@@ -729,8 +730,9 @@ public struct Detectors {
                 let source = store.sourceIP[i]
                 let destination = store.destinationIP[i]
                 if source != 0 { rowEnd[Int(source) + 1] += 1 }
-                if let r = large, isInternal(source), destination != 0, !isInternal(destination), store.bytesOut[i] > 0,
-                    let s = store.address(source), let d = store.address(destination)
+                // The rule is bound last: binding it copies it, which the per-flow tests before it avoid.
+                if largeOn, isInternal(source), destination != 0, !isInternal(destination), store.bytesOut[i] > 0,
+                    let r = large, let s = store.address(source), let d = store.address(destination)
                 {
                     let bytes = store.bytesOut[i]
                     let before = largestBefore[Int(source)]
@@ -749,7 +751,7 @@ public struct Detectors {
                     largestBefore[Int(source)] = max(before, bytes)
                 }
             }
-            if let r = ids, k == .alert, store.signature[i] != 0 {
+            if k == .alert, let r = ids, store.signature[i] != 0 {
                 let level = store.severity[i]
                 let sev: Severity = level == 1 ? .high : level == 2 ? .medium : level >= 3 ? .low : r.severity
                 out.append(
