@@ -514,30 +514,47 @@ public struct Detectors {
             }
         }
         guard !servedIndex.isEmpty else { return }
+        // Addresses named already, by address id (slot 0: none): a dictionary lookup per sensor record cost more
+        // than the matching.
+        var named = [Bool](repeating: false, count: store.addresses.count + 1)
+        for id in hostNames.keys where Int(id) < named.count { named[Int(id)] = true }
+        // The served requests of the second before, the same second and the second after: [lo, same),
+        // [same, after) and [after, hi). The bounds only move forward, as the sensor records' seconds do.
         var lo = 0
+        var same = 0
+        var after = 0
         var hi = 0
         for i in sensed {
             let second = store.time[i] / 1_000_000
             while lo < servedSecond.count && servedSecond[lo] < second - 1 { lo += 1 }
-            if hi < lo { hi = lo }
+            same = max(same, lo)
+            while same < servedSecond.count && servedSecond[same] < second { same += 1 }
+            after = max(after, same)
+            while after < servedSecond.count && servedSecond[after] <= second { after += 1 }
+            hi = max(hi, after)
             while hi < servedSecond.count && servedSecond[hi] <= second + 1 { hi += 1 }
             let key = UInt64(store.sourceIP[i]) << 32 | UInt64(store.path[i])
             // Preference: the same second, then the second before, then the one after; the last such line wins.
-            var best: (rank: Int, index: Int)? = nil
-            servedKey.withUnsafeBufferPointer { keys in
-                for k in lo..<hi where keys[k] == key {
-                    let delta = servedSecond[k] - second
-                    let rank = delta == 0 ? 0 : delta == -1 ? 1 : 2
-                    if best == nil || rank < best!.rank || (rank == best!.rank && servedIndex[k] > best!.index) {
-                        best = (rank, servedIndex[k])
+            // Each second's requests are searched from the last back, so the first line met is the one.
+            let match = servedKey.withUnsafeBufferPointer { keys -> Int? in
+                func last(in range: Range<Int>) -> Int? {
+                    var k = range.upperBound
+                    while k > range.lowerBound {
+                        k -= 1
+                        if keys[k] == key { return k }
                     }
+                    return nil
                 }
+                return last(in: same..<after) ?? last(in: lo..<same) ?? last(in: after..<hi)
             }
-            guard let match = best else { continue }
-            let host = store.host[match.index]
+            guard let match else { continue }
             sensorCopies.insert(i)
-            if store.destinationIP[i] != 0 && hostNames[store.destinationIP[i]] == nil {
-                hostNames[store.destinationIP[i]] = text(host)
+            let destination = Int(store.destinationIP[i])
+            if destination != 0 && destination < named.count && !named[destination] {
+                named[destination] = true
+                if hostNames[UInt32(destination)] == nil {
+                    hostNames[UInt32(destination)] = text(store.host[servedIndex[match]])
+                }
             }
         }
     }
