@@ -50,3 +50,42 @@ import Testing
         }
     }
 }
+
+/// The sensor's copy of a request names the server whose access log holds the same (source, path) within a
+/// second: the line of the same second first, then the second before, then the one after; among lines of that
+/// second, the last. The copy itself is then not counted again.
+@Suite struct SensorCopyMatchingTests {
+    /// The name given to 10.0.1.10 when the sensor sees a request at second 100 and the servers logged it at
+    /// `served` (seconds, host), plus unrelated traffic in between.
+    static func name(_ served: [(Int64, String)]) -> (name: String?, copies: Int) {
+        var b = EventsBuilder()
+        for s in 98...102 {
+            // Other clients and other paths in every second of the window.
+            for k in 0..<20 { b.request(Int64(s), from: "198.51.100.\(k + 1)", path: "/index.html", host: "web09") }
+            b.request(Int64(s), from: "203.0.113.45", path: "/other", host: "web08")
+            for (second, host) in served where second == Int64(s) {
+                b.request(second, from: "203.0.113.45", path: "/uploads/shell.php", host: host)
+            }
+        }
+        b.request(
+            100, from: "203.0.113.45", path: "/uploads/shell.php", kind: .http, host: "sensor", dst: "10.0.1.10")
+        var builder = EventStore.Builder()
+        builder.add(events: b.events, symbols: b.symbols)
+        let store = builder.build()
+        let detectors = Detectors(store: store, filePaths: b.files)
+        let copies = (0..<store.count).filter { detectors.sensorCopies.contains($0) }.count
+        guard let id = store.addressID(of: IPAddress("10.0.1.10")!) else { return (nil, copies) }
+        return (detectors.hostNames[id], copies)
+    }
+
+    @Test func theSameSecondWinsThenTheSecondBeforeThenTheOneAfter() {
+        #expect(Self.name([(99, "web01"), (100, "web02"), (101, "web03")]) == ("web02", 1))
+        #expect(Self.name([(99, "web01"), (101, "web03")]) == ("web01", 1))
+        #expect(Self.name([(101, "web03")]) == ("web03", 1))
+        // The last line of the winning second.
+        #expect(Self.name([(100, "web02"), (100, "web04"), (99, "web05"), (99, "web06")]) == ("web04", 1))
+        #expect(Self.name([(99, "web05"), (99, "web06"), (101, "web07")]) == ("web06", 1))
+        // Two seconds away is no copy.
+        #expect(Self.name([(98, "web01"), (102, "web03")]) == (nil, 0))
+    }
+}
