@@ -289,6 +289,13 @@ public struct SparseInt64Column: RandomAccessCollection, Sendable {
 
     public init(absent: Int64) { self.absent = absent }
 
+    /// A column from its halves (built by `EventChunk`).
+    init(absent: Int64, low: SparseColumn<UInt32>, high: SparseColumn<UInt32>) {
+        self.absent = absent
+        self.low = low
+        self.high = high
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { low.endIndex }
 

@@ -160,24 +160,19 @@ public struct EventStore: Sendable {
 
         /// Adds one file's events; their symbols refer to `symbols` and are remapped into the store's table.
         public mutating func add(events: [Event], symbols: SymbolTable) {
-            let remap = store.symbols.merge(symbols)
-            for var e in events {
-                e.remapSymbols(remap)
-                store.append(e)
-            }
+            var chunk = EventChunk()
+            for e in events { chunk.append(e) }
+            add(chunk: chunk, symbols: symbols)
         }
 
         /// Adds one file's events already held as columns (`EventChunk`, built by the sink while the file was
         /// read): symbols and addresses are remapped into the store's tables, columns appended.
         public mutating func add(chunk: consuming EventChunk, symbols: SymbolTable) {
-            store.appendChunk(chunk.columns, symbolRemap: store.symbols.merge(symbols))
+            store.appendChunk(chunk.sealed(), symbolRemap: store.symbols.merge(symbols))
         }
 
         /// Reserves room for about `events` more events (from the input size), so the columns grow once.
         public mutating func reserve(events: Int) { store.reserve(store.count + events) }
-
-        /// Adds events whose symbols are already the store's (`symbolTable` replaced wholesale).
-        public mutating func addRemapped(_ e: Event) { store.append(e) }
 
         public var symbols: SymbolTable {
             get { store.symbols }
@@ -199,17 +194,6 @@ public struct EventStore: Sendable {
     mutating func addressID(_ ip: IPAddress) -> UInt32 {
         if ip.isNone { return 0 }
         return addressIndex.id(of: ip, addingTo: &addresses)
-    }
-
-    /// `addressID`, remembering the last address of the source or the destination column: a file's lines often
-    /// repeat them (a server's own address, one client's burst of requests).
-    @inline(__always) mutating func addressID(_ ip: IPAddress, source: Bool) -> UInt32 {
-        if ip.isNone { return 0 }
-        let recent = source ? addressIndex.recentSource : addressIndex.recentDestination
-        if recent.ip == ip { return recent.id }
-        let id = addressIndex.id(of: ip, addingTo: &addresses)
-        if source { addressIndex.recentSource = (ip, id) } else { addressIndex.recentDestination = (ip, id) }
-        return id
     }
 
     public func addressID(of ip: IPAddress) -> UInt32? { addressIndex.id(of: ip, in: addresses) }
@@ -257,41 +241,6 @@ public struct EventStore: Sendable {
         bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
         symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
         symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
-    }
-
-    mutating func append(_ e: Event) {
-        unsortedTime.append(e.time.microseconds)
-        fileID.append(e.source.fileID)
-        line.append(UInt32(clamping: e.source.line))
-        offset.append(e.source.offset)
-        kind.append(e.kind)
-        outcome.append(e.outcome)
-        format.append(e.format.rawValue)
-        host.append(e.host.id)
-        sourceIP.append(addressID(e.sourceIP, source: true))
-        destinationIP.append(addressID(e.destinationIP, source: false))
-        sourcePort.append(e.sourcePort, present: e.hasSourcePort)
-        destinationPort.append(e.destinationPort, present: e.hasDestinationPort)
-        user.append(e.user.id)
-        targetUser.append(e.targetUser.id)
-        authMethod.append(e.authMethod.id)
-        program.append(e.program.id)
-        pid.append(e.pid)
-        command.append(e.command.id)
-        httpMethod.append(e.httpMethod.id)
-        path.append(e.path.id)
-        query.append(e.query.id)
-        httpStatus.append(Int16(clamping: e.httpStatus))
-        bytesOut.append(e.bytesOut)
-        bytesIn.append(e.bytesIn)
-        userAgent.append(e.userAgent.id)
-        domain.append(e.domain.id)
-        service.append(e.service.id)
-        signature.append(e.signature.id)
-        severity.append(Int8(clamping: e.severity))
-        detail.append(e.detail.id)
-        fileHash.append(e.fileHash.id)
-        timeSource.append(e.timeSource)
     }
 
     mutating func sortInPlace(threads: Int = 1) {
@@ -617,21 +566,12 @@ public struct TimeBucketDirectory: Sendable {
     public var approximateBytes: Int { starts.count * 4 + counts.count * 4 }
 }
 
-/// One file's events as columns, filled by a sink while the file is read (about half the memory of `[Event]`),
-/// then added to the store with `EventStore.Builder.add(chunk:symbols:)`. Symbol ids are the file's own table's.
-public struct EventChunk: Sendable {
-    var columns = EventStore()
-    public init() {}
-    public var count: Int { columns.count }
-    public mutating func append(_ e: Event) { columns.append(e) }
-}
-
 /// Address → id (index + 1 into the store's `addresses`): open addressing over a mix of the 128 bits, no
 /// per-lookup hashing of the generic kind (two lookups per event while the store is built). The table holds only
 /// ids; the addresses themselves are the store's array.
 struct AddressIndex: Sendable {
     var slots = [UInt32](repeating: 0, count: 1024)
-    /// The last source and destination address looked up, with their ids (see `EventStore.addressID(_:source:)`).
+    /// The last source and destination address looked up, with their ids (see `id(of:source:addingTo:)`).
     var recentSource: (ip: IPAddress, id: UInt32) = (.none, 0)
     var recentDestination: (ip: IPAddress, id: UInt32) = (.none, 0)
 
@@ -655,6 +595,17 @@ struct AddressIndex: Sendable {
     func id(of ip: IPAddress, in addresses: [IPAddress]) -> UInt32? {
         let id = slots[slot(of: ip, in: addresses)]
         return id == 0 ? nil : id
+    }
+
+    /// The id of `ip` (0 for none), remembering the last address of the source or the destination column: a
+    /// file's lines often repeat them (a server's own address, one client's burst of requests).
+    @inline(__always) mutating func id(of ip: IPAddress, source: Bool, addingTo addresses: inout [IPAddress]) -> UInt32 {
+        if ip.isNone { return 0 }
+        let recent = source ? recentSource : recentDestination
+        if recent.ip == ip { return recent.id }
+        let id = id(of: ip, addingTo: &addresses)
+        if source { recentSource = (ip, id) } else { recentDestination = (ip, id) }
+        return id
     }
 
     /// The id of `ip`, appending it to `addresses` when new.

@@ -49,6 +49,22 @@ import Testing
         }
     }
 
+    /// A file's chunk fills its sparse columns through a builder that keeps the current presence word aside: the
+    /// column it gives must be the one appending value by value gives, bit for bit (words, ranks, values).
+    @Test(arguments: [0, 1, 3, 50, 100])
+    func builtColumnEqualsAppendedColumn(density: Int) {
+        for n in [0, 1, 63, 64, 65, 127, 128, 129, 1000] {
+            let rows = Self.rows(n, density: density, seed: UInt64(n * 7 + density))
+            var builder = SparseColumnBuilder<Int32>()
+            for (v, p) in rows { builder.append(v, present: p) }
+            let built = builder.column(absent: -1)
+            let appended = Self.column(rows)
+            #expect(built.words == appended.words && built.ranks == appended.ranks, "n \(n) density \(density)")
+            #expect(built.values == appended.values && built.count == appended.count, "n \(n) density \(density)")
+            Self.check(built, rows, "built, n \(n) density \(density)")
+        }
+    }
+
     /// Appending columns whole (the builder merging files' chunks) gives the same column as appending the values
     /// one by one, whatever the lengths do to the alignment of the presence bits.
     @Test func appendingColumnsAtAnyAlignmentEqualsAppendingValues() {
