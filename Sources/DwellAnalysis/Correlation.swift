@@ -465,6 +465,7 @@ public struct Correlator {
             requestHost.append(store.host[i])
         }
         guard !requestSecond.isEmpty else { return }
+        let hostCount = Set(requestHost).count
         // Votes per (host, address): how many flows, first and last time.
         var votes = IntegerTable<(count: Int, first: Int64, last: Int64)>(capacity: 64)
         var lo = 0
@@ -490,6 +491,8 @@ public struct Correlator {
             requestSource.withUnsafeBufferPointer { sources in
                 for k in lo..<hi where sources[k] == source && !matched.contains(requestHost[k]) {
                     matched.append(requestHost[k])
+                    // Every host with an access log is matched: the rest of the window can add none.
+                    if matched.count == hostCount { break }
                 }
             }
             for h in matched {
