@@ -186,9 +186,14 @@ public enum EvidenceLookup {
         var found: [UInt64: [UInt8]] = [:]
         let done = StopFlag()
         var bounded = StoppableSource(inner: source, stop: done)
+        // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
+        let wanted = lines.sorted()
+        var next = 0
         reader.forEachLine(from: &bounded) { line, info in
-            if info.number <= maxLine, lines.contains(info.number) {
+            while next < wanted.count && wanted[next] < info.number { next += 1 }
+            if next < wanted.count && wanted[next] == info.number {
                 line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
+                next += 1
             }
             if info.number >= maxLine { done.value = true }
         }
