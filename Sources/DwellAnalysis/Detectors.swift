@@ -924,13 +924,19 @@ public struct Detectors {
         var slotOf = IntegerTable<Int32>(capacity: 256)
         var streamKeys: [StreamKey] = []
         var streamOf = [Int32](repeating: 0, count: store.count)
+        // Consecutive events are often of one stream: the last one is remembered.
+        var last: (packed: UInt64, stream: Int32) = (.max, 0)
         for i in 0..<store.count {
             let packed = UInt64(store.host[i]) << 32 | UInt64(UInt32(nameOfFile[Int(store.fileID[i])]))
-            let k = slotOf.index(of: packed, inserting: Int32(streamKeys.count))
-            if k == streamKeys.count {
-                streamKeys.append(StreamKey(host: store.host[i], name: streamNames[Int(nameOfFile[Int(store.fileID[i])])]))
+            if packed != last.packed {
+                let k = slotOf.index(of: packed, inserting: Int32(streamKeys.count))
+                if k == streamKeys.count {
+                    streamKeys.append(
+                        StreamKey(host: store.host[i], name: streamNames[Int(nameOfFile[Int(store.fileID[i])])]))
+                }
+                last = (packed, Int32(k))
             }
-            streamOf[i] = Int32(k)
+            streamOf[i] = last.stream
         }
         var rowStart = [Int](repeating: 0, count: streamKeys.count + 1)
         for k in streamOf { rowStart[Int(k) + 1] += 1 }
