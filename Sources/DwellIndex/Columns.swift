@@ -69,6 +69,19 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
     /// Appends one event's value; it is stored unless it equals `absent`.
     @inlinable public mutating func append(_ value: Element) { append(value, present: value != absent) }
 
+    /// Appends `n` events without a value. - Complexity: O(n / 64).
+    public mutating func appendAbsent(_ n: Int) {
+        guard n > 0 else { return }
+        let newLength = length + n
+        let wordsNeeded = (newLength + 63) >> 6
+        let rank = UInt32(truncatingIfNeeded: stored.count)
+        while words.count < wordsNeeded {
+            words.append(0)
+            ranks.append(rank)
+        }
+        length = newLength
+    }
+
     /// Appends another column's events, mapping each present value through `transform`.
     /// - Complexity: O(other.count / 64 + other.presentCount).
     public mutating func append(contentsOf other: SparseColumn, _ transform: (Element) -> Element = { $0 }) {
@@ -460,6 +473,12 @@ public struct CodedColumn: RandomAccessCollection, Sendable {
     /// Appends another column's values mapped through `transform`. - Complexity: O(other.count).
     public mutating func append(contentsOf other: CodedColumn, _ transform: (UInt32) -> UInt32 = { $0 }) {
         let mapped = other.table.map { code(transform($0)) }
+        // The usual case, no value escaped on either side: the codes map through a table, no escapes to write.
+        if other.escaped.presentCount == 0 && !mapped.contains(Self.escape) {
+            mapped.withUnsafeBufferPointer { m in codes.append(contentsOf: other.codes.lazy.map { m[Int($0)] }) }
+            escaped.appendAbsent(other.count)
+            return
+        }
         codes.reserveCapacity(codes.count + other.count)
         for i in 0..<other.count {
             let c = other.codes[i]

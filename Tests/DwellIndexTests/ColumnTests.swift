@@ -65,6 +65,36 @@ import Testing
         }
     }
 
+    /// Appending a run of absent events at once equals appending them one by one, at any alignment.
+    @Test func appendingAbsentRunsEqualsAppendingOneByOne() {
+        for start in [0, 1, 63, 64, 65, 100] {
+            for run in [0, 1, 62, 63, 64, 65, 200] {
+                let rows = Self.rows(start, density: 50, seed: UInt64(start + 1)) + [(Int32, Bool)](repeating: (0, false), count: run)
+                    + Self.rows(70, density: 50, seed: 3)
+                var c = Self.column(Array(rows.prefix(start)))
+                c.appendAbsent(run)
+                for (v, p) in rows.suffix(70) { c.append(v, present: p) }
+                let one = Self.column(rows)
+                #expect(c.words == one.words && c.ranks == one.ranks && c.values == one.values, "start \(start) run \(run)")
+                Self.check(c, rows, "start \(start) run \(run)")
+            }
+        }
+    }
+
+    /// Hosts and files merged from files' chunks without escapes (the usual case) map codes through a table.
+    @Test func mergingCodedColumnsWithoutEscapesKeepsEveryValue() {
+        var a = CodedColumn()
+        var b = CodedColumn()
+        for i in 0..<1_000 { a.append(UInt32(10 + i % 3)) }
+        for i in 0..<777 { b.append(UInt32(20 + i % 5)) }
+        var merged = CodedColumn()
+        merged.append(contentsOf: a)
+        merged.append(contentsOf: b) { $0 &* 2 }
+        merged.append(contentsOf: a) { $0 &+ 1 }
+        #expect(Array(merged) == Array(a) + Array(b).map { $0 &* 2 } + Array(a).map { $0 &+ 1 })
+        #expect(merged.escaped.count == merged.count && merged.escaped.presentCount == 0)
+    }
+
     /// Appending columns whole (the builder merging files' chunks) gives the same column as appending the values
     /// one by one, whatever the lengths do to the alignment of the presence bits.
     @Test func appendingColumnsAtAnyAlignmentEqualsAppendingValues() {
