@@ -1,5 +1,9 @@
 import DwellCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Small byte-level helpers shared by the web and network parsers. Nothing here allocates.
 extension Span where Element == UInt8 {
     /// Whether `self[range]` equals `literal` exactly (same length, same bytes).
@@ -58,20 +62,27 @@ extension Span where Element == UInt8 {
     /// an odd run of backslashes. With `requireFieldEnd`, a quote counts only if a space or the line's end follows
     /// (access logs: Apache writes `\"`, but a hostile request may still carry a bare quote). `nil` if none.
     func closingQuote(from start: Int, requireFieldEnd: Bool) -> Int? {
-        var i = start
-        while let q = firstIndex(of: UInt8(ascii: "\""), from: i) {
-            var backslashes = 0
-            var k = q - 1
-            while k >= start, self[k] == UInt8(ascii: "\\") {
-                backslashes += 1
-                k -= 1
+        guard start >= 0, start < count else { return nil }
+        return withUnsafeBufferPointer { p -> Int? in
+            guard let base = p.baseAddress else { return nil }
+            let n = p.count
+            var i = start
+            // Bounds: memchr reads base[i..<n] with i < n; the backslash walk stays in start..<q; q + 1 < n is tested.
+            while i < n, let hit = memchr(base + i, Int32(UInt8(ascii: "\"")), n - i) {
+                let q = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var backslashes = 0
+                var k = q - 1
+                while k >= start, base[k] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    k -= 1
+                }
+                if backslashes & 1 == 0 {
+                    if !requireFieldEnd || q + 1 == n || base[q + 1] == UInt8(ascii: " ") { return q }
+                }
+                i = q + 1
             }
-            if backslashes & 1 == 0 {
-                if !requireFieldEnd || q + 1 == count || self[q + 1] == UInt8(ascii: " ") { return q }
-            }
-            i = q + 1
+            return nil
         }
-        return nil
     }
 }
 

@@ -54,9 +54,35 @@ public struct CombinedLogParser: LineParser {
     mutating func parseAccess(
         _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
     ) throws(LineRejection) {
-        let n = line.count
+        try line.withUnsafeBufferPointer { p throws(LineRejection) in
+            try parseAccess(p, into: &event, context: &context)
+        }
+    }
+
+    /// `parseAccess` on the line's bytes: the scans for spaces and the numbers read the buffer directly.
+    @inline(__always)
+    mutating func parseAccess(
+        _ p: UnsafeBufferPointer<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
+        guard let base = p.baseAddress else { throw .unrecognized(atColumn: 0) }
+        let line = p.span
+        let n = p.count
         guard let bracket = line.firstIndex(of: UInt8(ascii: "["), from: 0), bracket > 0 else {
             throw .unrecognized(atColumn: 0)
+        }
+        // Bounds: every base[k] below is read with 0 <= k < n (each loop tests its index against bracket or n).
+        @inline(__always) func skipSpaces(_ from: Int) -> Int {
+            var k = from
+            while k < n, base[k] == UInt8(ascii: " ") { k &+= 1 }
+            return k
+        }
+        @inline(__always) func tokenEnd(_ from: Int) -> Int {
+            var k = from
+            while k < n, base[k] != UInt8(ascii: " ") { k &+= 1 }
+            return k
+        }
+        @inline(__always) func isDash(_ from: Int, _ to: Int) -> Bool {
+            to &- from == 1 && base[from] == UInt8(ascii: "-")
         }
         // Up to five space-separated words before the time: [vhost] client ident user [extra].
         var t0 = 0..<0
@@ -66,12 +92,13 @@ public struct CombinedLogParser: LineParser {
         var words = 0
         var i = 0
         while i < bracket {
-            if line[i] == UInt8(ascii: " ") {
+            if base[i] == UInt8(ascii: " ") {
                 i += 1
                 continue
             }
-            var e = line.firstIndex(of: UInt8(ascii: " "), from: i) ?? n
-            if e > bracket { e = bracket }
+            // The word ends at the next space, or at the bracket.
+            var e = i
+            while e < bracket, base[e] != UInt8(ascii: " ") { e &+= 1 }
             switch words {
             case 0: t0 = i..<e
             case 1: t1 = i..<e
@@ -124,10 +151,10 @@ public struct CombinedLogParser: LineParser {
         i = close + 1
         var hops = 0
         while true {
-            i = line.skipSpaces(from: i)
+            i = skipSpaces(i)
             guard i < n else { throw .truncated(atColumn: i) }
             if line[i] == UInt8(ascii: "\"") { break }
-            let e = line.tokenEnd(from: i)
+            let e = tokenEnd(i)
             hops += 1
             guard hops <= 2 else { throw .unexpectedByte(line[i], atColumn: i) }
             if event.virtualHost.isNone && !line.isDash(i..<e) {
@@ -143,29 +170,31 @@ public struct CombinedLogParser: LineParser {
             line, to: &event, context: &context)
 
         // Status and bytes.
-        i = line.skipSpaces(from: requestEnd + 1)
-        var e = line.tokenEnd(from: i)
+        i = skipSpaces(requestEnd + 1)
+        var e = tokenEnd(i)
         guard e > i else { throw .truncated(atColumn: i) }
-        if !line.isDash(i..<e) {
-            guard e - i <= 4, let status = line.parseUInt(i..<e) else { throw .invalidField(atColumn: i) }
+        if !isDash(i, e) {
+            guard e - i <= 4, let status = RawNumber.parseUInt(base + i, e - i) else {
+                throw .invalidField(atColumn: i)
+            }
             event.httpStatus = Int32(status)
         }
-        i = line.skipSpaces(from: e)
+        i = skipSpaces(e)
         if i >= n { return }  // common log format without a byte count is rare but harmless
-        e = line.tokenEnd(from: i)
-        if !line.isDash(i..<e) {
-            guard let bytes = line.parseUInt(i..<e), bytes <= UInt64(Int64.max) else {
+        e = tokenEnd(i)
+        if !isDash(i, e) {
+            guard let bytes = RawNumber.parseUInt(base + i, e - i), bytes <= UInt64(Int64.max) else {
                 throw .invalidField(atColumn: i)
             }
             event.bytesOut = Int64(bytes)
         }
-        i = line.skipSpaces(from: e)
+        i = skipSpaces(e)
         if i >= n { return }
 
         // Combined: "referer" "user agent", then any extra fields.
         var quoted = 0
         while i < n {
-            if line[i] == UInt8(ascii: "\"") {
+            if base[i] == UInt8(ascii: "\"") {
                 guard let q = line.closingQuote(from: i + 1, requireFieldEnd: true) else {
                     throw .truncated(atColumn: i)
                 }
@@ -185,7 +214,7 @@ public struct CombinedLogParser: LineParser {
                 quoted += 1
                 i = q + 1
             } else {
-                let f = line.tokenEnd(from: i)
+                let f = tokenEnd(i)
                 if quoted >= 2 && event.durationMicros < 0,
                     line.firstIndex(of: UInt8(ascii: "."), from: i).map({ $0 < f }) ?? false,
                     let micros = line.parseSecondsAsMicros(i..<f)
@@ -194,7 +223,7 @@ public struct CombinedLogParser: LineParser {
                 }
                 i = f
             }
-            i = line.skipSpaces(from: i)
+            i = skipSpaces(i)
         }
     }
 
