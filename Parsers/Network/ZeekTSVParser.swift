@@ -107,7 +107,11 @@ public struct ZeekTSVParser: LineParser {
                         event.timeSource = .explicit
                         sawTime = true
                     case .origH, .respH:
-                        guard let ip = IPAddress.parse(s, start..<end) else { throw .invalidField(atColumn: start) }
+                        // Dotted IPv4 straight from the bytes; anything else (IPv6) through the general parser.
+                        let v4 = IPAddress.parseV4(f, width)
+                        guard let ip = v4.map({ IPAddress(v4: $0) }) ?? IPAddress.parse(s, start..<end) else {
+                            throw .invalidField(atColumn: start)
+                        }
                         if field == .origH { event.sourceIP = ip } else { event.destinationIP = ip }
                     case .origP:
                         guard let v = RawNumber.parseUInt(f, width), v <= 65535 else {

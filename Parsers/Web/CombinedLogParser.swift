@@ -130,7 +130,10 @@ public struct CombinedLogParser: LineParser {
             throw .unrecognized(atColumn: 0)
         }
         if !client.isEmpty {
-            if let ip = IPAddress.parse(line, client) {
+            // Dotted IPv4 straight from the bytes (client lies inside the line); anything else as before.
+            if let v4 = IPAddress.parseV4(base + client.lowerBound, client.count) {
+                event.sourceIP = IPAddress(v4: v4)
+            } else if let ip = IPAddress.parse(line, client) {
                 event.sourceIP = ip
             } else if isHostName(line, client) {
                 event.domain = context.symbols.intern(line, client)
@@ -302,18 +305,43 @@ public struct CombinedLogParser: LineParser {
 /// The access-log time `dd/Mon/yyyy:hh:mm:ss[.ffffff] [+-]hhmm` (zone optional).
 enum AccessLogTime {
     static func parse(_ s: Span<UInt8>, _ start: Int, _ end: Int) -> CivilTime? {
+        guard start >= 0, end <= s.count, end - start >= 20 else { return nil }
+        return s.withUnsafeBufferPointer { p -> CivilTime? in
+            guard let base = p.baseAddress else { return nil }
+            // Bounds: start >= 0 and end <= count; the fixed fields read base[start..<start + 20] (end - start >= 20),
+            // the zone loops stay below end, and the fraction's digit run below count.
+            return parse(base, p.count, start, end)
+        }
+    }
+
+    /// The decimal value of the `n` digits at `p`, or `nil` if one is not a digit.
+    @inline(__always)
+    static func digits(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        var v = 0
+        var k = 0
+        while k < n {
+            let d = p[k] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            v = v &* 10 &+ Int(d)
+            k &+= 1
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func parse(_ s: UnsafePointer<UInt8>, _ count: Int, _ start: Int, _ end: Int) -> CivilTime? {
         let i = start
-        guard end - i >= 20, s[i + 2] == UInt8(ascii: "/"), s[i + 6] == UInt8(ascii: "/"),
+        guard s[i + 2] == UInt8(ascii: "/"), s[i + 6] == UInt8(ascii: "/"),
             s[i + 11] == UInt8(ascii: ":"), s[i + 14] == UInt8(ascii: ":"), s[i + 17] == UInt8(ascii: ":"),
-            let day = s.parseUInt(i..<i + 2), let month = MonthName.number(s[i + 3], s[i + 4], s[i + 5]),
-            let year = s.parseUInt(i + 7..<i + 11), let hour = s.parseUInt(i + 12..<i + 14),
-            let minute = s.parseUInt(i + 15..<i + 17), let second = s.parseUInt(i + 18..<i + 20)
+            let day = digits(s + i, 2), let month = MonthName.number(s[i + 3], s[i + 4], s[i + 5]),
+            let year = digits(s + i + 7, 4), let hour = digits(s + i + 12, 2),
+            let minute = digits(s + i + 15, 2), let second = digits(s + i + 18, 2)
         else { return nil }
-        var civil = CivilTime(
-            year: Int(year), month: month, day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second))
+        var civil = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         var k = i + 20
         if k < end, s[k] == UInt8(ascii: ".") {
-            let f = s.digitsEnd(from: k + 1)
+            var f = k + 1
+            while f < count, s[f] &- UInt8(ascii: "0") < 10 { f += 1 }
             var micros = 0
             var digits = 0
             for d in (k + 1)..<f where digits < 6 {
@@ -331,9 +359,9 @@ enum AccessLogTime {
         if k < end {
             let sign = s[k]
             guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), k + 5 <= end,
-                let oh = s.parseUInt(k + 1..<k + 3), let om = s.parseUInt(k + 3..<k + 5), oh < 24, om < 60
+                let oh = Self.digits(s + k + 1, 2), let om = Self.digits(s + k + 3, 2), oh < 24, om < 60
             else { return nil }
-            let offset = Int(oh) * 3600 + Int(om) * 60
+            let offset = oh * 3600 + om * 60
             civil.utcOffsetSeconds = sign == UInt8(ascii: "-") ? -offset : offset
             k += 5
             while k < end, s[k] == UInt8(ascii: " ") { k += 1 }
