@@ -136,6 +136,25 @@ enum RawNumber {
         var i = 0
         var whole: Int64 = 0
         var digits = 0
+        if end >= 8 {
+            // Eight leading digits at once (an epoch time's first eight). whole is 0 before them, so the bound the
+            // digit loop tests (whole <= 9e12 before each step) holds throughout them.
+            // Bounds: end >= 8, so the load reads p[0..<8].
+            let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self).littleEndian
+            let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+            let zeros: UInt64 = 0x3030_3030_3030_3030
+            // Every byte in 0x30...0x3F, and none above 0x39 (adding 6 keeps it below 0x40).
+            if w & high == zeros && (w &+ 0x0606_0606_0606_0606) & high == zeros {
+                // Byte 0 is the most significant digit: combine pairs, then quads, then the two halves.
+                var v = w &- zeros
+                v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+                v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+                v = (v &* 10_000 &+ (v >> 32)) & 0xFFFF_FFFF
+                whole = Int64(v)
+                digits = 8
+                i = 8
+            }
+        }
         while i < end {
             let d = p[i] &- UInt8(ascii: "0")
             guard d < 10 else { break }

@@ -131,6 +131,17 @@ public struct ZeekTSVParser: LineParser {
                     case .origPkts: event.packetsOut = RawNumber.parseInt(f, width) ?? -1
                     case .respPkts: event.packetsIn = RawNumber.parseInt(f, width) ?? -1
                     case .uid where !wantsText, .referrer where !wantsText, .connUIDs where !wantsText: break
+                    // Plain interned values, as `ZeekRecord.set` writes them, without its dispatch.
+                    case .proto:
+                        event.networkProtocol = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .service: event.service = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .connState: event.detail = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .query, .host: event.domain = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .method: event.httpMethod = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .userAgent:
+                        event.userAgent = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .statusCode:
+                        if let v = RawNumber.parseUInt(f, width), v < 10_000 { event.httpStatus = Int32(v) }
                     default:
                         try ZeekRecord.set(
                             field, s, start..<end, setSeparator: setSeparator, into: &event, context: &context)

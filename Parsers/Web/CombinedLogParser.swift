@@ -141,7 +141,9 @@ public struct CombinedLogParser: LineParser {
                 throw .invalidField(atColumn: client.lowerBound)
             }
         }
-        if !user.isEmpty && !line.isDash(user) { event.user = context.symbols.intern(line, user) }
+        if !user.isEmpty && !line.isDash(user) {
+            event.user = context.symbols.intern(UnsafeBufferPointer(start: base + user.lowerBound, count: user.count))
+        }
 
         // Time: [08/Jun/2020:06:49:01 +0000]
         let timeStart = bracket + 1
@@ -169,8 +171,7 @@ public struct CombinedLogParser: LineParser {
         guard let requestEnd = line.closingQuote(from: i + 1, requireFieldEnd: true) else {
             throw .truncated(atColumn: i)
         }
-        HTTPRequestLine.split(line, i + 1..<requestEnd).apply(
-            line, to: &event, context: &context)
+        HTTPRequestLine.split(line, i + 1..<requestEnd).apply(base, to: &event, context: &context)
 
         // Status and bytes.
         i = skipSpaces(requestEnd + 1)
@@ -208,7 +209,10 @@ public struct CombinedLogParser: LineParser {
                         event.referer = context.symbols.intern(line, field)
                     }
                 case 1:
-                    if !field.isEmpty && !line.isDash(field) { event.userAgent = context.symbols.intern(line, field) }
+                    if !field.isEmpty && !line.isDash(field) {
+                        event.userAgent = context.symbols.intern(
+                            UnsafeBufferPointer(start: base + field.lowerBound, count: field.count))
+                    }
                 default:
                     if event.forwardedFor.isNone && looksLikeAddressList(line, field) {
                         event.forwardedFor = context.symbols.intern(line, field)

@@ -85,6 +85,19 @@ struct HTTPRequestLine {
         return true
     }
 
+    /// `apply` for a caller that holds the line's bytes (`base` is the span's start): the same symbols, interned
+    /// without going through the span.
+    @inline(__always)
+    func apply(_ base: UnsafePointer<UInt8>, to event: inout Event, context: inout ParseContext) {
+        @inline(__always) func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: base + r.lowerBound, count: r.count)
+        }
+        if let m = method, !m.isEmpty { event.httpMethod = context.symbols.intern(bytes(m)) }
+        if let p = path, !p.isEmpty { event.path = context.symbols.intern(bytes(p)) }
+        if let q = query, !q.isEmpty { event.query = context.symbols.intern(bytes(q)) }
+        if let v = version, !v.isEmpty { event.networkProtocol = context.symbols.intern(bytes(v)) }
+    }
+
     /// Writes the parts into a web event (short values go through the symbol table's recent-values cache).
     func apply(_ s: Span<UInt8>, to event: inout Event, context: inout ParseContext) {
         if let m = method { event.httpMethod = context.symbols.intern(s, m) }
