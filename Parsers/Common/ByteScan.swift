@@ -1,5 +1,9 @@
 import DwellCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Small byte-level helpers shared by the web and network parsers. Nothing here allocates.
 extension Span where Element == UInt8 {
     /// Whether `self[range]` equals `literal` exactly (same length, same bytes).
@@ -41,49 +45,160 @@ extension Span where Element == UInt8 {
     /// in `range` into microseconds (fraction digits past the sixth are truncated). `nil` if malformed.
     func parseSecondsAsMicros(_ range: Range<Int>) -> Int64? {
         guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= count else { return nil }
-        var i = range.lowerBound
-        let end = range.upperBound
+        return withUnsafeBufferPointer { p -> Int64? in
+            guard let base = p.baseAddress else { return nil }
+            // Bounds: range lies inside the span (checked above).
+            return RawNumber.secondsAsMicros(base + range.lowerBound, range.count)
+        }
+    }
+
+    /// Parses an epoch time with an optional fraction (`1320279554.496300`) into a timestamp.
+    func parseEpochTimestamp(_ range: Range<Int>) -> Timestamp? {
+        guard let micros = parseSecondsAsMicros(range) else { return nil }
+        return Timestamp(microseconds: micros)
+    }
+
+    /// Index of the closing `"` of a quoted field whose content starts at `start`: the first quote not escaped by
+    /// an odd run of backslashes. With `requireFieldEnd`, a quote counts only if a space or the line's end follows
+    /// (access logs: Apache writes `\"`, but a hostile request may still carry a bare quote). `nil` if none.
+    func closingQuote(from start: Int, requireFieldEnd: Bool) -> Int? {
+        guard start >= 0, start < count else { return nil }
+        return withUnsafeBufferPointer { p -> Int? in
+            guard let base = p.baseAddress else { return nil }
+            let n = p.count
+            var i = start
+            // Bounds: memchr reads base[i..<n] with i < n; the backslash walk stays in start..<q; q + 1 < n is tested.
+            while i < n, let hit = memchr(base + i, Int32(UInt8(ascii: "\"")), n - i) {
+                let q = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var backslashes = 0
+                var k = q - 1
+                while k >= start, base[k] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    k -= 1
+                }
+                if backslashes & 1 == 0 {
+                    if !requireFieldEnd || q + 1 == n || base[q + 1] == UInt8(ascii: " ") { return q }
+                }
+                i = q + 1
+            }
+            return nil
+        }
+    }
+}
+
+/// Number parsing on raw bytes, for hot loops that already hold a pointer (the bounds are the caller's to argue).
+/// Each function gives exactly the answer of its `Span` counterpart (`parseUInt`, `parseInt`, `parseSecondsAsMicros`).
+enum RawNumber {
+    /// An unsigned decimal number in `p[0..<n]`, with overflow checks. `nil` if empty, not all digits or too big.
+    @inline(__always)
+    static func parseUInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? {
+        guard n > 0 else { return nil }
+        var v: UInt64 = 0
+        var i = 0
+        if n <= 19 {
+            // At most 19 digits cannot overflow a UInt64 (10^19 - 1 < 2^64).
+            while i < n {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v &* 10 &+ UInt64(d)
+                i &+= 1
+            }
+            return v
+        }
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            v = a
+            i &+= 1
+        }
+        return v
+    }
+
+    /// A signed decimal integer (optional leading `-`) in `p[0..<n]`.
+    @inline(__always)
+    static func parseInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard n > 0 else { return nil }
+        if p[0] == UInt8(ascii: "-") {
+            guard let u = parseUInt(p + 1, n - 1), u <= UInt64(Int64.max) else { return nil }
+            return -Int64(u)
+        }
+        guard let u = parseUInt(p, n), u <= UInt64(Int64.max) else { return nil }
+        return Int64(u)
+    }
+
+    /// Seconds with an optional fraction and exponent in `p[0..<n]` as microseconds (see
+    /// `Span.parseSecondsAsMicros`).
+    static func secondsAsMicros(_ p: UnsafePointer<UInt8>, _ end: Int) -> Int64? {
+        guard end > 0 else { return nil }
+        var i = 0
         var whole: Int64 = 0
         var digits = 0
+        if end >= 8 {
+            // Eight leading digits at once (an epoch time's first eight). whole is 0 before them, so the bound the
+            // digit loop tests (whole <= 9e12 before each step) holds throughout them.
+            // Bounds: end >= 8, so the load reads p[0..<8].
+            let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self).littleEndian
+            let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+            let zeros: UInt64 = 0x3030_3030_3030_3030
+            // Every byte in 0x30...0x3F, and none above 0x39 (adding 6 keeps it below 0x40).
+            if w & high == zeros && (w &+ 0x0606_0606_0606_0606) & high == zeros {
+                // Byte 0 is the most significant digit: combine pairs, then quads, then the two halves.
+                var v = w &- zeros
+                v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+                v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+                v = (v &* 10_000 &+ (v >> 32)) & 0xFFFF_FFFF
+                whole = Int64(v)
+                digits = 8
+                i = 8
+            }
+        }
         while i < end {
-            let d = self[i] &- UInt8(ascii: "0")
+            let d = p[i] &- UInt8(ascii: "0")
             guard d < 10 else { break }
             // Bounded before each step: whole <= 9e12 gives whole * 10 + 9 < Int64.max, no overflow possible.
             if whole > 9_000_000_000_000 { return nil }
             whole = whole &* 10 &+ Int64(d)
-            digits += 1
-            i += 1
+            digits &+= 1
+            i &+= 1
         }
         var micros: Int64 = 0
         var fractionDigits = 0
-        if i < end, self[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end, self[i] &- UInt8(ascii: "0") < 10 {
+        if i < end, p[i] == UInt8(ascii: ".") {
+            i &+= 1
+            while i < end {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { break }
                 if fractionDigits < 6 {
-                    micros = micros * 10 + Int64(self[i] &- UInt8(ascii: "0"))
-                    fractionDigits += 1
+                    micros = micros &* 10 &+ Int64(d)
+                    fractionDigits &+= 1
                 }
-                digits += 1
-                i += 1
+                digits &+= 1
+                i &+= 1
             }
         }
         guard digits > 0 else { return nil }
         while fractionDigits < 6 {
-            micros *= 10
-            fractionDigits += 1
+            micros &*= 10
+            fractionDigits &+= 1
         }
         let (w, o) = whole.multipliedReportingOverflow(by: 1_000_000)
-        guard !o else { return nil }
-        var value = w + micros
-        if i < end, self[i] | 0x20 == UInt8(ascii: "e") {
+        // Checked: `9223372036854.999999` would pass the multiplication and overflow here (the Span version
+        // trapped on it; hostile input must not).
+        let (sum, o2) = w.addingReportingOverflow(micros)
+        guard !o, !o2 else { return nil }
+        var value = sum
+        if i < end, p[i] | 0x20 == UInt8(ascii: "e") {
             // Rare: JSON writers print tiny durations with an exponent. Scale by the power of ten.
             i += 1
             var negative = false
-            if i < end, self[i] == UInt8(ascii: "-") || self[i] == UInt8(ascii: "+") {
-                negative = self[i] == UInt8(ascii: "-")
+            if i < end, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
+                negative = p[i] == UInt8(ascii: "-")
                 i += 1
             }
-            guard let e = parseUInt(i..<end), e < 30 else { return nil }
+            guard let e = parseUInt(p + i, end - i), e < 30 else { return nil }
             for _ in 0..<Int(e) {
                 if negative {
                     value /= 10
@@ -98,31 +213,58 @@ extension Span where Element == UInt8 {
         guard i == end else { return nil }
         return value
     }
+}
 
-    /// Parses an epoch time with an optional fraction (`1320279554.496300`) into a timestamp.
-    func parseEpochTimestamp(_ range: Range<Int>) -> Timestamp? {
-        guard let micros = parseSecondsAsMicros(range) else { return nil }
-        return Timestamp(microseconds: micros)
+/// Finds the separators of a line one after another, eight bytes at a time: each word's matching bytes become a
+/// bit mask, and the next separator is its lowest set bit. One load and a few operations per eight bytes, and no
+/// call per field.
+struct SeparatorScanner {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    let separator: UInt8
+    let pattern: UInt64
+    /// Start of the word whose matches `mask` holds.
+    var wordStart = 0
+    /// High bit of each byte of the word at `wordStart` that is a separator not yet returned.
+    var mask: UInt64 = 0
+    /// Bytes before this index have been scanned.
+    var scanned = 0
+
+    /// Scans `base[0..<count]`, which must stay valid while the scanner is used.
+    @inline(__always)
+    init(base: UnsafePointer<UInt8>, count: Int, separator: UInt8) {
+        self.base = base
+        self.count = count
+        self.separator = separator
+        pattern = UInt64(separator) &* 0x0101_0101_0101_0101
     }
 
-    /// Index of the closing `"` of a quoted field whose content starts at `start`: the first quote not escaped by
-    /// an odd run of backslashes. With `requireFieldEnd`, a quote counts only if a space or the line's end follows
-    /// (access logs: Apache writes `\"`, but a hostile request may still carry a bare quote). `nil` if none.
-    func closingQuote(from start: Int, requireFieldEnd: Bool) -> Int? {
-        var i = start
-        while let q = firstIndex(of: UInt8(ascii: "\""), from: i) {
-            var backslashes = 0
-            var k = q - 1
-            while k >= start, self[k] == UInt8(ascii: "\\") {
-                backslashes += 1
-                k -= 1
+    /// The index of the next separator, or `count` when none is left.
+    @inline(__always)
+    mutating func next() -> Int {
+        while true {
+            if mask != 0 {
+                let at = wordStart &+ mask.trailingZeroBitCount >> 3
+                mask &= mask &- 1
+                return at
             }
-            if backslashes & 1 == 0 {
-                if !requireFieldEnd || q + 1 == count || self[q + 1] == UInt8(ascii: " ") { return q }
+            if scanned &+ 8 <= count {
+                // Bounds: scanned + 8 <= count, so the load reads inside base[0..<count].
+                let x = UnsafeRawPointer(base + scanned).loadUnaligned(as: UInt64.self).littleEndian ^ pattern
+                // Exact zero-byte test (no false positives): the high bit is set only where a byte of x is 0.
+                let low7: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
+                mask = ~(((x & low7) &+ low7) | x | low7)
+                wordStart = scanned
+                scanned &+= 8
+                continue
             }
-            i = q + 1
+            while scanned < count {
+                let at = scanned
+                scanned &+= 1
+                if base[at] == separator { return at }
+            }
+            return count
         }
-        return nil
     }
 }
 

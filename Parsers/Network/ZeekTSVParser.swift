@@ -31,9 +31,14 @@ public struct ZeekTSVParser: LineParser {
     var unsetField: [UInt8] = [UInt8(ascii: "-")]
     var log: ZeekLog = .other
     var logName: [UInt8] = []
-    var columns: [ZeekField] = []
+    var columns: [ZeekField] = [] {
+        didSet { readColumns = (columns.lastIndex { $0 != .ignore } ?? -1) + 1 }
+    }
 
     public init() {}
+
+    /// Columns up to the last one read: the ignored columns after it are not scanned.
+    var readColumns = 0
 
     public mutating func parse(
         _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
@@ -46,52 +51,117 @@ public struct ZeekTSVParser: LineParser {
         }
         guard !columns.isEmpty else { throw .unrecognized(atColumn: 0) }
         event.reset(kind: log.kind)
-        var start = 0
-        var column = 0
-        var sawTime = false
-        let columnCount = columns.count
-        let sep = separator
-        // Single-byte unset mark (`-`, the default): tested inline, without the general comparison.
-        let unset = unsetField.count == 1 ? Int(unsetField[0]) : -1
-        while column < columnCount {
-            // Fields are short (a few bytes): a byte loop finds the separator sooner than a `memchr` call per field.
-            var end = start
-            while end < n, line[end] != sep { end &+= 1 }
-            let field = columns[column]
-            let width = end - start
-            if field != .ignore, width > 0, !(width == 1 && Int(line[start]) == unset),
-                !isUnsetOrEmpty(line, start..<end)
-            {
-                try ZeekRecord.set(
-                    field, line, start..<end, setSeparator: setSeparator, into: &event, context: &context)
-                if field == .ts { sawTime = true }
+        let sawTime = try columns.withUnsafeBufferPointer { cols throws(LineRejection) -> Bool in
+            try line.withUnsafeBufferPointer { p throws(LineRejection) -> Bool in
+                try fields(p, cols, into: &event, context: &context)
             }
-            column += 1
-            if end >= n { break }
-            start = end + 1
         }
         guard sawTime else { throw .badTimestamp(atColumn: 0) }
         if log == .other && !logName.isEmpty { event.detail = context.symbols.intern(bytes: logName) }
         return true
     }
 
-    func isUnsetOrEmpty(_ s: Span<UInt8>, _ r: Range<Int>) -> Bool {
-        let n = r.count
-        if n == 0 { return true }
-        if n == unsetField.count {
-            if n == 1 { return s[r.lowerBound] == unsetField[0] }
-            return equal(s, r, unsetField)
+    /// Reads the fields of a data line in one pass over its separators; returns whether the time was set.
+    ///
+    /// The common values (epoch time, addresses, ports, counts, durations) are read here from the raw bytes;
+    /// the others go through `ZeekRecord.set`, which gives the same result for all of them.
+    @inline(__always)
+    func fields(
+        _ p: UnsafeBufferPointer<UInt8>, _ cols: UnsafeBufferPointer<ZeekField>, into event: inout Event,
+        context: inout ParseContext
+    ) throws(LineRejection) -> Bool {
+        guard let base = p.baseAddress else { return false }
+        let s = p.span
+        let n = p.count
+        var scanner = SeparatorScanner(base: base, count: n, separator: separator)
+        let used = Swift.min(cols.count, readColumns)
+        let unsetCount = unsetField.count
+        let emptyCount = emptyField.count
+        // Single-byte unset mark (`-`, the default): tested inline, without the general comparison.
+        let unset1: Int = unsetCount == 1 ? Int(unsetField[0]) : -1
+        let wantsText = context.wantsUnindexedText
+        var start = 0
+        var column = 0
+        var sawTime = false
+        while column < used {
+            let end = scanner.next()
+            // Bounds: column < used <= cols.count; 0 <= start <= end <= n, so base[start..<end] is inside the line.
+            let field = cols[column]
+            let width = end &- start
+            column &+= 1
+            if field != .ignore && width > 0 {
+                let f = base + start
+                let skip: Bool
+                if width == unsetCount {
+                    skip = unset1 >= 0 ? Int(f[0]) == unset1 : Self.equal(f, width, unsetField)
+                } else if width == emptyCount {
+                    skip = Self.equal(f, width, emptyField)
+                } else {
+                    skip = false
+                }
+                if !skip {
+                    switch field {
+                    case .ts where !(width >= 19 && f[4] == UInt8(ascii: "-")):
+                        guard let t = RawNumber.secondsAsMicros(f, width) else { throw .badTimestamp(atColumn: start) }
+                        event.time = Timestamp(microseconds: t)
+                        event.timeSource = .explicit
+                        sawTime = true
+                    case .origH, .respH:
+                        // Dotted IPv4 straight from the bytes; anything else (IPv6) through the general parser.
+                        let v4 = IPAddress.parseV4(f, width)
+                        guard let ip = v4.map({ IPAddress(v4: $0) }) ?? IPAddress.parse(s, start..<end) else {
+                            throw .invalidField(atColumn: start)
+                        }
+                        if field == .origH { event.sourceIP = ip } else { event.destinationIP = ip }
+                    case .origP:
+                        guard let v = RawNumber.parseUInt(f, width), v <= 65535 else {
+                            throw .invalidField(atColumn: start)
+                        }
+                        event.setSourcePort(UInt16(v))
+                    case .respP:
+                        guard let v = RawNumber.parseUInt(f, width), v <= 65535 else {
+                            throw .invalidField(atColumn: start)
+                        }
+                        event.setDestinationPort(UInt16(v))
+                    case .duration: event.durationMicros = RawNumber.secondsAsMicros(f, width) ?? -1
+                    case .origBytes, .responseBodyLen, .totalBytes:
+                        if let v = RawNumber.parseInt(f, width), v >= 0 { event.bytesOut = v }
+                    case .respBytes, .requestBodyLen:
+                        if let v = RawNumber.parseInt(f, width), v >= 0 { event.bytesIn = v }
+                    case .origPkts: event.packetsOut = RawNumber.parseInt(f, width) ?? -1
+                    case .respPkts: event.packetsIn = RawNumber.parseInt(f, width) ?? -1
+                    case .uid where !wantsText, .referrer where !wantsText, .connUIDs where !wantsText: break
+                    // Plain interned values, as `ZeekRecord.set` writes them, without its dispatch.
+                    case .proto:
+                        event.networkProtocol = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .service: event.service = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .connState: event.detail = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .query, .host: event.domain = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .method: event.httpMethod = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .userAgent:
+                        event.userAgent = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
+                    case .statusCode:
+                        if let v = RawNumber.parseUInt(f, width), v < 10_000 { event.httpStatus = Int32(v) }
+                    default:
+                        try ZeekRecord.set(
+                            field, s, start..<end, setSeparator: setSeparator, into: &event, context: &context)
+                        if field == .ts { sawTime = true }
+                    }
+                }
+            }
+            if end >= n { break }
+            start = end &+ 1
         }
-        if n == emptyField.count { return equal(s, r, emptyField) }
-        return false
+        return sawTime
     }
 
-    func equal(_ s: Span<UInt8>, _ r: Range<Int>, _ bytes: [UInt8]) -> Bool {
-        guard r.count == bytes.count else { return false }
+    /// Whether `f[0..<width]` equals `bytes`.
+    static func equal(_ f: UnsafePointer<UInt8>, _ width: Int, _ bytes: [UInt8]) -> Bool {
+        guard width == bytes.count else { return false }
         var k = 0
-        for i in r {
-            if s[i] != bytes[k] { return false }
-            k += 1
+        while k < width {
+            if f[k] != bytes[k] { return false }
+            k &+= 1
         }
         return true
     }

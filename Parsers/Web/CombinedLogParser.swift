@@ -54,9 +54,35 @@ public struct CombinedLogParser: LineParser {
     mutating func parseAccess(
         _ line: Span<UInt8>, into event: inout Event, context: inout ParseContext
     ) throws(LineRejection) {
-        let n = line.count
+        try line.withUnsafeBufferPointer { p throws(LineRejection) in
+            try parseAccess(p, into: &event, context: &context)
+        }
+    }
+
+    /// `parseAccess` on the line's bytes: the scans for spaces and the numbers read the buffer directly.
+    @inline(__always)
+    mutating func parseAccess(
+        _ p: UnsafeBufferPointer<UInt8>, into event: inout Event, context: inout ParseContext
+    ) throws(LineRejection) {
+        guard let base = p.baseAddress else { throw .unrecognized(atColumn: 0) }
+        let line = p.span
+        let n = p.count
         guard let bracket = line.firstIndex(of: UInt8(ascii: "["), from: 0), bracket > 0 else {
             throw .unrecognized(atColumn: 0)
+        }
+        // Bounds: every base[k] below is read with 0 <= k < n (each loop tests its index against bracket or n).
+        @inline(__always) func skipSpaces(_ from: Int) -> Int {
+            var k = from
+            while k < n, base[k] == UInt8(ascii: " ") { k &+= 1 }
+            return k
+        }
+        @inline(__always) func tokenEnd(_ from: Int) -> Int {
+            var k = from
+            while k < n, base[k] != UInt8(ascii: " ") { k &+= 1 }
+            return k
+        }
+        @inline(__always) func isDash(_ from: Int, _ to: Int) -> Bool {
+            to &- from == 1 && base[from] == UInt8(ascii: "-")
         }
         // Up to five space-separated words before the time: [vhost] client ident user [extra].
         var t0 = 0..<0
@@ -66,12 +92,13 @@ public struct CombinedLogParser: LineParser {
         var words = 0
         var i = 0
         while i < bracket {
-            if line[i] == UInt8(ascii: " ") {
+            if base[i] == UInt8(ascii: " ") {
                 i += 1
                 continue
             }
-            var e = line.firstIndex(of: UInt8(ascii: " "), from: i) ?? n
-            if e > bracket { e = bracket }
+            // The word ends at the next space, or at the bracket.
+            var e = i
+            while e < bracket, base[e] != UInt8(ascii: " ") { e &+= 1 }
             switch words {
             case 0: t0 = i..<e
             case 1: t1 = i..<e
@@ -103,7 +130,10 @@ public struct CombinedLogParser: LineParser {
             throw .unrecognized(atColumn: 0)
         }
         if !client.isEmpty {
-            if let ip = IPAddress.parse(line, client) {
+            // Dotted IPv4 straight from the bytes (client lies inside the line); anything else as before.
+            if let v4 = IPAddress.parseV4(base + client.lowerBound, client.count) {
+                event.sourceIP = IPAddress(v4: v4)
+            } else if let ip = IPAddress.parse(line, client) {
                 event.sourceIP = ip
             } else if isHostName(line, client) {
                 event.domain = context.symbols.intern(line, client)
@@ -111,7 +141,9 @@ public struct CombinedLogParser: LineParser {
                 throw .invalidField(atColumn: client.lowerBound)
             }
         }
-        if !user.isEmpty && !line.isDash(user) { event.user = context.symbols.intern(line, user) }
+        if !user.isEmpty && !line.isDash(user) {
+            event.user = context.symbols.intern(UnsafeBufferPointer(start: base + user.lowerBound, count: user.count))
+        }
 
         // Time: [08/Jun/2020:06:49:01 +0000]
         let timeStart = bracket + 1
@@ -124,10 +156,10 @@ public struct CombinedLogParser: LineParser {
         i = close + 1
         var hops = 0
         while true {
-            i = line.skipSpaces(from: i)
+            i = skipSpaces(i)
             guard i < n else { throw .truncated(atColumn: i) }
             if line[i] == UInt8(ascii: "\"") { break }
-            let e = line.tokenEnd(from: i)
+            let e = tokenEnd(i)
             hops += 1
             guard hops <= 2 else { throw .unexpectedByte(line[i], atColumn: i) }
             if event.virtualHost.isNone && !line.isDash(i..<e) {
@@ -139,33 +171,34 @@ public struct CombinedLogParser: LineParser {
         guard let requestEnd = line.closingQuote(from: i + 1, requireFieldEnd: true) else {
             throw .truncated(atColumn: i)
         }
-        HTTPRequestLine.split(line, i + 1..<requestEnd).apply(
-            line, to: &event, context: &context)
+        HTTPRequestLine.split(line, i + 1..<requestEnd).apply(base, to: &event, context: &context)
 
         // Status and bytes.
-        i = line.skipSpaces(from: requestEnd + 1)
-        var e = line.tokenEnd(from: i)
+        i = skipSpaces(requestEnd + 1)
+        var e = tokenEnd(i)
         guard e > i else { throw .truncated(atColumn: i) }
-        if !line.isDash(i..<e) {
-            guard e - i <= 4, let status = line.parseUInt(i..<e) else { throw .invalidField(atColumn: i) }
+        if !isDash(i, e) {
+            guard e - i <= 4, let status = RawNumber.parseUInt(base + i, e - i) else {
+                throw .invalidField(atColumn: i)
+            }
             event.httpStatus = Int32(status)
         }
-        i = line.skipSpaces(from: e)
+        i = skipSpaces(e)
         if i >= n { return }  // common log format without a byte count is rare but harmless
-        e = line.tokenEnd(from: i)
-        if !line.isDash(i..<e) {
-            guard let bytes = line.parseUInt(i..<e), bytes <= UInt64(Int64.max) else {
+        e = tokenEnd(i)
+        if !isDash(i, e) {
+            guard let bytes = RawNumber.parseUInt(base + i, e - i), bytes <= UInt64(Int64.max) else {
                 throw .invalidField(atColumn: i)
             }
             event.bytesOut = Int64(bytes)
         }
-        i = line.skipSpaces(from: e)
+        i = skipSpaces(e)
         if i >= n { return }
 
         // Combined: "referer" "user agent", then any extra fields.
         var quoted = 0
         while i < n {
-            if line[i] == UInt8(ascii: "\"") {
+            if base[i] == UInt8(ascii: "\"") {
                 guard let q = line.closingQuote(from: i + 1, requireFieldEnd: true) else {
                     throw .truncated(atColumn: i)
                 }
@@ -176,7 +209,10 @@ public struct CombinedLogParser: LineParser {
                         event.referer = context.symbols.intern(line, field)
                     }
                 case 1:
-                    if !field.isEmpty && !line.isDash(field) { event.userAgent = context.symbols.intern(line, field) }
+                    if !field.isEmpty && !line.isDash(field) {
+                        event.userAgent = context.symbols.intern(
+                            UnsafeBufferPointer(start: base + field.lowerBound, count: field.count))
+                    }
                 default:
                     if event.forwardedFor.isNone && looksLikeAddressList(line, field) {
                         event.forwardedFor = context.symbols.intern(line, field)
@@ -185,7 +221,7 @@ public struct CombinedLogParser: LineParser {
                 quoted += 1
                 i = q + 1
             } else {
-                let f = line.tokenEnd(from: i)
+                let f = tokenEnd(i)
                 if quoted >= 2 && event.durationMicros < 0,
                     line.firstIndex(of: UInt8(ascii: "."), from: i).map({ $0 < f }) ?? false,
                     let micros = line.parseSecondsAsMicros(i..<f)
@@ -194,7 +230,7 @@ public struct CombinedLogParser: LineParser {
                 }
                 i = f
             }
-            i = line.skipSpaces(from: i)
+            i = skipSpaces(i)
         }
     }
 
@@ -273,18 +309,43 @@ public struct CombinedLogParser: LineParser {
 /// The access-log time `dd/Mon/yyyy:hh:mm:ss[.ffffff] [+-]hhmm` (zone optional).
 enum AccessLogTime {
     static func parse(_ s: Span<UInt8>, _ start: Int, _ end: Int) -> CivilTime? {
+        guard start >= 0, end <= s.count, end - start >= 20 else { return nil }
+        return s.withUnsafeBufferPointer { p -> CivilTime? in
+            guard let base = p.baseAddress else { return nil }
+            // Bounds: start >= 0 and end <= count; the fixed fields read base[start..<start + 20] (end - start >= 20),
+            // the zone loops stay below end, and the fraction's digit run below count.
+            return parse(base, p.count, start, end)
+        }
+    }
+
+    /// The decimal value of the `n` digits at `p`, or `nil` if one is not a digit.
+    @inline(__always)
+    static func digits(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        var v = 0
+        var k = 0
+        while k < n {
+            let d = p[k] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            v = v &* 10 &+ Int(d)
+            k &+= 1
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func parse(_ s: UnsafePointer<UInt8>, _ count: Int, _ start: Int, _ end: Int) -> CivilTime? {
         let i = start
-        guard end - i >= 20, s[i + 2] == UInt8(ascii: "/"), s[i + 6] == UInt8(ascii: "/"),
+        guard s[i + 2] == UInt8(ascii: "/"), s[i + 6] == UInt8(ascii: "/"),
             s[i + 11] == UInt8(ascii: ":"), s[i + 14] == UInt8(ascii: ":"), s[i + 17] == UInt8(ascii: ":"),
-            let day = s.parseUInt(i..<i + 2), let month = MonthName.number(s[i + 3], s[i + 4], s[i + 5]),
-            let year = s.parseUInt(i + 7..<i + 11), let hour = s.parseUInt(i + 12..<i + 14),
-            let minute = s.parseUInt(i + 15..<i + 17), let second = s.parseUInt(i + 18..<i + 20)
+            let day = digits(s + i, 2), let month = MonthName.number(s[i + 3], s[i + 4], s[i + 5]),
+            let year = digits(s + i + 7, 4), let hour = digits(s + i + 12, 2),
+            let minute = digits(s + i + 15, 2), let second = digits(s + i + 18, 2)
         else { return nil }
-        var civil = CivilTime(
-            year: Int(year), month: month, day: Int(day), hour: Int(hour), minute: Int(minute), second: Int(second))
+        var civil = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         var k = i + 20
         if k < end, s[k] == UInt8(ascii: ".") {
-            let f = s.digitsEnd(from: k + 1)
+            var f = k + 1
+            while f < count, s[f] &- UInt8(ascii: "0") < 10 { f += 1 }
             var micros = 0
             var digits = 0
             for d in (k + 1)..<f where digits < 6 {
@@ -302,9 +363,9 @@ enum AccessLogTime {
         if k < end {
             let sign = s[k]
             guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), k + 5 <= end,
-                let oh = s.parseUInt(k + 1..<k + 3), let om = s.parseUInt(k + 3..<k + 5), oh < 24, om < 60
+                let oh = Self.digits(s + k + 1, 2), let om = Self.digits(s + k + 3, 2), oh < 24, om < 60
             else { return nil }
-            let offset = Int(oh) * 3600 + Int(om) * 60
+            let offset = oh * 3600 + om * 60
             civil.utcOffsetSeconds = sign == UInt8(ascii: "-") ? -offset : offset
             k += 5
             while k < end, s[k] == UInt8(ascii: " ") { k += 1 }

@@ -57,28 +57,50 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
 
     @inlinable
     static func parseV4(_ s: Span<UInt8>, _ range: Range<Int>) -> UInt32? {
-        var value: UInt32 = 0
-        var octet: UInt32 = 0
-        var digits = 0
-        var dots = 0
-        for i in range {
-            let c = s[i]
-            if c == UInt8(ascii: ".") {
-                guard digits > 0, dots < 3 else { return nil }
-                value = value << 8 | octet
-                octet = 0
-                digits = 0
-                dots += 1
-            } else {
-                let d = c &- UInt8(ascii: "0")
-                guard d < 10, digits < 3 else { return nil }
-                octet = octet * 10 + UInt32(d)
-                guard octet <= 255 else { return nil }
-                digits += 1
-            }
+        guard range.lowerBound >= 0, range.upperBound <= s.count else { return nil }
+        return s.withUnsafeBufferPointer { p -> UInt32? in
+            guard let base = p.baseAddress else { return nil }
+            // Bounds: range lies inside the span (checked above).
+            return parseV4(base + range.lowerBound, range.count)
         }
-        guard dots == 3, digits > 0 else { return nil }
-        return value << 8 | octet
+    }
+
+    /// Dotted IPv4 in `p[0..<n]` (exactly four decimal octets of one to three digits, each at most 255).
+    ///
+    /// Reads octet by octet: up to three digits, then the dot, so each byte costs a compare and a multiply-add.
+    @inlinable
+    public static func parseV4(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32? {
+        var value: UInt32 = 0
+        var i = 0
+        var octet = 0
+        while true {
+            // Bounds: every read below is at an index tested to be < n.
+            guard i < n else { return nil }
+            var d = p[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            var o = UInt32(d)
+            i &+= 1
+            if i < n {
+                d = p[i] &- UInt8(ascii: "0")
+                if d < 10 {
+                    o = o &* 10 &+ UInt32(d)
+                    i &+= 1
+                    if i < n {
+                        d = p[i] &- UInt8(ascii: "0")
+                        if d < 10 {
+                            o = o &* 10 &+ UInt32(d)
+                            i &+= 1
+                        }
+                    }
+                }
+            }
+            guard o <= 255 else { return nil }
+            value = value << 8 | o
+            if octet == 3 { return i == n ? value : nil }
+            guard i < n, p[i] == UInt8(ascii: ".") else { return nil }
+            i &+= 1
+            octet &+= 1
+        }
     }
 
     @inlinable
