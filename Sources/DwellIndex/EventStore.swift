@@ -31,16 +31,12 @@ final class JobQueue: @unchecked Sendable {
     }
 }
 
-/// A buffer of result slots, each written by one job (see `StorePointer`).
-struct UnsafeSendableBuffer<T>: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<T>
-}
-
-/// The store being built, shared by the jobs that rebuild its columns. Each job reads and writes its own stored
-/// properties only (one column, or one index), so no two threads touch the same memory; `run` returns after every
-/// job, while the store is still pinned by `withUnsafeMutablePointer`.
-struct StorePointer: @unchecked Sendable {
-    let store: UnsafeMutablePointer<EventStore>
+/// One value handed to one job and back: a job reads and writes only its own boxes, never the store, so no two
+/// threads touch the same memory (a method called through a shared pointer to the store may copy the whole store,
+/// reading every column while other jobs replace theirs).
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// What an indicator is.
@@ -276,40 +272,50 @@ public struct EventStore: Sendable {
         // The inverse permutation, for the columns with few values (see `SparseColumn.permuted(_:inverse:)`).
         var inverse = [Int32](repeating: 0, count: n)
         for (i, p) in order.enumerated() { inverse[Int(p)] = Int32(i) }
-        order.withUnsafeBufferPointer { o in
-          inverse.withUnsafeBufferPointer { inv in
-            withUnsafeMutablePointer(to: &self) { p in
-                let shared = StorePointer(store: p)
-                func job<C>(_ path: WritableKeyPath<EventStore, C>, _ rebuild: @escaping (C) -> C) -> () -> Void {
-                    {
-                        let old = shared.store.pointee[keyPath: path]
-                        shared.store.pointee[keyPath: path] = rebuild(old)
-                    }
+        let shared = Box((order: order, inverse: inverse))
+        order = []
+        inverse = []
+        // Each column is moved out of the store into its job's box (the store keeps an empty column meanwhile),
+        // rebuilt there, and put back once every job is done.
+        var putBack: [(inout EventStore) -> Void] = []
+        var jobs: [() -> Void] = []
+        func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> C) {
+            let box = Box(self[keyPath: path])
+            self[keyPath: path] = empty
+            jobs.append {
+                shared.value.order.withUnsafeBufferPointer { o in
+                    shared.value.inverse.withUnsafeBufferPointer { inv in box.value = rebuild(box.value, o, inv) }
                 }
-                func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) -> () -> Void { job(path) { permute($0, o) } }
-                func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) -> () -> Void {
-                    job(path) { $0.permuted(o, inverse: inv) }
-                }
-                let jobs: [() -> Void] = [
-                    {
-                        shared.store.pointee.time = TimeColumn(shared.store.pointee.unsortedTime, order: o)
-                        shared.store.pointee.unsortedTime = []
-                    },
-                    // The address and symbol columns (the ones with most values first), then the rest.
-                    sparse(\.sourceIP), sparse(\.path), sparse(\.userAgent), sparse(\.httpMethod), sparse(\.query),
-                    sparse(\.destinationIP), sparse(\.domain), sparse(\.service), sparse(\.user),
-                    sparse(\.targetUser), sparse(\.authMethod), sparse(\.program), sparse(\.command),
-                    sparse(\.signature), sparse(\.detail), sparse(\.fileHash),
-                    job(\.offset) { $0.permuted(o, inverse: inv) }, dense(\.line),
-                    job(\.fileID) { $0.permuted(o, inverse: inv) }, job(\.host) { $0.permuted(o, inverse: inv) },
-                    job(\.bytesOut) { $0.permuted(o, inverse: inv) }, job(\.bytesIn) { $0.permuted(o, inverse: inv) },
-                    sparse(\.sourcePort), sparse(\.destinationPort), sparse(\.httpStatus), sparse(\.pid),
-                    sparse(\.severity), dense(\.kind), dense(\.outcome), dense(\.format), dense(\.timeSource),
-                ]
-                JobQueue(jobs).run(threads: threads)
             }
-          }
+            putBack.append { $0[keyPath: path] = box.value }
         }
+        func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) { job(path, empty: []) { c, o, _ in permute(c, o) } }
+        func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) {
+            job(path, empty: SparseColumn(absent: self[keyPath: path].absent)) { c, o, inv in c.permuted(o, inverse: inv) }
+        }
+        let times = Box(unsortedTime)
+        unsortedTime = []
+        let sortedTimes = Box(TimeColumn())
+        jobs.append {
+            shared.value.order.withUnsafeBufferPointer { o in sortedTimes.value = TimeColumn(times.value, order: o) }
+            times.value = []
+        }
+        // The address and symbol columns (the ones with most values first), then the rest.
+        for path in [
+            \EventStore.sourceIP, \.path, \.userAgent, \.httpMethod, \.query, \.destinationIP, \.domain, \.service,
+            \.user, \.targetUser, \.authMethod, \.program, \.command, \.signature, \.detail, \.fileHash,
+        ] { sparse(path) }
+        job(\.offset, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+        dense(\.line)
+        job(\.fileID, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+        job(\.host, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+        job(\.bytesOut, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
+        job(\.bytesIn, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
+        sparse(\.sourcePort); sparse(\.destinationPort); sparse(\.httpStatus); sparse(\.pid); sparse(\.severity)
+        dense(\.kind); dense(\.outcome); dense(\.format); dense(\.timeSource)
+        JobQueue(jobs).run(threads: threads)
+        time = sortedTimes.value
+        for put in putBack { put(&self) }
     }
 
     /// Calls `body` with every (value, event) posting of one indicator type. Each value's events come in
@@ -363,51 +369,45 @@ public struct EventStore: Sendable {
     /// Builds the postings (counted, then filled, one job per indicator type) and the time buckets side by side.
     mutating func buildIndexes(bucketSeconds: Int64?, threads: Int = 1) {
         let types = IndicatorType.allCases
-        var starts = [[Int32]](repeating: [], count: types.count)
-        var total = 0
-        withUnsafeMutablePointer(to: &self) { p in
-            starts.withUnsafeMutableBufferPointer { out in
-                let shared = StorePointer(store: p)
-                let slots = UnsafeSendableBuffer(base: out)
-                // Jobs only read the columns and each writes its own slot (the buckets job its own property).
-                var jobs: [() -> Void] = types.map { type in
-                    { slots.base[Int(type.rawValue)] = shared.store.pointee.countPostings(of: type) }
-                }
-                jobs.append {
-                    shared.store.pointee.buckets = TimeBucketDirectory(
-                        times: shared.store.pointee.time, kinds: shared.store.pointee.kind, bucketSeconds: bucketSeconds)
-                }
-                JobQueue(jobs).run(threads: threads)
-            }
+        // The jobs read this copy of the store (it shares the columns' storage) and write only their own boxes.
+        let columns = Box(self)
+        let counted = types.map { _ in Box([Int32]()) }
+        let buckets = Box(TimeBucketDirectory())
+        var jobs: [() -> Void] = types.map { type in
+            { counted[Int(type.rawValue)].value = columns.value.countPostings(of: type) }
         }
+        jobs.append {
+            buckets.value = TimeBucketDirectory(
+                times: columns.value.time, kinds: columns.value.kind, bucketSeconds: bucketSeconds)
+        }
+        JobQueue(jobs).run(threads: threads)
+        self.buckets = buckets.value
         // Rows: one per possible value of each type (0 ... the largest id seen in its columns), types in order; the
         // positions of all types in one array, each type's from `first[t]`.
         var base = [Int](repeating: 0, count: types.count + 1)
         var first = [Int](repeating: 0, count: types.count)
+        var total = 0
         for t in types.indices {
-            base[t + 1] = base[t] + starts[t].count - 2
+            let starts = counted[t].value
+            base[t + 1] = base[t] + starts.count - 2
             first[t] = total
-            total += Int(starts[t][starts[t].count - 1])
+            total += Int(starts[starts.count - 1])
         }
-        var positions = [Int32](repeating: 0, count: total)
-        withUnsafeMutablePointer(to: &self) { p in
-            positions.withUnsafeMutableBufferPointer { all in
-                starts.withUnsafeMutableBufferPointer { cursors in
-                    let shared = StorePointer(store: p)
-                    let out = UnsafeSendableBuffer(base: all)
-                    let slots = UnsafeSendableBuffer(base: cursors)
-                    let jobs: [() -> Void] = types.map { type in
-                        {
-                            let t = Int(type.rawValue)
-                            let part = UnsafeMutableBufferPointer(
-                                rebasing: out.base[first[t]..<(first[t] + Int(slots.base[t][slots.base[t].count - 1]))])
-                            shared.store.pointee.fillPostings(of: type, starts: &slots.base[t], into: part)
-                        }
-                    }
-                    JobQueue(jobs).run(threads: threads)
+        let positions = Box([Int32](repeating: 0, count: total))
+        positions.value.withUnsafeMutableBufferPointer { all in
+            // Each job writes its own part of the positions (disjoint ranges) and its own cursors.
+            let parts = Box(all)
+            let fill: [() -> Void] = types.map { type in
+                {
+                    let t = Int(type.rawValue)
+                    let size = Int(counted[t].value[counted[t].value.count - 1])
+                    let part = UnsafeMutableBufferPointer(rebasing: parts.value[first[t]..<(first[t] + size)])
+                    columns.value.fillPostings(of: type, starts: &counted[t].value, into: part)
                 }
             }
+            JobQueue(fill).run(threads: threads)
         }
+        let starts = counted.map(\.value)
         // Keep the starts of the rows that have postings only (as places in the one array).
         var held = SparseColumn<Int32>(absent: 0)
         held.reserveCapacity(events: base[types.count], present: 0)
@@ -417,11 +417,10 @@ public struct EventStore: Sendable {
             for r in 0..<(rowStarts.count - 1) {
                 held.append(rowStarts[r] &+ offset, present: rowStarts[r + 1] > rowStarts[r])
             }
-            starts[t] = []
         }
         postingBase = base
         postingStarts = held
-        postingPositions = positions
+        postingPositions = positions.value
     }
 
     /// Every indicator that occurs, ordered by type then value.

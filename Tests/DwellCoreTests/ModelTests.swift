@@ -140,3 +140,25 @@ import Testing
         }
     }
 }
+
+/// Long values go through a cache keyed by their first and last eight bytes and their length: values that share
+/// those but differ in the middle must still get their own ids, and repeats their first id.
+@Suite struct SymbolCacheTests {
+    @Test func longValuesThatLookAlikeAtTheEndsKeepTheirOwnIds() {
+        var t = SymbolTable()
+        let a = "Mozilla/5.0 (X11; Linux x86_64) AAAA Gecko/20100101 Firefox/120.0"
+        let b = "Mozilla/5.0 (X11; Linux x86_64) BBBB Gecko/20100101 Firefox/120.0"
+        let c = "Mozilla/5.0 (X11; Linux x86_64) AAAA Gecko/20100101 Firefox/120.0 "
+        var ids: [String: UInt32] = [:]
+        for round in 0..<3 {
+            for s in [a, b, a, c, b, "short", String(repeating: "x", count: 17), String(repeating: "x", count: 16)] {
+                let id = t.intern(s).id
+                if let first = ids[s] { #expect(first == id, "round \(round): \(s)") } else { ids[s] = id }
+                #expect(t.string(Symbol(id: id)) == s)
+            }
+        }
+        #expect(Set(ids.values).count == ids.count, "distinct values, distinct ids")
+        // A table's hash and its caches agree with a fresh table's lookups.
+        for (s, id) in ids { #expect(t.lookup(s)?.id == id) }
+    }
+}

@@ -22,6 +22,9 @@ public struct SymbolTable: Sendable {
     @usableFromInline var mask: Int
     /// Recently interned short values: repeated hosts, programs and keywords skip hashing (see `RecentSymbols`).
     @usableFromInline var recent = RecentSymbols()
+    /// Recently interned longer values (user agents, paths), keyed by their first and last eight bytes and their
+    /// length: a hit is confirmed by comparing the bytes with the table's, which costs less than hashing them.
+    @usableFromInline var recentLong = RecentSymbols()
 
     public init(capacity: Int = 1024) {
         var c = 64
@@ -35,15 +38,24 @@ public struct SymbolTable: Sendable {
     /// Bytes held by the arena.
     @inlinable public var arenaBytes: Int { arena.count }
 
-    /// A hash of the bytes, eight at a time (a multiply-xorshift mix; ids never depend on it, only the table
-    /// layout does).
+    /// A hash of the bytes, sixteen at a time in two independent lanes (a multiply-xorshift mix each, so the two
+    /// multiplications overlap; ids never depend on the hash, only the table layout does).
     @inlinable static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard let base = p.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)
         let n = p.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var g: UInt64 = 0x2545_F491_4F6C_DD1D
         var i = 0
-        while i + 8 <= n {
+        while i + 16 <= n {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            g = (g ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* 0xC4CE_B9FE_1A85_EC53
+            h ^= h >> 32
+            g ^= g >> 29
+            i += 16
+        }
+        h ^= (g &<< 21) | (g &>> 43)
+        if i + 8 <= n {
             h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 32
             i += 8
@@ -82,16 +94,28 @@ public struct SymbolTable: Sendable {
         return s.withUTF8 { intern($0) }
     }
 
-    /// Interns raw bytes. Values of up to 16 bytes go through the `recent` cache first.
+    /// Interns raw bytes. Values of up to 16 bytes go through the `recent` cache first, longer ones through
+    /// `recentLong` (whose hits are confirmed against the table's bytes).
     @inlinable
     public mutating func intern(_ p: UnsafeBufferPointer<UInt8>) -> Symbol {
         let n = p.count
-        guard n <= 16, let base = p.baseAddress else { return internInTable(p) }
-        let key = RecentSymbols.pack(UnsafeRawPointer(base), n)
-        let slot = RecentSymbols.slot(key, n)
-        if let id = recent.id(at: slot, key, n) { return Symbol(id: id) }
+        guard let base = p.baseAddress else { return internInTable(p) }
+        // Both caches key on the first and last eight bytes (overlapping for 8...16 bytes) and the length.
+        let key = RecentSymbols.pack(UnsafeRawPointer(base), min(n, 16))
+        if n <= 16 {
+            let slot = RecentSymbols.slot(key, n)
+            if let id = recent.id(at: slot, key, n) { return Symbol(id: id) }
+            let symbol = internInTable(p)
+            recent.store(at: slot, key, n, id: symbol.id)
+            return symbol
+        }
+        let longKey = (key.0, UnsafeRawPointer(base).loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+        let slot = RecentSymbols.slot(longKey, n)
+        if let id = recentLong.id(at: slot, longKey, n), Int(id) < hashes.count, equals(Int(id), p) {
+            return Symbol(id: id)
+        }
         let symbol = internInTable(p)
-        recent.store(at: slot, key, n, id: symbol.id)
+        recentLong.store(at: slot, longKey, n, id: symbol.id)
         return symbol
     }
 
