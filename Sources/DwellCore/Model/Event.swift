@@ -359,15 +359,4 @@ public struct Event: Equatable, Sendable {
         destinationPort = port
         hasDestinationPort = true
     }
-
-    /// Applies a symbol remap (after merging a file's table into a global one) to every symbol field.
-    public mutating func remapSymbols(_ remap: [UInt32]) {
-        @inline(__always) func r(_ s: inout Symbol) {
-            if s.id != 0, Int(s.id) < remap.count { s.id = remap[Int(s.id)] }
-        }
-        r(&host); r(&user); r(&targetUser); r(&authMethod); r(&program); r(&command); r(&tty)
-        r(&sessionID); r(&keyFingerprint); r(&httpMethod); r(&path); r(&query); r(&userAgent); r(&referer)
-        r(&virtualHost); r(&domain); r(&service); r(&networkProtocol); r(&connectionUID); r(&signature)
-        r(&fileHash); r(&detail); r(&forwardedFor); r(&inInterface); r(&outInterface)
-    }
 }
