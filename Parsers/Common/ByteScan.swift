@@ -89,33 +89,9 @@ extension Span where Element == UInt8 {
 /// Number parsing on raw bytes, for hot loops that already hold a pointer (the bounds are the caller's to argue).
 /// Each function gives exactly the answer of its `Span` counterpart (`parseUInt`, `parseInt`, `parseSecondsAsMicros`).
 enum RawNumber {
-    /// An unsigned decimal number in `p[0..<n]`, with overflow checks. `nil` if empty, not all digits or too big.
+    /// An unsigned decimal number in `p[0..<n]` (see `DecimalDigits.parseUInt`).
     @inline(__always)
-    static func parseUInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? {
-        guard n > 0 else { return nil }
-        var v: UInt64 = 0
-        var i = 0
-        if n <= 19 {
-            // At most 19 digits cannot overflow a UInt64 (10^19 - 1 < 2^64).
-            while i < n {
-                let d = p[i] &- UInt8(ascii: "0")
-                guard d < 10 else { return nil }
-                v = v &* 10 &+ UInt64(d)
-                i &+= 1
-            }
-            return v
-        }
-        while i < n {
-            let d = p[i] &- UInt8(ascii: "0")
-            guard d < 10 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(d))
-            if o1 || o2 { return nil }
-            v = a
-            i &+= 1
-        }
-        return v
-    }
+    static func parseUInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? { DecimalDigits.parseUInt(p, n) }
 
     /// A signed decimal integer (optional leading `-`) in `p[0..<n]`.
     @inline(__always)

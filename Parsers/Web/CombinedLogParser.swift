@@ -318,19 +318,9 @@ enum AccessLogTime {
         }
     }
 
-    /// The decimal value of the `n` digits at `p`, or `nil` if one is not a digit.
+    /// The decimal value of the `n` (1 to 4) digits at `p`, or `nil` if one is not a digit.
     @inline(__always)
-    static func digits(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
-        var v = 0
-        var k = 0
-        while k < n {
-            let d = p[k] &- UInt8(ascii: "0")
-            guard d < 10 else { return nil }
-            v = v &* 10 &+ Int(d)
-            k &+= 1
-        }
-        return v
-    }
+    static func digits(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? { DecimalDigits.parseUInt(p, n).map { Int($0) } }
 
     @inline(__always)
     static func parse(_ s: UnsafePointer<UInt8>, _ count: Int, _ start: Int, _ end: Int) -> CivilTime? {

@@ -122,28 +122,10 @@ extension Span where Element == UInt8 {
     /// Parses an unsigned decimal number in `range`, with overflow checks. `nil` if empty, not all digits or too big.
     @inlinable public func parseUInt(_ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= count else { return nil }
-        var v: UInt64 = 0
-        var i = range.lowerBound
-        if range.count <= 19 {
-            // At most 19 digits cannot overflow a UInt64 (10^19 - 1 < 2^64).
-            while i < range.upperBound {
-                let d = self[i] &- UInt8(ascii: "0")
-                guard d < 10 else { return nil }
-                v = v &* 10 &+ UInt64(d)
-                i &+= 1
-            }
-            return v
+        return withUnsafeBufferPointer { p in
+            // Bounds: range lies inside the span (checked above).
+            p.baseAddress.flatMap { DecimalDigits.parseUInt($0 + range.lowerBound, range.count) }
         }
-        while i < range.upperBound {
-            let d = self[i] &- UInt8(ascii: "0")
-            guard d < 10 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(d))
-            if o1 || o2 { return nil }
-            v = a
-            i &+= 1
-        }
-        return v
     }
 
     /// The value of the two decimal digits at `i` (`"07"` → 7), or `nil`. For fixed-width time fields.
@@ -265,5 +247,37 @@ public enum ISO8601Scanner {
         }
         guard civil.isValid else { return nil }
         return (civil, i)
+    }
+}
+
+/// Decimal numbers read from raw bytes, for the parsers' hot loops that already hold a pointer (the bounds are the
+/// caller's to argue) and for `Span.parseUInt`.
+public enum DecimalDigits {
+    /// An unsigned decimal number in `p[0..<n]`, with overflow checks. `nil` if empty, not all digits or too big.
+    @inlinable @inline(__always)
+    public static func parseUInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? {
+        guard n > 0 else { return nil }
+        var v: UInt64 = 0
+        var i = 0
+        if n <= 19 {
+            // At most 19 digits cannot overflow a UInt64 (10^19 - 1 < 2^64).
+            while i < n {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v &* 10 &+ UInt64(d)
+                i &+= 1
+            }
+            return v
+        }
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            v = a
+            i &+= 1
+        }
+        return v
     }
 }
