@@ -164,3 +164,65 @@ import Testing
         #expect(s.indicators(of: 0).contains(IndicatorKey(.host, s.host[0])))
     }
 }
+
+/// The store is rebuilt in sorted order by parallel jobs (one per column, postings one per indicator type): with
+/// one thread or several, every column, posting and bucket must come out the same.
+@Suite struct ParallelBuildTests {
+    static func build(threads: Int) -> EventStore {
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: UInt64) -> UInt64 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            return x % n
+        }
+        var builder = EventStore.Builder()
+        builder.threads = threads
+        for file in 0..<6 {
+            var symbols = SymbolTable()
+            var chunk = EventChunk()
+            var t: Int64 = 1_773_000_000_000_000 + Int64(file) * 7_000_000
+            for line in 0..<3_000 {
+                t += Int64(next(5_000_000))
+                var e = Event(time: Timestamp(microseconds: t), kind: [.webRequest, .flow, .authFailure, .http][Int(next(4))])
+                e.source = SourceRef(fileID: UInt32(file), line: UInt64(line + 1), offset: UInt64(line) * 90)
+                e.host = symbols.intern("host\(next(3))")
+                if next(2) == 0 { e.sourceIP = IPAddress(v4: 0xCB00_7100 | UInt32(next(200))) }
+                if next(3) == 0 { e.destinationIP = IPAddress(v4: 0x0A00_0100 | UInt32(next(20))) }
+                if next(4) == 0 { e.setDestinationPort(UInt16(next(1024))) }
+                if next(5) == 0 { e.user = symbols.intern("user\(next(30))") }
+                if next(40) == 0 { e.command = symbols.intern("cmd\(next(5))") }
+                if next(2) == 0 { e.path = symbols.intern("/p/\(next(500))") }
+                if next(3) == 0 { e.httpStatus = Int32(200 + next(300)) }
+                if next(3) == 0 { e.bytesOut = Int64(next(1 << 40)) }
+                if next(50) == 0 { e.pid = Int32(next(70_000)) }
+                chunk.append(e)
+            }
+            builder.add(chunk: chunk, symbols: symbols)
+        }
+        return builder.build()
+    }
+
+    @Test func oneThreadAndFourThreadsBuildTheSameStore() {
+        let one = Self.build(threads: 1)
+        let four = Self.build(threads: 4)
+        #expect(one.count == 18_000 && four.count == one.count)
+        #expect(Array(one.time) == Array(four.time))
+        #expect(Array(one.fileID) == Array(four.fileID) && one.line == four.line && Array(one.offset) == Array(four.offset))
+        #expect(one.kind == four.kind && Array(one.host) == Array(four.host))
+        #expect(Array(one.sourceIP) == Array(four.sourceIP) && Array(one.destinationIP) == Array(four.destinationIP))
+        #expect(Array(one.destinationPort) == Array(four.destinationPort) && Array(one.user) == Array(four.user))
+        #expect(Array(one.command) == Array(four.command) && Array(one.path) == Array(four.path))
+        #expect(Array(one.httpStatus) == Array(four.httpStatus) && Array(one.bytesOut) == Array(four.bytesOut))
+        #expect(Array(one.pid) == Array(four.pid))
+        #expect(one.indicatorKeys == four.indicatorKeys)
+        for key in one.indicatorKeys { #expect(one.positions(key) == four.positions(key), "\(key)") }
+        #expect(one.buckets.starts == four.buckets.starts && one.buckets.counts == four.buckets.counts)
+        // And the order is (time, file, line).
+        var sorted = true
+        for i in 1..<one.count {
+            let a = (one.time[i - 1], one.fileID[i - 1], one.line[i - 1])
+            let b = (one.time[i], one.fileID[i], one.line[i])
+            if !(a < b) { sorted = false }
+        }
+        #expect(sorted)
+    }
+}
