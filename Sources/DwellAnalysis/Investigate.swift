@@ -95,6 +95,9 @@ public enum InvestigationRun {
     static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?)
         -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines)
     {
+        // Files' chunks are built and freed one after another: keep their blocks in the heap for the next file
+        // (process-wide; the commands that stream without a store, such as `sweep`, leave glibc's defaults).
+        Heap.preferReuse()
         var ownTraffic = OwnTrafficLines()
         var builder = EventStore.Builder()
         builder.threads = options.jobs

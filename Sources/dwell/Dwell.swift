@@ -1,5 +1,4 @@
 import ArgumentParser
-import DwellCore
 import Foundation
 
 @main
@@ -31,7 +30,6 @@ struct Dwell: ParsableCommand {
     /// Parses and runs the command; a usage mistake (unknown option, bad value, failed validation) exits with
     /// dwell's documented 2, not the argument parser's 64.
     static func main() {
-        Heap.preferReuse()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -102,9 +102,7 @@ func zcatAll(_ files: [String]) {
 }
 
 func investigate(_ dir: String, jobs: Int) -> Int {
-    // As the `dwell` command does first thing (see `Heap.preferReuse`).
-    Heap.preferReuse()
-    return InvestigationRun.run(paths: [dir], options: IngestOptions(jobs: jobs), seeds: []).investigation.eventCount
+    InvestigationRun.run(paths: [dir], options: IngestOptions(jobs: jobs), seeds: []).investigation.eventCount
 }
 
 let benchmarks: @Sendable () -> Void = {

@@ -12,7 +12,8 @@ public enum Heap {
     /// the system at once (and taking fresh zeroed pages, a page fault each, for the next one): about 7% of the
     /// CPU of `investigate` went to page faults. Heap tops up to 128 MiB are not trimmed after every free either.
     /// Larger blocks (the store's columns) still come from and go back to the system directly, and
-    /// `releaseFreePages()` hands the free heap back once the store is built.
+    /// `releaseFreePages()` hands the free heap back once the store is built. Called by the store build
+    /// (`InvestigationRun.read`); the setting is process-wide and stays.
     public static func preferReuse() {
         #if canImport(Glibc)
             typealias SetOption = @convention(c) (Int32, Int32) -> Int32
