@@ -454,8 +454,7 @@ public struct Correlator {
     mutating func learnWebServerAddresses() {
         // Requests (client, host) and the sensor's flows are both in time order: the requests within a second of a
         // flow are a sliding window over the request list (linear; no table of every second).
-        // Decoded once, in order, into plain arrays: the window scan reads them many times (a vector compare of
-        // the clients).
+        // Decoded once, in order, into plain arrays: the window scan reads them many times.
         var requestSecond: [Int64] = []
         var requestSource: [UInt32] = []
         var requestHost: [UInt32] = []

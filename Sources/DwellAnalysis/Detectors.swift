@@ -499,7 +499,7 @@ public struct Detectors {
         // order, so the candidates of each sensor record are a sliding window of the server's requests: linear,
         // no table of every request.
         // The served requests' second and (source, path) key are decoded once, in order, into plain arrays: the
-        // window scan reads them many times (a vector compare of the keys), and the store's columns are compressed.
+        // window scan reads them many times, and the store's columns are compressed.
         var servedIndex: [Int] = []
         var servedSecond: [Int64] = []
         var servedKey: [UInt64] = []

@@ -20,21 +20,26 @@ public struct PhaseTrace {
         FileHandle.standardError.write("dwell trace:   \(name()): \(ms) ms\n".data(using: .utf8)!)
         return value
     }
-    var last = DispatchTime.now().uptimeNanoseconds
-    var lastCPU = PhaseTrace.cpuMicros()
 
-    static func cpuMicros() -> Int {
+    var last = DispatchTime.now().uptimeNanoseconds
+    var lastCPU = PhaseTrace.cpuMicros(PhaseTrace.usage())
+
+    static func usage() -> rusage {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+        return usage
+    }
+
+    /// User and system CPU time of the process so far, in microseconds.
+    static func cpuMicros(_ usage: rusage) -> Int {
+        (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
     }
 
     public mutating func mark(_ phase: String, detail: @autoclosure () -> String = "") {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Self.cpuMicros()
+        let usage = Self.usage()
+        let cpu = Self.cpuMicros(usage)
         let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms (CPU \((cpu - lastCPU) / 1000) ms), peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
         FileHandle.standardError.write(line.data(using: .utf8)!)
         last = now
