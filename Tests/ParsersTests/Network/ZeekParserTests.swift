@@ -36,6 +36,25 @@ struct ZeekParserTests {
         #expect(r.detail == "SF")
     }
 
+    /// Epoch times at the edge of what microseconds since 1970 hold: the largest passes, past it the line is
+    /// rejected with its reason (a time just past the edge used to overflow and stop the process), and a duration
+    /// past it is left absent.
+    @Test func epochTimesPastTheMicrosecondRangeAreRejectedNotFatal() throws {
+        func run(_ ts: String, duration: String = "2.125850") -> ParsedLine {
+            let line =
+                "\(ts)\tCg9xqq3JAcZusspA86\t192.168.2.76\t52025\t208.85.42.28\t80\ttcp\thttp\t\(duration)\t10\t1092421\tSF\t-\t-\t0\tShADadFf\t400\t20800\t756\t1131733\t(empty)"
+            return WebNetHarness.last(Self.header("conn", Self.connFields) + [line], ZeekTSVParser())
+        }
+        let edge = run("9223372036854.775807")
+        #expect(edge.event?.time.microseconds == Int64.max, "\(String(describing: edge.rejection))")
+        for past in ["9223372036854.775808", "9223372036854.999999", "9223372036855", "99999999999999999999.5"] {
+            let r = run(past)
+            #expect(r.event == nil, "\(past)")
+            if case .badTimestamp = r.rejection {} else { Issue.record("\(past): \(String(describing: r.rejection))") }
+        }
+        #expect(run("1320279554.496300", duration: "9223372036854.999999").event?.durationMicros == -1)
+    }
+
     @Test func unsetFieldsStayAbsentAndSeveralHeaderBlocksAreRead() throws {
         let first =
             Self.header("conn", Self.connFields) + [
