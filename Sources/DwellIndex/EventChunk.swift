@@ -91,7 +91,9 @@ public struct EventChunk: Sendable {
     /// A byte count (-1: none) as `SparseInt64Column` holds it: the low half when present, the high half when
     /// present and not zero.
     @inline(__always)
-    static func append(_ value: Int64, low: inout SparseColumnBuilder<UInt32>, high: inout SparseColumnBuilder<UInt32>) {
+    static func append(
+        _ value: Int64, low: inout SparseColumnBuilder<UInt32>, high: inout SparseColumnBuilder<UInt32>
+    ) {
         let bits = UInt64(bitPattern: value)
         let present = value != -1
         low.append(UInt32(truncatingIfNeeded: bits), present: present)
@@ -126,7 +128,8 @@ public struct EventChunk: Sendable {
         s.path = path.column(absent: 0)
         s.query = query.column(absent: 0)
         s.httpStatus = httpStatus.column(absent: -1)
-        s.bytesOut = SparseInt64Column(absent: -1, low: bytesOutLow.column(absent: 0), high: bytesOutHigh.column(absent: 0))
+        s.bytesOut = SparseInt64Column(
+            absent: -1, low: bytesOutLow.column(absent: 0), high: bytesOutHigh.column(absent: 0))
         s.bytesIn = SparseInt64Column(absent: -1, low: bytesInLow.column(absent: 0), high: bytesInHigh.column(absent: 0))
         s.userAgent = userAgent.column(absent: 0)
         s.domain = domain.column(absent: 0)

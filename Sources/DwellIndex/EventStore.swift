@@ -279,7 +279,8 @@ public struct EventStore: Sendable {
         // rebuilt there, and put back once every job is done.
         var putBack: [(inout EventStore) -> Void] = []
         var jobs: [() -> Void] = []
-        func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> C) {
+        typealias Order = UnsafeBufferPointer<Int32>
+        func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, Order) -> C) {
             let box = Box(self[keyPath: path])
             self[keyPath: path] = empty
             jobs.append {
@@ -291,7 +292,8 @@ public struct EventStore: Sendable {
         }
         func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) { job(path, empty: []) { c, o, _ in permute(c, o) } }
         func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) {
-            job(path, empty: SparseColumn(absent: self[keyPath: path].absent)) { c, o, inv in c.permuted(o, inverse: inv) }
+            let empty = SparseColumn(absent: self[keyPath: path].absent)
+            job(path, empty: empty) { c, o, inv in c.permuted(o, inverse: inv) }
         }
         let times = Box(unsortedTime)
         unsortedTime = []
@@ -598,7 +600,8 @@ struct AddressIndex: Sendable {
 
     /// The id of `ip` (0 for none), remembering the last address of the source or the destination column: a
     /// file's lines often repeat them (a server's own address, one client's burst of requests).
-    @inline(__always) mutating func id(of ip: IPAddress, source: Bool, addingTo addresses: inout [IPAddress]) -> UInt32 {
+    @inline(__always)
+    mutating func id(of ip: IPAddress, source: Bool, addingTo addresses: inout [IPAddress]) -> UInt32 {
         if ip.isNone { return 0 }
         let recent = source ? recentSource : recentDestination
         if recent.ip == ip { return recent.id }
