@@ -113,23 +113,17 @@ extension Partials {
             seen(s)
             end()
         }
-        for (k, s) in hostAddresses.sorted(by: { $0.key < $1.key }) {
-            begin("host_address")
-            j.key("ip")
-            j.string(k.ip)
-            j.key("host")
-            j.string(k.host)
-            seen(s)
-            end()
-        }
-        for (k, s) in ownAddresses.sorted(by: { $0.key < $1.key }) {
-            begin("own_address")
-            j.key("ip")
-            j.string(k.ip)
-            j.key("host")
-            j.string(k.host)
-            seen(s)
-            end()
+        // Addresses seen for a host, and addresses a host was seen sending from: one record shape.
+        for (type, addresses) in [("host_address" as StaticString, hostAddresses), ("own_address", ownAddresses)] {
+            for (k, s) in addresses.sorted(by: { $0.key < $1.key }) {
+                begin(type)
+                j.key("ip")
+                j.string(k.ip)
+                j.key("host")
+                j.string(k.host)
+                seen(s)
+                end()
+            }
         }
         func sample(_ s: SecondsSample) {
             j.key("seconds")

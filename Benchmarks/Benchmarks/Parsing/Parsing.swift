@@ -85,34 +85,8 @@ let benchmarks: @Sendable () -> Void = {
     let clock = FileClock(referenceTime: Timestamp(seconds: 1_780_000_000))
     let mb = auth.count >> 20
 
-    Benchmark(
-        "auth: line framing alone (baseline, \(mb) MiB)",
-        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxIterations: 20)
-    ) { benchmark in
-        for _ in benchmark.scaledIterations {
-            var lines = 0
-            forEachLine(auth) { _ in lines += 1 }
-            blackHole(lines)
-        }
-    }
-
-    Benchmark(
-        "auth: SyslogParser (\(mb) MiB)",
-        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxIterations: 20)
-    ) { benchmark in
-        // Warm the symbol table outside the measurement: steady state allocates nothing per line.
-        var parser = SyslogParser()
-        var context = ParseContext(clock: clock)
-        var events = 0
-        var event = Event()
-        forEachLine(auth) { if (try? parser.parse($0, into: &event, context: &context)) == true { events += 1 } }
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            forEachLine(auth) { if (try? parser.parse($0, into: &event, context: &context)) == true { events += 1 } }
-        }
-        benchmark.stopMeasurement()
-        blackHole(events)
-    }
+    framingBaseline("auth: line framing alone (baseline, \(mb) MiB)", auth, maxIterations: 20)
+    parserBenchmark("auth: SyslogParser (\(mb) MiB)", auth, clock: clock, maxIterations: 20) { SyslogParser() }
 
     let corpus = GzipCorpus.shared
     let config = Benchmark.Configuration(
