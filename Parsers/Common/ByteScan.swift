@@ -87,24 +87,8 @@ extension Span where Element == UInt8 {
 }
 
 /// Number parsing on raw bytes, for hot loops that already hold a pointer (the bounds are the caller's to argue).
-/// Each function gives exactly the answer of its `Span` counterpart (`parseUInt`, `parseInt`, `parseSecondsAsMicros`).
+/// It gives exactly the answer of its `Span` counterpart (`parseSecondsAsMicros`); integers are `DecimalDigits`.
 enum RawNumber {
-    /// An unsigned decimal number in `p[0..<n]` (see `DecimalDigits.parseUInt`).
-    @inline(__always)
-    static func parseUInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? { DecimalDigits.parseUInt(p, n) }
-
-    /// A signed decimal integer (optional leading `-`) in `p[0..<n]`.
-    @inline(__always)
-    static func parseInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
-        guard n > 0 else { return nil }
-        if p[0] == UInt8(ascii: "-") {
-            guard let u = parseUInt(p + 1, n - 1), u <= UInt64(Int64.max) else { return nil }
-            return -Int64(u)
-        }
-        guard let u = parseUInt(p, n), u <= UInt64(Int64.max) else { return nil }
-        return Int64(u)
-    }
-
     /// Seconds with an optional fraction and exponent in `p[0..<n]` as microseconds (see
     /// `Span.parseSecondsAsMicros`).
     static func secondsAsMicros(_ p: UnsafePointer<UInt8>, _ end: Int) -> Int64? {
@@ -174,7 +158,7 @@ enum RawNumber {
                 negative = p[i] == UInt8(ascii: "-")
                 i += 1
             }
-            guard let e = parseUInt(p + i, end - i), e < 30 else { return nil }
+            guard let e = DecimalDigits.parseUInt(p + i, end - i), e < 30 else { return nil }
             for _ in 0..<Int(e) {
                 if negative {
                     value /= 10

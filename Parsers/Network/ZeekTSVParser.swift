@@ -114,22 +114,22 @@ public struct ZeekTSVParser: LineParser {
                         }
                         if field == .origH { event.sourceIP = ip } else { event.destinationIP = ip }
                     case .origP:
-                        guard let v = RawNumber.parseUInt(f, width), v <= 65535 else {
+                        guard let v = DecimalDigits.parseUInt(f, width), v <= 65535 else {
                             throw .invalidField(atColumn: start)
                         }
                         event.setSourcePort(UInt16(v))
                     case .respP:
-                        guard let v = RawNumber.parseUInt(f, width), v <= 65535 else {
+                        guard let v = DecimalDigits.parseUInt(f, width), v <= 65535 else {
                             throw .invalidField(atColumn: start)
                         }
                         event.setDestinationPort(UInt16(v))
                     case .duration: event.durationMicros = RawNumber.secondsAsMicros(f, width) ?? -1
                     case .origBytes, .responseBodyLen, .totalBytes:
-                        if let v = RawNumber.parseInt(f, width), v >= 0 { event.bytesOut = v }
+                        if let v = DecimalDigits.parseInt(f, width), v >= 0 { event.bytesOut = v }
                     case .respBytes, .requestBodyLen:
-                        if let v = RawNumber.parseInt(f, width), v >= 0 { event.bytesIn = v }
-                    case .origPkts: event.packetsOut = RawNumber.parseInt(f, width) ?? -1
-                    case .respPkts: event.packetsIn = RawNumber.parseInt(f, width) ?? -1
+                        if let v = DecimalDigits.parseInt(f, width), v >= 0 { event.bytesIn = v }
+                    case .origPkts: event.packetsOut = DecimalDigits.parseInt(f, width) ?? -1
+                    case .respPkts: event.packetsIn = DecimalDigits.parseInt(f, width) ?? -1
                     case .uid where !wantsText, .referrer where !wantsText, .connUIDs where !wantsText: break
                     // Plain interned values, as `ZeekRecord.set` writes them, without its dispatch.
                     case .proto:
@@ -141,7 +141,7 @@ public struct ZeekTSVParser: LineParser {
                     case .userAgent:
                         event.userAgent = context.symbols.intern(UnsafeBufferPointer(start: f, count: width))
                     case .statusCode:
-                        if let v = RawNumber.parseUInt(f, width), v < 10_000 { event.httpStatus = Int32(v) }
+                        if let v = DecimalDigits.parseUInt(f, width), v < 10_000 { event.httpStatus = Int32(v) }
                     default:
                         try ZeekRecord.set(
                             field, s, start..<end, setSeparator: setSeparator, into: &event, context: &context)

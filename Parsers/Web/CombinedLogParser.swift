@@ -178,7 +178,7 @@ public struct CombinedLogParser: LineParser {
         var e = tokenEnd(i)
         guard e > i else { throw .truncated(atColumn: i) }
         if !isDash(i, e) {
-            guard e - i <= 4, let status = RawNumber.parseUInt(base + i, e - i) else {
+            guard e - i <= 4, let status = DecimalDigits.parseUInt(base + i, e - i) else {
                 throw .invalidField(atColumn: i)
             }
             event.httpStatus = Int32(status)
@@ -187,7 +187,7 @@ public struct CombinedLogParser: LineParser {
         if i >= n { return }  // common log format without a byte count is rare but harmless
         e = tokenEnd(i)
         if !isDash(i, e) {
-            guard let bytes = RawNumber.parseUInt(base + i, e - i), bytes <= UInt64(Int64.max) else {
+            guard let bytes = DecimalDigits.parseUInt(base + i, e - i), bytes <= UInt64(Int64.max) else {
                 throw .invalidField(atColumn: i)
             }
             event.bytesOut = Int64(bytes)

@@ -27,15 +27,11 @@ public enum WebNetHarness {
         return try parse(bytes: bytes, with: &parser, context: &context)
     }
 
-    /// Parses one line given as bytes with `parser`.
+    /// Parses one line given as bytes with `parser` (into a stale event, see `ParserHarness.parse`).
     public static func parse<P: LineParser>(
         bytes: [UInt8], with parser: inout P, context: inout ParseContext
     ) throws(LineRejection) -> Event? {
-        var event = ParserHarness.staleEvent
-        let isEvent = try bytes.withUnsafeBufferPointer { p throws(LineRejection) -> Bool in
-            try parser.parse(p.span, into: &event, context: &context)
-        }
-        return isEvent ? event : nil
+        try ParserHarness.parse(bytes, with: &parser, context: &context)
     }
 
     /// Splits bytes into lines as the pipeline does (LF, optional CR removed, empty lines skipped), with numbers.

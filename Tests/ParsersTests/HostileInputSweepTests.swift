@@ -20,15 +20,19 @@ struct HostileInputSweepTests {
         #"2012/04/09 11:53:29 [error] 1#0: *1 x, client: 1.2.3.4, server: s, request: "GET / HTTP/1.1", host: "h""#,
     ]
 
-    static func mutations(of line: [UInt8], seed: UInt64) -> [[UInt8]] {
+    /// The line cut every `cutStep` bytes, then `count` copies with one to four bytes flipped, removed, or
+    /// replaced by invalid UTF-8 with a NUL, or by a quote, a backslash and `delimiter` (deterministic for a seed).
+    static func mutations(
+        of line: [UInt8], seed: UInt64, cutStep: Int = 3, count: Int = 200, delimiter: UInt8 = UInt8(ascii: "{")
+    ) -> [[UInt8]] {
         var out: [[UInt8]] = []
         var s = seed
         func next() -> Int {
             s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int(s >> 33)
         }
-        for cut in stride(from: 0, through: line.count, by: 3) { out.append(Array(line.prefix(cut))) }
-        for _ in 0..<200 {
+        for cut in stride(from: 0, through: line.count, by: cutStep) { out.append(Array(line.prefix(cut))) }
+        for _ in 0..<count {
             var m = line
             for _ in 0..<(1 + next() % 4) where !m.isEmpty {
                 let i = next() % m.count
@@ -36,7 +40,7 @@ struct HostileInputSweepTests {
                 case 0: m[i] = UInt8(truncatingIfNeeded: next())
                 case 1: m.insert(contentsOf: [0xff, 0x00, 0xc3], at: i)
                 case 2: m.remove(at: i)
-                default: m.insert(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "{")], at: i)
+                default: m.insert(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), delimiter], at: i)
                 }
             }
             out.append(m)

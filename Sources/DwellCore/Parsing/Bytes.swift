@@ -139,13 +139,11 @@ extension Span where Element == UInt8 {
 
     /// Parses a signed decimal integer (optional leading `-`) in `range`.
     @inlinable public func parseInt(_ range: Range<Int>) -> Int64? {
-        guard !range.isEmpty else { return nil }
-        if self[range.lowerBound] == UInt8(ascii: "-") {
-            guard let u = parseUInt(range.lowerBound + 1..<range.upperBound), u <= UInt64(Int64.max) else { return nil }
-            return -Int64(u)
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= count else { return nil }
+        return withUnsafeBufferPointer { p in
+            // Bounds: range lies inside the span (checked above).
+            p.baseAddress.flatMap { DecimalDigits.parseInt($0 + range.lowerBound, range.count) }
         }
-        guard let u = parseUInt(range), u <= UInt64(Int64.max) else { return nil }
-        return Int64(u)
     }
 
     /// End of the run of decimal digits starting at `start`.
@@ -279,5 +277,17 @@ public enum DecimalDigits {
             i &+= 1
         }
         return v
+    }
+
+    /// A signed decimal integer (optional leading `-`) in `p[0..<n]`.
+    @inlinable @inline(__always)
+    public static func parseInt(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard n > 0 else { return nil }
+        if p[0] == UInt8(ascii: "-") {
+            guard let u = parseUInt(p + 1, n - 1), u <= UInt64(Int64.max) else { return nil }
+            return -Int64(u)
+        }
+        guard let u = parseUInt(p, n), u <= UInt64(Int64.max) else { return nil }
+        return Int64(u)
     }
 }

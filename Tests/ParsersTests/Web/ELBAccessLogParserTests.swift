@@ -355,31 +355,12 @@ struct ELBAccessLogParserTests {
     /// Cut at every byte, bytes flipped, NUL, quotes and invalid UTF-8 inserted: never a trap.
     static func sweep() {
         let seeds = [good, cases[5].line, cases[11].line, cases[13].line]
-        var s: UInt64 = 99
-        func next() -> Int {
-            s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(s >> 33)
-        }
         for variant in [ELBAccessLogParser.Variant.application, .classic] {
             var parser = ELBAccessLogParser(variant: variant)
             var context = WebNetHarness.context()
-            for seed in seeds {
-                let line = Array(seed.utf8)
-                var inputs: [[UInt8]] = (0...line.count).map { Array(line.prefix($0)) }
-                for _ in 0..<300 {
-                    var m = line
-                    for _ in 0..<(1 + next() % 4) where !m.isEmpty {
-                        let i = next() % m.count
-                        switch next() % 4 {
-                        case 0: m[i] = UInt8(truncatingIfNeeded: next())
-                        case 1: m.insert(contentsOf: [0xff, 0x00, 0xc3], at: i)
-                        case 2: m.remove(at: i)
-                        default:
-                            m.insert(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: ":")], at: i)
-                        }
-                    }
-                    inputs.append(m)
-                }
+            for (k, seed) in seeds.enumerated() {
+                let inputs = HostileInputSweepTests.mutations(
+                    of: Array(seed.utf8), seed: UInt64(99 + k), cutStep: 1, count: 300, delimiter: UInt8(ascii: ":"))
                 for input in inputs {
                     _ = try? WebNetHarness.parse(bytes: input, with: &parser, context: &context)
                 }
