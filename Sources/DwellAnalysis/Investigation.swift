@@ -45,6 +45,41 @@ public struct Finding: Sendable {
     public var evidence: [EvidenceRef]
     /// Whether this finding seeds the correlation when no seed is given.
     public var seeds: Bool
+    /// What the finding shows of the intrusion: a compromise, an attempt, or context (see `FindingRole`).
+    public var role: FindingRole = .attempt
+    /// What follows if the finding is the intruder's: attacker addresses, hosts and accounts reached, hops.
+    /// The correlator decides whether to accept them (a hop counts only from a host the attacker holds).
+    public var implies: [Implication] = []
+}
+
+/// What a finding is evidence of.
+///
+/// The window, scope and paths are built from compromise and from what follows from it; attempts that lead
+/// nowhere are the hostile background of every exposed service, reported per source but never stretching the
+/// window or entering the scope.
+public enum FindingRole: String, Sendable, Hashable, CaseIterable {
+    /// The attack succeeded here: a login accepted after guessing, a web shell answering commands, a beacon from
+    /// an internal host, a lateral login, exfiltration, a critical IDS alert.
+    case compromise
+    /// An attack attempt whose success the finding does not show: scans, guessing, exploit probes answered with
+    /// errors. Background unless the correlation ties its source to a compromise.
+    case attempt
+    /// Neither: informative (a new source for an account, a system account's login, a log gap).
+    case context
+}
+
+/// A fact a finding implies about the intrusion, typed so the correlator never parses strings.
+public enum Implication: Sendable, Hashable {
+    /// An address of the attacker's infrastructure (the source of an exploit, the far end of a beacon).
+    case attackerAddress(IPAddress)
+    /// A host the attacker reached: by name when one is known, else by address.
+    case compromisedHost(name: String?, address: IPAddress?)
+    /// An account the attacker holds.
+    case compromisedAccount(String)
+    /// A hop from one host to another (addresses; names resolved by the host directory), with the account when the
+    /// evidence names one and the protocol (`ssh`, `winrm`, `smb`, `rdp`, ...). Its time and evidence are the
+    /// finding's.
+    case lateral(from: IPAddress, to: IPAddress, account: String?, method: String)
 }
 
 /// Something in scope, and why it joined.
