@@ -25,23 +25,23 @@ public struct Detectors {
     public init(
         store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = []
     ) {
+        self.init(
+            store: store, filePaths: filePaths, rules: rules,
+            directory: HostDirectory(
+                store: store, filePaths: filePaths, hostEntries: hostMap.map { HostMapEntry(address: $0.0, host: $0.1) }))
+    }
+
+    /// Detectors that name hosts by address through `directory` (the names the correlator uses too).
+    public init(store: EventStore, filePaths: [String], rules: RuleSet = .standard, directory: HostDirectory) {
         self.store = store
         self.filePaths = filePaths
         self.rules = rules
         internalAddress = [false] + store.addresses.map(\.isInternal)
-        for (address, name) in hostMap {
-            if let id = store.addressID(of: address) { hostNames[id] = name }
-        }
+        hostNames = directory.stableNames
         learnHostNames()
     }
 
-    func ref(_ i: Int) -> EvidenceRef {
-        let f = Int(store.fileID[i])
-        return EvidenceRef(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)",
-            line: UInt64(store.line[i]),
-            offset: store.offset[i], raw: [], time: store.timestamp(i))
-    }
+    func ref(_ i: Int) -> EvidenceRef { EvidenceRef(store: store, position: i, filePaths: filePaths) }
 
     func ip(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
     func isInternal(_ id: UInt32) -> Bool { Int(id) < internalAddress.count && internalAddress[Int(id)] }

@@ -54,26 +54,17 @@ public enum InvestigationRun {
             "read, parse, store build",
             detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue)")
         let paths = files.map(\.displayPath)
-        // `--hosts` rows: the detectors name hosts by address for the whole evidence (rows without a time range);
-        // the correlator keeps every row with its range.
-        // The correlator learns host addresses from the store alone: that runs beside the detectors.
-        let learning = ResultSlots<Correlator?>(repeating: nil, count: 1)
-        let learned = DispatchGroup()
-        DispatchQueue.global().async(group: learned) {
-            learning.store(
-                0,
-                PhaseTrace.timed("correlator address learning") {
-                    Correlator(store: store, filePaths: paths, findings: [], hostEntries: hostEntries, ownTraffic: ownTraffic)
-                })
+        // One host directory (every way an address is learned), built once and asked by the detectors and the
+        // correlator alike, so a finding's host and the scope's name for an address never differ.
+        let directory = PhaseTrace.timed("host directory") {
+            HostDirectory(store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic)
         }
         let detectors = PhaseTrace.timed("detectors' host names") {
-            Detectors(store: store, filePaths: paths, rules: rules, hostMap: HostMapEntry.unranged(hostEntries))
+            Detectors(store: store, filePaths: paths, rules: rules, directory: directory)
         }
         let findings = detectors.run()
         trace.mark("detectors", detail: "\(findings.count) findings")
-        learned.wait()
-        guard var correlator = learning.values[0] else { preconditionFailure("the correlator was not built") }
-        correlator.findings = findings
+        let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)
         var inv = correlator.run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)

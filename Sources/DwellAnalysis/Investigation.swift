@@ -160,3 +160,13 @@ public struct Investigation: Sendable {
 
     public var severity: Severity { findings.map(\.severity).max() ?? .info }
 }
+
+extension EvidenceRef {
+    /// The evidence of the event at store position `i` (the raw line is attached after analysis).
+    init(store: EventStore, position i: Int, filePaths: [String]) {
+        let f = Int(store.fileID[i])
+        self.init(
+            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            offset: store.offset[i], raw: [], time: store.timestamp(i))
+    }
+}

@@ -1,0 +1,326 @@
+import DwellCore
+import DwellIndex
+
+/// Which host each address belonged to, and when: every way dwell learns a host's address, in one place.
+///
+/// Built once from the store (before the detectors run) and asked by the detectors, the correlator and the
+/// reports, so a finding's host and the scope's name for an address never differ. What teaches it, in order of
+/// strength:
+/// - `--hosts` rows (given; they win inside their time range);
+/// - sshd's `Connection from A port N on B port M` logged by X (B is X's);
+/// - X's own outgoing packets (netfilter `OUT=` without `IN=`; see `OwnTraffic`);
+/// - a login logged by X (`Accepted … from A port P`) and the sensor's flow `A:P → B` at the same time: B is X's
+///   (the client's source port makes the match exact); the same for failures and preauth lines;
+/// - a host's access-log requests that match the sensor's flows to port 80/443 (same client, same second).
+///
+/// Each learned binding keeps its first and last sighting and its evidence; two hosts seen with one address are
+/// never merged (time ranges, and a conflict caveat).
+public struct HostDirectory: Sendable {
+    let store: EventStore
+    let filePaths: [String]
+    let maxOwnAddresses: Int
+
+    public init(
+        store: EventStore, filePaths: [String], hostEntries: [HostMapEntry] = [],
+        ownTraffic: OwnTrafficLines = OwnTrafficLines(), maxOwnAddresses: Int = 16
+    ) {
+        self.store = store
+        self.filePaths = filePaths
+        self.maxOwnAddresses = maxOwnAddresses
+        learnFromSightings(ownTraffic)
+        learnWebServerAddresses()
+        for e in hostEntries {
+            guard let id = store.addressID(of: e.address) else { continue }
+            hostAddresses[e.host, default: []].insert(id)
+            let to = e.to.map { $0.microseconds == Int64.max ? Int64.max : $0.microseconds + 1 } ?? Int64.max
+            givenOwners[id, default: []].append(
+                Owner(
+                    host: e.host, from: e.from?.microseconds ?? Int64.min, to: to, seenFirst: e.from?.microseconds,
+                    seenLast: e.to?.microseconds, source: e.origin))
+        }
+    }
+
+    func ipText(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
+    func ref(_ i: Int) -> EvidenceRef { EvidenceRef(store: store, position: i, filePaths: filePaths) }
+
+    /// Host names by address for the whole evidence: the given rows without a range, then every address's
+    /// learned owner when one host holds it all along (an address that moved keeps no single name).
+    public var stableNames: [UInt32: String] {
+        var out: [UInt32: String] = [:]
+        for (addr, owners) in learnedOwners {
+            let names = Set(owners.map(\.host))
+            if names.count == 1, let n = names.first { out[addr] = n }
+        }
+        for (addr, owners) in givenOwners {
+            if let o = owners.last(where: { $0.from == Int64.min && $0.to == Int64.max }) { out[addr] = o.host }
+        }
+        return out
+    }
+
+    /// Every address a host was seen with (at some time).
+    var hostAddresses: [String: Set<UInt32>] = [:]
+    /// Learned owners per address, in time order; `from` of the first is open, `to` is where the next starts.
+    var learnedOwners: [UInt32: [Owner]] = [:]
+    /// Owners given with `--hosts`; they win over learned ones inside their range.
+    var givenOwners: [UInt32: [Owner]] = [:]
+
+    struct Owner {
+        var host: String
+        /// Validity `[from, to)`.
+        var from: Int64
+        var to: Int64
+        /// What was seen or given (for the report): first and last sighting, or the given range.
+        var seenFirst: Int64?
+        var seenLast: Int64?
+        var source: String
+        /// Position of the first sighting of a learned owner.
+        var evidence: Int? = nil
+    }
+
+
+    /// The host an address belonged to at time `t`, if any: a `--hosts` row covering `t` (the last one given
+    /// wins), else the learned owner. - Complexity: O(log r) in the address's learned runs.
+    func owner(_ addr: UInt32, at t: Int64) -> String? {
+        if let given = givenOwners[addr], let o = given.last(where: { $0.from <= t && t < $0.to }) { return o.host }
+        guard let owners = learnedOwners[addr], !owners.isEmpty else { return nil }
+        var lo = 0
+        var hi = owners.count
+        while lo < hi {  // the last run starting at or before t
+            let mid = (lo + hi) / 2
+            if owners[mid].from <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? nil : owners[lo - 1].host
+    }
+
+    /// Every binding of an address to a host, for the report: host, then time.
+    public var addressBindings: [HostAddressBinding] {
+        var out: [HostAddressBinding] = []
+        for (addr, owners) in learnedOwners.merging(givenOwners, uniquingKeysWith: +) {
+            for o in owners {
+                out.append(
+                    HostAddressBinding(
+                        address: ipText(addr), host: o.host, from: o.seenFirst.map(Timestamp.init(microseconds:)),
+                        to: o.seenLast.map(Timestamp.init(microseconds:)), source: o.source,
+                        evidence: o.evidence.map(ref)))
+            }
+        }
+        return out.sorted {
+            ($0.host, $0.from ?? .distantPast, $0.address, $0.source) < (
+                $1.host, $1.from ?? .distantPast, $1.address, $1.source
+            )
+        }
+    }
+
+    /// One host's consecutive sightings of an address (no other host seen with it in between).
+    struct Run {
+        var host: UInt32
+        var first: Int64
+        var last: Int64
+        /// Sightings from sshd `Connection from A port N on B port M` (B is the logging host's).
+        var sshd = 0
+        /// Sightings from the host's own outgoing packets (`OwnTraffic`).
+        var own = 0
+        var firstPosition: Int
+        var lastPosition: Int
+    }
+
+    /// Learns addresses from what hosts log about themselves: sshd's `Connection from A port N on B port M` names
+    /// B as the logging host's address, and a locally originated packet (`OwnTraffic`: `OUT=` without `IN=`) names
+    /// its `SRC=`. The store is in time order, so each address's sightings come in time order: consecutive
+    /// sightings by the same host form one run, and a run lasts until another host is seen with the address.
+    /// Two hosts seen with one address are never merged: each keeps its ranges, and `conflicts` says so.
+    /// - Complexity: O(n) over the store, plus O(1) per firewall event to look up its direction.
+    mutating func learnFromSightings(_ ownTraffic: OwnTrafficLines) {
+        // Hosts whose own-looking packets carry too many sources (a gateway logging in POSTROUTING, or a forger).
+        var ownSources: [UInt32: Set<UInt32>] = [:]
+        var isOwn: [Bool] = []
+        if !ownTraffic.isEmpty {
+            isOwn = [Bool](repeating: false, count: store.count)
+            for i in 0..<store.count where store.kind[i] == .firewall && store.host[i] != 0 && store.sourceIP[i] != 0 {
+                guard ownTraffic.contains(fileID: store.fileID[i], line: store.line[i]) else { continue }
+                isOwn[i] = true
+                ownSources[store.host[i], default: []].insert(store.sourceIP[i])
+            }
+        }
+        var gateways: Set<UInt32> = []
+        for (h, sources) in ownSources.sorted(by: { $0.key < $1.key }) where sources.count > maxOwnAddresses {
+            gateways.insert(h)
+            conflicts.append(
+                "\(store.string(h)) logged outgoing packets (OUT= without IN=) from \(sources.count) source addresses, more than \(maxOwnAddresses): taken for a gateway logging forwarded packets in POSTROUTING (or forged sources); no address learned from them"
+            )
+        }
+        var runs: [UInt32: [Run]] = [:]
+        for i in 0..<store.count where store.host[i] != 0 {
+            let addr: UInt32
+            let own: Bool
+            switch store.kind[i] {
+            case .connect where store.destinationIP[i] != 0:
+                addr = store.destinationIP[i]
+                own = false
+                if let ip = store.address(addr), ip.isLoopback { continue }  // every host is 127.0.0.1
+            case .firewall where !isOwn.isEmpty && isOwn[i] && !gateways.contains(store.host[i]):
+                addr = store.sourceIP[i]
+                own = true
+            default:
+                continue
+            }
+            let h = store.host[i]
+            let t = store.time[i]
+            if var list = runs[addr], list[list.count - 1].host == h {
+                let k = list.count - 1
+                list[k].last = t
+                list[k].lastPosition = i
+                if own { list[k].own += 1 } else { list[k].sshd += 1 }
+                runs[addr] = list
+            } else {
+                runs[addr, default: []].append(
+                    Run(
+                        host: h, first: t, last: t, sshd: own ? 0 : 1, own: own ? 1 : 0, firstPosition: i,
+                        lastPosition: i))
+            }
+        }
+        for (addr, list) in runs.sorted(by: { $0.key < $1.key }) {
+            var owners: [Owner] = []
+            for (k, r) in list.enumerated() {
+                let name = store.string(r.host)
+                hostAddresses[name, default: []].insert(addr)
+                var sources: [String] = []
+                if r.sshd > 0 { sources.append("sshd Connection lines (\(r.sshd))") }
+                if r.own > 0 {
+                    sources.append(
+                        "own outgoing packets (\(r.own); netfilter OUT= without IN=; first \(place(r.firstPosition)))")
+                    learned.append(
+                        "\(name) = \(ipText(addr)) (\(r.own) outgoing packet(s) logged by \(name)'s own firewall with OUT= set and IN= empty, \(Timestamp(microseconds: r.first).iso8601(fractionDigits: 0)) to \(Timestamp(microseconds: r.last).iso8601(fractionDigits: 0)); first \(place(r.firstPosition)), last \(place(r.lastPosition)))"
+                    )
+                }
+                owners.append(
+                    Owner(
+                        host: name, from: k == 0 ? Int64.min : r.first,
+                        to: k + 1 < list.count ? list[k + 1].first : Int64.max,
+                        seenFirst: r.first, seenLast: r.last, source: sources.joined(separator: "; "),
+                        evidence: r.firstPosition))
+            }
+            learnedOwners[addr] = owners
+            reportConflicts(addr, list)
+        }
+    }
+
+    /// Says when more than one host was seen with an address: at overlapping times (both claim it; each sighting
+    /// holds until the other host is seen again) or one after the other (it moved). Nothing is merged.
+    mutating func reportConflicts(_ addr: UInt32, _ list: [Run]) {
+        var span: [UInt32: (first: Int64, last: Int64, position: Int)] = [:]
+        var order: [UInt32] = []
+        for r in list {
+            if let s = span[r.host] {
+                span[r.host] = (s.first, r.last, s.position)
+            } else {
+                span[r.host] = (r.first, r.last, r.firstPosition)
+                order.append(r.host)
+            }
+        }
+        guard order.count > 1 else { return }
+        func time(_ t: Int64) -> String { Timestamp(microseconds: t).iso8601(fractionDigits: 0) }
+        let described = order.compactMap { h -> String? in
+            guard let s = span[h] else { return nil }
+            return "\(store.string(h)) \(time(s.first)) to \(time(s.last)) (first \(place(s.position)))"
+        }
+        let interleaved = list.count > order.count
+        if interleaved {
+            conflicts.append(
+                "address \(ipText(addr)) claimed by \(order.count) hosts at overlapping times: \(described.joined(separator: "; ")); kept as \(list.count) separate time ranges (each sighting holds until another host is seen with it), not merged; check the hosts' configuration or give --hosts"
+            )
+        } else {
+            conflicts.append(
+                "address \(ipText(addr)) moved between hosts: \(described.joined(separator: ", then ")); each host holds it from its first sighting until the next host's"
+            )
+        }
+    }
+
+    /// `file:line` of a store position.
+    func place(_ i: Int) -> String {
+        let f = Int(store.fileID[i])
+        return "\(f < filePaths.count ? filePaths[f] : "file#\(f)"):\(store.line[i])"
+    }
+
+    /// When more than one host was seen with an address, or a host taught nothing: for the report's caveats.
+    public private(set) var conflicts: [String] = []
+
+    /// A web server logs no address of its own; the sensor does. Requests in a host's access log that match
+    /// sensor flows (same client, same second, to port 80/443/8080/8443) vote for the server's address.
+    mutating func learnWebServerAddresses() {
+        // Requests (client, host) and the sensor's flows are both in time order: the requests within a second of a
+        // flow are a sliding window over the request list (linear; no table of every second).
+        // Decoded once, in order, into plain arrays: the window scan reads them many times.
+        var requestSecond: [Int64] = []
+        var requestSource: [UInt32] = []
+        var requestHost: [UInt32] = []
+        for i in 0..<store.count where store.kind[i] == .webRequest && store.sourceIP[i] != 0 && store.host[i] != 0 {
+            requestSecond.append(store.time[i] / 1_000_000)
+            requestSource.append(store.sourceIP[i])
+            requestHost.append(store.host[i])
+        }
+        guard !requestSecond.isEmpty else { return }
+        let hostCount = Set(requestHost).count
+        // Votes per (host, address): how many flows, first and last time.
+        var votes = IntegerTable<(count: Int, first: Int64, last: Int64)>(capacity: 64)
+        var lo = 0
+        var hi = 0
+        var matched: [UInt32] = []
+        // Whether an address is internal, decided once per address id (slot 0: none).
+        let internalAddress = [false] + store.addresses.map(\.isInternal)
+        for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .http {
+            let webPort: Bool
+            switch store.destinationPort[j] {
+            case 80, 443, 8080, 8443: webPort = true
+            default: webPort = store.kind[j] == .http
+            }
+            let destination = Int(store.destinationIP[j])
+            guard webPort, destination != 0, destination < internalAddress.count, internalAddress[destination] else { continue }
+            let t = store.time[j]
+            let sec = t / 1_000_000
+            while lo < requestSecond.count && requestSecond[lo] < sec - 1 { lo += 1 }
+            if hi < lo { hi = lo }
+            while hi < requestSecond.count && requestSecond[hi] <= sec + 1 { hi += 1 }
+            matched.removeAll(keepingCapacity: true)
+            let source = store.sourceIP[j]
+            requestSource.withUnsafeBufferPointer { sources in
+                for k in lo..<hi where sources[k] == source && !matched.contains(requestHost[k]) {
+                    matched.append(requestHost[k])
+                    // Every host with an access log is matched: the rest of the window can add none.
+                    if matched.count == hostCount { break }
+                }
+            }
+            for h in matched {
+                let v = votes.index(of: UInt64(h) << 32 | UInt64(destination), inserting: (0, t, t))
+                votes.values[v].count += 1
+                votes.values[v].first = min(votes.values[v].first, t)
+                votes.values[v].last = max(votes.values[v].last, t)
+            }
+        }
+        var byHost: [UInt32: [UInt32: (count: Int, first: Int64, last: Int64)]] = [:]
+        for (k, key) in votes.keys.enumerated() {
+            byHost[UInt32(truncatingIfNeeded: key >> 32), default: [:]][UInt32(truncatingIfNeeded: key)] = votes.values[k]
+        }
+        for (host, byAddress) in byHost.sorted(by: { $0.key < $1.key }) {
+            let name = store.string(host)
+            guard hostAddresses[name] == nil,
+                let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
+                best.value.count >= 3
+            else { continue }
+            let total = byAddress.values.reduce(0) { $0 + $1.count }
+            guard best.value.count * 2 > total, learnedOwners[best.key] == nil else { continue }
+            hostAddresses[name] = [best.key]
+            learnedOwners[best.key] = [
+                Owner(
+                    host: name, from: Int64.min, to: Int64.max, seenFirst: best.value.first, seenLast: best.value.last,
+                    source: "access log matched with sensor flows (\(best.value.count))")
+            ]
+            learned.append(
+                "\(name) = \(ipText(best.key)) (\(best.value.count) of its access-log requests match sensor flows to that address)"
+            )
+        }
+    }
+
+    /// How host addresses were learned, for the report.
+    public private(set) var learned: [String] = []
+}
