@@ -120,8 +120,89 @@ public struct HostDirectory: Sendable {
         var sshd = 0
         /// Sightings from the host's own outgoing packets (`OwnTraffic`).
         var own = 0
+        /// Logins logged by the host whose client address and port match a sensor flow to B.
+        var flow = 0
         var firstPosition: Int
         var lastPosition: Int
+
+        mutating func count(_ how: Sighting) {
+            switch how {
+            case .sshd: sshd += 1
+            case .own: own += 1
+            case .flow: flow += 1
+            }
+        }
+    }
+
+    enum Sighting { case sshd, own, flow }
+
+    /// How far apart a login line and the sensor's record of its connection may be: the connection starts
+    /// before the login is accepted (a person types a password), and a host's clock may be off by minutes.
+    static let loginFlowSlackMicros: Int64 = 300_000_000
+
+    /// Logins (and failures, preauth lines) logged by a host whose client address and source port match a
+    /// sensor flow `A:P → B`: the position of each such auth event and B. A client's source port is not reused
+    /// within minutes, so the pair names one connection; the closest flow in time wins. An address matched to
+    /// more than one host where no host holds nine in ten of its matches is a shared front end (a load balancer,
+    /// NAT) and teaches nothing. - Complexity: O(n) over the store plus the chains of equal (address, port).
+    func loginFlowMatches() -> [Int32: UInt32] {
+        // Auth events with a client port, chained by (address, port): head per key, next per event.
+        var authPos: [Int32] = []
+        var next: [Int32] = []
+        var heads = IntegerTable<Int32>(capacity: 1 << 10)
+        var anyFlow = false
+        for i in 0..<store.count {
+            switch store.kind[i] {
+            case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen:
+                guard store.host[i] != 0, store.sourceIP[i] != 0 else { continue }
+                let port = store.sourcePort[i]
+                guard port != 0 else { continue }
+                let key = UInt64(store.sourceIP[i]) << 16 | UInt64(port)
+                let slot = heads.index(of: key, inserting: -1)
+                next.append(heads.values[slot])
+                heads.values[slot] = Int32(authPos.count)
+                authPos.append(Int32(i))
+            case .flow, .sshSession:
+                anyFlow = true
+            default:
+                continue
+            }
+        }
+        guard !authPos.isEmpty, anyFlow else { return [:] }
+        // Each auth event's best flow: (distance, destination).
+        var best = [(distance: Int64, destination: UInt32)](repeating: (Int64.max, 0), count: authPos.count)
+        for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .sshSession {
+            let port = store.sourcePort[j]
+            let source = store.sourceIP[j]
+            let destination = store.destinationIP[j]
+            guard port != 0, source != 0, destination != 0, destination != source,
+                let slot = heads.index(of: UInt64(source) << 16 | UInt64(port))
+            else { continue }
+            guard let ip = store.address(destination), OwnTraffic.isAssignable(ip) else { continue }
+            let t = store.time[j]
+            var k = heads.values[slot]
+            while k >= 0 {
+                let i = Int(authPos[Int(k)])
+                let d = abs(store.time[i] - t)
+                if d <= Self.loginFlowSlackMicros && d < best[Int(k)].distance { best[Int(k)] = (d, destination) }
+                k = next[Int(k)]
+            }
+        }
+        // Per address: matches per host; a shared front end teaches nothing.
+        var perAddress: [UInt32: [UInt32: Int]] = [:]
+        for (k, b) in best.enumerated() where b.destination != 0 {
+            perAddress[b.destination, default: [:]][store.host[Int(authPos[k])], default: 0] += 1
+        }
+        var shared: Set<UInt32> = []
+        for (addr, hosts) in perAddress where hosts.count > 1 {
+            let total = hosts.values.reduce(0, +)
+            if (hosts.values.max() ?? 0) * 10 < total * 9 { shared.insert(addr) }
+        }
+        var out: [Int32: UInt32] = [:]
+        for (k, b) in best.enumerated() where b.destination != 0 && !shared.contains(b.destination) {
+            out[authPos[k]] = b.destination
+        }
+        return out
     }
 
     /// Learns addresses from what hosts log about themselves: sshd's `Connection from A port N on B port M` names
@@ -149,18 +230,23 @@ public struct HostDirectory: Sendable {
                 "\(store.string(h)) logged outgoing packets (OUT= without IN=) from \(sources.count) source addresses, more than \(maxOwnAddresses): taken for a gateway logging forwarded packets in POSTROUTING (or forged sources); no address learned from them"
             )
         }
+        let matched = loginFlowMatches()
         var runs: [UInt32: [Run]] = [:]
         for i in 0..<store.count where store.host[i] != 0 {
             let addr: UInt32
-            let own: Bool
+            let how: Sighting
             switch store.kind[i] {
             case .connect where store.destinationIP[i] != 0:
                 addr = store.destinationIP[i]
-                own = false
+                how = .sshd
                 if let ip = store.address(addr), ip.isLoopback { continue }  // every host is 127.0.0.1
             case .firewall where !isOwn.isEmpty && isOwn[i] && !gateways.contains(store.host[i]):
                 addr = store.sourceIP[i]
-                own = true
+                how = .own
+            case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen:
+                guard !matched.isEmpty, let a = matched[Int32(i)] else { continue }
+                addr = a
+                how = .flow
             default:
                 continue
             }
@@ -170,13 +256,12 @@ public struct HostDirectory: Sendable {
                 let k = list.count - 1
                 list[k].last = t
                 list[k].lastPosition = i
-                if own { list[k].own += 1 } else { list[k].sshd += 1 }
+                list[k].count(how)
                 runs[addr] = list
             } else {
-                runs[addr, default: []].append(
-                    Run(
-                        host: h, first: t, last: t, sshd: own ? 0 : 1, own: own ? 1 : 0, firstPosition: i,
-                        lastPosition: i))
+                var r = Run(host: h, first: t, last: t, firstPosition: i, lastPosition: i)
+                r.count(how)
+                runs[addr, default: []].append(r)
             }
         }
         for (addr, list) in runs.sorted(by: { $0.key < $1.key }) {
@@ -186,6 +271,9 @@ public struct HostDirectory: Sendable {
                 hostAddresses[name, default: []].insert(addr)
                 var sources: [String] = []
                 if r.sshd > 0 { sources.append("sshd Connection lines (\(r.sshd))") }
+                if r.flow > 0 {
+                    sources.append("logins matched with sensor flows by client address and port (\(r.flow); first \(place(r.firstPosition)))")
+                }
                 if r.own > 0 {
                     sources.append(
                         "own outgoing packets (\(r.own); netfilter OUT= without IN=; first \(place(r.firstPosition)))")
