@@ -62,8 +62,10 @@ public enum InvestigationRun {
         let detectors = PhaseTrace.timed("detectors' host names") {
             Detectors(store: store, filePaths: paths, rules: rules, directory: directory)
         }
-        let findings = detectors.run()
-        trace.mark("detectors", detail: "\(findings.count) findings")
+        let hits = detectors.run()
+        // One finding per (rule, source, host), with its count and first and last evidence.
+        let findings = FindingAggregation.aggregate(hits)
+        trace.mark("detectors", detail: "\(hits.count) hits in \(findings.count) findings")
         let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)
         var inv = correlator.run(seeds: seeds)
         trace.mark("correlation")

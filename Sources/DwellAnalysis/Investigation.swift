@@ -50,6 +50,10 @@ public struct Finding: Sendable {
     /// What follows if the finding is the intruder's: attacker addresses, hosts and accounts reached, hops.
     /// The correlator decides whether to accept them (a hop counts only from a host the attacker holds).
     public var implies: [Implication] = []
+    /// How many hits of this rule, from this source on this host, the finding stands for (see
+    /// `FindingAggregation`); `time` is the first, `lastTime` the last.
+    public var count: Int = 1
+    public var lastTime: Timestamp? = nil
 }
 
 /// What a finding is evidence of.
@@ -150,6 +154,11 @@ public struct Investigation: Sendable {
     public var eventCount = 0
     /// Which host each address belonged to, and when (learned from the logs or given with `--hosts`).
     public var hostAddresses: [HostAddressBinding] = []
+    /// Sources whose findings are attempts that led nowhere: the Internet's background, per address.
+    public var background: [BackgroundSource] = []
+    /// Logins from hosts the attacker held that are not the attacker's (benign users hopping through a
+    /// compromised jump host): their accounts and targets are at risk, not in scope.
+    public var atRisk: [AtRiskLogin] = []
 
     public init() {}
 
@@ -169,4 +178,31 @@ extension EvidenceRef {
             fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i))
     }
+}
+
+/// One source address of hostile background: what it tried, when, and why it was judged background.
+public struct BackgroundSource: Sendable {
+    public var address: String
+    /// Findings (after aggregation) and the hits they stand for.
+    public var findings: Int
+    public var hits: Int
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    /// Rule ids it hit, with their hits, most first.
+    public var rules: [(rule: String, hits: Int)]
+    public var highest: Severity
+    public var reason: String
+    public var evidence: EvidenceRef?
+}
+
+/// Logins from a compromised host that the evidence does not tie to the attacker, grouped by (from, account, to).
+public struct AtRiskLogin: Sendable {
+    public var from: String
+    public var to: String
+    public var account: String
+    public var count: Int
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var reason: String
+    public var evidence: EvidenceRef
 }

@@ -1,0 +1,726 @@
+import DwellCore
+import DwellIndex
+
+/// The growth of the intrusion from its seeds, and how an event is judged the intruder's (see docs/DESIGN.md,
+/// "Attribution").
+///
+/// A finding is evidence of an attempt; the window, the scope and the paths come only from evidence of compromise
+/// (a login accepted after guessing, a web shell answering, a beacon, a critical alert) and from what follows from
+/// it. On a host the attacker holds, other people keep working: a login out of such a host is the attacker's only
+/// when it is tied to the attacker's presence there (same account, credentials the attacker holds, or a route the
+/// account never took before while it had no session of its own on the host). The others are listed as at risk.
+extension Correlator {
+    /// The attacker's presence on a host: a session (with its account) or the reach of a web shell or implant.
+    struct Presence {
+        var start: Int64
+        var end: Int64
+        /// The account of the session (symbol id), 0 for a web shell or implant.
+        var user: UInt32
+    }
+
+    /// A seed taken from a finding: its rule, time and why.
+    static func seedReason(_ f: Finding) -> String { "\(f.title) (\(f.rule)) at \(f.time.iso8601(fractionDigits: 0))" }
+
+    /// Whether a finding is evidence of compromise (it seeds when no seed is given). Critical findings always are,
+    /// whatever their source: an insider is an attacker too.
+    static func isCompromise(_ f: Finding) -> Bool {
+        f.severity == .critical || f.role == .compromise || (f.seeds && f.rule != "web.exploit_success")
+    }
+
+    /// Address ids a host answers on: learned, given, or the host's own address when it is named by one.
+    func addresses(of host: String) -> [UInt32] {
+        if let a = hostAddresses[host] { return a.sorted() }
+        if let ip = IPAddress(host), let id = store.addressID(of: ip) { return [id] }
+        return []
+    }
+
+    /// The web server a request went to: the access log's host; for a sensor's record or an access log that names
+    /// no host, the server address of the sensor's flow for the request (same client, within seconds), named by the
+    /// host directory; otherwise the web tier of that log file.
+    func serverName(_ i: Int) -> String {
+        let t = store.time[i]
+        if store.kind[i] == .http, store.destinationIP[i] != 0 { return nameOf(address: store.destinationIP[i], at: t) }
+        if store.host[i] != 0 { return hostName(i) }
+        let server = webServerAddress(forRequest: i)
+        if server != 0 { return nameOf(address: server, at: t) }
+        let f = Int(store.fileID[i])
+        let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
+        return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
+    }
+
+    /// The server address of the sensor's flow carrying request `i`: a flow or HTTP record from the same client
+    /// to a web port starting at most 30 s before and 2 s after the logged request; the closest wins; 0 if none.
+    func webServerAddress(forRequest i: Int) -> UInt32 {
+        let source = store.sourceIP[i]
+        guard source != 0 else { return 0 }
+        let t = store.time[i]
+        let list = store.postingSlice(IndicatorKey(.ip, source))
+        var k = store.firstPosition(in: list, atOrAfter: t - 30_000_000)
+        var best: (distance: Int64, address: UInt32) = (.max, 0)
+        while k < list.endIndex {
+            let j = Int(list[k])
+            k += 1
+            if store.time[j] > t + 2_000_000 { break }
+            guard store.sourceIP[j] == source, store.destinationIP[j] != 0 else { continue }
+            let web: Bool
+            switch store.kind[j] {
+            case .http: web = true
+            case .flow, .tls: web = [80, 443, 8080, 8443].contains(store.destinationPort[j])
+            default: web = false
+            }
+            guard web else { continue }
+            let d = abs(store.time[j] - t)
+            if d < best.distance { best = (d, store.destinationIP[j]) }
+        }
+        return best.address
+    }
+
+    public func run(seeds givenSeeds: [Seed]) -> Investigation {
+        var inv = Investigation()
+        inv.findings = findings
+        inv.eventCount = store.count
+        let compromiseFindings = findings.filter(Self.isCompromise)
+        var seeds = givenSeeds
+        if seeds.isEmpty {
+            func add(_ s: Seed) {
+                if !seeds.contains(where: { $0.type == s.type && $0.value == s.value }) { seeds.append(s) }
+            }
+            for f in compromiseFindings {
+                let typed = f.implies.compactMap { imp -> IPAddress? in
+                    if case .attackerAddress(let a) = imp { return a }
+                    return nil
+                }
+                if !typed.isEmpty {
+                    for a in typed { add(Seed(type: .ip, value: a.description, reason: Self.seedReason(f))) }
+                    continue
+                }
+                for ind in f.indicators where ind.hasPrefix("ip:") {
+                    let v = String(ind.dropFirst(3))
+                    guard let ip = IPAddress(v) else { continue }
+                    if !ip.isInternal || f.rule.hasPrefix("auth.") || f.severity == .critical || f.role == .compromise {
+                        add(Seed(type: .ip, value: v, reason: Self.seedReason(f)))
+                    }
+                    // One address per finding: the source (the rest are its targets).
+                    break
+                }
+            }
+        }
+        inv.seeds = seeds.map { "\($0.type.name):\($0.value) — \($0.reason)" }
+        var hostImplications: [(name: String, time: Int64, reason: String, evidence: Int?)] = []
+        var lateralImplications: [(from: UInt32, to: UInt32, account: String?, method: String, time: Int64, f: Finding)] = []
+        for f in compromiseFindings where givenSeeds.isEmpty {
+            for imp in f.implies {
+                switch imp {
+                case .compromisedHost(let name, let address):
+                    let n =
+                        name ?? address.flatMap { a in store.addressID(of: a).map { nameOf(address: $0, at: f.time.microseconds) } }
+                        ?? address?.description
+                    if let n, !n.isEmpty {
+                        hostImplications.append((n, f.time.microseconds, Self.seedReason(f), f.evidence.first.flatMap(index(of:))))
+                    }
+                case .lateral(let from, let to, let account, let method):
+                    if let a = store.addressID(of: from), let b = store.addressID(of: to) {
+                        lateralImplications.append((a, b, account, method, f.time.microseconds, f))
+                    }
+                default: break
+                }
+            }
+        }
+        guard !seeds.isEmpty || !hostImplications.isEmpty else {
+            inv.growth = "no seed: no indicator given and no finding shows a compromise"
+            inv.background = background(findings: findings, attackerIPs: [:])
+            return inv
+        }
+
+        var ips: [UInt32: Joined] = [:]
+        var accounts: [String: Joined] = [:]
+        var hosts: [String: Joined] = [:]
+        var hostOrder: [String] = []
+        var attacker: Set<Int> = []
+        var edges: [LateralEdge] = []
+        var edgeKeys: Set<String> = []
+        var sessions: [(host: UInt32, user: UInt32, pid: Int32, start: Int64, end: Int64)] = []
+        var presence: [String: [Presence]] = [:]
+        var guards: [String] = []
+        var atRisk: [String: AtRiskLogin] = [:]
+
+        for s in seeds {
+            switch s.type {
+            case .ip:
+                if let k = store.key(.ip, s.value) {
+                    ips[k.value] = Joined(
+                        time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason,
+                        evidence: Int(store.positions(k).first ?? 0))
+                }
+            case .user:
+                if let k = store.key(.user, s.value), let first = store.positions(k).first {
+                    accounts[s.value] = Joined(time: store.time[Int(first)], reason: s.reason, evidence: Int(first))
+                }
+            case .host:
+                if let k = store.key(.host, s.value), let first = store.positions(k).first {
+                    hosts[s.value] = Joined(time: store.time[Int(first)], reason: s.reason, evidence: Int(first))
+                    hostOrder.append(s.value)
+                }
+            default:
+                if let k = store.key(s.type, s.value) {
+                    for p in store.positions(k) where store.sourceIP[Int(p)] != 0 {
+                        let id = store.sourceIP[Int(p)]
+                        if ips[id] == nil, let a = store.address(id), !a.isInternal {
+                            ips[id] = Joined(
+                                time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))",
+                                evidence: Int(p))
+                        }
+                    }
+                }
+            }
+        }
+
+        // Web shells: the paths of web shell findings, and successful exploits that the correlation confirms.
+        var shellPaths: Set<UInt32> = []
+        for f in findings where f.rule == "web.webshell" || (f.rule == "web.exploit_success" && Self.isCompromise(f)) {
+            for ind in f.indicators where ind.hasPrefix("url:") {
+                if let k = store.key(.path, String(ind.dropFirst(4))) { shellPaths.insert(k.value) }
+            }
+        }
+        var webshellEvents: Set<Int> = []
+
+        func compromise(_ host: String, at t: Int64, reason: String, evidence: Int) -> Bool {
+            guard !host.isEmpty else { return false }
+            if let h = hosts[host], h.time <= t { return false }
+            if hosts[host] == nil { hostOrder.append(host) }
+            hosts[host] = Joined(time: t, reason: reason, evidence: evidence)
+            return true
+        }
+        func account(_ name: String, at t: Int64, reason: String, evidence: Int) -> Bool {
+            guard !name.isEmpty else { return false }
+            if let a = accounts[name], a.time <= t { return false }
+            accounts[name] = Joined(time: t, reason: reason, evidence: evidence)
+            return true
+        }
+        for h in hostImplications {
+            _ = compromise(h.name, at: h.time, reason: h.reason, evidence: h.evidence ?? 0)
+            presence[h.name, default: []].append(Presence(start: h.time, end: Int64.max, user: 0))
+        }
+        // The session lasts until sshd's process logs its close, else `sessionSeconds`: the first close or
+        // disconnect of the same (host, program, pid) at or after the login, by binary search.
+        let closes = closeIndex()
+        func sessionEnd(_ i: Int) -> Int64 {
+            let h = store.host[i]
+            let pid = store.pid[i]
+            if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
+                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
+                if k < list.count { return store.time[Int(list[k])] }
+            }
+            return store.time[i] + options.sessionSeconds * 1_000_000
+        }
+        var sessionKeys: Set<SessionKey> = []
+        func addSession(_ i: Int) {
+            let h = store.host[i]
+            let pid = store.pid[i]
+            let end = sessionEnd(i)
+            if sessionKeys.insert(SessionKey(host: h, pid: pid, start: store.time[i])).inserted {
+                sessions.append((h, store.user[i], pid, store.time[i], end))
+                presence[hostName(i), default: []].append(Presence(start: store.time[i], end: end, user: store.user[i]))
+            }
+        }
+
+        // Routine logins: the first times each (target host, source address, account) logged in.
+        let routineNeeded = max(options.routineLogins, 1)
+        let routine = routineIndex(first: routineNeeded)
+        func seenBefore(target: UInt32, sources: [UInt32], user: UInt32, before t: Int64) -> Bool {
+            sources.contains { s in
+                guard let times = routine[RoutineKey(host: target, source: s, user: user)] else { return false }
+                return times.count >= routineNeeded && times[routineNeeded - 1] < t
+            }
+        }
+        /// Whether `user` had a session of its own (not the attacker's) on `host` at `t`: a login there that
+        /// is not an attacker event, not yet closed. Scans back at most a day of the account's events.
+        func ownSession(user: UInt32, host: UInt32, at t: Int64) -> Bool {
+            guard user != 0, host != 0 else { return false }
+            let list = store.postingSlice(IndicatorKey(.user, user))
+            var k = store.firstPosition(in: list, atOrAfter: t + 1)
+            let earliest = t - 86_400_000_000
+            var looked = 0
+            while k > list.startIndex && looked < 20_000 {
+                k -= 1
+                looked += 1
+                let j = Int(list[k])
+                if store.time[j] < earliest { break }
+                guard store.kind[j] == .authSuccess, store.host[j] == host, store.user[j] == user, !attacker.contains(j)
+                else { continue }
+                if sessionEnd(j) >= t { return true }
+            }
+            return false
+        }
+        func present(_ host: String, at t: Int64) -> [Presence] {
+            (presence[host] ?? []).filter { $0.start <= t && t <= $0.end }
+        }
+
+        // Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
+        var processEvents: [ProcessKey: [Int32]] = [:]
+        var accountChanges: [UInt32: [Int32]] = [:]
+        for i in 0..<store.count where store.host[i] != 0 {
+            if store.pid[i] >= 0 && store.program[i] != 0 {
+                processEvents[ProcessKey(host: store.host[i], program: 0, pid: store.pid[i]), default: []].append(
+                    Int32(i))
+            }
+            switch store.kind[i] {
+            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
+                accountChanges[store.host[i], default: []].append(Int32(i))
+            default: break
+            }
+        }
+        func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
+            let a = store.firstPosition(in: list, atOrAfter: start)
+            let b = end == Int64.max ? list.count : store.firstPosition(in: list, atOrAfter: end + 1)
+            return list[a..<max(a, b)]
+        }
+        let root = store.key(.user, "root")?.value ?? 0
+        let large = Set(
+            findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
+
+        var rounds = 0
+        var changed = true
+        var stopReason = "fixed point"
+        while changed {
+            rounds += 1
+            if rounds > options.maxRounds {
+                stopReason = "round limit (\(options.maxRounds))"
+                break
+            }
+            changed = false
+            let attackStart = min(
+                ips.values.map(\.time).min() ?? Int64.max, accounts.values.map(\.time).min() ?? Int64.max,
+                hosts.values.map(\.time).min() ?? Int64.max)
+
+            // (a) Attacker addresses: every event of theirs; their logins and web shells compromise.
+            for ipID in ips.keys.sorted() {
+                for p in store.positions(IndicatorKey(.ip, ipID)) {
+                    let i = Int(p)
+                    attacker.insert(i)
+                    let t = store.time[i]
+                    if store.sourceIP[i] == ipID && store.kind[i] == .authSuccess {
+                        let u = store.string(store.user[i])
+                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) {
+                            changed = true
+                        }
+                        if compromise(
+                            hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))",
+                            evidence: i)
+                        {
+                            changed = true
+                        }
+                        addSession(i)
+                    }
+                    let k = store.kind[i]
+                    if store.sourceIP[i] == ipID, k == .webRequest || k == .http, shellPaths.contains(store.path[i]),
+                        store.httpStatus[i] >= 200, store.httpStatus[i] < 300
+                    {
+                        webshellEvents.insert(i)
+                        let server = serverName(i)
+                        if compromise(
+                            server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i)
+                        {
+                            changed = true
+                        }
+                        let reach = t + options.sessionSeconds * 1_000_000
+                        if var list = presence[server], let last = list.indices.last, list[last].user == 0,
+                            list[last].end >= t
+                        {
+                            list[last].end = max(list[last].end, reach)
+                            presence[server] = list
+                        } else {
+                            presence[server, default: []].append(Presence(start: t, end: reach, user: 0))
+                        }
+                    }
+                }
+            }
+
+            // (b) Logins out of compromised hosts, attributed only when tied to the attacker's presence there.
+            for name in hostOrder {
+                guard let h = hosts[name] else { continue }
+                let own = addresses(of: name)
+                for addr in own {
+                    let list = store.positions(IndicatorKey(.ip, addr))
+                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
+                        let i = Int(p)
+                        let t = store.time[i]
+                        guard store.sourceIP[i] == addr, store.kind[i] == .authSuccess, hostName(i) != name,
+                            !attacker.contains(i), owner(addr, at: t) == name || IPAddress(name) != nil
+                        else { continue }
+                        let u = store.string(store.user[i])
+                        let target = hostName(i)
+                        let here = present(name, at: t)
+                        var why: String? = nil
+                        if here.isEmpty {
+                            why = nil
+                        } else if here.contains(where: { $0.user != 0 && $0.user == store.user[i] }) {
+                            why = "the account of the attacker's session on \(name)"
+                        } else if let a = accounts[u], a.time <= t {
+                            why = "an account the attacker holds"
+                        } else if !seenBefore(target: store.host[i], sources: own, user: store.user[i], before: h.time),
+                            !ownSession(user: store.user[i], host: hostID(name), at: t)
+                        {
+                            why = "\(u) never logged in from \(name) to \(target) before its compromise and had no session of its own on \(name): stolen credentials or key"
+                        }
+                        guard let why else {
+                            let key = "\(name)\u{0}\(u)\u{0}\(target)"
+                            let reason =
+                                here.isEmpty
+                                ? "from \(name) after its compromise, outside the attacker's presence there"
+                                : "\(u) had a session of its own on \(name) (or took this route before): a user hopping through a host the attacker held"
+                            if var r = atRisk[key] {
+                                r.count += 1
+                                r.lastSeen = store.timestamp(i)
+                                atRisk[key] = r
+                            } else {
+                                atRisk[key] = AtRiskLogin(
+                                    from: name, to: target, account: u, count: 1, firstSeen: store.timestamp(i),
+                                    lastSeen: store.timestamp(i), reason: reason, evidence: ref(i))
+                            }
+                            continue
+                        }
+                        attacker.insert(i)
+                        let method = store.service[i] != 0 ? store.string(store.service[i]) : "ssh"
+                        let key = "\(name)|\(target)|\(t)"
+                        if edgeKeys.insert(key).inserted {
+                            edges.append(
+                                LateralEdge(
+                                    from: name, to: target, time: store.timestamp(i), account: u, method: method,
+                                    evidence: ref(i)))
+                        }
+                        if account(u, at: t, reason: "used from compromised host \(name) to log in to \(target) (\(why))", evidence: i)
+                        {
+                            changed = true
+                        }
+                        if compromise(target, at: t, reason: "login as \(u) from compromised host \(name) (\(why))", evidence: i) {
+                            changed = true
+                        }
+                        addSession(i)
+                        changed = true
+                    }
+                }
+            }
+
+            // (b') Hops that network findings show (admin protocols between internal hosts), from held hosts.
+            for l in lateralImplications {
+                let fromName = nameOf(address: l.from, at: l.time)
+                let toName = nameOf(address: l.to, at: l.time)
+                guard let h = hosts[fromName], h.time <= l.time, fromName != toName else { continue }
+                let key = "\(fromName)|\(toName)|\(l.time)"
+                guard edgeKeys.insert(key).inserted else { continue }
+                let evidence = l.f.evidence.first.flatMap(index(of:)) ?? 0
+                edges.append(
+                    LateralEdge(
+                        from: fromName, to: toName, time: Timestamp(microseconds: l.time), account: l.account ?? "",
+                        method: l.method, evidence: l.f.evidence.first ?? ref(evidence)))
+                if let a = l.account {
+                    _ = account(a, at: l.time, reason: "named by \(l.f.rule) on the hop \(fromName) → \(toName)", evidence: evidence)
+                }
+                _ = compromise(toName, at: l.time, reason: "\(l.method) hop from compromised host \(fromName) (\(l.f.rule))", evidence: evidence)
+                presence[toName, default: []].append(Presence(start: l.time, end: Int64.max, user: 0))
+                for e in l.f.evidence { if let p = index(of: e) { attacker.insert(p) } }
+                changed = true
+            }
+
+            // (c) Held accounts: logins from external sources never seen before the attack.
+            for (name, a) in accounts.sorted(by: { $0.key < $1.key }) {
+                guard let k = store.key(.user, name) else { continue }
+                for p in store.positions(k) {
+                    let i = Int(p)
+                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else {
+                        continue
+                    }
+                    let src = store.sourceIP[i]
+                    if ips[src] != nil || owner(src, at: store.time[i]).map({ hosts[$0] != nil }) == true { continue }
+                    guard let ip = store.address(src), !ip.isInternal else { continue }
+                    let firstSeen = store.postingSlice(IndicatorKey(.ip, src)).first.map { store.time[Int($0)] } ?? 0
+                    if firstSeen < attackStart { continue }
+                    ips[src] = Joined(
+                        time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
+                    changed = true
+                }
+            }
+
+            // (d) Sessions of the attacker: events on that host by that account (or its sshd process) during them;
+            // account changes during them are persistence when the attacker's session could make them (a
+            // privilege change of the session shortly before, or a root session).
+            for s in sessions where s.host != 0 {
+                var rootShell = s.user == root && root != 0
+                if s.pid >= 0, let list = processEvents[ProcessKey(host: s.host, program: 0, pid: s.pid)] {
+                    for p in window(list, s.start, s.end) { attacker.insert(Int(p)) }
+                }
+                var privilegeTimes: [Int64] = []
+                if s.user != 0 {
+                    for p in window(store.positions(IndicatorKey(.user, s.user)), s.start, s.end) {
+                        let i = Int(p)
+                        if store.host[i] == s.host && store.user[i] == s.user && store.kind[i] != .cron {
+                            attacker.insert(i)
+                            if store.kind[i] == .privilege && store.outcome[i] != .failure {
+                                privilegeTimes.append(store.time[i])
+                                if store.targetUser[i] == 0 || store.targetUser[i] == root {
+                                    let command = store.command[i] == 0 ? "" : store.string(store.command[i])
+                                    if command.isEmpty || command.hasSuffix("sh") || command.contains("sh -")
+                                        || command.hasSuffix(" -i") || command.hasSuffix(" -s")
+                                    {
+                                        rootShell = true
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    let list = store.positions(IndicatorKey(.host, s.host))
+                    for p in window(list, s.start, s.end) where store.user[Int(p)] == 0 && store.kind[Int(p)] != .cron {
+                        attacker.insert(Int(p))
+                    }
+                }
+                for p in window(accountChanges[s.host] ?? [], s.start, s.end) {
+                    let i = Int(p)
+                    let t = store.time[i]
+                    let tied = rootShell || privilegeTimes.contains { $0 <= t && t - $0 <= 120_000_000 }
+                    guard tied else { continue }
+                    attacker.insert(i)
+                    let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
+                    if store.kind[i] == .accountCreate && createdID != 0 {
+                        let created = store.string(createdID)
+                        if account(
+                            created, at: t,
+                            reason: "created on \(store.string(s.host)) during an attacker session", evidence: i)
+                        {
+                            changed = true
+                        }
+                    }
+                }
+            }
+
+            // (e) Outbound from compromised hosts while the attacker is there: a large transfer (the detector's
+            // finding), or a new connection to an external address no other host ever reached that carries data
+            // or goes to an unusual port.
+            for name in hostOrder {
+                guard let h = hosts[name] else { continue }
+                for addr in addresses(of: name) {
+                    let list = store.positions(IndicatorKey(.ip, addr))
+                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
+                        let i = Int(p)
+                        guard store.sourceIP[i] == addr, store.destinationIP[i] != 0,
+                            let d = store.address(store.destinationIP[i]), !d.isInternal
+                        else { continue }
+                        let dst = store.destinationIP[i]
+                        if ips[dst] != nil { continue }
+                        let t = store.time[i]
+                        guard owner(addr, at: t) == name || IPAddress(name) != nil else { continue }
+                        let isLarge = large.contains(i)
+                        if !isLarge {
+                            guard !present(name, at: t).isEmpty else { continue }
+                            let usualPort = [53, 80, 123, 443].contains(store.destinationPort[i])
+                            guard store.bytesOut[i] >= 1_000_000 || !usualPort else { continue }
+                            guard rareExternal(dst, onlyFrom: Set(addresses(of: name)), notBefore: attackStart) else { continue }
+                        } else {
+                            let before =
+                                store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart } ?? false
+                            if before { continue }
+                        }
+                        ips[dst] = Joined(
+                            time: t,
+                            reason:
+                                "\(isLarge ? "large transfer" : "connection") from compromised host \(name) to a new external address while the attacker was there",
+                            evidence: i)
+                        changed = true
+                    }
+                }
+            }
+
+            // Flows that carry a lateral hop (same source address, destination address of the target, port 22/3389/445/5985).
+            for e in edges {
+                let fromAddrs = addresses(of: e.from)
+                let toAddrs = Set(addresses(of: e.to))
+                guard !fromAddrs.isEmpty, !toAddrs.isEmpty else { continue }
+                for a in fromAddrs {
+                    let list = store.positions(IndicatorKey(.ip, a))
+                    for p in list[store.firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
+                        let i = Int(p)
+                        if store.time[i] > e.time.microseconds + 120_000_000 { break }
+                        guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),
+                            [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i])
+                        else { continue }
+                        attacker.insert(i)
+                    }
+                }
+            }
+        }
+        inv.caveats += learned.map { "host address learned: \($0)" }
+        inv.caveats += conflicts.map { "host address conflict: \($0)" }
+        inv.hostAddresses = addressBindings
+        inv.growth =
+            "stopped at \(stopReason) after \(rounds) round(s)"
+            + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
+        // Compromise findings with no address to grow from (a critical finding on a named host) still mark the
+        // window: their evidence is the attacker's.
+        for f in compromiseFindings where f.indicators.allSatisfy({ !$0.hasPrefix("ip:") }) && givenSeeds.isEmpty {
+            for e in f.evidence { if let p = index(of: e) { attacker.insert(p) } }
+        }
+        inv.atRisk = atRisk.values.filter { hosts[$0.account] == nil }.sorted {
+            ($0.firstSeen, $0.from, $0.to, $0.account) < ($1.firstSeen, $1.from, $1.to, $1.account)
+        }
+        inv.background = background(findings: findings, attackerIPs: ips)
+        finish(
+            &inv, attacker: attacker, ips: ips, accounts: accounts, hosts: hosts, hostOrder: hostOrder, edges: edges,
+            webshellEvents: webshellEvents)
+        return inv
+    }
+
+    /// The host symbol id of a host name (0 when no event names it).
+    func hostID(_ name: String) -> UInt32 { store.key(.host, name)?.value ?? 0 }
+
+    /// Whether external address `dst` was reached only from `sources` and never before `notBefore`.
+    func rareExternal(_ dst: UInt32, onlyFrom sources: Set<UInt32>, notBefore: Int64) -> Bool {
+        var looked = 0
+        for p in store.postingSlice(IndicatorKey(.ip, dst)) {
+            let i = Int(p)
+            if store.time[i] < notBefore { return false }
+            if store.destinationIP[i] == dst, store.sourceIP[i] != 0, !sources.contains(store.sourceIP[i]) {
+                return false
+            }
+            looked += 1
+            if looked > 10_000 { return false }
+        }
+        return true
+    }
+
+    /// Sources whose findings are attempts only: every finding's first address, unless it is the attacker's.
+    func background(findings: [Finding], attackerIPs: [UInt32: Joined]) -> [BackgroundSource] {
+        var bySource: [String: BackgroundSource] = [:]
+        var rules: [String: [String: Int]] = [:]
+        for f in findings {
+            guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { continue }
+            let v = String(ind.dropFirst(3))
+            if let id = store.key(.ip, v)?.value, attackerIPs[id] != nil { continue }
+            if Self.isCompromise(f) && attackerIPs.isEmpty == false { continue }
+            let last = f.lastTime ?? f.time
+            if var b = bySource[v] {
+                b.findings += 1
+                b.hits += f.count
+                b.firstSeen = min(b.firstSeen, f.time)
+                b.lastSeen = max(b.lastSeen, last)
+                b.highest = max(b.highest, f.severity)
+                bySource[v] = b
+            } else {
+                bySource[v] = BackgroundSource(
+                    address: v, findings: 1, hits: f.count, firstSeen: f.time, lastSeen: last, rules: [],
+                    highest: f.severity,
+                    reason:
+                        "attempts only: no login accepted from it, no web shell it drove and no connection back to it ties it to a compromise",
+                    evidence: f.evidence.first)
+            }
+            rules[v, default: [:]][f.rule, default: 0] += f.count
+        }
+        return bySource.values.map { b in
+            var b = b
+            b.rules = (rules[b.address] ?? [:]).map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
+            return b
+        }.sorted { ($1.hits, $0.address) < ($0.hits, $1.address) }
+    }
+
+    /// The window, scope, paths, data touched, timeline and indicators from the attacker's events.
+    func finish(
+        _ inv: inout Investigation, attacker: Set<Int>, ips: [UInt32: Joined], accounts: [String: Joined],
+        hosts: [String: Joined], hostOrder: [String], edges: [LateralEdge], webshellEvents: Set<Int>
+    ) {
+        // Results.
+        let ordered = attacker.sorted()
+        if let first = ordered.first, let last = ordered.last {
+            inv.firstSeen = store.timestamp(first)
+            inv.lastSeen = store.timestamp(last)
+            inv.firstEvidence = ref(first)
+            inv.lastEvidence = ref(last)
+        }
+        var lastByHost: [String: Int64] = [:]
+        for i in ordered {
+            let h = store.kind[i] == .webRequest ? serverName(i) : hostName(i)
+            lastByHost[h] = max(lastByHost[h] ?? 0, store.time[i])
+        }
+        inv.hosts = hostOrder.compactMap { name in
+            guard let h = hosts[name] else { return nil }
+            return HostScope(
+                host: name, addresses: addresses(of: name).map(ipText),
+                firstCompromise: Timestamp(microseconds: h.time),
+                lastActivity: Timestamp(microseconds: max(lastByHost[name] ?? h.time, h.time)), reason: h.reason,
+                evidence: ref(h.evidence))
+        }.sorted { $0.firstCompromise < $1.firstCompromise }
+        inv.entryPoints = inv.hosts.filter { h in !edges.contains { $0.to == h.host } }.map(\.host)
+        inv.accounts = accounts.map { name, a in
+            let k = store.key(.user, name)
+            let pos = k.map { store.positions($0).filter { attacker.contains(Int($0)) } } ?? []
+            return ScopeItem(
+                type: .user, value: name, reason: a.reason, firstSeen: Timestamp(microseconds: a.time),
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? Timestamp(microseconds: a.time),
+                count: pos.count,
+                evidence: ref(a.evidence))
+        }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
+        inv.sourceIPs = ips.map { id, j in
+            let pos = store.positions(IndicatorKey(.ip, id))
+            return ScopeItem(
+                type: .ip, value: ipText(id), reason: j.reason,
+                firstSeen: pos.first.map { store.timestamp(Int($0)) } ?? .zero,
+                lastSeen: pos.last.map { store.timestamp(Int($0)) } ?? .zero, count: pos.count,
+                evidence: pos.first.map { ref(Int($0)) })
+        }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
+        inv.edges = edges.sorted { $0.time < $1.time }
+        inv.paths = Self.paths(
+            edges: inv.edges, entries: inv.entryPoints,
+            reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
+        // Data touched: web paths served (2xx) to attacker addresses, bytes sent out to them.
+        var served: [String: (Int, Int64, Int)] = [:]
+        for i in ordered where store.kind[i] == .webRequest && store.httpStatus[i] >= 200 && store.httpStatus[i] < 300 {
+            let key = "\(serverName(i)) \(store.string(store.path[i]))"
+            let prev = served[key] ?? (0, 0, i)
+            served[key] = (prev.0 + 1, prev.1 + max(store.bytesOut[i], 0), prev.2)
+        }
+        inv.dataTouched = served.sorted { $0.key < $1.key }.map { key, v in
+            ScopeItem(
+                type: .path, value: key, reason: "served \(v.0)× with 2xx to the attacker (\(v.1) bytes)",
+                firstSeen: store.timestamp(v.2), lastSeen: store.timestamp(v.2), count: v.0, evidence: ref(v.2))
+        }
+        for i in ordered where (store.kind[i] == .flow) && store.bytesOut[i] >= 1_000_000 {
+            if let d = store.address(store.destinationIP[i]), !d.isInternal {
+                inv.dataTouched.append(
+                    ScopeItem(
+                        type: .ip, value: "\(nameOf(address: store.sourceIP[i], at: store.time[i])) → \(d)",
+                        reason: "\(store.bytesOut[i]) bytes sent out", firstSeen: store.timestamp(i),
+                        lastSeen: store.timestamp(i), count: 1, evidence: ref(i)))
+            }
+        }
+        inv.timeline = ordered.map { i in
+            TimelineEntry(
+                time: store.timestamp(i),
+                host: store.kind[i] == .webRequest || store.kind[i] == .http ? serverName(i) : hostName(i).isEmpty ? nameOf(address: store.sourceIP[i], at: store.time[i]) : hostName(i),
+                phase: phase(i, webshell: webshellEvents), kind: store.kind[i].name, summary: summary(i),
+                evidence: ref(i))
+        }
+        // Indicators: addresses, accounts, user agents and paths of the attacker, with first/last seen.
+        var indicators: [ScopeItem] =
+            inv.sourceIPs
+            + inv.accounts.map { a in
+                var b = a
+                b.reason = a.reason
+                return b
+            }
+        var uas: [UInt32: [Int]] = [:]
+        for i in ordered where store.userAgent[i] != 0 && ips[store.sourceIP[i]] != nil {
+            uas[store.userAgent[i], default: []].append(i)
+        }
+        for (ua, idx) in uas.sorted(by: { $0.key < $1.key }) {
+            let all = store.positions(IndicatorKey(.userAgent, ua))
+            let others = all.filter { ips[store.sourceIP[Int($0)]] == nil }.count
+            if others > all.count / 10 { continue }  // a common browser string is no indicator
+            indicators.append(
+                ScopeItem(
+                    type: .userAgent, value: store.string(ua), reason: "user agent of the attacker's requests",
+                    firstSeen: store.timestamp(idx[0]), lastSeen: store.timestamp(idx[idx.count - 1]), count: idx.count,
+                    evidence: ref(idx[0])))
+        }
+        inv.indicators = indicators
+
+    }
+}

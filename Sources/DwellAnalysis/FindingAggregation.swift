@@ -1,0 +1,72 @@
+import DwellCore
+
+/// One finding per (rule, source, host): noisy evidence makes a detector fire thousands of times for one
+/// scanner or one web shell, and a person reads hundreds of findings, not tens of thousands.
+///
+/// Nothing is lost: the aggregate keeps the count, the first and the last hit (`time`, `lastTime`), the highest
+/// severity, every implication, and the evidence of its first and last hits (up to `keptEvidence` lines,
+/// half from each end). Log-integrity findings stay one per gap: each is a caveat on its own stretch of time.
+public enum FindingAggregation {
+    /// Evidence lines kept per aggregate: the first hits' and the last hits'.
+    public static let keptEvidence = 8
+
+    /// The source a finding is about: its first address indicator, else its first indicator.
+    static func source(_ f: Finding) -> String {
+        f.indicators.first { $0.hasPrefix("ip:") } ?? f.indicators.first ?? ""
+    }
+
+    /// `findings` aggregated, in time order of their first hit. - Complexity: O(*n* log *n*).
+    public static func aggregate(_ findings: [Finding]) -> [Finding] {
+        var order: [String] = []
+        var groups: [String: [Finding]] = [:]
+        for f in findings {
+            if f.rule.hasPrefix("integrity.") {
+                let key = "\u{1}\(order.count)"
+                order.append(key)
+                groups[key] = [f]
+                continue
+            }
+            let key = "\(f.rule)\u{0}\(f.host)\u{0}\(source(f))"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(f)
+        }
+        var out: [Finding] = []
+        out.reserveCapacity(order.count)
+        for key in order {
+            guard let list = groups[key], var merged = list.first else { continue }
+            if list.count == 1 {
+                out.append(merged)
+                continue
+            }
+            let sorted = list.sorted { $0.time < $1.time }
+            merged = sorted[0]
+            let last = sorted[sorted.count - 1]
+            merged.count = sorted.reduce(0) { $0 + $1.count }
+            merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()
+            merged.severity = sorted.map(\.severity).max() ?? merged.severity
+            merged.seeds = sorted.contains { $0.seeds }
+            if sorted.contains(where: { $0.role == .compromise }) {
+                merged.role = .compromise
+            } else if sorted.contains(where: { $0.role == .attempt }) {
+                merged.role = .attempt
+            }
+            var implied = Set<Implication>()
+            merged.implies = sorted.flatMap(\.implies).filter { implied.insert($0).inserted }
+            var indicators = merged.indicators
+            for f in sorted.dropFirst() { for i in f.indicators where !indicators.contains(i) { indicators.append(i) } }
+            merged.indicators = Array(indicators.prefix(16))
+            var cited: [EvidenceRef] = []
+            var seen = Set<EvidenceRef>()
+            let all = sorted.flatMap(\.evidence)
+            let half = keptEvidence / 2
+            for e in all.prefix(half) + all.suffix(half) where seen.insert(e).inserted { cited.append(e) }
+            merged.evidence = cited.sorted()
+            let span =
+                "\(merged.count) hits of this rule from this source on this host, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? last.time).iso8601(fractionDigits: 0))"
+            merged.why = "\(sorted[0].why); \(span); the last: \(last.why)"
+            out.append(merged)
+        }
+        out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
+        return out
+    }
+}
