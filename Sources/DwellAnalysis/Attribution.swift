@@ -126,6 +126,16 @@ extension Correlator {
                 }
             }
         }
+        // A compromise with no address to grow from (a critical finding on a named host): the host itself.
+        for f in compromiseFindings where givenSeeds.isEmpty && !f.host.isEmpty {
+            let named = f.implies.contains {
+                if case .compromisedHost = $0 { return true }
+                return false
+            }
+            if !named && !f.indicators.contains(where: { $0.hasPrefix("ip:") }) {
+                hostImplications.append((f.host, f.time.microseconds, Self.seedReason(f), f.evidence.first.flatMap(index(of:))))
+            }
+        }
         guard !seeds.isEmpty || !hostImplications.isEmpty else {
             inv.growth = "no seed: no indicator given and no finding shows a compromise"
             inv.background = background(findings: findings, attackerIPs: [:])
@@ -142,7 +152,9 @@ extension Correlator {
         var sessions: [(host: UInt32, user: UInt32, pid: Int32, start: Int64, end: Int64)] = []
         var presence: [String: [Presence]] = [:]
         var guards: [String] = []
-        var atRisk: [String: AtRiskLogin] = [:]
+        // Logins out of held hosts not tied to the attacker (position → the host it left and why); a later round
+        // may still attribute one (an account found held later), so the list is made at the end.
+        var risky: [Int: (from: String, reason: String)] = [:]
 
         for s in seeds {
             switch s.type {
@@ -364,19 +376,12 @@ extension Correlator {
                             why = "\(u) never logged in from \(name) to \(target) before its compromise and had no session of its own on \(name): stolen credentials or key"
                         }
                         guard let why else {
-                            let key = "\(name)\u{0}\(u)\u{0}\(target)"
-                            let reason =
-                                here.isEmpty
-                                ? "from \(name) after its compromise, outside the attacker's presence there"
-                                : "\(u) had a session of its own on \(name) (or took this route before): a user hopping through a host the attacker held"
-                            if var r = atRisk[key] {
-                                r.count += 1
-                                r.lastSeen = store.timestamp(i)
-                                atRisk[key] = r
-                            } else {
-                                atRisk[key] = AtRiskLogin(
-                                    from: name, to: target, account: u, count: 1, firstSeen: store.timestamp(i),
-                                    lastSeen: store.timestamp(i), reason: reason, evidence: ref(i))
+                            if risky[i] == nil {
+                                risky[i] = (
+                                    name, here.isEmpty
+                                        ? "from \(name) after its compromise, outside the attacker's presence there"
+                                        : "\(u) had a session of its own on \(name) (or took this route before): a user hopping through a host the attacker held"
+                                )
                             }
                             continue
                         }
@@ -460,9 +465,11 @@ extension Correlator {
                                 privilegeTimes.append(store.time[i])
                                 if store.targetUser[i] == 0 || store.targetUser[i] == root {
                                     let command = store.command[i] == 0 ? "" : store.string(store.command[i])
-                                    if command.isEmpty || command.hasSuffix("sh") || command.contains("sh -")
-                                        || command.hasSuffix(" -i") || command.hasSuffix(" -s")
-                                    {
+                                    let program = store.program[i] == 0 ? "" : store.string(store.program[i])
+                                    let first = command.split(separator: " ").first.map(String.init) ?? ""
+                                    let name = first.split(separator: "/").last.map(String.init) ?? first
+                                    let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
+                                    if (program == "su" && command.isEmpty) || shells.contains(name) {
                                         rootShell = true
                                     }
                                 }
@@ -560,7 +567,21 @@ extension Correlator {
         for f in compromiseFindings where f.indicators.allSatisfy({ !$0.hasPrefix("ip:") }) && givenSeeds.isEmpty {
             for e in f.evidence { if let p = index(of: e) { attacker.insert(p) } }
         }
-        inv.atRisk = atRisk.values.filter { hosts[$0.account] == nil }.sorted {
+        var atRisk: [String: AtRiskLogin] = [:]
+        for (i, r) in risky.sorted(by: { $0.key < $1.key }) where !attacker.contains(i) {
+            let u = store.string(store.user[i])
+            let key = "\(r.from)\u{0}\(u)\u{0}\(hostName(i))"
+            if var a = atRisk[key] {
+                a.count += 1
+                a.lastSeen = store.timestamp(i)
+                atRisk[key] = a
+            } else {
+                atRisk[key] = AtRiskLogin(
+                    from: r.from, to: hostName(i), account: u, count: 1, firstSeen: store.timestamp(i),
+                    lastSeen: store.timestamp(i), reason: r.reason, evidence: ref(i))
+            }
+        }
+        inv.atRisk = atRisk.values.sorted {
             ($0.firstSeen, $0.from, $0.to, $0.account) < ($1.firstSeen, $1.from, $1.to, $1.account)
         }
         inv.background = background(findings: findings, attackerIPs: ips)

@@ -206,3 +206,15 @@ public struct AtRiskLogin: Sendable {
     public var reason: String
     public var evidence: EvidenceRef
 }
+
+extension Investigation {
+    /// Whether a finding belongs to the hostile background (its source was judged background).
+    public func isBackground(_ f: Finding) -> Bool {
+        guard !background.isEmpty, let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { return false }
+        let v = ind.dropFirst(3)
+        return background.contains { $0.address == v }
+    }
+
+    /// The findings that are not background: the intrusion's, and context.
+    public var intrusionFindings: [Finding] { findings.filter { !isBackground($0) } }
+}

@@ -166,7 +166,11 @@ public enum HTMLReport {
             h +=
                 "<p class=\"verdict\">Attack found: severity \(inv.severity.name), active for \(e(ReportDigest.longDuration(inv.durationSeconds ?? 0)))</p>\n"
         } else {
-            h += "<p class=\"verdict none\">No attack found.</p>\n"
+            let critical = d.inv.findings.filter { $0.severity == .critical }.count
+            h +=
+                critical > 0
+                ? "<p class=\"verdict\">Attack suspected: \(critical) critical finding(s), but no window could be built. Read the findings below.</p>\n"
+                : "<p class=\"verdict none\">No attack found.</p>\n"
         }
         h += "<p class=\"para\">\(e(d.managerParagraph))</p>\n"
         let rows = d.summaryRows(
@@ -289,12 +293,38 @@ public enum HTMLReport {
             h += "<p>No detector fired.</p>\n"
         } else {
             table(
-                ["Severity", "Time", "Host", "Finding", "ATT&amp;CK", "Why", "Evidence"],
-                d.inv.findings.map { f in
+                ["Severity", "Time", "Host", "Finding", "ATT&amp;CK", "Hits", "Why", "Evidence"],
+                d.inv.intrusionFindings.map { f in
                     [
-                        severity(f.severity), t(f.time), e(f.host), "\(e(f.title)) <code>\(e(f.rule))</code>",
-                        "<span class=\"nw\">\(e(f.technique))</span>", e(f.why),
+                        severity(f.severity), t(f.time), e(f.host),
+                        "\(e(f.title)) <code>\(e(f.rule))</code> \(e(f.role.rawValue))",
+                        "<span class=\"nw\">\(e(f.technique))</span>", "\(f.count)", e(f.why),
                         f.evidence.map { evidence($0) }.joined(),
+                    ]
+                }, &h)
+        }
+        if !d.inv.background.isEmpty {
+            let list = d.inv.background
+            let hits = list.reduce(0) { $0 + $1.hits }
+            h += "<h3>Hostile background</h3>\n<p>\(list.count) source(s) made \(hits) attack attempt(s) that led nowhere: no login accepted from them, no web shell they drove, no connection back to them. They are not in the window or the scope. Most hits first\(list.count > MarkdownReport.backgroundRows ? "; the first \(MarkdownReport.backgroundRows) here, all in report.json" : "").</p>\n"
+            table(
+                ["Source", "Hits", "First seen", "Last seen", "Highest", "Rules", "Evidence"],
+                list.prefix(MarkdownReport.backgroundRows).map { b in
+                    [
+                        e(b.address), "\(b.hits)", t(b.firstSeen), t(b.lastSeen), severity(b.highest),
+                        b.rules.prefix(5).map { "\(e($0.rule)) (\($0.hits))" }.joined(separator: ", "),
+                        evidence(b.evidence),
+                    ]
+                }, &h)
+        }
+        if !d.inv.atRisk.isEmpty {
+            h += "<h3>Logins at risk (not attributed to the attacker)</h3>\n<p>Logins out of hosts the attacker held that the evidence does not tie to the attacker: other people working there. Check their accounts and targets; they are not in the scope.</p>\n"
+            table(
+                ["From", "Account", "To", "Logins", "First", "Last", "Why not the attacker", "Evidence"],
+                d.inv.atRisk.prefix(MarkdownReport.backgroundRows).map { r in
+                    [
+                        e(r.from), e(r.account), e(r.to), "\(r.count)", t(r.firstSeen), t(r.lastSeen), e(r.reason),
+                        evidence(r.evidence),
                     ]
                 }, &h)
         }

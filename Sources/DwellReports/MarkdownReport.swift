@@ -52,7 +52,11 @@ public enum MarkdownReport {
         let inv = d.inv
         o.heading(2, "Summary")
         if !d.attackFound {
-            o.line("**No attack found.**")
+            let critical = inv.findings.filter { $0.severity == .critical }.count
+            o.line(
+                critical > 0
+                    ? "**Attack suspected: \(critical) critical \(plural(critical, "finding")), but no window could be built.** Read the findings below."
+                    : "**No attack found.**")
             o.blank()
         }
         o.line(e(d.managerParagraph))
@@ -171,12 +175,58 @@ public enum MarkdownReport {
             o.blank()
             return
         }
+        let tied = d.inv.intrusionFindings
+        if tied.isEmpty {
+            o.line("No finding outside the hostile background.")
+            o.blank()
+        } else {
+            o.table(
+                ["Severity", "Time", "Host", "Finding", "ATT&CK", "Hits", "Why", "Evidence"],
+                tied.map { f in
+                    [
+                        f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule)); \(f.role.rawValue))",
+                        e(f.technique), "\(f.count)", e(f.why), f.evidence.map { evidence($0) }.joined(separator: "<br>"),
+                    ]
+                })
+        }
+        background(d, &o)
+        atRisk(d, &o)
+    }
+
+    /// Sources judged hostile background, most hits first (all of them in report.json).
+    static let backgroundRows = 100
+
+    static func background(_ d: ReportDigest, _ o: inout MarkdownWriter) {
+        let list = d.inv.background
+        guard !list.isEmpty else { return }
+        o.heading(3, "Hostile background")
+        let hits = list.reduce(0) { $0 + $1.hits }
+        o.line(
+            "\(list.count) \(plural(list.count, "source")) made \(hits) attack \(plural(hits, "attempt")) that led nowhere: no login accepted from them, no web shell they drove, no connection back to them. They are not in the window or the scope. Most hits first\(list.count > backgroundRows ? "; the first \(backgroundRows) here, all in report.json" : "").")
+        o.blank()
         o.table(
-            ["Severity", "Time", "Host", "Finding", "ATT&CK", "Why", "Evidence"],
-            d.inv.findings.map { f in
+            ["Source", "Hits", "First seen", "Last seen", "Highest", "Rules", "Evidence"],
+            list.prefix(backgroundRows).map { b in
                 [
-                    f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule)))", e(f.technique), e(f.why),
-                    f.evidence.map { evidence($0) }.joined(separator: "<br>"),
+                    e(b.address), "\(b.hits)", t(b.firstSeen), t(b.lastSeen), b.highest.name,
+                    b.rules.prefix(5).map { "\(e($0.rule)) (\($0.hits))" }.joined(separator: ", "), evidence(b.evidence),
+                ]
+            })
+    }
+
+    static func atRisk(_ d: ReportDigest, _ o: inout MarkdownWriter) {
+        let list = d.inv.atRisk
+        guard !list.isEmpty else { return }
+        o.heading(3, "Logins at risk (not attributed to the attacker)")
+        o.line(
+            "Logins out of hosts the attacker held that the evidence does not tie to the attacker: other people working on those hosts. Their accounts and targets may be exposed (keys, agent forwarding), so check them, but they are not in the scope.")
+        o.blank()
+        o.table(
+            ["From", "Account", "To", "Logins", "First", "Last", "Why not the attacker", "Evidence"],
+            list.prefix(backgroundRows).map { r in
+                [
+                    e(r.from), e(r.account), e(r.to), "\(r.count)", t(r.firstSeen), t(r.lastSeen), e(r.reason),
+                    evidence(r.evidence),
                 ]
             })
     }

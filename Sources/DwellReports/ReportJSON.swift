@@ -38,6 +38,20 @@ public enum ReportJSON {
         j.key("accounts"); items(inv.accounts, &j)
         j.key("source_ips"); items(inv.sourceIPs, &j)
         j.key("data_touched"); items(inv.dataTouched, &j)
+        j.key("at_risk"); j.beginArray()
+        for r in inv.atRisk {
+            j.beginObject()
+            j.key("from"); j.string(r.from)
+            j.key("to"); j.string(r.to)
+            j.key("account"); j.string(r.account)
+            j.key("count"); j.int(r.count)
+            j.key("first_seen"); j.time(r.firstSeen, fractionDigits: 0)
+            j.key("last_seen"); j.time(r.lastSeen, fractionDigits: 0)
+            j.key("reason"); j.string(r.reason)
+            j.key("evidence"); evidence(r.evidence, &j)
+            j.endObject()
+        }
+        j.endArray()
         j.endObject()
 
         j.key("lateral_movement"); j.beginObject()
@@ -84,9 +98,35 @@ public enum ReportJSON {
             j.key("host"); j.string(f.host)
             j.key("indicators"); strings(f.indicators, &j)
             j.key("why"); j.string(f.why)
+            j.key("role"); j.string(f.role.rawValue)
+            j.key("count"); j.int(f.count)
+            if let last = f.lastTime { j.key("last_time"); j.time(last, fractionDigits: 0) }
             j.key("evidence"); j.beginArray()
             for e in f.evidence { evidence(e, &j) }
             j.endArray()
+            j.endObject()
+        }
+        j.endArray()
+
+        j.key("hostile_background"); j.beginArray()
+        for b in inv.background {
+            j.beginObject()
+            j.key("source_ip"); j.string(b.address)
+            j.key("findings"); j.int(b.findings)
+            j.key("hits"); j.int(b.hits)
+            j.key("first_seen"); j.time(b.firstSeen, fractionDigits: 0)
+            j.key("last_seen"); j.time(b.lastSeen, fractionDigits: 0)
+            j.key("highest_severity"); j.string(b.highest.name)
+            j.key("rules"); j.beginArray()
+            for r in b.rules {
+                j.beginObject()
+                j.key("rule"); j.string(r.rule)
+                j.key("hits"); j.int(r.hits)
+                j.endObject()
+            }
+            j.endArray()
+            j.key("reason"); j.string(b.reason)
+            j.key("evidence"); evidence(b.evidence, &j)
             j.endObject()
         }
         j.endArray()

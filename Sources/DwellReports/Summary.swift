@@ -12,7 +12,11 @@ public enum Summary {
         }
         var o = ""
         guard let first = inv.firstSeen, let last = inv.lastSeen else {
-            o += "No attack found: \(inv.growth).\n"
+            let critical = inv.findings.filter { $0.severity == .critical }.count
+            o +=
+                critical > 0
+                ? "ATTACK SUSPECTED: \(critical) critical finding(s), but no window could be built (\(inv.growth)); read them below.\n"
+                : "No attack found: \(inv.growth).\n"
             if !inv.findings.isEmpty {
                 o += "\nFindings (\(inv.findings.count)):\n"
                 for f in inv.findings.prefix(20) { o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n" }
@@ -32,12 +36,20 @@ public enum Summary {
                 o += "  " + ([s(p.first?.from ?? "")] + p.map { "→[\($0.time.iso8601(fractionDigits: 0)) \(s($0.account)) \(s($0.method))]→ \(s($0.to))" }).joined(separator: " ") + "\n"
             }
         }
-        let top = inv.findings.filter { $0.severity >= .high }
+        let top = inv.intrusionFindings.filter { $0.severity >= .high }
         if !top.isEmpty {
-            o += "FINDINGS (high and above: \(top.count) of \(inv.findings.count))\n"
+            o += "FINDINGS (high and above, outside the background: \(top.count) of \(inv.findings.count))\n"
             for f in top.prefix(15) {
                 o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n"
             }
+        }
+        if !inv.background.isEmpty {
+            let hits = inv.background.reduce(0) { $0 + $1.hits }
+            let shown = inv.background.prefix(3).map { "\(s($0.address)) (\($0.hits))" }.joined(separator: ", ")
+            o += "BACKGROUND     \(inv.background.count) source(s), \(hits) attempt(s) that led nowhere, not in the window: \(shown)\(inv.background.count > 3 ? ", ..." : "")\n"
+        }
+        if !inv.atRisk.isEmpty {
+            o += "AT RISK        \(inv.atRisk.count) login route(s) out of held hosts not attributed to the attacker: \(inv.atRisk.prefix(3).map { "\(s($0.account))@\(s($0.from))→\(s($0.to))" }.joined(separator: ", "))\(inv.atRisk.count > 3 ? ", ..." : "")\n"
         }
         o += "SEEDS          \(inv.seeds.prefix(5).map(s).joined(separator: "; "))\(inv.seeds.count > 5 ? " (+\(inv.seeds.count - 5) more)" : "")\n"
         o += "GROWTH         \(s(inv.growth))\n"
