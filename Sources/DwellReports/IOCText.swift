@@ -79,10 +79,11 @@ public enum AttackerIndicators {
             for u in f.indicators where u.hasPrefix("url:") {
                 let path = String(u.dropFirst(4))
                 guard !path.isEmpty else { continue }
+                let last = f.lastTime ?? f.time
                 if let s = shells[path] {
-                    shells[path] = (min(s.first, f.time), max(s.last, f.time), s.count + 1, s.why)
+                    shells[path] = (min(s.first, f.time), max(s.last, last), s.count + f.count, s.why)
                 } else {
-                    shells[path] = (f.time, f.time, 1, "web shell: \(f.why)")
+                    shells[path] = (f.time, last, f.count, "web shell: \(f.why)")
                 }
             }
         }
