@@ -24,7 +24,43 @@ extension Correlator {
     /// Whether a finding is evidence of compromise (it seeds when no seed is given). Critical findings always are,
     /// whatever their source: an insider is an attacker too.
     static func isCompromise(_ f: Finding) -> Bool {
-        f.severity == .critical || f.role == .compromise || (f.seeds && f.rule != "web.exploit_success")
+        if f.rule == "web.exploit_success" { return f.severity == .critical }
+        return f.severity == .critical || f.role == .compromise || f.seeds
+    }
+
+    /// Whether a finding shows a compromise here: `isCompromise`, and for a web shell, that it answers. A
+    /// catch-all page answers a scanner's `shell.php?cmd=id` with 200 too; a shell that runs commands gives
+    /// answers of different sizes, or is uploaded by its user, or connects back to it.
+    func showsCompromise(_ f: Finding) -> Bool {
+        guard Self.isCompromise(f) else { return false }
+        guard f.rule == "web.webshell" else { return true }
+        guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }),
+            let src = store.key(.ip, String(ind.dropFirst(3)))?.value
+        else { return true }
+        let paths = Set(
+            f.indicators.filter { $0.hasPrefix("url:") }.compactMap { store.key(.path, String($0.dropFirst(4)))?.value })
+        var sizes: Set<Int64> = []
+        for p in store.postingSlice(IndicatorKey(.ip, src)) {
+            let i = Int(p)
+            let k = store.kind[i]
+            if store.sourceIP[i] == src, k == .webRequest || k == .http {
+                let status = store.httpStatus[i]
+                guard status >= 200 && status < 300 else { continue }
+                if paths.contains(store.path[i]) {
+                    sizes.insert(store.bytesOut[i])
+                    if sizes.count >= 2 { return true }
+                } else if store.time[i] <= f.time.microseconds, store.httpMethod[i] != 0,
+                    store.string(store.httpMethod[i]) == "POST"
+                {
+                    return true  // uploaded before it was used
+                }
+            } else if store.destinationIP[i] == src, store.sourceIP[i] != 0, store.sourceIP[i] != src,
+                store.time[i] >= f.time.microseconds, store.address(store.sourceIP[i])?.isInternal == true
+            {
+                return true  // the server (or a host behind it) connected back
+            }
+        }
+        return false
     }
 
     /// Address ids a host answers on: learned, given, or the host's own address when it is named by one.
@@ -79,7 +115,7 @@ extension Correlator {
         var inv = Investigation()
         inv.findings = findings
         inv.eventCount = store.count
-        let compromiseFindings = findings.filter(Self.isCompromise)
+        let compromiseFindings = findings.filter(showsCompromise)
         var seeds = givenSeeds
         if seeds.isEmpty {
             func add(_ s: Seed) {
@@ -189,7 +225,7 @@ extension Correlator {
 
         // Web shells: the paths of web shell findings, and successful exploits that the correlation confirms.
         var shellPaths: Set<UInt32> = []
-        for f in findings where f.rule == "web.webshell" || (f.rule == "web.exploit_success" && Self.isCompromise(f)) {
+        for f in compromiseFindings where f.rule == "web.webshell" || f.rule == "web.exploit_success" {
             for ind in f.indicators where ind.hasPrefix("url:") {
                 if let k = store.key(.path, String(ind.dropFirst(4))) { shellPaths.insert(k.value) }
             }
@@ -584,7 +620,7 @@ extension Correlator {
         inv.atRisk = atRisk.values.sorted {
             ($0.firstSeen, $0.from, $0.to, $0.account) < ($1.firstSeen, $1.from, $1.to, $1.account)
         }
-        inv.background = background(findings: findings, attackerIPs: ips)
+        inv.background = background(findings: findings, attackerIPs: ips, heldHosts: hostOrder)
         finish(
             &inv, attacker: attacker, ips: ips, accounts: accounts, hosts: hosts, hostOrder: hostOrder, edges: edges,
             webshellEvents: webshellEvents)
@@ -610,14 +646,17 @@ extension Correlator {
     }
 
     /// Sources whose findings are attempts only: every finding's first address, unless it is the attacker's.
-    func background(findings: [Finding], attackerIPs: [UInt32: Joined]) -> [BackgroundSource] {
+    /// A finding is the intrusion's when any address it names is the attacker's or a held host's.
+    func background(findings: [Finding], attackerIPs: [UInt32: Joined], heldHosts: [String] = []) -> [BackgroundSource] {
+        var tied = Set(attackerIPs.keys)
+        for h in heldHosts { tied.formUnion(addresses(of: h)) }
         var bySource: [String: BackgroundSource] = [:]
         var rules: [String: [String: Int]] = [:]
         for f in findings {
             guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { continue }
             let v = String(ind.dropFirst(3))
-            if let id = store.key(.ip, v)?.value, attackerIPs[id] != nil { continue }
-            if Self.isCompromise(f) && attackerIPs.isEmpty == false { continue }
+            let named = f.indicators.filter { $0.hasPrefix("ip:") }.compactMap { store.key(.ip, String($0.dropFirst(3)))?.value }
+            if named.contains(where: tied.contains) { continue }
             let last = f.lastTime ?? f.time
             if var b = bySource[v] {
                 b.findings += 1

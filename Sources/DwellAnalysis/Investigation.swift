@@ -212,7 +212,11 @@ extension Investigation {
     public func isBackground(_ f: Finding) -> Bool {
         guard !background.isEmpty, let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { return false }
         let v = ind.dropFirst(3)
-        return background.contains { $0.address == v }
+        guard background.contains(where: { $0.address == v }) else { return false }
+        // A finding that also names an attacker address is the intrusion's (a transfer from a source in the
+        // background to the attacker's server).
+        let attacker = Set(sourceIPs.map(\.value))
+        return !f.indicators.contains { $0.hasPrefix("ip:") && attacker.contains(String($0.dropFirst(3))) }
     }
 
     /// The findings that are not background: the intrusion's, and context.
