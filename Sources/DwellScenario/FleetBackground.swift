@@ -455,11 +455,13 @@ struct FleetBackground {
         }
     }
 
-    /// Ansible from the configuration host: a run per host on workdays, with sudo; now and then a new group,
-    /// a new service account, a user added to docker or adm.
+    /// Ansible from the configuration host: a run per host every day, with sudo; now and then a new group, a new
+    /// service account, a user added to docker or adm.
     mutating func configurationManagement(_ day: Int, dayStart: Micros, weekend: Bool, e: inout FleetEmitter) {
-        guard !weekend else { return }
         var r = ScenarioRandom(seed, 0xD3, UInt64(day))
+        // One day early in the week the monitoring agent is rolled out: its account on every host, and deploy
+        // joins docker on the app servers.
+        let rolloutDay = Int(ScenarioRandom.mix(seed ^ 0xD3) % 2)
         let cfg = fleet.hosts[fleet.config].address
         var t = dayStart + Micros(r.int((10 * 3_600)...(11 * 3_600))) * microsPerSecond + Micros(r.int(0...999_999))
         for h in fleet.linuxHosts where h != fleet.config {
@@ -478,14 +480,21 @@ struct FleetBackground {
                     duration: Micros(r.int(500_000...9_000_000)), random: &r)
                 s += Micros(r.int(5...20)) * microsPerSecond
             }
-            if r.chance(0.08) { e.groupadd(host: h, s, group: "docker", gid: 998) }
+            if day == rolloutDay {
+                e.useradd(host: h, s + 6 * microsPerSecond, account: "node_exporter", uid: 997)
+                if fleet.hosts[h].role == .app {
+                    e.groupadd(host: h, s + 8 * microsPerSecond, group: "docker", gid: 998)
+                    e.usermodAddGroup(host: h, s + 9 * microsPerSecond, account: "deploy", group: "docker")
+                }
+            }
+            if r.chance(weekend ? 0.02 : 0.08) { e.groupadd(host: h, s, group: "docker", gid: 998) }
             if r.chance(0.1) {
                 e.usermodAddGroup(
                     host: h, s + 2 * microsPerSecond, account: r.chance(0.5) ? "deploy" : r.pick(fleet.users).name,
                     group: r.chance(0.6) ? "docker" : "adm")
             }
             if r.chance(0.05) {
-                let account = r.pick(["node_exporter", "prometheus", "fluentbit", "backup-agent"])
+                let account = r.pick(["prometheus", "fluentbit", "backup-agent", "otel"])
                 e.useradd(host: h, s + 4 * microsPerSecond, account: account, uid: 990 - r.int(0...20))
             }
             t = end + Micros(r.int(5_000_000...60_000_000))

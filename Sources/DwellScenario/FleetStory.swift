@@ -85,13 +85,14 @@ enum FleetStory {
         facts: inout FleetFacts, e: inout FleetEmitter, r: inout ScenarioRandom
     ) -> Micros {
         let bytes = r.int(180_000_000...1_600_000_000)
+        let length = duration + Micros(r.int(0...999_999))
         e.conn(
             start, from: fleet.hosts[host].address, FleetStory.port(&r), to: address, port,
             service: port == 22 ? "ssh" : "ssl",
-            duration: duration, bytesOut: bytes, bytesIn: bytes / 90, flags: a, random: &r)
-        facts.exfil = (fleet.hosts[host].name, address, port, start, start + duration, bytes)
+            duration: length, bytesOut: bytes, bytesIn: bytes / 90, flags: a, random: &r)
+        facts.exfil = (fleet.hosts[host].name, address, port, start, start + length, bytes)
         facts.timeline.append((start, "Exfiltration: \(fleet.hosts[host].name) → \(address):\(port), \(bytes) bytes"))
-        return start + duration
+        return start + length
     }
 
     // MARK: ssh-jump
