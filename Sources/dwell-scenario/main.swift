@@ -21,12 +21,34 @@ struct DwellScenarioCommand: ParsableCommand {
                   --days 4 --background-scale 0.2 --start 2026-03-09   (the sample)
               dwell-scenario --seed 7 --out /tmp/corpus --target-bytes 1G    a large corpus
               dwell-scenario --seed 7 --out /tmp/c --name quiet --benign-only   no attack
+
+            FLEET STORIES (about 20 hosts, a week, hostile and busy background; --layout central or image)
+              dwell-scenario --seed 1 --out /tmp/s --name jump-c --story ssh-jump --layout central
+                  ssh brute force on bastion01, a weak account gets in, hops onward; one auth.log, access.log
+                  and conn.log for the whole fleet
+              dwell-scenario --seed 1 --out /tmp/s --name jump-i --story ssh-jump --layout image
+                  the same incident as per-host images (HOST/var/log/...) and a sensor folder
+              dwell-scenario --seed 2 --out /tmp/s --name web-c --story web-exfil --layout central
+                  web shell on one web server, stolen password and key, exfiltration to a second address
+              dwell-scenario --seed 2 --out /tmp/s --name web-i --story web-exfil --layout image --hosts 24
+              dwell-scenario --seed 3 --out /tmp/s --name cred-c --story stolen-cred --layout central
+                  an employee's password used from the Internet at night, no guessing; backdoor account
+              dwell-scenario --seed 3 --out /tmp/s --name cred-i --story stolen-cred --layout image --days 3
+              dwell-scenario --seed 4 --out /tmp/big --name noisy --story ssh-jump --target-bytes 1G
+                  a noisy 1 GB corpus for the benchmarks
             """)
 
     @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64
     @Option(help: "Output directory; the scenario is written to OUT/NAME.") var out: String
     @Option(help: "Name of the scenario folder.") var name = "incident"
-    @Option(help: "Days of logs (at least 2).") var days = 4
+    @Option(help: "Days of logs (at least 2; default 4, or 7 with --story).") var days: Int?
+    @Option(
+        help: ArgumentHelp(
+            "A fleet story: \(FleetStoryKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the sample's story).",
+            valueName: "name"))
+    var story: String?
+    @Option(help: "Layout of a fleet story's logs: central or image.") var layout = "central"
+    @Option(help: "Number of hosts of a fleet story (12...99).") var hosts = 20
     @Option(name: .customLong("background-scale"), help: "Multiplier of the background volume.") var backgroundScale:
         Double = 1
     @Option(
@@ -44,7 +66,20 @@ struct DwellScenarioCommand: ParsableCommand {
     var benignOnly = false
 
     func validate() throws {
-        if days < 2 { throw ValidationError("--days must be at least 2") }
+        if let days, days < 2 { throw ValidationError("--days must be at least 2") }
+        if let story, FleetStoryKind(rawValue: story) == nil {
+            throw ValidationError(
+                "--story must be one of \(FleetStoryKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(story)'"
+            )
+        }
+        if FleetLayout(rawValue: layout) == nil {
+            throw ValidationError("--layout must be central or image, got '\(layout)'")
+        }
+        if story == nil && (layout != "central" || hosts != 20) {
+            throw ValidationError("--layout and --hosts apply to fleet stories only: add --story NAME")
+        }
+        if story != nil && benignOnly { throw ValidationError("--benign-only applies to the sample's story only") }
+        if story != nil && !(12...99).contains(hosts) { throw ValidationError("--hosts must be 12...99") }
         if backgroundScale < 0 { throw ValidationError("--background-scale must not be negative") }
         if Calendar0.parseDate(start) == nil {
             throw ValidationError("--start must be a date YYYY-MM-DD, got '\(start)'")
@@ -61,12 +96,22 @@ struct DwellScenarioCommand: ParsableCommand {
     func run() throws {
         let target = targetBytes.flatMap(parseSize)
         let level = gzipLevel ?? ((target ?? 0) > 1 << 30 ? 1 : 6)
-        let options = ScenarioOptions(
-            seed: seed, outputDirectory: out, name: name, days: days, backgroundScale: backgroundScale,
-            targetBytes: target, start: Calendar0.parseDate(start) ?? 0, gzipLevel: level, attack: !benignOnly)
         var began = timespec()
         clock_gettime(CLOCK_MONOTONIC, &began)
-        let result = try ScenarioGenerator.generate(options)
+        let result: ScenarioResult
+        if let story, let kind = FleetStoryKind(rawValue: story), let shape = FleetLayout(rawValue: layout) {
+            result = try FleetGenerator.generate(
+                FleetOptions(
+                    seed: seed, outputDirectory: out, name: name, story: kind, layout: shape, hosts: hosts,
+                    days: days ?? 7, backgroundScale: backgroundScale, targetBytes: target,
+                    start: Calendar0.parseDate(start) ?? 0, gzipLevel: level))
+        } else {
+            result = try ScenarioGenerator.generate(
+                ScenarioOptions(
+                    seed: seed, outputDirectory: out, name: name, days: days ?? 4, backgroundScale: backgroundScale,
+                    targetBytes: target, start: Calendar0.parseDate(start) ?? 0, gzipLevel: level,
+                    attack: !benignOnly))
+        }
         var ended = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ended)
         let seconds = Double(ended.tv_sec - began.tv_sec) + Double(ended.tv_nsec - began.tv_nsec) / 1e9
