@@ -141,6 +141,19 @@ extension Correlator {
                 }
             }
         }
+        if givenSeeds.isEmpty {
+            // A valid password from a new Internet address, followed by what attackers do: no failure precedes it,
+            // and nothing else shows it.
+            for (i, why) in takeoverLogins() {
+                let v = ipText(store.sourceIP[i])
+                if !seeds.contains(where: { $0.type == .ip && $0.value == v }) {
+                    seeds.append(
+                        Seed(
+                            type: .ip, value: v,
+                            reason: "\(store.string(store.user[i]))'s login on \(hostName(i)) from \(v), an address never seen before, at \(store.timestamp(i).iso8601(fractionDigits: 0)), followed by \(why) (account takeover, T1078)"))
+                }
+            }
+        }
         inv.seeds = seeds.map { "\($0.type.name):\($0.value) — \($0.reason)" }
         var hostImplications: [(name: String, time: Int64, reason: String, evidence: Int?)] = []
         var lateralImplications: [(from: UInt32, to: UInt32, account: String?, method: String, time: Int64, f: Finding)] = []
@@ -782,5 +795,104 @@ extension Correlator {
         }
         inv.indicators = indicators
 
+    }
+
+    /// Logins with a valid account from an Internet address never seen before (no failed guess, so no brute-force
+    /// finding) whose session does at least two things attackers do and the account's owner had not: a root shell,
+    /// an account created or added to a group, a hop to a host the account never logged in to. The hops' own
+    /// sessions are followed (three levels). - Complexity: O(external logins · their sessions' events).
+    func takeoverLogins() -> [(Int, String)] {
+        guard let evidenceStart = store.time.first else { return [] }
+        let closes = closeIndex()
+        func end(_ i: Int) -> Int64 {
+            let h = store.host[i]
+            let pid = store.pid[i]
+            if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
+                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
+                if k < list.count { return store.time[Int(list[k])] }
+            }
+            return store.time[i] + options.sessionSeconds * 1_000_000
+        }
+        let root = store.key(.user, "root")?.value ?? 0
+        let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
+        /// Whether `user` logged in to host `target` before `t`.
+        func reached(_ user: UInt32, _ target: UInt32, before t: Int64) -> Bool {
+            for p in store.postingSlice(IndicatorKey(.user, user)) {
+                let j = Int(p)
+                if store.time[j] >= t { return false }
+                if store.kind[j] == .authSuccess && store.host[j] == target { return true }
+            }
+            return false
+        }
+        func behaviours(_ login: Int, depth: Int, since t0: Int64, into found: inout Set<String>) {
+            let host = store.host[login]
+            let user = store.user[login]
+            let start = store.time[login]
+            let stop = end(login)
+            var privilegeTimes: [Int64] = []
+            var rootShell = false
+            let list = store.postingSlice(IndicatorKey(.host, host))
+            var k = store.firstPosition(in: list, atOrAfter: start)
+            var looked = 0
+            while k < list.endIndex && looked < 200_000 {
+                let i = Int(list[k])
+                k += 1
+                looked += 1
+                if store.time[i] > stop { break }
+                switch store.kind[i] {
+                case .privilege where store.user[i] == user && store.outcome[i] != .failure:
+                    privilegeTimes.append(store.time[i])
+                    let target = store.targetUser[i]
+                    let command = store.command[i] == 0 ? "" : store.string(store.command[i])
+                    let first = command.split(separator: " ").first.map(String.init) ?? ""
+                    let name = first.split(separator: "/").last.map(String.init) ?? first
+                    let program = store.program[i] == 0 ? "" : store.string(store.program[i])
+                    if (target == 0 || target == root) && (shells.contains(name) || (program == "su" && command.isEmpty)) {
+                        rootShell = true
+                        found.insert("a root shell on \(store.string(host))")
+                    }
+                case .accountCreate, .accountModify:
+                    if rootShell || privilegeTimes.contains(where: { store.time[i] - $0 <= 120_000_000 }) {
+                        found.insert("an account change on \(store.string(host))")
+                    }
+                default: break
+                }
+            }
+            guard depth < 3 else { return }
+            for addr in addresses(of: store.string(host)) {
+                let out = store.postingSlice(IndicatorKey(.ip, addr))
+                var m = store.firstPosition(in: out, atOrAfter: start)
+                while m < out.endIndex {
+                    let j = Int(out[m])
+                    m += 1
+                    if store.time[j] > stop { break }
+                    guard store.kind[j] == .authSuccess, store.sourceIP[j] == addr, store.user[j] == user,
+                        store.host[j] != host, store.host[j] != 0
+                    else { continue }
+                    if !reached(user, store.host[j], before: t0) {
+                        found.insert("a hop to \(store.string(store.host[j])), a host \(store.string(user)) never logged in to")
+                    }
+                    behaviours(j, depth: depth + 1, since: t0, into: &found)
+                }
+            }
+        }
+        var out: [(Int, String)] = []
+        var tried: Set<UInt32> = []
+        for i in 0..<store.count where store.kind[i] == .authSuccess {
+            let src = store.sourceIP[i]
+            guard src != 0, store.user[i] != 0, store.host[i] != 0, let ip = store.address(src), !ip.isInternal,
+                tried.insert(src).inserted
+            else { continue }
+            let t = store.time[i]
+            // A day of evidence first, to know what is usual; the address never seen before (no guessing either).
+            guard t - evidenceStart >= 86_400_000_000 else { continue }
+            guard let first = store.postingSlice(IndicatorKey(.ip, src)).first,
+                store.time[Int(first)] >= t - 600_000_000
+            else { continue }
+            var found: Set<String> = []
+            behaviours(i, depth: 0, since: t, into: &found)
+            if found.count >= 2 { out.append((i, found.sorted().joined(separator: ", "))) }
+        }
+        return out
     }
 }

@@ -219,6 +219,18 @@ extension Investigation {
         return !f.indicators.contains { $0.hasPrefix("ip:") && attacker.contains(String($0.dropFirst(3))) }
     }
 
-    /// The findings that are not background: the intrusion's, and context.
-    public var intrusionFindings: [Finding] { findings.filter { !isBackground($0) } }
+    /// Whether a finding is the intrusion's: it names an attacker address or a held host's address, or it is on a
+    /// host in scope inside the attack window.
+    public func isTied(_ f: Finding) -> Bool {
+        let named = Set(sourceIPs.map(\.value) + hosts.flatMap(\.addresses))
+        if f.indicators.contains(where: { $0.hasPrefix("ip:") && named.contains(String($0.dropFirst(3))) }) { return true }
+        guard let first = firstSeen, let last = lastSeen, hosts.contains(where: { $0.host == f.host }) else { return false }
+        return f.time >= first && f.time <= last
+    }
+
+    /// The findings tied to the intrusion.
+    public var intrusionFindings: [Finding] { findings.filter { isTied($0) } }
+
+    /// Findings neither tied to the intrusion nor background: context (routine administration, log gaps, ...).
+    public var otherFindings: [Finding] { findings.filter { !isTied($0) && !isBackground($0) } }
 }

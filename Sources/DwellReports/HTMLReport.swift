@@ -292,16 +292,28 @@ public enum HTMLReport {
         if d.inv.findings.isEmpty {
             h += "<p>No detector fired.</p>\n"
         } else {
-            table(
-                ["Severity", "Time", "Host", "Finding", "ATT&amp;CK", "Hits", "Why", "Evidence"],
-                d.inv.intrusionFindings.map { f in
+            func rows(_ list: [Finding]) -> [[String]] {
+                list.map { f in
                     [
                         severity(f.severity), t(f.time), e(f.host),
                         "\(e(f.title)) <code>\(e(f.rule))</code> \(e(f.role.rawValue))",
                         "<span class=\"nw\">\(e(f.technique))</span>", "\(f.count)", e(f.why),
                         f.evidence.map { evidence($0) }.joined(),
                     ]
-                }, &h)
+                }
+            }
+            let header = ["Severity", "Time", "Host", "Finding", "ATT&amp;CK", "Hits", "Why", "Evidence"]
+            h += "<h3>Tied to the intrusion</h3>\n"
+            let tied = d.inv.intrusionFindings
+            if tied.isEmpty { h += "<p>None.</p>\n" } else { table(header, rows(tied), &h) }
+            let other = d.inv.otherFindings
+            if !other.isEmpty {
+                h += "<h3>Other findings</h3>\n<p>Not tied to the intrusion's addresses, hosts or window, and not attacks from the background: routine administration, log gaps, first-time logins. They do not change the window or the scope.</p>\n"
+                table(header, rows(Array(other.prefix(MarkdownReport.backgroundRows))), &h)
+                if other.count > MarkdownReport.backgroundRows {
+                    h += "<p>... and \(other.count - MarkdownReport.backgroundRows) more in report.json.</p>\n"
+                }
+            }
         }
         if !d.inv.background.isEmpty {
             let list = d.inv.background

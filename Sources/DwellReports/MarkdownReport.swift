@@ -175,19 +175,31 @@ public enum MarkdownReport {
             o.blank()
             return
         }
+        func rows(_ list: [Finding]) -> [[String]] {
+            list.map { f in
+                [
+                    f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule)); \(f.role.rawValue))",
+                    e(f.technique), "\(f.count)", e(f.why), f.evidence.map { evidence($0) }.joined(separator: "<br>"),
+                ]
+            }
+        }
+        let header = ["Severity", "Time", "Host", "Finding", "ATT&CK", "Hits", "Why", "Evidence"]
         let tied = d.inv.intrusionFindings
+        o.heading(3, "Tied to the intrusion")
         if tied.isEmpty {
-            o.line("No finding outside the hostile background.")
+            o.line("None.")
             o.blank()
         } else {
-            o.table(
-                ["Severity", "Time", "Host", "Finding", "ATT&CK", "Hits", "Why", "Evidence"],
-                tied.map { f in
-                    [
-                        f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule)); \(f.role.rawValue))",
-                        e(f.technique), "\(f.count)", e(f.why), f.evidence.map { evidence($0) }.joined(separator: "<br>"),
-                    ]
-                })
+            o.table(header, rows(tied))
+        }
+        let other = d.inv.otherFindings
+        if !other.isEmpty {
+            o.heading(3, "Other findings")
+            o.line(
+                "Not tied to the intrusion's addresses, hosts or window, and not attacks from the background: routine administration, log gaps, first-time logins. Review them; they do not change the window or the scope.")
+            o.blank()
+            o.table(header, rows(Array(other.prefix(backgroundRows))))
+            if other.count > backgroundRows { o.line("... and \(other.count - backgroundRows) more in report.json."); o.blank() }
         }
         background(d, &o)
         atRisk(d, &o)

@@ -38,10 +38,14 @@ public enum Summary {
         }
         let top = inv.intrusionFindings.filter { $0.severity >= .high }
         if !top.isEmpty {
-            o += "FINDINGS (high and above, outside the background: \(top.count) of \(inv.findings.count))\n"
+            o += "FINDINGS (high and above, tied to the intrusion: \(top.count) of \(inv.findings.count))\n"
             for f in top.prefix(15) {
                 o += "  [\(f.severity.name)] \(f.time.iso8601(fractionDigits: 0)) \(s(f.host)) \(f.title) (\(f.technique)): \(s(f.why))\n"
             }
+        }
+        let other = inv.otherFindings
+        if !other.isEmpty {
+            o += "OTHER          \(other.count) finding(s) not tied to the intrusion nor background (\(other.filter { $0.severity >= .high }.count) high or above): administration, log gaps, first-time logins; in the report\n"
         }
         if !inv.background.isEmpty {
             let hits = inv.background.reduce(0) { $0 + $1.hits }

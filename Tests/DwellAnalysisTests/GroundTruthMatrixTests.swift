@@ -10,7 +10,7 @@ import Testing
 /// hostile background (ssh guessers, web scanners answered 200), people and service accounts at work through
 /// the compromised hosts, and quiet nights. In every cell: the window exact to the second, hosts, accounts and
 /// attacker addresses exact, every hop found, and the look-alikes out.
-@Suite(.disabled("enabled when the attribution rewrite lands"))
+@Suite
 struct GroundTruthMatrixTests {
     struct Cell: CustomTestStringConvertible, Sendable {
         var story: FleetStoryKind
