@@ -959,16 +959,48 @@ public struct Detectors {
             // The 99th percentile gap, by selection (the same value a full sort would give, in linear time).
             let usual = Self.select(&gaps, rank: min(gaps.count - 1, gaps.count * 99 / 100))
             let host = text(key.host)
+            // The stream's daily rhythm: for each hour of the day (UTC), on how many of the days it covers it logs
+            // anything. A silence is judged against it: hours in which the stream is usually quiet (nights) are no
+            // gap; only the hours in which it logs on at least half of its days count.
+            var activeDays = [Int](repeating: 0, count: 24)
+            var lastDay = [Int64](repeating: Int64.min, count: 24)
+            for i in idx {
+                let hourNumber = store.time[i] / 3_600_000_000
+                let h = Int((hourNumber % 24 + 24) % 24)
+                let day = hourNumber / 24
+                if lastDay[h] != day {
+                    lastDay[h] = day
+                    activeDays[h] += 1
+                }
+            }
+            let firstDay = store.time[idx[idx.startIndex]] / 86_400_000_000
+            let days = max(1, Int(store.time[idx[idx.endIndex - 1]] / 86_400_000_000 - firstDay) + 1)
+            /// Whole hours between `a` and `b` in which the stream usually logs.
+            func expected(_ a: Int64, _ b: Int64) -> Double {
+                var hour = a / 3_600_000_000 + 1
+                let end = b / 3_600_000_000
+                var n = 0
+                var usual = 0
+                while hour < end && n < 24 * 31 {
+                    if activeDays[Int((hour % 24 + 24) % 24)] * 2 >= days { usual += 1 }
+                    hour += 1
+                    n += 1
+                }
+                return Double(usual)
+            }
+            let quietEnough = Double(gapRule?.parameter("usual_hours_in_gap") ?? 3)
             if let r = gapRule, idx.count >= r.parameter("min_events") {
                 let least = max(
                     r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
                 for j in idx.indices.dropFirst() where store.time[idx[j]] - store.time[idx[j - 1]] >= least {
+                    let usualEvents = expected(store.time[idx[j - 1]], store.time[idx[j]])
+                    if usualEvents < quietEnough { continue }  // the host is usually quiet then
                     let gap = (store.time[idx[j]] - store.time[idx[j - 1]]) / 1_000_000
                     out.append(
                         finding(
                             r, at: idx[j - 1], host: host, indicators: ["host:\(host)"],
                             why:
-                                "\(host)'s \(key.name) log is silent for \(RuleSet.durationText(gap)) from \(isoSecond(idx[j - 1])) to \(isoSecond(idx[j])); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)) (99th percentile of \(idx.count) events; threshold \(RuleSet.durationText(r.threshold)) and \(r.parameter("regularity_factor"))× usual): lines may have been deleted",
+                                "\(host)'s \(key.name) log is silent for \(RuleSet.durationText(gap)) from \(isoSecond(idx[j - 1])) to \(isoSecond(idx[j])); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)) (99th percentile of \(idx.count) events; threshold \(RuleSet.durationText(r.threshold)) and \(r.parameter("regularity_factor"))× usual), and \(Int(usualEvents)) of its hours are ones in which it logs on most days: lines may have been deleted",
                             evidence: [idx[j - 1], idx[j]]))
                 }
             }
@@ -976,7 +1008,7 @@ public struct Detectors {
                 let least = max(
                     r.threshold.saturatingTimes(1_000_000), usual.saturatingTimes(r.parameter("regularity_factor")))
                 let silent = evidenceEnd - store.time[last]
-                if silent >= least {
+                if silent >= least && expected(store.time[last], evidenceEnd) >= quietEnough {
                     out.append(
                         finding(
                             r, at: last, host: host, indicators: ["host:\(host)"],

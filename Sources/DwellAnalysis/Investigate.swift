@@ -71,7 +71,7 @@ public enum InvestigationRun {
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
-        inv.caveats += integrityCaveats(inv.findings)
+        inv.caveats += integrityCaveats(inv)
         trace.mark("evidence lines")
         return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
     }
@@ -111,12 +111,30 @@ public enum InvestigationRun {
     }
 
     /// Log-integrity findings (gaps, logs that end early) as caveats on the window, with the lines either side.
-    static func integrityCaveats(_ findings: [Finding]) -> [String] {
-        findings.filter { $0.rule.hasPrefix("integrity.") }.map { f in
-            let lines = f.evidence.map { "\($0.file):\($0.line): \(ByteText.string($0.raw))" }
-            return "\(f.rule) (\(f.technique)): \(f.why); the attack window may miss what happened there. Evidence: "
-                + lines.joined(separator: " | ")
+    /// Log-integrity caveats: those overlapping the attack window first, each in full; the others summed up in one
+    /// line per rule beyond `detailedOutside` (all of them stay findings in the report).
+    static func integrityCaveats(_ inv: Investigation, detailedOutside: Int = 5) -> [String] {
+        let all = inv.findings.filter { $0.rule.hasPrefix("integrity.") }
+        func overlaps(_ f: Finding) -> Bool {
+            guard let a = inv.firstSeen, let b = inv.lastSeen else { return false }
+            let start = f.evidence.first?.time ?? f.time
+            let end = f.evidence.last?.time ?? f.time
+            return start <= b && end >= a
         }
+        func full(_ f: Finding, _ note: String) -> String {
+            let lines = f.evidence.map { "\($0.file):\($0.line): \(ByteText.string($0.raw))" }
+            return "\(f.rule) (\(f.technique)): \(f.why); \(note). Evidence: " + lines.joined(separator: " | ")
+        }
+        var out = all.filter(overlaps).map { full($0, "it overlaps the attack window, which may miss what happened there") }
+        let outside = all.filter { !overlaps($0) }
+        out += outside.prefix(detailedOutside).map { full($0, "outside the attack window") }
+        if outside.count > detailedOutside {
+            let rest = outside.dropFirst(detailedOutside)
+            let hosts = Set(rest.map(\.host)).sorted()
+            out.append(
+                "integrity: \(rest.count) more log gap(s) or early ends outside the attack window, on \(hosts.prefix(10).joined(separator: ", "))\(hosts.count > 10 ? " and \(hosts.count - 10) more hosts" : ""); each is a finding in the report")
+        }
+        return out
     }
 
     static func caveats(_ stats: [FileStats]) -> [String] {

@@ -317,10 +317,13 @@ public struct RuleSet: Sendable, Equatable {
             id: "integrity.log_gap", title: "Gap in a regular log stream", technique: "T1070.002", severity: .medium,
             threshold: 7_200, unit: "seconds of silence",
             description:
-                "a host's log stream that is otherwise regular falls silent for at least the threshold and regularity_factor times its usual (99th percentile) gap",
+                "a host's log stream that is otherwise regular falls silent for at least the threshold and regularity_factor times its usual (99th percentile) gap, in hours of the day when it usually logs (its daily rhythm: a quiet night is no gap)",
             parameters: [
                 RuleParameter("regularity_factor", 4, "times the stream's 99th-percentile gap"),
                 RuleParameter("min_events", 50, "events a stream needs before its regularity is judged"),
+                RuleParameter(
+                    "usual_hours_in_gap", 3,
+                    "whole silent hours in which the stream logs on at least half of its days; fewer, and the silence fits the host's rhythm"),
             ]),
         Rule(
             id: "integrity.log_ends_early", title: "Log ends abruptly", technique: "T1070.002", severity: .medium,
