@@ -265,6 +265,27 @@ let privilegeCases: [DetectorCase] = [
 
 let webCases: [DetectorCase] = [
     DetectorCase(
+        name: "Apache encoded traversal to /bin/sh answered 200", rule: "web.cve_exploit", count: 1,
+        severity: .critical, why: ["CVE-2021-41773", "the exploit worked"]
+    ) { b in
+        b.request(0, from: "172.17.0.1", path: "/cgi-bin/.%2e/%2e%2e/%2e%2e/bin/sh", method: "POST")
+    },
+    DetectorCase(name: "a CGI path without encoded dots", rule: "web.cve_exploit", count: 0) { b in
+        b.request(0, from: "198.51.100.4", path: "/cgi-bin/status.cgi", query: "view=short")
+    },
+    DetectorCase(
+        name: "SQL injection answered 500 with SQL Server's error text", rule: "web.sqli_error", count: 1,
+        severity: .high, why: ["80040e14", "reached the database"]
+    ) { b in
+        b.request(
+            0, from: "203.0.113.45", path: "/foo/bar/baz.asp",
+            query: "ID=1'+or+1=@@version--|17|80040e14|Unclosed_quotation_mark_after_the_character_string_''.",
+            status: 500)
+    },
+    DetectorCase(name: "SQL injection answered 500 without database text", rule: "web.sqli_error", count: 0) { b in
+        b.request(0, from: "203.0.113.45", path: "/foo/bar/baz.asp", query: "ID=1'+or+1=@@version--", status: 500)
+    },
+    DetectorCase(
         name: "cmd=id on a script one source uses", rule: "web.webshell", count: 1, severity: .critical,
         why: ["answered 200 to cmd=id"]
     ) { b in b.request(0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id") },
