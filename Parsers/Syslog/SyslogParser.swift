@@ -160,7 +160,7 @@ public struct SyslogParser: LineParser {
 /// Routes a syslog message to the parser of its program family.
 enum AuthMessage {
     enum Family {
-        case sshd, dropbear, sudo, su, account, logind, cron, login, other
+        case sshd, dropbear, sudo, su, account, logind, cron, login, ftpd, klogind, other
     }
 
     /// The family of a program name.
@@ -170,6 +170,7 @@ enum AuthMessage {
         switch r.count {
         case 2: return s.matches("su", at: a) ? .su : .other
         case 4:
+            if s.matches("ftpd", at: a) { return .ftpd }
             if s.matches("sshd", at: a) { return .sshd }
             if s.matches("sudo", at: a) { return .sudo }
             if s.matches("CRON", at: a) || s.matches("cron", at: a) { return .cron }
@@ -186,6 +187,7 @@ enum AuthMessage {
             {
                 return .account
             }
+            if s.matches("klogind", at: a) { return .klogind }
             return s.matches("sudo-rs", at: a) ? .sudo : .other
         case 8:
             if s.matches("groupadd", at: a) || s.matches("groupdel", at: a) || s.matches("groupmod", at: a)
@@ -240,6 +242,8 @@ enum AuthMessage {
         case .logind: LogindMessage.structure(s, m, hi, &e, &c)
         case .cron: CronMessage.structure(s, m, hi, &e, &c)
         case .login: LoginMessage.structure(s, m, hi, &e, &c)
+        case .ftpd: LegacyServiceMessage.ftpd(s, m, hi, &e, &c)
+        case .klogind: LegacyServiceMessage.klogind(s, m, hi, &e, &c)
         case .other: break
         }
     }

@@ -680,6 +680,7 @@ public struct Detectors {
         let traversalNeedles = cveTable.list("apache-path-traversal").map { Array($0.lowercased().utf8) }
         let doubleNeedles = cveTable.list("apache-double-encoding").map { Array($0.lowercased().utf8) }
         let codePaths = cveTable.list("code_paths").map { Array($0.lowercased().utf8) }
+        let aliases = cveTable.list("apache_aliases").map { $0.lowercased() }
         let databaseErrors = (sqlError?.list("database_errors") ?? []).map { Array($0.lowercased().utf8) }
         let sqlKind = matcher.kinds.firstIndex(of: "sql-injection")
         let minBody = success?.parameter("min_body_bytes") ?? 1
@@ -742,8 +743,10 @@ public struct Detectors {
                 known = 1
                 if loginPaths.contains(where: { lowerPath.contains($0) }) { known |= 2 }
                 if suffixes.contains(where: { lowerPath.hasSuffix($0) }) { known |= 4 }
-                if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
-                if doubleNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 16 }
+                if aliases.contains(where: { lowerPath.hasPrefix($0) }) {
+                    if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
+                    if doubleNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 16 }
+                }
                 if codePaths.contains(where: { WebPatternMatcher.contains(decodedPath, $0) }) { known |= 32 }
                 pathFacts[Int(store.path[i])] = known
             }

@@ -150,7 +150,11 @@ public struct RuleSet: Sendable, Equatable {
             severity: .low, threshold: 1, unit: "logins", windowSeconds: 86_400,
             description:
                 "context: an account logs in from an address it never used before; the first window of each host's evidence only learns",
-            lists: [PatternList("ignored_accounts", ["root"], "accounts too common to report (cron, admins' su)")]),
+            lists: [
+                PatternList(
+                    "ignored_accounts", ["root", "anonymous", "ftp"],
+                    "accounts too common to report (cron, admins' su, anonymous FTP)")
+            ]),
         Rule(
             id: "auth.system_account_login", title: "Interactive login to a system account", technique: "T1078.003",
             severity: .high, threshold: 1, unit: "logins",
@@ -260,6 +264,9 @@ public struct RuleSet: Sendable, Equatable {
                 PatternList(
                     "apache-double-encoding", ["%%32%65", "%%32%45", "%2%65", "%%32e"],
                     "Apache 2.4.50 traversal with double-encoded dots: needles on the lower-cased raw path"),
+                PatternList(
+                    "apache_aliases", ["/cgi-bin/", "/icons/"],
+                    "raw path prefixes (lower-cased) through which the Apache traversal CVEs reach files; elsewhere the same encoding is plain path traversal"),
                 PatternList(
                     "code_paths", ["/cgi-bin/", "/bin/sh", "/bin/bash", ".cgi", ".sh", ".pl"],
                     "substrings of the lower-cased decoded path that run code: a 2xx answer there is a compromise"),
