@@ -184,6 +184,7 @@ public struct Detectors {
         var failures: [UInt32: [Int]] = [:]
         var summaries: [UInt32: Int] = [:]
         var endings: [UInt32: Int] = [:]
+        var endingsSkipped: [UInt32: Int] = [:]
         var withAttemptLine: Set<UInt64> = []
         var withFailureLine: Set<UInt64> = []
         var endingCounted: Set<UInt64> = []
@@ -221,7 +222,11 @@ public struct Detectors {
                 let c = connection(i)
                 let own = store.pid[i] < 0
                 if withFailureLine.contains(c) || (!own && !endingCounted.insert(c).inserted) {
-                    summaries[store.sourceIP[i], default: 0] += 1
+                    if d == 2 {
+                        summaries[store.sourceIP[i], default: 0] += 1
+                    } else {
+                        endingsSkipped[store.sourceIP[i], default: 0] += 1
+                    }
                     continue
                 }
                 endings[store.sourceIP[i], default: 0] += 1
@@ -240,7 +245,11 @@ public struct Detectors {
             }
             if let n = summaries[source], n > 0 {
                 out +=
-                    "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures', endings of connections already counted) not counted again"
+                    "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
+            }
+            if let n = endingsSkipped[source], n > 0 {
+                out +=
+                    "; \(n) preauth ending\(n == 1 ? "" : "s") of connections already counted not counted again"
             }
             return out
         }
