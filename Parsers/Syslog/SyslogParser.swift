@@ -83,8 +83,10 @@ public struct SyslogParser: LineParser {
         {
             let hostSymbol = event.host
             let inner = s.extracting(message)
+            let repeats = event.repeatCount
             if (try? web.parseAccess(inner, into: &event, context: &context)) != nil {
                 event.host = hostSymbol
+                event.repeatCount = repeats
                 event.program = context.symbols.intern(s, header.program)
                 if let pid = header.pid { event.pid = pid }
                 hasPrevious = false
@@ -92,6 +94,7 @@ public struct SyslogParser: LineParser {
             }
             // Not an access line after all: the syslog event again.
             event.reset(time: time, kind: .generic)
+            event.repeatCount = repeats
             event.timeSource = source
             header.resolveHost(s, context: &context, into: &event)
             if let pid = header.pid { event.pid = pid }
