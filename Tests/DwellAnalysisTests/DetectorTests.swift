@@ -470,6 +470,42 @@ let integrityCases: [DetectorCase] = [
         }
     }
 
+    /// The role each rule of the auth, privilege, web and integrity families gives (the correlator's contract):
+    /// `nil` where it depends on the answer.
+    static let roles: [String: FindingRole?] = [
+        "auth.bruteforce": .attempt, "auth.spraying": .attempt, "auth.user_enumeration": .attempt,
+        "auth.success_after_failures": .compromise, "auth.new_source": .context, "auth.system_account_login": .context,
+        "priv.sudo_failure": .context, "priv.root_shell": .context, "persist.account_created": .context,
+        "persist.privileged_group": .context, "persist.password_change": .context, "web.webshell": .compromise,
+        "web.exploit_attempt": .attempt, "web.exploit_success": nil, "web.cve_exploit": nil,
+        "web.sqli_error": .compromise, "web.scanner_agent": .attempt, "web.404_burst": .attempt,
+        "web.login_bruteforce": .attempt, "integrity.log_gap": .context, "integrity.log_ends_early": .context,
+    ]
+
+    @Test("Every finding of the auth, privilege, web and integrity families has its role; only a compromise seeds")
+    func findingsCarryTheirRole() {
+        let cases = authCases + privilegeCases + webCases + integrityCases
+        var checked = 0
+        for c in cases where c.count > 0 {
+            var b = EventsBuilder()
+            c.build(&b)
+            for f in b.findings() {
+                guard let expected = Self.roles[f.rule] else { continue }
+                if let expected { #expect(f.role == expected, "\(f.rule): \(f.why)") }
+                #expect(f.seeds == (f.role == .compromise), "\(f.rule): \(f.why)")
+                if f.role == .compromise {
+                    #expect(f.implies.contains { if case .attackerAddress = $0 { true } else { false } })
+                    #expect(f.implies.contains { if case .compromisedHost = $0 { true } else { false } })
+                }
+                if f.rule == "auth.success_after_failures" {
+                    #expect(f.implies.contains { if case .compromisedAccount = $0 { true } else { false } })
+                }
+                checked += 1
+            }
+        }
+        #expect(checked >= Self.roles.count)
+    }
+
     @Test func aGapCitesTheLinesEitherSideOfIt() throws {
         var b = EventsBuilder()
         for k in 0..<300 where !(100..<124).contains(k) { b.add(Int64(k) * 600, .cron, program: "CRON") }
