@@ -78,7 +78,7 @@ public struct SyslogParser: LineParser {
                 return true
             }
         }
-        if header.program.count > 0, message.count > 30, AuthMessage.family(s, header.program) == .other,
+        if message.count > 30, AuthMessage.family(s, header.program) == .other,
             Self.looksLikeAccessLine(s, message)
         {
             let hostSymbol = event.host
@@ -87,7 +87,7 @@ public struct SyslogParser: LineParser {
             if (try? web.parseAccess(inner, into: &event, context: &context)) != nil {
                 event.host = hostSymbol
                 event.repeatCount = repeats
-                event.program = context.symbols.intern(s, header.program)
+                if !header.program.isEmpty { event.program = context.symbols.intern(s, header.program) }
                 if let pid = header.pid { event.pid = pid }
                 hasPrevious = false
                 return true

@@ -188,6 +188,7 @@ public struct Detectors {
         var withAttemptLine: Set<UInt64> = []
         var withFailureLine: Set<UInt64> = []
         var endingCounted: Set<UInt64> = []
+        var withSummaryEnding: Set<UInt64> = []
         var detailKind: [UInt32: UInt8] = [:]  // 0 other, 1 summary (never counted), 2 ending (max attempts), 3 preauth
         func kindOfDetail(_ d: UInt32) -> UInt8 {
             if let known = detailKind[d] { return known }
@@ -200,9 +201,9 @@ public struct Detectors {
         for i in 0..<store.count where store.sourceIP[i] != 0 {
             let k = store.kind[i]
             if k == .authFailure && store.authMethod[i] != 0 { withAttemptLine.insert(connection(i)) }
-            if (k == .authFailure || k == .invalidUser) && kindOfDetail(store.detail[i]) == 0 {
-                withFailureLine.insert(connection(i))
-            }
+            let d = kindOfDetail(store.detail[i])
+            if (k == .authFailure || k == .invalidUser) && d == 0 { withFailureLine.insert(connection(i)) }
+            if k == .authFailure && d == 2 { withSummaryEnding.insert(connection(i)) }
         }
         for i in 0..<store.count where store.sourceIP[i] != 0 {
             let k = store.kind[i]
@@ -217,11 +218,18 @@ public struct Detectors {
                 continue
             }
             if d >= 2 {
-                // One ending per connection counts, and none where the connection logged its failures; without
-                // a pid every line is its own connection.
+                // A connection's ending counts once, and not where the connection logged its failures: sshd writes
+                // "maximum authentication attempts exceeded" and "Disconnecting …: Too many authentication
+                // failures" for one connection (counted once), and a preauth "Disconnected from authenticating
+                // user" after either is not counted again. A preauth ending is a connection's last line: two of
+                // them (an edited or duplicated log) count twice. Without a pid every line is its own connection.
                 let c = connection(i)
                 let own = store.pid[i] < 0
-                if withFailureLine.contains(c) || (!own && !endingCounted.insert(c).inserted) {
+                let again =
+                    d == 2
+                    ? !own && !endingCounted.insert(c).inserted
+                    : !own && withSummaryEnding.contains(c)
+                if withFailureLine.contains(c) || again {
                     if d == 2 {
                         summaries[store.sourceIP[i], default: 0] += 1
                     } else {

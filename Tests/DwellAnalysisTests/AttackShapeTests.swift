@@ -72,6 +72,14 @@ import Testing
         #expect(brute.technique == "T1110.001")
         #expect(brute.why.contains("connection ending"))
         #expect(brute.role == .attempt)
+        // The same line six times (an edited log keeps one pid): six guesses all the same.
+        let same = try Self.findings(
+            "auth.log",
+            [String](
+                repeating:
+                    "Dec  6 11:00:00 bastion sshd[4100]: Disconnected from authenticating user root 203.0.113.66 port 50100 [preauth]",
+                count: 6))
+        #expect(same.contains { $0.rule == "auth.bruteforce" })
     }
 
     @Test("#25: a connection that logs Failed password and its preauth ending counts once")

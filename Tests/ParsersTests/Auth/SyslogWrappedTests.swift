@@ -23,8 +23,10 @@ import Testing
             #"Dec  6 10:00:00 web3 nginx: 203.0.113.50 - - [06/Dec/2026:10:00:00 +0000] "POST /wp-login.php HTTP/1.1" 200 4500 "-" "Mozilla/5.0""#,
             #"2026-12-06T10:00:01+00:00 web4 apache2[811]: 198.51.100.3 - bob [06/Dec/2026:10:00:01 +0000] "GET /a?b=1 HTTP/1.1" 404 12 "-" "curl/8""#,
             #"Dec  6 10:00:02 web3 nginx: 2026/12/06 10:00:02 [error] 12#0: *1 open() "/x" failed (2: No such file or directory), client: 203.0.113.50"#,
+            #"<190>1 2026-12-06T10:00:03Z web5 nginx - - - 203.0.113.52 - - [06/Dec/2026:10:00:03 +0000] "GET / HTTP/1.1" 200 10 "-" "x""#,
+            #"Dec  6 10:00:04 web6 203.0.113.53 - - [06/Dec/2026:10:00:04 +0000] "GET / HTTP/1.1" 200 10 "-" "x""#,
         ])
-        #expect(events.count == 3)
+        #expect(events.count == 5)
         let first = events[0]
         #expect(first.kind == .webRequest)
         #expect(symbols.string(first.host) == "web3")
@@ -42,6 +44,10 @@ import Testing
         // An error line through syslog is no access line: it stays a syslog event.
         #expect(events[2].kind == .generic)
         #expect(symbols.string(events[2].host) == "web3")
+        // RFC 5424 framing, and a collector that writes no program tag.
+        #expect(events[3].kind == .webRequest && symbols.string(events[3].host) == "web5")
+        #expect(events[4].kind == .webRequest && symbols.string(events[4].host) == "web6")
+        #expect(events[4].program.isNone)
     }
 
     @Test("#17: rsyslog's `message repeated N times: [ MSG]` is MSG with a repeat count")
