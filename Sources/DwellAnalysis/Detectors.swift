@@ -804,13 +804,17 @@ public struct Detectors {
                 requestKinds = matcher.kinds(in: requestText(i))
                 _ = kindsOfRequest.index(of: pair, inserting: Int(Int64(bitPattern: requestKinds)))
             }
-            let fieldKinds: [(name: String, kinds: UInt64)] = [
-                ("request", requestKinds), ("User-Agent", kinds(ofText: store.userAgent[i])),
-                ("Referer", kinds(ofText: store.referer[i])), ("X-Forwarded-For", kinds(ofText: store.forwardedFor[i])),
-            ]
-            let all = fieldKinds.reduce(0) { $0 | $1.kinds }
+            let agentKinds = kinds(ofText: store.userAgent[i])
+            let refererKinds = kinds(ofText: store.referer[i])
+            let forwardedKinds = kinds(ofText: store.forwardedFor[i])
+            let all = requestKinds | agentKinds | refererKinds | forwardedKinds
             let apache = known & 8 != 0 ? "apache-path-traversal" : known & 16 != 0 ? "apache-double-encoding" : nil
             guard all != 0 || apache != nil else { continue }
+            // Past this point the request holds a pattern: rare, so arrays and strings are fine.
+            let fieldKinds: [(name: String, kinds: UInt64)] = [
+                ("request", requestKinds), ("User-Agent", agentKinds), ("Referer", refererKinds),
+                ("X-Forwarded-For", forwardedKinds),
+            ]
             // The kind reported: a named CVE's first, then the first in the table's order.
             let namedKinds = (0..<matcher.kinds.count).filter { all & (1 << UInt64($0)) != 0 && cveOfKind[$0] != nil }
             let kindIndex = namedKinds.first ?? (all == 0 ? -1 : all.trailingZeroBitCount)
