@@ -704,6 +704,9 @@ public struct Detectors {
         let login = enabled("web.login_bruteforce")
         let loginPaths = (login?.list("login_paths") ?? []).map { $0.lowercased() }
         let post = symbolID("POST")
+        let probeRule = enabled("web.probe_paths")
+        let probePaths = (probeRule?.list("paths") ?? []).map { $0.lowercased() }
+        var probes: [UInt32: [Int]] = [:]
         var notFound: [UInt32: [Int]] = [:]
         var loginPosts: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
@@ -714,7 +717,7 @@ public struct Detectors {
         // X-Forwarded-For value. Indexed by symbol id (dense; the store's symbols are numbered from 1): no hashing
         // per request.
         var toolOfAgent = [Int32](repeating: -2, count: store.symbols.count)  // -2 = not decided yet
-        // Bit 0 decided, 1 login, 2 script, 3 Apache traversal, 4 Apache double encoding, 5 runs code.
+        // Bit 0 decided, 1 login, 2 script, 3 Apache traversal, 4 Apache double encoding, 5 runs code, 6 probe.
         var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)
         var commandOfQuery: [UInt32: (String, String)?] = [:]
         var kindsOfRequest = IntegerTable<Int>(capacity: 1 << 12)
@@ -760,6 +763,7 @@ public struct Detectors {
                 known = 1
                 if loginPaths.contains(where: { lowerPath.contains($0) }) { known |= 2 }
                 if suffixes.contains(where: { lowerPath.hasSuffix($0) }) { known |= 4 }
+                if probePaths.contains(where: { lowerPath.contains($0) }) { known |= 64 }
                 if aliases.contains(where: { lowerPath.hasPrefix($0) }) {
                     if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
                     if doubleNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 16 }
@@ -768,6 +772,7 @@ public struct Detectors {
                 pathFacts[Int(store.path[i])] = known
             }
             let facts = (login: known & 2 != 0, script: known & 4 != 0)
+            if known & 64 != 0, status >= 400, status < 500 { probes[source, default: []].append(i) }
             if loginOn, store.httpMethod[i] == post, facts.login {
                 loginPosts[source, default: []].append(i)
             }
@@ -916,6 +921,23 @@ public struct Detectors {
                         r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
                         why:
                             "\(w.distinct) distinct paths answered 404 to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) 404s in all",
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
+            }
+        }
+        if let r = probeRule {
+            for (source, idx) in probes.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+                guard
+                    let w = firstWindow(
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.path[$0]) })
+                else { continue }
+                let examples = idx[w.lo...w.hi].map { text(store.path[$0]) }
+                var shown: [String] = []
+                for p in examples where !shown.contains(p) && shown.count < 3 { shown.append(p) }
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        why:
+                            "\(w.distinct) distinct probe paths (rule list 'paths') answered 4xx to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)), e.g. \(shown.joined(separator: ", ")); \(idx.count) in all",
                         evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
             }
         }

@@ -332,6 +332,21 @@ public struct RuleSet: Sendable, Equatable {
             threshold: 20, unit: "distinct paths", windowSeconds: 600,
             description: "distinct paths answered 404 to one source within the window"),
         Rule(
+            id: "web.probe_paths", title: "Probing for vulnerable applications", technique: "T1595.003",
+            severity: .low, threshold: 3, unit: "distinct probe paths", windowSeconds: 600,
+            description:
+                "distinct well-known probe paths (CMS plugins, database admin tools, exposed configuration) answered 4xx to one source within the window: a scan for vulnerable software, the Internet's background unless it leads somewhere",
+            lists: [
+                PatternList(
+                    "paths",
+                    [
+                        "/wp-content/plugins/", "/wp-admin/", "/wp-includes/", "phpmyadmin", "/pma/", "mysqladmin",
+                        "/scripts/setup.php", "/.env", "/.git/", "/cgi-bin/php", "/solr/admin", "/hnap1", "/boaform",
+                        "/vendor/phpunit", "/actuator/", "/manager/html", "timthumb.php", "azenv.php", "/roundcube",
+                        "/.aws/", "/server-status", "/owa/auth", "/telescope/", "/wp-config.php",
+                    ], "substrings of the lower-cased path that only scanners ask for where the software is absent"),
+            ]),
+        Rule(
             id: "web.login_bruteforce", title: "Login form brute force", technique: "T1110.001", severity: .medium,
             threshold: 20, unit: "POSTs", windowSeconds: 600,
             description:

@@ -265,6 +265,23 @@ let privilegeCases: [DetectorCase] = [
 
 let webCases: [DetectorCase] = [
     DetectorCase(
+        name: "three WordPress plugin paths answered 404", rule: "web.probe_paths", count: 1, severity: .low,
+        why: ["3 distinct probe paths"]
+    ) { b in
+        for (k, p) in ["/wp-content/plugins/a/x.php", "/wp-content/plugins/b/y.php", "/phpmyadmin/scripts/setup.php"]
+            .enumerated()
+        {
+            b.request(Int64(k), from: "203.0.113.45", path: p, status: 404)
+        }
+    },
+    DetectorCase(name: "plugin paths the site serves", rule: "web.probe_paths", count: 0) { b in
+        for (k, p) in ["/wp-content/plugins/a/x.css", "/wp-content/plugins/b/y.js", "/wp-content/plugins/c/z.png"]
+            .enumerated()
+        {
+            b.request(Int64(k), from: "198.51.100.4", path: p, status: 200)
+        }
+    },
+    DetectorCase(
         name: "Apache encoded traversal to /bin/sh answered 200", rule: "web.cve_exploit", count: 1,
         severity: .critical, why: ["CVE-2021-41773", "the exploit worked"]
     ) { b in
@@ -479,7 +496,7 @@ let integrityCases: [DetectorCase] = [
         "persist.privileged_group": .context, "persist.password_change": .context, "web.webshell": .compromise,
         "web.exploit_attempt": .attempt, "web.exploit_success": nil, "web.cve_exploit": nil,
         "web.sqli_error": .compromise, "web.scanner_agent": .attempt, "web.404_burst": .attempt,
-        "web.login_bruteforce": .attempt, "integrity.log_gap": .context, "integrity.log_ends_early": .context,
+        "web.login_bruteforce": .attempt, "web.probe_paths": .attempt, "integrity.log_gap": .context, "integrity.log_ends_early": .context,
     ]
 
     @Test("Every finding of the auth, privilege, web and integrity families has its role; only a compromise seeds")

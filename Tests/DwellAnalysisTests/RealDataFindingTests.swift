@@ -35,7 +35,9 @@ import Testing
         Case(
             path: "web/crowdsec-hub-tests/apache2-logs.log", expected: [("web.scanner_agent", "masscan")],
             notExpected: quiet),
-        Case(path: "web/crowdsec-hub-tests/http-wordpress-scan.log", expected: [], notExpected: quiet),
+        Case(
+            path: "web/crowdsec-hub-tests/http-wordpress-scan.log",
+            expected: [("web.probe_paths", "127.0.0.1"), ("web.probe_paths", "192.168.1.1")], notExpected: quiet),
         Case(
             path: "web/crowdsec-hub-tests/nginx-http-path-traversal.log",
             expected: [("web.exploit_attempt", "path-traversal")], notExpected: quiet),
@@ -50,7 +52,9 @@ import Testing
         Case(path: "web/fail2ban-tests/apache-fakegooglebot", expected: [], notExpected: quiet + ["web.scanner_agent"]),
         Case(path: "web/fail2ban-tests/apache-noscript", expected: [], notExpected: quiet),
         Case(path: "web/fail2ban-tests/nginx-bad-request", expected: [], notExpected: quiet),
-        Case(path: "web/fail2ban-tests/nginx-botsearch", expected: [], notExpected: quiet),
+        Case(
+            path: "web/fail2ban-tests/nginx-botsearch", expected: [("web.probe_paths", "12.34.56.78")],
+            notExpected: quiet),
         Case(
             path: "web/fail2ban-tests/nginx-http-auth", expected: [],
             notExpected: quiet + ["web.login_bruteforce", "auth.bruteforce"]),
