@@ -17,11 +17,26 @@ import DwellCore
 /// (program, pid, message column): well-formed syslog lines are never rejected. Rejections are for broken
 /// headers only (`.badTimestamp`, `.truncated`, `.unexpectedByte`).
 ///
+/// Access-log lines inside syslog (`web1 nginx: 203.0.113.9 - - [DATE] "POST /wp-login.php HTTP/1.1" 200 …`, as
+/// nginx's `access_log syslog:server=…` and Apache piped to `logger` send them): a message of an unstructured
+/// program that has the shape of a common/combined access-log line is parsed by `CombinedLogParser` into a
+/// `.webRequest` event whose host is the syslog host (the web server).
+///
+/// Reduced repeats: rsyslog's `message repeated N times: [ MSG ]` is MSG with `repeatCount` N; old syslogd's
+/// `last message repeated N times` repeats the failure (or probe) of the line before it in the file, as an event
+/// of its own with `repeatCount` N (any other line before it leaves it `.generic`).
+///
 /// Non-events (`false`, counted by the caller): empty lines; lines starting with `#` (comments, e.g. fail2ban's
 /// `# failJSON: {…}` test annotations); lines starting with a TAB (the continuation of a multi-line message, which
 /// belongs to the line before it). A trailing CR (CRLF files) is ignored.
 /// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct SyslogParser: LineParser {
+    /// The access-log parser for access-log lines sent through syslog.
+    var web = CombinedLogParser(acceptsErrorLines: false)
+    /// The last line's event when it was a failure or probe (what `last message repeated N times` repeats).
+    var previous = Event()
+    var hasPrevious = false
+
     public init() {}
 
     public mutating func parse(
@@ -45,15 +60,110 @@ public struct SyslogParser: LineParser {
         event.messageColumn = Int32(truncatingIfNeeded: m)
         var hi = n
         while hi > m, s[hi - 1] == UInt8(ascii: " ") { hi -= 1 }
-        AuthMessage.structure(s, program: header.program, message: m..<hi, into: &event, context: &context)
+        var message = m..<hi
+        // Reduced repeats: `message repeated N times: [ MSG]` (rsyslog) and `last message repeated N times`.
+        if hi - m > 20 {
+            if s[m] == UInt8(ascii: "m"), let (count, inner) = Self.rsyslogRepeat(s, m, hi) {
+                message = inner
+                event.repeatCount = count
+            } else if let count = Self.lastMessageRepeat(s, m, hi) {
+                if hasPrevious {
+                    let (source, column) = (event.timeSource, event.messageColumn)
+                    event = previous
+                    event.time = time
+                    event.timeSource = source
+                    event.messageColumn = column
+                    event.repeatCount = count
+                }
+                return true
+            }
+        }
+        if message.count > 30, AuthMessage.family(s, header.program) == .other,
+            Self.looksLikeAccessLine(s, message)
+        {
+            let hostSymbol = event.host
+            let inner = s.extracting(message)
+            let repeats = event.repeatCount
+            if (try? web.parseAccess(inner, into: &event, context: &context)) != nil {
+                event.host = hostSymbol
+                event.repeatCount = repeats
+                if !header.program.isEmpty { event.program = context.symbols.intern(s, header.program) }
+                if let pid = header.pid { event.pid = pid }
+                hasPrevious = false
+                return true
+            }
+            // Not an access line after all: the syslog event again.
+            event.reset(time: time, kind: .generic)
+            event.repeatCount = repeats
+            event.timeSource = source
+            header.resolveHost(s, context: &context, into: &event)
+            if let pid = header.pid { event.pid = pid }
+            event.messageColumn = Int32(truncatingIfNeeded: m)
+        }
+        AuthMessage.structure(s, program: header.program, message: message, into: &event, context: &context)
+        switch event.kind {
+        case .authFailure, .invalidUser, .authProbe:
+            previous = event
+            hasPrevious = true
+        default:
+            hasPrevious = false
+        }
         return true
+    }
+
+    /// `message repeated N times: [ MSG]`: N and the range of MSG, or `nil`.
+    static func rsyslogRepeat(_ s: Span<UInt8>, _ m: Int, _ hi: Int) -> (Int32, Range<Int>)? {
+        guard s.matches("message repeated ", at: m) else { return nil }
+        let d = m + 17
+        let e = s.digitsEnd(from: d)
+        guard e > d, let n = s.parseUInt(d..<e), n > 0 else { return nil }
+        var k: Int
+        if s.matches(" times: [", at: e) {
+            k = e + 9
+        } else if s.matches(" time: [", at: e) {
+            k = e + 8
+        } else {
+            return nil
+        }
+        k = s.skipSpaces(from: k)
+        var end = hi
+        if end > k, s[end - 1] == UInt8(ascii: "]") { end -= 1 }
+        while end > k, s[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        guard end > k else { return nil }
+        return (Int32(clamping: n), k..<end)
+    }
+
+    /// `last message repeated N times` (optionally inside `--- … ---`): N, or `nil`.
+    static func lastMessageRepeat(_ s: Span<UInt8>, _ m: Int, _ hi: Int) -> Int32? {
+        var k = m
+        if s.matches("--- ", at: k) { k += 4 }
+        guard k + 22 < hi, s.matches("last message repeated ", at: k) else { return nil }
+        let d = k + 22
+        let e = s.digitsEnd(from: d)
+        guard e > d, let n = s.parseUInt(d..<e), n > 0, s.matches(" time", at: e) else { return nil }
+        return Int32(clamping: n)
+    }
+
+    /// Whether a message has the shape of a common/combined access-log line: a first word of address or host
+    /// bytes, then within the next words a `[` time `]` followed by a quoted request.
+    /// - Complexity: O(1) bytes read before the first space for most messages (they fail the first test).
+    static func looksLikeAccessLine(_ s: Span<UInt8>, _ r: Range<Int>) -> Bool {
+        let first = s[r.lowerBound]
+        // An address (IPv4/IPv6) or a virtual host name starts with a letter, a digit or a colon.
+        guard first &- UInt8(ascii: "0") < 10 || first | 0x20 &- UInt8(ascii: "a") < 26 || first == UInt8(ascii: ":")
+        else { return false }
+        guard let open = s.firstIndex(of: UInt8(ascii: "["), from: r.lowerBound), open < r.upperBound,
+            open - r.lowerBound < 300, open > r.lowerBound, s[open - 1] == UInt8(ascii: " "),
+            let close = s.firstIndex(of: UInt8(ascii: "]"), from: open), close - open < 40, close + 2 < r.upperBound
+        else { return false }
+        return s[close + 1] == UInt8(ascii: " ") && s[close + 2] == UInt8(ascii: "\"")
     }
 }
 
 /// Routes a syslog message to the parser of its program family.
 enum AuthMessage {
     enum Family {
-        case sshd, dropbear, sudo, su, account, logind, cron, login, other
+        case sshd, dropbear, sudo, su, account, logind, cron, login, ftpd, klogind, other
     }
 
     /// The family of a program name.
@@ -63,6 +173,7 @@ enum AuthMessage {
         switch r.count {
         case 2: return s.matches("su", at: a) ? .su : .other
         case 4:
+            if s.matches("ftpd", at: a) { return .ftpd }
             if s.matches("sshd", at: a) { return .sshd }
             if s.matches("sudo", at: a) { return .sudo }
             if s.matches("CRON", at: a) || s.matches("cron", at: a) { return .cron }
@@ -79,6 +190,7 @@ enum AuthMessage {
             {
                 return .account
             }
+            if s.matches("klogind", at: a) { return .klogind }
             return s.matches("sudo-rs", at: a) ? .sudo : .other
         case 8:
             if s.matches("groupadd", at: a) || s.matches("groupdel", at: a) || s.matches("groupmod", at: a)
@@ -133,6 +245,8 @@ enum AuthMessage {
         case .logind: LogindMessage.structure(s, m, hi, &e, &c)
         case .cron: CronMessage.structure(s, m, hi, &e, &c)
         case .login: LoginMessage.structure(s, m, hi, &e, &c)
+        case .ftpd: LegacyServiceMessage.ftpd(s, m, hi, &e, &c)
+        case .klogind: LegacyServiceMessage.klogind(s, m, hi, &e, &c)
         case .other: break
         }
     }

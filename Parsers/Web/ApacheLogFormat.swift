@@ -199,7 +199,8 @@ public struct ApacheLogFormatParser: LineParser {
             if let v = s.parseInt(r) { event.bytesOut = v }
         case .bytesIn:
             if let v = s.parseInt(r) { event.bytesIn = v }
-        case .referer: if context.wantsUnindexedText { event.referer = context.symbols.intern(s, r) }
+        case .referer:
+            if context.wantsUnindexedText || WebText.mayCarryAttack(s, r) { event.referer = context.symbols.intern(s, r) }
         case .userAgent: event.userAgent = context.symbols.intern(s, r)
         case .forwardedFor: event.forwardedFor = context.symbols.intern(s, r)
         case .vhost: event.virtualHost = context.symbols.intern(s, r)

@@ -205,7 +205,9 @@ public struct CombinedLogParser: LineParser {
                 let field = i + 1..<q
                 switch quoted {
                 case 0:
-                    if !field.isEmpty && !line.isDash(field) && context.wantsUnindexedText {
+                    if !field.isEmpty && !line.isDash(field)
+                        && (context.wantsUnindexedText || WebText.mayCarryAttack(line, field))
+                    {
                         event.referer = context.symbols.intern(line, field)
                     }
                 case 1:
@@ -214,7 +216,9 @@ public struct CombinedLogParser: LineParser {
                             UnsafeBufferPointer(start: base + field.lowerBound, count: field.count))
                     }
                 default:
-                    if event.forwardedFor.isNone && looksLikeAddressList(line, field) {
+                    if event.forwardedFor.isNone
+                        && (looksLikeAddressList(line, field) || WebText.mayCarryAttack(line, field))
+                    {
                         event.forwardedFor = context.symbols.intern(line, field)
                     }
                 }

@@ -198,6 +198,33 @@ public struct NginxErrorLogParser: LineParser {
                     event.virtualHost = context.symbols.intern(s, start..<q)
                 }
             }
+            basicAuthFailure(s, from: i, to: c, into: &event, context: &context)
         }
+    }
+
+    /// `*N user "X" was not found in "FILE"` (an invalid user) and `*N user "X": password mismatch` (a failure):
+    /// HTTP basic authentication refused, with the user and `auth_method` `http-basic` (each line one attempt).
+    static func basicAuthFailure(
+        _ s: Span<UInt8>, from i: Int, to end: Int, into event: inout Event, context: inout ParseContext
+    ) {
+        var k = i
+        if k < end, s[k] == UInt8(ascii: "*") { k = s.digitsEnd(from: k + 1) }
+        k = s.skipSpaces(from: k)
+        guard k < end, s.matches("user \"", at: k) else { return }
+        let u = k + 6
+        // The user is chosen by the client: the closing quote is the last one before the known endings.
+        let ending: Int
+        let kind: EventKind
+        if let at = s.findLast("\" was not found in \"", before: end, notBefore: u) {
+            (ending, kind) = (at, .invalidUser)
+        } else if let at = s.findLast("\": password mismatch", before: end, notBefore: u) {
+            (ending, kind) = (at, .authFailure)
+        } else {
+            return
+        }
+        event.kind = kind
+        event.outcome = .failure
+        if ending > u { event.user = context.symbols.intern(s, u..<ending) }
+        event.authMethod = context.symbols.intern(literal: "http-basic")
     }
 }

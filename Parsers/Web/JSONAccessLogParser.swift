@@ -126,7 +126,9 @@ public struct JSONAccessLogParser: JSONObjectLineParser {
         } else if s.equals(k, "http_referer") || s.equals(k, "referer") || s.equals(k, "Referer")
             || s.equals(k, "request_Referer")
         {
-            if context.wantsUnindexedText { event.referer = reader.intern(s, v, &context.symbols) }
+            if context.wantsUnindexedText || WebText.mayCarryAttack(s, v.range) {
+                event.referer = reader.intern(s, v, &context.symbols)
+            }
         } else if s.equals(k, "http_user_agent") || s.equals(k, "user_agent") || s.equals(k, "userAgent")
             || s.equals(k, "User-Agent") || s.equals(k, "request_User-Agent")
         {

@@ -99,7 +99,10 @@ public struct W3CParser: LineParser {
             case .bytesReceived:
                 if let v = line.parseUInt(w), v <= UInt64(Int64.max) { event.bytesIn = Int64(v) }
             case .userAgent: event.userAgent = intern(line, w, k - 1, &context)
-            case .referer: if context.wantsUnindexedText { event.referer = intern(line, w, k - 1, &context) }
+            case .referer:
+                if context.wantsUnindexedText || WebText.mayCarryAttack(line, w) {
+                    event.referer = intern(line, w, k - 1, &context)
+                }
             case .host: event.virtualHost = intern(line, w, k - 1, &context)
             case .user: event.user = intern(line, w, k - 1, &context)
             case .version: event.networkProtocol = context.symbols.intern(line, w)

@@ -58,14 +58,33 @@ public struct Detectors {
 
     func finding(
         _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [String], why: String,
-        evidence: [Int], seeds: Bool = false
+        evidence: [Int], seeds: Bool? = nil, role: FindingRole = .attempt, implies: [Implication] = [],
+        title: String? = nil
     ) -> Finding {
         var seen = Set<Int>()
         let cited = evidence.filter { seen.insert($0).inserted }
         return Finding(
-            rule: rule.id, title: rule.title, technique: rule.technique, severity: severity ?? rule.severity,
+            rule: rule.id, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
             time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
-            evidence: cited.map(ref), seeds: seeds)
+            evidence: cited.map(ref), seeds: seeds ?? (role == .compromise), role: role, implies: implies)
+    }
+
+    /// The attacker address an event's source implies (none for an event without one).
+    func attacker(_ source: UInt32) -> [Implication] {
+        store.address(source).map { [.attackerAddress($0)] } ?? []
+    }
+
+    /// What a compromise of the host event `i` is about implies: the attacker's address and that host (a sensor's
+    /// copy of a web request is about its destination, by address when no name is known).
+    func compromise(of i: Int, by source: UInt32, account: String? = nil) -> [Implication] {
+        var out = attacker(source)
+        if store.kind[i] == .http, store.destinationIP[i] != 0 {
+            out.append(.compromisedHost(name: hostNames[store.destinationIP[i]], address: store.address(store.destinationIP[i])))
+        } else {
+            out.append(.compromisedHost(name: text(store.host[i]), address: nil))
+        }
+        if let account, !account.isEmpty { out.append(.compromisedAccount(account)) }
+        return out
     }
 
     /// The enabled rule with this id, or `nil` when the table turns it off.
@@ -155,31 +174,71 @@ public struct Detectors {
         var out: [Finding] = []
         // Per source: failed attempts in time order. One attempt can be logged three times: sshd's "Invalid user",
         // PAM's "authentication failure" and sshd's "Failed password". The "Failed <method>" line is the attempt;
-        // the others count only for connections (host, pid) that have no such line. sshd's "maximum
-        // authentication attempts exceeded" and PAM's "N more authentication failures" sum up attempts already
-        // logged one by one: never counted again.
+        // the others count only for connections (host, pid) that have no such line.
+        // OpenSSH 8+ at LogLevel INFO logs no "Failed password" for a guess, only how the connection ended:
+        // "Disconnected from / Connection closed by authenticating (or invalid) user U A port P [preauth]", or
+        // "maximum authentication attempts exceeded" / "Too many authentication failures". Such an ending counts
+        // as one failure for a connection that logged no failure line of its own; where one was logged it sums up
+        // attempts already counted (as does PAM's "N more authentication failures", never counted) and is not
+        // counted again. A line rsyslog reduced (`message repeated N times`) counts N times.
         var failures: [UInt32: [Int]] = [:]
         var summaries: [UInt32: Int] = [:]
+        var endings: [UInt32: Int] = [:]
+        var endingsSkipped: [UInt32: Int] = [:]
         var withAttemptLine: Set<UInt64> = []
-        var isSummary: [UInt32: Bool] = [:]
+        var withFailureLine: Set<UInt64> = []
+        var endingCounted: Set<UInt64> = []
+        var withSummaryEnding: Set<UInt64> = []
+        var detailKind: [UInt32: UInt8] = [:]  // 0 other, 1 summary (never counted), 2 ending (max attempts), 3 preauth
+        func kindOfDetail(_ d: UInt32) -> UInt8 {
+            if let known = detailKind[d] { return known }
+            let t = d == 0 ? "" : text(d)
+            let k: UInt8 = t.hasPrefix("more_failures") ? 1 : t == "max_auth_attempts" ? 2 : t == "preauth" ? 3 : 0
+            detailKind[d] = k
+            return k
+        }
         func connection(_ i: Int) -> UInt64 { UInt64(store.host[i]) << 32 | UInt64(UInt32(bitPattern: store.pid[i])) }
-        for i in 0..<store.count where store.kind[i] == .authFailure && store.authMethod[i] != 0 {
-            withAttemptLine.insert(connection(i))
+        for i in 0..<store.count where store.sourceIP[i] != 0 {
+            let k = store.kind[i]
+            if k == .authFailure && store.authMethod[i] != 0 { withAttemptLine.insert(connection(i)) }
+            let d = kindOfDetail(store.detail[i])
+            if (k == .authFailure || k == .invalidUser) && d == 0 { withFailureLine.insert(connection(i)) }
+            if k == .authFailure && d == 2 { withSummaryEnding.insert(connection(i)) }
         }
         for i in 0..<store.count where store.sourceIP[i] != 0 {
             let k = store.kind[i]
-            guard k == .authFailure || k == .invalidUser else { continue }
-            let d = store.detail[i]
-            let summary: Bool
-            if let known = isSummary[d] {
-                summary = known
-            } else {
-                let t = d == 0 ? "" : text(d)
-                summary = t == "max_auth_attempts" || t.hasPrefix("more_failures")
-                isSummary[d] = summary
+            guard k == .authFailure || k == .invalidUser || (k == .authProbe && store.user[i] != 0) else { continue }
+            let d = kindOfDetail(store.detail[i])
+            if k == .authProbe {
+                // Only the ending of a named (authenticating or invalid) user before authentication.
+                guard d == 3 else { continue }
             }
-            if summary {
+            if d == 1 {
                 summaries[store.sourceIP[i], default: 0] += 1
+                continue
+            }
+            if d >= 2 {
+                // A connection's ending counts once, and not where the connection logged its failures: sshd writes
+                // "maximum authentication attempts exceeded" and "Disconnecting …: Too many authentication
+                // failures" for one connection (counted once), and a preauth "Disconnected from authenticating
+                // user" after either is not counted again. A preauth ending is a connection's last line: two of
+                // them (an edited or duplicated log) count twice. Without a pid every line is its own connection.
+                let c = connection(i)
+                let own = store.pid[i] < 0
+                let again =
+                    d == 2
+                    ? !own && !endingCounted.insert(c).inserted
+                    : !own && withSummaryEnding.contains(c)
+                if withFailureLine.contains(c) || again {
+                    if d == 2 {
+                        summaries[store.sourceIP[i], default: 0] += 1
+                    } else {
+                        endingsSkipped[store.sourceIP[i], default: 0] += 1
+                    }
+                    continue
+                }
+                endings[store.sourceIP[i], default: 0] += 1
+                failures[store.sourceIP[i], default: []].append(i)
                 continue
             }
             let attemptLine = k == .authFailure && store.authMethod[i] != 0
@@ -187,21 +246,53 @@ public struct Detectors {
             failures[store.sourceIP[i], default: []].append(i)
         }
         func notCounted(_ source: UInt32) -> String {
-            guard let n = summaries[source], n > 0 else { return "" }
-            return
-                "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
+            var out = ""
+            if let n = endings[source], n > 0 {
+                out +=
+                    "; \(n) of them connection ending\(n == 1 ? "" : "s") without a failure line (OpenSSH 8+ 'authenticating user … [preauth]', 'maximum authentication attempts')"
+            }
+            if let n = summaries[source], n > 0 {
+                out +=
+                    "; \(n) summary line\(n == 1 ? "" : "s") ('maximum authentication attempts', 'N more authentication failures') not counted again"
+            }
+            if let n = endingsSkipped[source], n > 0 {
+                out +=
+                    "; \(n) preauth ending\(n == 1 ? "" : "s") of connections already counted not counted again"
+            }
+            return out
         }
+        // Repeats (rsyslog's reduction): each failure weighs its repeat count.
+        func weights(_ idx: [Int]) -> [Int64] {
+            var sums = [Int64](repeating: 0, count: idx.count + 1)
+            for (k, i) in idx.enumerated() { sums[k + 1] = sums[k] + Int64(max(store.repeatCount[i], 1)) }
+            return sums
+        }
+        var prefixWeights: [UInt32: [Int64]] = [:]
         for (source, idx) in failures.sorted(by: { $0.key < $1.key }) {
             let from = ip(source)
-            if let r = enabled("auth.bruteforce"),
-                let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
-            {
+            let sums = weights(idx)
+            prefixWeights[source] = sums
+            if let r = enabled("auth.bruteforce") {
+                let burst = r.parameter("burst_failures")
+                let burstSeconds = r.parameter("burst_seconds")
+                let slow = firstWeightedWindow(idx, prefix: sums, windowMicros: r.windowMicros, threshold: r.threshold)
+                let fast =
+                    slow != nil
+                    ? nil
+                    : firstWeightedWindow(
+                        idx, prefix: sums, windowMicros: burstSeconds.saturatingTimes(1_000_000), threshold: burst)
+                if let w = slow ?? fast {
+                let within =
+                    slow != nil
+                    ? "\(r.windowText) (threshold \(r.threshold))"
+                    : "\(RuleSet.durationText(burstSeconds)) (burst_failures \(burst))"
                 out.append(
                     finding(
                         r, at: idx[w.lo], indicators: ["ip:\(from)"],
                         why:
-                            "\(w.distinct) failed logins from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all\(notCounted(source))",
-                        evidence: [idx[w.lo], idx[w.hi]]))
+                            "\(w.count) failed logins from \(from) within \(within), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(sums[idx.count]) in all\(notCounted(source))",
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
+                }
             }
             let users = idx.filter { store.user[$0] != 0 }
             if let r = enabled("auth.spraying"),
@@ -212,7 +303,7 @@ public struct Detectors {
                         r, at: users[w.lo], indicators: ["ip:\(from)"],
                         why:
                             "\(w.distinct) distinct accounts failed from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(users[w.lo])) to \(isoSecond(users[w.hi]))",
-                        evidence: [users[w.lo], users[w.hi]]))
+                        evidence: [users[w.lo], users[w.hi]], implies: attacker(source)))
             }
             let invalid = idx.filter { store.kind[$0] == .invalidUser && store.user[$0] != 0 }
             if let r = enabled("auth.user_enumeration"),
@@ -224,7 +315,7 @@ public struct Detectors {
                         r, at: invalid[w.lo], indicators: ["ip:\(from)"],
                         why:
                             "\(w.distinct) distinct non-existent accounts tried from \(from) within \(r.windowText) (threshold \(r.threshold))",
-                        evidence: [invalid[w.lo], invalid[w.hi]]))
+                        evidence: [invalid[w.lo], invalid[w.hi]], implies: attacker(source)))
             }
         }
         if let r = enabled("auth.success_after_failures") {
@@ -235,21 +326,40 @@ public struct Detectors {
                 let end = upperBound(idx, t)
                 let (from, overflow) = t.subtractingReportingOverflow(r.windowMicros)
                 let start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
-                let before = end - start
-                guard before >= r.threshold else { continue }
+                let sums = prefixWeights[store.sourceIP[i]] ?? weights(idx)
+                let before = sums[end] - sums[start]
+                guard before >= r.threshold, end > start else { continue }
                 let source = ip(store.sourceIP[i])
+                let user = text(store.user[i])
                 out.append(
                     finding(
                         r, at: i,
-                        indicators: ["ip:\(source)", "user:\(text(store.user[i]))", "host:\(text(store.host[i]))"],
+                        indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
                         why:
-                            "login of \(text(store.user[i])) accepted from \(source) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(isoSecond(idx[start]))",
-                        evidence: [idx[start], idx[end - 1], i], seeds: true))
+                            "login of \(user) accepted from \(source) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(isoSecond(idx[start]))",
+                        evidence: [idx[start], idx[end - 1], i], role: .compromise,
+                        implies: compromise(of: i, by: store.sourceIP[i], account: user)))
             }
         }
         out += newSourceFindings()
         out += systemAccountFindings()
         return out
+    }
+
+    /// The first window in which time-ordered events `idx` weigh at least `threshold` (`prefix[k]` is the weight of
+    /// `idx[..<k]`): the positions (into `idx`) of its first and last event and its weight, or `nil`.
+    /// - Complexity: O(*k*) for *k* events.
+    func firstWeightedWindow(_ idx: [Int], prefix: [Int64], windowMicros: Int64, threshold: Int64)
+        -> (lo: Int, hi: Int, count: Int64)?
+    {
+        guard threshold > 0 else { return nil }
+        var lo = 0
+        for hi in idx.indices {
+            while store.time[idx[hi]] - store.time[idx[lo]] > windowMicros { lo += 1 }
+            let weight = prefix[hi + 1] - prefix[lo]
+            if weight >= threshold { return (lo, hi, weight) }
+        }
+        return nil
     }
 
     /// Positions in `idx` (time-ordered event positions) with time ≤ `t`.
@@ -286,7 +396,7 @@ public struct Detectors {
                     r, at: i, indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
                     why:
                         "\(user) logged in from \(source), an address never seen for this account before (after \(r.windowText) of \(text(store.host[i]))'s evidence learning the usual ones); no failures required, so context only",
-                    evidence: [i]))
+                    evidence: [i], role: .context))
         }
         return out
     }
@@ -316,12 +426,12 @@ public struct Detectors {
                         r, severity: .low, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
                         why:
                             "\(u) is a system account; it logs in\(from) recurrently (\(idx.count) times, \(recurringAt) make a routine job), like a scheduled job",
-                        evidence: [i, idx[idx.count - 1]]))
+                        evidence: [i, idx[idx.count - 1]], role: .context))
             } else {
                 out.append(
                     finding(
                         r, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
-                        why: "\(u) is a system account (rule list 'accounts') and logged in\(from)", evidence: [i]))
+                        why: "\(u) is a system account (rule list 'accounts') and logged in\(from)", evidence: [i], role: .context))
             }
         }
         return out
@@ -356,7 +466,7 @@ public struct Detectors {
                         r, at: i, indicators: ["user:\(text(store.user[i]))", "host:\(host)"],
                         why:
                             "\(text(store.program[i])) refused for \(text(store.user[i]))\(store.detail[i] != 0 ? " (\(text(store.detail[i])))" : "")",
-                        evidence: [i]))
+                        evidence: [i], role: .context))
             case .privilege where store.outcome[i] != .failure:
                 guard let r = shellRule else { continue }
                 let target = store.targetUser[i]
@@ -372,7 +482,7 @@ public struct Detectors {
                         r, at: i, indicators: ["user:\(user)", "host:\(host)"],
                         why:
                             "\(user) became root through \(program) running \(command.isEmpty ? "a login shell" : "'\(command)'"), a shell (rule list 'shells') rather than a command",
-                        evidence: [i]))
+                        evidence: [i], role: .context))
             case .accountCreate:
                 // useradd logs the new group, then the new user, from one process: one finding, named.
                 guard let r = created,
@@ -398,7 +508,7 @@ public struct Detectors {
                         why: who.isEmpty
                             ? "an account or group created on \(host) by \(text(store.program[i]))"
                             : "account \(who) created on \(host) by \(text(store.program[i]))",
-                        evidence: [i, named]))
+                        evidence: [i, named], role: .context))
             case .accountModify:
                 let group = text(store.detail[i])
                 // usermod logs the group and the shadow group: one finding per account, group and host.
@@ -408,14 +518,14 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, at: i, indicators: ["user:\(name)", "host:\(host)"],
-                        why: "\(name) added to group \(group) (rule list 'groups') on \(host)", evidence: [i]))
+                        why: "\(name) added to group \(group) (rule list 'groups') on \(host)", evidence: [i], role: .context))
             case .passwordChange:
                 guard let r = password, once.insert("passwd|\(host)|\(name)|\(store.time[i] / 60_000_000)").inserted
                 else { continue }
                 out.append(
                     finding(
                         r, at: i, indicators: ["user:\(name)", "host:\(host)"],
-                        why: "password of \(name) changed on \(host)", evidence: [i]))
+                        why: "password of \(name) changed on \(host)", evidence: [i], role: .context))
             default:
                 continue
             }
@@ -570,29 +680,61 @@ public struct Detectors {
         let maxSources = shell?.parameter("max_sources") ?? 0
         let attempt = enabled("web.exploit_attempt")
         let success = enabled("web.exploit_success")
-        // The exploit lists live on web.exploit_attempt; web.exploit_success reads the same ones.
-        let patterns: [(kind: String, needle: String)] = rules.rule("web.exploit_attempt").lists.flatMap { l in
-            l.values.map { (l.name, $0.lowercased()) }
+        let cveRule = enabled("web.cve_exploit")
+        let sqlError = enabled("web.sqli_error")
+        // The exploit lists live on web.exploit_attempt; web.exploit_success reads the same ones. One automaton
+        // holds them all: each field of a request is read once, whatever the number of needles.
+        let matcher = WebPatternMatcher(lists: rules.rule("web.exploit_attempt").lists)
+        let cveTable = rules.rule("web.cve_exploit")
+        var cveOfKind = [String?](repeating: nil, count: matcher.kinds.count)
+        var cveNames: [String: String] = [:]
+        for entry in cveTable.list("names") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            cveNames[parts[0]] = parts[1]
+            if let k = matcher.kinds.firstIndex(of: parts[0]) { cveOfKind[k] = parts[1] }
         }
+        let traversalNeedles = cveTable.list("apache-path-traversal").map { Array($0.lowercased().utf8) }
+        let doubleNeedles = cveTable.list("apache-double-encoding").map { Array($0.lowercased().utf8) }
+        let codePaths = cveTable.list("code_paths").map { Array($0.lowercased().utf8) }
+        let aliases = cveTable.list("apache_aliases").map { $0.lowercased() }
+        let databaseErrors = (sqlError?.list("database_errors") ?? []).map { Array($0.lowercased().utf8) }
+        let sqlKind = matcher.kinds.firstIndex(of: "sql-injection")
         let minBody = success?.parameter("min_body_bytes") ?? 1
         let login = enabled("web.login_bruteforce")
         let loginPaths = (login?.list("login_paths") ?? []).map { $0.lowercased() }
         let post = symbolID("POST")
+        let probeRule = enabled("web.probe_paths")
+        let probePaths = (probeRule?.list("paths") ?? []).map { $0.lowercased() }
+        var probes: [UInt32: [Int]] = [:]
         var notFound: [UInt32: [Int]] = [:]
         var loginPosts: [UInt32: [Int]] = [:]
         var scannerSeen: Set<UInt32> = []
         var scannerOrder: [(source: UInt32, first: Int, tool: Int)] = []
         var scannerRequests: [UInt32: Int64] = [:]
         var exploitSeen: Set<String> = []
-        // Requests repeat: what the strings say is decided once per user agent, path and (path, query).
-        // Indexed by symbol id (dense; the store's symbols are numbered from 1): no hashing per request.
+        // Requests repeat: what the strings say is decided once per user agent, path, (path, query), referer and
+        // X-Forwarded-For value. Indexed by symbol id (dense; the store's symbols are numbered from 1): no hashing
+        // per request.
         var toolOfAgent = [Int32](repeating: -2, count: store.symbols.count)  // -2 = not decided yet
-        var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)  // bit 0 decided, 1 login, 2 script
+        // Bit 0 decided, 1 login, 2 script, 3 Apache traversal, 4 Apache double encoding, 5 runs code, 6 probe.
+        var pathFacts = [UInt8](repeating: 0, count: store.symbols.count)
         var commandOfQuery: [UInt32: (String, String)?] = [:]
-        var patternOfRequest = IntegerTable<Int>(capacity: 1 << 12)
+        var kindsOfRequest = IntegerTable<Int>(capacity: 1 << 12)
+        // Kinds found in one header value, by symbol id; bit 63 marks a decided value.
+        let decided: UInt64 = 1 << 63
+        var kindsOfText = [UInt64](repeating: 0, count: store.symbols.count)
+        func kinds(ofText id: UInt32) -> UInt64 {
+            guard id != 0 else { return 0 }
+            let known = kindsOfText[Int(id)]
+            if known & decided != 0 { return known & ~decided }
+            let mask = store.symbols.withBytes(Symbol(id: id)) { matcher.kinds(in: WebDecoding.decode($0)) }
+            kindsOfText[Int(id)] = mask | decided
+            return mask
+        }
         // Which rules are on, as flags: testing an optional rule per request costs a copy of it.
         let (scannerOn, shellOn, loginOn) = (scanner != nil, shell != nil, login != nil && post != nil)
-        let exploitOn = attempt != nil || success != nil
+        let exploitOn = attempt != nil || success != nil || cveRule != nil || sqlError != nil
         for i in 0..<store.count where store.kind[i] == .webRequest || store.kind[i] == .http {
             if sensorCopies.contains(i) { continue }
             let source = store.sourceIP[i]
@@ -613,17 +755,24 @@ public struct Detectors {
                 }
             }
             if status == 404 { notFound[source, default: []].append(i) }
-            let facts: (login: Bool, script: Bool)
-            let known = pathFacts[Int(store.path[i])]
-            if known & 1 != 0 {
-                facts = (known & 2 != 0, known & 4 != 0)
-            } else {
+            var known = pathFacts[Int(store.path[i])]
+            if known & 1 == 0 {
                 let lowerPath = text(store.path[i]).lowercased()
-                facts = (
-                    loginPaths.contains { lowerPath.contains($0) }, suffixes.contains { lowerPath.hasSuffix($0) }
-                )
-                pathFacts[Int(store.path[i])] = 1 | (facts.login ? 2 : 0) | (facts.script ? 4 : 0)
+                let raw = Array(lowerPath.utf8)
+                let decodedPath = WebDecoding.decode(raw)
+                known = 1
+                if loginPaths.contains(where: { lowerPath.contains($0) }) { known |= 2 }
+                if suffixes.contains(where: { lowerPath.hasSuffix($0) }) { known |= 4 }
+                if probePaths.contains(where: { lowerPath.contains($0) }) { known |= 64 }
+                if aliases.contains(where: { lowerPath.hasPrefix($0) }) {
+                    if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
+                    if doubleNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 16 }
+                }
+                if codePaths.contains(where: { WebPatternMatcher.contains(decodedPath, $0) }) { known |= 32 }
+                pathFacts[Int(store.path[i])] = known
             }
+            let facts = (login: known & 2 != 0, script: known & 4 != 0)
+            if known & 64 != 0, status >= 400, status < 500 { probes[source, default: []].append(i) }
             if loginOn, store.httpMethod[i] == post, facts.login {
                 loginPosts[source, default: []].append(i)
             }
@@ -645,43 +794,105 @@ public struct Detectors {
                             r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
                             why:
                                 "\(path) (requested by at most \(maxSources) sources) answered \(status) to \(param)=\(value.prefix(80)) from \(from)",
-                            evidence: [i], seeds: true))
+                            evidence: [i], role: .compromise, implies: compromise(of: i, by: source)))
                     continue
                 }
             }
             guard exploitOn else { continue }
+            // The kinds of pattern in each attacker-controlled field: the request line (path and query), then the
+            // headers a log keeps (User-Agent, Referer, X-Forwarded-For).
             let pair = UInt64(store.path[i]) << 32 | UInt64(store.query[i])
-            let patternIndex: Int
-            if let known = patternOfRequest.index(of: pair) {
-                patternIndex = patternOfRequest.values[known]
+            let requestKinds: UInt64
+            if let slot = kindsOfRequest.index(of: pair) {
+                requestKinds = UInt64(bitPattern: Int64(kindsOfRequest.values[slot]))
             } else {
-                let decoded = Self.decodedRequest(path: text(store.path[i]), query: text(store.query[i]))
-                patternIndex = patterns.firstIndex { decoded.contains($0.needle) } ?? -1
-                _ = patternOfRequest.index(of: pair, inserting: patternIndex)
+                requestKinds = matcher.kinds(in: requestText(i))
+                _ = kindsOfRequest.index(of: pair, inserting: Int(Int64(bitPattern: requestKinds)))
             }
-            guard patternIndex >= 0 else { continue }
-            let pattern = patterns[patternIndex]
-            let path = text(store.path[i])
+            let agentKinds = kinds(ofText: store.userAgent[i])
+            let refererKinds = kinds(ofText: store.referer[i])
+            let forwardedKinds = kinds(ofText: store.forwardedFor[i])
+            let all = requestKinds | agentKinds | refererKinds | forwardedKinds
+            let apache = known & 8 != 0 ? "apache-path-traversal" : known & 16 != 0 ? "apache-double-encoding" : nil
+            guard all != 0 || apache != nil else { continue }
+            // Past this point the request holds a pattern: rare, so arrays and strings are fine.
+            let fieldKinds: [(name: String, kinds: UInt64)] = [
+                ("request", requestKinds), ("User-Agent", agentKinds), ("Referer", refererKinds),
+                ("X-Forwarded-For", forwardedKinds),
+            ]
+            // The kind reported: a named CVE's first, then the first in the table's order.
+            let namedKinds = (0..<matcher.kinds.count).filter { all & (1 << UInt64($0)) != 0 && cveOfKind[$0] != nil }
+            let kindIndex = namedKinds.first ?? (all == 0 ? -1 : all.trailingZeroBitCount)
+            let kindName = apache ?? matcher.kinds[kindIndex]
+            var field = "request"
+            if apache == nil, let f = fieldKinds.first(where: { $0.kinds & (1 << UInt64(kindIndex)) != 0 }) {
+                field = f.name
+            }
             let from = ip(source)
-            let key = "\(source)|\(pattern.kind)|\(answered2xx)"
+            let key = "\(source)|\(kindName)|\(answered2xx)"
             guard exploitSeen.insert(key).inserted else { continue }
+            let path = text(store.path[i])
             let body = store.bytesOut[i]
             let answered = "answered \(status)\(body >= 0 ? " with \(body) bytes" : "")"
+            let needle: String =
+                if let apache { "encoded traversal in the raw path (rule list '\(apache)')" } else {
+                    "'\(matcher.needle(ofKind: kindIndex, in: fieldText(i, field)))'"
+                }
+            let place =
+                apache != nil ? "the request" : field == "request" ? "the decoded request" : "the \(field) header"
+            let namedCVE: String? =
+                if let apache { cveNames[apache] } else if kindIndex >= 0 { cveOfKind[kindIndex] } else { nil }
+            if let cve = namedCVE, let r = cveRule {
+                // A traversal CVE answered 2xx ran what it asked for; Shellshock answered 2xx by a CGI did too. A
+                // Log4Shell lookup's answer says nothing of the callback: an attempt, high.
+                let runsCode = known & 32 != 0 || facts.script
+                let compromised =
+                    answered2xx && body != 0
+                    && (apache != nil || (kindName == "shellshock" && runsCode))
+                let worked =
+                    apache != nil
+                    ? ": the server answered the traversal, the exploit worked"
+                    : ", by a path that runs code (rule list 'code_paths'): the exploit worked"
+                out.append(
+                    finding(
+                        r, severity: compromised ? .critical : r.severity, at: i,
+                        indicators: ["ip:\(from)", "url:\(path)"],
+                        why:
+                            "\(cve) (\(kindName)): \(needle) in \(place), \(answered)\(compromised ? worked : answered2xx ? "; the answer does not show whether it worked" : " (not a success)"); first of this kind from \(from)",
+                        evidence: [i], role: compromised ? .compromise : .attempt,
+                        implies: compromised ? compromise(of: i, by: source) : attacker(source),
+                        title: "\(r.title): \(cve)"))
+                continue
+            }
+            if status >= 500, kindIndex == sqlKind, let r = sqlError {
+                let logged = requestText(i)
+                if let error = databaseErrors.first(where: { WebPatternMatcher.contains(logged, $0) }) {
+                    out.append(
+                        finding(
+                            r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                            why:
+                                "sql-injection pattern \(needle) in \(place), \(answered) with database error text '\(ByteText.string(error))' in the logged request: the injection reached the database; first of this kind from \(from)",
+                            evidence: [i], role: .compromise, implies: compromise(of: i, by: source)))
+                    continue
+                }
+            }
+            guard kindIndex >= 0 else { continue }
             if answered2xx, let r = success {
                 let large = body >= minBody
                 out.append(
                     finding(
                         r, severity: large ? r.severity : .medium, at: i, indicators: ["ip:\(from)", "url:\(path)"],
                         why:
-                            "\(pattern.kind) pattern '\(pattern.needle)' in the decoded request, \(answered)\(large ? "" : " (under \(minBody) bytes: medium)"); first of this kind from \(from)",
-                        evidence: [i], seeds: large))
+                            "\(kindName) pattern \(needle) in \(place), \(answered)\(large ? "" : " (under \(minBody) bytes: medium)"); first of this kind from \(from)",
+                        evidence: [i], role: large ? .compromise : .attempt,
+                        implies: large ? compromise(of: i, by: source) : attacker(source)))
             } else if !answered2xx, let r = attempt {
                 out.append(
                     finding(
                         r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
                         why:
-                            "\(pattern.kind) pattern '\(pattern.needle)' in the decoded request, \(answered) (not a success); first of this kind from \(from)",
-                        evidence: [i]))
+                            "\(kindName) pattern \(needle) in \(place), \(answered) (not a success); first of this kind from \(from)",
+                        evidence: [i], implies: attacker(source)))
             }
         }
         if let r = scanner {
@@ -696,7 +907,7 @@ public struct Detectors {
                         indicators: ["ip:\(from)", "ua:\(text(store.userAgent[first]))"],
                         why:
                             "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); \(n) request\(n == 1 ? "" : "s") from \(from) with such agents (\(loud) make a scan, fewer a passing probe: low)",
-                        evidence: [first]))
+                        evidence: [first], implies: attacker(source)))
             }
         }
         if let r = enabled("web.404_burst") {
@@ -710,23 +921,68 @@ public struct Detectors {
                         r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
                         why:
                             "\(w.distinct) distinct paths answered 404 to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) 404s in all",
-                        evidence: [idx[w.lo], idx[w.hi]]))
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
+            }
+        }
+        if let r = probeRule {
+            for (source, idx) in probes.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+                guard
+                    let w = firstWindow(
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.path[$0]) })
+                else { continue }
+                let examples = idx[w.lo...w.hi].map { text(store.path[$0]) }
+                var shown: [String] = []
+                for p in examples where !shown.contains(p) && shown.count < 3 { shown.append(p) }
+                out.append(
+                    finding(
+                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        why:
+                            "\(w.distinct) distinct probe paths (rule list 'paths') answered 4xx to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)), e.g. \(shown.joined(separator: ", ")); \(idx.count) in all",
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
             }
         }
         if let r = login {
-            for (source, idx) in loginPosts.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
-                guard
-                    let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
-                else { continue }
+            let burst = r.parameter("burst_posts")
+            let burstMicros = r.parameter("burst_seconds").saturatingTimes(1_000_000)
+            for (source, idx) in loginPosts.sorted(by: { $0.key < $1.key }) where idx.count >= min(r.threshold, burst) {
+                let fast = firstWindow(idx, windowMicros: burstMicros, threshold: burst, key: { UInt64($0) })
+                let slow = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+                guard let w = fast ?? slow else { continue }
+                let within =
+                    fast != nil
+                    ? "\(RuleSet.durationText(r.parameter("burst_seconds"))) (burst_posts \(burst))"
+                    : "\(r.windowText) (threshold \(r.threshold))"
                 out.append(
                     finding(
                         r, at: idx[w.lo], indicators: ["ip:\(ip(source))", "url:\(text(store.path[idx[w.lo]]))"],
                         why:
-                            "\(w.distinct) POSTs to login endpoints from \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) in all",
-                        evidence: [idx[w.lo], idx[w.hi]]))
+                            "\(w.distinct) POSTs to login endpoints from \(ip(source)) within \(within), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all",
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
             }
         }
         return out
+    }
+
+    /// The request line of event `i` as the patterns read it: path and query, decoded (see `WebDecoding`).
+    func requestText(_ i: Int) -> [UInt8] {
+        var raw = Array(store.symbols.bytes(Symbol(id: store.path[i])))
+        if store.query[i] != 0 {
+            raw.append(UInt8(ascii: "?"))
+            raw += store.symbols.bytes(Symbol(id: store.query[i]))
+        }
+        return WebDecoding.decode(raw)
+    }
+
+    /// One attacker-controlled field of event `i`, decoded, by the name the web findings give it.
+    func fieldText(_ i: Int, _ field: String) -> [UInt8] {
+        let id: UInt32
+        switch field {
+        case "User-Agent": id = store.userAgent[i]
+        case "Referer": id = store.referer[i]
+        case "X-Forwarded-For": id = store.forwardedFor[i]
+        default: return requestText(i)
+        }
+        return WebDecoding.decode(store.symbols.bytes(Symbol(id: id)))
     }
 
     // MARK: Network
@@ -1001,7 +1257,7 @@ public struct Detectors {
                             r, at: idx[j - 1], host: host, indicators: ["host:\(host)"],
                             why:
                                 "\(host)'s \(key.name) log is silent for \(RuleSet.durationText(gap)) from \(isoSecond(idx[j - 1])) to \(isoSecond(idx[j])); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)) (99th percentile of \(idx.count) events; threshold \(RuleSet.durationText(r.threshold)) and \(r.parameter("regularity_factor"))× usual), and \(Int(usualEvents)) of its hours are ones in which it logs on most days: lines may have been deleted",
-                            evidence: [idx[j - 1], idx[j]]))
+                            evidence: [idx[j - 1], idx[j]], role: .context))
                 }
             }
             if let r = endRule, idx.count >= r.parameter("min_events"), let last = idx.last {
@@ -1014,7 +1270,7 @@ public struct Detectors {
                             r, at: last, host: host, indicators: ["host:\(host)"],
                             why:
                                 "\(host)'s \(key.name) log ends at \(isoSecond(last)), \(RuleSet.durationText(silent / 1_000_000)) before the rest of the evidence ends (\(store.timestamp(store.count - 1).iso8601(fractionDigits: 0))); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)): the log may have been cut or cleared",
-                            evidence: [last]))
+                            evidence: [last], role: .context))
                 }
             }
         }

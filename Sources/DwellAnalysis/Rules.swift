@@ -126,8 +126,11 @@ public struct RuleSet: Sendable, Equatable {
             id: "auth.bruteforce", title: "SSH brute force", technique: "T1110.001", severity: .medium, threshold: 20,
             unit: "failures", windowSeconds: 3_600,
             description:
-                "failed logins from one source within the window (sshd's 'maximum authentication attempts' summaries are not counted again)"
-        ),
+                "failed logins from one source within the window, or burst_failures of them within burst_seconds (OpenSSH 8+ preauth endings of an authenticating or invalid user count for connections that log no failure line; summaries of failures already counted, such as 'maximum authentication attempts', are not counted again; rsyslog's repeated messages count their repeats)",
+            parameters: [
+                RuleParameter("burst_failures", 6, "failures that make a burst (a person does not fail this fast)"),
+                RuleParameter("burst_seconds", 10, "the window of a burst, in seconds"),
+            ]),
         Rule(
             id: "auth.spraying", title: "Password spraying", technique: "T1110.003", severity: .medium, threshold: 10,
             unit: "distinct accounts", windowSeconds: 3_600,
@@ -147,7 +150,11 @@ public struct RuleSet: Sendable, Equatable {
             severity: .low, threshold: 1, unit: "logins", windowSeconds: 86_400,
             description:
                 "context: an account logs in from an address it never used before; the first window of each host's evidence only learns",
-            lists: [PatternList("ignored_accounts", ["root"], "accounts too common to report (cron, admins' su)")]),
+            lists: [
+                PatternList(
+                    "ignored_accounts", ["root", "anonymous", "ftp"],
+                    "accounts too common to report (cron, admins' su, anonymous FTP)")
+            ]),
         Rule(
             id: "auth.system_account_login", title: "Interactive login to a system account", technique: "T1078.003",
             severity: .high, threshold: 1, unit: "logins",
@@ -207,10 +214,17 @@ public struct RuleSet: Sendable, Equatable {
                     "sql-injection",
                     [
                         "union select", "union all select", "' or '1'='1", "' or 1=1", "sleep(", "benchmark(",
-                        "information_schema", "extractvalue(", "waitfor delay",
-                    ], "needles on the lower-cased, twice percent-decoded path and query"),
-                PatternList("xss", ["<script", "javascript:", "onerror=", "onload=", "<svg"], "cross-site scripting"),
-                PatternList("path-traversal", ["../", "..\\", "/etc/passwd", "win.ini"], "path traversal"),
+                        "information_schema", "extractvalue(", "waitfor delay", "' or 1=", "@@version", "xp_cmdshell",
+                        "' and 1=", "or 1=1--", "' or 'a'='a", "updatexml(", "pg_sleep(",
+                    ],
+                    "needles on the lower-cased, twice percent-decoded request line, query, User-Agent, Referer and X-Forwarded-For (Log4j lookups that spell letters resolved)"
+                ),
+                PatternList(
+                    "xss", ["<script", "javascript:", "onerror=", "onload=", "<svg", "<iframe", "<img src", "document.cookie", "alert("],
+                    "cross-site scripting"),
+                PatternList(
+                    "path-traversal", ["../", "..\\", "/etc/passwd", "win.ini", "/etc/shadow", "boot.ini", "..;/"],
+                    "path traversal"),
                 PatternList(
                     "command-injection",
                     [
@@ -218,10 +232,12 @@ public struct RuleSet: Sendable, Equatable {
                         "nc -e",
                     ],
                     "shell commands injected into parameters"),
-                PatternList("log4shell", ["${jndi:"], "Log4Shell JNDI lookups"),
-                PatternList("ognl", ["%{(#", "${(#", "ognlcontext"], "Struts OGNL injection"),
+                PatternList("log4shell", ["${jndi:", "jndi:ldap:", "jndi:rmi:", "jndi:dns:"], "Log4Shell JNDI lookups"),
+                PatternList(
+                    "ognl", ["%{(#", "${(#", "ognlcontext", "#_memberaccess", "@java.lang.runtime@", "(#context["],
+                    "Struts OGNL injection"),
                 PatternList("php", ["php://input", "allow_url_include"], "PHP wrappers and settings"),
-                PatternList("shellshock", ["() {"], "Shellshock"),
+                PatternList("shellshock", ["() {", "(){ :;}"], "Shellshock"),
                 PatternList("spring4shell", ["class.module.classloader"], "Spring4Shell"),
             ]),
         Rule(
@@ -230,6 +246,46 @@ public struct RuleSet: Sendable, Equatable {
             description:
                 "an exploit pattern (the lists of web.exploit_attempt) answered 2xx with a body of at least min_body_bytes; a smaller body is medium",
             parameters: [RuleParameter("min_body_bytes", 1, "bytes of response body that make a 2xx answer high")]),
+        Rule(
+            id: "web.cve_exploit", title: "Exploit of a named CVE", technique: "T1190", severity: .high,
+            unit: "requests",
+            description:
+                "a pattern of a named CVE (kinds of web.exploit_attempt named in 'names'; Apache's encoded traversal in the raw path): critical and a compromise when answered 2xx by a path that runs code (the traversal CVEs, Shellshock on a CGI), high otherwise; once per source, kind and answer class",
+            lists: [
+                PatternList(
+                    "names",
+                    [
+                        "log4shell=CVE-2021-44228", "shellshock=CVE-2014-6271", "spring4shell=CVE-2022-22965",
+                        "apache-path-traversal=CVE-2021-41773", "apache-double-encoding=CVE-2021-42013",
+                    ], "pattern kind = CVE id"),
+                PatternList(
+                    "apache-path-traversal", [".%2e/", "%2e%2e/", "%2e./", "%2e%2e%2f"],
+                    "Apache 2.4.49 traversal: needles on the lower-cased raw (undecoded) path"),
+                PatternList(
+                    "apache-double-encoding", ["%%32%65", "%%32%45", "%2%65", "%%32e"],
+                    "Apache 2.4.50 traversal with double-encoded dots: needles on the lower-cased raw path"),
+                PatternList(
+                    "apache_aliases", ["/cgi-bin/", "/icons/"],
+                    "raw path prefixes (lower-cased) through which the Apache traversal CVEs reach files; elsewhere the same encoding is plain path traversal"),
+                PatternList(
+                    "code_paths", ["/cgi-bin/", "/bin/sh", "/bin/bash", ".cgi", ".sh", ".pl"],
+                    "substrings of the lower-cased decoded path that run code: a 2xx answer there is a compromise"),
+            ]),
+        Rule(
+            id: "web.sqli_error", title: "SQL injection answered with a database error", technique: "T1190",
+            severity: .high, unit: "requests",
+            description:
+                "a SQL injection pattern answered 5xx whose logged URL or query carries database error text (IIS appends it to cs-uri-query): the injection reached the database; once per source",
+            lists: [
+                PatternList(
+                    "database_errors",
+                    [
+                        "80040e14", "80040e07", "unclosed_quotation_mark", "unclosed quotation mark", "sql_server",
+                        "sql server", "odbc", "ole_db", "ole db", "ora-0", "sqlstate", "syntax_error",
+                        "syntax error", "mysql_", "you_have_an_error_in_your_sql", "pg_query", "sqlite_error",
+                        "incorrect_syntax", "incorrect syntax", "conversion_failed", "conversion failed",
+                    ], "lower-cased text of database errors in the logged path and query"),
+            ]),
         Rule(
             id: "web.webshell", title: "Web shell command", technique: "T1505.003", severity: .critical,
             unit: "requests",
@@ -276,13 +332,36 @@ public struct RuleSet: Sendable, Equatable {
             threshold: 20, unit: "distinct paths", windowSeconds: 600,
             description: "distinct paths answered 404 to one source within the window"),
         Rule(
+            id: "web.probe_paths", title: "Probing for vulnerable applications", technique: "T1595.003",
+            severity: .low, threshold: 3, unit: "distinct probe paths", windowSeconds: 600,
+            description:
+                "distinct well-known probe paths (CMS plugins, database admin tools, exposed configuration) answered 4xx to one source within the window: a scan for vulnerable software, the Internet's background unless it leads somewhere",
+            lists: [
+                PatternList(
+                    "paths",
+                    [
+                        "/wp-content/plugins/", "/wp-admin/", "/wp-includes/", "phpmyadmin", "/pma/", "mysqladmin",
+                        "/scripts/setup.php", "/.env", "/.git/", "/cgi-bin/php", "/solr/admin", "/hnap1", "/boaform",
+                        "/vendor/phpunit", "/actuator/", "/manager/html", "timthumb.php", "azenv.php", "/roundcube",
+                        "/.aws/", "/server-status", "/owa/auth", "/telescope/", "/wp-config.php",
+                    ], "substrings of the lower-cased path that only scanners ask for where the software is absent"),
+            ]),
+        Rule(
             id: "web.login_bruteforce", title: "Login form brute force", technique: "T1110.001", severity: .medium,
             threshold: 20, unit: "POSTs", windowSeconds: 600,
-            description: "POSTs to login endpoints from one source within the window",
+            description:
+                "POSTs to login endpoints from one source within the window, or burst_posts of them within burst_seconds",
+            parameters: [
+                RuleParameter("burst_posts", 10, "POSTs to login endpoints that make a burst"),
+                RuleParameter("burst_seconds", 1, "the window of a burst, in seconds"),
+            ],
             lists: [
                 PatternList(
                     "login_paths",
-                    ["login", "signin", "sign-in", "logon", "/auth", "wp-login.php", "xmlrpc.php", "/session"],
+                    [
+                        "login", "signin", "sign-in", "logon", "/auth", "wp-login.php", "xmlrpc.php", "/session",
+                        "/admin", "j_security_check",
+                    ],
                     "substrings of the lower-cased path that mark a login endpoint")
             ]),
         // MARK: Network

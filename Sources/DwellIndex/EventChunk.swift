@@ -44,6 +44,9 @@ public struct EventChunk: Sendable {
     var severity = SparseColumnBuilder<Int8>()
     var detail = SparseColumnBuilder<UInt32>()
     var fileHash = SparseColumnBuilder<UInt32>()
+    var referer = SparseColumnBuilder<UInt32>()
+    var forwardedFor = SparseColumnBuilder<UInt32>()
+    var repeatCount = SparseColumnBuilder<Int32>()
 
     public init() {}
 
@@ -86,6 +89,9 @@ public struct EventChunk: Sendable {
         severity.append(level, present: level != -1)
         detail.append(e.detail)
         fileHash.append(e.fileHash)
+        referer.append(e.referer)
+        forwardedFor.append(e.forwardedFor)
+        repeatCount.append(e.repeatCount, present: e.repeatCount != 1)
     }
 
     /// A byte count (-1: none) as `SparseInt64Column` holds it: the low half when present, the high half when
@@ -138,6 +144,9 @@ public struct EventChunk: Sendable {
         s.severity = severity.column(absent: -1)
         s.detail = detail.column(absent: 0)
         s.fileHash = fileHash.column(absent: 0)
+        s.referer = referer.column(absent: 0)
+        s.forwardedFor = forwardedFor.column(absent: 0)
+        s.repeatCount = repeatCount.column(absent: 1)
         return s
     }
 }

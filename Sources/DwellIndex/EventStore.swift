@@ -126,6 +126,12 @@ public struct EventStore: Sendable {
     public var severity = SparseColumn<Int8>(absent: -1)
     public var detail = SparseColumn<UInt32>(absent: 0)
     public var fileHash = SparseColumn<UInt32>(absent: 0)
+    /// A web request's Referer and X-Forwarded-For as logged (attacker-controlled text the web detectors read).
+    /// Parsers keep a referer in the store only when it may carry an attack pattern (`WebText.mayCarryAttack`).
+    public var referer = SparseColumn<UInt32>(absent: 0)
+    public var forwardedFor = SparseColumn<UInt32>(absent: 0)
+    /// How many times a syslog line stands for its message (`Event.repeatCount`); 1 when absent.
+    public var repeatCount = SparseColumn<Int32>(absent: 1)
 
     /// Sorted event positions per indicator.
     /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
@@ -211,7 +217,7 @@ public struct EventStore: Sendable {
         sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
         bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
         sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
-        sparse(&fileHash)
+        sparse(&fileHash); sparse(&referer); sparse(&forwardedFor); sparse(&repeatCount)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
@@ -237,6 +243,7 @@ public struct EventStore: Sendable {
         bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
         symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
         symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
+        symbols(&referer, c.referer); symbols(&forwardedFor, c.forwardedFor); repeatCount.append(contentsOf: c.repeatCount)
     }
 
     mutating func sortInPlace(threads: Int = 1) {
@@ -306,6 +313,7 @@ public struct EventStore: Sendable {
         for path in [
             \EventStore.sourceIP, \.path, \.userAgent, \.httpMethod, \.query, \.destinationIP, \.domain, \.service,
             \.user, \.targetUser, \.authMethod, \.program, \.command, \.signature, \.detail, \.fileHash,
+            \.referer, \.forwardedFor,
         ] { sparse(path) }
         job(\.offset, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
         dense(\.line)
@@ -314,6 +322,7 @@ public struct EventStore: Sendable {
         job(\.bytesOut, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
         job(\.bytesIn, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
         sparse(\.sourcePort); sparse(\.destinationPort); sparse(\.httpStatus); sparse(\.pid); sparse(\.severity)
+        sparse(\.repeatCount)
         dense(\.kind); dense(\.outcome); dense(\.format); dense(\.timeSource)
         JobQueue(jobs).run(threads: threads)
         time = sortedTimes.value
@@ -490,10 +499,10 @@ public struct EventStore: Sendable {
         let dense = count * (4 + 1 + 1 + 2 + 1) + time.bytes + offset.bytes + fileID.bytes + host.bytes
         let ids = [
             sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
-            userAgent, domain, service, signature, detail, fileHash,
+            userAgent, domain, service, signature, detail, fileHash, referer, forwardedFor,
         ].reduce(0) { $0 + $1.bytes }
         return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
-            + bytesIn.bytes + severity.bytes
+            + bytesIn.bytes + severity.bytes + repeatCount.bytes
     }
 
     /// Approximate bytes held by the columns, symbols, addresses and postings.

@@ -265,6 +265,44 @@ let privilegeCases: [DetectorCase] = [
 
 let webCases: [DetectorCase] = [
     DetectorCase(
+        name: "three WordPress plugin paths answered 404", rule: "web.probe_paths", count: 1, severity: .low,
+        why: ["3 distinct probe paths"]
+    ) { b in
+        for (k, p) in ["/wp-content/plugins/a/x.php", "/wp-content/plugins/b/y.php", "/phpmyadmin/scripts/setup.php"]
+            .enumerated()
+        {
+            b.request(Int64(k), from: "203.0.113.45", path: p, status: 404)
+        }
+    },
+    DetectorCase(name: "plugin paths the site serves", rule: "web.probe_paths", count: 0) { b in
+        for (k, p) in ["/wp-content/plugins/a/x.css", "/wp-content/plugins/b/y.js", "/wp-content/plugins/c/z.png"]
+            .enumerated()
+        {
+            b.request(Int64(k), from: "198.51.100.4", path: p, status: 200)
+        }
+    },
+    DetectorCase(
+        name: "Apache encoded traversal to /bin/sh answered 200", rule: "web.cve_exploit", count: 1,
+        severity: .critical, why: ["CVE-2021-41773", "the exploit worked"]
+    ) { b in
+        b.request(0, from: "172.17.0.1", path: "/cgi-bin/.%2e/%2e%2e/%2e%2e/bin/sh", method: "POST")
+    },
+    DetectorCase(name: "a CGI path without encoded dots", rule: "web.cve_exploit", count: 0) { b in
+        b.request(0, from: "198.51.100.4", path: "/cgi-bin/status.cgi", query: "view=short")
+    },
+    DetectorCase(
+        name: "SQL injection answered 500 with SQL Server's error text", rule: "web.sqli_error", count: 1,
+        severity: .high, why: ["80040e14", "reached the database"]
+    ) { b in
+        b.request(
+            0, from: "203.0.113.45", path: "/foo/bar/baz.asp",
+            query: "ID=1'+or+1=@@version--|17|80040e14|Unclosed_quotation_mark_after_the_character_string_''.",
+            status: 500)
+    },
+    DetectorCase(name: "SQL injection answered 500 without database text", rule: "web.sqli_error", count: 0) { b in
+        b.request(0, from: "203.0.113.45", path: "/foo/bar/baz.asp", query: "ID=1'+or+1=@@version--", status: 500)
+    },
+    DetectorCase(
         name: "cmd=id on a script one source uses", rule: "web.webshell", count: 1, severity: .critical,
         why: ["answered 200 to cmd=id"]
     ) { b in b.request(0, from: "203.0.113.45", path: "/uploads/shell.php", query: "cmd=id") },
@@ -447,6 +485,42 @@ let integrityCases: [DetectorCase] = [
             #expect(cases.contains { $0.rule == rule.id && $0.count > 0 }, "no positive case for \(rule.id)")
             #expect(cases.contains { $0.rule == rule.id && $0.count == 0 }, "no negative case for \(rule.id)")
         }
+    }
+
+    /// The role each rule of the auth, privilege, web and integrity families gives (the correlator's contract):
+    /// `nil` where it depends on the answer.
+    static let roles: [String: FindingRole?] = [
+        "auth.bruteforce": .attempt, "auth.spraying": .attempt, "auth.user_enumeration": .attempt,
+        "auth.success_after_failures": .compromise, "auth.new_source": .context, "auth.system_account_login": .context,
+        "priv.sudo_failure": .context, "priv.root_shell": .context, "persist.account_created": .context,
+        "persist.privileged_group": .context, "persist.password_change": .context, "web.webshell": .compromise,
+        "web.exploit_attempt": .attempt, "web.exploit_success": nil, "web.cve_exploit": nil,
+        "web.sqli_error": .compromise, "web.scanner_agent": .attempt, "web.404_burst": .attempt,
+        "web.login_bruteforce": .attempt, "web.probe_paths": .attempt, "integrity.log_gap": .context, "integrity.log_ends_early": .context,
+    ]
+
+    @Test("Every finding of the auth, privilege, web and integrity families has its role; only a compromise seeds")
+    func findingsCarryTheirRole() {
+        let cases = authCases + privilegeCases + webCases + integrityCases
+        var checked = 0
+        for c in cases where c.count > 0 {
+            var b = EventsBuilder()
+            c.build(&b)
+            for f in b.findings() {
+                guard let expected = Self.roles[f.rule] else { continue }
+                if let expected { #expect(f.role == expected, "\(f.rule): \(f.why)") }
+                #expect(f.seeds == (f.role == .compromise), "\(f.rule): \(f.why)")
+                if f.role == .compromise {
+                    #expect(f.implies.contains { if case .attackerAddress = $0 { true } else { false } })
+                    #expect(f.implies.contains { if case .compromisedHost = $0 { true } else { false } })
+                }
+                if f.rule == "auth.success_after_failures" {
+                    #expect(f.implies.contains { if case .compromisedAccount = $0 { true } else { false } })
+                }
+                checked += 1
+            }
+        }
+        #expect(checked >= Self.roles.count)
     }
 
     @Test func aGapCitesTheLinesEitherSideOfIt() throws {

@@ -62,6 +62,7 @@ public enum ParserHarness {
         e.ruleID = 7
         e.inInterface = stale
         e.outInterface = stale
+        e.repeatCount = 7
         return e
     }
 

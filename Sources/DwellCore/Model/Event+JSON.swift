@@ -54,6 +54,7 @@ extension Event {
         sym("detail", detail)
         sym("in_interface", inInterface)
         sym("out_interface", outInterface)
+        if repeatCount > 1 { json.key("repeat"); json.int(repeatCount) }
         if durationMicros >= 0 { json.key("duration"); json.double(Double(durationMicros) / 1_000_000) }
         json.key("file"); json.string(file)
         json.key("line"); json.int(source.line)

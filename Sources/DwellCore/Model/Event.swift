@@ -241,6 +241,9 @@ public struct Event: Equatable, Sendable {
     /// Interface a packet came in on / went out on (netfilter `IN=`/`OUT=`, VPC flow `interface-id`).
     public var inInterface: Symbol
     public var outInterface: Symbol
+    /// How many times the line stands for its message: rsyslog's `message repeated N times: [ MSG ]` and old
+    /// syslogd's `last message repeated N times` give N (one event stands for all; see `SyslogParser`), 1 otherwise.
+    public var repeatCount: Int32
 
     @inlinable
     public init(time: Timestamp = .zero, kind: EventKind = .generic) {
@@ -292,6 +295,7 @@ public struct Event: Equatable, Sendable {
         self.ruleID = -1
         self.inInterface = .none
         self.outInterface = .none
+        self.repeatCount = 1
     }
 
     /// Sets every field to what `init(time:kind:)` gives, in place: parsers reuse one event per line, and
@@ -348,6 +352,7 @@ public struct Event: Equatable, Sendable {
         ruleID = -1
         inInterface = .none
         outInterface = .none
+        repeatCount = 1
     }
 
     @inlinable public mutating func setSourcePort(_ port: UInt16) {
