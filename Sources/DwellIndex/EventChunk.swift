@@ -44,6 +44,7 @@ public struct EventChunk: Sendable {
     var severity = SparseColumnBuilder<Int8>()
     var detail = SparseColumnBuilder<UInt32>()
     var fileHash = SparseColumnBuilder<UInt32>()
+    var locality = SparseColumnBuilder<UInt8>()
 
     public init() {}
 
@@ -86,6 +87,7 @@ public struct EventChunk: Sendable {
         severity.append(level, present: level != -1)
         detail.append(e.detail)
         fileHash.append(e.fileHash)
+        locality.append(e.locality, present: e.locality != 0)
     }
 
     /// A byte count (-1: none) as `SparseInt64Column` holds it: the low half when present, the high half when
@@ -138,6 +140,7 @@ public struct EventChunk: Sendable {
         s.severity = severity.column(absent: -1)
         s.detail = detail.column(absent: 0)
         s.fileHash = fileHash.column(absent: 0)
+        s.locality = locality.column(absent: 0)
         return s
     }
 }

@@ -126,6 +126,8 @@ public struct EventStore: Sendable {
     public var severity = SparseColumn<Int8>(absent: -1)
     public var detail = SparseColumn<UInt32>(absent: 0)
     public var fileHash = SparseColumn<UInt32>(absent: 0)
+    /// Zeek's `local_orig`/`local_resp` as `Locality` bits (0: not logged); present on few events.
+    public var locality = SparseColumn<UInt8>(absent: 0)
 
     /// Sorted event positions per indicator.
     /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
@@ -211,7 +213,7 @@ public struct EventStore: Sendable {
         sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
         bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
         sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
-        sparse(&fileHash)
+        sparse(&fileHash); sparse(&locality)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
@@ -236,7 +238,7 @@ public struct EventStore: Sendable {
         httpStatus.append(contentsOf: c.httpStatus); bytesOut.append(contentsOf: c.bytesOut)
         bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
         symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
-        symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
+        symbols(&detail, c.detail); symbols(&fileHash, c.fileHash); locality.append(contentsOf: c.locality)
     }
 
     mutating func sortInPlace(threads: Int = 1) {
@@ -314,6 +316,7 @@ public struct EventStore: Sendable {
         job(\.bytesOut, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
         job(\.bytesIn, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
         sparse(\.sourcePort); sparse(\.destinationPort); sparse(\.httpStatus); sparse(\.pid); sparse(\.severity)
+        sparse(\.locality)
         dense(\.kind); dense(\.outcome); dense(\.format); dense(\.timeSource)
         JobQueue(jobs).run(threads: threads)
         time = sortedTimes.value
@@ -493,7 +496,7 @@ public struct EventStore: Sendable {
             userAgent, domain, service, signature, detail, fileHash,
         ].reduce(0) { $0 + $1.bytes }
         return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
-            + bytesIn.bytes + severity.bytes
+            + bytesIn.bytes + severity.bytes + locality.bytes
     }
 
     /// Approximate bytes held by the columns, symbols, addresses and postings.
