@@ -1,0 +1,139 @@
+import DwellCore
+import DwellIndex
+
+/// A host name the network traffic gives an address, with how it is known and the event that shows it.
+public struct NetworkName: Sendable, Hashable {
+    public enum Source: String, Sendable {
+        /// An A/AAAA answer for the name pointing at an internal address.
+        case dnsAnswer = "DNS answer"
+        /// A Kerberos service ticket for `CLASS/NAME` followed by the client's connection to that service.
+        case kerberosService = "Kerberos service principal"
+        /// The server's NetBIOS/DNS computer name in an NTLM exchange.
+        case ntlmServer = "NTLM server name"
+        /// The client's workstation name in an NTLM exchange.
+        case ntlmClient = "NTLM client host name"
+        /// The server named in an SMB tree path (`\\NAME\share`).
+        case smbPath = "SMB share path"
+    }
+
+    public var addressID: UInt32
+    public var name: String
+    public var source: Source
+    /// The event position that shows it.
+    public var evidence: Int
+}
+
+/// Host names of addresses from what the sensor saw: DNS answers, Kerberos service principals, NTLM and SMB names.
+///
+/// Names are the first label, as logged (`newyork.dmevals.local` → `newyork`; `HTTP/NEWYORK` → `NEWYORK`).
+/// Each (address, name) pair is returned once, at its first evidence, in address order.
+/// - Parameters:
+///   - isInternal: whether an address id is inside; DNS answers name only internal addresses (an outside address
+///     answers for many names: CDNs, shared hosting).
+///   - followSeconds: how long after a Kerberos service ticket the client's connection to that service may start.
+/// - Complexity: O(*n*) in the events plus O(*k* log *k*) for the *k* Kerberos tickets' follow-up lookups.
+public func networkHostNames(
+    store: EventStore, isInternal: (UInt32) -> Bool, followSeconds: Int64 = 120
+)
+    -> [NetworkName]
+{
+    var out: [NetworkName] = []
+    var seen: Set<String> = []
+    func add(_ id: UInt32, _ raw: String, _ source: NetworkName.Source, _ i: Int) {
+        let name = shortName(raw)
+        guard id != 0, !name.isEmpty, IPAddress(name) == nil,
+            seen.insert("\(id) \(name.lowercased())").inserted
+        else { return }
+        out.append(NetworkName(addressID: id, name: name, source: source, evidence: i))
+    }
+    // Connections by client, for the Kerberos follow-up: (time, responder, port).
+    var connections: [UInt32: [(Int64, UInt32, UInt16)]] = [:]
+    var tickets: [(Int, String, String)] = []  // (position, service class, host name)
+    for i in 0..<store.count {
+        switch store.kind[i] {
+        case .dns:
+            let q = store.domain[i]
+            let answer = store.detail[i]
+            guard q != 0, answer != 0, let a = IPAddress(store.string(answer)),
+                let id = store.addressID(of: a),
+                isInternal(id)
+            else { continue }
+            add(id, store.string(q), .dnsAnswer, i)
+        case .kerberos:
+            let service = store.service[i]
+            guard service != 0, store.sourceIP[i] != 0, store.outcome[i] != .failure else { continue }
+            let parts = store.string(service).split(separator: "/")
+            guard parts.count >= 2 else { continue }
+            let cls = parts[0].lowercased()
+            guard cls != "krbtgt", cls != "kadmin" else { continue }
+            tickets.append((i, cls, String(parts[1])))
+        case .ntlm:
+            if store.service[i] != 0 {
+                add(store.destinationIP[i], store.string(store.service[i]), .ntlmServer, i)
+            }
+            if store.detail[i] != 0 {
+                add(store.sourceIP[i], store.string(store.detail[i]), .ntlmClient, i)
+            }
+        case .smb:
+            guard store.path[i] != 0 else { continue }
+            let p = store.string(store.path[i])
+            guard p.hasPrefix("\\\\") else { continue }
+            let host = p.dropFirst(2).split(separator: "\\").first.map(String.init) ?? ""
+            add(store.destinationIP[i], host, .smbPath, i)
+        case .flow:
+            let s = store.sourceIP[i]
+            let d = store.destinationIP[i]
+            if s != 0, d != 0, store.destinationPort[i] != 0 {
+                connections[s, default: []].append((store.time[i], d, store.destinationPort[i]))
+            }
+        default: continue
+        }
+    }
+    for (i, cls, host) in tickets {
+        guard let list = connections[store.sourceIP[i]] else { continue }
+        let ports = servicePorts(cls)
+        let t = store.time[i]
+        let limit = t + followSeconds * 1_000_000
+        // The list is in time order (the store is): the first connection at or after the ticket.
+        var lo = 0
+        var hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].0 < t { lo = mid + 1 } else { hi = mid }
+        }
+        for k in lo..<list.count {
+            let (ct, d, p) = list[k]
+            if ct > limit { break }
+            if ports.contains(p) {
+                add(d, host, .kerberosService, i)
+                break
+            }
+        }
+    }
+    out.sort { ($0.addressID, $0.evidence) < ($1.addressID, $1.evidence) }
+    return out
+}
+
+/// The ports a Kerberos service class is reached on.
+func servicePorts(_ serviceClass: String) -> Set<UInt16> {
+    switch serviceClass.lowercased() {
+    case "http": [5985, 5986, 80, 443, 8080]
+    case "wsman": [5985, 5986]
+    case "cifs": [445, 139]
+    case "host": [445, 135, 3389, 22, 5985, 5986]
+    case "rpcss": [135]
+    case "termsrv": [3389]
+    case "ldap": [389, 636, 3268]
+    case "mssqlsvc": [1433]
+    default: []
+    }
+}
+
+/// `newyork.dmevals.local` → `newyork`; `NEWYORK$` → `NEWYORK`; `NEWYORK:5985` → `NEWYORK`.
+func shortName(_ s: String) -> String {
+    var t = Substring(s)
+    if let colon = t.firstIndex(of: ":") { t = t[..<colon] }
+    if let dot = t.firstIndex(of: "."), t.first.map({ !$0.isNumber }) ?? false { t = t[..<dot] }
+    while t.last == "$" { t = t.dropLast() }
+    return String(t)
+}
