@@ -244,8 +244,12 @@ extension Detectors {
             var later = 0
             var laterPorts: [UInt16] = []
             var lastLater = i
-            for j in (i + 1)..<store.count where store.kind[j] == .flow {
-                guard store.sourceIP[j] == client, store.destinationIP[j] == server else { continue }
+            let clientKey = store.address(client).flatMap { store.key(.ip, $0.description) }
+            for p in clientKey.map({ store.postingSlice($0) }) ?? [] where Int(p) > i {
+                let j = Int(p)
+                guard store.kind[j] == .flow, store.sourceIP[j] == client, store.destinationIP[j] == server else {
+                    continue
+                }
                 later += 1
                 lastLater = j
                 let p = store.destinationPort[j]
@@ -747,7 +751,8 @@ extension Detectors {
             }
             return IDSVerdict(role: .context, reason: "a sensor notice without severity: context")
         }
-        let response = r.list("response_needles").contains { lower.contains($0) }
+        let serverSent = r.list("server_sent_needles").contains { lower.contains($0) }
+        let response = !serverSent && r.list("response_needles").contains { lower.contains($0) }
         let checkin = !response && r.list("checkin_needles").contains { lower.contains($0) }
         let attacker = response || checkin ? d : s
         let victim = response || checkin ? s : d
@@ -757,6 +762,11 @@ extension Detectors {
             : checkin
                 ? "a malware check-in signature: the source is the victim, the destination the attacker"
                 : "the attacker is the source"
+        if attacker != 0, let a = store.address(attacker), a.isNone || Self.isBroadcastOrMulticast(a) {
+            return IDSVerdict(
+                role: .context, victim: victim,
+                reason: "the attacker side \(a) is a broadcast, multicast or unspecified address: seeds nothing")
+        }
         if attacker != 0, isWellKnown(attacker, c) {
             return IDSVerdict(
                 role: .context, victim: victim,
@@ -777,6 +787,15 @@ extension Detectors {
         return IDSVerdict(
             role: .context, attacker: nil, victim: nil,
             reason: "sensor severity \(level) is informational: seeds nothing")
+    }
+
+    /// 255.255.255.255, 0.0.0.0, 224.0.0.0/4, ff00::/8: no host sends from there.
+    static func isBroadcastOrMulticast(_ a: IPAddress) -> Bool {
+        if a.isV4 {
+            let v = a.v4Value
+            return v == 0xffff_ffff || v == 0 || v >> 28 == 0xe
+        }
+        return a.high >> 56 == 0xff || (a.high == 0 && a.low == 0)
     }
 
     func idsFinding(_ r: Rule, _ i: Int, _ c: NetworkContext) -> Finding {

@@ -463,6 +463,10 @@ public struct RuleSet: Sendable, Equatable {
                     "response_needles", [" response", "attack_response", "returned root", "command output"],
                     "signature substrings (lower-cased) of responses: the attacker is the destination"),
                 PatternList(
+                    "server_sent_needles", ["certificate", " cert "],
+                    "signature substrings (lower-cased) of what a server sends about itself (a C2 handler's TLS certificate): the attacker is the source even in a response"
+                ),
+                PatternList(
                     "checkin_needles", ["et trojan", "et malware", "et cnc", "cnc", "checkin", "check-in", "beacon"],
                     "signature substrings (lower-cased) of malware calling out: the source is the victim, the destination the attacker"
                 ),

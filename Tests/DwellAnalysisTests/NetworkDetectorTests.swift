@@ -459,10 +459,14 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
             NetLines.eve(
                 7, "198.51.100.90", 40000, "10.4.0.5", 22, signature: "ET SCAN Potential SSH Scan",
                 category: "Attempted Information Leak", severity: 2),
+            NetLines.eve(
+                8, "203.0.113.99", 443, "10.4.0.9", 50004,
+                signature: "ET ATTACK_RESPONSE Metasploit Meterpreter Reverse HTTPS certificate",
+                category: "A Network Trojan was detected", severity: 1),
         ]
         let run = try NetRun(["eve.json": lines], internal: ["10.4.0.0/16"])
         let alerts = run.of("ids.alert").sorted { $0.time < $1.time }
-        try #require(alerts.count == 7)
+        try #require(alerts.count == 8)
         // An exploit: the source attacks.
         #expect(alerts[0].role == .compromise && alerts[0].seeds)
         #expect(alerts[0].implies == [.attackerAddress(address("198.51.100.66"))])
@@ -484,6 +488,9 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
         // A scan is an attempt by its source.
         #expect(alerts[6].role == .attempt && !alerts[6].seeds)
         #expect(alerts[6].implies == [.attackerAddress(address("198.51.100.90"))])
+        // A C2 handler's certificate is sent by the handler: the source is the attacker, response or not.
+        #expect(alerts[7].role == .compromise)
+        #expect(alerts[7].implies == [.attackerAddress(address("203.0.113.99"))])
     }
 }
 
@@ -756,6 +763,41 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
         #expect(run.networks.basis == .inferred)
         // This capture holds conn, dns and http only: no Kerberos log names mscott or kmalone.
         #expect(!run.store.kind.contains(.kerberos))
+    }
+
+    @Test(
+        "#25: real Suricata alerts never make a well-known service or a broadcast address an attacker",
+        .enabled(
+            if: FileManager.default.fileExists(
+                atPath: root?.appendingPathComponent("suricata-eve-frankhassanabad-wrccdc-2017").path ?? "/nonexistent")
+        )
+    )
+    func suricataAlertsWithSense() throws {
+        let wellKnown = RuleSet.standard.rule("ids.alert").list("well_known_networks").compactMap { IPNetwork($0) }
+        for folder in [
+            "suricata-eve-frankhassanabad-wrccdc-2017", "suricata-eve-frankhassanabad-first-org-conf-2015",
+            "suricata-eve-crowdsec-hub-tests",
+        ] {
+            let run = try Self.run(folder)
+            let alerts = run.of("ids.alert")
+            #expect(!alerts.isEmpty)
+            for f in alerts {
+                #expect(f.seeds == (f.role == .compromise))
+                for case .attackerAddress(let a) in f.implies {
+                    #expect(!wellKnown.contains { $0.contains(a) }, "\(folder): \(f.why)")
+                    #expect(a != IPAddress("255.255.255.255"), "\(folder): \(f.why)")
+                }
+                if f.why.contains("'ET POLICY") || f.why.contains("'ET INFO") || f.why.contains("'ET DNS") {
+                    #expect(f.role == .context && f.implies.isEmpty, "\(folder): \(f.why)")
+                }
+            }
+        }
+        // The crowdsec sample: Apache CVE-2021-41773 path traversal from 1.2.3.7 seeds with its source.
+        let crowdsec = try Self.run("suricata-eve-crowdsec-hub-tests")
+        #expect(
+            crowdsec.of("ids.alert").contains {
+                $0.why.contains("CVE-2021-41773") && $0.implies.contains(.attackerAddress(address("1.2.3.7")))
+            })
     }
 
     @Test(
