@@ -91,9 +91,9 @@ extension Detectors {
 
     /// The `network-c2` family: everything here reads the store only.
     func networkReconstructionFindings() -> [Finding] {
-        let c = networkContext()
-        var out = beaconFindings(c)
-        out += payloadFindings(c)
+        let c = PhaseTrace.timed("  network names") { networkContext() }
+        var out = PhaseTrace.timed("  beacons") { beaconFindings(c) }
+        out += PhaseTrace.timed("  payloads") { payloadFindings(c) }
         // Hosts already suspect, with the time they became so: beacon sources, payload downloaders, and victims
         // of severity 1-2 IDS alerts that show a compromise.
         var suspects: [UInt32: (Int64, String)] = [:]
@@ -115,10 +115,10 @@ extension Detectors {
                 }
             }
         }
-        out += kerberosFindings(c, suspects: suspects)
-        out += adminLateralFindings(c, suspects: suspects)
-        out += sshFindings(c)
-        out += dnsFindings(c)
+        out += PhaseTrace.timed("  kerberos") { kerberosFindings(c, suspects: suspects) }
+        out += PhaseTrace.timed("  admin hops") { adminLateralFindings(c, suspects: suspects) }
+        out += PhaseTrace.timed("  ssh.log") { sshFindings(c) }
+        out += PhaseTrace.timed("  dns") { dnsFindings(c) }
         return out
     }
 
@@ -204,6 +204,8 @@ extension Detectors {
         var firsts: [UInt64: (Int, Int)] = [:]  // (client, server) → (first position, downloads)
         var order: [UInt64] = []
         var what: [UInt64: String] = [:]
+        var mimeVerdicts: [UInt32: Bool] = [:]
+        var nameVerdicts: [UInt32: Bool] = [:]
         for i in 0..<store.count where store.kind[i] == .http || store.kind[i] == .fileTransfer {
             // http: the client asked the server; files: tx_hosts (source) sent to rx_hosts (destination).
             let http = store.kind[i] == .http
@@ -211,14 +213,30 @@ extension Detectors {
             let client = http ? store.sourceIP[i] : store.destinationIP[i]
             guard server != 0, client != 0, server != client else { continue }
             if http, store.httpStatus[i] >= 400 { continue }
-            let mime = store.detail[i] != 0 ? text(store.detail[i]).lowercased() : ""
-            let name = store.path[i] != 0 ? text(store.path[i]) : ""
-            let file = name.split(separator: "/").last.map { $0.lowercased() } ?? ""
-            let bareMime =
-                mime.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            let byMime = !bareMime.isEmpty && mimes.contains(bareMime)
-            let byName = !file.isEmpty && extensions.contains { file.hasSuffix($0) }
+            // MIME types and names repeat: each symbol is judged once.
+            let mimeSymbol = store.detail[i]
+            let pathSymbol = store.path[i]
+            let byMime: Bool
+            if let v = mimeVerdicts[mimeSymbol] {
+                byMime = v
+            } else {
+                let mime = mimeSymbol != 0 ? text(mimeSymbol).lowercased() : ""
+                let bare = mime.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                byMime = !bare.isEmpty && mimes.contains(bare)
+                mimeVerdicts[mimeSymbol] = byMime
+            }
+            let byName: Bool
+            if let v = nameVerdicts[pathSymbol] {
+                byName = v
+            } else {
+                let file =
+                    pathSymbol != 0 ? text(pathSymbol).split(separator: "/").last.map { $0.lowercased() } ?? "" : ""
+                byName = !file.isEmpty && extensions.contains { file.hasSuffix($0) }
+                nameVerdicts[pathSymbol] = byName
+            }
             guard byMime || byName else { continue }
+            let mime = mimeSymbol != 0 ? text(mimeSymbol).lowercased() : ""
+            let name = pathSymbol != 0 ? text(pathSymbol) : ""
             if store.domain[i] != 0 {
                 let host = text(store.domain[i]).lowercased()
                 if trusted.contains(where: { host == $0 || host.hasSuffix("." + $0) }) { continue }
@@ -575,12 +593,17 @@ extension Detectors {
         if let r = enabled("net.ssh_scanner") {
             let scanners = r.list("scanner_clients").map { $0.lowercased() }
             let libraries = r.list("library_clients").map { $0.lowercased() }
+            // Match on the software part of the banner (`SSH-2.0-Go`, `SSH-2.0-paramiko_2.4`), once per banner.
+            var banners: [UInt32: String] = [:]
+            func software(_ i: Int) -> String {
+                let symbol = store.userAgent[i]
+                if let known = banners[symbol] { return known }
+                let t = text(symbol).lowercased()
+                let part = t.hasPrefix("ssh-") ? String(t.split(separator: "-", maxSplits: 2).last ?? "") : t
+                banners[symbol] = part
+                return part
+            }
             for (s, idx) in clients.sorted(by: { $0.key < $1.key }) {
-                // Match on the software part of the banner (`SSH-2.0-Go`, `SSH-2.0-paramiko_2.4`).
-                func software(_ i: Int) -> String {
-                    let t = text(store.userAgent[i]).lowercased()
-                    return t.hasPrefix("ssh-") ? String(t.split(separator: "-", maxSplits: 2).last ?? "") : t
-                }
                 if let i = idx.first(where: { i in scanners.contains { software(i).contains($0) } }) {
                     out.append(
                         netFinding(
@@ -650,19 +673,31 @@ extension Detectors {
         var random: [Substring: [(Int, UInt32)]] = [:]  // domain → (position, query symbol)
         var txtQueries: [String: [(Int, UInt32)]] = [:]  // "client domain" → (position, query symbol)
         let txtSymbol = symbolID("TXT")
+        // Each distinct name is judged once: its registered domain, and whether its first label looks random.
+        var judged: [UInt32: (domain: Substring, random: Bool)] = [:]
         for i in 0..<store.count where store.kind[i] == .dns {
             let q = store.domain[i]
             guard q != 0 else { continue }
-            let name = text(q).lowercased()
-            let domain = Self.registeredDomain(name)
+            let verdict: (domain: Substring, random: Bool)
+            if let v = judged[q] {
+                verdict = v
+            } else {
+                let name = text(q).lowercased()
+                let domain = Self.registeredDomain(name)
+                var random = false
+                if entropy != nil, let first = name.split(separator: ".").first, first.count >= minLabel,
+                    name.count > domain.count
+                {
+                    random = Self.entropyCentibits(first) >= minEntropy
+                }
+                verdict = (domain, random)
+                judged[q] = verdict
+            }
+            let domain = verdict.domain
             if store.sourceIP[i] != 0, clientsOf[domain]?.count ?? 0 <= rare {
                 clientsOf[domain, default: []].insert(store.sourceIP[i])
             }
-            if entropy != nil, let first = name.split(separator: ".").first, first.count >= minLabel,
-                name.count > domain.count, Self.entropyCentibits(first) >= minEntropy
-            {
-                random[domain, default: []].append((i, q))
-            }
+            if verdict.random { random[domain, default: []].append((i, q)) }
             if txt != nil, let t = txtSymbol, store.service[i] == t, store.sourceIP[i] != 0 {
                 txtQueries["\(store.sourceIP[i]) \(domain)", default: []].append((i, q))
             }

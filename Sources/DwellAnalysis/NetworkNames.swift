@@ -49,15 +49,22 @@ public func networkHostNames(
     // Connections by client, for the Kerberos follow-up: (time, responder, port).
     var connections: [UInt32: [(Int64, UInt32, UInt16)]] = [:]
     var tickets: [(Int, String, String)] = []  // (position, service class, host name)
+    var answers: [UInt32: UInt32] = [:]  // answer symbol → address id (0: not an address the store holds)
     for i in 0..<store.count {
         switch store.kind[i] {
         case .dns:
             let q = store.domain[i]
             let answer = store.detail[i]
-            guard q != 0, answer != 0, let a = IPAddress(store.string(answer)),
-                let id = store.addressID(of: a),
-                isInternal(id)
-            else { continue }
+            guard q != 0, answer != 0 else { continue }
+            // Each distinct answer is parsed once (most answers repeat).
+            let id: UInt32
+            if let known = answers[answer] {
+                id = known
+            } else {
+                id = IPAddress(store.string(answer)).flatMap { store.addressID(of: $0) } ?? 0
+                answers[answer] = id
+            }
+            guard id != 0, isInternal(id) else { continue }
             add(id, store.string(q), .dnsAnswer, i)
         case .kerberos:
             let service = store.service[i]
@@ -80,13 +87,17 @@ public func networkHostNames(
             guard p.hasPrefix("\\\\") else { continue }
             let host = p.dropFirst(2).split(separator: "\\").first.map(String.init) ?? ""
             add(store.destinationIP[i], host, .smbPath, i)
-        case .flow:
-            let s = store.sourceIP[i]
-            let d = store.destinationIP[i]
-            if s != 0, d != 0, store.destinationPort[i] != 0 {
-                connections[s, default: []].append((store.time[i], d, store.destinationPort[i]))
-            }
         default: continue
+        }
+    }
+    // The connections of the clients that obtained tickets only.
+    let clients = Set(tickets.map { store.sourceIP[$0.0] })
+    if !clients.isEmpty {
+        for i in 0..<store.count where store.kind[i] == .flow && clients.contains(store.sourceIP[i]) {
+            let d = store.destinationIP[i]
+            if d != 0, store.destinationPort[i] != 0 {
+                connections[store.sourceIP[i], default: []].append((store.time[i], d, store.destinationPort[i]))
+            }
         }
     }
     for (i, cls, host) in tickets {
