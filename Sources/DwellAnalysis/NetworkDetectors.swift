@@ -21,7 +21,7 @@ extension Detectors {
 
     func networkContext() -> NetworkContext {
         var c = NetworkContext()
-        for n in networkHostNames(store: store, isInternal: { inside($0) })
+        for n in networkHostNames(store: store, isInternal: { inside($0) }, filePaths: filePaths)
         where c.names[n.addressID] == nil {
             c.names[n.addressID] = n
         }

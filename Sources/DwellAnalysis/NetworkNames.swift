@@ -14,6 +14,8 @@ public struct NetworkName: Sendable, Hashable {
         case ntlmClient = "NTLM client host name"
         /// The server named in an SMB tree path (`\\NAME\share`).
         case smbPath = "SMB share path"
+        /// A per-host capture (`NEWYORK_conn.log`) whose every record involves one address.
+        case captureFile = "per-host capture file name"
     }
 
     public var addressID: UInt32
@@ -33,10 +35,8 @@ public struct NetworkName: Sendable, Hashable {
 ///   - followSeconds: how long after a Kerberos service ticket the client's connection to that service may start.
 /// - Complexity: O(*n*) in the events plus O(*k* log *k*) for the *k* Kerberos tickets' follow-up lookups.
 public func networkHostNames(
-    store: EventStore, isInternal: (UInt32) -> Bool, followSeconds: Int64 = 120
-)
-    -> [NetworkName]
-{
+    store: EventStore, isInternal: (UInt32) -> Bool, filePaths: [String] = [], followSeconds: Int64 = 120
+) -> [NetworkName] {
     var out: [NetworkName] = []
     var seen: Set<String> = []
     func add(_ id: UInt32, _ raw: String, _ source: NetworkName.Source, _ i: Int) {
@@ -121,7 +121,48 @@ public func networkHostNames(
             }
         }
     }
+    for (file, host) in captureHosts(filePaths) {
+        // The address in every record of the file, and in more of them than any other.
+        var counts: [UInt32: Int] = [:]
+        var first: [UInt32: Int] = [:]
+        var records = 0
+        for i in 0..<store.count where Int(store.fileID[i]) == file {
+            let s = store.sourceIP[i]
+            let d = store.destinationIP[i]
+            guard s != 0 || d != 0 else { continue }
+            records += 1
+            for a in s == d ? [s] : [s, d] where a != 0 {
+                counts[a, default: 0] += 1
+                if first[a] == nil { first[a] = i }
+            }
+        }
+        let ranked = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        guard records > 0, let top = ranked.first, top.value == records,
+            ranked.count < 2 || ranked[1].value < top.value, let i = first[top.key]
+        else { continue }
+        add(top.key, host, .captureFile, i)
+    }
     out.sort { ($0.addressID, $0.evidence) < ($1.addressID, $1.evidence) }
+    return out
+}
+
+/// Files named `HOST_LOG.log` after a Zeek log (`UTICA-A_conn.log`): file id → host name.
+func captureHosts(_ paths: [String]) -> [(Int, String)] {
+    let logs = [
+        "conn", "dns", "http", "ssl", "ssh", "kerberos", "smb", "rdp", "dce_rpc", "files", "notice", "ntlm", "weird",
+        "x509",
+    ]
+    var out: [(Int, String)] = []
+    for (k, path) in paths.enumerated() {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let underscore = name.firstIndex(of: "_") else { continue }
+        let host = String(name[..<underscore])
+        let rest = name[name.index(after: underscore)...]
+        guard !host.isEmpty, logs.contains(where: { rest.hasPrefix($0 + ".") || rest.hasPrefix($0 + "_") }) else {
+            continue
+        }
+        out.append((k, host))
+    }
     return out
 }
 

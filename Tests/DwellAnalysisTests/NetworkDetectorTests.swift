@@ -89,6 +89,7 @@ struct NetRun {
     var findings: [Finding]
     var networks: InternalNetworks
     var store: EventStore
+    var files: [String] = []
 
     init(_ files: [String: [String]], internal networks: [String] = []) throws {
         let dir = try Fixture.temporaryDirectory("net")
@@ -104,6 +105,7 @@ struct NetRun {
         self.findings = detectors.run()
         self.networks = detectors.networks
         self.store = store
+        self.files = found.files.map(\.displayPath)
     }
 
     func of(_ rule: String) -> [Finding] { findings.filter { $0.rule == rule } }
@@ -566,6 +568,23 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
         #expect((try? InternalNetworks.parseList("10.0.0.0/40").get()) == nil)
     }
 
+    @Test func aPerHostCaptureNamesTheAddressInEveryRecord() throws {
+        let run = try NetRun([
+            "WEB01_conn.log": [
+                NetLines.conn(1, "10.0.1.20", "10.0.0.4", 53), NetLines.conn(2, "203.0.113.8", "10.0.1.20", 443),
+            ],
+            "DB01_dns.log": [NetLines.dns(3, "10.0.1.30", "10.0.0.4", query: "x.example")],
+        ])
+        let names = networkHostNames(
+            store: run.store, isInternal: { _ in true },
+            filePaths: run.files)
+        let named = names.filter { $0.source == .captureFile }.map {
+            "\($0.name) \(run.store.address($0.addressID)?.description ?? "")"
+        }
+        // A DNS log names two addresses on every line (client and server): no name from it.
+        #expect(named == ["WEB01 10.0.1.20"])
+    }
+
     @Test func namesComeFromDNSKerberosNTLMAndSMB() throws {
         let ntlm = NetLines.tsv(
             "ntlm",
@@ -728,7 +747,8 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
     func apt29Day2() throws {
         let run = try Self.run("zeek-json-otrf-apt29-day2")
         let beacon = try #require(run.of("net.beacon").first)
-        #expect(beacon.implies.contains { $0.isHost("10.0.1.5") })
+        #expect(beacon.implies.contains(.compromisedHost(name: "UTICA-A", address: address("10.0.1.5"))))
+        #expect(beacon.host == "UTICA-A")
         #expect(beacon.implies.contains(.attackerAddress(address("192.168.0.4"))))
         #expect(Self.iso(beacon).hasPrefix("2020-05-01T07:03"))
         let hops = run.of("net.admin_lateral")
@@ -741,6 +761,7 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
             })
         #expect(Self.iso(toNewYork).hasPrefix("2020-05-01T07:11:5"))
         #expect(toNewYork.role == .compromise)
+        #expect(toNewYork.host == "NEWYORK")
         // The capture's first WinRM connection to SCRANTON is at 07:29:31Z; the README dates the hop 07:29:56Z.
         let toScranton = try #require(
             hops.first {
@@ -753,6 +774,7 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
             Self.iso(toScranton) >= "2020-05-01T07:29:30Z"
                 && Self.iso(toScranton) <= "2020-05-01T07:29:56Z")
         #expect(toScranton.role == .compromise)
+        #expect(toScranton.host == "SCRANTON")
         #expect(
             hops.allSatisfy { f in
                 f.implies.allSatisfy {
