@@ -358,6 +358,14 @@ extension Detectors {
             let target = shortName(String(parts[1]))
             // A ticket for the requesting host's own services is no hop.
             if let own = nameOf(s, c), own.lowercased() == target.lowercased() { continue }
+            // File, host and RPC tickets for a domain controller are every member's Group Policy and logon traffic.
+            let routineClasses: Set<String> = ["cifs", "host", "rpcss", "ldap"]
+            if routineClasses.contains(parts[0].lowercased()),
+                let ids = c.addressesByName[target.lowercased()],
+                ids.contains(where: { c.domainControllers.contains($0) })
+            {
+                continue
+            }
             let account = accountName(text(store.user[i]))
             guard seen.insert("\(s) \(account.lowercased()) \(service.lowercased())").inserted else {
                 continue
