@@ -2,7 +2,7 @@ import DwellCore
 
 /// The Zeek logs dwell structures, by their `#path` / `_path` name.
 enum ZeekLog: UInt8 {
-    case conn, dns, http, ssl, ssh, kerberos, smbMapping, smbFiles, rdp, dceRPC, files, notice, weird, other
+    case conn, dns, http, ssl, ssh, kerberos, smbMapping, smbFiles, rdp, dceRPC, files, notice, weird, ntlm, other
 
     static func named(_ s: Span<UInt8>, _ r: Range<Int>) -> ZeekLog {
         if s.equals(r, "conn") { return .conn }
@@ -18,6 +18,7 @@ enum ZeekLog: UInt8 {
         if s.equals(r, "files") { return .files }
         if s.equals(r, "notice") { return .notice }
         if s.equals(r, "weird") { return .weird }
+        if s.equals(r, "ntlm") { return .ntlm }
         return .other
     }
 
@@ -35,6 +36,7 @@ enum ZeekLog: UInt8 {
         case .files: .fileTransfer
         case .notice: .alert
         case .weird: .anomaly
+        case .ntlm: .ntlm
         case .other: .generic
         }
     }
@@ -44,7 +46,7 @@ enum ZeekLog: UInt8 {
 enum ZeekField: UInt8 {
     case ignore
     case ts, uid, origH, origP, respH, respP, proto
-    case service, duration, origBytes, respBytes, connState, origPkts, respPkts  // conn
+    case service, duration, origBytes, respBytes, connState, origPkts, respPkts, localOrig, localResp  // conn
     case query, answers, rcodeName  // dns
     case method, host, uri, referrer, userAgent, statusCode, requestBodyLen, responseBodyLen, username, version  // http
     case serverName, established  // ssl (version shared)
@@ -55,6 +57,7 @@ enum ZeekField: UInt8 {
     case endpoint, operation, namedPipe  // dce_rpc
     case txHosts, rxHosts, connUIDs, source, mimeType, filename, md5, sha1, sha256, totalBytes  // files
     case note, msg, src, dst, port  // notice
+    case ntlmHost, ntlmDomain, ntlmServer  // ntlm (username shared)
     case logPath  // JSON `_path` / `@stream`
     case sensor  // JSON `@system` / `_system_name`: the sensor that wrote the record
 
@@ -86,10 +89,13 @@ enum ZeekField: UInt8 {
             if s.equals(r, "conn_state") { return .connState }
             if s.equals(r, "orig_pkts") { return .origPkts }
             if s.equals(r, "resp_pkts") { return .respPkts }
+            if s.equals(r, "local_orig") { return .localOrig }
+            if s.equals(r, "local_resp") { return .localResp }
         case .dns:
             if s.equals(r, "query") { return .query }
             if s.equals(r, "answers") { return .answers }
             if s.equals(r, "rcode_name") { return .rcodeName }
+            if s.equals(r, "qtype_name") { return .service }  // the record type asked for: A, AAAA, TXT, ...
         case .http:
             if s.equals(r, "method") { return .method }
             if s.equals(r, "host") { return .host }
@@ -100,6 +106,7 @@ enum ZeekField: UInt8 {
             if s.equals(r, "request_body_len") { return .requestBodyLen }
             if s.equals(r, "response_body_len") { return .responseBodyLen }
             if s.equals(r, "username") { return .username }
+            if s.equals(r, "resp_mime_types") { return .mimeType }
         case .ssl:
             if s.equals(r, "server_name") { return .serverName }
             if s.equals(r, "version") { return .version }
@@ -149,6 +156,14 @@ enum ZeekField: UInt8 {
             if s.equals(r, "p") { return .port }
         case .weird:
             if s.equals(r, "name") { return .note }
+        case .ntlm:
+            if s.equals(r, "username") { return .username }
+            if s.equals(r, "hostname") { return .ntlmHost }
+            if s.equals(r, "domainname") { return .ntlmDomain }
+            if s.equals(r, "server_nb_computer_name") || s.equals(r, "server_dns_computer_name") {
+                return .ntlmServer
+            }
+            if s.equals(r, "success") { return .success }
         case .other:
             break
         }
@@ -168,6 +183,7 @@ enum ZeekField: UInt8 {
         if s.equals(r, "named_pipe") || s.equals(r, "operation") { return .dceRPC }
         if s.equals(r, "mime_type") || s.equals(r, "fuid") { return .files }
         if s.equals(r, "note") { return .notice }
+        if s.equals(r, "domainname") || s.equals(r, "server_nb_computer_name") { return .ntlm }
         return nil
     }
 }
@@ -186,7 +202,7 @@ enum ZeekRecord {
     ) throws(LineRejection) {
         var r = r0
         switch field {
-        case .answers, .txHosts, .rxHosts, .connUIDs:
+        case .answers, .txHosts, .rxHosts, .connUIDs, .mimeType:
             if let c = s.firstIndex(of: setSeparator, from: r.lowerBound), c < r.upperBound { r = r.lowerBound..<c }
         default: break
         }
@@ -249,6 +265,15 @@ enum ZeekRecord {
             if c == UInt8(ascii: "T") || c == UInt8(ascii: "t") { event.outcome = .success }
             if c == UInt8(ascii: "F") || c == UInt8(ascii: "f") { event.outcome = .failure }
         case .hostKey: event.keyFingerprint = context.symbols.intern(s, r)
+        case .localOrig, .localResp:
+            let c = s[r.lowerBound]
+            let known = field == .localOrig ? Locality.originKnown : Locality.responderKnown
+            let local = field == .localOrig ? Locality.originLocal : Locality.responderLocal
+            if c == UInt8(ascii: "T") || c == UInt8(ascii: "t") { event.locality |= known | local }
+            if c == UInt8(ascii: "F") || c == UInt8(ascii: "f") { event.locality |= known }
+        case .ntlmHost: event.detail = context.symbols.intern(s, r)
+        case .ntlmDomain: event.domain = context.symbols.intern(s, r)
+        case .ntlmServer: if event.service.isNone { event.service = context.symbols.intern(s, r) }
         case .requestType, .securityProtocol: event.authMethod = context.symbols.intern(s, r)
         case .path, .name, .namedPipe, .filename: event.path = context.symbols.intern(s, r)
         case .connUIDs: if context.wantsUnindexedText { event.connectionUID = context.symbols.intern(s, r) }

@@ -21,23 +21,31 @@ public struct Detectors {
     /// Whether each address id is internal (private, loopback, link-local, ...), decided once per address rather
     /// than once per event (slot 0, no address, is false).
     let internalAddress: [Bool]
+    /// Inside versus outside for the network rules: the sensor's flags, `--internal`, or inferred (see its caveat).
+    public let networks: InternalNetworks
 
     public init(
-        store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = []
+        store: EventStore, filePaths: [String], rules: RuleSet = .standard, hostMap: [(IPAddress, String)] = [],
+        internalNetworks: [IPNetwork] = []
     ) {
         self.init(
             store: store, filePaths: filePaths, rules: rules,
             directory: HostDirectory(
-                store: store, filePaths: filePaths, hostEntries: hostMap.map { HostMapEntry(address: $0.0, host: $0.1) }))
+                store: store, filePaths: filePaths, hostEntries: hostMap.map { HostMapEntry(address: $0.0, host: $0.1) }),
+            internalNetworks: internalNetworks)
     }
 
     /// Detectors that name hosts by address through `directory` (the names the correlator uses too).
-    public init(store: EventStore, filePaths: [String], rules: RuleSet = .standard, directory: HostDirectory) {
+    public init(
+        store: EventStore, filePaths: [String], rules: RuleSet = .standard, directory: HostDirectory,
+        internalNetworks: [IPNetwork] = []
+    ) {
         self.store = store
         self.filePaths = filePaths
         self.rules = rules
         internalAddress = [false] + store.addresses.map(\.isInternal)
         hostNames = directory.stableNames
+        networks = InternalNetworks(store: store, given: internalNetworks)
         learnHostNames()
     }
 
@@ -99,6 +107,7 @@ public struct Detectors {
         let families: [(name: String, run: @Sendable (Detectors) -> [Finding])] = [
             ("auth", { $0.authFindings() }), ("privilege", { $0.privilegeAndAccountFindings() }),
             ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
+            ("network reconstruction", { $0.networkReconstructionFindings() }),
             ("integrity", { $0.integrityFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
@@ -992,6 +1001,8 @@ public struct Detectors {
         let large = enabled("net.large_outbound")
         let factor = large?.parameter("history_factor") ?? 1
         let ids = enabled("ids.alert")
+        var known = NetworkContext()
+        known.wellKnown = rules.rule("ids.alert").list("well_known_networks").compactMap { IPNetwork($0) }
         let largeOn = large != nil
         // By address id (dense): no hashing per flow.
         var largestBefore = [Int64](repeating: 0, count: internalAddress.count)
@@ -1004,7 +1015,7 @@ public struct Detectors {
                 let destination = store.destinationIP[i]
                 if source != 0 { rowEnd[Int(source) + 1] += 1 }
                 // The rule is bound last: binding it copies it, which the per-flow tests before it avoid.
-                if largeOn, isInternal(source), destination != 0, !isInternal(destination), store.bytesOut[i] > 0,
+                if largeOn, inside(source), destination != 0, !inside(destination), store.bytesOut[i] > 0,
                     let r = large, let s = store.address(source), let d = store.address(destination)
                 {
                     let bytes = store.bytesOut[i]
@@ -1024,19 +1035,11 @@ public struct Detectors {
                     largestBefore[Int(source)] = max(before, bytes)
                 }
             }
-            if k == .alert, let r = ids, store.signature[i] != 0 {
-                let level = store.severity[i]
-                let sev: Severity = level == 1 ? .high : level == 2 ? .medium : level >= 3 ? .low : r.severity
-                out.append(
-                    finding(
-                        r, severity: sev, at: i,
-                        indicators: ["ip:\(ip(store.sourceIP[i]))", "ip:\(ip(store.destinationIP[i]))"],
-                        why:
-                            "IDS signature '\(text(store.signature[i]))' (sensor severity \(level): \(sev.name)) from \(ip(store.sourceIP[i])) to \(ip(store.destinationIP[i]))",
-                        evidence: [i], seeds: sev == .high))
-            }
+            if k == .alert, let r = ids, store.signature[i] != 0 { out.append(idsFinding(r, i, known)) }
         }
-        if let r = enabled("net.port_scan") {
+        // Slow scans (net.port_scan) and fast ones (net.fast_scan), the fast rule only where the slow one is silent.
+        let scanRules = ["net.port_scan", "net.fast_scan"].compactMap { enabled($0) }
+        if let least = scanRules.map(\.threshold).min() {
             for a in 1..<rowEnd.count { rowEnd[a] += rowEnd[a - 1] }
             var flows = [Int32](repeating: 0, count: Int(rowEnd[rowEnd.count - 1]))
             var fill = rowEnd
@@ -1051,24 +1054,41 @@ public struct Detectors {
             // Destination hosts and ports counted in dense arrays, zeroed again after each source.
             var hostCounts = WindowCounts(limit: internalAddress.count)
             var portCounts = WindowCounts(limit: 1 << 16)
-            for source in 1..<internalAddress.count where Int64(rowEnd[source + 1] - rowEnd[source]) >= r.threshold {
+            for source in 1..<internalAddress.count where Int64(rowEnd[source + 1] - rowEnd[source]) >= least {
                 let idx = flows[Int(rowEnd[source])..<Int(rowEnd[source + 1])].map { Int($0) }
-                let hosts = firstWindow(
-                    idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &hostCounts,
-                    key: { Int(store.destinationIP[$0]) })
-                let ports = firstWindow(
-                    idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &portCounts,
-                    key: { Int(store.destinationPort[$0]) })
-                let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
-                    .min { idx[$0.0.hi] < idx[$1.0.hi] }
-                guard let (w, what) = hit else { continue }
-                let from = ip(UInt32(source))
-                out.append(
-                    finding(
+                for r in scanRules where Int64(idx.count) >= r.threshold {
+                    let hosts = firstWindow(
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &hostCounts,
+                        key: { Int(store.destinationIP[$0]) })
+                    let ports = firstWindow(
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &portCounts,
+                        key: { Int(store.destinationPort[$0]) })
+                    let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
+                        .min { idx[$0.0.hi] < idx[$1.0.hi] }
+                    guard let (w, what) = hit else { continue }
+                    // The whole window from the first event that reached the threshold, for the count in the finding.
+                    var end = w.hi
+                    while end + 1 < idx.count, store.time[idx[end + 1]] - store.time[idx[w.lo]] <= r.windowMicros {
+                        end += 1
+                    }
+                    let keys = idx[w.lo...end].map {
+                        what == "ports" ? UInt64(store.destinationPort[$0]) : UInt64(store.destinationIP[$0])
+                    }
+                    let distinct = Set(keys).count
+                    let from = ip(UInt32(source))
+                    let attacker =
+                        inside(UInt32(source))
+                        ? [] : store.address(UInt32(source)).map { [Implication.attackerAddress($0)] } ?? []
+                    var f = finding(
                         r, at: idx[w.lo], indicators: ["ip:\(from)"],
                         why:
-                            "\(w.distinct) distinct destination \(what) from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi]))",
-                        evidence: [idx[w.lo], idx[w.hi]]))
+                            "\(distinct) distinct destination \(what) from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[end]))",
+                        evidence: [idx[w.lo], idx[end]])
+                    f.role = .attempt
+                    f.implies = attacker
+                    out.append(f)
+                    break
+                }
             }
         }
         out += fanOutFindings()
@@ -1090,11 +1110,12 @@ public struct Detectors {
             case .flow, .sshSession, .rdp, .smb, .authSuccess: break
             default: continue
             }
-            guard store.sourceIP[i] != 0, isInternal(store.sourceIP[i]) else { continue }
+            guard store.sourceIP[i] != 0, inside(store.sourceIP[i]) else { continue }
             let destination: UInt64
             switch store.kind[i] {
             case .flow, .sshSession, .rdp, .smb:
-                guard store.destinationIP[i] != 0, ports.contains(store.destinationPort[i]), isInternal(store.destinationIP[i])
+                guard store.destinationIP[i] != 0, ports.contains(store.destinationPort[i]),
+                    inside(store.destinationIP[i])
                 else { continue }
                 destination = UInt64(store.destinationIP[i])
             case .authSuccess:

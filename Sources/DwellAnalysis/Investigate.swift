@@ -36,17 +36,18 @@ public enum InvestigationRun {
 
     public static func run(
         paths: [String], options: IngestOptions, seeds: [Seed], rules: RuleSet = .standard,
-        hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
+        hostEntries: [HostMapEntry] = [], internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
         return run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, rules: rules,
-            hostEntries: hostEntries, progress: progress)
+            hostEntries: hostEntries, internalNetworks: internalNetworks, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
-        rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], progress: IngestProgress? = nil
+        rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], internalNetworks: [IPNetwork] = [],
+        progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
         let (store, stats, ownTraffic) = read(files: files, options: options, progress: progress)
@@ -60,7 +61,8 @@ public enum InvestigationRun {
             HostDirectory(store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic)
         }
         let detectors = PhaseTrace.timed("detectors' host names") {
-            Detectors(store: store, filePaths: paths, rules: rules, directory: directory)
+            Detectors(
+                store: store, filePaths: paths, rules: rules, directory: directory, internalNetworks: internalNetworks)
         }
         let hits = detectors.run()
         // One finding per (rule, source, host), with its count and first and last evidence.
@@ -70,6 +72,10 @@ public enum InvestigationRun {
         var inv = correlator.run(seeds: seeds)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
+        // How inside and outside were told apart, when it was a guess (network rules read it).
+        if let note = detectors.networks.caveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
+            inv.caveats.append(note)
+        }
         EvidenceLookup.attachRawLines(&inv, files: files, options: options)
         inv.caveats += integrityCaveats(inv)
         trace.mark("evidence lines")

@@ -386,11 +386,186 @@ public struct RuleSet: Sendable, Equatable {
             description:
                 "bytes sent from an internal host to an external address in one connection, at least history_factor times the host's largest earlier one",
             parameters: [RuleParameter("history_factor", 10, "times the host's largest earlier outbound transfer")]),
+        // Network-only reconstruction (#17): C2, payloads, admin-protocol hops, Kerberos, ssh.log, DNS, fast scans.
+        Rule(
+            id: "net.beacon", title: "Beaconing to a rare outside address", technique: "T1071", severity: .high,
+            threshold: 8, unit: "regular connections", windowSeconds: 0,
+            description:
+                "connections from one internal host to an outside address that at most rare_sources internal hosts reach, at intervals within jitter_percent of their median (bursts closer than burst_seconds count once) for at least regular_percent of the intervals; T1573 when the channel is TLS",
+            parameters: [
+                RuleParameter("jitter_percent", 40, "how far an interval may stray from the median interval"),
+                RuleParameter("regular_percent", 60, "share of intervals that must be regular"),
+                RuleParameter("burst_seconds", 2, "connections closer than this are one callback"),
+                RuleParameter("max_interval_seconds", 3_600, "longest median interval taken for a beacon"),
+                RuleParameter("rare_sources", 2, "most internal hosts that may reach the address"),
+            ],
+            lists: [
+                PatternList(
+                    "ignored_ports", ["53", "123", "67", "68", "137", "138", "5353", "5355", "1900"],
+                    "destination ports of periodic infrastructure (DNS, NTP, DHCP, NetBIOS, mDNS, LLMNR, SSDP)")
+            ]),
+        Rule(
+            id: "net.payload_download", title: "Executable or script downloaded from a rare address",
+            technique: "T1105",
+            severity: .high, unit: "downloads",
+            description:
+                "an HTTP or file transfer of an executable or script (by MIME type or file name) from an address that at most rare_clients hosts reach, not a trusted update domain",
+            parameters: [RuleParameter("rare_clients", 3, "most distinct hosts that may fetch from the address")],
+            lists: [
+                PatternList(
+                    "mime_types",
+                    [
+                        "application/x-dosexec", "application/x-executable", "application/x-elf",
+                        "application/x-mach-o",
+                        "application/x-msdownload", "application/x-msi", "application/x-sh", "text/x-shellscript",
+                        "application/x-powershell", "text/x-powershell", "application/hta", "application/x-python",
+                        "text/x-python", "application/x-java-archive", "text/x-msdos-batch", "application/x-bat",
+                    ], "MIME types of executables and scripts (exact, parameters ignored)"),
+                PatternList(
+                    "file_extensions",
+                    [
+                        ".exe", ".dll", ".scr", ".msi", ".ps1", ".psm1", ".bat", ".cmd", ".vbs", ".vbe", ".hta", ".jse",
+                        ".wsf", ".sh", ".elf", ".py", ".jar", ".bin",
+                    ],
+                    "file name endings of executables and scripts"),
+                PatternList(
+                    "trusted_domains",
+                    [
+                        "windowsupdate.com", "update.microsoft.com", "download.microsoft.com",
+                        "delivery.mp.microsoft.com", "archive.ubuntu.com", "security.ubuntu.com", "deb.debian.org",
+                        "dl.google.com",
+                    ],
+                    "update domains (HTTP Host) whose downloads are routine"),
+            ]),
+        Rule(
+            id: "net.admin_lateral", title: "Admin-protocol connection between internal hosts", technique: "T1021",
+            severity: .medium, unit: "new admin pairs",
+            description:
+                "an internal host reaching another over WinRM, RDP, SSH, SMB with RPC, DCOM or service control for the first time (not a pair seen in the first learning_seconds, when the evidence spans at least twice that); high and a compromise when the source is already suspect (beacons, downloaded a payload, raised a high IDS alert)",
+            parameters: [
+                RuleParameter("learning_seconds", 86_400, "start of the evidence that learns routine admin pairs"),
+                RuleParameter("smb_rpc_seconds", 120, "how close SMB and RPC must be to count as remote execution"),
+                RuleParameter(
+                    "account_seconds", 600, "how long before a hop a Kerberos ticket or NTLM login names its account"),
+            ],
+            lists: [
+                PatternList(
+                    "ports", ["5985:winrm", "5986:winrm", "3389:rdp", "22:ssh", "445:smb", "135:dcom"],
+                    "destination port: method"),
+                PatternList(
+                    "rpc_endpoints",
+                    [
+                        "svcctl", "atsvc", "ITaskSchedulerService", "IWbemServices", "IWbemLevel1Login",
+                        "IRemoteSCMActivator", "winreg",
+                    ],
+                    "DCE/RPC endpoints of remote execution (service control, tasks, WMI, DCOM, registry)"),
+            ]),
+        Rule(
+            id: "net.kerberos_service", title: "Kerberos service ticket for another host", technique: "T1078",
+            severity: .low, unit: "tickets",
+            description:
+                "a TGS request for a host service (service_classes) of another host: names the account and target of a hop; high and a compromise when the requesting host is already suspect",
+            lists: [
+                PatternList(
+                    "service_classes", ["http", "cifs", "host", "rpcss", "termsrv", "wsman"],
+                    "service principal classes of remote administration")
+            ]),
+        Rule(
+            id: "net.ssh_reuse", title: "One client logs in to many SSH servers", technique: "T1078", severity: .high,
+            threshold: 3, unit: "servers", windowSeconds: 3_600,
+            description:
+                "Zeek ssh.log auth_success from one client on new servers (not pairs seen in the first learning_seconds of a long enough evidence) within the window: credential reuse",
+            parameters: [RuleParameter("learning_seconds", 86_400, "start of the evidence that learns routine pairs")]),
+        Rule(
+            id: "net.ssh_guessing", title: "SSH password guessing seen on the wire", technique: "T1110",
+            severity: .medium,
+            threshold: 10, unit: "failed sessions", windowSeconds: 600,
+            description: "Zeek ssh.log sessions from one client with auth_success false within the window"),
+        Rule(
+            id: "net.ssh_scanner", title: "SSH scanner client", technique: "T1595", severity: .low, threshold: 5,
+            unit: "sessions", windowSeconds: 60,
+            description:
+                "an SSH client string of a scanner (scanner_clients, any count) or a scripting library (library_clients, at least the threshold within the window)",
+            lists: [
+                PatternList(
+                    "scanner_clients", ["nmap", "zgrab", "masscan", "openvas", "nessus"],
+                    "client string substrings of scanners (lower-cased)"),
+                PatternList(
+                    "library_clients", ["libssh", "paramiko", "go", "asyncssh", "jsch", "twisted"],
+                    "client string substrings of libraries, counted by rate (lower-cased)"),
+            ]),
+        Rule(
+            id: "net.dns_entropy", title: "High-entropy DNS names under a rare domain", technique: "T1568.002",
+            severity: .medium, threshold: 5, unit: "distinct names", windowSeconds: 3_600,
+            description:
+                "distinct names whose first label is at least min_label characters with Shannon entropy of at least entropy_centibits/100 bits per character, under a domain at most rare_clients hosts query",
+            parameters: [
+                RuleParameter("min_label", 12, "shortest label judged"),
+                RuleParameter("entropy_centibits", 350, "bits per character × 100"),
+                RuleParameter("rare_clients", 2, "most distinct hosts that may query the domain"),
+            ]),
+        Rule(
+            id: "net.dns_txt_burst", title: "Burst of DNS TXT queries", technique: "T1071.004", severity: .high,
+            threshold: 30, unit: "distinct TXT names", windowSeconds: 60,
+            description: "distinct TXT query names under one domain from one client within the window (DNS tunnelling)"),
+        Rule(
+            id: "net.fast_scan", title: "Fast port or host scan", technique: "T1046", severity: .medium, threshold: 15,
+            unit: "distinct ports or hosts", windowSeconds: 5,
+            description:
+                "distinct destination ports of one host, or hosts on one port, from one source within seconds (firewall logs or flows); net.port_scan covers slow scans"
+        ),
         Rule(
             id: "ids.alert", title: "IDS alert", technique: "T1190", severity: .medium, unit: "alerts",
             description:
-                "Suricata alert lifted with its signature; its severity 1 is high, 2 medium, 3 and above low (the rule's level applies when absent)"
-        ),
+                "Suricata alert lifted with its signature; its severity 1 is high, 2 medium, 3 and above low (the rule's level applies when absent). Severity 1-2 alerts seed unless their signature is context or an attempt; the attacker is the source, or the destination for response and malware check-in signatures; well-known service addresses never become attackers",
+            lists: [
+                PatternList(
+                    "context_prefixes",
+                    [
+                        "ET POLICY", "ET INFO", "ET DNS", "GPL ICMP_INFO", "GPL ICMP", "ET GAMES", "ET CHAT",
+                        "GPL CHAT", "ET P2P", "GPL P2P", "GPL POLICY", "SURICATA",
+                    ], "signature prefixes that are context, not attacks"),
+                PatternList(
+                    "context_categories",
+                    [
+                        "Potential Corporate Privacy Violation", "Not Suspicious Traffic", "Unknown Traffic",
+                        "Misc activity", "Generic Protocol Command Decode", "Detection of a Network Scan",
+                    ],
+                    "alert categories that are context (a scan category is handled as an attempt by attempt_prefixes)"),
+                PatternList(
+                    "attempt_prefixes",
+                    [
+                        "ET SCAN", "GPL SCAN", "ET WEB_SCANNER", "ET DROP", "ET CINS", "ET COMPROMISED", "ET TOR",
+                        "ET 3CORESec",
+                    ], "signature prefixes of attempts and reputation (the source is hostile, nothing succeeded)"),
+                PatternList(
+                    "response_needles", [" response", "attack_response", "returned root", "command output"],
+                    "signature substrings (lower-cased) of responses: the attacker is the destination"),
+                PatternList(
+                    "server_sent_needles", ["certificate", " cert "],
+                    "signature substrings (lower-cased) of what a server sends about itself (a C2 handler's TLS certificate): the attacker is the source even in a response"
+                ),
+                PatternList(
+                    "checkin_needles", ["et trojan", "et malware", "et cnc", "cnc", "checkin", "check-in", "beacon"],
+                    "signature substrings (lower-cased) of malware calling out: the source is the victim, the destination the attacker"
+                ),
+                PatternList(
+                    "well_known_networks",
+                    [
+                        "8.8.8.0/24", "8.8.4.0/24", "1.1.1.0/24", "1.0.0.0/24", "9.9.9.0/24", "149.112.112.0/24",
+                        "208.67.222.0/24", "208.67.220.0/24",
+                        "142.250.0.0/15", "172.217.0.0/16", "216.58.192.0/19", "74.125.0.0/16", "64.233.160.0/19",
+                        "173.194.0.0/16",
+                        "13.64.0.0/11", "20.33.0.0/16", "20.190.128.0/18", "40.64.0.0/10", "52.96.0.0/14",
+                        "204.79.197.0/24", "13.107.0.0/16",
+                        "23.0.0.0/12", "104.64.0.0/10", "184.24.0.0/13", "104.16.0.0/13", "172.64.0.0/13",
+                        "151.101.0.0/16", "199.232.0.0/16",
+                        "13.32.0.0/15", "52.84.0.0/15", "54.230.0.0/16", "99.84.0.0/16", "17.0.0.0/8", "31.13.24.0/21",
+                        "157.240.0.0/16",
+                    ],
+                    "CDN, search engine, cloud and public resolver ranges: never an attacker from an informational alert, never a beacon or payload source"
+                ),
+            ]),
         // MARK: Log integrity
         Rule(
             id: "integrity.log_gap", title: "Gap in a regular log stream", technique: "T1070.002", severity: .medium,

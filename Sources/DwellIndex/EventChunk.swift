@@ -47,6 +47,7 @@ public struct EventChunk: Sendable {
     var referer = SparseColumnBuilder<UInt32>()
     var forwardedFor = SparseColumnBuilder<UInt32>()
     var repeatCount = SparseColumnBuilder<Int32>()
+    var locality = SparseColumnBuilder<UInt8>()
 
     public init() {}
 
@@ -92,6 +93,7 @@ public struct EventChunk: Sendable {
         referer.append(e.referer)
         forwardedFor.append(e.forwardedFor)
         repeatCount.append(e.repeatCount, present: e.repeatCount != 1)
+        locality.append(e.locality, present: e.locality != 0)
     }
 
     /// A byte count (-1: none) as `SparseInt64Column` holds it: the low half when present, the high half when
@@ -147,6 +149,7 @@ public struct EventChunk: Sendable {
         s.referer = referer.column(absent: 0)
         s.forwardedFor = forwardedFor.column(absent: 0)
         s.repeatCount = repeatCount.column(absent: 1)
+        s.locality = locality.column(absent: 0)
         return s
     }
 }

@@ -132,6 +132,8 @@ public struct EventStore: Sendable {
     public var forwardedFor = SparseColumn<UInt32>(absent: 0)
     /// How many times a syslog line stands for its message (`Event.repeatCount`); 1 when absent.
     public var repeatCount = SparseColumn<Int32>(absent: 1)
+    /// Zeek's `local_orig`/`local_resp` as `Locality` bits (0: not logged); present on few events.
+    public var locality = SparseColumn<UInt8>(absent: 0)
 
     /// Sorted event positions per indicator.
     /// Postings in one array (compressed sparse rows), indexed densely by indicator: the row of (type, value) is
@@ -217,7 +219,7 @@ public struct EventStore: Sendable {
         sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
         bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
         sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
-        sparse(&fileHash); sparse(&referer); sparse(&forwardedFor); sparse(&repeatCount)
+        sparse(&fileHash); sparse(&referer); sparse(&forwardedFor); sparse(&repeatCount); sparse(&locality)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
@@ -244,6 +246,7 @@ public struct EventStore: Sendable {
         symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
         symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
         symbols(&referer, c.referer); symbols(&forwardedFor, c.forwardedFor); repeatCount.append(contentsOf: c.repeatCount)
+        locality.append(contentsOf: c.locality)
     }
 
     mutating func sortInPlace(threads: Int = 1) {
@@ -323,6 +326,7 @@ public struct EventStore: Sendable {
         job(\.bytesIn, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
         sparse(\.sourcePort); sparse(\.destinationPort); sparse(\.httpStatus); sparse(\.pid); sparse(\.severity)
         sparse(\.repeatCount)
+        sparse(\.locality)
         dense(\.kind); dense(\.outcome); dense(\.format); dense(\.timeSource)
         JobQueue(jobs).run(threads: threads)
         time = sortedTimes.value
@@ -502,7 +506,7 @@ public struct EventStore: Sendable {
             userAgent, domain, service, signature, detail, fileHash, referer, forwardedFor,
         ].reduce(0) { $0 + $1.bytes }
         return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
-            + bytesIn.bytes + severity.bytes + repeatCount.bytes
+            + bytesIn.bytes + severity.bytes + repeatCount.bytes + locality.bytes
     }
 
     /// Approximate bytes held by the columns, symbols, addresses and postings.

@@ -83,6 +83,8 @@ struct InvestigateCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var reading: ReadingOptions
+
+    @OptionGroup var insideNetworks: InternalNetworkOption
     @OptionGroup var rules: RulesOptions
 
     func validate() throws {
@@ -167,7 +169,8 @@ struct InvestigateCommand: ParsableCommand {
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
-            rules: ruleSet, hostEntries: hostEntries, progress: bar.progress)
+            rules: ruleSet, hostEntries: hostEntries, internalNetworks: try insideNetworks.networks(),
+            progress: bar.progress)
         bar.finish()
         let input = ReportInput(
             investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,

@@ -41,6 +41,8 @@ struct LateralCommand: ParsableCommand {
 
     @OptionGroup var reading: ReadingOptions
 
+    @OptionGroup var insideNetworks: InternalNetworkOption
+
     func validate() throws { try correlation.validateSeeds() }
 
     func run() throws {
@@ -51,7 +53,7 @@ struct LateralCommand: ParsableCommand {
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,
-            progress: bar.progress)
+            internalNetworks: try insideNetworks.networks(), progress: bar.progress)
         bar.finish()
         var out = StandardOutput()
         switch output {

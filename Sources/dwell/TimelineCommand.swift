@@ -73,6 +73,8 @@ struct TimelineCommand: ParsableCommand {
 
     @OptionGroup var reading: ReadingOptions
 
+    @OptionGroup var insideNetworks: InternalNetworkOption
+
     func validate() throws {
         try correlation.validateSeeds()
         if let from, Timestamp(iso8601: from) == nil {
@@ -110,7 +112,7 @@ struct TimelineCommand: ParsableCommand {
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,
-            progress: bar.progress)
+            internalNetworks: try insideNetworks.networks(), progress: bar.progress)
         bar.finish()
         let store = result.store
         let inv = result.investigation

@@ -55,6 +55,10 @@ extension Event {
         sym("in_interface", inInterface)
         sym("out_interface", outInterface)
         if repeatCount > 1 { json.key("repeat"); json.int(repeatCount) }
+        if locality & Locality.originKnown != 0 { json.key("local_orig"); json.bool(locality & Locality.originLocal != 0) }
+        if locality & Locality.responderKnown != 0 {
+            json.key("local_resp"); json.bool(locality & Locality.responderLocal != 0)
+        }
         if durationMicros >= 0 { json.key("duration"); json.double(Double(durationMicros) / 1_000_000) }
         json.key("file"); json.string(file)
         json.key("line"); json.int(source.line)

@@ -32,6 +32,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable, Comparable {
     case anomaly  // a protocol anomaly reported by a sensor
     case logout  // a logout record (wtmp DEAD_PROCESS)
     case command  // a command executed (web shell command, sudo COMMAND kept on privilege)
+    case ntlm  // an NTLM authentication seen on the wire (Zeek ntlm)
 
     public static func < (a: EventKind, b: EventKind) -> Bool { a.rawValue < b.rawValue }
 
@@ -70,6 +71,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable, Comparable {
         case .anomaly: "anomaly"
         case .logout: "logout"
         case .command: "command"
+        case .ntlm: "ntlm"
         }
     }
 
@@ -244,6 +246,9 @@ public struct Event: Equatable, Sendable {
     /// How many times the line stands for its message: rsyslog's `message repeated N times: [ MSG ]` and old
     /// syslogd's `last message repeated N times` give N (one event stands for all; see `SyslogParser`), 1 otherwise.
     public var repeatCount: Int32
+    /// Whether the sensor counts a flow's ends as local (Zeek `local_orig`/`local_resp`), as `Locality` bits; 0 when
+    /// not logged.
+    public var locality: UInt8
 
     @inlinable
     public init(time: Timestamp = .zero, kind: EventKind = .generic) {
@@ -296,6 +301,7 @@ public struct Event: Equatable, Sendable {
         self.inInterface = .none
         self.outInterface = .none
         self.repeatCount = 1
+        self.locality = 0
     }
 
     /// Sets every field to what `init(time:kind:)` gives, in place: parsers reuse one event per line, and
@@ -353,6 +359,7 @@ public struct Event: Equatable, Sendable {
         inInterface = .none
         outInterface = .none
         repeatCount = 1
+        locality = 0
     }
 
     @inlinable public mutating func setSourcePort(_ port: UInt16) {
@@ -364,4 +371,12 @@ public struct Event: Equatable, Sendable {
         destinationPort = port
         hasDestinationPort = true
     }
+}
+
+/// The bits of `Event.locality`: which ends of a flow the sensor logged as local, and what it said.
+public enum Locality {
+    public static let originKnown: UInt8 = 1
+    public static let originLocal: UInt8 = 2
+    public static let responderKnown: UInt8 = 4
+    public static let responderLocal: UInt8 = 8
 }

@@ -80,13 +80,47 @@ struct ZeekParserTests {
 
     @Test func otherLogsBecomeGenericEventsKeepingUidAndEndpoints() throws {
         let r = WebNetHarness.last(
-            Self.header("ntlm", "ts uid id.orig_h id.orig_p id.resp_h id.resp_p username")
-                + ["1692161647.5\tCabc\t10.0.0.1\t5000\t10.0.0.2\t445\tbob"], ZeekTSVParser())
+            Self.header("radius", "ts uid id.orig_h id.orig_p id.resp_h id.resp_p username")
+                + ["1692161647.5\tCabc\t10.0.0.1\t5000\t10.0.0.2\t1812\tbob"], ZeekTSVParser())
         let e = try #require(r.event)
         #expect(e.kind == .generic)
         #expect(r.uid == "Cabc")
         #expect(r.destination == "10.0.0.2")
-        #expect(r.detail == "ntlm")
+        #expect(r.detail == "radius")
+    }
+
+    @Test("#17: ntlm.log gives the account, the client's host name, the domain and the server's name")
+    func ntlmLogIsStructured() throws {
+        let r = WebNetHarness.last(
+            Self.header(
+                "ntlm",
+                "ts uid id.orig_h id.orig_p id.resp_h id.resp_p username hostname domainname server_nb_computer_name server_dns_computer_name success"
+            ) + ["1692161647.5\tCabc\t10.0.0.1\t5000\t10.0.0.2\t445\tbob\tWS01\tCORP\tFILES\tfiles.corp.local\tT"],
+            ZeekTSVParser())
+        let e = try #require(r.event)
+        #expect(e.kind == .ntlm)
+        #expect(e.outcome == .success)
+        #expect(r.text(e.user) == "bob")
+        #expect(r.text(e.detail) == "WS01")
+        #expect(r.text(e.domain) == "CORP")
+        #expect(r.text(e.service) == "FILES")
+    }
+
+    @Test("#17: conn local_orig/local_resp, http MIME types and dns record types are kept")
+    func localFlagsMimeTypesAndRecordTypes() throws {
+        let conn = WebNetHarness.last(
+            Self.header("conn", "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto local_orig local_resp")
+                + ["1692161647.5\tCabc\t10.0.0.1\t5000\t203.0.113.2\t443\ttcp\tT\tF"], ZeekTSVParser())
+        #expect(conn.event?.locality == Locality.originKnown | Locality.originLocal | Locality.responderKnown)
+        let http = WebNetHarness.last(
+            Self.header("http", "ts uid id.orig_h id.orig_p id.resp_h id.resp_p uri status_code resp_mime_types")
+                + ["1692161647.5\tCabc\t10.0.0.1\t5000\t203.0.113.2\t80\t/a.exe\t200\tapplication/x-dosexec,text/plain"],
+            ZeekTSVParser())
+        #expect(http.detail == "application/x-dosexec")
+        let dns = WebNetHarness.last(
+            Self.header("dns", "ts uid id.orig_h id.orig_p id.resp_h id.resp_p query qtype_name")
+                + ["1692161647.5\tCabc\t10.0.0.1\t5000\t10.0.0.53\t53\tx.example\tTXT"], ZeekTSVParser())
+        #expect(dns.service == "TXT")
     }
 
     @Test func dataBeforeAnyHeaderIsRejected() {
