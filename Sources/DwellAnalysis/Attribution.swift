@@ -130,6 +130,9 @@ extension Correlator {
                     for a in typed { add(Seed(type: .ip, value: a.description, reason: Self.seedReason(f))) }
                     continue
                 }
+                // Typed implications without an attacker address (a hop, a host reached): the addresses it names
+                // are victims, not the attacker's.
+                if !f.implies.isEmpty { continue }
                 for ind in f.indicators where ind.hasPrefix("ip:") {
                     let v = String(ind.dropFirst(3))
                     guard let ip = IPAddress(v) else { continue }
@@ -592,11 +595,14 @@ extension Correlator {
                 let fromAddrs = addresses(of: e.from)
                 let toAddrs = Set(addresses(of: e.to))
                 guard !fromAddrs.isEmpty, !toAddrs.isEmpty else { continue }
+                // An ssh hop is one connection; a hop a network rule found (WinRM, SMB, RDP, ...) is the admin
+                // sessions that follow it too.
+                let until = e.method == "ssh" ? e.time.microseconds + 120_000_000 : Int64.max
                 for a in fromAddrs {
                     let list = store.positions(IndicatorKey(.ip, a))
                     for p in list[store.firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
                         let i = Int(p)
-                        if store.time[i] > e.time.microseconds + 120_000_000 { break }
+                        if store.time[i] > until { break }
                         guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),
                             [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i])
                         else { continue }

@@ -22,13 +22,14 @@ public struct HostDirectory: Sendable {
 
     public init(
         store: EventStore, filePaths: [String], hostEntries: [HostMapEntry] = [],
-        ownTraffic: OwnTrafficLines = OwnTrafficLines(), maxOwnAddresses: Int = 16
+        ownTraffic: OwnTrafficLines = OwnTrafficLines(), maxOwnAddresses: Int = 16, internalNetworks: [IPNetwork] = []
     ) {
         self.store = store
         self.filePaths = filePaths
         self.maxOwnAddresses = maxOwnAddresses
         learnFromSightings(ownTraffic)
         learnWebServerAddresses()
+        learnFromNetworkNames(internalNetworks)
         for e in hostEntries {
             guard let id = store.addressID(of: e.address) else { continue }
             hostAddresses[e.host, default: []].insert(id)
@@ -411,4 +412,55 @@ public struct HostDirectory: Sendable {
 
     /// How host addresses were learned, for the report.
     public private(set) var learned: [String] = []
+
+    /// Names the sensor's traffic gives addresses no host log claims (`networkHostNames`: per-host capture files,
+    /// Kerberos service principals, NTLM and SMB names, DNS answers), for the whole evidence; one name per address,
+    /// by the strength of its source. A name that differs only in case from a known host is that host.
+    mutating func learnFromNetworkNames(_ internalNetworks: [IPNetwork]) {
+        var relevant = false
+        for i in 0..<store.count {
+            switch store.kind[i] {
+            case .dns, .kerberos, .ntlm, .smb, .flow:
+                relevant = true
+            default: continue
+            }
+            break
+        }
+        guard relevant else { return }
+        let inside = InternalNetworks(store: store, given: internalNetworks)
+        let names = networkHostNames(store: store, isInternal: { inside.contains($0) }, filePaths: filePaths)
+        guard !names.isEmpty else { return }
+        func rank(_ s: NetworkName.Source) -> Int {
+            switch s {
+            case .captureFile: 0
+            case .kerberosService: 1
+            case .ntlmServer: 2
+            case .smbPath: 3
+            case .dnsAnswer: 4
+            case .ntlmClient: 5
+            }
+        }
+        var best: [UInt32: NetworkName] = [:]
+        for n in names {
+            if let b = best[n.addressID], rank(b.source) <= rank(n.source) { continue }
+            best[n.addressID] = n
+        }
+        var known: [String: String] = [:]  // lower-cased → as the logs spell it
+        for name in hostAddresses.keys { known[name.lowercased()] = name }
+        for i in 0..<store.count where store.host[i] != 0 {
+            let h = store.string(store.host[i])
+            if known[h.lowercased()] == nil { known[h.lowercased()] = h }
+        }
+        for (addr, n) in best.sorted(by: { $0.key < $1.key }) where learnedOwners[addr] == nil {
+            let name = known[n.name.lowercased()] ?? n.name
+            known[name.lowercased()] = name
+            hostAddresses[name, default: []].insert(addr)
+            learnedOwners[addr] = [
+                Owner(
+                    host: name, from: Int64.min, to: Int64.max, seenFirst: store.time[n.evidence],
+                    seenLast: store.time[n.evidence], source: n.source.rawValue, evidence: n.evidence)
+            ]
+            learned.append("\(name) = \(ipText(addr)) (\(n.source.rawValue); \(place(n.evidence)))")
+        }
+    }
 }

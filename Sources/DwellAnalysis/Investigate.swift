@@ -58,7 +58,9 @@ public enum InvestigationRun {
         // One host directory (every way an address is learned), built once and asked by the detectors and the
         // correlator alike, so a finding's host and the scope's name for an address never differ.
         let directory = PhaseTrace.timed("host directory") {
-            HostDirectory(store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic)
+            HostDirectory(
+                store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic,
+                internalNetworks: internalNetworks)
         }
         let detectors = PhaseTrace.timed("detectors' host names") {
             Detectors(
