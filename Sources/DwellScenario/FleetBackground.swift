@@ -434,7 +434,7 @@ struct FleetBackground {
                     host: h, user: "deploy", from: fleet.ci, fromAddress: ci, auth: .key(owner: "deploy"), at: t,
                     until: end, e: &e, r: &r)
                 e.sudo(
-                    host: h, t + Micros(r.int(3...10)) * microsPerSecond, user: "deploy", tty: 0, pwd: "/srv/shop",
+                    host: h, t + Micros(r.int(3...10)) * microsPerSecond, user: "deploy", tty: -1, pwd: "/srv/shop",
                     command: "/usr/bin/systemctl restart shop", duration: Micros(r.int(800_000...4_000_000)),
                     random: &r)
                 t = end + Micros(r.int(5_000_000...40_000_000))
@@ -472,10 +472,11 @@ struct FleetBackground {
             var s = t + Micros(r.int(2...5)) * microsPerSecond
             for _ in 0..<r.int(1...3) {
                 e.sudo(
-                    host: h, s, user: "ansible", tty: 0, pwd: "/home/ansible",
+                    host: h, s, user: "ansible", tty: -1, pwd: "/home/ansible",
                     command: "/bin/sh -c echo BECOME-SUCCESS-" + String(r.next() % 1_000_000_007, radix: 36)
                         + " ; /usr/bin/python3 /home/ansible/.ansible/tmp/ansible-tmp-"
-                        + String(dayStart / microsPerSecond + Int64(r.int(0...86_399)))
+                        + String(s / microsPerSecond - Int64(r.int(1...3))) + "." + String(r.int(10...99)) + "-"
+                        + String(r.int(1_000...99_999))
                         + "/AnsiballZ_apt.py",
                     duration: Micros(r.int(500_000...9_000_000)), random: &r)
                 s += Micros(r.int(5...20)) * microsPerSecond

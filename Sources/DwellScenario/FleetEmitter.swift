@@ -303,7 +303,8 @@ struct FleetEmitter {
 
     // MARK: Administration
 
-    /// sudo's command line and its PAM session (`%8s : TTY=… ; PWD=… ; USER=root ; COMMAND=…`).
+    /// sudo's command line and its PAM session (`%8s : TTY=… ; PWD=… ; USER=root ; COMMAND=…`); a negative
+    /// `tty` is a session without a terminal (automation), for which sudo writes no `TTY=` field.
     mutating func sudo(
         host: Int, _ time: Micros, user: String, tty: Int, pwd: String, command: String, duration: Micros,
         flags: UInt8 = 0, random: inout ScenarioRandom
@@ -313,9 +314,13 @@ struct FleetEmitter {
         auth(host, time, "sudo", pid: nil, flags: flags) {
             for _ in user.utf8.count..<max(8, user.utf8.count) { $0.append(0x20) }
             $0.put(user)
-            $0.put(" : TTY=pts/")
-            $0.putInt(tty)
-            $0.put(" ; PWD=")
+            if tty >= 0 {
+                $0.put(" : TTY=pts/")
+                $0.putInt(tty)
+                $0.put(" ; PWD=")
+            } else {
+                $0.put(" : PWD=")
+            }
             $0.put(pwd)
             $0.put(" ; USER=root ; COMMAND=")
             $0.put(command)

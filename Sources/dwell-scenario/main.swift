@@ -22,20 +22,20 @@ struct DwellScenarioCommand: ParsableCommand {
               dwell-scenario --seed 7 --out /tmp/corpus --target-bytes 1G    a large corpus
               dwell-scenario --seed 7 --out /tmp/c --name quiet --benign-only   no attack
 
-            FLEET STORIES (about 20 hosts, a week, hostile and busy background; --layout central or image)
-              dwell-scenario --seed 1 --out /tmp/s --name jump-c --story ssh-jump --layout central
-                  ssh brute force on bastion01, a weak account gets in, hops onward; one auth.log, access.log
-                  and conn.log for the whole fleet
-              dwell-scenario --seed 1 --out /tmp/s --name jump-i --story ssh-jump --layout image
-                  the same incident as per-host images (HOST/var/log/...) and a sensor folder
-              dwell-scenario --seed 2 --out /tmp/s --name web-c --story web-exfil --layout central
-                  web shell on one web server, stolen password and key, exfiltration to a second address
-              dwell-scenario --seed 2 --out /tmp/s --name web-i --story web-exfil --layout image --hosts 24
-              dwell-scenario --seed 3 --out /tmp/s --name cred-c --story stolen-cred --layout central
-                  an employee's password used from the Internet at night, no guessing; backdoor account
-              dwell-scenario --seed 3 --out /tmp/s --name cred-i --story stolen-cred --layout image --days 3
-              dwell-scenario --seed 4 --out /tmp/big --name noisy --story ssh-jump --target-bytes 1G
-                  a noisy 1 GB corpus for the benchmarks
+            FLEET STORIES (about 20 hosts, 7 days, hostile and busy background)
+            ssh-jump: guessing on bastion01 until a weak account gets in, hops onward
+              dwell-scenario --seed 1 --out /tmp/jc --story ssh-jump --layout central
+              dwell-scenario --seed 1 --out /tmp/ji --story ssh-jump --layout image
+            web-exfil: web shell, stolen password and key, exfiltration elsewhere
+              dwell-scenario --seed 2 --out /tmp/wc --story web-exfil --layout central
+              dwell-scenario --seed 2 --out /tmp/wi --story web-exfil --layout image
+            stolen-cred: an admin's password from the Internet at night, no guessing
+              dwell-scenario --seed 3 --out /tmp/cc --story stolen-cred --layout central
+              dwell-scenario --seed 3 --out /tmp/ci --story stolen-cred --layout image
+            central: one auth.log, access.log and conn.log (rotated) for the fleet;
+            image: HOST/var/log/... per host and sensor/zeek/DAY/conn.*.log.gz.
+            Options: --hosts N (12...99), --days N, --name NAME, and a noisy 1 GB corpus:
+              dwell-scenario --seed 4 --out /tmp/big --story ssh-jump --target-bytes 1G
             """)
 
     @Option(help: "Seed of the scenario (same arguments → byte-identical files).") var seed: UInt64
