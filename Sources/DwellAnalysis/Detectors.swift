@@ -334,10 +334,23 @@ public struct Detectors {
                 // Failures in (t - window, t]: binary search for both ends of the time-ordered list.
                 let end = upperBound(idx, t)
                 let (from, overflow) = t.subtractingReportingOverflow(r.windowMicros)
-                let start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
+                var start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
                 let sums = prefixWeights[store.sourceIP[i]] ?? weights(idx)
-                let before = sums[end] - sums[start]
-                guard before >= r.threshold, end > start else { continue }
+                var before = sums[end] - sums[start]
+                var span = r.windowText
+                var needed = r.threshold
+                if before < r.threshold || end <= start {
+                    // A guesser that found the password and came back later: many failures over the day before.
+                    let (longFrom, longOverflow) = t.subtractingReportingOverflow(
+                        r.parameter("long_window_seconds").saturatingTimes(1_000_000))
+                    let longStart = longOverflow || longFrom == .min ? 0 : upperBound(idx, longFrom - 1)
+                    let longBefore = sums[end] - sums[longStart]
+                    guard longBefore >= r.parameter("long_window_failures"), end > longStart else { continue }
+                    start = longStart
+                    before = longBefore
+                    span = RuleSet.durationText(r.parameter("long_window_seconds"))
+                    needed = r.parameter("long_window_failures")
+                }
                 let source = ip(store.sourceIP[i])
                 let user = text(store.user[i])
                 out.append(
@@ -345,7 +358,7 @@ public struct Detectors {
                         r, at: i,
                         indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
                         why:
-                            "login of \(user) accepted from \(source) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(isoSecond(idx[start]))",
+                            "login of \(user) accepted from \(source) after \(before) failures from it in the \(span) before (threshold \(needed)), first at \(isoSecond(idx[start]))",
                         evidence: [idx[start], idx[end - 1], i], role: .compromise,
                         implies: compromise(of: i, by: store.sourceIP[i], account: user)))
             }
@@ -1250,16 +1263,26 @@ public struct Detectors {
                     activeDays[h] += 1
                 }
             }
-            let firstDay = store.time[idx[idx.startIndex]] / 86_400_000_000
-            let days = max(1, Int(store.time[idx[idx.endIndex - 1]] / 86_400_000_000 - firstDay) + 1)
-            /// Whole hours between `a` and `b` in which the stream usually logs.
+            // How many times each hour of the day occurs, whole, within the stream's span.
+            var possible = [Int](repeating: 0, count: 24)
+            let firstHour = store.time[idx[idx.startIndex]] / 3_600_000_000
+            let lastHour = store.time[idx[idx.endIndex - 1]] / 3_600_000_000
+            var hourCursor = firstHour
+            while hourCursor <= lastHour && hourCursor - firstHour < 24 * 400 {
+                possible[Int((hourCursor % 24 + 24) % 24)] += 1
+                hourCursor += 1
+            }
+            /// Whole hours between `a` and `b` in which the stream usually logs: on at least half of the other days
+            /// it covers that hour (an hour no other day covers counts, for want of a rhythm).
             func expected(_ a: Int64, _ b: Int64) -> Double {
                 var hour = a / 3_600_000_000 + 1
                 let end = b / 3_600_000_000
                 var n = 0
                 var usual = 0
                 while hour < end && n < 24 * 31 {
-                    if activeDays[Int((hour % 24 + 24) % 24)] * 2 >= days { usual += 1 }
+                    let h = Int((hour % 24 + 24) % 24)
+                    let others = possible[h] - 1
+                    if others <= 0 || activeDays[h] * 2 >= others { usual += 1 }
                     hour += 1
                     n += 1
                 }

@@ -143,7 +143,11 @@ public struct RuleSet: Sendable, Equatable {
             id: "auth.success_after_failures", title: "Successful login after failures from the same source",
             technique: "T1078", severity: .high, threshold: 5, unit: "failures", windowSeconds: 3_600,
             description:
-                "a login accepted from a source that failed at least the threshold within the window before it (T1110 then T1078)"
+                "a login accepted from a source that failed at least the threshold within the window before it, or long_window_failures within long_window_seconds (a guesser that comes back once it has the password; T1110 then T1078)",
+            parameters: [
+                RuleParameter("long_window_failures", 20, "failures from the source over the long window that also make it a guesser"),
+                RuleParameter("long_window_seconds", 86_400, "the long window, in seconds"),
+            ]
         ),
         Rule(
             id: "auth.new_source", title: "Login from a source never seen for the account", technique: "T1078",
