@@ -69,4 +69,54 @@ public enum FindingAggregation {
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
         return out
     }
+
+    /// Background sources in one finding per (rule, host): the Internet's background is thousands of addresses with
+    /// a hit or two each, and a reader wants one line per kind of attempt. The per-source detail stays in
+    /// `Investigation.background` (report.json lists every source). The roll-up names its busiest sources and keeps
+    /// the first and last evidence. Findings tied to the intrusion and other findings are left as they are.
+    public static func rollUpBackground(_ inv: inout Investigation) {
+        guard !inv.background.isEmpty else { return }
+        var kept: [Finding] = []
+        var groups: [String: [Finding]] = [:]
+        var order: [String] = []
+        for f in inv.findings {
+            guard inv.isBackground(f) else {
+                kept.append(f)
+                continue
+            }
+            let key = "\(f.rule)\u{0}\(f.host)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(f)
+        }
+        for key in order {
+            guard let list = groups[key], let firstFinding = list.first else { continue }
+            if list.count == 1 {
+                kept.append(firstFinding)
+                continue
+            }
+            let sorted = list.sorted { $0.time < $1.time }
+            var merged = sorted[0]
+            let hits = sorted.reduce(0) { $0 + $1.count }
+            var perSource: [String: Int] = [:]
+            for f in sorted { perSource[source(f), default: 0] += f.count }
+            let busiest = perSource.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            merged.count = hits
+            merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()
+            merged.severity = sorted.map(\.severity).max() ?? merged.severity
+            merged.role = .attempt
+            merged.seeds = false
+            merged.implies = []
+            merged.indicators = busiest.prefix(16).map(\.key)
+            let all = sorted.flatMap(\.evidence)
+            var seen = Set<EvidenceRef>()
+            merged.evidence = (all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)).filter { seen.insert($0).inserted }
+                .sorted()
+            let top = busiest.prefix(5).map { "\($0.key.dropFirst(3)) (\($0.value))" }.joined(separator: ", ")
+            merged.why =
+                "hostile background: \(perSource.count) sources hit this rule on \(merged.host.isEmpty ? "the evidence" : merged.host) \(hits) times, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? merged.time).iso8601(fractionDigits: 0)); none is tied to the intrusion; busiest: \(top); the first: \(sorted[0].why)"
+            kept.append(merged)
+        }
+        kept.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
+        inv.findings = kept
+    }
 }

@@ -72,6 +72,7 @@ public enum InvestigationRun {
         trace.mark("detectors", detail: "\(hits.count) hits in \(findings.count) findings")
         let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)
         var inv = correlator.run(seeds: seeds)
+        FindingAggregation.rollUpBackground(&inv)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         // How inside and outside were told apart, when it was a guess (network rules read it).

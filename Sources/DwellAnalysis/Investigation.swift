@@ -155,7 +155,11 @@ public struct Investigation: Sendable {
     /// Which host each address belonged to, and when (learned from the logs or given with `--hosts`).
     public var hostAddresses: [HostAddressBinding] = []
     /// Sources whose findings are attempts that led nowhere: the Internet's background, per address.
-    public var background: [BackgroundSource] = []
+    public var background: [BackgroundSource] = [] {
+        didSet { backgroundAddresses = Set(background.map(\.address)) }
+    }
+    /// The background's addresses, kept with it for O(1) look-ups.
+    public private(set) var backgroundAddresses: Set<String> = []
     /// Logins from hosts the attacker held that are not the attacker's (benign users hopping through a
     /// compromised jump host): their accounts and targets are at risk, not in scope.
     public var atRisk: [AtRiskLogin] = []
@@ -211,19 +215,24 @@ extension Investigation {
     /// Whether a finding belongs to the hostile background (its source was judged background).
     public func isBackground(_ f: Finding) -> Bool {
         guard !background.isEmpty, let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { return false }
-        let v = ind.dropFirst(3)
-        guard background.contains(where: { $0.address == v }) else { return false }
+        guard backgroundAddresses.contains(String(ind.dropFirst(3))) else { return false }
         // A finding that also names an attacker address is the intrusion's (a transfer from a source in the
         // background to the attacker's server).
-        let attacker = Set(sourceIPs.map(\.value))
-        return !f.indicators.contains { $0.hasPrefix("ip:") && attacker.contains(String($0.dropFirst(3))) }
+        return !f.indicators.contains { ind in
+            ind.hasPrefix("ip:") && sourceIPs.contains { $0.value == ind.dropFirst(3) }
+        }
     }
 
     /// Whether a finding is the intrusion's: it names an attacker address or a held host's address, or it is on a
     /// host in scope inside the attack window.
     public func isTied(_ f: Finding) -> Bool {
-        let named = Set(sourceIPs.map(\.value) + hosts.flatMap(\.addresses))
-        if f.indicators.contains(where: { $0.hasPrefix("ip:") && named.contains(String($0.dropFirst(3))) }) { return true }
+        if f.indicators.contains(where: { ind in
+            guard ind.hasPrefix("ip:") else { return false }
+            let v = ind.dropFirst(3)
+            return sourceIPs.contains { $0.value == v } || hosts.contains { $0.addresses.contains { $0 == v } }
+        }) {
+            return true
+        }
         guard let first = firstSeen, let last = lastSeen, hosts.contains(where: { $0.host == f.host }) else { return false }
         return f.time >= first && f.time <= last
     }
