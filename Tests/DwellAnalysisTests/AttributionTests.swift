@@ -110,5 +110,17 @@ import Testing
         #expect(inv.background.count == 5)
         #expect(inv.background.allSatisfy { $0.hits == 10 && $0.rules.first?.rule == "auth.bruteforce" })
         #expect(inv.intrusionFindings.count == 1)
+
+        // The background rolled up: one finding per (rule, host), its busiest sources named, every source kept.
+        var rolled = inv
+        FindingAggregation.rollUpBackground(&rolled)
+        #expect(rolled.findings.count == 2)
+        let roll = try #require(rolled.findings.first { $0.rule == "auth.bruteforce" })
+        #expect(roll.count == 50)
+        #expect(roll.indicators.count == 5)
+        #expect(roll.role == .attempt && !roll.seeds)
+        #expect(roll.why.hasPrefix("hostile background: 5 sources hit this rule on bastion 50 times"))
+        #expect(rolled.background.count == 5)
+        #expect(rolled.isBackground(roll))
     }
 }
