@@ -676,6 +676,9 @@ extension Correlator {
             let v = String(ind.dropFirst(3))
             let named = f.indicators.filter { $0.hasPrefix("ip:") }.compactMap { store.key(.ip, String($0.dropFirst(3)))?.value }
             if named.contains(where: tied.contains) { continue }
+            // A host of the evidence (its address known to the directory) is no background attacker: its findings
+            // are "other" (administration, a first-time hop), not the Internet's noise.
+            if let first = named.first, owner(first, at: f.time.microseconds) != nil { continue }
             let last = f.lastTime ?? f.time
             if var b = bySource[v] {
                 b.findings += 1

@@ -13,8 +13,12 @@ import Testing
         let dir = try Fixture.temporaryDirectory("attack-shape")
         let file = dir.appendingPathComponent(name)
         try Fixture.write(lines.joined(separator: "\n") + "\n", to: file)
-        let run = InvestigationRun.run(paths: [file.path], options: IngestOptions(jobs: 1, year: year), seeds: [])
-        return run.investigation.findings
+        // The detectors' findings (aggregated per rule, source and host), before the investigation rolls the
+        // background up per rule and host: each case here checks its sources one by one.
+        let found = Discovery().discover([file.path])
+        let (store, _) = InvestigationRun.buildStore(files: found.files, options: IngestOptions(jobs: 1, year: year))
+        let detectors = Detectors(store: store, filePaths: found.files.map(\.displayPath))
+        return FindingAggregation.aggregate(detectors.run())
     }
 
     @Test("#25: Log4Shell in the User-Agent and the Referer, obfuscated, from 3 addresses, answered 200 and 401")
