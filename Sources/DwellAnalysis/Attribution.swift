@@ -268,15 +268,7 @@ extension Correlator {
         // The session lasts until sshd's process logs its close, else `sessionSeconds`: the first close or
         // disconnect of the same (host, program, pid) at or after the login, by binary search.
         let closes = closeIndex()
-        func sessionEnd(_ i: Int) -> Int64 {
-            let h = store.host[i]
-            let pid = store.pid[i]
-            if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
-                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
-                if k < list.count { return store.time[Int(list[k])] }
-            }
-            return store.time[i] + options.sessionSeconds * 1_000_000
-        }
+        func sessionEnd(_ i: Int) -> Int64 { self.sessionEnd(i, closes: closes) }
         var sessionKeys: Set<SessionKey> = []
         func addSession(_ i: Int) {
             let h = store.host[i]
@@ -646,6 +638,18 @@ extension Correlator {
         return inv
     }
 
+    /// When the session opened by login `i` ends: the first close or disconnect of the same (host, program, pid) at
+    /// or after it (by binary search in `closes`), else `sessionSeconds` after it.
+    func sessionEnd(_ i: Int, closes: [ProcessKey: [Int32]]) -> Int64 {
+        let h = store.host[i]
+        let pid = store.pid[i]
+        if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
+            let k = store.firstPosition(in: list, atOrAfter: store.time[i])
+            if k < list.count { return store.time[Int(list[k])] }
+        }
+        return store.time[i] + options.sessionSeconds * 1_000_000
+    }
+
     /// The host symbol id of a host name (0 when no event names it).
     func hostID(_ name: String) -> UInt32 { store.key(.host, name)?.value ?? 0 }
 
@@ -813,15 +817,7 @@ extension Correlator {
     func takeoverLogins() -> [(Int, String)] {
         guard let evidenceStart = store.time.first else { return [] }
         let closes = closeIndex()
-        func end(_ i: Int) -> Int64 {
-            let h = store.host[i]
-            let pid = store.pid[i]
-            if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
-                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
-                if k < list.count { return store.time[Int(list[k])] }
-            }
-            return store.time[i] + options.sessionSeconds * 1_000_000
-        }
+        func end(_ i: Int) -> Int64 { sessionEnd(i, closes: closes) }
         let root = store.key(.user, "root")?.value ?? 0
         let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
         /// Whether `user` logged in to host `target` before `t`.
