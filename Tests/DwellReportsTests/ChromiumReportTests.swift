@@ -9,16 +9,20 @@ import Testing
 /// a user name, a host name and a file name must neither run (`document.title` unchanged, no element with id
 /// `pwned`) nor become markup (no `<img>`, exactly one `<script>`: dwell's own; the payload shows as text).
 /// Skips with a message when Chromium is absent (`.ci/install-chromium.sh` installs it).
-@Suite(.serialized) struct ChromiumReportTests {
+/// The headless browser the report.html tests drive, if installed.
+let installedChromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
+
+@Suite(
+    .serialized,
+    .enabled(
+        if: installedChromium != nil,
+        "chromium is not installed (run .ci/install-chromium.sh or apt-get install -y chromium)"))
+struct ChromiumReportTests {
     static let timeoutSeconds = 120.0
 
-    static var chromium: String? {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
-        return nil
-    }
+    static var chromium: String? { installedChromium }
 
     struct Run {
         var status: Int32
@@ -100,10 +104,7 @@ import Testing
     }
 
     @Test func sampleReportRendersInChromium() throws {
-        guard let input = HumanReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         guard let r = try Self.render(HTMLReport.render(input), name: "sample") else { return }
         let size = try #require(Self.pngSize(r.png), "the screenshot is not a PNG (\(r.png.count) bytes)")
         #expect(size == (1280, 2000))

@@ -12,10 +12,7 @@ import Testing
     }
 
     @Test func sampleIncidentMatchesGoldenFile() throws {
-        guard let input = HumanReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         try HumanGolden.check(HTMLReport.render(input), name: "report.html")
     }
 

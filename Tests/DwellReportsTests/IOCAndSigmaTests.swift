@@ -8,10 +8,7 @@ import Testing
 
 @Suite struct IOCTextTests {
     @Test func sampleListsAttackerIndicatorsInSweepForms() throws {
-        guard let input = MachineReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let text = String(decoding: IOCText.render(input), as: UTF8.self)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("# dwell") == true)
@@ -92,10 +89,7 @@ import Testing
     }
 
     @Test func sampleRulesParseBackWithTheRequiredFields() throws {
-        guard let input = MachineReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let files = SigmaRules.render(input)
         #expect(
             files.map(\.name) == [

@@ -12,10 +12,7 @@ import Testing
     static let formats: [ReportFormat] = [.json, .csv, .jsonl, .stix, .iocs, .sigma]
 
     @Test func machineOutputsMatchTheirGoldenFiles() throws {
-        guard let input = MachineReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let files = ReportSet.render(input, formats: Self.formats)
         #expect(files.map(\.path).contains("sigma/dwell_sshd_attacker_logins.yml"))
         for f in files { try MachineGolden.check(f.bytes, name: f.path) }
@@ -25,11 +22,8 @@ import Testing
     }
 
     @Test func twoFullRunsGiveByteIdenticalFiles() throws {
-        guard let first = MachineReportFixture.sample, let second = MachineReportFixture.runSample()
-        else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let first = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
+        let second = try #require(MachineReportFixture.runSample())
         let a = ReportSet.render(first, formats: ReportFormat.allCases)
         let b = ReportSet.render(second, formats: ReportFormat.allCases)
         #expect(a.map(\.path) == b.map(\.path))

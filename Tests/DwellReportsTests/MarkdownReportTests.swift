@@ -212,10 +212,7 @@ enum HumanGolden {
     static func text(_ input: ReportInput) -> String { String(decoding: MarkdownReport.render(input), as: UTF8.self) }
 
     @Test func sampleIncidentMatchesGoldenFile() throws {
-        guard let input = HumanReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         try HumanGolden.check(MarkdownReport.render(input), name: "report.md")
     }
 

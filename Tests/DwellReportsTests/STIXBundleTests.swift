@@ -54,10 +54,7 @@ import Testing
     }
 
     @Test func sampleBundleHasTheRequiredShape() throws {
-        guard let input = MachineReportFixture.sample else {
-            print("skipped: SampleLogs/incident-2026-03 is absent")
-            return
-        }
+        let input = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let indicators = try Self.checkShape(try JSONValue.parse(STIXBundle.render(input)))
         let patterns = indicators.compactMap { $0["pattern"]?.string }
         #expect(patterns.contains("[ipv4-addr:value = '203.0.113.45']"))
