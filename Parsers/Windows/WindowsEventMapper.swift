@@ -2,7 +2,8 @@ import DwellCore
 
 /// Turns a `WindowsRecord` (from EVTX, a JSON export or XML) into a normalised `Event`.
 ///
-/// Every record becomes an event: the event id goes to `ruleID`, the channel to `program`, `Computer` (or an
+/// Every record becomes an event: the event id goes to `ruleID` and, as text, to `signature` (which the store
+/// keeps), the channel to `program`, `Computer` (or an
 /// export's host name) to `host`. Structured ids:
 /// - 4624 `authSuccess`, 4625 `authFailure` (`invalidUser` when SubStatus is 0xC0000064, no such user): account
 ///   `Domain\User`, `sourceIP`/port from IpAddress/IpPort, `authMethod` the authentication package, `service` the
@@ -33,6 +34,7 @@ public struct WindowsEventMapper {
         e.reset(time: Timestamp(microseconds: t), kind: .generic)
         e.timeSource = .explicit
         e.ruleID = id
+        e.signature = context.symbols.intern(String(id))  // the store keeps the Windows event id here
         func intern(_ b: [UInt8]) -> Symbol { b.withUnsafeBufferPointer { context.symbols.intern($0) } }
         func sym(_ name: StaticString) -> Symbol {
             guard let v = r.value(name), !v.isEmpty, !(v.count == 1 && v.first == 0x2d) else { return .none }
@@ -152,7 +154,6 @@ public struct WindowsEventMapper {
             let member = r.value("MemberName").flatMap { $0.isEmpty || $0.elementsEqual("-".utf8) ? nil : $0 }
             e.targetUser = member != nil ? sym("MemberName") : sym("MemberSid")
             e.detail = sym("TargetUserName")  // the group
-            e.signature = sym("TargetSid")
         case 4697, 7045:
             e.user = id == 4697 ? account("SubjectDomainName", "SubjectUserName") : sym("AccountName")
             e.service = sym("ServiceName")
@@ -203,6 +204,10 @@ public struct WindowsEventMapper {
             e.user = sym("User")
             if let a = address("Address") { e.sourceIP = a }
             e.service = text("rdp")
+        case 4656, 4663, 4674:
+            e.user = account("SubjectDomainName", "SubjectUserName")
+            e.path = sym("ObjectName")
+            e.detail = sym("ObjectServer")
         default:
             e.user = account("SubjectDomainName", "SubjectUserName")
         }

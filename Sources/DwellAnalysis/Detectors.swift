@@ -80,7 +80,7 @@ public struct Detectors {
         let families: [(name: String, run: @Sendable (Detectors) -> [Finding])] = [
             ("auth", { $0.authFindings() }), ("privilege", { $0.privilegeAndAccountFindings() }),
             ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
-            ("integrity", { $0.integrityFindings() }),
+            ("integrity", { $0.integrityFindings() }), ("windows", { $0.windowsFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)

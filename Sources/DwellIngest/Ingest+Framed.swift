@@ -48,3 +48,27 @@ extension Ingest {
         }
     }
 }
+
+extension Ingest {
+    /// The raw evidence (records rendered as one line each, cut at 4 KiB) of the cited records of a record-framed
+    /// file, or `nil` when the file is not of such a format (its lines are read back as usual).
+    public static func framedRawRecords(
+        _ numbers: Set<UInt64>, of file: EvidenceFile, options: IngestOptions
+    ) -> [UInt64: [UInt8]]? {
+        guard case .success(var source) = EvidenceSource.open(file) else { return nil }
+        var reader = LineReader(capacity: options.bufferBytes, maxLineBytes: options.maxLineBytes)
+        defer { reader.deallocate() }
+        let prefix = reader.peek(1 << 16, from: &source)
+        // Record-framed formats are binary: text files are read back line by line without detecting again.
+        guard options.forcedFormat != nil || BinarySniffer.looksBinary(prefix) else { return nil }
+        let formatID =
+            options.forcedFormat.flatMap(Registry.id(of:))
+            ?? Registry.detect(DetectionSample(prefix: prefix, path: file.displayPath), options: options.parserOptions)
+        guard let d = formatID.flatMap(Registry.descriptor), case .framed(var p) = d.make(options.parserOptions) else {
+            return nil
+        }
+        let bytes = reader.readAll(from: &source)
+        let found = bytes.withUnsafeBufferPointer { p.rawRecords(file: $0, numbers: numbers) }
+        return found.mapValues { Array($0.prefix(4096)) }
+    }
+}
