@@ -353,7 +353,9 @@ public struct BinXMLRenderer {
             let mi = Int(try u16(s + 10))
             let sec = Int(try u16(s + 12))
             let ms = Int(try u16(s + 14))
-            guard mo >= 1, mo <= 12, d >= 1, d <= 31, h < 24, mi < 60, sec < 61, ms < 1000 else { throw .badValue(at: s) }
+            guard y >= 1601, y <= 9999, mo >= 1, mo <= 12, d >= 1, d <= 31, h < 24, mi < 60, sec < 61, ms < 1000 else {
+                throw .badValue(at: s)
+            }
             let days = CivilDate.days(year: y, month: mo, day: d)
             let micros = (days * 86_400 + Int64(h * 3600 + mi * 60 + sec)) * 1_000_000 + Int64(ms) * 1000
             Timestamp(microseconds: micros).appendISO8601(to: &t, fractionDigits: 3)
@@ -444,16 +446,48 @@ public struct BinXMLRenderer {
     }
 
     /// FILETIME (100 ns since 1601) as ISO 8601 with seven fraction digits, as Windows writes it.
+    /// A FILETIME past 9999-12-31 (damage) is written as its hexadecimal value.
     static func fileTime(_ ft: UInt64, into t: inout [UInt8]) {
-        let ticks = Int64(bitPattern: ft)
-        let micros = ticks / 10 - 11_644_473_600_000_000
-        Timestamp(microseconds: micros).appendISO8601(to: &t, fractionDigits: 6, utcSuffix: "")
-        t.append(UInt8(ascii: "0") + UInt8(ticks % 10))
+        guard ft <= 2_650_467_743_999_999_999 else {
+            t.append(contentsOf: Array(("0x" + String(ft, radix: 16)).utf8))
+            return
+        }
+        // Whole seconds since 1601 and the 7-digit fraction, converted with floor arithmetic from the civil epoch.
+        let seconds = Int64(ft / 10_000_000) - 11_644_473_600
+        let fraction = Int(ft % 10_000_000)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secOfDay = Int(seconds - days * 86_400)
+        let (y, m, d) = CivilDate.civil(fromDays: days)
+        func pad(_ v: Int, _ w: Int) {
+            var digits: [UInt8] = []
+            var x = v
+            repeat {
+                digits.append(UInt8(ascii: "0") + UInt8(x % 10))
+                x /= 10
+            } while x > 0
+            while digits.count < w { digits.append(UInt8(ascii: "0")) }
+            t.append(contentsOf: digits.reversed())
+        }
+        pad(y, 4)
+        t.append(0x2d)
+        pad(m, 2)
+        t.append(0x2d)
+        pad(d, 2)
+        t.append(0x54)
+        pad(secOfDay / 3600, 2)
+        t.append(0x3a)
+        pad(secOfDay / 60 % 60, 2)
+        t.append(0x3a)
+        pad(secOfDay % 60, 2)
+        t.append(0x2e)
+        pad(fraction, 7)
         t.append(UInt8(ascii: "Z"))
     }
 
-    /// Microseconds since the epoch of a FILETIME.
-    static func micros(fileTime ft: UInt64) -> Int64 { Int64(bitPattern: ft) / 10 - 11_644_473_600_000_000 }
+    /// Microseconds since the epoch of a FILETIME (saturating: damaged values stay representable).
+    static func micros(fileTime ft: UInt64) -> Int64 {
+        Int64(min(ft / 10, UInt64(Int64.max / 2))) - 11_644_473_600_000_000
+    }
 
     // MARK: Text
 

@@ -111,7 +111,9 @@ public struct WindowsEventMapper {
             e.detail = sym("PrivilegeList")
         case 4688:
             e.kind = .command
-            e.user = account("SubjectDomainName", "SubjectUserName")
+            // 4688 version 2 names the new process's account in Target*; the Subject is its creator.
+            e.user = account("TargetDomainName", "TargetUserName")
+            if e.user.isNone { e.user = account("SubjectDomainName", "SubjectUserName") }
             e.path = sym("NewProcessName")
             e.command = r.value("CommandLine").map { $0.isEmpty } ?? true ? sym("NewProcessName") : sym("CommandLine")
             e.detail = sym("ParentProcessName")
@@ -166,8 +168,9 @@ public struct WindowsEventMapper {
         case 1102, 104:
             e.user = account("SubjectDomainName", "SubjectUserName")
             if e.user.isNone { e.user = sym("SubjectUserName") }
-            let cleared = r.string("Channel").map { _ in channelName } ?? channelName
-            e.detail = text(id == 1102 ? "log cleared: Security" : "log cleared: \(r.string("Channel") ?? cleared)")
+            // 104 names the cleared channel in UserData (after System's own Channel).
+            let cleared = r.lastValue("Channel").map { String(decoding: $0, as: UTF8.self) } ?? channelName
+            e.detail = text(id == 1102 ? "log cleared: Security" : "log cleared: \(cleared)")
         case 5140, 5145:
             e.kind = .smb
             e.outcome = .success

@@ -53,6 +53,16 @@ public struct WindowsRecord {
         }
     }
 
+    /// The value of the last field named `name` (EventData and UserData come after System, and UserData may
+    /// repeat a System name such as `Channel`).
+    public func lastValue(_ name: StaticString) -> ArraySlice<UInt8>? {
+        let key = name.withUTF8Buffer { Array($0) }
+        for f in fields.reversed() where f.name.count == key.count && bytes[f.name].elementsEqual(key) {
+            return bytes[f.value]
+        }
+        return nil
+    }
+
     /// The value's bytes, or `nil` when absent.
     public func value(_ name: StaticString) -> ArraySlice<UInt8>? { range(name).map { bytes[$0] } }
 
