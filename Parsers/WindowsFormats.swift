@@ -19,5 +19,13 @@ public enum WindowsFormats {
             priority: 85,
             detect: { WindowsJSONParser.detectionScore($0) },
             make: { _ in .lines(WindowsJSONParser()) }),
+        FormatDescriptor(
+            name: "windows-xml", family: "windows",
+            detection: "XML `<Event>` documents with an `<EventID>`, one per line (wevtutil /f:xml, ToXml(), dwell's EVTX evidence)",
+            sample:
+                #"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4624</EventID>…<Computer>srv1</Computer></System><EventData><Data Name="TargetUserName">bob</Data>…</EventData></Event>"#,
+            priority: 85,
+            detect: { WindowsXMLParser.detectionScore($0) },
+            make: { _ in .lines(WindowsXMLParser()) }),
     ]
 }

@@ -539,26 +539,10 @@ public struct BinXMLRenderer {
     }
 
     static let nameKey: [UInt8] = Array("Name".utf8)
-    static let providerKey: [UInt8] = Array("Provider".utf8)
-    static let dataKey: [UInt8] = Array("Data".utf8)
 
-    /// An element with no child elements closes: its text becomes a field (named by its `Name` attribute when it
-    /// has one, as `<Data Name="TargetUserName">`; Provider's `Name` becomes `Provider`).
+    /// An element with no child elements closes: its text becomes a field (see `WindowsRecord.addLeaf`).
     mutating func leaf(_ f: Frame, record: inout WindowsRecord, empty: Bool) {
         let value = empty ? record.bytes.count..<record.bytes.count : f.textStart..<record.bytes.count
-        if f.name == Self.providerKey, let n = f.nameAttribute {
-            let n0 = record.bytes.count
-            record.bytes.append(contentsOf: Self.providerKey)
-            record.fields.append((n0..<record.bytes.count, n))
-            return
-        }
-        if let n = f.nameAttribute {
-            record.fields.append((n, value))
-            return
-        }
-        if empty && f.name != Self.dataKey { return }  // <Opcode/>-like markers carry nothing
-        let n0 = record.bytes.count
-        record.bytes.append(contentsOf: f.name)
-        record.fields.append((n0..<record.bytes.count, value))
+        record.addLeaf(element: f.name, nameAttribute: f.nameAttribute, value: value, empty: empty)
     }
 }

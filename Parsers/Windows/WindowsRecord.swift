@@ -32,6 +32,29 @@ public struct WindowsRecord {
         fields.append((n0..<v0, v0..<bytes.count))
     }
 
+    static let providerKey: [UInt8] = Array("Provider".utf8)
+    static let dataKey: [UInt8] = Array("Data".utf8)
+
+    /// Keeps an element without child elements as a field: named by its `Name` attribute when it has one
+    /// (`<Data Name="TargetUserName">`), Provider's `Name` as `Provider`, else by the element's name. Empty
+    /// elements other than `Data` (`<Opcode/>`-like markers) carry nothing. `value` is a range of `bytes`.
+    public mutating func addLeaf(element: [UInt8], nameAttribute: Range<Int>?, value: Range<Int>, empty: Bool) {
+        if element == Self.providerKey, let n = nameAttribute {
+            let n0 = bytes.count
+            bytes.append(contentsOf: Self.providerKey)
+            fields.append((n0..<bytes.count, n))
+            return
+        }
+        if let n = nameAttribute {
+            fields.append((n, value))
+            return
+        }
+        if empty && element != Self.dataKey { return }
+        let n0 = bytes.count
+        bytes.append(contentsOf: element)
+        fields.append((n0..<bytes.count, value))
+    }
+
     /// The value of the first field named `name`, or `nil`.
     /// - Complexity: O(fields × name length).
     public func range(_ name: StaticString) -> Range<Int>? {
