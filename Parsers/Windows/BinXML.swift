@@ -504,7 +504,25 @@ public struct BinXMLRenderer {
 
     /// XML-escapes `t` into `out`: `& < > "` and every control character as a reference (one line per record).
     static func escape(_ t: ArraySlice<UInt8>, into out: inout [UInt8]) {
-        for b in t {
+        // Most text needs no escape: append runs of plain bytes at once.
+        var runStart = t.startIndex
+        var i = t.startIndex
+        while i < t.endIndex {
+            let b = t[i]
+            if b >= 0x20 && b != 0x26 && b != 0x3c && b != 0x3e && b != 0x22 && b != 0x7f {
+                i += 1
+                continue
+            }
+            if runStart < i { out.append(contentsOf: t[runStart..<i]) }
+            escapeByte(b, into: &out)
+            i += 1
+            runStart = i
+        }
+        if runStart < t.endIndex { out.append(contentsOf: t[runStart..<t.endIndex]) }
+    }
+
+    static func escapeByte(_ b: UInt8, into out: inout [UInt8]) {
+        do {
             switch b {
             case 0x26: out.append(contentsOf: [0x26, 0x61, 0x6d, 0x70, 0x3b])
             case 0x3c: out.append(contentsOf: [0x26, 0x6c, 0x74, 0x3b])

@@ -219,25 +219,16 @@ public struct EVTXParser: FramedRecordParser {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`), for EVTX header and chunk checks.
+/// CRC-32 over parts of a buffer (EVTX header and chunk checks), through `CRC32Checksum` (zlib's).
 public struct CRC32 {
-    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xedb8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-    var state: UInt32 = 0xffff_ffff
+    public private(set) var value: UInt32 = 0
 
     public init() {}
 
     public mutating func update(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        let t = Self.table
-        var c = state
-        for i in range.clamped(to: 0..<p.count) { c = t[Int((c ^ UInt32(p[i])) & 0xff)] ^ (c >> 8) }
-        state = c
+        let r = range.clamped(to: 0..<p.count)
+        value = CRC32Checksum.update(value, UnsafeBufferPointer(rebasing: p[r]))
     }
-
-    public var value: UInt32 { state ^ 0xffff_ffff }
 
     public static func checksum(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt32 {
         var c = CRC32()
