@@ -21,7 +21,8 @@ struct EventsBuilder {
         src: String? = nil, dst: String? = nil, dstPort: UInt16 = 0, user: String? = nil, target: String? = nil,
         method: String? = nil, program: String? = nil, pid: Int32 = -1, command: String? = nil, http: String? = nil,
         path: String? = nil, query: String? = nil, status: Int32 = -1, bytesOut: Int64 = -1, agent: String? = nil,
-        signature: String? = nil, severity: Int32 = -1, detail: String? = nil
+        signature: String? = nil, severity: Int32 = -1, detail: String? = nil, service: String? = nil,
+        domain: String? = nil
     ) {
         var e = Event(time: Timestamp(seconds: Self.epoch + seconds), kind: kind)
         let line = (lines[file] ?? 0) + 1
@@ -48,6 +49,8 @@ struct EventsBuilder {
         e.signature = sym(signature)
         e.severity = severity
         e.detail = sym(detail)
+        e.service = sym(service)
+        e.domain = sym(domain)
         events.append(e)
     }
 
@@ -440,9 +443,10 @@ let integrityCases: [DetectorCase] = [
     @Test(arguments: webCases) func web(_ c: DetectorCase) throws { try check(c) }
     @Test(arguments: networkCases) func network(_ c: DetectorCase) throws { try check(c) }
     @Test(arguments: integrityCases) func integrity(_ c: DetectorCase) throws { try check(c) }
+    @Test(arguments: windowsCases) func windows(_ c: DetectorCase) throws { try check(c) }
 
     @Test func everyRuleOfTheTableHasAPositiveAndANegativeCase() {
-        let cases = authCases + privilegeCases + webCases + networkCases + integrityCases
+        let cases = authCases + privilegeCases + webCases + networkCases + integrityCases + windowsCases
         for rule in RuleSet.standard.rules {
             #expect(cases.contains { $0.rule == rule.id && $0.count > 0 }, "no positive case for \(rule.id)")
             #expect(cases.contains { $0.rule == rule.id && $0.count == 0 }, "no negative case for \(rule.id)")
