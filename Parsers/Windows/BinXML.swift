@@ -36,6 +36,10 @@ public struct BinXMLRenderer {
     var frames: [Frame] = []
     /// An attribute whose value is being written: its name and where its value starts in `record.bytes`.
     var attribute: (name: [UInt8], start: Int)? = nil
+    /// Where the attribute being written starts in the XML, and whether an optional substitution gave it nothing
+    /// (Windows then leaves the attribute out, as `<Security/>` for a record without a user).
+    var attributeXMLStart = 0
+    var attributeOptionalEmpty = false
     static let maxDepth = 64
     var depth = 0
 
@@ -199,6 +203,8 @@ public struct BinXMLRenderer {
                 var p = pos + 5
                 if nameOffset == p { p += try inlineNameSize(at: p) }
                 let name = try self.name(at: nameOffset)
+                attributeXMLStart = xml.count
+                attributeOptionalEmpty = false
                 xml.append(0x20)
                 xml.append(contentsOf: name)
                 xml.append(0x3d)
@@ -309,7 +315,10 @@ public struct BinXMLRenderer {
     mutating func substitute(_ id: Int, optional: Bool, record: inout WindowsRecord, xml: inout [UInt8]) throws(BinXMLError) {
         guard id < valueCount else { return }  // a substitution the instance gives no value for renders empty
         let v = values[valueBase + id]
-        if v.type == 0 || v.size == 0 { return }
+        if v.type == 0 || v.size == 0 {
+            if optional && attribute != nil { attributeOptionalEmpty = true }
+            return
+        }
         try value(type: v.type, start: v.start, size: v.size, record: &record, xml: &xml)
     }
 
@@ -543,8 +552,12 @@ public struct BinXMLRenderer {
     mutating func finishAttribute(record: inout WindowsRecord, xml: inout [UInt8]) {
         guard let a = attribute else { return }
         attribute = nil
-        xml.append(0x22)
         let value = a.start..<record.bytes.count
+        if value.isEmpty && attributeOptionalEmpty {
+            xml.removeSubrange(attributeXMLStart...)
+            return
+        }
+        xml.append(0x22)
         guard !frames.isEmpty else { return }
         if a.name == Self.nameKey {
             frames[frames.count - 1].nameAttribute = value
