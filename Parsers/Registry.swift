@@ -12,13 +12,15 @@ public struct ParserOptions: Sendable {
 public enum FileParser {
     case lines(any LineParser)
     case records(any RecordParser)
+    /// A whole file whose records the format frames itself (EVTX).
+    case framed(any FramedRecordParser)
 }
 
 /// A format dwell can read: its name, how it is recognised, and how to make a parser for one file.
 public struct FormatDescriptor: Sendable {
     /// Stable short name (`syslog`, `nginx-combined`, `zeek-tsv`, …), shown in manifests and `dwell formats`.
     public var name: String
-    /// `auth`, `web` or `network`.
+    /// `auth`, `web`, `network` or `windows`.
     public var family: String
     /// How the format is recognised, for `dwell formats`.
     public var detection: String
@@ -81,7 +83,7 @@ public struct DetectionSample: Sendable {
 /// Every format dwell reads, and detection by content.
 public enum Registry {
     /// All formats, in a fixed order (their index is their `FormatID`, 1-based).
-    public static let formats: [FormatDescriptor] = AuthFormats.all + WebFormats.all + NetworkFormats.all
+    public static let formats: [FormatDescriptor] = AuthFormats.all + WebFormats.all + NetworkFormats.all + WindowsFormats.all
 
     public static func id(of name: String) -> FormatID? {
         formats.firstIndex(where: { $0.name == name }).map { FormatID(UInt16($0 + 1)) }

@@ -108,7 +108,7 @@ public struct Detectors {
             ("auth", { $0.authFindings() }), ("privilege", { $0.privilegeAndAccountFindings() }),
             ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
             ("network reconstruction", { $0.networkReconstructionFindings() }),
-            ("integrity", { $0.integrityFindings() }),
+            ("integrity", { $0.integrityFindings() }), ("windows", { $0.windowsFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)

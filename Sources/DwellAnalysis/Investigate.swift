@@ -203,6 +203,7 @@ public enum EvidenceLookup {
 
     /// The cited lines of one file (each cut at 4 KiB), reading only as far as the last of them.
     static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
+        if let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
         guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
         var reader = LineReader(maxLineBytes: options.maxLineBytes)
         defer { reader.deallocate() }

@@ -207,6 +207,54 @@ public struct RuleSet: Sendable, Equatable {
         Rule(
             id: "persist.password_change", title: "Password changed", technique: "T1098", severity: .low,
             unit: "changes", description: "passwd/chpasswd changed an account's password"),
+        // MARK: Windows event logs
+        Rule(
+            id: "win.log_cleared", title: "Windows event log cleared", technique: "T1070.001", severity: .high,
+            unit: "clearings", description: "Security log cleared (1102) or another channel cleared (104); one finding per host"),
+        Rule(
+            id: "win.service_installed", title: "Service installed", technique: "T1543.003", severity: .medium,
+            unit: "services",
+            description: "a service installed (7045, 4697); high when its name or binary matches a remote-execution tool",
+            lists: [
+                PatternList(
+                    "psexec_patterns",
+                    ["psexesvc", "paexec", "remcom", "csexec", "%comspec%", "cmd.exe /c", "cmd /c", "127.0.0.1\\admin$", "powershell"],
+                    "service names or binaries of remote-execution tools (lower case)")
+            ]),
+        Rule(
+            id: "win.psexec", title: "PsExec-style remote execution", technique: "T1569.002", severity: .high,
+            unit: "sources",
+            description: "one source writes an executable or file to ADMIN$ and opens the service control pipe (svcctl) on a host (5140/5145)"),
+        Rule(
+            id: "win.pass_the_hash", title: "Pass-the-hash logon shape", technique: "T1550.002", severity: .high,
+            unit: "logons",
+            description: "a network logon (4624 type 3) with NTLM and session key length 0 from another address, not anonymous or a machine account"),
+        Rule(
+            id: "win.admin_group_add", title: "Account added to a privileged Windows group", technique: "T1098",
+            severity: .high, unit: "changes", description: "4728/4732/4756 adding a member to a privileged group",
+            lists: [
+                PatternList(
+                    "groups",
+                    ["Administrators", "Domain Admins", "Enterprise Admins", "Schema Admins", "Backup Operators",
+                     "Account Operators", "Server Operators", "Remote Desktop Users", "Remote Management Users", "DnsAdmins"],
+                    "privileged groups (compared without case)")
+            ]),
+        Rule(
+            id: "win.explicit_credentials", title: "Explicit credentials used toward another host", technique: "T1078",
+            severity: .medium, unit: "uses",
+            description: "4648: an account uses another account's credentials for a remote server (runas /netonly, net use /user)"),
+        Rule(
+            id: "win.dcom_exec", title: "DCOM remote execution", technique: "T1021.003", severity: .high,
+            unit: "processes", description: "a process started by a COM server launched for a remote client (4688, Sysmon 1)",
+            lists: [
+                PatternList(
+                    "commands", ["mmc.exe -embedding", "excel.exe -embedding", "/automation -embedding"],
+                    "command lines of COM servers used for lateral movement (lower case)")
+            ]),
+        Rule(
+            id: "win.secretsdump", title: "Remote registry hive dump (secretsdump)", technique: "T1003.002",
+            severity: .critical, unit: "sources",
+            description: "one source opens the remote registry pipe (winreg) and writes files to ADMIN$ or the SAM is opened (5145, 4656)"),
         // MARK: Web
         Rule(
             id: "web.exploit_attempt", title: "Web exploit pattern", technique: "T1190", severity: .medium,

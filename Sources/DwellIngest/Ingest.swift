@@ -177,6 +177,9 @@ public enum Ingest {
         var event = Event()
 
         switch parser {
+        case .framed(var p):
+            Self.readFramed(
+                &p, file: file, reader: &reader, source: &src, tally: &tally, stats: &stats, context: &context, sink: &sink)
         case .records(var p):
             let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
                 do throws(LineRejection) {

@@ -414,6 +414,21 @@ enum FileSweeper {
         var event = Event()
 
         switch parser {
+        case .framed(var p):
+            // A record-framed file (EVTX) is read whole; its events are judged once the parse is done.
+            let bytes = reader.readAll(from: &source)
+            var parsed: [(Event, [UInt8], LineInfo)] = []
+            var ctx = context
+            _ = bytes.withUnsafeBufferPointer { file in
+                p.parse(
+                    file: file, context: &ctx,
+                    emit: { e, ref, raw, _ in
+                        parsed.append((e, Array(raw), LineInfo(number: ref.number, offset: ref.offset, hasNUL: false)))
+                    },
+                    reject: { _, _, _ in unparsed += 1 })
+            }
+            context = ctx
+            for var (e, raw, info) in parsed { raw.withUnsafeBufferPointer { judge(&e, $0.span, info) } }
         case .records(var p):
             _ = reader.forEachRecord(size: p.recordBytes, from: &source) { rec, info in
                 do throws(LineRejection) {

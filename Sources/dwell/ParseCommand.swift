@@ -183,7 +183,7 @@ struct FormatsCommand: ParsableCommand {
 
     func run() {
         var out = StandardOutput()
-        for family in ["auth", "web", "network"] {
+        for family in ["auth", "web", "network", "windows"] {
             out.write("\(family.uppercased())\n")
             for f in Registry.formats where f.family == family {
                 out.write("  \(f.name)\n    detected by: \(f.detection)\n    sample: \(TerminalText.safe(f.sample))\n")

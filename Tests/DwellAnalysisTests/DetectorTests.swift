@@ -482,9 +482,12 @@ let integrityCases: [DetectorCase] = [
     @Test(arguments: networkCases) func network(_ c: DetectorCase) throws { try check(c) }
     @Test(arguments: networkReconstructionCases) func networkReconstruction(_ c: DetectorCase) throws { try check(c) }
     @Test(arguments: integrityCases) func integrity(_ c: DetectorCase) throws { try check(c) }
+    @Test(arguments: windowsCases) func windows(_ c: DetectorCase) throws { try check(c) }
 
     @Test func everyRuleOfTheTableHasAPositiveAndANegativeCase() {
-        let cases = authCases + privilegeCases + webCases + networkCases + networkReconstructionCases + integrityCases
+        let cases =
+            authCases + privilegeCases + webCases + networkCases + networkReconstructionCases + integrityCases
+            + windowsCases
         for rule in RuleSet.standard.rules {
             #expect(cases.contains { $0.rule == rule.id && $0.count > 0 }, "no positive case for \(rule.id)")
             #expect(cases.contains { $0.rule == rule.id && $0.count == 0 }, "no negative case for \(rule.id)")

@@ -45,6 +45,7 @@ public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible 
         case lineTooLong = "line_too_long"
         case noTrailingNewline = "no_trailing_newline"
         case truncatedRecord = "truncated_record"
+        case damagedStructure = "damaged_structure"  // a record-framed file's header, chunk or record (EVTX)
         case duplicate
         case readError = "read_error"
         case unknownFormat = "unknown_format"
