@@ -12,6 +12,8 @@ public struct ParserOptions: Sendable {
 public enum FileParser {
     case lines(any LineParser)
     case records(any RecordParser)
+    /// A systemd journal file: read whole by `JournalReader` (DwellCore), each entry through `JournalEntryParser`.
+    case journal
 }
 
 /// A format dwell can read: its name, how it is recognised, and how to make a parser for one file.
@@ -81,7 +83,7 @@ public struct DetectionSample: Sendable {
 /// Every format dwell reads, and detection by content.
 public enum Registry {
     /// All formats, in a fixed order (their index is their `FormatID`, 1-based).
-    public static let formats: [FormatDescriptor] = AuthFormats.all + WebFormats.all + NetworkFormats.all
+    public static let formats: [FormatDescriptor] = AuthFormats.all + JournalFormats.all + WebFormats.all + NetworkFormats.all
 
     public static func id(of name: String) -> FormatID? {
         formats.firstIndex(where: { $0.name == name }).map { FormatID(UInt16($0 + 1)) }

@@ -201,6 +201,9 @@ public enum EvidenceLookup {
         let done = StopFlag()
         var bounded = StoppableSource(inner: source, stop: done)
         // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
+        if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+            return journal
+        }
         let wanted = lines.sorted()
         var next = 0
         reader.forEachLine(from: &bounded) { line, info in

@@ -177,6 +177,12 @@ public enum Ingest {
         var event = Event()
 
         switch parser {
+        case .journal:
+            let bytes = reader.takeAll(from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)))
+            readJournal(
+                bytes, file: file, format: formatID ?? .unknown, stats: &stats, context: &context, sink: &sink)
+            progress?.add(bytes: UInt64(bytes.count))
+            lastReported = UInt64(bytes.count)
         case .records(var p):
             let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
                 do throws(LineRejection) {

@@ -48,6 +48,10 @@ public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible 
         case duplicate
         case readError = "read_error"
         case unknownFormat = "unknown_format"
+        /// A systemd journal with damaged, cut or not yet linked objects (see `JournalReader.Damage`).
+        case journalDamaged = "journal_damaged"
+        /// A systemd journal still open for writing, or not closed cleanly (state ONLINE, `*.journal~`).
+        case journalOnline = "journal_online"
     }
 
     public var kind: Kind
