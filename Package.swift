@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/DwellTestSupport"),
-        .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
+        .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport", "CJournalCodecs"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
