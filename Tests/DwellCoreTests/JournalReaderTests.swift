@@ -264,3 +264,26 @@ import Testing
         #expect(b.reader.issues.contains { $0.message.contains("does not decompress") && $0.line == 14 })
     }
 }
+
+@Suite struct JournalDiscoveryTests {
+    @Test(
+        "journal rotations are ordered by their headers' head entry time, not by name",
+        .enabled(if: JournalReaderTests.realDirectory != nil, "../shared is absent"))
+    func rotationOrderFromHeaders() throws {
+        let src = try #require(JournalReaderTests.realDirectory)
+        let dir = try Fixture.temporaryDirectory("dwell-journal-rotation")
+        let journal = dir.appendingPathComponent("var/log/journal/f4e4")
+        try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
+        // The older file (2023-12-15T05:14Z) under the live name, the newer one (23:44Z) under an archived name.
+        try FileManager.default.copyItem(
+            atPath: src + "/" + JournalReaderTests.compactFile, toPath: journal.appendingPathComponent("system.journal").path)
+        try FileManager.default.copyItem(
+            atPath: src + "/" + JournalReaderTests.xzFile,
+            toPath: journal.appendingPathComponent("system@00000000000000000000000000000000-0000000000000001-0000000000000001.journal").path)
+        let files = Discovery().discover([dir.path]).files
+        #expect(files.count == 2)
+        #expect(files.map(\.rotationSet).allSatisfy { $0.hasSuffix("var/log/journal/f4e4/system.journal") })
+        #expect(files.first?.displayPath.hasSuffix("/system.journal") == true)
+        #expect(files.map(\.rotationIndex) == [0, 1])
+    }
+}
