@@ -89,6 +89,16 @@ enum ManifestText {
             if !inferred.isEmpty { t += " (" + inferred.joined(separator: "; ") + "; year reference: \(s.yearReferenceSource ?? "-"))" }
             t += "\n"
         }
+        if let j = s.journal {
+            t += "  journal: state \(j.state), \(j.compact ? "compact" : "regular") layout, data compression \(j.compression)"
+            t += "; \(j.entriesRead) of \(j.headerEntries) entries in the header read"
+            if j.entriesRecovered > 0 { t += ", \(j.entriesRecovered) recovered past the entry arrays" }
+            if j.entriesLost > 0 { t += ", \(j.entriesLost) lost" }
+            if let a = j.firstSeqnum, let b = j.lastSeqnum { t += "; seqnum \(a)..\(b)" }
+            t += "; header time \(j.headRealtime.iso8601(fractionDigits: 0)) .. \(j.tailRealtime.iso8601(fractionDigits: 0))"
+            if j.sourceTimeEntries > 0 { t += "; \(j.sourceTimeEntries) entries timed by _SOURCE_REALTIME_TIMESTAMP" }
+            t += "\n"
+        }
         for sample in s.samples {
             t += "  rejected line \(sample.line) (\(sample.reason)): \(TerminalText.safe(bytes: sample.raw.prefix(160)))\n"
         }
