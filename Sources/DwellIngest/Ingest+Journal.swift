@@ -25,27 +25,30 @@ extension Ingest {
         var event = Event()
         var line: [UInt8] = []
         var sourceTimes: UInt64 = 0
+        let wantsLine = sink.wantsRawLine
         reader.forEachEntry { entry in
-            let column = entry.render(into: &line, seqnumID: header.seqnumID)
             let info = LineInfo(number: entry.ordinal, offset: entry.offset, hasNUL: false)
-            line.withUnsafeBufferPointer { raw in
-                do throws(LineRejection) {
-                    let isEvent = try entry.payload.withUnsafeBufferPointer { p throws(LineRejection) in
-                        try parser.parse(
-                            payload: p.span, fields: entry.fields,
-                            realtimeMicroseconds: entry.realtimeMicroseconds,
-                            into: &event, context: &context)
-                    }
-                    if isEvent {
-                        if parser.usedSourceTime { sourceTimes += 1 }
-                        event.messageColumn = Int32(truncatingIfNeeded: column)
-                        tally.deliver(&event, info, raw.span, context: &context, sink: &sink)
-                    } else {
-                        tally.nonEvents += 1
-                    }
-                } catch {
-                    Self.reject(error, info, raw.span, stats: &stats)
+            var column = -1
+            line.removeAll(keepingCapacity: true)
+            if wantsLine { column = entry.render(into: &line, seqnumID: header.seqnumID) }
+            do throws(LineRejection) {
+                let isEvent = try entry.payload.withUnsafeBufferPointer { p throws(LineRejection) in
+                    try parser.parse(
+                        payload: p.span, fields: entry.fields, realtimeMicroseconds: entry.realtimeMicroseconds,
+                        into: &event, context: &context)
                 }
+                if isEvent {
+                    if parser.usedSourceTime { sourceTimes += 1 }
+                    event.messageColumn = Int32(truncatingIfNeeded: column)
+                    line.withUnsafeBufferPointer { raw in
+                        tally.deliver(&event, info, raw.span, context: &context, sink: &sink)
+                    }
+                } else {
+                    tally.nonEvents += 1
+                }
+            } catch {
+                if !wantsLine { _ = entry.render(into: &line, seqnumID: header.seqnumID) }
+                line.withUnsafeBufferPointer { raw in Self.reject(error, info, raw.span, stats: &stats) }
             }
         }
         tally.finish(into: &stats)

@@ -40,10 +40,14 @@ public protocol EventSink {
     mutating func finish(context: inout ParseContext, stats: FileStats) -> Output
     /// Whether the events need the text fields no index keeps (see `ParseContext.wantsUnindexedText`).
     var wantsUnindexedText: Bool { get }
+    /// Whether `consume` reads `line`. Sources that must build the raw line (journal entries are rendered) skip
+    /// that work for sinks that do not; such a sink is handed an empty line.
+    var wantsRawLine: Bool { get }
 }
 
 extension EventSink {
     public var wantsUnindexedText: Bool { true }
+    public var wantsRawLine: Bool { true }
 }
 
 /// Progress counters, safe to read from another thread (for the progress bar).

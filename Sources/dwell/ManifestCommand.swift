@@ -7,6 +7,7 @@ import Parsers
 struct CountingSink: EventSink {
     mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {}
     mutating func finish(context: inout ParseContext, stats: FileStats) {}
+    var wantsRawLine: Bool { false }
 }
 
 struct ManifestCommand: ParsableCommand {

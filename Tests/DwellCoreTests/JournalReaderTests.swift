@@ -276,14 +276,62 @@ import Testing
         try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
         // The older file (2023-12-15T05:14Z) under the live name, the newer one (23:44Z) under an archived name.
         try FileManager.default.copyItem(
-            atPath: src + "/" + JournalReaderTests.compactFile, toPath: journal.appendingPathComponent("system.journal").path)
+            atPath: src + "/" + JournalReaderTests.compactFile,
+            toPath: journal.appendingPathComponent("system.journal").path)
         try FileManager.default.copyItem(
             atPath: src + "/" + JournalReaderTests.xzFile,
-            toPath: journal.appendingPathComponent("system@00000000000000000000000000000000-0000000000000001-0000000000000001.journal").path)
+            toPath: journal.appendingPathComponent(
+                "system@00000000000000000000000000000000-0000000000000001-0000000000000001.journal"
+            ).path)
         let files = Discovery().discover([dir.path]).files
         #expect(files.count == 2)
         #expect(files.map(\.rotationSet).allSatisfy { $0.hasSuffix("var/log/journal/f4e4/system.journal") })
         #expect(files.first?.displayPath.hasSuffix("/system.journal") == true)
         #expect(files.map(\.rotationIndex) == [0, 1])
+    }
+}
+
+@Suite struct JournalRecoveryTests {
+    static func le64(_ b: [UInt8], _ o: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(b[o + k]) << (8 * UInt64(k)) }
+        return v
+    }
+
+    @Test(
+        "an entry written but not yet linked into the entry arrays (online file) is recovered by the object walk",
+        .enabled(if: JournalReaderTests.canWrite, "needs systemd-journal-remote"), arguments: [UInt8(1), UInt8(0)])
+    func unlinkedEntryIsRecovered(state: UInt8) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-journal")
+        let path = dir.appendingPathComponent("live.journal").path
+        try JournalFixture.write(JournalReaderTests.incident(), to: path, compact: false)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let whole = JournalFixture.read(bytes: bytes, displayPath: "live.journal")
+        let last = try #require(whole.meta.last).offset
+        // Unlink the last entry: zero its slot in the entry array that holds it.
+        var at = Int(try #require(whole.reader.header).headerBytes)
+        var unlinked = false
+        while at + 16 <= bytes.count {
+            let size = Int(Self.le64(bytes, at + 8))
+            guard size >= 16 else { break }
+            if bytes[at] == 6 {
+                var i = at + 24
+                while i + 8 <= at + size {
+                    if Self.le64(bytes, i) == last {
+                        for k in 0..<8 { bytes[i + k] = 0 }
+                        unlinked = true
+                    }
+                    i += 8
+                }
+            }
+            at += (size + 7) & ~7
+        }
+        #expect(unlinked)
+        bytes[16] = state  // 1: ONLINE (still being written); 0: OFFLINE, but the header counts one entry more
+        let r = JournalFixture.read(bytes: bytes, displayPath: "live.journal")
+        #expect(r.entries.count == whole.entries.count)
+        #expect(r.reader.entriesRecovered == 1)
+        #expect(r.meta.map(\.seqnum) == whole.meta.map(\.seqnum))
+        #expect(r.reader.entriesLost == 0)
     }
 }

@@ -21,6 +21,7 @@ extension JournalEntry {
     static let syslogPIDKey = Array("SYSLOG_PID=".utf8)
     static let pidKey = Array("_PID=".utf8)
     static let messageKey = Array("MESSAGE=".utf8)
+    static let cursorKey = Array("cursor=".utf8)
 
     /// Writes the rendering into `out` (replacing its contents).
     /// - Returns: the column where the message starts.
@@ -45,7 +46,7 @@ extension JournalEntry {
             appendEscaped(payload[pid], to: &out, quoteSpaces: false)
             out.append(UInt8(ascii: "]"))
         }
-        out += Array(" {".utf8)
+        out += [UInt8(ascii: " "), UInt8(ascii: "{")]
         for name in Self.renderedFields {
             guard let r = value(key: name) else { continue }
             out += name
@@ -53,7 +54,9 @@ extension JournalEntry {
             out.append(UInt8(ascii: " "))
         }
         if unreadableFields > 0 { out += Array("unreadable_fields=\(unreadableFields) ".utf8) }
-        out += Array("cursor=\(cursor(seqnumID: seqnumID))}: ".utf8)
+        out += Self.cursorKey
+        appendCursor(to: &out, seqnumID: seqnumID)
+        out += [UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: " ")]
         let column = out.count
         if let m = value(key: Self.messageKey) {
             appendEscaped(payload[m], to: &out, quoteSpaces: false)

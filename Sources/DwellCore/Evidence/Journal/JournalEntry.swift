@@ -51,6 +51,33 @@ public struct JournalEntry: Sendable {
 
     /// The journal cursor (`s=…;i=…;b=…;m=…;t=…;x=…`) that `journalctl --file F --cursor C` accepts.
     public func cursor(seqnumID: JournalID) -> String {
-        "s=\(seqnumID.hex);i=\(String(seqnum, radix: 16));b=\(bootID.hex);m=\(String(monotonicMicroseconds, radix: 16));t=\(String(realtimeMicroseconds, radix: 16));x=\(String(xorHash, radix: 16))"
+        var out: [UInt8] = []
+        appendCursor(to: &out, seqnumID: seqnumID)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the cursor's bytes (no `String` per entry).
+    public func appendCursor(to out: inout [UInt8], seqnumID: JournalID) {
+        out += [UInt8(ascii: "s"), UInt8(ascii: "=")]
+        seqnumID.appendHex(to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "i"), UInt8(ascii: "=")]
+        Self.appendHex(seqnum, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "b"), UInt8(ascii: "=")]
+        bootID.appendHex(to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "m"), UInt8(ascii: "=")]
+        Self.appendHex(monotonicMicroseconds, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "t"), UInt8(ascii: "=")]
+        Self.appendHex(realtimeMicroseconds, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "x"), UInt8(ascii: "=")]
+        Self.appendHex(xorHash, to: &out)
+    }
+
+    /// Lower-case hex without leading zeros, as `String(v, radix: 16)` writes it.
+    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+        var digits = max(1, (64 - v.leadingZeroBitCount + 3) / 4)
+        while digits > 0 {
+            digits -= 1
+            out.append(JournalID.hexDigits[Int((v >> (4 * UInt64(digits))) & 15)])
+        }
     }
 }

@@ -119,17 +119,20 @@ public struct JournalID: Sendable, Hashable {
 
     /// The 32 lower-case hex digits, bytes in file order, as journalctl prints ids in cursors and `_BOOT_ID`.
     public var hex: String {
-        var out = ""
-        out.reserveCapacity(32)
-        for word in [high, low] {
-            for k in 0..<8 {
-                let b = UInt8(truncatingIfNeeded: word >> (8 * k))
-                out += JournalID.digits[Int(b >> 4)]
-                out += JournalID.digits[Int(b & 15)]
-            }
-        }
-        return out
+        var out: [UInt8] = []
+        appendHex(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static let digits = (0..<16).map { String($0, radix: 16) }
+    public func appendHex(to out: inout [UInt8]) {
+        for word in [high, low] {
+            for k in 0..<8 {
+                let b = UInt8(truncatingIfNeeded: word >> (8 * UInt64(k)))
+                out.append(Self.hexDigits[Int(b >> 4)])
+                out.append(Self.hexDigits[Int(b & 15)])
+            }
+        }
+    }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -126,6 +126,8 @@ public struct JournalReader {
         ctx: inout Context, body: (inout JournalEntry) -> Void
     ) {
         var at = max(header.headerBytes, UInt64(JournalHeader.minimumBytes))
+        // Entries newer than the chain's last one are new; older ones the chain already gave.
+        var newest = lastSeqnum
         let end = UInt64(ctx.file.count)
         while at + 16 <= end {
             guard let (type, size) = ctx.objectHeader(at: at), size >= 16, type != 0 else {
@@ -135,7 +137,8 @@ public struct JournalReader {
             }
             if type == 3, at > lastOffset {
                 if read(entryAt: at, into: &entry, scratch: &scratch, ctx: &ctx, ordinal: entriesRead + 1) {
-                    if entry.seqnum > (lastSeqnum ?? 0) || lastSeqnum == nil {
+                    if newest.map({ entry.seqnum > $0 }) ?? true {
+                        newest = entry.seqnum
                         entriesRecovered += 1
                         body(&entry)
                     } else {
