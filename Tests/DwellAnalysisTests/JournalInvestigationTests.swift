@@ -95,4 +95,28 @@ import Testing
         #expect(raw.contains("cursor=s="))
         #expect(raw.contains("Accepted password for deploy from 203.0.113.9"))
     }
+
+    @Test(
+        "#19: a cut journal keeps the entries before the cut; the manifest says what was lost and where",
+        .enabled(if: canWrite, "needs systemd-journal-remote"))
+    func cutJournalInTheManifest() throws {
+        let (_, journal) = try Self.writeBoth()
+        let dir = journal + "/web01/var/log/journal/0123456789abcdef0123456789abcdef"
+        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/system.journal")))
+        let full = Fixture.ingest([journal])
+        let entries = try #require(full.stats.first?.journal)
+        #expect(entries.entriesRead == UInt64(Self.incident.count))
+        #expect(full.stats.first?.hasProblems == false)
+        // Cut through the middle of the entries (the entry objects sit at the end of the used part).
+        let used = Int(whole.lastIndex { $0 != 0 } ?? 0) + 1
+        let cutDir = try Fixture.temporaryDirectory("dwell-journal-cut")
+        _ = try Fixture.write(Array(whole[0..<(used - 600)]), to: cutDir.appendingPathComponent("system@x-y.journal~"))
+        let cut = Fixture.ingest([cutDir.path])
+        let stats = try #require(cut.stats.first)
+        #expect(stats.format == "journal")
+        #expect(stats.parsed > 0 && stats.parsed < UInt64(Self.incident.count))
+        #expect(stats.hasProblems)
+        #expect(stats.issues.contains { $0.kind == .journalDamaged && $0.offset != nil })
+        #expect((stats.journal?.entriesLost ?? 0) + stats.parsed <= UInt64(Self.incident.count))
+    }
 }

@@ -283,11 +283,21 @@ import Testing
             toPath: journal.appendingPathComponent(
                 "system@00000000000000000000000000000000-0000000000000001-0000000000000001.journal"
             ).path)
+        // A user journal is a set of its own; a file that only looks like a journal by name is no member.
+        try FileManager.default.copyItem(
+            atPath: src + "/" + JournalReaderTests.xzFile,
+            toPath: journal.appendingPathComponent("user-1000.journal").path)
+        try FileManager.default.copyItem(
+            atPath: src + "/invalid.journal",
+            toPath: journal.appendingPathComponent("system@0000000000060c85-00000000000000aa.journal~").path)
         let files = Discovery().discover([dir.path]).files
-        #expect(files.count == 2)
-        #expect(files.map(\.rotationSet).allSatisfy { $0.hasSuffix("var/log/journal/f4e4/system.journal") })
-        #expect(files.first?.displayPath.hasSuffix("/system.journal") == true)
-        #expect(files.map(\.rotationIndex) == [0, 1])
+        #expect(files.count == 4)
+        let system = files.filter { $0.rotationSet.hasSuffix("var/log/journal/f4e4/system.journal") }
+        #expect(system.count == 2)
+        #expect(system.first?.displayPath.hasSuffix("/system.journal") == true)
+        #expect(system.map(\.rotationIndex) == [0, 1])
+        #expect(files.contains { $0.rotationSet.hasSuffix("/user-1000.journal") && $0.rotationCount == 1 })
+        #expect(files.contains { $0.displayPath.hasSuffix(".journal~") && $0.rotationCount == 1 })
     }
 }
 
