@@ -24,11 +24,15 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // systemd journal DATA objects: XZ, LZ4 and ZSTD (Debian liblzma-dev, liblz4-dev, libzstd-dev).
+        .systemLibrary(
+            name: "CJournalCodecs", path: "Sources/CJournalCodecs",
+            providers: [.apt(["liblzma-dev", "liblz4-dev", "libzstd-dev"])]),
         // ISA-L's inflate, loaded at run time when Debian's libisal-dev is installed (zlib otherwise).
         .target(name: "CIsal", path: "Sources/CIsal"),
         .target(
             name: "DwellCore",
-            dependencies: ["CZlib", "CIsal", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", "CIsal", "CJournalCodecs", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellCore"
         ),
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),
@@ -68,7 +72,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/DwellTestSupport"),
-        .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport"]),
+        .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport", "CJournalCodecs"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),

@@ -14,6 +14,8 @@ public enum FileParser {
     case records(any RecordParser)
     /// A whole file whose records the format frames itself (EVTX).
     case framed(any FramedRecordParser)
+    /// A systemd journal file: read whole by `JournalReader` (DwellCore), each entry through `JournalEntryParser`.
+    case journal
 }
 
 /// A format dwell can read: its name, how it is recognised, and how to make a parser for one file.
@@ -83,7 +85,8 @@ public struct DetectionSample: Sendable {
 /// Every format dwell reads, and detection by content.
 public enum Registry {
     /// All formats, in a fixed order (their index is their `FormatID`, 1-based).
-    public static let formats: [FormatDescriptor] = AuthFormats.all + WebFormats.all + NetworkFormats.all + WindowsFormats.all
+    public static let formats: [FormatDescriptor] =
+        AuthFormats.all + JournalFormats.all + WebFormats.all + NetworkFormats.all + WindowsFormats.all
 
     public static func id(of name: String) -> FormatID? {
         formats.firstIndex(where: { $0.name == name }).map { FormatID(UInt16($0 + 1)) }

@@ -10,6 +10,8 @@ public struct StoreSink: EventSink {
     public init() {}
     /// The store keeps no connection uid or referer: the parsers skip interning them.
     public var wantsUnindexedText: Bool { false }
+    /// The store keeps positions, not text: the raw lines are read back after analysis.
+    public var wantsRawLine: Bool { false }
     public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
         chunk.append(event)
         ownTraffic.note(event)  // the store keeps no interfaces: note packets the host sent itself (OUT= without IN=)
@@ -211,6 +213,9 @@ public enum EvidenceLookup {
         let done = StopFlag()
         var bounded = StoppableSource(inner: source, stop: done)
         // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
+        if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+            return journal
+        }
         let wanted = lines.sorted()
         var next = 0
         reader.forEachLine(from: &bounded) { line, info in

@@ -292,6 +292,9 @@ public struct PartialsSink: EventSink {
         guard let maxLine = wanted.max(), case .success(var source) = EvidenceSource.open(file) else { return [:] }
         var reader = LineReader(maxLineBytes: maxLineBytes)
         defer { reader.deallocate() }
+        if let journal = reader.journalLines(wanted, from: &source, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+            return journal
+        }
         var found: [UInt64: [UInt8]] = [:]
         reader.forEachLine(from: &source) { line, info in
             if info.number <= maxLine, wanted.contains(info.number) {

@@ -17,6 +17,27 @@ extension FileStats {
         json.endObject()
         if let h = file.hostHint { json.key("host_hint"); json.string(h) }
         if let format { json.key("format"); json.string(format) } else { json.key("format"); json.null() }
+        if let j = journal {
+            json.key("journal"); json.beginObject()
+            json.key("state"); json.string(j.state)
+            json.key("compression"); json.string(j.compression)
+            json.key("compact"); json.bool(j.compact)
+            json.key("keyed_hash"); json.bool(j.keyedHash)
+            json.key("incompatible_flags"); json.int(UInt64(j.incompatibleFlags))
+            json.key("compatible_flags"); json.int(UInt64(j.compatibleFlags))
+            json.key("header_entries"); json.int(j.headerEntries)
+            json.key("entries_read"); json.int(j.entriesRead)
+            json.key("entries_recovered"); json.int(j.entriesRecovered)
+            json.key("entries_lost"); json.int(j.entriesLost)
+            if let a = j.firstSeqnum { json.key("first_seqnum"); json.int(a) }
+            if let b = j.lastSeqnum { json.key("last_seqnum"); json.int(b) }
+            json.key("head_realtime"); json.string(j.headRealtime.iso8601(fractionDigits: 6))
+            json.key("tail_realtime"); json.string(j.tailRealtime.iso8601(fractionDigits: 6))
+            json.key("seqnum_id"); json.string(j.seqnumID)
+            json.key("machine_id"); json.string(j.machineID)
+            json.key("source_time_entries"); json.int(j.sourceTimeEntries)
+            json.endObject()
+        }
         json.key("lines"); json.int(lines)
         json.key("parsed"); json.int(parsed)
         json.key("non_events"); json.int(nonEvents)

@@ -40,10 +40,14 @@ public protocol EventSink {
     mutating func finish(context: inout ParseContext, stats: FileStats) -> Output
     /// Whether the events need the text fields no index keeps (see `ParseContext.wantsUnindexedText`).
     var wantsUnindexedText: Bool { get }
+    /// Whether `consume` reads `line`. Sources that must build the raw line (journal entries are rendered) skip
+    /// that work for sinks that do not; such a sink is handed an empty line.
+    var wantsRawLine: Bool { get }
 }
 
 extension EventSink {
     public var wantsUnindexedText: Bool { true }
+    public var wantsRawLine: Bool { true }
 }
 
 /// Progress counters, safe to read from another thread (for the progress bar).
@@ -180,6 +184,12 @@ public enum Ingest {
         case .framed(var p):
             Self.readFramed(
                 &p, file: file, reader: &reader, source: &src, tally: &tally, stats: &stats, context: &context, sink: &sink)
+        case .journal:
+            let bytes = reader.takeAll(from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)))
+            readJournal(
+                bytes, file: file, format: formatID ?? .unknown, stats: &stats, context: &context, sink: &sink)
+            progress?.add(bytes: UInt64(bytes.count))
+            lastReported = UInt64(bytes.count)
         case .records(var p):
             let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
                 do throws(LineRejection) {

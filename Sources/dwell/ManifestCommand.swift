@@ -7,6 +7,7 @@ import Parsers
 struct CountingSink: EventSink {
     mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {}
     mutating func finish(context: inout ParseContext, stats: FileStats) {}
+    var wantsRawLine: Bool { false }
 }
 
 struct ManifestCommand: ParsableCommand {
@@ -87,6 +88,16 @@ enum ManifestText {
             t += "  time \(a.iso8601(fractionDigits: 0)) .. \(b.iso8601(fractionDigits: 0))"
             let inferred = s.timeSources.keys.filter { $0 != "explicit" }.sorted()
             if !inferred.isEmpty { t += " (" + inferred.joined(separator: "; ") + "; year reference: \(s.yearReferenceSource ?? "-"))" }
+            t += "\n"
+        }
+        if let j = s.journal {
+            t += "  journal: state \(j.state), \(j.compact ? "compact" : "regular") layout, data compression \(j.compression)"
+            t += "; \(j.entriesRead) of \(j.headerEntries) entries in the header read"
+            if j.entriesRecovered > 0 { t += ", \(j.entriesRecovered) recovered past the entry arrays" }
+            if j.entriesLost > 0 { t += ", \(j.entriesLost) lost" }
+            if let a = j.firstSeqnum, let b = j.lastSeqnum { t += "; seqnum \(a)..\(b)" }
+            t += "; header time \(j.headRealtime.iso8601(fractionDigits: 0)) .. \(j.tailRealtime.iso8601(fractionDigits: 0))"
+            if j.sourceTimeEntries > 0 { t += "; \(j.sourceTimeEntries) entries timed by _SOURCE_REALTIME_TIMESTAMP" }
             t += "\n"
         }
         for sample in s.samples {

@@ -287,6 +287,14 @@ enum RawLines {
                 case .success(var source) = EvidenceSource.open(files[Int(fileID)])
             else { continue }
             var reader = LineReader(maxLineBytes: options.maxLineBytes)
+            let file = files[Int(fileID)]
+            if let journal = reader.journalLines(
+                Set(lines.keys), from: &source, displayPath: file.displayPath, sizeHint: file.sizeBytes)
+            {
+                for (n, bytes) in journal { for i in lines[n] ?? [] { out[i] = bytes } }
+                reader.deallocate()
+                continue
+            }
             reader.forEachLine(from: &source) { line, info in
                 guard info.number <= maxLine, let events = lines[info.number] else { return }
                 let bytes = line.withUnsafeBufferPointer { Array($0.prefix(4096)) }

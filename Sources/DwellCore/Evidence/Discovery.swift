@@ -49,6 +49,10 @@ public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible 
         case duplicate
         case readError = "read_error"
         case unknownFormat = "unknown_format"
+        /// A systemd journal with damaged, cut or not yet linked objects (see `JournalReader.Damage`).
+        case journalDamaged = "journal_damaged"
+        /// A systemd journal still open for writing, or not closed cleanly (state ONLINE, `*.journal~`).
+        case journalOnline = "journal_online"
     }
 
     public var kind: Kind
@@ -199,7 +203,9 @@ public struct Discovery {
             var item: (path: String, display: String, host: String?)
             var key: RotationName
         }
-        let keyed = found.map { Keyed(item: $0, key: RotationName(path: $0.display)) }
+        let keyed = found.map {
+            Keyed(item: $0, key: RotationName(journalAt: $0.path, display: $0.display) ?? RotationName(path: $0.display))
+        }
         var bySet: [String: [Keyed]] = [:]
         for k in keyed { bySet[k.key.setName, default: []].append(k) }
         var out: [EvidenceFile] = []
@@ -228,6 +234,28 @@ public struct RotationName: Sendable {
     public var setName: String
     /// Larger is older. Numbered members use their number; dated members a value that puts older dates first.
     public var age: Int64
+
+    /// A systemd journal's place among its rotations: `system.journal`, `system@SEQNUMID-SEQNUM-TIME.journal` and
+    /// `system@TIME-RANDOM.journal~` form the set `DIR/system.journal`, ordered by the header's head entry time
+    /// oldest first. `nil` when the name is not a journal's or the file has no
+    /// journal header (the content decides; a journal under another name is read but not ordered). Ties keep
+    /// name order.
+    public init?(journalAt path: String, display: String) {
+        let slash = display.lastIndex(of: "/")
+        let dir = slash.map { String(display[..<$0]) + "/" } ?? ""
+        let name = slash.map { String(display[display.index(after: $0)...]) } ?? display
+        guard name.hasSuffix(".journal") || name.hasSuffix(".journal~") else { return nil }
+        guard let fd = fopen(path, "rb") else { return nil }
+        defer { fclose(fd) }
+        var head = [UInt8](repeating: 0, count: JournalHeader.minimumBytes)
+        let n = head.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, fd) }
+        guard n == head.count, let header = head.withUnsafeBytes({ JournalHeader($0) }) else { return nil }
+        var base = name.hasSuffix("~") ? String(name.dropLast(9)) : String(name.dropLast(8))
+        if let at = base.firstIndex(of: "@") { base = String(base[..<at]) }
+        setName = dir + base + ".journal"
+        // Larger is older: the head entry's time (µs), counted down from a constant above any real time.
+        age = 4_000_000_000_000_000 - min(max(header.headEntryRealtime.microseconds, 0), 4_000_000_000_000_000)
+    }
 
     public init(path: String) {
         var name = path

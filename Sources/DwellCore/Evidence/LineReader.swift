@@ -78,6 +78,29 @@ public struct LineReader {
         return Array(UnsafeRawBufferPointer(rebasing: buffer[start..<min(end, start + bytes)]))
     }
 
+    /// Takes the buffered bytes and the rest of the stream, for formats read whole (systemd journals).
+    /// Afterwards the reader is at the end of the stream.
+    /// - Parameter sizeHint: the expected total size, to reserve once (the file's size on disk).
+    public mutating func takeAll<S: ByteSource>(from source: inout S, sizeHint: Int = 0) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(max(sizeHint, end - start))
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        bufferOffset += UInt64(end)
+        start = 0
+        end = 0
+        while !sawEOF {
+            let n = source.read(into: buffer)
+            if n == 0 {
+                sawEOF = true
+            } else {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                bufferOffset += UInt64(n)
+                totalBytes += UInt64(n)
+            }
+        }
+        return out
+    }
+
     @usableFromInline mutating func grow(to capacity: Int) {
         let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         if end > start, let dst = bigger.baseAddress, let src = buffer.baseAddress {

@@ -1,0 +1,122 @@
+/// The one-line rendering of a journal entry that dwell cites as the entry's raw evidence.
+///
+///     2023-12-16T01:25:35.000123Z fink pkexec[2216] {_UID=1000 _COMM=pkexec _TRANSPORT=syslog cursor=s=…;i=7dd;…}: user1: Executing command …
+///
+/// Like `journalctl -o short-iso` (time, `_HOSTNAME`, `SYSLOG_IDENTIFIER` or `_COMM`, pid, `MESSAGE`), with the
+/// fields an analyst asks for next and the journal cursor between braces, so that
+/// `journalctl --file F --cursor C` shows the same entry. Control bytes, `\` and `"` in values are escaped
+/// (`\n`, `\t`, `\xNN`, `\\`, `\"`); a value holding a space, `{` or `}` is quoted. Other bytes are copied
+/// (reports escape them as they do any raw line). The message comes last and runs to the end of the line.
+extension JournalEntry {
+    /// Fields shown between the braces, in this order, when present.
+    public static let renderedFields = [
+        "_UID", "_GID", "_COMM", "_EXE", "_CMDLINE", "_SYSTEMD_UNIT", "_TRANSPORT", "PRIORITY",
+        "SYSLOG_FACILITY",
+        "_AUDIT_SESSION", "_AUDIT_LOGINUID", "_SOURCE_REALTIME_TIMESTAMP",
+    ].map { Array($0.utf8) + [UInt8(ascii: "=")] }
+
+    static let hostnameKey = Array("_HOSTNAME=".utf8)
+    static let identifierKey = Array("SYSLOG_IDENTIFIER=".utf8)
+    static let commKey = Array("_COMM=".utf8)
+    static let syslogPIDKey = Array("SYSLOG_PID=".utf8)
+    static let pidKey = Array("_PID=".utf8)
+    static let messageKey = Array("MESSAGE=".utf8)
+    static let cursorKey = Array("cursor=".utf8)
+
+    /// Writes the rendering into `out` (replacing its contents).
+    /// - Returns: the column where the message starts.
+    public func render(into out: inout [UInt8], seqnumID: JournalID) -> Int {
+        out.removeAll(keepingCapacity: true)
+        Timestamp(microseconds: Int64(truncatingIfNeeded: realtimeMicroseconds)).appendISO8601(to: &out)
+        out.append(UInt8(ascii: " "))
+        let host = value(key: Self.hostnameKey)
+        if let host, !host.isEmpty {
+            appendEscaped(payload[host], to: &out, quoteSpaces: false)
+        } else {
+            out += Array("-".utf8)
+        }
+        out.append(UInt8(ascii: " "))
+        if let ident = value(key: Self.identifierKey) ?? value(key: Self.commKey) {
+            appendEscaped(payload[ident], to: &out, quoteSpaces: false)
+        } else {
+            out += Array("-".utf8)
+        }
+        if let pid = value(key: Self.syslogPIDKey) ?? value(key: Self.pidKey) {
+            out.append(UInt8(ascii: "["))
+            appendEscaped(payload[pid], to: &out, quoteSpaces: false)
+            out.append(UInt8(ascii: "]"))
+        }
+        out += [UInt8(ascii: " "), UInt8(ascii: "{")]
+        for name in Self.renderedFields {
+            guard let r = value(key: name) else { continue }
+            out += name
+            appendEscaped(payload[r], to: &out, quoteSpaces: true)
+            out.append(UInt8(ascii: " "))
+        }
+        if unreadableFields > 0 { out += Array("unreadable_fields=\(unreadableFields) ".utf8) }
+        out += Self.cursorKey
+        appendCursor(to: &out, seqnumID: seqnumID)
+        out += [UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: " ")]
+        let column = out.count
+        if let m = value(key: Self.messageKey) {
+            appendEscaped(payload[m], to: &out, quoteSpaces: false)
+        }
+        return column
+    }
+
+    func appendEscaped(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8], quoteSpaces: Bool) {
+        let quote =
+            quoteSpaces
+            && bytes.contains { $0 == 0x20 || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }
+        if quote { out.append(UInt8(ascii: "\"")) }
+        for b in bytes {
+            switch b {
+            case 0x0a: out += [0x5c, UInt8(ascii: "n")]
+            case 0x09: out += [0x5c, UInt8(ascii: "t")]
+            case 0x0d: out += [0x5c, UInt8(ascii: "r")]
+            case 0x5c: out += [0x5c, 0x5c]
+            case UInt8(ascii: "\""): if quote { out += [0x5c, b] } else { out.append(b) }
+            case 0..<0x20, 0x7f:
+                out += [0x5c, UInt8(ascii: "x"), Self.hexDigit(b >> 4), Self.hexDigit(b & 15)]
+            default: out.append(b)
+            }
+        }
+        if quote { out.append(UInt8(ascii: "\"")) }
+    }
+
+    static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
+    }
+}
+
+extension JournalReader {
+    /// The renderings (`JournalEntry.render`) of the entries with these ordinals, each cut at `maxBytes`: how
+    /// reports read a journal entry's raw evidence back.
+    public mutating func renderedLines(_ ordinals: Set<UInt64>, maxBytes: Int = 4096) -> [UInt64:
+        [UInt8]]
+    {
+        guard let seqnumID = header?.seqnumID, let last = ordinals.max() else { return [:] }
+        var out: [UInt64: [UInt8]] = [:]
+        var line: [UInt8] = []
+        forEachEntry { entry in
+            guard entry.ordinal <= last, ordinals.contains(entry.ordinal) else { return }
+            _ = entry.render(into: &line, seqnumID: seqnumID)
+            out[entry.ordinal] = Array(line.prefix(maxBytes))
+        }
+        return out
+    }
+}
+
+extension LineReader {
+    /// When the stream is a systemd journal, the renderings of the entries with the wanted ordinals (the "lines"
+    /// that events cite), read whole from `source`; `nil` (nothing consumed but a peek) when it is not a journal.
+    public mutating func journalLines<S: ByteSource>(
+        _ wanted: Set<UInt64>, from source: inout S, displayPath: String, sizeHint: Int64 = 0
+    ) -> [UInt64: [UInt8]]? {
+        guard JournalHeader.hasSignature(peek(8, from: &source)) else { return nil }
+        var journal = JournalReader(
+            bytes: takeAll(from: &source, sizeHint: Int(clamping: max(sizeHint, 0))),
+            displayPath: displayPath)
+        return journal.renderedLines(wanted)
+    }
+}

@@ -1,0 +1,83 @@
+/// One entry of a journal file as the reader hands it over: where it is, its header fields, and its fields'
+/// payloads (`NAME=value`, decompressed) one after another in `payload`.
+///
+/// The reader reuses one value for every entry (the arrays keep their capacity); copy what must outlive the call.
+public struct JournalEntry: Sendable {
+    /// 1-based position in reading order: the entry's "line number" in dwell's provenance.
+    public var ordinal: UInt64 = 0
+    /// Byte offset of the ENTRY object in the file.
+    public var offset: UInt64 = 0
+    public var seqnum: UInt64 = 0
+    /// `__REALTIME_TIMESTAMP`: µs since the epoch, UTC, when journald received the entry.
+    public var realtimeMicroseconds: UInt64 = 0
+    /// `__MONOTONIC_TIMESTAMP`: µs since the boot `bootID`.
+    public var monotonicMicroseconds: UInt64 = 0
+    public var bootID = JournalID(high: 0, low: 0)
+    public var xorHash: UInt64 = 0
+    /// Every field's `NAME=value` bytes, concatenated; `fields` holds their ranges, in the entry's item order.
+    public var payload: [UInt8] = []
+    public var fields: [Range<Int>] = []
+    /// Items of this entry whose DATA object could not be read (bad offset, wrong type, failed decompression).
+    public var unreadableFields = 0
+
+    public init() {}
+
+    /// The value of the first field named `name` (without `=`), as a range into `payload`.
+    public func value(of name: String) -> Range<Int>? {
+        value(key: Array(name.utf8) + [UInt8(ascii: "=")])
+    }
+
+    /// The value of the first field whose payload starts with `key` (a name followed by `=`).
+    /// - Complexity: O(total field bytes compared); fields are few.
+    public func value(key: [UInt8]) -> Range<Int>? {
+        payload.withUnsafeBufferPointer { p in
+            key.withUnsafeBufferPointer { k in
+                for r in fields where r.count >= k.count {
+                    var same = true
+                    var i = 0
+                    while i < k.count {
+                        if p[r.lowerBound &+ i] != k[i] {
+                            same = false
+                            break
+                        }
+                        i &+= 1
+                    }
+                    if same { return (r.lowerBound + k.count)..<r.upperBound }
+                }
+                return nil
+            }
+        }
+    }
+
+    /// The journal cursor (`s=…;i=…;b=…;m=…;t=…;x=…`) that `journalctl --file F --cursor C` accepts.
+    public func cursor(seqnumID: JournalID) -> String {
+        var out: [UInt8] = []
+        appendCursor(to: &out, seqnumID: seqnumID)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the cursor's bytes (no `String` per entry).
+    public func appendCursor(to out: inout [UInt8], seqnumID: JournalID) {
+        out += [UInt8(ascii: "s"), UInt8(ascii: "=")]
+        seqnumID.appendHex(to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "i"), UInt8(ascii: "=")]
+        Self.appendHex(seqnum, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "b"), UInt8(ascii: "=")]
+        bootID.appendHex(to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "m"), UInt8(ascii: "=")]
+        Self.appendHex(monotonicMicroseconds, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "t"), UInt8(ascii: "=")]
+        Self.appendHex(realtimeMicroseconds, to: &out)
+        out += [UInt8(ascii: ";"), UInt8(ascii: "x"), UInt8(ascii: "=")]
+        Self.appendHex(xorHash, to: &out)
+    }
+
+    /// Lower-case hex without leading zeros, as `String(v, radix: 16)` writes it.
+    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+        var digits = max(1, (64 - v.leadingZeroBitCount + 3) / 4)
+        while digits > 0 {
+            digits -= 1
+            out.append(JournalID.hexDigits[Int((v >> (4 * UInt64(digits))) & 15)])
+        }
+    }
+}

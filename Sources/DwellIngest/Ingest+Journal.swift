@@ -1,0 +1,94 @@
+import DwellCore
+import Parsers
+
+extension Ingest {
+    /// Reads a systemd journal file (its whole bytes) into a sink: one event per readable entry, through
+    /// `JournalEntryParser`. The manifest counts entries as lines; each event cites the entry's ordinal as its line
+    /// number and the ENTRY object's byte offset; the raw line the sink sees is `JournalEntry.render`.
+    static func readJournal<S: EventSink>(
+        _ bytes: [UInt8], file: EvidenceFile, format: FormatID, stats: inout FileStats,
+        context: inout ParseContext,
+        sink: inout S
+    ) {
+        var reader = JournalReader(bytes: bytes, displayPath: file.displayPath)
+        guard let header = reader.header else {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .journalDamaged, path: file.displayPath, offset: 0,
+                    message:
+                        "journal signature but only \(bytes.count) bytes, fewer than a journal header (\(JournalHeader.minimumBytes)); nothing read"
+                ))
+            return
+        }
+        var tally = LineTally(fileID: file.id, format: format)
+        var parser = JournalEntryParser()
+        var event = Event()
+        var line: [UInt8] = []
+        var sourceTimes: UInt64 = 0
+        let wantsLine = sink.wantsRawLine
+        reader.forEachEntry { entry in
+            let info = LineInfo(number: entry.ordinal, offset: entry.offset, hasNUL: false)
+            var column = -1
+            line.removeAll(keepingCapacity: true)
+            if wantsLine { column = entry.render(into: &line, seqnumID: header.seqnumID) }
+            do throws(LineRejection) {
+                let isEvent = try entry.payload.withUnsafeBufferPointer { p throws(LineRejection) in
+                    try parser.parse(
+                        payload: p.span, fields: entry.fields, realtimeMicroseconds: entry.realtimeMicroseconds,
+                        into: &event, context: &context)
+                }
+                if isEvent {
+                    if parser.usedSourceTime { sourceTimes += 1 }
+                    event.messageColumn = Int32(truncatingIfNeeded: column)
+                    line.withUnsafeBufferPointer { raw in
+                        tally.deliver(&event, info, raw.span, context: &context, sink: &sink)
+                    }
+                } else {
+                    tally.nonEvents += 1
+                }
+            } catch {
+                if !wantsLine { _ = entry.render(into: &line, seqnumID: header.seqnumID) }
+                line.withUnsafeBufferPointer { raw in Self.reject(error, info, raw.span, stats: &stats) }
+            }
+        }
+        tally.finish(into: &stats)
+        stats.lines = reader.entriesRead
+        var summary = JournalSummary(
+            state: header.state?.name ?? "state \(header.stateByte)", compression: header.compressionName,
+            compact: header.isCompact, keyedHash: header.incompatibleFlags.contains(.keyedHash),
+            incompatibleFlags: header.incompatibleFlags.rawValue, compatibleFlags: header.compatibleFlags,
+            headerEntries: header.entryCount, entriesRead: reader.entriesRead,
+            entriesRecovered: reader.entriesRecovered, entriesLost: reader.entriesLost,
+            firstSeqnum: reader.firstSeqnum, lastSeqnum: reader.lastSeqnum,
+            headRealtime: header.headEntryRealtime,
+            tailRealtime: header.tailEntryRealtime, seqnumID: header.seqnumID.hex,
+            machineID: header.machineID.hex)
+        summary.sourceTimeEntries = sourceTimes
+        stats.journal = summary
+        if header.state == .online {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .journalOnline, path: file.displayPath, offset: 16,
+                    message:
+                        "journal state ONLINE: it was being written or was not closed cleanly (a `.journal~` or a live file); every complete entry was read (\(reader.entriesRead), \(reader.entriesRecovered) of them found past the entry-array chain)",
+                    isProblem: false))
+        }
+        stats.issues += reader.issues
+        if reader.entriesLost > 0 {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .journalDamaged, path: file.displayPath,
+                    message:
+                        "journal: \(reader.entriesLost) entries cited by the file could not be read (see the problems above for where); \(reader.entriesRead) read"
+                ))
+        }
+        if header.state != .online, reader.entriesRead + reader.entriesLost < header.entryCount {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .journalDamaged, path: file.displayPath, offset: 152,
+                    message:
+                        "journal header counts \(header.entryCount) entries but \(reader.entriesRead) were found (\(header.entryCount - reader.entriesRead - reader.entriesLost) not reachable: the file may be cut or its entry arrays damaged)"
+                ))
+        }
+    }
+}
