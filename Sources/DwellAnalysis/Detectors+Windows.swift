@@ -73,7 +73,7 @@ extension Detectors {
                     why: "network logon of \(user) on \(host) from \(a) with NTLM and session key length 0 (\(d)): the shape of pass-the-hash",
                     evidence: [i])
                 f.role = .compromise
-                f.implies = [.compromisedAccount(user), hostImplication(i), .compromisedHost(name: nil, address: a)]
+                f.implies = [.compromisedAccount(user), hostImplication(i), .attackerAddress(a)]
                 out.append(f)
             case 4728, 4732, 4756:
                 guard let r = admin else { continue }
@@ -158,7 +158,7 @@ extension Detectors {
                         + ": registry hives dumped remotely (secretsdump)",
                     evidence: rem.evidence + rem.adminWrites.prefix(3) + (samAccess[host].map { [$0] } ?? []))
                 f.role = .compromise
-                f.implies = [.compromisedHost(name: host, address: nil), .compromisedHost(name: nil, address: a)]
+                f.implies = [.compromisedHost(name: host, address: nil), .attackerAddress(a)]
                 out.append(f)
             } else if let r = psexec, rem.pipes.contains("svcctl"), !rem.adminWrites.isEmpty {
                 var f = finding(
@@ -166,7 +166,7 @@ extension Detectors {
                     why: "\(a) wrote \(rem.adminWrites.count) file(s) to ADMIN$ on \(host) and opened the service manager (svcctl): PsExec-style remote execution",
                     evidence: rem.evidence + rem.adminWrites.prefix(3))
                 f.role = .compromise
-                f.implies = [.compromisedHost(name: host, address: nil), .compromisedHost(name: nil, address: a)]
+                f.implies = [.compromisedHost(name: host, address: nil), .attackerAddress(a)]
                 out.append(f)
             }
         }
