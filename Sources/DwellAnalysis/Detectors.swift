@@ -893,8 +893,8 @@ public struct Detectors {
                         finding(
                             r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
                             why:
-                                "sql-injection pattern \(needle) in \(place), \(answered) with database error text '\(ByteText.string(error))' in the logged request: the injection reached the database; first of this kind from \(from)",
-                            evidence: [i], role: .compromise, implies: compromise(of: i, by: source)))
+                                "sql-injection pattern \(needle) in \(place), \(answered) with database error text '\(ByteText.string(error))' in the logged request: the injection reached the database (likely to succeed; ranked above a probe, but scanners provoke such errors too, so it seeds nothing alone); first of this kind from \(from)",
+                            evidence: [i], role: .attempt, implies: attacker(source)))
                     continue
                 }
             }

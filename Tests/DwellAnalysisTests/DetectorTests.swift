@@ -502,7 +502,7 @@ let integrityCases: [DetectorCase] = [
         "priv.sudo_failure": .context, "priv.root_shell": .context, "persist.account_created": .context,
         "persist.privileged_group": .context, "persist.password_change": .context, "web.webshell": .compromise,
         "web.exploit_attempt": .attempt, "web.exploit_success": nil, "web.cve_exploit": nil,
-        "web.sqli_error": .compromise, "web.scanner_agent": .attempt, "web.404_burst": .attempt,
+        "web.sqli_error": .attempt, "web.scanner_agent": .attempt, "web.404_burst": .attempt,
         "web.login_bruteforce": .attempt, "web.probe_paths": .attempt, "integrity.log_gap": .context, "integrity.log_ends_early": .context,
     ]
 
