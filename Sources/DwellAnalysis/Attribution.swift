@@ -37,6 +37,8 @@ extension Correlator {
         guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }),
             let src = store.key(.ip, String(ind.dropFirst(3)))?.value
         else { return true }
+        // The Internet's scanners probe shell paths all day; a private source driving a shell is no background.
+        if store.address(src)?.isInternal == true { return true }
         let paths = Set(
             f.indicators.filter { $0.hasPrefix("url:") }.compactMap { store.key(.path, String($0.dropFirst(4)))?.value })
         var sizes: Set<Int64> = []
