@@ -15,6 +15,13 @@ public enum FindingAggregation {
         f.indicators.first { $0.hasPrefix("ip:") } ?? f.indicators.first ?? ""
     }
 
+    /// The evidence kept for an aggregate of time-ordered findings: the first hits' and the last hits', once each.
+    static func ends(of sorted: [Finding]) -> [EvidenceRef] {
+        let all = sorted.flatMap(\.evidence)
+        var seen = Set<EvidenceRef>()
+        return (all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)).filter { seen.insert($0).inserted }.sorted()
+    }
+
     /// `findings` aggregated, in time order of their first hit. - Complexity: O(*n* log *n*).
     public static func aggregate(_ findings: [Finding]) -> [Finding] {
         var order: [String] = []
@@ -55,12 +62,7 @@ public enum FindingAggregation {
             var indicators = merged.indicators
             for f in sorted.dropFirst() { for i in f.indicators where !indicators.contains(i) { indicators.append(i) } }
             merged.indicators = Array(indicators.prefix(16))
-            var cited: [EvidenceRef] = []
-            var seen = Set<EvidenceRef>()
-            let all = sorted.flatMap(\.evidence)
-            let half = keptEvidence / 2
-            for e in all.prefix(half) + all.suffix(half) where seen.insert(e).inserted { cited.append(e) }
-            merged.evidence = cited.sorted()
+            merged.evidence = ends(of: sorted)
             let span =
                 "\(merged.count) hits of this rule from this source on this host, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? last.time).iso8601(fractionDigits: 0))"
             merged.why = "\(sorted[0].why); \(span); the last: \(last.why)"
@@ -107,10 +109,7 @@ public enum FindingAggregation {
             merged.seeds = false
             merged.implies = []
             merged.indicators = busiest.prefix(16).map(\.key)
-            let all = sorted.flatMap(\.evidence)
-            var seen = Set<EvidenceRef>()
-            merged.evidence = (all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)).filter { seen.insert($0).inserted }
-                .sorted()
+            merged.evidence = ends(of: sorted)
             let top = busiest.prefix(5).map { "\($0.key.dropFirst(3)) (\($0.value))" }.joined(separator: ", ")
             merged.why =
                 "hostile background: \(perSource.count) sources hit this rule on \(merged.host.isEmpty ? "the evidence" : merged.host) \(hits) times, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? merged.time).iso8601(fractionDigits: 0)); none is tied to the intrusion; busiest: \(top); the first: \(sorted[0].why)"
