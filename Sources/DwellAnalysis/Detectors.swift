@@ -61,6 +61,12 @@ public struct Detectors {
         if store.kind[i] == .http, store.destinationIP[i] != 0 {
             return hostNames[store.destinationIP[i]] ?? ip(store.destinationIP[i])
         }
+        if store.host[i] == 0 && store.kind[i] == .webRequest {
+            // An access log of a whole web tier names no server: the tier, by its file (never an empty name).
+            let f = Int(store.fileID[i])
+            let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
+            return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
+        }
         return text(store.host[i])
     }
 

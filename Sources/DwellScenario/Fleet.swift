@@ -40,13 +40,17 @@ public struct FleetOptions: Sendable, Equatable {
     /// Midnight UTC of the first day.
     public var start: Micros
     public var gzipLevel: Int32
+    /// `false` writes the same fleet and background with no intrusion: a benign-only week (the hostile
+    /// background stays: it is what every exposed service gets), for checking that nothing is called an attack.
+    public var attack: Bool
 
     public init(
         seed: UInt64, outputDirectory: String?, name: String = "incident", story: FleetStoryKind,
         layout: FleetLayout = .central, hosts: Int = 20, days: Int = 7, backgroundScale: Double = 1,
         targetBytes: Int64? = nil, start: Micros = Calendar0.micros(year: 2026, month: 3, day: 9),
-        gzipLevel: Int32 = 6
+        gzipLevel: Int32 = 6, attack: Bool = true
     ) {
+        self.attack = attack
         self.seed = seed
         self.outputDirectory = outputDirectory
         self.name = name

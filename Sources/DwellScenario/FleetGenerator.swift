@@ -41,9 +41,11 @@ public enum FleetGenerator {
         let windowStart = options.start
         let windowEnd = windowStart + Micros(options.days) * microsPerDay
         var emitter = FleetEmitter(fleet: fleet, layout: options.layout, seed: options.seed)
-        let facts = FleetStory.emit(
-            options.story, seed: options.seed, fleet: fleet, windowStart: windowStart, days: options.days,
-            emitter: &emitter)
+        let facts =
+            options.attack
+            ? FleetStory.emit(
+                options.story, seed: options.seed, fleet: fleet, windowStart: windowStart, days: options.days,
+                emitter: &emitter) : FleetFacts()
         var background = FleetBackground(
             fleet: fleet, seed: options.seed, windowStart: windowStart, days: options.days,
             scale: options.backgroundScale, facts: facts)

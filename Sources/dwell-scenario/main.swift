@@ -78,7 +78,7 @@ struct DwellScenarioCommand: ParsableCommand {
         if story == nil && (layout != "central" || hosts != 20) {
             throw ValidationError("--layout and --hosts apply to fleet stories only: add --story NAME")
         }
-        if story != nil && benignOnly { throw ValidationError("--benign-only applies to the sample's story only") }
+
         if story != nil && !(12...99).contains(hosts) { throw ValidationError("--hosts must be 12...99") }
         if backgroundScale < 0 { throw ValidationError("--background-scale must not be negative") }
         if Calendar0.parseDate(start) == nil {
@@ -104,7 +104,7 @@ struct DwellScenarioCommand: ParsableCommand {
                 FleetOptions(
                     seed: seed, outputDirectory: out, name: name, story: kind, layout: shape, hosts: hosts,
                     days: days ?? 7, backgroundScale: backgroundScale, targetBytes: target,
-                    start: Calendar0.parseDate(start) ?? 0, gzipLevel: level))
+                    start: Calendar0.parseDate(start) ?? 0, gzipLevel: level, attack: !benignOnly))
         } else {
             result = try ScenarioGenerator.generate(
                 ScenarioOptions(

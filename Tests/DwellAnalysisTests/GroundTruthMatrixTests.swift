@@ -126,4 +126,23 @@ struct GroundTruthMatrixTests {
         #expect(result.investigation.firstEvidence?.raw.isEmpty == false)
         #expect(result.investigation.edges.allSatisfy { !$0.evidence.raw.isEmpty })
     }
+
+    /// The same fleet and hostile background with no intrusion: nothing is called an attack, and no finding names a
+    /// host with an empty name.
+    @Test(arguments: FleetLayout.allCases)
+    func aBenignWeekIsNoAttack(_ layout: FleetLayout) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-benign")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try FleetGenerator.generate(
+            FleetOptions(
+                seed: 1, outputDirectory: dir.path, name: "case", story: .sshJump, layout: layout, days: 3,
+                backgroundScale: 0.02, attack: false))
+        let inv = InvestigationRun.run(
+            paths: [dir.appendingPathComponent("case").path], options: IngestOptions(jobs: 2), seeds: []
+        ).investigation
+        #expect(inv.firstSeen == nil && inv.hosts.isEmpty && inv.sourceIPs.isEmpty, "\(inv.seeds)")
+        #expect(!inv.findings.contains { $0.role == .compromise }, "\(inv.findings.filter { $0.role == .compromise }.map(\.why))")
+        #expect(!inv.background.isEmpty)
+        #expect(inv.findings.allSatisfy { !$0.host.isEmpty })
+    }
 }
