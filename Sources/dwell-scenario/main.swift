@@ -62,7 +62,7 @@ struct DwellScenarioCommand: ParsableCommand {
     var gzipLevel: Int32?
     @Flag(
         name: .customLong("benign-only"),
-        help: "Write only the benign background (no attack, no decoy brute force); the truth says so.")
+        help: "No intrusion: the sample story without attack and decoy brute force; with --story the fleet and its hostile background without the intrusion. The truth says so.")
     var benignOnly = false
 
     func validate() throws {
