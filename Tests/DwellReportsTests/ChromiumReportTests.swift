@@ -70,11 +70,9 @@ struct ChromiumReportTests {
     }
 
     /// Writes the page, renders it to a PNG and to its DOM; returns (PNG bytes, DOM, stderr of the DOM run).
-    static func render(_ html: [UInt8], name: String) throws -> (png: [UInt8], dom: String, log: String)? {
-        guard let binary = chromium else {
-            print("skipped: chromium is not installed (run .ci/install-chromium.sh or apt-get install -y chromium)")
-            return nil
-        }
+    /// The suite runs only where Chromium is installed (its `.enabled(if:)` trait).
+    static func render(_ html: [UInt8], name: String) throws -> (png: [UInt8], dom: String, log: String) {
+        let binary = try #require(chromium)
         let dir = try Fixture.temporaryDirectory("dwell-chromium")
         defer { try? FileManager.default.removeItem(at: dir) }
         let page = dir.appendingPathComponent("\(name).html")
@@ -105,7 +103,7 @@ struct ChromiumReportTests {
 
     @Test func sampleReportRendersInChromium() throws {
         let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
-        guard let r = try Self.render(HTMLReport.render(input), name: "sample") else { return }
+        let r = try Self.render(HTMLReport.render(input), name: "sample")
         let size = try #require(Self.pngSize(r.png), "the screenshot is not a PNG (\(r.png.count) bytes)")
         #expect(size == (1280, 2000))
         #expect(r.png.count > 50_000, "screenshot suspiciously small: \(r.png.count) bytes")
@@ -118,7 +116,7 @@ struct ChromiumReportTests {
     }
 
     @Test func payloadsNeitherRunNorBecomeMarkup() throws {
-        guard let r = try Self.render(HTMLReport.render(HumanReportFixture.hostile()), name: "hostile") else { return }
+        let r = try Self.render(HTMLReport.render(HumanReportFixture.hostile()), name: "hostile")
         #expect(Self.pngSize(r.png) != nil)
         // Did not run: the title is ours, no element was added.
         #expect(r.dom.contains("<title>dwell incident report</title>"))

@@ -16,14 +16,15 @@ import Testing
         try HumanGolden.check(HTMLReport.render(input), name: "report.html")
     }
 
-    @Test func renderingTwiceGivesIdenticalBytes() {
+    @Test func renderingTwiceGivesIdenticalBytes() throws {
         let hostile = HumanReportFixture.hostile()
         #expect(HTMLReport.render(hostile) == HTMLReport.render(hostile))
-        if let input = HumanReportFixture.sample { #expect(HTMLReport.render(input) == HTMLReport.render(input)) }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
+        #expect(HTMLReport.render(input) == HTMLReport.render(input))
     }
 
     @Test func markdownAndHTMLCarryTheSameSections() throws {
-        guard let input = HumanReportFixture.sample else { return }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let html = Self.text(input)
         let md = MarkdownTextOnly.headings(String(decoding: MarkdownReport.render(input), as: UTF8.self))
         let h = MarkdownTextOnly.htmlHeadings(html)
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func pageIsSelfContained() throws {
-        guard let input = HumanReportFixture.sample else { return }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let html = Self.text(input)
         // No fetch of any kind: no external URL in src/href, no @import, no url() but the SVG marker reference.
         #expect(!html.contains(" src=\""))

@@ -219,13 +219,12 @@ enum HumanGolden {
     @Test func renderingTwiceGivesIdenticalBytes() throws {
         let hostile = HumanReportFixture.hostile()
         #expect(MarkdownReport.render(hostile) == MarkdownReport.render(hostile))
-        if let input = HumanReportFixture.sample {
-            #expect(MarkdownReport.render(input) == MarkdownReport.render(input))
-        }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
+        #expect(MarkdownReport.render(input) == MarkdownReport.render(input))
     }
 
     @Test func sampleReportHasTheSectionsInIncidentResponseOrder() throws {
-        guard let input = HumanReportFixture.sample else { return }
+        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let md = Self.text(input)
         let headings = [
             "## Summary", "## Timeline of the attack", "## Scope", "## Lateral movement", "## Findings",

@@ -37,7 +37,7 @@ import Testing
 
     @Test func wrongDocumentsFail() throws {
         var v = try Self.validator()
-        guard let input = MachineReportFixture.sample else { return }
+        let input = try #require(MachineReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
         let good = try JSONValue.parse(
             ReportJSON.render(
                 input.investigation, files: input.files, discoveryIssues: [], generated: nil))
