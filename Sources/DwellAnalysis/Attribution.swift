@@ -81,9 +81,7 @@ extension Correlator {
         if store.host[i] != 0 { return hostName(i) }
         let server = webServerAddress(forRequest: i)
         if server != 0 { return nameOf(address: server, at: t) }
-        let f = Int(store.fileID[i])
-        let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
-        return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
+        return HostDirectory.webTier(fileID: store.fileID[i], filePaths: filePaths)
     }
 
     /// The server address of the sensor's flow carrying request `i`: a flow or HTTP record from the same client
@@ -205,7 +203,6 @@ extension Correlator {
         var edgeKeys: Set<String> = []
         var sessions: [(host: UInt32, user: UInt32, pid: Int32, start: Int64, end: Int64)] = []
         var presence: [String: [Presence]] = [:]
-        var guards: [String] = []
         // Logins out of held hosts not tied to the attacker (position → the host it left and why); a later round
         // may still attribute one (an account found held later), so the list is made at the end.
         var risky: [Int: (from: String, reason: String)] = [:]
@@ -509,16 +506,7 @@ extension Correlator {
                             attacker.insert(i)
                             if store.kind[i] == .privilege && store.outcome[i] != .failure {
                                 privilegeTimes.append(store.time[i])
-                                if store.targetUser[i] == 0 || store.targetUser[i] == root {
-                                    let command = store.command[i] == 0 ? "" : store.string(store.command[i])
-                                    let program = store.program[i] == 0 ? "" : store.string(store.program[i])
-                                    let first = command.split(separator: " ").first.map(String.init) ?? ""
-                                    let name = first.split(separator: "/").last.map(String.init) ?? first
-                                    let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
-                                    if (program == "su" && command.isEmpty) || shells.contains(name) {
-                                        rootShell = true
-                                    }
-                                }
+                                if isRootShell(i, root: root) { rootShell = true }
                             }
                         }
                     }
@@ -608,9 +596,7 @@ extension Correlator {
         inv.caveats += learned.map { "host address learned: \($0)" }
         inv.caveats += conflicts.map { "host address conflict: \($0)" }
         inv.hostAddresses = addressBindings
-        inv.growth =
-            "stopped at \(stopReason) after \(rounds) round(s)"
-            + (guards.isEmpty ? "" : "; guards: " + guards.joined(separator: "; "))
+        inv.growth = "stopped at \(stopReason) after \(rounds) round(s)"
         // Compromise findings with no address to grow from (a critical finding on a named host) still mark the
         // window: their evidence is the attacker's.
         for f in compromiseFindings where f.indicators.allSatisfy({ !$0.hasPrefix("ip:") }) && givenSeeds.isEmpty {
@@ -650,6 +636,21 @@ extension Correlator {
             if k < list.count { return store.time[Int(list[k])] }
         }
         return store.time[i] + options.sessionSeconds * 1_000_000
+    }
+
+    /// Shells by program name: sudo running one of these, or su with no command, opens a shell.
+    static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
+
+    /// Whether privilege event `i` opened a root shell: sudo or su to root (or to no one named) running a shell
+    /// rather than a command (`sudo /bin/bash`, `sudo -i`, `su -`).
+    func isRootShell(_ i: Int, root: UInt32) -> Bool {
+        let target = store.targetUser[i]
+        guard target == 0 || target == root else { return false }
+        let command = store.command[i] == 0 ? "" : store.string(store.command[i])
+        let program = store.program[i] == 0 ? "" : store.string(store.program[i])
+        if command.isEmpty { return program == "su" }
+        let first = command.split(separator: " ").first.map(String.init) ?? ""
+        return Self.shells.contains(first.split(separator: "/").last.map(String.init) ?? first)
     }
 
     /// The host symbol id of a host name (0 when no event names it).
@@ -821,7 +822,6 @@ extension Correlator {
         let closes = closeIndex()
         func end(_ i: Int) -> Int64 { sessionEnd(i, closes: closes) }
         let root = store.key(.user, "root")?.value ?? 0
-        let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
         /// Whether `user` logged in to host `target` before `t`.
         func reached(_ user: UInt32, _ target: UInt32, before t: Int64) -> Bool {
             for p in store.postingSlice(IndicatorKey(.user, user)) {
@@ -849,12 +849,7 @@ extension Correlator {
                 switch store.kind[i] {
                 case .privilege where store.user[i] == user && store.outcome[i] != .failure:
                     privilegeTimes.append(store.time[i])
-                    let target = store.targetUser[i]
-                    let command = store.command[i] == 0 ? "" : store.string(store.command[i])
-                    let first = command.split(separator: " ").first.map(String.init) ?? ""
-                    let name = first.split(separator: "/").last.map(String.init) ?? first
-                    let program = store.program[i] == 0 ? "" : store.string(store.program[i])
-                    if (target == 0 || target == root) && (shells.contains(name) || (program == "su" && command.isEmpty)) {
+                    if isRootShell(i, root: root) {
                         rootShell = true
                         found.insert("a root shell on \(store.string(host))")
                     }

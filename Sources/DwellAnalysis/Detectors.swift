@@ -31,21 +31,19 @@ public struct Detectors {
         self.init(
             store: store, filePaths: filePaths, rules: rules,
             directory: HostDirectory(
-                store: store, filePaths: filePaths, hostEntries: hostMap.map { HostMapEntry(address: $0.0, host: $0.1) }),
-            internalNetworks: internalNetworks)
+                store: store, filePaths: filePaths, hostEntries: hostMap.map { HostMapEntry(address: $0.0, host: $0.1) },
+                internalNetworks: internalNetworks))
     }
 
-    /// Detectors that name hosts by address through `directory` (the names the correlator uses too).
-    public init(
-        store: EventStore, filePaths: [String], rules: RuleSet = .standard, directory: HostDirectory,
-        internalNetworks: [IPNetwork] = []
-    ) {
+    /// Detectors that name hosts by address, and tell inside from outside, through `directory` (as the correlator
+    /// does).
+    public init(store: EventStore, filePaths: [String], rules: RuleSet = .standard, directory: HostDirectory) {
         self.store = store
         self.filePaths = filePaths
         self.rules = rules
         internalAddress = [false] + store.addresses.map(\.isInternal)
         hostNames = directory.stableNames
-        networks = InternalNetworks(store: store, given: internalNetworks)
+        networks = directory.networks
         learnHostNames()
     }
 
@@ -63,9 +61,7 @@ public struct Detectors {
         }
         if store.host[i] == 0 && store.kind[i] == .webRequest {
             // An access log of a whole web tier names no server: the tier, by its file (never an empty name).
-            let f = Int(store.fileID[i])
-            let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
-            return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
+            return HostDirectory.webTier(fileID: store.fileID[i], filePaths: filePaths)
         }
         return text(store.host[i])
     }

@@ -19,6 +19,8 @@ public struct HostDirectory: Sendable {
     let store: EventStore
     let filePaths: [String]
     let maxOwnAddresses: Int
+    /// Inside versus outside (the sensor's flags, `--internal`, or inferred), decided once for every reader.
+    public let networks: InternalNetworks
 
     public init(
         store: EventStore, filePaths: [String], hostEntries: [HostMapEntry] = [],
@@ -27,9 +29,10 @@ public struct HostDirectory: Sendable {
         self.store = store
         self.filePaths = filePaths
         self.maxOwnAddresses = maxOwnAddresses
+        networks = InternalNetworks(store: store, given: internalNetworks)
         learnFromSightings(ownTraffic)
         learnWebServerAddresses()
-        learnFromNetworkNames(internalNetworks)
+        learnFromNetworkNames()
         for e in hostEntries {
             guard let id = store.addressID(of: e.address) else { continue }
             hostAddresses[e.host, default: []].insert(id)
@@ -39,6 +42,13 @@ public struct HostDirectory: Sendable {
                     host: e.host, from: e.from?.microseconds ?? Int64.min, to: to, seenFirst: e.from?.microseconds,
                     seenLast: e.to?.microseconds, source: e.origin))
         }
+    }
+
+    /// The name of a web tier known only by its shared access log: "web tier (access.log)" — never an empty host.
+    static func webTier(fileID: UInt32, filePaths: [String]) -> String {
+        let f = Int(fileID)
+        let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
+        return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
     }
 
     func ipText(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
@@ -416,18 +426,9 @@ public struct HostDirectory: Sendable {
     /// Names the sensor's traffic gives addresses no host log claims (`networkHostNames`: per-host capture files,
     /// Kerberos service principals, NTLM and SMB names, DNS answers), for the whole evidence; one name per address,
     /// by the strength of its source. A name that differs only in case from a known host is that host.
-    mutating func learnFromNetworkNames(_ internalNetworks: [IPNetwork]) {
-        var relevant = false
-        for i in 0..<store.count {
-            switch store.kind[i] {
-            case .dns, .kerberos, .ntlm, .smb, .flow:
-                relevant = true
-            default: continue
-            }
-            break
-        }
-        guard relevant else { return }
-        let inside = InternalNetworks(store: store, given: internalNetworks)
+    mutating func learnFromNetworkNames() {
+        guard store.kind.contains(where: { [.dns, .kerberos, .ntlm, .smb, .flow].contains($0) }) else { return }
+        let inside = networks
         let names = networkHostNames(store: store, isInternal: { inside.contains($0) }, filePaths: filePaths)
         guard !names.isEmpty else { return }
         func rank(_ s: NetworkName.Source) -> Int {

@@ -66,7 +66,7 @@ public enum InvestigationRun {
         }
         let detectors = PhaseTrace.timed("detectors' host names") {
             Detectors(
-                store: store, filePaths: paths, rules: rules, directory: directory, internalNetworks: internalNetworks)
+                store: store, filePaths: paths, rules: rules, directory: directory)
         }
         let hits = detectors.run()
         // One finding per (rule, source, host), with its count and first and last evidence.

@@ -584,18 +584,15 @@ extension Detectors {
         }
         if let r = enabled("net.ssh_guessing") {
             for (s, idx) in failures.sorted(by: { $0.key < $1.key }) where Int64(idx.count) >= r.threshold {
-                var lo = 0
-                for hi in idx.indices {
-                    while store.time[idx[hi]] - store.time[idx[lo]] > r.windowMicros { lo += 1 }
-                    guard Int64(hi - lo + 1) >= r.threshold else { continue }
-                    out.append(
-                        netFinding(
-                            r, at: idx[lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
-                            why:
-                                "\(hi - lo + 1) SSH sessions from \(label(s, c)) failed authentication (ssh.log auth_success false) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[lo])) to \(isoSecond(idx[hi])); \(idx.count) in all",
-                            evidence: [idx[lo], idx[hi]], role: .attempt, implies: attackerOrHost(s)))
-                    break
-                }
+                // Every failed session counts (keyed by its position): the first window holding the threshold.
+                guard let w = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+                else { continue }
+                out.append(
+                    netFinding(
+                        r, at: idx[w.lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                        why:
+                            "\(w.distinct) SSH sessions from \(label(s, c)) failed authentication (ssh.log auth_success false) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all",
+                        evidence: [idx[w.lo], idx[w.hi]], role: .attempt, implies: attackerOrHost(s)))
             }
         }
         if let r = enabled("net.ssh_scanner") {
@@ -621,19 +618,15 @@ extension Detectors {
                     continue
                 }
                 let tools = idx.filter { i in libraries.contains { software(i).hasPrefix($0) } }
-                guard Int64(tools.count) >= r.threshold else { continue }
-                var lo = 0
-                for hi in tools.indices {
-                    while store.time[tools[hi]] - store.time[tools[lo]] > r.windowMicros { lo += 1 }
-                    guard Int64(hi - lo + 1) >= r.threshold else { continue }
-                    out.append(
-                        netFinding(
-                            r, at: tools[lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
-                            why:
-                                "\(hi - lo + 1) SSH sessions from \(label(s, c)) with the library client '\(text(store.userAgent[tools[lo]]))' within \(r.windowText) (threshold \(r.threshold))",
-                            evidence: [tools[lo], tools[hi]], role: .attempt, implies: attackerOrHost(s)))
-                    break
-                }
+                guard Int64(tools.count) >= r.threshold,
+                    let w = firstWindow(tools, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
+                else { continue }
+                out.append(
+                    netFinding(
+                        r, at: tools[w.lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                        why:
+                            "\(w.distinct) SSH sessions from \(label(s, c)) with the library client '\(text(store.userAgent[tools[w.lo]]))' within \(r.windowText) (threshold \(r.threshold))",
+                        evidence: [tools[w.lo], tools[w.hi]], role: .attempt, implies: attackerOrHost(s)))
             }
         }
         return out
