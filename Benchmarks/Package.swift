@@ -47,6 +47,7 @@ let package = Package(
                 .product(name: "DwellIngest", package: "dwell"),
                 .product(name: "DwellIndex", package: "dwell"),
                 .product(name: "DwellAnalysis", package: "dwell"),
+                .product(name: "DwellReports", package: "dwell"),
                 .product(name: "DwellScenario", package: "dwell"),
             ],
             path: "Benchmarks/Investigation",

@@ -196,10 +196,10 @@ public struct Detectors {
         var summaries: [UInt32: Int] = [:]
         var endings: [UInt32: Int] = [:]
         var endingsSkipped: [UInt32: Int] = [:]
-        var withAttemptLine: Set<UInt64> = []
-        var withFailureLine: Set<UInt64> = []
-        var endingCounted: Set<UInt64> = []
-        var withSummaryEnding: Set<UInt64> = []
+        var withAttemptLine = IntegerSet(capacity: 1 << 12)
+        var withFailureLine = IntegerSet(capacity: 1 << 12)
+        var endingCounted = IntegerSet()
+        var withSummaryEnding = IntegerSet()
         var detailKind: [UInt32: UInt8] = [:]  // 0 other, 1 summary (never counted), 2 ending (max attempts), 3 preauth
         func kindOfDetail(_ d: UInt32) -> UInt8 {
             if let known = detailKind[d] { return known }
@@ -209,16 +209,20 @@ public struct Detectors {
             return k
         }
         func connection(_ i: Int) -> UInt64 { UInt64(store.host[i]) << 32 | UInt64(UInt32(bitPattern: store.pid[i])) }
-        for i in 0..<store.count where store.sourceIP[i] != 0 {
+        // Kinds first (a dense byte per event), the sparse columns only for the auth kinds.
+        for i in 0..<store.count {
             let k = store.kind[i]
+            guard k == .authFailure || k == .invalidUser, store.sourceIP[i] != 0 else { continue }
             if k == .authFailure && store.authMethod[i] != 0 { withAttemptLine.insert(connection(i)) }
             let d = kindOfDetail(store.detail[i])
             if (k == .authFailure || k == .invalidUser) && d == 0 { withFailureLine.insert(connection(i)) }
             if k == .authFailure && d == 2 { withSummaryEnding.insert(connection(i)) }
         }
-        for i in 0..<store.count where store.sourceIP[i] != 0 {
+        for i in 0..<store.count {
             let k = store.kind[i]
-            guard k == .authFailure || k == .invalidUser || (k == .authProbe && store.user[i] != 0) else { continue }
+            guard k == .authFailure || k == .invalidUser || (k == .authProbe && store.user[i] != 0),
+                store.sourceIP[i] != 0
+            else { continue }
             let d = kindOfDetail(store.detail[i])
             if k == .authProbe {
                 // Only the ending of a named (authenticating or invalid) user before authentication.
@@ -238,7 +242,7 @@ public struct Detectors {
                 let own = store.pid[i] < 0
                 let again =
                     d == 2
-                    ? !own && !endingCounted.insert(c).inserted
+                    ? !own && !endingCounted.insert(c)
                     : !own && withSummaryEnding.contains(c)
                 if withFailureLine.contains(c) || again {
                     if d == 2 {

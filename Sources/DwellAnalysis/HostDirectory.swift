@@ -29,10 +29,10 @@ public struct HostDirectory: Sendable {
         self.store = store
         self.filePaths = filePaths
         self.maxOwnAddresses = maxOwnAddresses
-        networks = InternalNetworks(store: store, given: internalNetworks)
-        learnFromSightings(ownTraffic)
-        learnWebServerAddresses()
-        learnFromNetworkNames()
+        networks = PhaseTrace.timed("  inside networks") { InternalNetworks(store: store, given: internalNetworks) }
+        PhaseTrace.timed("  sightings") { learnFromSightings(ownTraffic) }
+        PhaseTrace.timed("  web server addresses") { learnWebServerAddresses() }
+        PhaseTrace.timed("  network names") { learnFromNetworkNames() }
         for e in hostEntries {
             guard let id = store.addressID(of: e.address) else { continue }
             hostAddresses[e.host, default: []].insert(id)
@@ -156,19 +156,23 @@ public struct HostDirectory: Sendable {
     /// within minutes, so the pair names one connection; the closest flow in time wins. An address matched to
     /// more than one host where no host holds nine in ten of its matches is a shared front end (a load balancer,
     /// NAT) and teaches nothing. - Complexity: O(n) over the store plus the chains of equal (address, port).
-    func loginFlowMatches() -> [Int32: UInt32] {
+    func loginFlowMatches() -> [(position: Int32, destination: UInt32)] {
         // Auth events with a client port, chained by (address, port): head per key, next per event.
         var authPos: [Int32] = []
         var next: [Int32] = []
         var heads = IntegerTable<Int32>(capacity: 1 << 10)
         var anyFlow = false
+        // One bit per address id that is some login's client: most flows come from addresses that never log in,
+        // and this bit (a table that stays in cache) spares them the probe into `heads`, which misses it.
+        var isClient = [UInt64](repeating: 0, count: store.addresses.count / 64 + 1)
         for i in 0..<store.count {
             switch store.kind[i] {
             case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen:
-                guard store.host[i] != 0, store.sourceIP[i] != 0 else { continue }
                 let port = store.sourcePort[i]
-                guard port != 0 else { continue }
-                let key = UInt64(store.sourceIP[i]) << 16 | UInt64(port)
+                guard port != 0, store.sourceIP[i] != 0, store.host[i] != 0 else { continue }
+                let source = store.sourceIP[i]
+                isClient[Int(source >> 6)] |= 1 << UInt64(source & 63)
+                let key = UInt64(source) << 16 | UInt64(port)
                 let slot = heads.index(of: key, inserting: -1)
                 next.append(heads.values[slot])
                 heads.values[slot] = Int32(authPos.count)
@@ -179,7 +183,7 @@ public struct HostDirectory: Sendable {
                 continue
             }
         }
-        guard !authPos.isEmpty, anyFlow else { return [:] }
+        guard !authPos.isEmpty, anyFlow else { return [] }
         // Each auth event's best flow: (distance, destination).
         var best = [(distance: Int64, destination: UInt32)](repeating: (Int64.max, 0), count: authPos.count)
         for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .sshSession {
@@ -187,6 +191,7 @@ public struct HostDirectory: Sendable {
             let source = store.sourceIP[j]
             let destination = store.destinationIP[j]
             guard port != 0, source != 0, destination != 0, destination != source,
+                Int(source >> 6) < isClient.count, isClient[Int(source >> 6)] & (1 << UInt64(source & 63)) != 0,
                 let slot = heads.index(of: UInt64(source) << 16 | UInt64(port))
             else { continue }
             guard let ip = store.address(destination), OwnTraffic.isAssignable(ip) else { continue }
@@ -209,9 +214,10 @@ public struct HostDirectory: Sendable {
             let total = hosts.values.reduce(0, +)
             if (hosts.values.max() ?? 0) * 10 < total * 9 { shared.insert(addr) }
         }
-        var out: [Int32: UInt32] = [:]
+        // In store order (auth positions were collected in order), for one merge-walk by the caller.
+        var out: [(position: Int32, destination: UInt32)] = []
         for (k, b) in best.enumerated() where b.destination != 0 && !shared.contains(b.destination) {
-            out[authPos[k]] = b.destination
+            out.append((authPos[k], b.destination))
         }
         return out
     }
@@ -242,40 +248,54 @@ public struct HostDirectory: Sendable {
             )
         }
         let matched = loginFlowMatches()
-        var runs: [UInt32: [Run]] = [:]
-        for i in 0..<store.count where store.host[i] != 0 {
+        var nextMatch = 0
+        // Each address's runs, in place: the address's slot in `runLists` (no copy of a list per sighting).
+        var runSlot: [UInt32: Int] = [:]
+        var runLists: [[Run]] = []
+        for i in 0..<store.count {
             let addr: UInt32
             let how: Sighting
             switch store.kind[i] {
-            case .connect where store.destinationIP[i] != 0:
+            case .connect:
                 addr = store.destinationIP[i]
+                guard addr != 0 else { continue }
                 how = .sshd
                 if let ip = store.address(addr), ip.isLoopback { continue }  // every host is 127.0.0.1
             case .firewall where !isOwn.isEmpty && isOwn[i] && !gateways.contains(store.host[i]):
                 addr = store.sourceIP[i]
                 how = .own
             case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen:
-                guard !matched.isEmpty, let a = matched[Int32(i)] else { continue }
-                addr = a
+                // The matches are in store order: walk them alongside.
+                while nextMatch < matched.count && Int(matched[nextMatch].position) < i { nextMatch += 1 }
+                guard nextMatch < matched.count, Int(matched[nextMatch].position) == i else { continue }
+                addr = matched[nextMatch].destination
                 how = .flow
             default:
                 continue
             }
             let h = store.host[i]
+            guard h != 0 else { continue }
             let t = store.time[i]
-            if var list = runs[addr], list[list.count - 1].host == h {
-                let k = list.count - 1
-                list[k].last = t
-                list[k].lastPosition = i
-                list[k].count(how)
-                runs[addr] = list
+            if let slot = runSlot[addr] {
+                let k = runLists[slot].count - 1
+                if runLists[slot][k].host == h {
+                    runLists[slot][k].last = t
+                    runLists[slot][k].lastPosition = i
+                    runLists[slot][k].count(how)
+                    continue
+                }
+                var r = Run(host: h, first: t, last: t, firstPosition: i, lastPosition: i)
+                r.count(how)
+                runLists[slot].append(r)
             } else {
                 var r = Run(host: h, first: t, last: t, firstPosition: i, lastPosition: i)
                 r.count(how)
-                runs[addr, default: []].append(r)
+                runSlot[addr] = runLists.count
+                runLists.append([r])
             }
         }
-        for (addr, list) in runs.sorted(by: { $0.key < $1.key }) {
+        for (addr, slot) in runSlot.sorted(by: { $0.key < $1.key }) {
+            let list = runLists[slot]
             var owners: [Owner] = []
             for (k, r) in list.enumerated() {
                 let name = store.string(r.host)

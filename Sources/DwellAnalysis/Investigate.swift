@@ -55,7 +55,7 @@ public enum InvestigationRun {
         let (store, stats, ownTraffic) = read(files: files, options: options, progress: progress)
         trace.mark(
             "read, parse, store build",
-            detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue)")
+            detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue); \(store.bytesBreakdown)")
         let paths = files.map(\.displayPath)
         // One host directory (every way an address is learned), built once and asked by the detectors and the
         // correlator alike, so a finding's host and the scope's name for an address never differ.

@@ -509,6 +509,17 @@ public struct EventStore: Sendable {
             + bytesIn.bytes + severity.bytes + repeatCount.bytes + locality.bytes
     }
 
+    /// Where the bytes go (for `DWELL_TRACE`): columns, symbol text and table, postings, addresses, buckets, in MiB.
+    public var bytesBreakdown: String {
+        let posted = postingPositions.count * 4 + postingStarts.bytes
+        let parts: [(String, Int)] = [
+            ("columns", columnBytes), ("symbol text", symbols.arenaBytes), ("symbol table", symbols.count * 16),
+            ("postings", posted), ("addresses", addresses.count * 40 + addressIndex.slots.count * 4),
+            ("buckets", buckets.approximateBytes),
+        ]
+        return parts.map { "\($0.0) \($0.1 >> 20)" }.joined(separator: ", ") + " MiB (\(symbols.count) symbols, \(addresses.count) addresses)"
+    }
+
     /// Approximate bytes held by the columns, symbols, addresses and postings.
     public var approximateBytes: Int {
         let posted = postingPositions.count * 4 + postingStarts.bytes

@@ -6,6 +6,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellReports
 import DwellScenario
 import Foundation
 
@@ -60,19 +61,32 @@ struct SyntheticStore {
 
 // MARK: The main job against zcat
 
-/// A generated incident (about 512 MiB of text, every file gzip-compressed), written once per run.
+/// A generated incident, every file gzip-compressed, written once per run. Two kinds:
+/// - **quiet**: the single-incident generator (`dwell-scenario --seed 11`), about 512 MiB of text;
+/// - **noisy**: the fleet generator's `ssh-jump` story in the central layout (`dwell-scenario --story ssh-jump`)
+///   with its hostile Internet background (scanners, brute force, crawlers, exploit sprays), about 1 GiB of text:
+///   more events per byte, tens of thousands of hostile sources, the shape issue #18 measures on.
 struct IncidentCorpus {
     let directory: String
     let files: [String]
     let textBytes: Int64
 
-    static let shared: IncidentCorpus = {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-investigate").path
+    static let quiet: IncidentCorpus = make("quiet") { root in
+        try ScenarioGenerator.generate(ScenarioOptions(seed: 11, outputDirectory: root, targetBytes: 512 << 20))
+    }
+
+    static let noisy: IncidentCorpus = make("noisy") { root in
+        try FleetGenerator.generate(
+            FleetOptions(
+                seed: 4, outputDirectory: root, story: .sshJump, layout: .central, targetBytes: 1 << 30))
+    }
+
+    static func make(_ kind: String, _ generate: (String) throws -> ScenarioResult) -> IncidentCorpus {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-investigate-\(kind)").path
         try? FileManager.default.removeItem(atPath: root)
-        let options = ScenarioOptions(seed: 11, outputDirectory: root, targetBytes: 512 << 20)
-        let result = try! ScenarioGenerator.generate(options)
+        let result = try! generate(root)
         let dir = root + "/incident"
-        // Compress the files the generator leaves plain (the current logs), so that every byte goes through zlib.
+        // Compress the files the generator leaves plain (the current logs), so that every byte goes through inflate.
         var files: [String] = []
         let walker = FileManager.default.enumerator(atPath: dir)!
         while let rel = walker.nextObject() as? String {
@@ -89,7 +103,7 @@ struct IncidentCorpus {
             }
         }
         return IncidentCorpus(directory: dir, files: files.sorted(), textBytes: result.uncompressedBytes)
-    }()
+    }
 }
 
 /// Baseline: `zcat` over every file, output to /dev/null (one process, as a responder would run it).
@@ -101,8 +115,15 @@ func zcatAll(_ files: [String]) {
     p.waitUntilExit()
 }
 
+/// The whole main job as `dwell investigate` runs it: read, index, detect, correlate, read back the cited lines,
+/// and render every report format (the default), side by side as the command does; the bytes are not written.
 func investigate(_ dir: String, jobs: Int) -> Int {
-    InvestigationRun.run(paths: [dir], options: IngestOptions(jobs: jobs), seeds: []).investigation.eventCount
+    let result = InvestigationRun.run(paths: [dir], options: IngestOptions(jobs: jobs), seeds: [])
+    let input = ReportInput(
+        investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,
+        generated: nil, inputs: [dir])
+    let files = ReportSet.render(input)
+    return result.investigation.eventCount + files.reduce(0) { $0 + $1.bytes.count }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -144,15 +165,18 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let jobConfig = Benchmark.Configuration(
-        metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)
+        metrics: [.wallClock, .cpuTotal, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    Benchmark("investigate: zcat > /dev/null (baseline, ~512 MiB text, gzip)", configuration: jobConfig) { _ in
-        zcatAll(IncidentCorpus.shared.files)
-    }
-    Benchmark("investigate: dwell, default jobs (\(cores))", configuration: jobConfig) { _ in
-        blackHole(investigate(IncidentCorpus.shared.directory, jobs: cores))
-    }
-    Benchmark("investigate: dwell, --jobs 1", configuration: jobConfig) { _ in
-        blackHole(investigate(IncidentCorpus.shared.directory, jobs: 1))
+    for (name, corpus) in [("noisy, ~1 GiB", { IncidentCorpus.noisy }), ("quiet, ~512 MiB", { IncidentCorpus.quiet })] {
+        Benchmark("investigate \(name): zcat > /dev/null (baseline, same gzip files)", configuration: jobConfig) { _ in
+            zcatAll(corpus().files)
+        }
+        Benchmark("investigate \(name): dwell, default jobs (\(cores)), all report formats", configuration: jobConfig) {
+            _ in
+            blackHole(investigate(corpus().directory, jobs: cores))
+        }
+        Benchmark("investigate \(name): dwell, --jobs 1, all report formats", configuration: jobConfig) { _ in
+            blackHole(investigate(corpus().directory, jobs: 1))
+        }
     }
 }

@@ -82,3 +82,22 @@
         slots = fresh
     }
 }
+
+/// A set of 64-bit keys over `IntegerTable` (open addressing, one mix per lookup): the detectors' per-event
+/// membership tests, where `Set<UInt64>`'s seeded hashing was most of the cost.
+@frozen public struct IntegerSet {
+    @usableFromInline var table: IntegerTable<Void>
+
+    public init(capacity: Int = 16) { table = IntegerTable(capacity: capacity) }
+
+    public var count: Int { table.count }
+
+    /// Inserts `key`; whether it was new.
+    @inlinable @discardableResult public mutating func insert(_ key: UInt64) -> Bool {
+        let before = table.count
+        _ = table.index(of: key, inserting: ())
+        return table.count != before
+    }
+
+    @inlinable public func contains(_ key: UInt64) -> Bool { table.index(of: key) != nil }
+}
