@@ -180,13 +180,7 @@ public enum EvidenceLookup {
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
         inv.hostAddresses.forEach { want($0.evidence) }
         // One streaming pass per cited file, files read side by side (each pass is independent).
-        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
-        let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
-            found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))
-        }
-        var raw: [UInt32: [UInt64: [UInt8]]] = [:]
-        for (k, lines) in found.values.enumerated() { raw[jobs[k].key] = lines }
+        let raw = EvidenceResolver.rawLines(wanted, files: files, options: options)
         func fill(_ e: inout EvidenceRef) { e.raw = raw[e.fileID]?[e.line] ?? [] }
         func fill(_ e: inout EvidenceRef?) { if var x = e { fill(&x); e = x } }
         fill(&inv.firstEvidence)
@@ -202,41 +196,5 @@ public enum EvidenceLookup {
         for i in inv.hostAddresses.indices { fill(&inv.hostAddresses[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
     }
-
-    /// The cited lines of one file (each cut at 4 KiB), reading only as far as the last of them.
-    static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
-        if let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
-        guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
-        var reader = LineReader(maxLineBytes: options.maxLineBytes)
-        defer { reader.deallocate() }
-        var found: [UInt64: [UInt8]] = [:]
-        let done = StopFlag()
-        var bounded = StoppableSource(inner: source, stop: done)
-        // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
-        if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
-            return journal
-        }
-        let wanted = lines.sorted()
-        var next = 0
-        reader.forEachLine(from: &bounded) { line, info in
-            while next < wanted.count && wanted[next] < info.number { next += 1 }
-            if next < wanted.count && wanted[next] == info.number {
-                line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
-                next += 1
-            }
-            if info.number >= maxLine { done.value = true }
-        }
-        return found
-    }
 }
 
-/// A byte source that ends as soon as `stop` is set (the reader then finishes the lines it already holds).
-struct StoppableSource<S: ByteSource>: ByteSource {
-    var inner: S
-    let stop: StopFlag
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int { stop.value ? 0 : inner.read(into: buffer) }
-}
-
-final class StopFlag {
-    var value = false
-}

@@ -94,7 +94,7 @@ public struct PartialsSink: EventSink {
 
     func end(_ e: Event, _ line: Span<UInt8>) -> End {
         var raw: [UInt8]? = nil
-        if eager { line.withUnsafeBufferPointer { raw = Array($0.prefix(4096)) } }
+        if eager { line.withUnsafeBufferPointer { raw = Array($0.prefix(EvidenceResolver.maxRawBytes)) } }
         return End(time: e.time.microseconds, line: e.source.line, offset: e.source.offset, raw: raw)
     }
 
@@ -289,19 +289,7 @@ public struct PartialsSink: EventSink {
             wanted.insert(s.first.line)
             wanted.insert(s.last.line)
         }
-        guard let maxLine = wanted.max(), case .success(var source) = EvidenceSource.open(file) else { return [:] }
-        var reader = LineReader(maxLineBytes: maxLineBytes)
-        defer { reader.deallocate() }
-        if let journal = reader.journalLines(wanted, from: &source, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
-            return journal
-        }
-        var found: [UInt64: [UInt8]] = [:]
-        reader.forEachLine(from: &source) { line, info in
-            if info.number <= maxLine, wanted.contains(info.number) {
-                line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(4096)) }
-            }
-        }
-        return found
+        return EvidenceResolver.rawLines(wanted, of: file, options: IngestOptions(jobs: 1, maxLineBytes: maxLineBytes))
     }
 }
 

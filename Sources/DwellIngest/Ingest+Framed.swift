@@ -69,6 +69,6 @@ extension Ingest {
         }
         let bytes = reader.readAll(from: &source)
         let found = bytes.withUnsafeBufferPointer { p.rawRecords(file: $0, numbers: numbers) }
-        return found.mapValues { Array($0.prefix(4096)) }
+        return found.mapValues { Array($0.prefix(EvidenceResolver.maxRawBytes)) }
     }
 }

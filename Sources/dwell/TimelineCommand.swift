@@ -274,33 +274,17 @@ func finishStatus(found: Discovery.Result, files: [FileStats]) throws {
     }
 }
 
-/// Reads back the raw lines of events (one streaming pass per file that holds any).
+/// The raw lines of events, by position (EvidenceResolver reads them: one pass per file that holds any).
 enum RawLines {
     static func read(positions: [Int], store: EventStore, files: [EvidenceFile], options: IngestOptions) -> [Int:
         [UInt8]]
     {
         var wanted: [UInt32: [UInt64: [Int]]] = [:]
         for i in positions { wanted[store.fileID[i], default: [:]][UInt64(store.line[i]), default: []].append(i) }
+        let raw = EvidenceResolver.rawLines(wanted.mapValues { Set($0.keys) }, files: files, options: options)
         var out: [Int: [UInt8]] = [:]
-        for (fileID, lines) in wanted.sorted(by: { $0.key < $1.key }) {
-            guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let maxLine = lines.keys.max(),
-                case .success(var source) = EvidenceSource.open(files[Int(fileID)])
-            else { continue }
-            var reader = LineReader(maxLineBytes: options.maxLineBytes)
-            let file = files[Int(fileID)]
-            if let journal = reader.journalLines(
-                Set(lines.keys), from: &source, displayPath: file.displayPath, sizeHint: file.sizeBytes)
-            {
-                for (n, bytes) in journal { for i in lines[n] ?? [] { out[i] = bytes } }
-                reader.deallocate()
-                continue
-            }
-            reader.forEachLine(from: &source) { line, info in
-                guard info.number <= maxLine, let events = lines[info.number] else { return }
-                let bytes = line.withUnsafeBufferPointer { Array($0.prefix(4096)) }
-                for i in events { out[i] = bytes }
-            }
-            reader.deallocate()
+        for (fileID, lines) in wanted {
+            for (n, events) in lines { if let bytes = raw[fileID]?[n] { for i in events { out[i] = bytes } } }
         }
         return out
     }

@@ -1,0 +1,70 @@
+import DwellCore
+import Foundation
+
+/// The one reader of raw evidence: turns (file, line) citations into the lines' bytes, for every command that
+/// shows evidence (the investigation's findings and scope, `timeline`, `pivot`, the partials' first and last
+/// sightings). One cap, one order of attempts, one place to change:
+/// - a record-framed binary file (EVTX, utmp) gives the cited records, rendered as its parser renders them;
+/// - a systemd journal gives the cited entries' fields;
+/// - any other file is streamed line by line only as far as the last cited line.
+///
+/// Evidence read from stdin cannot be read again: its lines are absent from the result (the caller says
+/// `file#N` with no raw text, as the report schema allows).
+public enum EvidenceResolver {
+    /// The longest raw line kept, in bytes; a longer line is cut here (the report says the line number).
+    public static let maxRawBytes = 4096
+
+    /// The cited lines of one file, each cut at `maxRawBytes`.
+    /// - Complexity: one streaming pass over the file up to its last cited line (the whole file for framed
+    ///   records and journals).
+    public static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
+        guard !file.isStdin, !lines.isEmpty else { return [:] }
+        if let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
+        guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
+        var reader = LineReader(maxLineBytes: options.maxLineBytes)
+        defer { reader.deallocate() }
+        let done = StopFlag()
+        var bounded = StoppableSource(inner: source, stop: done)
+        if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+            return journal.mapValues { Array($0.prefix(maxRawBytes)) }
+        }
+        // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
+        let wanted = lines.sorted()
+        var next = 0
+        var found: [UInt64: [UInt8]] = [:]
+        reader.forEachLine(from: &bounded) { line, info in
+            while next < wanted.count && wanted[next] < info.number { next += 1 }
+            if next < wanted.count && wanted[next] == info.number {
+                line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(maxRawBytes)) }
+                next += 1
+            }
+            if info.number >= maxLine { done.value = true }
+        }
+        return found
+    }
+
+    /// The cited lines of many files (by file id, an index into `files`), the files read side by side.
+    public static func rawLines(
+        _ wanted: [UInt32: Set<UInt64>], files: [EvidenceFile], options: IngestOptions
+    ) -> [UInt32: [UInt64: [UInt8]]] {
+        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
+        let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+            found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))
+        }
+        var out: [UInt32: [UInt64: [UInt8]]] = [:]
+        for (k, lines) in found.values.enumerated() { out[jobs[k].key] = lines }
+        return out
+    }
+}
+
+/// A byte source that ends as soon as `stop` is set (the reader then finishes the lines it already holds).
+struct StoppableSource<S: ByteSource>: ByteSource {
+    var inner: S
+    let stop: StopFlag
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int { stop.value ? 0 : inner.read(into: buffer) }
+}
+
+final class StopFlag {
+    var value = false
+}
