@@ -111,6 +111,7 @@ public struct Detectors {
             ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
             ("network reconstruction", { $0.networkReconstructionFindings() }),
             ("integrity", { $0.integrityFindings() }), ("windows", { $0.windowsFindings() }),
+            ("windows sequences", { $0.windowsSequenceFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)
