@@ -254,7 +254,10 @@ public struct Detectors {
                 continue
             }
             let attemptLine = k == .authFailure && store.authMethod[i] != 0
-            if !attemptLine && withAttemptLine.contains(connection(i)) { continue }
+            // A Windows 4625 (it keeps its event id in `signature`) is one attempt of its own: every record of a
+            // host names LSASS's process, or none, so the process says nothing about the connection.
+            let ownAttempt = store.signature[i] != 0
+            if !attemptLine && !ownAttempt && withAttemptLine.contains(connection(i)) { continue }
             failures[store.sourceIP[i], default: []].append(i)
         }
         func notCounted(_ source: UInt32) -> String {

@@ -80,6 +80,18 @@ let windowsCases: [DetectorCase] = [
         }
     },
     DetectorCase(
+        name: "#20: 4625s for unknown users and a bad password, all naming LSASS's pid, each count",
+        rule: "auth.bruteforce", count: 1, why: ["20 failed logins from 198.51.100.8"]
+    ) { b in
+        for k in 0..<20 {
+            let unknown = k % 4 != 0
+            b.add(
+                Int64(k) * 30, unknown ? .invalidUser : .authFailure, host: "ts01", outcome: .failure,
+                src: "198.51.100.8", user: unknown ? "user\(k)" : "administrator", method: "NTLM", program: "Security",
+                pid: 640, signature: "4625", service: "network")
+        }
+    },
+    DetectorCase(
         name: "12 accounts failing (4625) from one address", rule: "auth.spraying", count: 1, why: ["distinct accounts failed from 10.0.7.44"]
     ) { b in
         for k in 0..<12 {
