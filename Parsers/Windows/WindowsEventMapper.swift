@@ -12,12 +12,13 @@ import DwellCore
 /// - 4634/4647 `logout`; 4648 `privilege` (explicit credentials: user → targetUser, `domain` the target server);
 ///   4672 `privilege` (detail: the privileges);
 /// - 4688, Sysmon 1 `command` (command line, `path` the image, `detail` the parent); PowerShell 4104 `command`;
-/// - 4720 `accountCreate`; 4722/4738 `accountModify`; 4724 `passwordChange`; 4728/4732/4756 `accountModify` with the
+/// - 4720 `accountCreate` (`detail` the new account's SID); 4722/4738 `accountModify`; 4724 `passwordChange`; 4728/4732/4756 `accountModify` with the
 ///   group in `detail` and the member in `targetUser`;
 /// - 4697/7045 service installed, 4698 scheduled task, 1102/104 log cleared: `generic` with `service`/`command`/
 ///   `detail` set;
 /// - 5140/5145 `smb` (share and path in `path`); 4768/4769/4771 `kerberos`; 4776 `authProbe` (NTLM validation);
 ///   Sysmon 3 `flow`; RemoteConnectionManager 1149 `authSuccess` (`rdp`); TerminalServices 21/25 `sessionOpen`.
+/// - `sessionID` is the logon id: TargetLogonId of 4624/4634/4647, SubjectLogonId of the other records.
 public struct WindowsEventMapper {
     public init() {}
 
@@ -66,6 +67,9 @@ public struct WindowsEventMapper {
             || channel.map { String(decoding: $0, as: UTF8.self).contains("Sysmon") } ?? false
         let channelName = channel.map { String(decoding: $0, as: UTF8.self) } ?? ""
         if let p = r.integer("ProcessID"), p >= 0, p <= Int64(Int32.max) { e.pid = Int32(p) }
+        // The logon session that acted (changes, services, tasks, processes, explicit credentials): it ties the
+        // record to its 4624. Logons and logoffs set the target's logon id below.
+        e.sessionID = sym("SubjectLogonId")
 
         switch id {
         case 4624, 4625:
@@ -141,6 +145,7 @@ public struct WindowsEventMapper {
             e.outcome = .success
             e.user = account("SubjectDomainName", "SubjectUserName")
             e.targetUser = account("TargetDomainName", "TargetUserName")
+            e.detail = sym("TargetSid")  // what a later 4732 names the member by
         case 4722, 4738:
             e.kind = .accountModify
             e.user = account("SubjectDomainName", "SubjectUserName")

@@ -201,7 +201,7 @@ extension Correlator {
         var attacker: Set<Int> = []
         var edges: [LateralEdge] = []
         var edgeKeys: Set<String> = []
-        var sessions: [(host: UInt32, user: UInt32, pid: Int32, start: Int64, end: Int64)] = []
+        var sessions: [(host: UInt32, user: UInt32, pid: Int32, logon: UInt32, start: Int64, end: Int64)] = []
         var presence: [String: [Presence]] = [:]
         // Logins out of held hosts not tied to the attacker (position → the host it left and why); a later round
         // may still attribute one (an account found held later), so the list is made at the end.
@@ -264,17 +264,18 @@ extension Correlator {
             _ = compromise(h.name, at: h.time, reason: h.reason, evidence: h.evidence ?? 0)
             presence[h.name, default: []].append(Presence(start: h.time, end: Int64.max, user: 0))
         }
-        // The session lasts until sshd's process logs its close, else `sessionSeconds`: the first close or
-        // disconnect of the same (host, program, pid) at or after the login, by binary search.
+        // The session lasts until sshd's process logs its close (Windows: the logoff of its logon id), else
+        // `sessionSeconds`: the first close or disconnect of the same (host, program, pid) at or after the login,
+        // by binary search.
         let closes = closeIndex()
         func sessionEnd(_ i: Int) -> Int64 { self.sessionEnd(i, closes: closes) }
         var sessionKeys: Set<SessionKey> = []
         func addSession(_ i: Int) {
             let h = store.host[i]
-            let pid = store.pid[i]
+            let pid = sessionProcess(i)
             let end = sessionEnd(i)
-            if sessionKeys.insert(SessionKey(host: h, pid: pid, start: store.time[i])).inserted {
-                sessions.append((h, store.user[i], pid, store.time[i], end))
+            if sessionKeys.insert(SessionKey(host: h, pid: pid, logonID: store.sessionID[i], start: store.time[i])).inserted {
+                sessions.append((h, store.user[i], pid, store.sessionID[i], store.time[i], end))
                 presence[hostName(i), default: []].append(Presence(start: store.time[i], end: end, user: store.user[i]))
             }
         }
@@ -519,7 +520,9 @@ extension Correlator {
                 for p in window(accountChanges[s.host] ?? [], s.start, s.end) {
                     let i = Int(p)
                     let t = store.time[i]
+                    // Windows names the logon session that made a change (SubjectLogonId): the session's own.
                     let tied = rootShell || privilegeTimes.contains { $0 <= t && t - $0 <= 120_000_000 }
+                        || (s.logon != 0 && store.sessionID[i] == s.logon)
                     guard tied else { continue }
                     attacker.insert(i)
                     let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
@@ -626,16 +629,30 @@ extension Correlator {
         return inv
     }
 
-    /// When the session opened by login `i` ends: the first close or disconnect of the same (host, program, pid) at
-    /// or after it (by binary search in `closes`), else `sessionSeconds` after it.
-    func sessionEnd(_ i: Int, closes: [ProcessKey: [Int32]]) -> Int64 {
+    /// When the session opened by login `i` ends: for a Windows logon (it has a logon id), the first logoff
+    /// (4634/4647) with the same logon id on the same host at or after it; otherwise the first close or disconnect
+    /// of the same (host, program, pid) at or after it (by binary search in `closes`); else `sessionSeconds` after
+    /// it.
+    func sessionEnd(_ i: Int, closes: SessionCloses) -> Int64 {
         let h = store.host[i]
         let pid = store.pid[i]
-        if pid >= 0, h != 0, let list = closes[ProcessKey(host: h, program: store.program[i], pid: pid)] {
+        let logon = store.sessionID[i]
+        if logon != 0, h != 0, store.kind[i] == .authSuccess {
+            if let list = closes.byLogon[LogonKey(host: h, logonID: logon)] {
+                let k = store.firstPosition(in: list, atOrAfter: store.time[i])
+                if k < list.count { return store.time[Int(list[k])] }
+            }
+        } else if pid >= 0, h != 0, let list = closes.byProcess[ProcessKey(host: h, program: store.program[i], pid: pid)] {
             let k = store.firstPosition(in: list, atOrAfter: store.time[i])
             if k < list.count { return store.time[Int(list[k])] }
         }
         return store.time[i] + options.sessionSeconds * 1_000_000
+    }
+
+    /// The process a login's session is tied to, -1 for none: a Windows logon is tied by its logon id, and the
+    /// process its record names (LSASS) serves every logon of the host.
+    func sessionProcess(_ i: Int) -> Int32 {
+        store.sessionID[i] != 0 && store.kind[i] == .authSuccess ? -1 : store.pid[i]
     }
 
     /// Shells by program name: sudo running one of these, or su with no command, opens a shell.

@@ -303,30 +303,51 @@ public struct Correlator {
         return out
     }
 
-    /// Positions of session closes and disconnects per (host, program, pid), in time order. - Complexity: O(n).
+    /// A process on a host: sshd's session is tied to its close by (host, program, pid).
     struct ProcessKey: Hashable {
         var host: UInt32
         var program: UInt32
         var pid: Int32
     }
 
-    /// A session's identity: host, process and start.
+    /// A Windows logon on a host: 4624 is tied to its 4634/4647 logoff by (host, TargetLogonId).
+    struct LogonKey: Hashable {
+        var host: UInt32
+        var logonID: UInt32
+    }
+
+    /// A session's identity: host, process (or Windows logon id) and start.
     struct SessionKey: Hashable {
         var host: UInt32
         var pid: Int32
+        var logonID: UInt32 = 0
         var start: Int64
     }
 
-    func closeIndex() -> [ProcessKey: [Int32]] {
-        var out: [ProcessKey: [Int32]] = [:]
-        for i in 0..<store.count where store.kind[i] == .sessionClose || store.kind[i] == .disconnect {
-            guard store.host[i] != 0, store.pid[i] >= 0 else { continue }
-            out[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []].append(
-                Int32(i))
+    /// Where sessions end, in time order: sshd's closes and disconnects per (host, program, pid), and Windows
+    /// logoffs (4634, 4647) per (host, logon id).
+    struct SessionCloses {
+        var byProcess: [ProcessKey: [Int32]] = [:]
+        var byLogon: [LogonKey: [Int32]] = [:]
+    }
+
+    /// The session closes of the store. - Complexity: O(n).
+    func closeIndex() -> SessionCloses {
+        var out = SessionCloses()
+        for i in 0..<store.count {
+            switch store.kind[i] {
+            case .sessionClose, .disconnect:
+                guard store.host[i] != 0, store.pid[i] >= 0 else { continue }
+                out.byProcess[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []]
+                    .append(Int32(i))
+            case .logout:
+                guard store.host[i] != 0, store.sessionID[i] != 0 else { continue }
+                out.byLogon[LogonKey(host: store.host[i], logonID: store.sessionID[i]), default: []].append(Int32(i))
+            default: continue
+            }
         }
         return out
     }
-
 
     func index(of e: EvidenceRef) -> Int? {
         let r = store.range(from: e.time, to: Timestamp(microseconds: e.time.microseconds + 1))

@@ -56,8 +56,10 @@ extension Detectors {
                     why: "service '\(name)' installed on \(host) (event \(id)), binary \(image)"
                         + (psexecLike ? " (a remote-execution tool's pattern, rule list 'psexec_patterns')" : ""),
                     evidence: [i])
-                f.role = .compromise
-                f.implies = [hostImplication(i)]
+                // Updates and installers add services every week: only a remote-execution tool's service is a
+                // compromise of the host; any other is context (win.remote_service ties one to a remote logon).
+                f.role = psexecLike ? .compromise : .context
+                f.implies = psexecLike ? [hostImplication(i)] : []
                 out.append(f)
             case 4624:
                 guard let r = pth else { continue }

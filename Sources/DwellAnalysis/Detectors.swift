@@ -111,6 +111,7 @@ public struct Detectors {
             ("web", { $0.webFindings() }), ("network", { $0.networkFindings() }),
             ("network reconstruction", { $0.networkReconstructionFindings() }),
             ("integrity", { $0.integrityFindings() }), ("windows", { $0.windowsFindings() }),
+            ("windows sequences", { $0.windowsSequenceFindings() }),
         ]
         let results = ResultSlots<[Finding]>(repeating: [], count: families.count)
         let detectors = UncheckedDetectors(self)
@@ -257,7 +258,10 @@ public struct Detectors {
                 continue
             }
             let attemptLine = k == .authFailure && store.authMethod[i] != 0
-            if !attemptLine && withAttemptLine.contains(connection(i)) { continue }
+            // A Windows 4625 (it keeps its event id in `signature`) is one attempt of its own: every record of a
+            // host names LSASS's process, or none, so the process says nothing about the connection.
+            let ownAttempt = store.signature[i] != 0
+            if !attemptLine && !ownAttempt && withAttemptLine.contains(connection(i)) { continue }
             failures[store.sourceIP[i], default: []].append(i)
         }
         func notCounted(_ source: UInt32) -> String {

@@ -255,6 +255,39 @@ public struct RuleSet: Sendable, Equatable {
             id: "win.secretsdump", title: "Remote registry hive dump (secretsdump)", technique: "T1003.002",
             severity: .critical, unit: "sources",
             description: "one source opens the remote registry pipe (winreg) and writes files to ADMIN$ or the SAM is opened (5145, 4656)"),
+        Rule(
+            id: "win.rdp_new_source", title: "RDP logon from a new address", technique: "T1021.001", severity: .medium,
+            unit: "sources",
+            description:
+                "context: an RDP logon (4624 type 10, RemoteConnectionManager 1149) from an address that never logged on to any host before; the first learn_seconds of each host's evidence only learn",
+            parameters: [RuleParameter("learn_seconds", 86_400, "evidence of each host that only learns, in seconds")]),
+        Rule(
+            id: "win.remote_service", title: "Service installed by a remote logon", technique: "T1543.003",
+            severity: .high, unit: "services", windowSeconds: 3_600,
+            description:
+                "4697 made in the session of a remote logon (4624 type 3 or 10 from another address): the same logon id, else the same account within the window (7045 names no installer)"),
+        Rule(
+            id: "win.remote_task", title: "Scheduled task created by a remote logon", technique: "T1053.005",
+            severity: .high, unit: "tasks", windowSeconds: 3_600,
+            description:
+                "4698 made in the session of a remote logon (4624 type 3 or 10 from another address): the same logon id, else the same account within the window"),
+        Rule(
+            id: "win.account_created_admin", title: "Account created and made an administrator", technique: "T1136.001",
+            severity: .high, unit: "accounts", windowSeconds: 3_600,
+            description:
+                "4720 creates an account and 4728/4732/4756 adds it (by SID or name) to a group of win.admin_group_add's list on the same host within the window"),
+        Rule(
+            id: "win.explicit_then_exec", title: "Explicit credentials followed by remote execution", technique: "T1021",
+            severity: .high, unit: "uses", windowSeconds: 600,
+            description:
+                "4648 toward a server, then within the window a service or task created on that server (4697, 7045, 4698) or a remote-execution tool run by the same account on the source (4688, Sysmon 1)",
+            lists: [
+                PatternList(
+                    "commands",
+                    ["psexec", "paexec", "wmic /node:", "wmic.exe /node:", "winrs ", "winrs.exe", "invoke-command",
+                     "enter-pssession", "schtasks /create /s", "schtasks.exe /create /s", "sc \\\\", "sc.exe \\\\"],
+                    "command lines of remote-execution tools (lower case)")
+            ]),
         // MARK: Web
         Rule(
             id: "web.exploit_attempt", title: "Web exploit pattern", technique: "T1190", severity: .medium,

@@ -125,6 +125,8 @@ public struct EventStore: Sendable {
     public var signature = SparseColumn<UInt32>(absent: 0)
     public var severity = SparseColumn<Int8>(absent: -1)
     public var detail = SparseColumn<UInt32>(absent: 0)
+    /// A logon or session id (Windows `TargetLogonId`, logind's session): it ties a logoff to its logon.
+    public var sessionID = SparseColumn<UInt32>(absent: 0)
     public var fileHash = SparseColumn<UInt32>(absent: 0)
     /// A web request's Referer and X-Forwarded-For as logged (attacker-controlled text the web detectors read).
     /// Parsers keep a referer in the store only when it may carry an attack pattern (`WebText.mayCarryAttack`).
@@ -219,6 +221,7 @@ public struct EventStore: Sendable {
         sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
         bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
         sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
+        sparse(&sessionID)
         sparse(&fileHash); sparse(&referer); sparse(&forwardedFor); sparse(&repeatCount); sparse(&locality)
     }
 
@@ -244,7 +247,7 @@ public struct EventStore: Sendable {
         httpStatus.append(contentsOf: c.httpStatus); bytesOut.append(contentsOf: c.bytesOut)
         bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
         symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
-        symbols(&detail, c.detail); symbols(&fileHash, c.fileHash)
+        symbols(&detail, c.detail); symbols(&sessionID, c.sessionID); symbols(&fileHash, c.fileHash)
         symbols(&referer, c.referer); symbols(&forwardedFor, c.forwardedFor); repeatCount.append(contentsOf: c.repeatCount)
         locality.append(contentsOf: c.locality)
     }
@@ -315,7 +318,7 @@ public struct EventStore: Sendable {
         // The address and symbol columns (the ones with most values first), then the rest.
         for path in [
             \EventStore.sourceIP, \.path, \.userAgent, \.httpMethod, \.query, \.destinationIP, \.domain, \.service,
-            \.user, \.targetUser, \.authMethod, \.program, \.command, \.signature, \.detail, \.fileHash,
+            \.user, \.targetUser, \.authMethod, \.program, \.command, \.signature, \.detail, \.sessionID, \.fileHash,
             \.referer, \.forwardedFor,
         ] { sparse(path) }
         job(\.offset, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
@@ -503,7 +506,7 @@ public struct EventStore: Sendable {
         let dense = count * (4 + 1 + 1 + 2 + 1) + time.bytes + offset.bytes + fileID.bytes + host.bytes
         let ids = [
             sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
-            userAgent, domain, service, signature, detail, fileHash, referer, forwardedFor,
+            userAgent, domain, service, signature, detail, sessionID, fileHash, referer, forwardedFor,
         ].reduce(0) { $0 + $1.bytes }
         return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
             + bytesIn.bytes + severity.bytes + repeatCount.bytes + locality.bytes

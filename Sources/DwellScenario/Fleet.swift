@@ -18,6 +18,14 @@ public enum FleetStoryKind: String, Sendable, CaseIterable {
     /// A real employee's password used from the Internet with no guessing at all, at night; hops with the
     /// employee's own key and password, a backdoor account, exfiltration to a second address.
     case stolenCredential = "stolen-cred"
+    /// Web shell on a Linux web server, a domain password in its configuration, WinRM into a Windows terminal
+    /// server, explicit credentials and RDP onward to a Windows database server, a service and a local
+    /// administrator there, exfiltration to a second address. The fleet gains the Windows servers `ts01` and
+    /// `sql01`, and every Windows server exports its event logs as JSON lines.
+    case webToWindows = "web-to-windows"
+
+    /// Whether the story's fleet runs Windows servers that export their event logs.
+    public var hasWindowsLogs: Bool { self == .webToWindows }
 }
 
 /// What to generate for a fleet scenario (`dwell-scenario --story NAME`).
@@ -78,7 +86,8 @@ struct FleetHost: Sendable {
     var nameBytes: [UInt8]
     var address: IPv4
     var role: FleetRole
-    /// Linux hosts keep an auth.log; Windows servers appear only in the sensor's flows.
+    /// Linux hosts keep an auth.log; Windows servers appear in the sensor's flows and, when the fleet's
+    /// `windowsLogs` is set, in their event log exports.
     var isLinux: Bool { role != .windows }
 }
 
@@ -111,6 +120,10 @@ struct Fleet: Sendable {
     /// An account that exists everywhere, with a weak password, that nobody uses (ssh-jump's way in).
     var weakAccount: String
     var linuxHosts: [Int]
+    /// Whether the Windows servers export their event logs (and the fleet has `ts01` and `sql01`).
+    var windowsLogs = false
+    /// Domain workstations (no logs of their own): their names and addresses, sources of domain logons.
+    var workstations: [(name: String, address: IPv4)] = []
 
     static let serviceUIDs: [String: Int] = [
         "deploy": 1500, "ci": 1501, "dbsync": 1502, "ansible": 1503, "shopapp": 1504, "www-data": 33, "root": 0,
@@ -133,7 +146,7 @@ struct Fleet: Sendable {
 
     func host(named name: String) -> Int? { hosts.firstIndex { $0.name == name } }
 
-    static func make(hostCount: Int, seed: UInt64) -> Fleet {
+    static func make(hostCount: Int, seed: UInt64, windowsLogs: Bool = false) -> Fleet {
         var r = ScenarioRandom(seed, 0xF1EE7)
         var hosts: [FleetHost] = []
         func add(_ name: String, _ address: IPv4, _ role: FleetRole) -> Int {
@@ -170,10 +183,20 @@ struct Fleet: Sendable {
                     name: peopleNames[i], uid: 1001 + i, isAdmin: i < 10, vpnAddress: IPv4(10, 8, 0, 10 + i),
                     usualTargets: targets, prefersKey: r.chance(0.7)))
         }
-        return Fleet(
+        var workstations: [(name: String, address: IPv4)] = []
+        if windowsLogs {
+            // After everything drawn from the random stream: the other stories' fleets stay as they were.
+            windows.append(add("ts01", IPv4(10, 0, 6, 20), .windows))
+            windows.append(add("sql01", IPv4(10, 0, 6, 30), .windows))
+            workstations = (0..<40).map { ("WKS\($0 + 101)", IPv4(10, 0, 7, 20 + $0)) }
+        }
+        var fleet = Fleet(
             hosts: hosts, users: users, jump: jump, webs: webs, apps: apps, dbs: dbs, ci: ci, config: config,
             backup: backup, monitoring: monitoring, dns: dns, windows: windows, weakAccount: weak,
             linuxHosts: hosts.indices.filter { hosts[$0].isLinux })
+        fleet.windowsLogs = windowsLogs
+        fleet.workstations = workstations
+        return fleet
     }
 }
 

@@ -63,6 +63,7 @@ struct FleetBackground {
         scanners(hour, start: start, e: &e)
         visitors(hour, start: start, e: &e)
         network(hour, start: start, e: &e)
+        windowsHour(hour, start: start, e: &e)
         var r = ScenarioRandom(seed, 0xC0, UInt64(hour))
         for h in fleet.linuxHosts {
             let role = fleet.hosts[h].role
@@ -320,6 +321,7 @@ struct FleetBackground {
         let dayStart = windowStart + Micros(day) * microsPerDay
         let weekday = Calendar0.weekday(days: Int(Calendar0.floorDiv(dayStart, microsPerDay)))
         let weekend = weekday == 0 || weekday == 6
+        windowsDay(day, dayStart: dayStart, weekend: weekend, e: &e)
         var r = ScenarioRandom(seed, 0xD0, UInt64(day))
         let mirrors = [IPv4(151, 101, 2, 132), IPv4(151, 101, 66, 132)]
         for h in fleet.linuxHosts {

@@ -37,7 +37,7 @@ public enum FleetGenerator {
     }
 
     static func run(_ options: FleetOptions) throws(ScenarioError) -> ScenarioResult {
-        let fleet = Fleet.make(hostCount: options.hosts, seed: options.seed)
+        let fleet = Fleet.make(hostCount: options.hosts, seed: options.seed, windowsLogs: options.story.hasWindowsLogs)
         let windowStart = options.start
         let windowEnd = windowStart + Micros(options.days) * microsPerDay
         var emitter = FleetEmitter(fleet: fleet, layout: options.layout, seed: options.seed)
@@ -83,6 +83,23 @@ public enum FleetGenerator {
             }
         }
 
+        if fleet.windowsLogs {
+            // Windows servers export their event logs as JSON lines: one export on the collector, or one per
+            // server image.
+            let mtime = windowEnd / microsPerSecond
+            switch options.layout {
+            case .central:
+                logs[FleetEmitter.centralWindows] = .jsonLines(
+                    try JSONLinesLog(relativePath: "windows-events.jsonl", root: root, mtime: mtime))
+            case .image:
+                for h in fleet.windows {
+                    let name = fleet.hosts[h].name
+                    if let root { try makeDirectories(root + "/" + name + "/export") }
+                    logs[emitter.windowsStream(h)] = .jsonLines(
+                        try JSONLinesLog(relativePath: name + "/export/events.jsonl", root: root, mtime: mtime))
+                }
+            }
+        }
         var tracker = EvidenceTracker()
         func flush(before end: Micros) throws(ScenarioError) {
             let due = emitter.store.take(before: end)
@@ -129,10 +146,13 @@ enum FleetTruth {
         ("compromised_hosts", "hosts the attacker logged in to or ran commands on, in order of compromise"),
         (
             "compromised_accounts",
-            "accounts the attacker authenticated as or created (not www-data, which no auth line names)"
+            "accounts the attacker authenticated as or created (not www-data, which no auth line names); Windows accounts as DOMAIN\\user"
         ),
         ("attacker_ips", "every Internet address of the attacker: the way in and any exfiltration endpoint"),
-        ("lateral_path", "the attacker's logins from one fleet host to another, time of the Accepted line"),
+        (
+            "lateral_path",
+            "the attacker's logins from one fleet host to another, time of the Accepted line (Windows: of the 4624; method ssh, winrm or rdp)"
+        ),
         (
             "background",
             "look-alikes that must stay out of the window and scope: ssh guessers (none succeeded), web scanners answered 200 (nothing came of it), benign logins from or to a compromised host after its compromise"
@@ -152,7 +172,7 @@ enum FleetTruth {
         func hop(_ h: FleetHop) -> JSON {
             .object([
                 ("from", .string(h.from)), ("to", .string(h.to)), ("time", .string(isoSeconds(h.time))),
-                ("account", .string(h.account)), ("method", .string("ssh")), ("auth", .string(h.auth.methodName)),
+                ("account", .string(h.account)), ("method", .string(h.method)), ("auth", .string(h.auth.methodName)),
             ])
         }
         let first = tracker.first.map { seconds($0.time) } ?? 0

@@ -5,6 +5,8 @@ struct FleetHop: Sendable {
     var time: Micros
     var account: String
     var auth: FleetAuth
+    /// How the hop logged in: `ssh`, or `winrm`/`rdp` to a Windows server.
+    var method = "ssh"
 }
 
 /// What a fleet story did, for the ground truth and for the background (which must know when hosts fell, to
@@ -31,7 +33,7 @@ struct FleetFacts {
     var compromisedHostsInOrder: [Int] { compromisedAt.sorted { $0.value < $1.value }.map(\.key) }
 }
 
-/// The three fleet stories, each planned from its own random stream (`ScenarioRandom(seed, 0x57, story)`), so
+/// The fleet stories, each planned from its own random stream (`ScenarioRandom(seed, 0x57, story)`), so
 /// that the background's volume never moves an attacker's event.
 enum FleetStory {
     static let a = FleetEmitter.attacker
@@ -53,6 +55,7 @@ enum FleetStory {
         case .webExfil: return webExfil(r: &r, fleet: fleet, dayStart: dayStart, a1: a1, a2: a2, e: &e)
         case .stolenCredential:
             return stolenCredential(r: &r, fleet: fleet, dayStart: dayStart, a1: a1, a2: a2, e: &e)
+        case .webToWindows: return webToWindows(r: &r, fleet: fleet, dayStart: dayStart, a1: a1, a2: a2, e: &e)
         }
     }
 

@@ -32,6 +32,9 @@ struct DwellScenarioCommand: ParsableCommand {
             stolen-cred: an admin's password from the Internet at night, no guessing
               dwell-scenario --seed 3 --out /tmp/cc --story stolen-cred --layout central
               dwell-scenario --seed 3 --out /tmp/ci --story stolen-cred --layout image
+            web-to-windows: web shell, then WinRM and RDP into Windows servers (JSON exports)
+              dwell-scenario --seed 5 --out /tmp/xc --story web-to-windows --layout central
+              dwell-scenario --seed 5 --out /tmp/xi --story web-to-windows --layout image
             central: one auth.log, access.log and conn.log (rotated) for the fleet;
             image: HOST/var/log/... per host and sensor/zeek/DAY/conn.*.log.gz.
             Options: --hosts N (12...99), --days N, --name NAME, and a noisy 1 GB corpus:

@@ -22,7 +22,7 @@ struct EventsBuilder {
         method: String? = nil, program: String? = nil, pid: Int32 = -1, command: String? = nil, http: String? = nil,
         path: String? = nil, query: String? = nil, status: Int32 = -1, bytesOut: Int64 = -1, agent: String? = nil,
         signature: String? = nil, severity: Int32 = -1, detail: String? = nil, domain: String? = nil,
-        service: String? = nil
+        service: String? = nil, session: String? = nil
     ) {
         var e = Event(time: Timestamp(seconds: Self.epoch + seconds), kind: kind)
         let line = (lines[file] ?? 0) + 1
@@ -51,6 +51,7 @@ struct EventsBuilder {
         e.detail = sym(detail)
         e.domain = sym(domain)
         e.service = sym(service)
+        e.sessionID = sym(session)
         events.append(e)
     }
 

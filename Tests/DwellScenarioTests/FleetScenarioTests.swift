@@ -104,6 +104,7 @@ struct FleetCase: CustomTestStringConvertible, Sendable {
         // Where each host's auth lines are, and the sensor's flows, whatever the layout.
         let authLines = logs.filter { $0.key.contains("auth.log") }.values.flatMap { $0 }
         let connLines = logs.filter { $0.key.contains("conn") }.values.flatMap { $0 }.filter { !$0.hasPrefix("#") }
+        let windowsLines = logs.filter { $0.key.hasSuffix(".jsonl") }.values.flatMap { $0 }
         let hostsMap = try #require(truth["hosts"] as? [String: [String]])
         func address(_ host: String) -> String { hostsMap[host]?.first ?? "?" }
         let hops = try #require(truth["lateral_path"] as? [[String: String]])
@@ -114,6 +115,30 @@ struct FleetCase: CustomTestStringConvertible, Sendable {
             let account = try #require(hop["account"])
             let auth = try #require(hop["auth"])
             let time = try #require(hop["time"])
+            if let method = hop["method"], method == "winrm" || method == "rdp" {
+                // A Windows hop: its 4624 in the server's export (type 3 for WinRM, 10 for RDP) from the source's
+                // address at the stated second, and the sensor's flow to 5985 or 3389 from the same port when the
+                // sensor sees it.
+                let user = account.split(separator: "\\").last.map(String.init) ?? account
+                let logons = windowsLines.filter {
+                    $0.contains("\"EventID\":4624,\"Hostname\":\"\(to)\"") && $0.contains("\"TargetUserName\":\"\(user)\"")
+                        && $0.contains("\"IpAddress\":\"\(address(from))\"")
+                        && $0.contains("\"@timestamp\":\"\(time.dropLast())")
+                        && $0.contains("\"LogonType\":\"\(method == "rdp" ? 10 : 3)\"")
+                }
+                try #require(logons.count == 1, "no 4624 for \(hop)")
+                let port = try #require(logons[0].components(separatedBy: "\"IpPort\":\"").last?.prefix { $0 != "\"" })
+                let flow = connLines.filter {
+                    let f = $0.split(separator: "\t")
+                    return f.count > 5 && f[2] == address(from) && f[3] == port && f[4] == address(to)
+                        && f[5] == (method == "rdp" ? "3389" : "5985")
+                }
+                // The sensor sees only traffic between /24s (ts01 and sql01 share one).
+                func net(_ a: String) -> String { a.split(separator: ".").prefix(3).joined(separator: ".") }
+                let seen = net(address(from)) != net(address(to))
+                #expect(flow.count == (seen ? 1 : 0), "conn.log flows for \(hop) from port \(port): \(flow.count)")
+                continue
+            }
             let needle = " \(to) sshd"
             let accepted = authLines.filter {
                 $0.contains(needle) && $0.contains("Accepted \(auth) for \(account) from \(address(from)) port ")

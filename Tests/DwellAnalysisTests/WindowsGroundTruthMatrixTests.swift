@@ -1,0 +1,71 @@
+import DwellAnalysis
+import DwellCore
+import DwellIngest
+import DwellScenario
+import DwellTestSupport
+import Foundation
+import Testing
+
+/// Unseeded `dwell investigate` on the web-to-windows fleet incident (issue #20): a web shell on a Linux web
+/// server, WinRM and RDP into Windows servers, a service and a local administrator, exfiltration; beside the
+/// Windows background (domain logons from forty workstations, Internet RDP guessing on the exposed terminal
+/// server, administrators over RDP, nightly update services and tasks). Both layouts, three seeds: the window
+/// exact to the second, hosts, accounts (`DOMAIN\user`) and attacker addresses exact, every hop found, the
+/// look-alikes out; and a benign week of the same fleet is no attack.
+@Suite
+struct WindowsGroundTruthMatrixTests {
+    typealias Cell = GroundTruthMatrixTests.Cell
+    typealias Truth = GroundTruthMatrixTests.Truth
+
+    static let cells: [Cell] = FleetLayout.allCases.flatMap { layout in
+        [UInt64(1), 2, 3].map { Cell(story: .webToWindows, layout: layout, seed: $0) }
+    }
+
+    @Test(arguments: cells)
+    func unseededInvestigationMatchesTheGroundTruth(_ cell: Cell) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-windows-matrix")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try FleetGenerator.generate(
+            FleetOptions(
+                seed: cell.seed, outputDirectory: dir.path, name: "case", story: cell.story, layout: cell.layout,
+                days: 3, backgroundScale: 0.02))
+        let root = dir.appendingPathComponent("case").path
+        let truth = try Truth(json: root + ".truth.json")
+        // The truth names Windows hosts, accounts and hops: the cell checks the story crosses both systems.
+        #expect(truth.hosts.isSuperset(of: ["ts01", "sql01"]))
+        #expect(truth.accounts.isSuperset(of: ["CORP\\svc-web", "CORP\\adm-backup"]))
+        #expect(truth.hops.map(\.to) == ["ts01", "sql01"])
+        let result = InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: [])
+        let inv = result.investigation
+        let problems = GroundTruthMatrixTests.differences(inv, truth)
+        #expect(problems.isEmpty, "\(cell.testDescription):\n  \(problems.joined(separator: "\n  "))")
+        // The hops name their Windows method (the logon type), and cite the exported record.
+        let methods = Set(inv.edges.filter { $0.to == "ts01" || $0.to == "sql01" }.map(\.method))
+        #expect(methods == ["network", "rdp"])
+        #expect(inv.edges.allSatisfy { !$0.evidence.raw.isEmpty })
+        // The Windows detections fire on the attacker's records; the RDP guessers stay background.
+        let rules = Set(inv.findings.map(\.rule))
+        #expect(rules.isSuperset(of: ["win.account_created_admin", "win.remote_service", "win.explicit_then_exec"]))
+        let guessers = Set(inv.background.map(\.address)).intersection(truth.guessers)
+        #expect(!guessers.isEmpty)
+    }
+
+    @Test(arguments: FleetLayout.allCases)
+    func aBenignWindowsWeekIsNoAttack(_ layout: FleetLayout) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-windows-benign")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try FleetGenerator.generate(
+            FleetOptions(
+                seed: 4, outputDirectory: dir.path, name: "case", story: .webToWindows, layout: layout, days: 3,
+                backgroundScale: 0.02, attack: false))
+        let inv = InvestigationRun.run(
+            paths: [dir.appendingPathComponent("case").path], options: IngestOptions(jobs: 2), seeds: []
+        ).investigation
+        #expect(inv.firstSeen == nil && inv.hosts.isEmpty && inv.sourceIPs.isEmpty, "\(inv.seeds)")
+        #expect(!inv.findings.contains { $0.role == .compromise }, "\(inv.findings.filter { $0.role == .compromise }.map(\.why))")
+        // The background is there: Windows records read, services installed by updates, RDP guessing.
+        #expect(inv.findings.contains { $0.rule == "win.service_installed" && $0.role == .context })
+        #expect(inv.findings.contains { $0.rule == "auth.bruteforce" && $0.host == "ts01" })
+        #expect(inv.findings.allSatisfy { !$0.host.isEmpty })
+    }
+}
