@@ -50,7 +50,7 @@ public enum SigmaFindings {
 
     /// Reads cited lines back from the evidence for keyword searches (framed records and journals through their
     /// readers, text files streamed up to the last wanted line).
-    static func lineReader(files: [EvidenceFile], options: IngestOptions) -> SigmaLineReader {
+    public static func lineReader(files: [EvidenceFile], options: IngestOptions) -> SigmaLineReader {
         { fileID, lines, body in
             guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let last = lines.last else { return false }
             let file = files[Int(fileID)]

@@ -258,7 +258,7 @@ public enum SigmaCompiler {
     }
 
     /// Sigma's `windash`: a leading `-` or `/` of each word-initial option may be any Windows dash.
-    static func windash(_ s: String) -> [String] {
+    package static func windash(_ s: String) -> [String] {
         let dashes: [Character] = ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"]
         var out: [String] = []
         for d in dashes {
@@ -274,7 +274,7 @@ public enum SigmaCompiler {
     }
 
     /// The three encodings of `s` at byte offsets 0, 1, 2 of a base64 stream, cut to the stable characters.
-    static func base64Offsets(_ s: String) -> [String] {
+    package static func base64Offsets(_ s: String) -> [String] {
         let b = Array(s.utf8)
         var out: [String] = []
         for shift in 0..<3 {

@@ -25,6 +25,11 @@ public struct SigmaAggregation: Sendable, Equatable {
     public var field: String?
     public var groupBy: String?
     public var comparison: SigmaComparison
+    public init(field: String?, groupBy: String?, comparison: SigmaComparison) {
+        self.field = field
+        self.groupBy = groupBy
+        self.comparison = comparison
+    }
 }
 
 public struct SigmaConditionError: Error, Sendable, CustomStringConvertible {

@@ -196,7 +196,7 @@ public struct SigmaEngine {
                 let what = c.correlation.kind == .temporal ? "all \(c.refs.count) rules matched" : "\(c.correlation.kind.rawValue) = \(n) (\(c.correlation.comparison.op.rawValue) \(c.correlation.comparison.value))"
                 out.append(
                     SigmaMatch(
-                        rule: rule, positions: Array(w.map(\.position).prefix(64)),
+                        rule: rule, positions: Array(Set(w.map(\.position)).sorted { (store.time[$0], $0) < (store.time[$1], $1) }.prefix(64)),
                         why: "\(what) for \(label) within \(c.correlation.timespanSeconds)s"))
                 start = j + 1
             }

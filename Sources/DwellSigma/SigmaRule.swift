@@ -64,6 +64,10 @@ public struct SigmaComparison: Sendable, Equatable {
     public enum Op: String, Sendable { case gt, gte, lt, lte, eq }
     public var op: Op
     public var value: Int64
+    public init(op: Op, value: Int64) {
+        self.op = op
+        self.value = value
+    }
     public func holds(_ n: Int64) -> Bool {
         switch op {
         case .gt: n > value
@@ -163,12 +167,14 @@ public enum SigmaLoader {
     public static func parse(text: String, file: String) -> (rules: [SigmaRule], errors: [SigmaLoadError]) {
         var rules: [SigmaRule] = []
         var errors: [SigmaLoadError] = []
-        let docs: [Node]
+        var docs: [Node] = []
         do {
-            docs = try Array(Yams.compose_all(yaml: text))
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() { docs.append(node) }
         } catch {
-            return ([], [SigmaLoadError(file: file, document: 1, reason: "YAML: \(error)")])
+            return ([], [SigmaLoadError(file: file, document: docs.count + 1, reason: "YAML: \(error)")])
         }
+        if docs.isEmpty { return ([], [SigmaLoadError(file: file, document: 1, reason: "no YAML document")]) }
         for (n, doc) in docs.enumerated() {
             switch rule(doc, file: file, document: n + 1) {
             case .success(let r): rules.append(r)

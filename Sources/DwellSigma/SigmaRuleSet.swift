@@ -51,12 +51,17 @@ public struct SigmaRuleSet: Sendable {
         let loaded = SigmaLoader.load(paths: paths)
         var set = build(loaded.rules)
         set.files = loaded.files
-        for e in loaded.errors {
-            set.statuses.append(
+        set.record(loaded.errors)
+        return set
+    }
+
+    /// Documents that could not be read as rules: unsupported, with the reason.
+    public mutating func record(_ errors: [SigmaLoadError]) {
+        for e in errors {
+            statuses.append(
                 SigmaRuleStatus(file: e.file, document: e.document, id: "", title: "", logSource: "", state: .unsupported(e.reason)))
         }
-        set.statuses.sort { ($0.file, $0.document) < ($1.file, $1.document) }
-        return set
+        statuses.sort { ($0.file, $0.document) < ($1.file, $1.document) }
     }
 
     public static func build(_ rules: [SigmaRule]) -> SigmaRuleSet {
