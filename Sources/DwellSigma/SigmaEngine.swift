@@ -204,3 +204,29 @@ public struct SigmaEngine {
         return out
     }
 }
+
+extension SigmaEngine {
+    /// Test hook for the differential test: a log source's events as rows under Sigma's field names (every field
+    /// the source's table maps, `nil` when absent; numbers as digits), with the raw line under `_raw`.
+    package func oracleRows(_ m: SigmaSourceMapping) -> (positions: [Int], columns: [String], numeric: Set<String>, rows: [[String?]]) {
+        let positions = select(m)
+        let columns = m.fields.keys.sorted()
+        let numeric = Set(columns.filter { m.fields[$0]!.isNumeric })
+        var rows: [[String?]] = positions.map { p in
+            columns.map { c in FieldAccess.text(store, m.fields[c]!, FieldAccess.key(store, m.fields[c]!, p)).map { ByteText.string($0) } }
+        }
+        var raw = [String?](repeating: nil, count: positions.count)
+        var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
+        for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
+        for (fileID, events) in byFile {
+            var lines: [UInt64: String] = [:]
+            let wanted = Array(Set(events.map(\.line))).sorted()
+            _ = lineReader?(fileID, wanted) { line, bytes in
+                if wanted.last.map({ line <= $0 }) == true { lines[line] = ByteText.string(bytes) }
+            }
+            for e in events { raw[e.n] = lines[e.line] }
+        }
+        for n in rows.indices { rows[n].append(raw[n]) }
+        return (positions, columns + ["_raw"], numeric, rows)
+    }
+}
