@@ -255,16 +255,21 @@ public enum SigmaLoader {
         return .success(rule)
     }
 
-    /// `30s`, `5m`, `1h`, `2d` (Sigma's time spans) in seconds.
+    /// `30s`, `5m`, `1h`, `2d`, `1w` (Sigma's time spans) in seconds; `nil` for anything else or beyond 100 years
+    /// (a span is later taken in microseconds, which must not overflow).
     public static func timespan(_ s: String) -> Int64? {
         guard let unit = s.last, let n = Int64(s.dropLast()), n >= 0 else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86400
-        case "w": return n * 7 * 86400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
+        case "w": scale = 7 * 86400
         default: return nil
         }
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= 100 * 366 * 86400 else { return nil }
+        return seconds
     }
 }

@@ -50,3 +50,28 @@ import Testing
         #expect(inv.seeds.contains { $0.hasPrefix("ip:203.0.113.9") })
     }
 }
+
+/// The README's example: the team directory's rules over the sample incident.
+@Suite struct SigmaTeamExampleTests {
+    static let root = Fixture.packageRoot
+    static var present: Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent("SampleLogs/incident-2026-03").path)
+    }
+
+    @Test(.enabled(if: present, "SampleLogs/incident-2026-03 is absent"))
+    func theExampleTeamRulesFindTheSampleWebShell() throws {
+        let root = Self.root
+        let set = SigmaRuleSet.load(paths: [root.appendingPathComponent("docs/examples/sigma-team").path])
+        #expect(set.loadedCount == 3 && set.notApplicableCount == 1 && set.unsupportedCount == 0)
+        let inv = InvestigationRun.run(
+            paths: [root.appendingPathComponent("SampleLogs/incident-2026-03").path], options: IngestOptions(jobs: 2),
+            seeds: [], sigma: set
+        ).investigation
+        let shell = try #require(inv.findings.first { $0.title == "Web Shell Command In A Query Parameter" })
+        #expect(shell.severity == .critical && shell.count == 4 && shell.host == "web01")
+        #expect(shell.evidence.allSatisfy { ByteText.string($0.raw).contains("/uploads/shell.php?cmd=") })
+        #expect(inv.findings.contains { $0.title == "Burst Of Client Errors From One Address" })
+        // The sample's attack is still found whole: same attacker address in scope.
+        #expect(inv.sourceIPs.contains { $0.value == "203.0.113.45" })
+    }
+}

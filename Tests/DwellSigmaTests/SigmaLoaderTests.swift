@@ -85,3 +85,25 @@ import Testing
         }
     }
 }
+
+@Suite struct SigmaHostileRuleTests {
+    @Test func hugeTimespansAndCountsAreRefusedNotOverflowed() {
+        #expect(SigmaLoader.timespan("9223372036854775807w") == nil)
+        #expect(SigmaLoader.timespan("101y") == nil)
+        #expect(SigmaLoader.timespan("15m") == 900)
+        let set = SigmaHarness.rules(
+            webRule("T", "    sel:\n        cs-method: GET\n    condition: sel | count() > 1\n    timeframe: 99999999999999d"))
+        #expect(set.loadedCount == 0 && set.unsupportedCount == 1)
+    }
+
+    @Test func malformedDetectionsAreReportedNotCrashed() {
+        for d in [
+            "    sel:\n    condition: sel", "    sel: [1, [2]]\n    condition: sel", "    sel:\n        a: b\n    condition: ((sel",
+            "    sel:\n        cs-method|re: '('\n    condition: sel", "    sel:\n        c-ip|cidr: 999.1.1.1/99\n    condition: sel",
+            "    sel:\n        sc-status|gt: many\n    condition: sel", "    condition: 1 of nothing*",
+        ] {
+            let set = SigmaHarness.rules(webRule("T", d))
+            #expect(set.statuses.count == 1 && set.loadedCount == 0, "\(d): \(set.statuses.map(\.state))")
+        }
+    }
+}
