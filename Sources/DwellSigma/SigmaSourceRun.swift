@@ -130,10 +130,13 @@ struct SourceRun {
         self.positions = positions
     }
 
+    /// Keys below this are symbol or address ids (or small numbers): sets of them are bitmaps, not hash sets.
+    var denseBound: Int { max(store.symbols.count, store.addresses.count + 1, 65_536) }
+
     mutating func keys(_ f: DwellField) -> [UInt64] {
         if let k = keys[f] { return k }
         var k = [UInt64](repeating: FieldAccess.absent, count: positions.count)
-        var seen = Set<UInt64>()
+        var seen = KeySet(bound: denseBound)
         for (n, p) in positions.enumerated() {
             let v = FieldAccess.key(store, f, p)
             k[n] = v
@@ -198,7 +201,7 @@ struct SourceRun {
             return out
         }
         let k = keys(t.field)
-        var matched = Set<UInt64>()
+        var matched = KeySet(bound: denseBound)
         var regexes: [NSRegularExpression] = []
         if case .regex(let sources, _, let options) = t.check {
             regexes = sources.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: options)) }
@@ -327,5 +330,39 @@ struct SourceRun {
             if !ok { unread += events.count }
         }
         return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
+    }
+}
+
+/// A set of field keys: a bitmap for keys below `bound` (symbol and address ids, small numbers), a hash set above.
+struct KeySet {
+    var bits: [UInt64]
+    var other = Set<UInt64>()
+    var isEmpty = true
+    let bound: UInt64
+
+    init(bound: Int) {
+        self.bound = UInt64(bound)
+        bits = [UInt64](repeating: 0, count: bound / 64 + 1)
+    }
+
+    mutating func insert(_ k: UInt64) {
+        isEmpty = false
+        if k < bound { bits[Int(k >> 6)] |= 1 << (k & 63) } else { other.insert(k) }
+    }
+
+    func contains(_ k: UInt64) -> Bool {
+        k < bound ? bits[Int(k >> 6)] & (1 << (k & 63)) != 0 : other.contains(k)
+    }
+
+    func sorted() -> [UInt64] {
+        var out: [UInt64] = []
+        for (w, word) in bits.enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                out.append(UInt64(w * 64 + x.trailingZeroBitCount))
+                x &= x - 1
+            }
+        }
+        return out + other.sorted()
     }
 }
