@@ -83,7 +83,9 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
-        .testTarget(name: "DwellSigmaTests", dependencies: ["DwellSigma", "DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
+        .testTarget(
+            name: "DwellSigmaTests",
+            dependencies: ["DwellSigma", "DwellAnalysis", "DwellReports", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],

@@ -8,8 +8,15 @@ import DwellSigma
 /// not that an attack succeeded: it is an attempt, and it seeds the correlation only as the built-in detectors'
 /// findings do (a critical finding always does; see `Correlator`).
 public enum SigmaFindings {
-    /// The finding rule id of a Sigma rule (`sigma:<id>`).
-    public static func ruleID(_ r: SigmaRule) -> String { "sigma:\(r.id)" }
+    /// The finding rule id of a Sigma rule: `sigma.` and its id in the report's rule-id alphabet (lower-case
+    /// letters, digits, `_`, `.`, `-`; any other character becomes `_`). A UUID stays as it is.
+    public static func ruleID(_ r: SigmaRule) -> String {
+        let id = r.id.lowercased().unicodeScalars.map { u -> Character in
+            let ok = (u >= "a" && u <= "z") || (u >= "0" && u <= "9") || u == "_" || u == "." || u == "-"
+            return ok ? Character(u) : "_"
+        }
+        return "sigma." + String(id)
+    }
 
     public static func severity(_ level: String) -> Severity {
         switch level.lowercased() {

@@ -1,6 +1,7 @@
 import DwellAnalysis
 import DwellCore
 import DwellIngest
+import DwellReports
 import DwellSigma
 import DwellTestSupport
 import Foundation
@@ -29,7 +30,7 @@ import Testing
 
     @Test func aMatchIsAFindingWithRuleLevelTechniqueAndEvidence() throws {
         let inv = try investigate(Self.xss)
-        let f = try #require(inv.findings.first { $0.rule == "sigma:script-tag-in-query" })
+        let f = try #require(inv.findings.first { $0.rule == "sigma.script-tag-in-query" })
         #expect(f.title == "Script Tag In Query")
         #expect(f.severity == .high)
         #expect(f.technique == "T1190")
@@ -45,7 +46,7 @@ import Testing
 
     @Test func aCriticalMatchSeedsAsACriticalDetectorFindingDoes() throws {
         let inv = try investigate(Self.xss.replacingOccurrences(of: "level: high", with: "level: critical"))
-        let f = try #require(inv.findings.first { $0.rule == "sigma:script-tag-in-query" })
+        let f = try #require(inv.findings.first { $0.rule == "sigma.script-tag-in-query" })
         #expect(f.severity == .critical)
         #expect(inv.seeds.contains { $0.hasPrefix("ip:203.0.113.9") })
     }
@@ -73,5 +74,12 @@ import Testing
         #expect(inv.findings.contains { $0.title == "Burst Of Client Errors From One Address" })
         // The sample's attack is still found whole: same attacker address in scope.
         #expect(inv.sourceIPs.contains { $0.value == "203.0.113.45" })
+        // report.json with Sigma findings still matches docs/report.schema.json (rule ids `sigma.<id>`).
+        #expect(shell.rule == "sigma.6f0c2a51-2d3e-4c1b-9a57-0d1e5b7f3a01")
+        let schema = try #require(FileManager.default.contents(atPath: root.appendingPathComponent("docs/report.schema.json").path))
+        var validator = JSONSchemaValidator(schema: try JSONValue.parse(Array(schema)))
+        let violations = validator.validate(
+            try JSONValue.parse(ReportJSON.render(inv, files: [], discoveryIssues: [], generated: nil)))
+        #expect(violations.isEmpty, "\(violations.prefix(5).map(\.description))")
     }
 }
