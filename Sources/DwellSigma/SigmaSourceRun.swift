@@ -276,6 +276,12 @@ struct SourceRun {
         var folded: [UInt8] = []
         var stamp = [Int](repeating: -1, count: entries.count)
         var lineNo = 0
+        var hasBigram = [Bool](repeating: false, count: 65536)
+        for (b, list) in table.enumerated() where !list.isEmpty { hasBigram[b] = true }
+        var testHit = [Bool](repeating: false, count: tests.count)
+        var patternHits = [Int](repeating: 0, count: tests.count)
+        var touched: [Int] = []
+        var candidates: [Int32] = []
         for fileID in byFile.keys.sorted() {
             let events = byFile[fileID]!.sorted { ($0.line, $0.n) < ($1.line, $1.n) }
             var next = 0
@@ -286,15 +292,17 @@ struct SourceRun {
                 guard next < events.count, events[next].line == line else { return }
                 lineNo += 1
                 SigmaPattern.fold(bytes, into: &folded)
-                var testHit = [Bool](repeating: false, count: tests.count)
-                var patternHit: [Int: Int] = [:]  // test → patterns matched (for `all`)
+                // Scratch state reused across lines: no allocation per line once warm.
+                for ti in touched { testHit[ti] = false; patternHits[ti] = 0 }
+                touched.removeAll(keepingCapacity: true)
+                candidates.removeAll(keepingCapacity: true)
+                candidates.append(contentsOf: always)
                 folded.withUnsafeBufferPointer { f in
-                    var candidates: [Int32] = always
                     if f.count >= 2 {
                         for i in 0..<(f.count - 1) {
-                            let list = table[Int(f[i]) << 8 | Int(f[i + 1])]
-                            guard !list.isEmpty else { continue }
-                            for e in list where stamp[Int(e)] != lineNo {
+                            let bigram = Int(f[i]) << 8 | Int(f[i + 1])
+                            guard hasBigram[bigram] else { continue }
+                            for e in table[bigram] where stamp[Int(e)] != lineNo {
                                 let a = entries[Int(e)].pattern.anchor
                                 if f.count - i >= a.count, f[i..<(i + a.count)].elementsEqual(a) {
                                     stamp[Int(e)] = lineNo
@@ -306,12 +314,15 @@ struct SourceRun {
                     for e in candidates {
                         let entry = entries[Int(e)]
                         let hit = entry.pattern.cased ? entry.pattern.matches(bytes) : entry.pattern.matches(f)
-                        if hit { patternHit[entry.test, default: 0] += 1 }
+                        if hit {
+                            if patternHits[entry.test] == 0 { touched.append(entry.test) }
+                            patternHits[entry.test] += 1
+                        }
                     }
                 }
-                for (ti, n) in patternHit {
+                for ti in touched {
                     guard case .patterns(let ps, let all) = tests[ti].check else { continue }
-                    testHit[ti] = all ? n >= ps.count : n > 0
+                    testHit[ti] = all ? patternHits[ti] >= ps.count : patternHits[ti] > 0
                 }
                 if !regexTests.isEmpty {
                     let s = String(decoding: bytes, as: UTF8.self)
@@ -319,11 +330,13 @@ struct SourceRun {
                     for (ti, rs, all) in regexTests {
                         let one = { (r: NSRegularExpression) in r.firstMatch(in: s, range: range) != nil }
                         testHit[ti] = all ? rs.allSatisfy(one) : rs.contains(where: one)
+                        if testHit[ti] { touched.append(ti) }
                     }
                 }
+                guard !touched.isEmpty else { return }
                 var k = next
                 while k < events.count && events[k].line == line {
-                    for ti in tests.indices where testHit[ti] { keywordResults[tests[ti]]!.set(events[k].n) }
+                    for ti in touched where testHit[ti] { keywordResults[tests[ti]]!.set(events[k].n) }
                     k += 1
                 }
             }
