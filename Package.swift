@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DwellReports", targets: ["DwellReports"]),
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
         .library(name: "DwellSweep", targets: ["DwellSweep"]),
+        .library(name: "DwellSigma", targets: ["DwellSigma"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,8 +39,14 @@ let package = Package(
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),
         .target(name: "DwellIngest", dependencies: ["DwellCore", "Parsers"], path: "Sources/DwellIngest"),
         .target(name: "DwellIndex", dependencies: ["DwellCore"], path: "Sources/DwellIndex"),
+        // Sigma rules in: loader, condition language, field map, compiler and engine over the index.
         .target(
-            name: "DwellAnalysis", dependencies: ["DwellIndex", "DwellIngest", .product(name: "Yams", package: "Yams")],
+            name: "DwellSigma",
+            dependencies: ["DwellCore", "DwellIndex", "Parsers", .product(name: "Yams", package: "Yams")],
+            path: "Sources/DwellSigma"),
+        .target(
+            name: "DwellAnalysis",
+            dependencies: ["DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams")],
             path: "Sources/DwellAnalysis"),
         .target(
             name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
@@ -53,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep", "DwellSigma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -76,6 +83,9 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
+        .testTarget(
+            name: "DwellSigmaTests",
+            dependencies: ["DwellSigma", "DwellAnalysis", "DwellReports", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
         .testTarget(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],

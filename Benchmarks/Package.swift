@@ -75,5 +75,18 @@ let package = Package(
             path: "Benchmarks/Sweep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Sigma",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellAnalysis", package: "dwell"),
+                .product(name: "DwellScenario", package: "dwell"),
+                .product(name: "DwellSigma", package: "dwell"),
+            ],
+            path: "Benchmarks/Sigma",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,6 +1,7 @@
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellSigma
 import Foundation
 
 /// Collects one file's events for the store, as columns.
@@ -38,18 +39,19 @@ public enum InvestigationRun {
 
     public static func run(
         paths: [String], options: IngestOptions, seeds: [Seed], rules: RuleSet = .standard,
-        hostEntries: [HostMapEntry] = [], internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil
+        hostEntries: [HostMapEntry] = [], internalNetworks: [IPNetwork] = [], sigma: SigmaRuleSet? = nil,
+        progress: IngestProgress? = nil
     ) -> Result {
         let found = Discovery().discover(paths)
         return run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, rules: rules,
-            hostEntries: hostEntries, internalNetworks: internalNetworks, progress: progress)
+            hostEntries: hostEntries, internalNetworks: internalNetworks, sigma: sigma, progress: progress)
     }
 
     public static func run(
         files: [EvidenceFile], discoveryIssues: [EvidenceIssue], options: IngestOptions, seeds: [Seed],
         rules: RuleSet = .standard, hostEntries: [HostMapEntry] = [], internalNetworks: [IPNetwork] = [],
-        progress: IngestProgress? = nil
+        sigma: SigmaRuleSet? = nil, progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
         let (store, stats, ownTraffic) = read(files: files, options: options, progress: progress)
@@ -68,7 +70,15 @@ public enum InvestigationRun {
             Detectors(
                 store: store, filePaths: paths, rules: rules, directory: directory)
         }
-        let hits = detectors.run()
+        var hits = detectors.run()
+        // Sigma rules given with --sigma: their matches are findings like the detectors' (see SigmaFindings).
+        var sigmaNotes: [String] = []
+        if let sigma, !sigma.runnable.isEmpty {
+            let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options)
+            hits += s.findings
+            sigmaNotes = s.notes
+            trace.mark("sigma rules", detail: "\(sigma.runnable.count) rules, \(s.findings.count) hits")
+        }
         // One finding per (rule, source, host), with its count and first and last evidence.
         let findings = FindingAggregation.aggregate(hits)
         trace.mark("detectors", detail: "\(hits.count) hits in \(findings.count) findings")
@@ -77,6 +87,7 @@ public enum InvestigationRun {
         FindingAggregation.rollUpBackground(&inv)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
+        inv.caveats += sigmaNotes.map { "Sigma: \($0)" }
         // How inside and outside were told apart, when it was a guess (network rules read it).
         if let note = detectors.networks.caveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
             inv.caveats.append(note)

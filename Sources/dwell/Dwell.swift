@@ -22,7 +22,7 @@ struct Dwell: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, SweepCommand.self,
-            RulesCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, SummarizeCommand.self,
+            RulesCommand.self, SigmaCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, SummarizeCommand.self,
             MergeCommand.self,
         ]
     )

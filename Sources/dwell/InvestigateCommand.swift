@@ -86,6 +86,7 @@ struct InvestigateCommand: ParsableCommand {
 
     @OptionGroup var insideNetworks: InternalNetworkOption
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var sigma: SigmaOptions
 
     func validate() throws {
         if paths.isEmpty == partials.isEmpty {
@@ -166,11 +167,16 @@ struct InvestigateCommand: ParsableCommand {
         }
         let options = try reading.ingestOptions()
         let ruleSet = try rules.ruleSet()
+        let sigmaRules = try sigma.ruleSet()
+        if let s = sigmaRules, !reading.quiet {
+            printError(
+                "dwell: Sigma: \(s.loadedCount) rules loaded, \(s.unsupportedCount) unsupported, \(s.notApplicableCount) not applicable (dwell sigma check lists why)")
+        }
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seedList,
             rules: ruleSet, hostEntries: hostEntries, internalNetworks: try insideNetworks.networks(),
-            progress: bar.progress)
+            sigma: sigmaRules, progress: bar.progress)
         bar.finish()
         let input = ReportInput(
             investigation: result.investigation, files: result.files, discoveryIssues: result.discoveryIssues,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DwellAnalysis
 import DwellCore
+import DwellSigma
 import Foundation
 
 /// `--rules FILE`: the rules table with a YAML file's changes (shared by `investigate` and `rules`).
@@ -62,16 +63,41 @@ struct RulesCommand: ParsableCommand {
     var verbose = false
 
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var sigma: SigmaOptions
 
     func run() throws {
         let set = try rules.ruleSet()
+        let sigmaRules = try sigma.ruleSet()
         var out = StandardOutput()
         switch output {
         case .yaml: out.write(Array(RuleFile.yaml(set).utf8))
         case .json: out.write(RuleFile.json(set))
-        case .text: out.write(Array(Self.text(set, verbose: verbose).utf8))
+        case .text:
+            out.write(Array(Self.text(set, verbose: verbose).utf8))
+            if let sigmaRules { out.write(Array(Self.sigmaText(sigmaRules).utf8)) }
         }
         out.flush()
+    }
+
+    /// The loaded Sigma rules, in the built-in table's columns (after it), and a line on those that do not run.
+    static func sigmaText(_ set: SigmaRuleSet) -> String {
+        var out = ""
+        for r in set.runnable {
+            let rule = r.rule
+            let kind: String
+            switch r {
+            case .detection(let c): kind = c.aggregation != nil ? "sigma, count() within \(rule.timeframeSeconds.map { RuleSet.timespan($0) } ?? "-")" : "sigma"
+            case .correlation(let c): kind = "sigma correlation \(c.correlation.kind.rawValue) within \(RuleSet.timespan(c.correlation.timespanSeconds))"
+            }
+            out += TerminalText.safe(SigmaFindings.ruleID(rule)) + "  " + (rule.technique.isEmpty ? "-" : TerminalText.safe(rule.technique))
+                + "  " + SigmaFindings.severity(rule.level).name + "  " + TerminalText.safe(rule.title) + "\n"
+            out += "    \(kind); \(TerminalText.safe(rule.logSource)); \(TerminalText.safe(rule.file))\(rule.author.isEmpty ? "" : "; author: " + TerminalText.safe(rule.author))\n"
+        }
+        let skipped = set.statuses.count - set.loadedCount
+        if skipped > 0 {
+            out += "\(skipped) Sigma rules do not run (\(set.unsupportedCount) unsupported, \(set.notApplicableCount) not applicable): dwell sigma check lists why\n"
+        }
+        return out
     }
 
     static func text(_ set: RuleSet, verbose: Bool) -> String {

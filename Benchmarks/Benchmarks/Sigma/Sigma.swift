@@ -1,0 +1,51 @@
+// Sigma: `investigate` on a generated incident with every applicable SigmaHQ rule of ../shared/realdata/sigma
+// loaded, against the same investigate without them, on the same corpus in the same run (issue #21: at most 1.5×).
+import Benchmark
+import DwellAnalysis
+import DwellCore
+import DwellIngest
+import DwellScenario
+import DwellSigma
+import Foundation
+
+/// The SigmaHQ sample beside the package (`../shared/realdata/sigma`), when present.
+let sigmaHQ: String? = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent("shared/realdata/sigma/sigmahq-rules-8eaafff").path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+    }
+    return nil
+}()
+
+/// A generated incident (about 256 MiB of text, plain files), written once per run.
+let corpus: String = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-sigma").path
+    try? FileManager.default.removeItem(atPath: root)
+    _ = try! ScenarioGenerator.generate(ScenarioOptions(seed: 21, outputDirectory: root, targetBytes: 256 << 20, gzipLevel: 1))
+    return root + "/incident"
+}()
+
+func investigate(sigma: SigmaRuleSet?) -> Int {
+    let r = InvestigationRun.run(paths: [corpus], options: IngestOptions(jobs: 2), seeds: [], sigma: sigma)
+    return r.investigation.findings.count
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let config = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(90), maxIterations: 3)
+    Benchmark("sigma: investigate without Sigma rules (baseline)", configuration: config) { _ in
+        blackHole(investigate(sigma: nil))
+    }
+    guard let sigmaHQ else {
+        print("Sigma: ../shared/realdata/sigma is absent; only the baseline runs")
+        return
+    }
+    let rules = SigmaRuleSet.load(paths: [sigmaHQ])
+    Benchmark("sigma: investigate with all applicable SigmaHQ rules (\(rules.runnable.count) loaded)", configuration: config) { _ in
+        blackHole(investigate(sigma: rules))
+    }
+    Benchmark("sigma: load and compile the SigmaHQ sample (\(rules.statuses.count) rule files)", configuration: config) { _ in
+        blackHole(SigmaRuleSet.load(paths: [sigmaHQ]).runnable.count)
+    }
+}

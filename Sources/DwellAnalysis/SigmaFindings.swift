@@ -1,0 +1,84 @@
+import DwellCore
+import DwellIndex
+import DwellIngest
+import DwellSigma
+
+/// Sigma rules' matches as findings: rule id and title, level as severity, the ATT&CK technique from the tags,
+/// the evidence lines; aggregated with the built-in detectors' findings. A Sigma match shows what a rule looks for,
+/// not that an attack succeeded: it is an attempt, and it seeds the correlation only as the built-in detectors'
+/// findings do (a critical finding always does; see `Correlator`).
+public enum SigmaFindings {
+    /// The finding rule id of a Sigma rule: `sigma.` and its id in the report's rule-id alphabet (lower-case
+    /// letters, digits, `_`, `.`, `-`; any other character becomes `_`). A UUID stays as it is.
+    public static func ruleID(_ r: SigmaRule) -> String {
+        let id = r.id.lowercased().unicodeScalars.map { u -> Character in
+            let ok = (u >= "a" && u <= "z") || (u >= "0" && u <= "9") || u == "_" || u == "." || u == "-"
+            return ok ? Character(u) : "_"
+        }
+        return "sigma." + String(id)
+    }
+
+    public static func severity(_ level: String) -> Severity {
+        switch level.lowercased() {
+        case "informational": .info
+        case "low": .low
+        case "high": .high
+        case "critical": .critical
+        default: .medium
+        }
+    }
+
+    static func findings(
+        _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions
+    ) -> (findings: [Finding], notes: [String]) {
+        let store = detectors.store
+        let engine = SigmaEngine(store: store, lineReader: lineReader(files: files, options: options))
+        let run = engine.run(set)
+        var out: [Finding] = []
+        out.reserveCapacity(run.matches.count)
+        for m in run.matches {
+            let r = set.runnable[m.rule].rule
+            guard let first = m.positions.first else { continue }
+            var indicators: [String] = []
+            if store.sourceIP[first] != 0 { indicators.append("ip:\(detectors.ip(store.sourceIP[first]))") }
+            if store.user[first] != 0 { indicators.append("user:\(detectors.text(store.user[first]))") }
+            let host = detectors.hostOf(first)
+            if !host.isEmpty { indicators.append("host:\(host)") }
+            let by = r.author.isEmpty ? "" : ", by \(r.author)"
+            out.append(
+                Finding(
+                    rule: ruleID(r), title: r.title, technique: r.technique, severity: severity(r.level),
+                    time: store.timestamp(first), host: host, indicators: indicators,
+                    why: "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): \(m.why)",
+                    evidence: m.positions.map(detectors.ref), seeds: false, role: .attempt))
+        }
+        return (out, run.notes)
+    }
+
+    /// Reads cited lines back from the evidence for keyword searches (framed records and journals through their
+    /// readers, text files streamed up to the last wanted line).
+    public static func lineReader(files: [EvidenceFile], options: IngestOptions) -> SigmaLineReader {
+        { fileID, lines, body in
+            guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let last = lines.last else { return false }
+            let file = files[Int(fileID)]
+            if let framed = Ingest.framedRawRecords(Set(lines), of: file, options: options) {
+                for l in lines { if let b = framed[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
+                return true
+            }
+            guard case .success(let source) = EvidenceSource.open(file) else { return false }
+            var reader = LineReader(maxLineBytes: options.maxLineBytes)
+            defer { reader.deallocate() }
+            let done = StopFlag()
+            var bounded = StoppableSource(inner: source, stop: done)
+            if let journal = reader.journalLines(Set(lines), from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+                for l in lines { if let b = journal[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
+                return true
+            }
+            reader.forEachLine(from: &bounded) { line, info in
+                line.withUnsafeBufferPointer { body(info.number, $0) }
+                if info.number >= last { done.value = true }
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import DwellCore
+import DwellIndex
+import Foundation
+import Parsers
+
+/// Reads back raw lines for keyword searches: calls `body` for each wanted line number (ascending) of a file,
+/// and returns `false` when the file cannot be read again (standard input).
+public typealias SigmaLineReader = (_ fileID: UInt32, _ lines: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) -> Void)
+    -> Bool
+
+/// One hit of a runnable rule: the events behind it (store positions, time order) and why.
+public struct SigmaMatch: Sendable {
+    /// Index in `SigmaRuleSet.runnable`.
+    public var rule: Int
+    public var positions: [Int]
+    public var why: String
+}
+
+public struct SigmaRunResult: Sendable {
+    public var matches: [SigmaMatch] = []
+    /// Events each runnable rule was checked against (its log source's events).
+    public var checked: [Int] = []
+    /// Notes for the report: events whose raw line could not be read back for keywords, per log source.
+    public var notes: [String] = []
+}
+
+/// Runs compiled rules over an event store: one pass per log source, each field's values taken once and each
+/// distinct value checked once against every test that reads it; conditions are set operations over the source's
+/// events. Keywords are searched in the raw lines, read back once per file with all keyword patterns of the source
+/// searched together (a two-byte prefilter over every pattern's longest literal).
+public struct SigmaEngine {
+    let store: EventStore
+    let lineReader: SigmaLineReader?
+
+    public init(store: EventStore, lineReader: SigmaLineReader?) {
+        self.store = store
+        self.lineReader = lineReader
+    }
+
+    public func run(_ set: SigmaRuleSet) -> SigmaRunResult {
+        var result = SigmaRunResult()
+        result.checked = [Int](repeating: 0, count: set.runnable.count)
+        // Matched positions per detection rule (before aggregation), for correlations.
+        var eventsOf = [[Int]](repeating: [], count: set.runnable.count)
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for (i, r) in set.runnable.enumerated() {
+            guard case .detection(let c) = r else { continue }
+            if groups[c.source.name] == nil { order.append(c.source.name) }
+            groups[c.source.name, default: []].append(i)
+        }
+        for name in order {
+            let members = groups[name]!
+            guard case .detection(let first) = set.runnable[members[0]] else { continue }
+            let positions = select(first.source)
+            var source = SourceRun(store: store, positions: positions)
+            var rules: [SigmaCompiledRule] = []
+            for m in members {
+                guard case .detection(let c) = set.runnable[m] else { continue }
+                rules.append(c)
+                result.checked[m] = positions.count
+            }
+            if let note = source.searchKeywords(rules, reader: lineReader) { result.notes.append("\(name): \(note)") }
+            for (k, c) in rules.enumerated() {
+                let bits = source.evaluate(c.root, rule: c)
+                var hits: [Int] = []
+                bits.forEachSet { hits.append(positions[$0]) }
+                eventsOf[members[k]] = hits
+                guard !set.quiet.contains(members[k]) else { continue }
+                if let a = c.aggregation {
+                    result.matches += aggregate(hits, c, a, rule: members[k])
+                } else {
+                    for p in hits {
+                        result.matches.append(SigmaMatch(rule: members[k], positions: [p], why: "matched \(c.rule.condition[0])"))
+                    }
+                }
+            }
+        }
+        for (i, r) in set.runnable.enumerated() {
+            guard case .correlation(let c) = r else { continue }
+            result.checked[i] = c.refs.reduce(0) { $0 + eventsOf[$1].count }
+            result.matches += correlate(c, eventsOf, rule: i)
+        }
+        return result
+    }
+
+    /// The store positions of a log source's events.
+    func select(_ m: SigmaSourceMapping) -> [Int] {
+        var formatOK = [Bool](repeating: false, count: Registry.formats.count + 2)
+        for (i, f) in Registry.formats.enumerated() where m.formats.contains(f.name) { formatOK[i + 1] = true }
+        var programOK: [UInt32: Bool] = [:]
+        var idOf: [UInt32: Int] = [:]
+        var out: [Int] = []
+        for i in 0..<store.count {
+            let f = Int(store.format[i])
+            guard f < formatOK.count, formatOK[f] else { continue }
+            if let k = m.kinds, !k.contains(store.kind[i]) { continue }
+            if let progs = m.programs {
+                let p = store.program[i]
+                let ok: Bool
+                if let known = programOK[p] {
+                    ok = known
+                } else {
+                    let name = store.string(p).lowercased()
+                    ok = progs.contains { m.programContains ? name.contains($0) : name == $0 }
+                    programOK[p] = ok
+                }
+                guard ok else { continue }
+            }
+            if let ids = m.eventIDs {
+                let s = store.signature[i]
+                let id: Int
+                if let known = idOf[s] { id = known } else {
+                    id = Int(store.string(s)) ?? -1
+                    idOf[s] = id
+                }
+                guard ids.contains(id) else { continue }
+            }
+            out.append(i)
+        }
+        return out
+    }
+
+    /// `count() [by field] > N` within the timeframe: one match per group and window where the count holds.
+    func aggregate(_ hits: [Int], _ c: SigmaCompiledRule, _ a: SigmaAggregation, rule: Int) -> [SigmaMatch] {
+        var byGroup: [UInt64: [Int]] = [:]
+        var order: [UInt64] = []
+        for p in hits {
+            let g = c.groupField.map { FieldAccess.key(store, $0, p) } ?? 0
+            if byGroup[g] == nil { order.append(g) }
+            byGroup[g, default: []].append(p)
+        }
+        let span = (c.rule.timeframeSeconds ?? Int64.max / 2_000_000) * 1_000_000
+        var out: [SigmaMatch] = []
+        for g in order {
+            let events = byGroup[g]!.sorted { (store.time[$0], $0) < (store.time[$1], $1) }
+            let label = c.groupField.map { "\(a.groupBy ?? "") \(FieldAccess.display(store, $0, g))" } ?? "all events"
+            for w in windows(events, span: span, comparison: a.comparison, distinct: c.countField) {
+                out.append(
+                    SigmaMatch(
+                        rule: rule, positions: Array(w.events.prefix(64)),
+                        why: "count\(a.field.map { "(\($0))" } ?? "()") = \(w.count) for \(label) within \(c.rule.timeframeSeconds.map { "\($0)s" } ?? "the whole evidence") (\(a.comparison.op.rawValue) \(a.comparison.value))"))
+            }
+        }
+        return out
+    }
+
+    /// Sliding windows of `span` µs over time-ordered events: each window in which the count (of events, or of
+    /// distinct values of `distinct`) satisfies the comparison is reported once; the next starts after it.
+    func windows(_ events: [Int], span: Int64, comparison: SigmaComparison, distinct: DwellField?) -> [(events: [Int], count: Int)] {
+        var out: [(events: [Int], count: Int)] = []
+        var start = 0
+        var j = 0
+        while j < events.count {
+            while store.time[events[j]] - store.time[events[start]] > span { start += 1 }
+            let window = events[start...j]
+            let n = distinct.map { f in Set(window.map { FieldAccess.key(store, f, $0) }).count } ?? window.count
+            if comparison.holds(Int64(n)) {
+                out.append((Array(window), n))
+                start = j + 1
+            }
+            j += 1
+        }
+        return out
+    }
+
+    func correlate(_ c: SigmaResolvedCorrelation, _ eventsOf: [[Int]], rule: Int) -> [SigmaMatch] {
+        struct Item { var position: Int; var ref: Int; var group: String }
+        var items: [Item] = []
+        for (k, r) in c.refs.enumerated() {
+            for p in eventsOf[r] {
+                let g = c.groupFields[k].map { FieldAccess.display(store, $0, FieldAccess.key(store, $0, p)) }.joined(separator: "\u{1f}")
+                items.append(Item(position: p, ref: k, group: g))
+            }
+        }
+        var byGroup: [String: [Item]] = [:]
+        for i in items { byGroup[i.group, default: []].append(i) }
+        let span = c.correlation.timespanSeconds * 1_000_000
+        var out: [SigmaMatch] = []
+        for g in byGroup.keys.sorted() {
+            let list = byGroup[g]!.sorted { (store.time[$0.position], $0.position) < (store.time[$1.position], $1.position) }
+            var start = 0
+            for j in list.indices {
+                while store.time[list[j].position] - store.time[list[start].position] > span { start += 1 }
+                let w = list[start...j]
+                let n: Int
+                switch c.correlation.kind {
+                case .eventCount: n = w.count
+                case .valueCount:
+                    n = Set(w.compactMap { i in c.valueField[i.ref].map { FieldAccess.display(store, $0, FieldAccess.key(store, $0, i.position)) } }).count
+                case .temporal: n = Set(w.map(\.ref)).count == c.refs.count ? 1 : 0
+                }
+                let holds = c.correlation.kind == .temporal ? n == 1 : c.correlation.comparison.holds(Int64(n))
+                guard holds else { continue }
+                let label = c.correlation.groupBy.isEmpty ? "all events" : zip(c.correlation.groupBy, g.split(separator: "\u{1f}", omittingEmptySubsequences: false)).map { "\($0)=\($1)" }.joined(separator: " ")
+                let what = c.correlation.kind == .temporal ? "all \(c.refs.count) rules matched" : "\(c.correlation.kind.rawValue) = \(n) (\(c.correlation.comparison.op.rawValue) \(c.correlation.comparison.value))"
+                out.append(
+                    SigmaMatch(
+                        rule: rule, positions: Array(Set(w.map(\.position)).sorted { (store.time[$0], $0) < (store.time[$1], $1) }.prefix(64)),
+                        why: "\(what) for \(label) within \(c.correlation.timespanSeconds)s"))
+                start = j + 1
+            }
+        }
+        return out
+    }
+}
+
+extension SigmaEngine {
+    /// Test hook for the differential test: a log source's events as rows under Sigma's field names (every field
+    /// the source's table maps, `nil` when absent; numbers as digits), with the raw line under `_raw`.
+    package func oracleRows(_ m: SigmaSourceMapping) -> (positions: [Int], columns: [String], numeric: Set<String>, rows: [[String?]]) {
+        let positions = select(m)
+        let columns = m.fields.keys.sorted()
+        let numeric = Set(columns.filter { m.fields[$0]!.isNumeric })
+        var rows: [[String?]] = positions.map { p in
+            columns.map { c in FieldAccess.text(store, m.fields[c]!, FieldAccess.key(store, m.fields[c]!, p)).map { ByteText.string($0) } }
+        }
+        var raw = [String?](repeating: nil, count: positions.count)
+        var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
+        for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
+        for (fileID, events) in byFile {
+            var lines: [UInt64: String] = [:]
+            let wanted = Array(Set(events.map(\.line))).sorted()
+            _ = lineReader?(fileID, wanted) { line, bytes in
+                if wanted.last.map({ line <= $0 }) == true { lines[line] = ByteText.string(bytes) }
+            }
+            for e in events { raw[e.n] = lines[e.line] }
+        }
+        for n in rows.indices { rows[n].append(raw[n]) }
+        return (positions, columns + ["_raw"], numeric, rows)
+    }
+}

@@ -1,0 +1,381 @@
+import DwellCore
+import DwellIndex
+import Foundation
+
+/// A set of positions in a log source's event list, one bit each.
+struct Bitset {
+    var words: [UInt64]
+    let count: Int
+
+    init(count: Int, all: Bool = false) {
+        self.count = count
+        words = [UInt64](repeating: all ? ~0 : 0, count: (count + 63) / 64)
+        if all { trim() }
+    }
+
+    mutating func trim() {
+        let extra = words.count * 64 - count
+        if extra > 0, !words.isEmpty { words[words.count - 1] &= ~0 >> UInt64(extra) }
+    }
+
+    mutating func set(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+    func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    var isEmpty: Bool { !words.contains { $0 != 0 } }
+
+    mutating func formIntersection(_ o: Bitset) { for k in words.indices { words[k] &= o.words[k] } }
+    mutating func formUnion(_ o: Bitset) { for k in words.indices { words[k] |= o.words[k] } }
+    mutating func invert() {
+        for k in words.indices { words[k] = ~words[k] }
+        trim()
+    }
+
+    func forEachSet(_ body: (Int) -> Void) {
+        for (k, w) in words.enumerated() where w != 0 {
+            var x = w
+            while x != 0 {
+                body(k * 64 + x.trailingZeroBitCount)
+                x &= x - 1
+            }
+        }
+    }
+}
+
+/// How a `DwellField` is read from the store: a 64-bit key per event (a symbol or address id, a number, or
+/// `absent`), and the key's text and number, computed once per distinct key.
+enum FieldAccess {
+    static let absent = UInt64.max
+
+    static func sym(_ v: UInt32) -> UInt64 { v == 0 ? absent : UInt64(v) }
+
+    static func key(_ s: EventStore, _ f: DwellField, _ i: Int) -> UInt64 {
+        switch f {
+        case .host: sym(s.host[i])
+        case .sourceIP: sym(s.sourceIP[i])
+        case .destinationIP: sym(s.destinationIP[i])
+        case .sourcePort: s.sourcePort.hasValue(at: i) ? UInt64(s.sourcePort[i]) : absent
+        case .destinationPort: s.destinationPort.hasValue(at: i) ? UInt64(s.destinationPort[i]) : absent
+        case .user: sym(s.user[i])
+        case .targetUser: sym(s.targetUser[i])
+        case .authMethod: sym(s.authMethod[i])
+        case .program: sym(s.program[i])
+        case .pid: s.pid[i] < 0 ? absent : UInt64(s.pid[i])
+        case .command: sym(s.command[i])
+        case .httpMethod: sym(s.httpMethod[i])
+        case .path: sym(s.path[i])
+        case .query: sym(s.query[i])
+        case .httpStatus: s.httpStatus[i] < 0 ? absent : UInt64(s.httpStatus[i])
+        case .bytesIn: s.bytesIn[i] < 0 ? absent : UInt64(s.bytesIn[i])
+        case .bytesOut: s.bytesOut[i] < 0 ? absent : UInt64(s.bytesOut[i])
+        case .userAgent: sym(s.userAgent[i])
+        case .domain: sym(s.domain[i])
+        case .service: sym(s.service[i])
+        case .detail, .logonType: sym(s.detail[i])
+        case .fileHash: sym(s.fileHash[i])
+        case .signature, .eventID: sym(s.signature[i])
+        case .uri:
+            s.path[i] == 0 && s.query[i] == 0 ? absent : UInt64(s.path[i]) | UInt64(s.query[i]) << 32
+        case .rawLine: absent
+        }
+    }
+
+    /// The key's text as Sigma compares it, or `nil` when the field is absent.
+    static func text(_ s: EventStore, _ f: DwellField, _ k: UInt64) -> [UInt8]? {
+        guard k != absent else { return nil }
+        switch f {
+        case .sourceIP, .destinationIP:
+            return s.address(UInt32(k)).map { Array($0.description.utf8) }
+        case .sourcePort, .destinationPort, .pid, .httpStatus, .bytesIn, .bytesOut:
+            return Array(String(k).utf8)
+        case .uri:
+            var out = Array(s.symbols.bytes(Symbol(id: UInt32(k & 0xffff_ffff))))
+            let q = UInt32(k >> 32)
+            if q != 0 { out += [0x3f] + s.symbols.bytes(Symbol(id: q)) }
+            return out
+        case .logonType:
+            let d = s.string(UInt32(k))
+            guard let r = d.range(of: "LogonType=") else { return nil }
+            return Array(d[r.upperBound...].prefix { $0.isNumber }.utf8)
+        case .rawLine: return nil
+        default:
+            return Array(s.symbols.bytes(Symbol(id: UInt32(k))))
+        }
+    }
+
+    static func number(_ s: EventStore, _ f: DwellField, _ k: UInt64) -> Int64? {
+        guard k != absent else { return nil }
+        switch f {
+        case .sourcePort, .destinationPort, .pid, .httpStatus, .bytesIn, .bytesOut: return Int64(k)
+        default: return text(s, f, k).flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
+        }
+    }
+
+    /// Text for a report (`-` when absent; not escaped: the renderers escape).
+    static func display(_ s: EventStore, _ f: DwellField, _ k: UInt64) -> String {
+        text(s, f, k).map { ByteText.string($0) } ?? "-"
+    }
+}
+
+/// One log source's events during a run: each field's keys read once, each test's result a bitset.
+struct SourceRun {
+    let store: EventStore
+    let positions: [Int]
+    var keys: [DwellField: [UInt64]] = [:]
+    var distinct: [DwellField: [UInt64]] = [:]
+    var results: [SigmaFieldTest: Bitset] = [:]
+    /// Keyword tests' results (from the raw lines).
+    var keywordResults: [SigmaFieldTest: Bitset] = [:]
+
+    init(store: EventStore, positions: [Int]) {
+        self.store = store
+        self.positions = positions
+    }
+
+    /// Keys below this are symbol or address ids (or small numbers): sets of them are bitmaps, not hash sets.
+    var denseBound: Int { max(store.symbols.count, store.addresses.count + 1, 65_536) }
+
+    mutating func keys(_ f: DwellField) -> [UInt64] {
+        if let k = keys[f] { return k }
+        var k = [UInt64](repeating: FieldAccess.absent, count: positions.count)
+        var seen = KeySet(bound: denseBound)
+        for (n, p) in positions.enumerated() {
+            let v = FieldAccess.key(store, f, p)
+            k[n] = v
+            seen.insert(v)
+        }
+        keys[f] = k
+        distinct[f] = seen.sorted()
+        return k
+    }
+
+    mutating func evaluate(_ node: SigmaNode, rule: SigmaCompiledRule) -> Bitset {
+        switch node {
+        case .constant(let b): return Bitset(count: positions.count, all: b)
+        case .test(let t): return result(rule.tests[t])
+        case .not(let x):
+            var b = evaluate(x, rule: rule)
+            b.invert()
+            return b
+        case .and(let xs):
+            var acc = Bitset(count: positions.count, all: true)
+            for x in xs {
+                acc.formIntersection(evaluate(x, rule: rule))
+                if acc.isEmpty { break }
+            }
+            return acc
+        case .or(let xs):
+            var acc = Bitset(count: positions.count)
+            for x in xs { acc.formUnion(evaluate(x, rule: rule)) }
+            return acc
+        }
+    }
+
+    mutating func result(_ t: SigmaFieldTest) -> Bitset {
+        if t.field == .rawLine, let r = keywordResults[t] { return r }
+        if let r = results[t] { return r }
+        let r = compute(t)
+        results[t] = r
+        return r
+    }
+
+    mutating func compute(_ t: SigmaFieldTest) -> Bitset {
+        var out = Bitset(count: positions.count)
+        if t.field == .rawLine { return out }  // keywords not searched (no raw lines): nothing matches
+        if case .fieldref(let other, let mode, let cased) = t.check {
+            let a = keys(t.field)
+            let b = keys(other)
+            for n in positions.indices {
+                guard var x = FieldAccess.text(store, t.field, a[n]), var y = FieldAccess.text(store, other, b[n]) else { continue }
+                if !cased {
+                    x = x.map(SigmaPattern.foldByte)
+                    y = y.map(SigmaPattern.foldByte)
+                }
+                let hit: Bool
+                switch mode {
+                case 1: hit = y.isEmpty || x.withUnsafeBufferPointer { SigmaPattern.find(y, in: $0, from: 0) != nil }
+                case 2: hit = x.starts(with: y)
+                case 3: hit = x.count >= y.count && x.suffix(y.count).elementsEqual(y)
+                default: hit = x == y
+                }
+                if hit { out.set(n) }
+            }
+            return out
+        }
+        let k = keys(t.field)
+        var matched = KeySet(bound: denseBound)
+        var regexes: [NSRegularExpression] = []
+        if case .regex(let sources, _, let options) = t.check {
+            regexes = sources.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: options)) }
+        }
+        var nets: [IPNetwork] = []
+        if case .cidr(let list, _) = t.check { nets = list.compactMap(IPNetwork.init) }
+        var folded: [UInt8] = []
+        for key in distinct[t.field] ?? [] {
+            let text = FieldAccess.text(store, t.field, key)
+            var hit = false
+            switch t.check {
+            case .null: hit = text?.isEmpty ?? true
+            case .exists(let b): hit = (text != nil) == b
+            case .patterns(let ps, let all):
+                guard let text else { break }
+                let cased = ps.first?.cased ?? false
+                if !cased { text.withUnsafeBufferPointer { SigmaPattern.fold($0, into: &folded) } }
+                let subject = cased ? text : folded
+                hit = subject.withUnsafeBufferPointer { b in all ? ps.allSatisfy { $0.matches(b) } : ps.contains { $0.matches(b) } }
+            case .regex(_, let all, _):
+                guard let text else { break }
+                let s = String(decoding: text, as: UTF8.self)
+                let range = NSRange(s.startIndex..., in: s)
+                let one = { (r: NSRegularExpression) in r.firstMatch(in: s, range: range) != nil }
+                hit = all ? regexes.allSatisfy(one) : regexes.contains(where: one)
+            case .cidr(_, let all):
+                guard let text, let ip = IPAddress(String(decoding: text, as: UTF8.self)) else { break }
+                hit = all ? nets.allSatisfy { $0.contains(ip) } : nets.contains { $0.contains(ip) }
+            case .compare(let op, let values):
+                guard let n = FieldAccess.number(store, t.field, key) else { break }
+                hit = values.contains { SigmaComparison(op: op, value: $0).holds(n) }
+            case .fieldref: break
+            }
+            if hit { matched.insert(key) }
+        }
+        guard !matched.isEmpty else { return out }
+        for n in positions.indices where matched.contains(k[n]) { out.set(n) }
+        return out
+    }
+
+    /// Searches every keyword test of `rules` in the raw lines of this source's events. Returns a note when some
+    /// lines could not be read back.
+    mutating func searchKeywords(_ rules: [SigmaCompiledRule], reader: SigmaLineReader?) -> String? {
+        var tests: [SigmaFieldTest] = []
+        var seen = Set<SigmaFieldTest>()
+        for r in rules { for t in r.tests where t.field == .rawLine && seen.insert(t).inserted { tests.append(t) } }
+        guard !tests.isEmpty, !positions.isEmpty else { return nil }
+        for t in tests { keywordResults[t] = Bitset(count: positions.count) }
+        guard let reader else { return "keywords not searched: the raw lines were not available" }
+        // All literal patterns of all tests, with a two-byte index of their anchors.
+        struct Entry { var test: Int; var pattern: SigmaPattern }
+        var entries: [Entry] = []
+        var regexTests: [(Int, [NSRegularExpression], Bool)] = []
+        for (ti, t) in tests.enumerated() {
+            switch t.check {
+            case .patterns(let ps, _): for p in ps { entries.append(Entry(test: ti, pattern: p)) }
+            case .regex(let src, let all, let o):
+                regexTests.append((ti, src.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: o)) }, all))
+            default: break
+            }
+        }
+        var table = [[Int32]](repeating: [], count: 65536)
+        var always: [Int32] = []
+        for (e, entry) in entries.enumerated() {
+            let a = entry.pattern.anchor
+            if a.count >= 2 && !entry.pattern.cased { table[Int(a[0]) << 8 | Int(a[1])].append(Int32(e)) } else { always.append(Int32(e)) }
+        }
+        // Events by file, in line order (an event index per line; a line may carry several events).
+        var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
+        for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
+        var unread = 0
+        var folded: [UInt8] = []
+        var stamp = [Int](repeating: -1, count: entries.count)
+        var lineNo = 0
+        var hasBigram = [Bool](repeating: false, count: 65536)
+        for (b, list) in table.enumerated() where !list.isEmpty { hasBigram[b] = true }
+        var testHit = [Bool](repeating: false, count: tests.count)
+        var patternHits = [Int](repeating: 0, count: tests.count)
+        var touched: [Int] = []
+        var candidates: [Int32] = []
+        for fileID in byFile.keys.sorted() {
+            let events = byFile[fileID]!.sorted { ($0.line, $0.n) < ($1.line, $1.n) }
+            var next = 0
+            var wanted: [UInt64] = []
+            for e in events where wanted.last != e.line { wanted.append(e.line) }
+            let ok = reader(fileID, wanted) { line, bytes in
+                while next < events.count && events[next].line < line { next += 1 }
+                guard next < events.count, events[next].line == line else { return }
+                lineNo += 1
+                SigmaPattern.fold(bytes, into: &folded)
+                // Scratch state reused across lines: no allocation per line once warm.
+                for ti in touched { testHit[ti] = false; patternHits[ti] = 0 }
+                touched.removeAll(keepingCapacity: true)
+                candidates.removeAll(keepingCapacity: true)
+                candidates.append(contentsOf: always)
+                folded.withUnsafeBufferPointer { f in
+                    if f.count >= 2 {
+                        for i in 0..<(f.count - 1) {
+                            let bigram = Int(f[i]) << 8 | Int(f[i + 1])
+                            guard hasBigram[bigram] else { continue }
+                            for e in table[bigram] where stamp[Int(e)] != lineNo {
+                                let a = entries[Int(e)].pattern.anchor
+                                if f.count - i >= a.count, f[i..<(i + a.count)].elementsEqual(a) {
+                                    stamp[Int(e)] = lineNo
+                                    candidates.append(e)
+                                }
+                            }
+                        }
+                    }
+                    for e in candidates {
+                        let entry = entries[Int(e)]
+                        let hit = entry.pattern.cased ? entry.pattern.matches(bytes) : entry.pattern.matches(f)
+                        if hit {
+                            if patternHits[entry.test] == 0 { touched.append(entry.test) }
+                            patternHits[entry.test] += 1
+                        }
+                    }
+                }
+                for ti in touched {
+                    guard case .patterns(let ps, let all) = tests[ti].check else { continue }
+                    testHit[ti] = all ? patternHits[ti] >= ps.count : patternHits[ti] > 0
+                }
+                if !regexTests.isEmpty {
+                    let s = String(decoding: bytes, as: UTF8.self)
+                    let range = NSRange(s.startIndex..., in: s)
+                    for (ti, rs, all) in regexTests {
+                        let one = { (r: NSRegularExpression) in r.firstMatch(in: s, range: range) != nil }
+                        testHit[ti] = all ? rs.allSatisfy(one) : rs.contains(where: one)
+                        if testHit[ti] { touched.append(ti) }
+                    }
+                }
+                guard !touched.isEmpty else { return }
+                var k = next
+                while k < events.count && events[k].line == line {
+                    for ti in touched where testHit[ti] { keywordResults[tests[ti]]!.set(events[k].n) }
+                    k += 1
+                }
+            }
+            if !ok { unread += events.count }
+        }
+        return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
+    }
+}
+
+/// A set of field keys: a bitmap for keys below `bound` (symbol and address ids, small numbers), a hash set above.
+struct KeySet {
+    var bits: [UInt64]
+    var other = Set<UInt64>()
+    var isEmpty = true
+    let bound: UInt64
+
+    init(bound: Int) {
+        self.bound = UInt64(bound)
+        bits = [UInt64](repeating: 0, count: bound / 64 + 1)
+    }
+
+    mutating func insert(_ k: UInt64) {
+        isEmpty = false
+        if k < bound { bits[Int(k >> 6)] |= 1 << (k & 63) } else { other.insert(k) }
+    }
+
+    func contains(_ k: UInt64) -> Bool {
+        k < bound ? bits[Int(k >> 6)] & (1 << (k & 63)) != 0 : other.contains(k)
+    }
+
+    func sorted() -> [UInt64] {
+        var out: [UInt64] = []
+        for (w, word) in bits.enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                out.append(UInt64(w * 64 + x.trailingZeroBitCount))
+                x &= x - 1
+            }
+        }
+        return out + other.sorted()
+    }
+}
