@@ -73,12 +73,14 @@ enum FleetLog {
     case rotating(RotatingLog)
     case hourlyZeek(ZeekLog)
     case dailyZeek(DailyZeekConnLog)
+    case journal(JournaldLog)
 
     func write(_ r: Record, arena: [UInt8], tracker: inout EvidenceTracker) throws(ScenarioError) {
         switch self {
         case .rotating(let log): try log.write(r, arena: arena, tracker: &tracker)
         case .hourlyZeek(let log): try log.write(r, arena: arena, tracker: &tracker)
         case .dailyZeek(let log): try log.write(r, arena: arena, tracker: &tracker)
+        case .journal(let log): try log.write(r, arena: arena, tracker: &tracker)
         }
     }
 
@@ -91,6 +93,9 @@ enum FleetLog {
             try log.close()
             return log.written
         case .dailyZeek(let log):
+            try log.close()
+            return log.written
+        case .journal(let log):
             try log.close()
             return log.written
         }
