@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
         .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
-        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
+        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib", "DwellTestSupport"]),
         .testTarget(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
             exclude: ["Golden"]),  // golden files, read by path from the test
