@@ -63,5 +63,16 @@ let package = Package(
             path: "Benchmarks/Sweep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Journal",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellScenario", package: "dwell"),
+            ],
+            path: "Benchmarks/Journal",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
