@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "DwellSigmaTests",
             dependencies: ["DwellSigma", "DwellAnalysis", "DwellReports", "DwellTestSupport", "DwellScenario"]),
-        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib"]),
+        .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib", "DwellTestSupport"]),
         .testTarget(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
             exclude: ["Golden"]),  // golden files, read by path from the test

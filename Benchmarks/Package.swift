@@ -88,5 +88,16 @@ let package = Package(
             path: "Benchmarks/Sigma",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Journal",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellScenario", package: "dwell"),
+            ],
+            path: "Benchmarks/Journal",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

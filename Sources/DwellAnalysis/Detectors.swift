@@ -1179,9 +1179,13 @@ public struct Detectors {
     // MARK: Log integrity
 
     /// The stream a file belongs to: its name without rotation suffixes (`auth.log.2.gz` → `auth`,
-    /// `conn.14:00:00-15:00:00.log.gz` → `conn`, `secure-20260301` → `secure`).
+    /// `conn.14:00:00-15:00:00.log.gz` → `conn`, `secure-20260301` → `secure`; journald's archived and dirty files
+    /// `system@SEQNUMID-SEQ-TIME.journal` and `system@TIME-RANDOM.journal~` → `system`, as `system.journal`).
     public static func streamName(_ path: String) -> String {
-        let base = path.split(separator: "/").last.map(String.init) ?? path
+        var base = path.split(separator: "/").last.map(String.init) ?? path
+        if base.hasSuffix(".journal") || base.hasSuffix(".journal~"), let at = base.firstIndex(of: "@") {
+            base = String(base[..<at])
+        }
         var name = base.split(separator: ".", maxSplits: 1).first.map(String.init) ?? base
         if let dash = name.lastIndex(of: "-"), name[name.index(after: dash)...].allSatisfy(\.isNumber),
             name.index(after: dash) < name.endIndex

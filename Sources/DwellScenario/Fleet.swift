@@ -51,14 +51,17 @@ public struct FleetOptions: Sendable, Equatable {
     /// `false` writes the same fleet and background with no intrusion: a benign-only week (the hostile
     /// background stays: it is what every exposed service gets), for checking that nothing is called an attack.
     public var attack: Bool
+    /// Which Linux hosts of an `image` layout keep their auth history in the systemd journal (no auth.log).
+    public var journald: FleetJournald
 
     public init(
         seed: UInt64, outputDirectory: String?, name: String = "incident", story: FleetStoryKind,
         layout: FleetLayout = .central, hosts: Int = 20, days: Int = 7, backgroundScale: Double = 1,
         targetBytes: Int64? = nil, start: Micros = Calendar0.micros(year: 2026, month: 3, day: 9),
-        gzipLevel: Int32 = 6, attack: Bool = true
+        gzipLevel: Int32 = 6, attack: Bool = true, journald: FleetJournald = .none
     ) {
         self.attack = attack
+        self.journald = journald
         self.seed = seed
         self.outputDirectory = outputDirectory
         self.name = name

@@ -12,6 +12,9 @@ public enum FleetGenerator {
         guard (12...99).contains(options.hosts) else { throw ScenarioError("--hosts must be 12...99") }
         guard (1...9).contains(options.gzipLevel) else { throw ScenarioError("--gzip-level must be 1...9") }
         guard options.backgroundScale >= 0 else { throw ScenarioError("--background-scale must not be negative") }
+        guard options.journald == .none || options.layout == .image else {
+            throw ScenarioError("--journald applies to the image layout only")
+        }
         var options = options
         if let target = options.targetBytes {
             var probe = options
@@ -68,10 +71,19 @@ public enum FleetGenerator {
                     relativeBase: "conn.log", root: root, days: options.days, windowStart: windowStart,
                     gzipLevel: options.gzipLevel))
         case .image:
+            let journaldHosts = options.journald.hosts(of: fleet, seed: options.seed)
+            let dirtyHost = FleetJournald.dirtyHost(journaldHosts, seed: options.seed)
             for h in fleet.linuxHosts {
                 let name = fleet.hosts[h].name
                 if let root { try makeDirectories(root + "/" + name + "/var/log") }
-                logs[Int32(h)] = rotating(name + "/var/log/auth.log", auth: true)
+                if journaldHosts.contains(h) {
+                    logs[Int32(h)] = .journal(
+                        JournaldLog(
+                            host: name, hostIndex: h, root: root, seed: options.seed, windowStart: windowStart,
+                            days: options.days, dirty: h == dirtyHost))
+                } else {
+                    logs[Int32(h)] = rotating(name + "/var/log/auth.log", auth: true)
+                }
                 if fleet.hosts[h].role == .web {
                     if let root { try makeDirectories(root + "/" + name + "/var/log/nginx") }
                     logs[1000 + Int32(h)] = rotating(name + "/var/log/nginx/access.log", auth: false)
@@ -159,6 +171,19 @@ enum FleetTruth {
         ),
     ]
 
+    /// `scenario.journald` and `scenario.journald_hosts` (which hosts keep their auth history in the journal, and
+    /// the one whose older file is a dirty `.journal~`); absent with `--journald none`, so that output is unchanged.
+    static func journaldFields(options: FleetOptions, fleet: Fleet) -> [(String, JSON)] {
+        guard options.journald != .none else { return [] }
+        let hosts = options.journald.hosts(of: fleet, seed: options.seed)
+        let dirty = FleetJournald.dirtyHost(hosts, seed: options.seed)
+        return [
+            ("journald", .string(options.journald.rawValue)),
+            ("journald_hosts", .array(hosts.map { .string(fleet.hosts[$0].name) })),
+            ("journald_dirty_host", dirty.map { .string(fleet.hosts[$0].name) } ?? .null),
+        ]
+    }
+
     static func json(
         options: FleetOptions, fleet: Fleet, facts: FleetFacts, notes: FleetBackgroundNotes, tracker: EvidenceTracker
     ) -> String {
@@ -209,7 +234,7 @@ enum FleetTruth {
                     ("end", .string(isoSeconds(options.start + Micros(options.days) * microsPerDay))),
                     ("days", .int(Int64(options.days))), ("background_scale", .number(options.backgroundScale)),
                     ("gzip_level", .int(Int64(options.gzipLevel))),
-                ])
+                ] + journaldFields(options: options, fleet: fleet))
             ),
             ("definitions", .object(definitions.map { ($0.0, .string($0.1)) })),
             (

@@ -74,6 +74,7 @@ enum FleetLog {
     case hourlyZeek(ZeekLog)
     case dailyZeek(DailyZeekConnLog)
     case jsonLines(JSONLinesLog)
+    case journal(JournaldLog)
 
     func write(_ r: Record, arena: [UInt8], tracker: inout EvidenceTracker) throws(ScenarioError) {
         switch self {
@@ -81,6 +82,7 @@ enum FleetLog {
         case .rotating(let log): try log.write(r, arena: arena, tracker: &tracker)
         case .hourlyZeek(let log): try log.write(r, arena: arena, tracker: &tracker)
         case .dailyZeek(let log): try log.write(r, arena: arena, tracker: &tracker)
+        case .journal(let log): try log.write(r, arena: arena, tracker: &tracker)
         }
     }
 
@@ -96,6 +98,9 @@ enum FleetLog {
             try log.close()
             return log.written
         case .jsonLines(let log):
+            try log.close()
+            return log.written
+        case .journal(let log):
             try log.close()
             return log.written
         }

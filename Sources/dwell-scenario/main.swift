@@ -37,6 +37,10 @@ struct DwellScenarioCommand: ParsableCommand {
               dwell-scenario --seed 5 --out /tmp/xi --story web-to-windows --layout image
             central: one auth.log, access.log and conn.log (rotated) for the fleet;
             image: HOST/var/log/... per host and sensor/zeek/DAY/conn.*.log.gz.
+            --journald some|all (image): those hosts' auth history is a systemd journal
+              (HOST/var/log/journal/MACHINE-ID/system.journal and an archived system@....journal;
+              one host has a dirty system@....journal~) instead of auth.log:
+              dwell-scenario --seed 1 --out /tmp/jj --story ssh-jump --layout image --journald all
             Options: --hosts N (12...99), --days N, --name NAME, and a noisy 1 GB corpus:
               dwell-scenario --seed 4 --out /tmp/big --story ssh-jump --target-bytes 1G
             """)
@@ -52,6 +56,11 @@ struct DwellScenarioCommand: ParsableCommand {
     var story: String?
     @Option(help: "Layout of a fleet story's logs: central or image.") var layout = "central"
     @Option(help: "Number of hosts of a fleet story (12...99).") var hosts = 20
+    @Option(
+        help:
+            "Image layout: which Linux hosts keep their auth history in the systemd journal (var/log/journal/MACHINE-ID/*.journal) instead of auth.log: none, some or all."
+    )
+    var journald = "none"
     @Option(name: .customLong("background-scale"), help: "Multiplier of the background volume.") var backgroundScale:
         Double = 1
     @Option(
@@ -78,6 +87,10 @@ struct DwellScenarioCommand: ParsableCommand {
         if FleetLayout(rawValue: layout) == nil {
             throw ValidationError("--layout must be central or image, got '\(layout)'")
         }
+        guard let keeping = FleetJournald(rawValue: journald) else {
+            throw ValidationError("--journald must be none, some or all, got '\(journald)'")
+        }
+        if keeping != .none && layout != "image" { throw ValidationError("--journald needs --layout image") }
         if story == nil && (layout != "central" || hosts != 20) {
             throw ValidationError("--layout and --hosts apply to fleet stories only: add --story NAME")
         }
@@ -107,7 +120,8 @@ struct DwellScenarioCommand: ParsableCommand {
                 FleetOptions(
                     seed: seed, outputDirectory: out, name: name, story: kind, layout: shape, hosts: hosts,
                     days: days ?? 7, backgroundScale: backgroundScale, targetBytes: target,
-                    start: Calendar0.parseDate(start) ?? 0, gzipLevel: level, attack: !benignOnly))
+                    start: Calendar0.parseDate(start) ?? 0, gzipLevel: level, attack: !benignOnly,
+                    journald: FleetJournald(rawValue: journald) ?? .none))
         } else {
             result = try ScenarioGenerator.generate(
                 ScenarioOptions(

@@ -7,7 +7,7 @@ struct Dwell: ParsableCommand {
         commandName: "dwell",
         abstract: "Log and timeline forensics: how long the attacker was in, what they touched, how they moved.",
         discussion: """
-            dwell reads auth logs (syslog auth.log/secure, wtmp/btmp), web access logs and network logs (Zeek,
+            dwell reads auth logs (syslog auth.log/secure, wtmp/btmp, systemd journal files), web access logs and network logs (Zeek,
             Suricata, firewall, flow logs), plain or gzip-compressed and logrotated, from files, directory trees of a
             mounted image, or stdin (-). Evidence is opened read-only and hashed (SHA-256).
 

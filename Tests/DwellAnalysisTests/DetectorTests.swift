@@ -610,5 +610,11 @@ let integrityCases: [DetectorCase] = [
         #expect(Detectors.streamName("sensor/zeek/2026-03-09/conn.14:00:00-15:00:00.log.gz") == "conn")
         #expect(Detectors.streamName("/var/log/secure-20260301") == "secure")
         #expect(Detectors.streamName("access.log") == "access")
+        // journald's rotation: archived and dirty files continue system.journal (#19).
+        #expect(Detectors.streamName("app03/var/log/journal/76218e65/system.journal") == "system")
+        #expect(
+            Detectors.streamName("j/system@7a985a9459e4478d883fb0cf86131357-0000000000015811-00064c9176630f64.journal")
+                == "system")
+        #expect(Detectors.streamName("j/system@00064cb4514ba480-4951d8ee0e3de9d5.journal~") == "system")
     }
 }
