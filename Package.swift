@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DwellReports", targets: ["DwellReports"]),
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
         .library(name: "DwellSweep", targets: ["DwellSweep"]),
+        .library(name: "DwellCase", targets: ["DwellCase"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,10 +51,20 @@ let package = Package(
             dependencies: ["DwellCore", "Parsers", "DwellIngest", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellSweep"
         ),
+        // A persistent case: the store, manifest, findings and cited lines on disk; SQLite export (libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "DwellCase",
+            dependencies: [
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/DwellCase"),
         .executableTarget(
             name: "dwell",
             dependencies: [
                 "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep",
+                "DwellCase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -81,6 +92,9 @@ let package = Package(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
             exclude: ["Golden"]),  // golden files, read by path from the test
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
+        .testTarget(
+            name: "DwellCaseTests",
+            dependencies: ["DwellCase", "DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
         .testTarget(
             name: "DwellPartialsTests",
             dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),

@@ -34,6 +34,21 @@ public enum InvestigationRun {
         public var files: [FileStats]
         public var discoveryIssues: [EvidenceIssue]
         public var store: EventStore
+        /// What a persistent case keeps to correlate again without the evidence.
+        public var analysis = StoredAnalysis()
+    }
+
+    /// The detectors' findings and what the host directory was built from: with the store, all that correlating
+    /// again (other seeds) needs, so a persistent case can answer without reading the evidence.
+    public struct StoredAnalysis: Sendable {
+        /// Aggregated findings, before correlation (their raw lines are not attached).
+        public var findings: [Finding] = []
+        public var ownTraffic = OwnTrafficLines()
+        /// How inside and outside were told apart, when it was a guess.
+        public var networkCaveat: String?
+        public var hostEntries: [HostMapEntry] = []
+        public var internalNetworks: [IPNetwork] = []
+        public init() {}
     }
 
     public static func run(
@@ -57,34 +72,66 @@ public enum InvestigationRun {
             "read, parse, store build",
             detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue)")
         let paths = files.map(\.displayPath)
-        // One host directory (every way an address is learned), built once and asked by the detectors and the
-        // correlator alike, so a finding's host and the scope's name for an address never differ.
-        let directory = PhaseTrace.timed("host directory") {
+        var analysis = StoredAnalysis()
+        analysis.ownTraffic = ownTraffic
+        analysis.hostEntries = hostEntries
+        analysis.internalNetworks = internalNetworks
+        let directory = hostDirectory(store: store, paths: paths, analysis: analysis)
+        (analysis.findings, analysis.networkCaveat) = detect(store: store, paths: paths, rules: rules, directory: directory)
+        let inv = correlate(
+            store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds
+        ) { inv in EvidenceLookup.attachRawLines(&inv, files: files, options: options) }
+        return Result(
+            investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store, analysis: analysis)
+    }
+
+    /// One host directory (every way an address is learned), built once and asked by the detectors and the
+    /// correlator alike, so a finding's host and the scope's name for an address never differ.
+    public static func hostDirectory(store: EventStore, paths: [String], analysis: StoredAnalysis) -> HostDirectory {
+        PhaseTrace.timed("host directory") {
             HostDirectory(
-                store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic,
-                internalNetworks: internalNetworks)
+                store: store, filePaths: paths, hostEntries: analysis.hostEntries, ownTraffic: analysis.ownTraffic,
+                internalNetworks: analysis.internalNetworks)
         }
+    }
+
+    /// Runs the detectors over the store: one finding per (rule, source, host), with its count and first and last
+    /// evidence, and the caveat on how inside and outside were told apart when it was a guess.
+    public static func detect(store: EventStore, paths: [String], rules: RuleSet, directory: HostDirectory)
+        -> (findings: [Finding], networkCaveat: String?)
+    {
+        var trace = PhaseTrace()
         let detectors = PhaseTrace.timed("detectors' host names") {
             Detectors(
                 store: store, filePaths: paths, rules: rules, directory: directory)
         }
         let hits = detectors.run()
-        // One finding per (rule, source, host), with its count and first and last evidence.
         let findings = FindingAggregation.aggregate(hits)
         trace.mark("detectors", detail: "\(hits.count) hits in \(findings.count) findings")
+        return (findings, detectors.networks.caveat)
+    }
+
+    /// Correlates the findings from the seeds (or the seeding findings), adds the caveats, and lets `attach` fill
+    /// in the raw evidence lines (from the evidence, or from a case) before the integrity caveats quote them.
+    public static func correlate(
+        store: EventStore, paths: [String], stats: [FileStats], analysis: StoredAnalysis, directory: HostDirectory,
+        seeds: [Seed], attach: (inout Investigation) -> Void
+    ) -> Investigation {
+        var trace = PhaseTrace()
+        let findings = analysis.findings
         let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)
         var inv = correlator.run(seeds: seeds)
         FindingAggregation.rollUpBackground(&inv)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
         // How inside and outside were told apart, when it was a guess (network rules read it).
-        if let note = detectors.networks.caveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
+        if let note = analysis.networkCaveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
             inv.caveats.append(note)
         }
-        EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+        attach(&inv)
         inv.caveats += integrityCaveats(inv)
         trace.mark("evidence lines")
-        return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
+        return inv
     }
 
     /// Reads and parses every file into one event store (the first half of every command that needs the index).
@@ -93,6 +140,20 @@ public enum InvestigationRun {
     {
         let r = read(files: files, options: options, progress: progress)
         return (r.store, r.stats)
+    }
+
+    /// `buildStore` for a persistent case built without analysis (`dwell index`): the store, and what the host
+    /// directory is built from (the detectors have not run: no findings).
+    public static func index(
+        files: [EvidenceFile], options: IngestOptions, hostEntries: [HostMapEntry] = [],
+        internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil
+    ) -> (store: EventStore, stats: [FileStats], analysis: StoredAnalysis) {
+        let r = read(files: files, options: options, progress: progress)
+        var analysis = StoredAnalysis()
+        analysis.ownTraffic = r.ownTraffic
+        analysis.hostEntries = hostEntries
+        analysis.internalNetworks = internalNetworks
+        return (r.store, r.stats, analysis)
     }
 
     /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses).
@@ -166,6 +227,20 @@ public enum InvestigationRun {
 /// Reads back the raw lines that the investigation cites (one streaming pass per cited file).
 public enum EvidenceLookup {
     public static func attachRawLines(_ inv: inout Investigation, files: [EvidenceFile], options: IngestOptions) {
+        let wanted = citedLines(inv)
+        // One streaming pass per cited file, files read side by side (each pass is independent).
+        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
+        let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+            found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))
+        }
+        var raw: [UInt32: [UInt64: [UInt8]]] = [:]
+        for (k, lines) in found.values.enumerated() { raw[jobs[k].key] = lines }
+        fill(&inv, raw: raw)
+    }
+
+    /// The lines an investigation cites, by file id.
+    public static func citedLines(_ inv: Investigation) -> [UInt32: Set<UInt64>] {
         var wanted: [UInt32: Set<UInt64>] = [:]
         func want(_ e: EvidenceRef?) { if let e { wanted[e.fileID, default: []].insert(e.line) } }
         want(inv.firstEvidence)
@@ -179,14 +254,11 @@ public enum EvidenceLookup {
         inv.timeline.forEach { want($0.evidence) }
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
         inv.hostAddresses.forEach { want($0.evidence) }
-        // One streaming pass per cited file, files read side by side (each pass is independent).
-        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
-        let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
-            found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))
-        }
-        var raw: [UInt32: [UInt64: [UInt8]]] = [:]
-        for (k, lines) in found.values.enumerated() { raw[jobs[k].key] = lines }
+        return wanted
+    }
+
+    /// Fills every cited place's raw line from `raw` (file id → line → bytes); a line not there stays empty.
+    public static func fill(_ inv: inout Investigation, raw: [UInt32: [UInt64: [UInt8]]]) {
         func fill(_ e: inout EvidenceRef) { e.raw = raw[e.fileID]?[e.line] ?? [] }
         func fill(_ e: inout EvidenceRef?) { if var x = e { fill(&x); e = x } }
         fill(&inv.firstEvidence)
@@ -204,7 +276,7 @@ public enum EvidenceLookup {
     }
 
     /// The cited lines of one file (each cut at 4 KiB), reading only as far as the last of them.
-    static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
+    public static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
         if let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
         guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
         var reader = LineReader(maxLineBytes: options.maxLineBytes)

@@ -23,7 +23,7 @@ struct Dwell: ParsableCommand {
         subcommands: [
             InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, SweepCommand.self,
             RulesCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, SummarizeCommand.self,
-            MergeCommand.self,
+            MergeCommand.self, IndexCommand.self, CaseCommand.self, QueryCommand.self,
         ]
     )
 
