@@ -144,11 +144,12 @@ public enum InvestigationRun {
 
     /// `buildStore` for a persistent case built without analysis (`dwell index`): the store, and what the host
     /// directory is built from (the detectors have not run: no findings).
+    /// `kept`: events a case already holds (`EventStore.keeping(files:)`), merged with the files read.
     public static func index(
         files: [EvidenceFile], options: IngestOptions, hostEntries: [HostMapEntry] = [],
-        internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil
+        internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil, kept: EventStore? = nil
     ) -> (store: EventStore, stats: [FileStats], analysis: StoredAnalysis) {
-        let r = read(files: files, options: options, progress: progress)
+        let r = read(files: files, options: options, progress: progress, kept: kept)
         var analysis = StoredAnalysis()
         analysis.ownTraffic = r.ownTraffic
         analysis.hostEntries = hostEntries
@@ -157,7 +158,7 @@ public enum InvestigationRun {
     }
 
     /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses).
-    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?)
+    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?, kept: EventStore? = nil)
         -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines)
     {
         // Files' chunks are built and freed one after another: keep their blocks in the heap for the next file
@@ -170,7 +171,8 @@ public enum InvestigationRun {
         // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
         // copy every column and leave the old copies in the heap.
         let estimatedText = files.reduce(0) { $0 + Int(max($1.sizeBytes, 0)) * ($1.path.hasSuffix(".gz") ? 10 : 1) }
-        builder.reserve(events: min(estimatedText / 64, 64 << 20))
+        builder.reserve(events: min(estimatedText / 64, 64 << 20) + (kept?.count ?? 0))
+        if let kept { builder.add(kept: kept) }
         var stats: [FileStats] = []
         Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink() }) { s, out in
             stats.append(s)

@@ -230,3 +230,70 @@ extension CodedColumn {
         for (c, v) in table.enumerated() { codeOf[v] = UInt16(c) }
     }
 }
+
+extension EventStore {
+    /// The events of the files that `fileMap` keeps (old file id → new file id, `nil`: dropped), in store order,
+    /// as an unsorted chunk for `Builder.add(kept:)`: a case updated with grown evidence keeps the events of the
+    /// files it already holds without reading them again. - Complexity: O(n + kept events).
+    public func keeping(files fileMap: [UInt32?]) -> EventStore {
+        var positions: [Int32] = []
+        positions.reserveCapacity(count)
+        for i in 0..<count {
+            let f = Int(fileID[i])
+            if f < fileMap.count, fileMap[f] != nil { positions.append(Int32(truncatingIfNeeded: i)) }
+        }
+        var out = EventStore()
+        out.symbols = symbols
+        out.addresses = addresses
+        out.addressIndex = addressIndex
+        positions.withUnsafeBufferPointer { p in
+            out.unsortedTime = p.map { time[Int($0)] }
+            for i in p {
+                let f = Int(fileID[Int(i)])
+                out.fileID.append(fileMap[f] ?? 0)
+                out.offset.append(offset[Int(i)])
+                out.host.append(host[Int(i)])
+            }
+            out.line = p.map { line[Int($0)] }
+            out.kind = p.map { kind[Int($0)] }
+            out.outcome = p.map { outcome[Int($0)] }
+            out.format = p.map { format[Int($0)] }
+            out.timeSource = p.map { timeSource[Int($0)] }
+            out.sourceIP = sourceIP.permuted(p)
+            out.destinationIP = destinationIP.permuted(p)
+            out.sourcePort = sourcePort.permuted(p)
+            out.destinationPort = destinationPort.permuted(p)
+            out.user = user.permuted(p)
+            out.targetUser = targetUser.permuted(p)
+            out.authMethod = authMethod.permuted(p)
+            out.program = program.permuted(p)
+            out.pid = pid.permuted(p)
+            out.command = command.permuted(p)
+            out.httpMethod = httpMethod.permuted(p)
+            out.path = path.permuted(p)
+            out.query = query.permuted(p)
+            out.httpStatus = httpStatus.permuted(p)
+            out.bytesOut = SparseInt64Column(absent: -1, low: bytesOut.low.permuted(p), high: bytesOut.high.permuted(p))
+            out.bytesIn = SparseInt64Column(absent: -1, low: bytesIn.low.permuted(p), high: bytesIn.high.permuted(p))
+            out.userAgent = userAgent.permuted(p)
+            out.domain = domain.permuted(p)
+            out.service = service.permuted(p)
+            out.signature = signature.permuted(p)
+            out.severity = severity.permuted(p)
+            out.detail = detail.permuted(p)
+            out.fileHash = fileHash.permuted(p)
+            out.referer = referer.permuted(p)
+            out.forwardedFor = forwardedFor.permuted(p)
+            out.repeatCount = repeatCount.permuted(p)
+            out.locality = locality.permuted(p)
+        }
+        return out
+    }
+}
+
+extension EventStore.Builder {
+    /// Adds the events a case keeps (`EventStore.keeping(files:)`), remapping their symbols and addresses.
+    public mutating func add(kept: EventStore) {
+        store.appendChunk(kept, symbolRemap: store.symbols.merge(kept.symbols))
+    }
+}

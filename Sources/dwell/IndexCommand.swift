@@ -68,20 +68,37 @@ struct IndexCommand: ParsableCommand {
             }
         }
         let bar = ProgressBar(for: found, quiet: reading.quiet)
-        let built = InvestigationRun.index(
-            files: found.files, options: options, hostEntries: hostEntries,
-            internalNetworks: try insideNetworks.networks(), progress: bar.progress)
-        bar.finish()
-        let c = Case(
-            directory: caseDirectory, inputs: paths, evidence: found.files, stats: built.stats,
-            discoveryIssues: found.issues, seeds: [], rulesFile: nil, rulesText: nil, analysed: false,
-            store: built.store, analysis: built.analysis, lines: CaseLines())
-        try writeCase(c)
         var out = StandardOutput()
+        let c: Case
+        if FileManager.default.fileExists(atPath: caseDirectory + "/" + CaseFile.Kind.manifest.fileName) {
+            // A case is there: keep what it holds, read what is new.
+            let existing = try openCase(caseDirectory)
+            if hosts != nil || !insideNetworks.text.isEmpty {
+                printError("dwell: note: the case keeps the --hosts and --internal it was built with")
+            }
+            let (updated, u) = existing.updated(with: found, inputs: paths, options: options, progress: bar.progress)
+            bar.finish()
+            c = updated
+            func s(_ t: String) -> String { TerminalText.safe(t) }
+            for k in u.kept where k.was != k.now { out.write("kept     \(s(k.now)) (was \(s(k.was)): rotated)\n") }
+            for r in u.read { out.write("read     \(s(r))\n") }
+            for d in u.dropped { out.write("dropped  \(s(d)) (its content is no longer under the inputs)\n") }
+            out.write("\(u.kept.count) file(s) kept without reading, \(u.read.count) read, \(u.dropped.count) dropped\n")
+        } else {
+            let built = InvestigationRun.index(
+                files: found.files, options: options, hostEntries: hostEntries,
+                internalNetworks: try insideNetworks.networks(), progress: bar.progress)
+            bar.finish()
+            c = Case(
+                directory: caseDirectory, inputs: paths, evidence: found.files, stats: built.stats,
+                discoveryIssues: found.issues, seeds: [], rulesFile: nil, rulesText: nil, analysed: false,
+                store: built.store, analysis: built.analysis, lines: CaseLines())
+        }
+        try writeCase(c)
         out.write(
-            "Indexed \(built.store.count) events from \(found.files.count) evidence file\(found.files.count == 1 ? "" : "s") into \(TerminalText.safe(caseDirectory))/\n"
+            "Indexed \(c.store.count) events from \(found.files.count) evidence file\(found.files.count == 1 ? "" : "s") into \(TerminalText.safe(caseDirectory))/\n"
         )
         out.flush()
-        try IndexedEvidence(store: built.store, stats: built.stats, files: found.files, issues: found.issues).finish()
+        try IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues).finish()
     }
 }

@@ -208,14 +208,27 @@ struct InvestigateCommand: ParsableCommand {
     func runFromCase(_ directory: String, seeds: [Seed]) throws {
         let c = try openCase(directory)
         let ruleSet = rules.file == nil ? nil : try rules.ruleSet()
-        let inv: Investigation
+        let r: (investigation: Investigation, analysis: InvestigationRun.StoredAnalysis)
         do {
-            inv = try c.investigate(
-                seeds: seeds.isEmpty ? nil : seeds, rules: ruleSet, options: try reading.ingestOptions()
-            ).investigation
+            r = try c.investigate(seeds: seeds.isEmpty ? nil : seeds, rules: ruleSet, options: try reading.ingestOptions())
         } catch {
             printError("dwell: \(directory): the rules stored in the case do not load: \(error)")
             throw ExitStatus.usage.code
+        }
+        let inv = r.investigation
+        // A case only indexed so far keeps the findings (and the lines they cite) of its first investigation.
+        if !c.analysed && seeds.isEmpty && ruleSet == nil {
+            var analysed = c
+            analysed.analysed = true
+            analysed.analysis = r.analysis
+            var raw = analysed.lines.all
+            CaseLines.cited(by: inv, into: &raw)
+            analysed.lines = CaseLines(raw)
+            analysed.phases = inv.timeline.map {
+                PhaseMark(
+                    time: $0.evidence.time, fileID: $0.evidence.fileID, line: $0.evidence.line, phase: $0.phase.rawValue)
+            }
+            try writeCase(analysed)
         }
         let used = try ruleSet ?? c.ruleSet()
         let input = ReportInput(

@@ -223,6 +223,45 @@ import Testing
         #expect(rotated.sameAs?.hasSuffix("auth.log") == true)
     }
 
+    /// `dwell index` on a case whose evidence rotated and grew: rotated files are kept without reading, the new
+    /// file is read, and the case then reports as a fresh run over the evidence now.
+    @Test func updatingACaseWithRotatedAndNewFilesReportsAsAFreshRun() throws {
+        let root = try Fixture.temporaryDirectory("dwell-case-rotation")
+        defer { try? FileManager.default.removeItem(at: root) }
+        _ = try ScenarioGenerator.generate(
+            ScenarioOptions(seed: 5, outputDirectory: root.path, name: "incident", days: 2, backgroundScale: 0.05))
+        let evidence = root.appendingPathComponent("incident").path
+        let first = Discovery().discover([evidence])
+        let built = InvestigationRun.index(files: first.files, options: Self.options)
+        let dir = root.appendingPathComponent("case").path
+        let indexed = Case(
+            directory: dir, inputs: [evidence], evidence: first.files, stats: built.stats,
+            discoveryIssues: first.issues, seeds: [], rulesFile: nil, rulesText: nil, analysed: false,
+            store: built.store, analysis: built.analysis, lines: CaseLines())
+        try indexed.write()
+        // Rotate web01's auth.log (auth.log.1 → .2, auth.log → .1) and start a new one.
+        let logs = root.appendingPathComponent("incident/web01/var/log")
+        let fm = FileManager.default
+        try #require(fm.fileExists(atPath: logs.appendingPathComponent("auth.log.1").path))
+        try fm.moveItem(at: logs.appendingPathComponent("auth.log.1"), to: logs.appendingPathComponent("auth.log.2"))
+        try fm.moveItem(at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
+        let tail = try String(contentsOf: logs.appendingPathComponent("auth.log.1"), encoding: .utf8)
+            .split(separator: "\n").suffix(3).map { $0.replacingOccurrences(of: "sshd[", with: "sshd[9") + "\n" }.joined()
+        _ = try Fixture.write(tail, to: logs.appendingPathComponent("auth.log"))
+        let now = Discovery().discover([evidence])
+        let (updated, u) = try Case.open(dir).updated(with: now, inputs: [evidence], options: Self.options)
+        #expect(u.read.count == 1 && u.read[0].hasSuffix("web01/var/log/auth.log"))
+        #expect(u.kept.contains { $0.was.hasSuffix("auth.log") && $0.now.hasSuffix("auth.log.1") })
+        #expect(u.dropped.isEmpty)
+        try updated.write()
+        let fromCase = try Case.open(dir).investigate().investigation
+        let fresh = InvestigationRun.run(files: now.files, discoveryIssues: now.issues, options: Self.options, seeds: [])
+        let a = Self.reportJSON(fresh.investigation, files: fresh.files, issues: now.issues, inputs: [evidence])
+        let b = Self.reportJSON(fromCase, files: updated.stats, issues: updated.discoveryIssues, inputs: [evidence])
+        #expect(fresh.store.count == updated.store.count)
+        #expect(a == b, "the updated case reports as a fresh run")
+    }
+
     // MARK: SQL
 
     @Test func sqliteExportHoldsEveryEventAndItsViewsRead() throws {
