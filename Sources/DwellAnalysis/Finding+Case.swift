@@ -61,7 +61,8 @@ extension EvidenceRef {
     /// A place in the evidence; its raw line is attached from the case's lines file.
     public init(reading r: inout BinaryReader) throws(BinaryFormatError) {
         self.init(
-            fileID: try r.u32(), file: try r.string(), line: try r.u64(), offset: try r.u64(), raw: [], time: try r.time())
+            fileID: try r.u32(), file: try r.string(), line: try r.u64(), offset: try r.u64(), raw: [],
+            time: try r.time())
     }
 }
 

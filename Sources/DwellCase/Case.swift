@@ -141,7 +141,8 @@ public struct Case: Sendable {
             _ = try r.int()
             var phases: [PhaseMark] = []
             for _ in 0..<(try r.count(minimumBytes: 28)) {
-                phases.append(PhaseMark(time: try r.time(), fileID: try r.u32(), line: try r.u64(), phase: try r.string()))
+                phases.append(
+                    PhaseMark(time: try r.time(), fileID: try r.u32(), line: try r.u64(), phase: try r.string()))
             }
             c = Case(
                 directory: directory, inputs: inputs, evidence: evidence, stats: stats, discoveryIssues: issues,
@@ -162,7 +163,9 @@ public struct Case: Sendable {
         do { c.lines = try CaseLines(reading: &lr) } catch { throw damaged(.lines, error) }
         // Every event must name a file of the manifest.
         if let f = c.store.largestFileID, Int(f) >= c.evidence.count {
-            throw CaseError("\(directory): events name evidence file #\(f), the manifest lists \(c.evidence.count); rebuild the case")
+            throw CaseError(
+                "\(directory): events name evidence file #\(f), the manifest lists \(c.evidence.count); rebuild the case"
+            )
         }
         c.mappings = [manifest, storeFile, analysisFile, linesFile]
         return c
@@ -270,7 +273,8 @@ extension Case {
             discoveryIssues: result.discoveryIssues, seeds: seeds, rulesFile: rulesFile, rulesText: rulesText,
             analysed: true, store: result.store, analysis: result.analysis, lines: CaseLines(raw))
         c.phases = result.investigation.timeline.map {
-            PhaseMark(time: $0.evidence.time, fileID: $0.evidence.fileID, line: $0.evidence.line, phase: $0.phase.rawValue)
+            PhaseMark(
+                time: $0.evidence.time, fileID: $0.evidence.fileID, line: $0.evidence.line, phase: $0.phase.rawValue)
         }
         return c
     }

@@ -48,7 +48,8 @@ public enum CaseFile {
         // zlib's crc32 takes a 32-bit length: feed it 1 GiB at a time.
         while at < bytes.count {
             let n = min(bytes.count - at, 1 << 30)
-            c = CRC32Checksum.update(c, UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]).bindMemory(to: UInt8.self))
+            c = CRC32Checksum.update(
+                c, UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]).bindMemory(to: UInt8.self))
             at += n
         }
         return c
@@ -103,7 +104,8 @@ public enum CaseFile {
         let b = file.whole
         let rebuild = "rebuild the case with `dwell index EVIDENCE... --case \(directory)`"
         guard b.count >= headerBytes else {
-            throw CaseError("\(path): \(b.count) bytes, shorter than a case file's header; the case is damaged: \(rebuild)")
+            throw CaseError(
+                "\(path): \(b.count) bytes, shorter than a case file's header; the case is damaged: \(rebuild)")
         }
         guard Array(b[0..<8]) == magic else {
             throw CaseError("\(path) is not a dwell case file (no DWELLCAS magic); give the directory `--case` wrote")
@@ -122,7 +124,9 @@ public enum CaseFile {
             )
         }
         guard kindBytes == Array(kind.rawValue.utf8) else {
-            throw CaseError("\(path): holds a \(ByteText.string(kindBytes)) section where \(kind.rawValue) belongs; the case is damaged: \(rebuild)")
+            throw CaseError(
+                "\(path): holds a \(ByteText.string(kindBytes)) section where \(kind.rawValue) belongs; the case is damaged: \(rebuild)"
+            )
         }
         guard order == byteOrderMark else {
             throw CaseError("\(path): written on a machine of the other byte order; \(rebuild) on this machine")
@@ -157,7 +161,9 @@ public final class MappedCaseFile: @unchecked Sendable {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let why = String(cString: strerror(errno))
-            throw CaseError("cannot open \(path): \(why); is it a case directory written by `dwell index` or `dwell investigate --case`?")
+            throw CaseError(
+                "cannot open \(path): \(why); is it a case directory written by `dwell index` or `dwell investigate --case`?"
+            )
         }
         defer { close(fd) }
         var st = stat()

@@ -99,10 +99,13 @@ public enum CaseSQLite {
 
     /// Writes `c` (and `investigation`, the case's findings correlated) into a new database at `path` (an
     /// existing file is replaced).
-    public static func export(_ c: Case, investigation inv: Investigation, to path: String) throws(CaseError) -> Export {
+    public static func export(_ c: Case, investigation inv: Investigation, to path: String) throws(CaseError) -> Export
+    {
         unlink(path)
         let db = try Database(path: path, readOnly: false)
-        try db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=65536; PRAGMA cache_size=-262144;")
+        try db.exec(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=65536; PRAGMA cache_size=-262144;"
+        )
         try db.exec(schema)
         try db.exec("BEGIN")
         let store = c.store
@@ -349,7 +352,9 @@ final class Database {
             guard rc == SQLITE_ROW else { throw CaseError("SQL: \(message)") }
             out.rows.append(
                 (0..<n).map { k in
-                    guard sqlite3_column_type(st, k) != SQLITE_NULL, let p = sqlite3_column_text(st, k) else { return nil }
+                    guard sqlite3_column_type(st, k) != SQLITE_NULL, let p = sqlite3_column_text(st, k) else {
+                        return nil
+                    }
                     let count = Int(sqlite3_column_bytes(st, k))
                     return ByteText.string(UnsafeBufferPointer(start: p, count: count))
                 })

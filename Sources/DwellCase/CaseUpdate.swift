@@ -32,7 +32,8 @@ extension Case {
         var keptStats: [FileStats] = []
         var toRead: [EvidenceFile] = []
         for f in found.files {
-            if !f.isStdin, case .success(let h) = Self.hash(path: f.path, prefixBytes: 0), let old = oldByHash[h.sha256],
+            if !f.isStdin, case .success(let h) = Self.hash(path: f.path, prefixBytes: 0),
+                let old = oldByHash[h.sha256],
                 fileMap[Int(old)] == nil, var s = statsByID[old]
             {
                 fileMap[Int(old)] = f.id

@@ -96,7 +96,9 @@ extension Case {
     }
 
     /// The SHA-256 of a file's bytes, its size, and the SHA-256 of its first `prefixBytes` bytes.
-    static func hash(path: String, prefixBytes: UInt64) -> Result<(sha256: String, size: UInt64, prefixSHA256: String), CaseError> {
+    static func hash(path: String, prefixBytes: UInt64) -> Result<
+        (sha256: String, size: UInt64, prefixSHA256: String), CaseError
+    > {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(CaseError(String(cString: strerror(errno)))) }
         defer { close(fd) }

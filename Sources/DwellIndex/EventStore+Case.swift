@@ -159,7 +159,9 @@ extension EventStore {
             guard s >= previous, Int(s) <= postingPositions.count else { throw bad("posting starts") }
             previous = s
         }
-        guard !postingPositions.contains(where: { $0 < 0 || Int($0) >= n }) else { throw bad("a posting past the events") }
+        guard !postingPositions.contains(where: { $0 < 0 || Int($0) >= n }) else {
+            throw bad("a posting past the events")
+        }
         let origin = try r.i64()
         let size = try r.i64()
         let starts: [Int32] = try r.array()

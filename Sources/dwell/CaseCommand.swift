@@ -41,19 +41,25 @@ struct CaseVerifyCommand: ParsableCommand {
             let line: String
             switch e.state {
             case .unchanged: line = "unchanged  \(s(e.file.displayPath))"
-            case .standardInput: line = "stdin      \(s(e.file.displayPath)) (read from standard input; not hashed again)"
+            case .standardInput:
+                line = "stdin      \(s(e.file.displayPath)) (read from standard input; not hashed again)"
             case .grown(let bytes):
-                line = "grown      \(s(e.file.displayPath)): \(bytes) bytes appended after the \(e.recordedBytes) recorded"
+                line =
+                    "grown      \(s(e.file.displayPath)): \(bytes) bytes appended after the \(e.recordedBytes) recorded"
             case .changed(let sha, let size):
-                line = "changed    \(s(e.file.displayPath)): sha256 \(e.recordedSHA256) → \(sha), \(e.recordedBytes) → \(size) bytes"
+                line =
+                    "changed    \(s(e.file.displayPath)): sha256 \(e.recordedSHA256) → \(sha), \(e.recordedBytes) → \(size) bytes"
             case .missing(let why, let renamed):
-                line = "missing    \(s(e.file.displayPath)): \(s(why))\(renamed.map { "; its content is now \(s($0)) (rotated)" } ?? "")"
+                line =
+                    "missing    \(s(e.file.displayPath)): \(s(why))\(renamed.map { "; its content is now \(s($0)) (rotated)" } ?? "")"
             }
             counts[String(line.prefix(while: { $0 != " " })), default: 0] += 1
             out.write(line + "\n")
         }
         for n in v.newFiles {
-            out.write("new        \(s(n.file.displayPath))\(n.sameAs.map { ": same content as recorded \(s($0)) (rotated)" } ?? "")\n")
+            out.write(
+                "new        \(s(n.file.displayPath))\(n.sameAs.map { ": same content as recorded \(s($0)) (rotated)" } ?? "")\n"
+            )
         }
         let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         out.write(

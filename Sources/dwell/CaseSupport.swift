@@ -23,7 +23,8 @@ struct CaseOption: ParsableArguments {
     func validate(paths: [String]) throws {
         if paths.isEmpty && directory == nil { throw ValidationError("give evidence paths or --case DIR") }
         if !paths.isEmpty && directory != nil {
-            throw ValidationError("give evidence paths or --case DIR, not both (`dwell index PATH... --case DIR` builds a case)")
+            throw ValidationError(
+                "give evidence paths or --case DIR, not both (`dwell index PATH... --case DIR` builds a case)")
         }
     }
 }
@@ -32,7 +33,8 @@ extension CorrelationArguments {
     /// A case keeps the host map it was built with: `--hosts` goes with the evidence, when the case is built.
     func validateWithCase(_ c: CaseOption) throws {
         if c.directory != nil && hostsFile != nil {
-            throw ValidationError("--hosts is given when the case is built (dwell index/investigate PATH... --case DIR --hosts FILE)")
+            throw ValidationError(
+                "--hosts is given when the case is built (dwell index/investigate PATH... --case DIR --hosts FILE)")
         }
     }
 }

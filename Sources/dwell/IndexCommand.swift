@@ -19,7 +19,8 @@ func writeCase(_ c: Case) throws {
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Read and index the evidence once into a case directory, for pivot, timeline, lateral and investigate --case.",
+        abstract:
+            "Read and index the evidence once into a case directory, for pivot, timeline, lateral and investigate --case.",
         discussion: """
             Writes the event store (columns, symbol tables, time buckets, postings) and the evidence manifest with
             SHA-256s into --case DIR, in files a later process maps. No detector runs: `dwell investigate --case
@@ -45,7 +46,8 @@ struct IndexCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "CSV of address,hostname[,from[,to]] to name hosts the logs do not name (times ISO 8601).", valueName: "FILE"))
+            "CSV of address,hostname[,from[,to]] to name hosts the logs do not name (times ISO 8601).",
+            valueName: "FILE"))
     var hosts: String?
 
     @OptionGroup var reading: ReadingOptions
@@ -83,7 +85,8 @@ struct IndexCommand: ParsableCommand {
             for k in u.kept where k.was != k.now { out.write("kept     \(s(k.now)) (was \(s(k.was)): rotated)\n") }
             for r in u.read { out.write("read     \(s(r))\n") }
             for d in u.dropped { out.write("dropped  \(s(d)) (its content is no longer under the inputs)\n") }
-            out.write("\(u.kept.count) file(s) kept without reading, \(u.read.count) read, \(u.dropped.count) dropped\n")
+            out.write(
+                "\(u.kept.count) file(s) kept without reading, \(u.read.count) read, \(u.dropped.count) dropped\n")
         } else {
             let built = InvestigationRun.index(
                 files: found.files, options: options, hostEntries: hostEntries,

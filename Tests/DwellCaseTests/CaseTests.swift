@@ -46,9 +46,10 @@ import Testing
         var evidence = result.investigation
         if !seeds.isEmpty {
             let found = Discovery().discover([root])
-            evidence = InvestigationRun.run(
-                files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds
-            ).investigation
+            evidence =
+                InvestigationRun.run(
+                    files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds
+                ).investigation
         }
         let a = reportJSON(evidence, files: result.files, issues: result.discoveryIssues, inputs: [root])
         let b = reportJSON(fromCase, files: opened.stats, issues: opened.discoveryIssues, inputs: opened.inputs)
@@ -58,9 +59,12 @@ import Testing
             let la = String(decoding: a, as: UTF8.self).split(separator: ",")
             let lb = String(decoding: b, as: UTF8.self).split(separator: ",")
             let k = (0..<min(la.count, lb.count)).first { la[$0] != lb[$0] } ?? min(la.count, lb.count)
-            Issue.record("report.json from the case differs at field \(k): \(la.dropFirst(k).prefix(3)) vs \(lb.dropFirst(k).prefix(3))")
+            Issue.record(
+                "report.json from the case differs at field \(k): \(la.dropFirst(k).prefix(3)) vs \(lb.dropFirst(k).prefix(3))"
+            )
         }
-        #expect(!fromCase.caveats.contains { $0.contains("neither in the case") }, "every cited line came from the case")
+        #expect(
+            !fromCase.caveats.contains { $0.contains("neither in the case") }, "every cited line came from the case")
     }
 
     @Test func sampleLogsReportFromACaseIsByteIdentical() throws {
@@ -208,7 +212,8 @@ import Testing
         handle.seekToEndOfFile()
         handle.write(Data(line(30).utf8))
         try handle.close()
-        try FileManager.default.moveItem(at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
+        try FileManager.default.moveItem(
+            at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
         _ = try Fixture.write(line(40), to: logs.appendingPathComponent("auth.log"))
         _ = try Fixture.write(line(50), to: logs.appendingPathComponent("other.log"))
         let v = try Case.open(dir.path).verify()
@@ -217,7 +222,10 @@ import Testing
             v.entries.first { $0.file.path.hasSuffix("/" + name) }?.state
         }
         #expect(state("secure") == .grown(bytes: UInt64(line(30).utf8.count)))
-        if case .changed = state("other.log") {} else { Issue.record("other.log should be changed: \(String(describing: state("other.log")))") }
+        if case .changed = state("other.log") {
+        } else {
+            Issue.record("other.log should be changed: \(String(describing: state("other.log")))")
+        }
         if case .changed = state("auth.log") {} else { Issue.record("auth.log now holds other lines") }
         let rotated = try #require(v.newFiles.first { $0.file.path.hasSuffix("auth.log.1") })
         #expect(rotated.sameAs?.hasSuffix("auth.log") == true)
@@ -246,7 +254,8 @@ import Testing
         try fm.moveItem(at: logs.appendingPathComponent("auth.log.1"), to: logs.appendingPathComponent("auth.log.2"))
         try fm.moveItem(at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
         let tail = try String(contentsOf: logs.appendingPathComponent("auth.log.1"), encoding: .utf8)
-            .split(separator: "\n").suffix(3).map { $0.replacingOccurrences(of: "sshd[", with: "sshd[9") + "\n" }.joined()
+            .split(separator: "\n").suffix(3).map { $0.replacingOccurrences(of: "sshd[", with: "sshd[9") + "\n" }
+            .joined()
         _ = try Fixture.write(tail, to: logs.appendingPathComponent("auth.log"))
         let now = Discovery().discover([evidence])
         let (updated, u) = try Case.open(dir).updated(with: now, inputs: [evidence], options: Self.options)
@@ -255,7 +264,8 @@ import Testing
         #expect(u.dropped.isEmpty)
         try updated.write()
         let fromCase = try Case.open(dir).investigate().investigation
-        let fresh = InvestigationRun.run(files: now.files, discoveryIssues: now.issues, options: Self.options, seeds: [])
+        let fresh = InvestigationRun.run(
+            files: now.files, discoveryIssues: now.issues, options: Self.options, seeds: [])
         let a = Self.reportJSON(fresh.investigation, files: fresh.files, issues: now.issues, inputs: [evidence])
         let b = Self.reportJSON(fromCase, files: updated.stats, issues: updated.discoveryIssues, inputs: [evidence])
         #expect(fresh.store.count == updated.store.count)
@@ -270,7 +280,9 @@ import Testing
         let db = dir.appendingPathComponent("case.sqlite").path
         let e = try CaseSQLite.export(c, investigation: result.investigation, to: db)
         #expect(e.events == result.store.count)
-        func scalar(_ sql: String) throws -> String? { try CaseSQLite.query(sql, database: db).rows.first?.first ?? nil }
+        func scalar(_ sql: String) throws -> String? {
+            try CaseSQLite.query(sql, database: db).rows.first?.first ?? nil
+        }
         #expect(try scalar("SELECT count(*) FROM events") == String(result.store.count))
         let logins = (0..<result.store.count).filter {
             ["auth_success", "auth_failure", "invalid_user", "session_open", "logout", "ntlm", "kerberos", "rdp"]

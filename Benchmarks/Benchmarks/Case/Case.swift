@@ -20,14 +20,19 @@ struct CaseCorpus {
         let bytes = ProcessInfo.processInfo.environment["DWELL_CASE_BENCH_BYTES"].flatMap(Int64.init) ?? (1 << 30)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-case").path
         try? FileManager.default.removeItem(atPath: root)
-        let result = try! ScenarioGenerator.generate(ScenarioOptions(seed: 22, outputDirectory: root, targetBytes: bytes))
+        let result: ScenarioResult
+        do {
+            result = try ScenarioGenerator.generate(ScenarioOptions(seed: 22, outputDirectory: root, targetBytes: bytes))
+        } catch {
+            fatalError("cannot generate the corpus in \(root): \(error)")
+        }
         let corpus = CaseCorpus(evidence: root + "/incident", caseDirectory: root + "/case", textBytes: result.uncompressedBytes)
         // The case, written once from the first investigate (timed separately below).
         let run = firstInvestigate(corpus.evidence)
         let c = Case.from(
             run: run, evidence: Discovery().discover([corpus.evidence]).files, directory: corpus.caseDirectory,
             inputs: [corpus.evidence], seeds: [], rulesFile: nil, rulesText: nil)
-        try! c.write()
+        do { try c.write() } catch { fatalError("cannot write the case: \(error)") }
         let caseBytes = CaseFile.Kind.allCases.reduce(Int64(0)) { sum, kind in
             let a = try? FileManager.default.attributesOfItem(atPath: corpus.caseDirectory + "/" + kind.fileName)
             return sum + ((a?[.size] as? Int64) ?? 0)

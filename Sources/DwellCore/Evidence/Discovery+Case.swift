@@ -20,4 +20,3 @@ extension EvidenceFile {
             sizeBytes: try r.i64(), modificationTime: try r.optionalTime())
     }
 }
-
