@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
         .library(name: "DwellSweep", targets: ["DwellSweep"]),
         .library(name: "DwellSigma", targets: ["DwellSigma"]),
+        .library(name: "DwellCase", targets: ["DwellCase"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,10 +58,20 @@ let package = Package(
             dependencies: ["DwellCore", "Parsers", "DwellIngest", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/DwellSweep"
         ),
+        // A persistent case: the store, manifest, findings and cited lines on disk; SQLite export (libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "DwellCase",
+            dependencies: [
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/DwellCase"),
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep", "DwellSigma",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep",
+                "DwellSigma", "DwellCase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -91,6 +102,9 @@ let package = Package(
             name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
             exclude: ["Golden"]),  // golden files, read by path from the test
         .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
+        .testTarget(
+            name: "DwellCaseTests",
+            dependencies: ["DwellCase", "DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
         .testTarget(
             name: "DwellPartialsTests",
             dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),

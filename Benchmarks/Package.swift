@@ -65,6 +65,20 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Case",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DwellCore", package: "dwell"),
+                .product(name: "DwellIngest", package: "dwell"),
+                .product(name: "DwellIndex", package: "dwell"),
+                .product(name: "DwellAnalysis", package: "dwell"),
+                .product(name: "DwellCase", package: "dwell"),
+                .product(name: "DwellScenario", package: "dwell"),
+            ],
+            path: "Benchmarks/Case",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Sweep",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -381,7 +381,8 @@ public struct Correlator {
             // One hop per destination: the first one in time.
             var firstPerTarget: [String: LateralEdge] = [:]
             for e in next where firstPerTarget[e.to] == nil { firstPerTarget[e.to] = e }
-            let hops = firstPerTarget.values.sorted { $0.time < $1.time }
+            // Hops at the same time in the order of their targets' names (a dictionary's order changes per run).
+            let hops = firstPerTarget.values.sorted { ($0.time, $0.to) < ($1.time, $1.to) }
             if hops.isEmpty {
                 if !path.isEmpty { out.append(path) }
                 return

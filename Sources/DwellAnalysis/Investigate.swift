@@ -35,6 +35,21 @@ public enum InvestigationRun {
         public var files: [FileStats]
         public var discoveryIssues: [EvidenceIssue]
         public var store: EventStore
+        /// What a persistent case keeps to correlate again without the evidence.
+        public var analysis = StoredAnalysis()
+    }
+
+    /// The detectors' findings and what the host directory was built from: with the store, all that correlating
+    /// again (other seeds) needs, so a persistent case can answer without reading the evidence.
+    public struct StoredAnalysis: Sendable {
+        /// Aggregated findings, before correlation (their raw lines are not attached).
+        public var findings: [Finding] = []
+        public var ownTraffic = OwnTrafficLines()
+        /// How inside and outside were told apart, when it was a guess.
+        public var networkCaveat: String?
+        public var hostEntries: [HostMapEntry] = []
+        public var internalNetworks: [IPNetwork] = []
+        public init() {}
     }
 
     public static func run(
@@ -59,13 +74,40 @@ public enum InvestigationRun {
             "read, parse, store build",
             detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue); \(store.bytesBreakdown)")
         let paths = files.map(\.displayPath)
-        // One host directory (every way an address is learned), built once and asked by the detectors and the
-        // correlator alike, so a finding's host and the scope's name for an address never differ.
-        let directory = PhaseTrace.timed("host directory") {
+        var analysis = StoredAnalysis()
+        analysis.ownTraffic = ownTraffic
+        analysis.hostEntries = hostEntries
+        analysis.internalNetworks = internalNetworks
+        let directory = hostDirectory(store: store, paths: paths, analysis: analysis)
+        let detected = detect(
+            store: store, paths: paths, rules: rules, directory: directory, sigma: sigma, files: files, options: options)
+        (analysis.findings, analysis.networkCaveat) = (detected.findings, detected.networkCaveat)
+        let inv = correlate(
+            store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds,
+            notes: detected.sigmaNotes.map { "Sigma: \($0)" }
+        ) { inv in EvidenceLookup.attachRawLines(&inv, files: files, options: options) }
+        return Result(
+            investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store, analysis: analysis)
+    }
+
+    /// One host directory (every way an address is learned), built once and asked by the detectors and the
+    /// correlator alike, so a finding's host and the scope's name for an address never differ.
+    public static func hostDirectory(store: EventStore, paths: [String], analysis: StoredAnalysis) -> HostDirectory {
+        PhaseTrace.timed("host directory") {
             HostDirectory(
-                store: store, filePaths: paths, hostEntries: hostEntries, ownTraffic: ownTraffic,
-                internalNetworks: internalNetworks)
+                store: store, filePaths: paths, hostEntries: analysis.hostEntries, ownTraffic: analysis.ownTraffic,
+                internalNetworks: analysis.internalNetworks)
         }
+    }
+
+    /// Runs the detectors over the store: one finding per (rule, source, host), with its count and first and last
+    /// evidence, and the caveat on how inside and outside were told apart when it was a guess.
+    /// Sigma rules (`sigma`) run over the same store and read their keywords from `files`.
+    public static func detect(
+        store: EventStore, paths: [String], rules: RuleSet, directory: HostDirectory, sigma: SigmaRuleSet? = nil,
+        files: [EvidenceFile] = [], options: IngestOptions = IngestOptions()
+    ) -> (findings: [Finding], networkCaveat: String?, sigmaNotes: [String]) {
+        var trace = PhaseTrace()
         let detectors = PhaseTrace.timed("detectors' host names") {
             Detectors(
                 store: store, filePaths: paths, rules: rules, directory: directory)
@@ -82,20 +124,31 @@ public enum InvestigationRun {
         // One finding per (rule, source, host), with its count and first and last evidence.
         let findings = FindingAggregation.aggregate(hits)
         trace.mark("detectors", detail: "\(hits.count) hits in \(findings.count) findings")
+        return (findings, detectors.networks.caveat, sigmaNotes)
+    }
+
+    /// Correlates the findings from the seeds (or the seeding findings), adds the caveats, and lets `attach` fill
+    /// in the raw evidence lines (from the evidence, or from a case) before the integrity caveats quote them.
+    public static func correlate(
+        store: EventStore, paths: [String], stats: [FileStats], analysis: StoredAnalysis, directory: HostDirectory,
+        seeds: [Seed], notes: [String] = [], attach: (inout Investigation) -> Void
+    ) -> Investigation {
+        var trace = PhaseTrace()
+        let findings = analysis.findings
         let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)
         var inv = correlator.run(seeds: seeds)
         FindingAggregation.rollUpBackground(&inv)
         trace.mark("correlation")
         inv.caveats += caveats(stats)
-        inv.caveats += sigmaNotes.map { "Sigma: \($0)" }
+        inv.caveats += notes
         // How inside and outside were told apart, when it was a guess (network rules read it).
-        if let note = detectors.networks.caveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
+        if let note = analysis.networkCaveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
             inv.caveats.append(note)
         }
-        EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+        attach(&inv)
         inv.caveats += integrityCaveats(inv)
         trace.mark("evidence lines")
-        return Result(investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store)
+        return inv
     }
 
     /// Reads and parses every file into one event store (the first half of every command that needs the index).
@@ -106,8 +159,23 @@ public enum InvestigationRun {
         return (r.store, r.stats)
     }
 
+    /// `buildStore` for a persistent case built without analysis (`dwell index`): the store, and what the host
+    /// directory is built from (the detectors have not run: no findings).
+    /// `kept`: events a case already holds (`EventStore.keeping(files:)`), merged with the files read.
+    public static func index(
+        files: [EvidenceFile], options: IngestOptions, hostEntries: [HostMapEntry] = [],
+        internalNetworks: [IPNetwork] = [], progress: IngestProgress? = nil, kept: EventStore? = nil
+    ) -> (store: EventStore, stats: [FileStats], analysis: StoredAnalysis) {
+        let r = read(files: files, options: options, progress: progress, kept: kept)
+        var analysis = StoredAnalysis()
+        analysis.ownTraffic = r.ownTraffic
+        analysis.hostEntries = hostEntries
+        analysis.internalNetworks = internalNetworks
+        return (r.store, r.stats, analysis)
+    }
+
     /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses).
-    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?)
+    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?, kept: EventStore? = nil)
         -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines)
     {
         // Files' chunks are built and freed one after another: keep their blocks in the heap for the next file
@@ -120,7 +188,8 @@ public enum InvestigationRun {
         // text, gzip taken as 10:1). Capacity never written is never resident, while growing by doubling would
         // copy every column and leave the old copies in the heap.
         let estimatedText = files.reduce(0) { $0 + Int(max($1.sizeBytes, 0)) * ($1.path.hasSuffix(".gz") ? 10 : 1) }
-        builder.reserve(events: min(estimatedText / 64, 64 << 20))
+        builder.reserve(events: min(estimatedText / 64, 64 << 20) + (kept?.count ?? 0))
+        if let kept { builder.add(kept: kept) }
         var stats: [FileStats] = []
         Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink() }) { s, out in
             stats.append(s)
@@ -177,6 +246,17 @@ public enum InvestigationRun {
 /// Reads back the raw lines that the investigation cites (one streaming pass per cited file).
 public enum EvidenceLookup {
     public static func attachRawLines(_ inv: inout Investigation, files: [EvidenceFile], options: IngestOptions) {
+        // One streaming pass per cited file, files read side by side (each pass is independent).
+        fill(&inv, raw: EvidenceResolver.rawLines(citedLines(inv), files: files, options: options))
+    }
+
+    /// The cited lines of one file (EvidenceResolver's, the one reader of raw evidence).
+    public static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
+        EvidenceResolver.rawLines(lines, of: file, options: options)
+    }
+
+    /// The lines an investigation cites, by file id.
+    public static func citedLines(_ inv: Investigation) -> [UInt32: Set<UInt64>] {
         var wanted: [UInt32: Set<UInt64>] = [:]
         func want(_ e: EvidenceRef?) { if let e { wanted[e.fileID, default: []].insert(e.line) } }
         want(inv.firstEvidence)
@@ -190,8 +270,11 @@ public enum EvidenceLookup {
         inv.timeline.forEach { want($0.evidence) }
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
         inv.hostAddresses.forEach { want($0.evidence) }
-        // One streaming pass per cited file, files read side by side (each pass is independent).
-        let raw = EvidenceResolver.rawLines(wanted, files: files, options: options)
+        return wanted
+    }
+
+    /// Fills every cited place's raw line from `raw` (file id → line → bytes); a line not there stays empty.
+    public static func fill(_ inv: inout Investigation, raw: [UInt32: [UInt64: [UInt8]]]) {
         func fill(_ e: inout EvidenceRef) { e.raw = raw[e.fileID]?[e.line] ?? [] }
         func fill(_ e: inout EvidenceRef?) { if var x = e { fill(&x); e = x } }
         fill(&inv.firstEvidence)

@@ -148,7 +148,7 @@ public struct EventStore: Sendable {
     var postingStarts = SparseColumn<Int32>(absent: 0)
     var postingPositions: [Int32] = []
 
-    public private(set) var buckets = TimeBucketDirectory()
+    public internal(set) var buckets = TimeBucketDirectory()
 
     public init() {}
 
@@ -542,6 +542,14 @@ public struct TimeBucketDirectory: Sendable {
     public static let kinds = EventKind.allCases.count
 
     public init() {}
+
+    /// A directory as a persistent case stored it (checked by the reader).
+    init(originMicros: Int64, bucketMicros: Int64, starts: [Int32], counts: [UInt32]) {
+        self.originMicros = originMicros
+        self.bucketMicros = bucketMicros
+        self.starts = starts
+        self.counts = counts
+    }
 
     /// Bucket size: one minute, widened so that at most 200,000 buckets cover the span (sparse data).
     public init(times: TimeColumn, kinds: [EventKind], bucketSeconds: Int64?) {

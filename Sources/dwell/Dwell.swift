@@ -22,8 +22,8 @@ struct Dwell: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InvestigateCommand.self, TimelineCommand.self, PivotCommand.self, LateralCommand.self, SweepCommand.self,
-            RulesCommand.self, SigmaCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self, SummarizeCommand.self,
-            MergeCommand.self,
+            RulesCommand.self, SigmaCommand.self, ManifestCommand.self, ParseCommand.self, FormatsCommand.self,
+            SummarizeCommand.self, MergeCommand.self, IndexCommand.self, CaseCommand.self, QueryCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DwellAnalysis
+import DwellCase
 import DwellCore
 import DwellIngest
 import DwellReports
@@ -82,6 +83,13 @@ struct InvestigateCommand: ParsableCommand {
     @Flag(help: "Print report.json to stdout instead of the summary.")
     var json = false
 
+    @Option(
+        name: .customLong("case"),
+        help: ArgumentHelp(
+            "With evidence paths: also write a persistent case there (store, manifest, findings, cited lines). Without: investigate from that case, reading no evidence (--seed correlates again; --rules runs the detectors again over the stored events).",
+            valueName: "DIR"))
+    var caseDirectory: String?
+
     @OptionGroup var reading: ReadingOptions
 
     @OptionGroup var insideNetworks: InternalNetworkOption
@@ -89,8 +97,11 @@ struct InvestigateCommand: ParsableCommand {
     @OptionGroup var sigma: SigmaOptions
 
     func validate() throws {
-        if paths.isEmpty == partials.isEmpty {
-            throw ValidationError("give evidence paths or --partials FILE..., not both and not neither")
+        if (paths.isEmpty && caseDirectory == nil) == partials.isEmpty {
+            throw ValidationError("give evidence paths (or --case DIR) or --partials FILE..., not both and not neither")
+        }
+        if caseDirectory != nil && (hosts != nil || !insideNetworks.text.isEmpty) && paths.isEmpty {
+            throw ValidationError("--hosts and --internal are given when the case is built (with the evidence paths)")
         }
         do {
             _ = try ReportFormat.parseList(formats)
@@ -141,6 +152,7 @@ struct InvestigateCommand: ParsableCommand {
         if !partials.isEmpty {
             return try runPartials(seeds: seedList, hostMap: HostMapEntry.unranged(hostEntries))
         }
+        if paths.isEmpty, let caseDirectory { return try runFromCase(caseDirectory, seeds: seedList) }
         let found = try requireEvidence(paths)
         let outDir = Self.resolved(out)
         for f in found.files where !f.isStdin {
@@ -184,10 +196,53 @@ struct InvestigateCommand: ParsableCommand {
         var trace = PhaseTrace()
         try writeReports(input, origin: "\(result.files.count) evidence files")
         trace.mark("reports")
+        if let caseDirectory {
+            let c = Case.from(
+                run: result, evidence: found.files, directory: caseDirectory, inputs: paths, seeds: seedList,
+                rulesFile: rules.file, rulesText: try rules.text())
+            try writeCase(c)
+            trace.mark("case written")
+        }
         let problems =
             found.issues.contains(where: \.isProblem) || result.files.contains(where: \.hasProblems)
         if !result.files.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
         if problems { throw ExitStatus.evidenceProblems.code }
+    }
+
+    /// Re-renders the reports from a case: its findings correlated from `seeds` (the case's own when none), or
+    /// the detectors run again over its events when `--rules` is given.
+    func runFromCase(_ directory: String, seeds: [Seed]) throws {
+        let c = try openCase(directory)
+        let ruleSet = rules.file == nil ? nil : try rules.ruleSet()
+        let r: (investigation: Investigation, analysis: InvestigationRun.StoredAnalysis)
+        do {
+            r = try c.investigate(seeds: seeds.isEmpty ? nil : seeds, rules: ruleSet, options: try reading.ingestOptions())
+        } catch {
+            printError("dwell: \(directory): the rules stored in the case do not load: \(error)")
+            throw ExitStatus.usage.code
+        }
+        let inv = r.investigation
+        // A case only indexed so far keeps the findings (and the lines they cite) of its first investigation.
+        if !c.analysed && seeds.isEmpty && ruleSet == nil {
+            var analysed = c
+            analysed.analysed = true
+            analysed.analysis = r.analysis
+            var raw = analysed.lines.all
+            CaseLines.cited(by: inv, into: &raw)
+            analysed.lines = CaseLines(raw)
+            analysed.phases = inv.timeline.map {
+                PhaseMark(
+                    time: $0.evidence.time, fileID: $0.evidence.fileID, line: $0.evidence.line, phase: $0.phase.rawValue)
+            }
+            try writeCase(analysed)
+        }
+        let used = try ruleSet ?? c.ruleSet()
+        let input = ReportInput(
+            investigation: inv, files: c.stats, discoveryIssues: c.discoveryIssues, generated: Self.generationTime(),
+            inputs: c.inputs, rules: used.rules, outputDirectory: out)
+        try writeReports(input, origin: "case \(directory)")
+        let indexed = IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues)
+        try indexed.finish()
     }
 
     /// `SOURCE_DATE_EPOCH` as the report's generation time, when set (reproducible builds' convention).

@@ -31,8 +31,10 @@ struct LateralCommand: ParsableCommand {
 
     enum Output: String, ExpressibleByArgument, CaseIterable { case text, dot, json }
 
-    @Argument(help: "Files, directories (walked recursively) or - for stdin.")
-    var paths: [String]
+    @Argument(help: "Files, directories (walked recursively) or - for stdin (or --case DIR).")
+    var paths: [String] = []
+
+    @OptionGroup var caseOption: CaseOption
 
     @OptionGroup var correlation: CorrelationArguments
 
@@ -43,10 +45,27 @@ struct LateralCommand: ParsableCommand {
 
     @OptionGroup var insideNetworks: InternalNetworkOption
 
-    func validate() throws { try correlation.validateSeeds() }
+    func validate() throws {
+        try correlation.validateSeeds()
+        try caseOption.validate(paths: paths)
+        try correlation.validateWithCase(caseOption)
+    }
 
     func run() throws {
         let seeds = try correlation.seeds()
+        if let directory = caseOption.directory {
+            let c = try openCase(directory)
+            let inv = try caseInvestigation(c, seeds: seeds, options: reading.ingestOptions())
+            var out = StandardOutput()
+            switch output {
+            case .text: out.write(LateralText.render(inv))
+            case .dot: out.write(LateralDOT.render(inv))
+            case .json: out.write(LateralText.json(inv))
+            }
+            out.flush()
+            return try IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues)
+                .finish()
+        }
         let entries = try correlation.hostEntries()
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()

@@ -24,6 +24,7 @@ struct PivotCommand: ParsableCommand {
               dwell pivot user:deploy /mnt/image/var/log --limit 50
               dwell pivot ua:sqlmap logs/ --output json | jq .by_host
               dwell pivot host:db01 logs/ --hosts hosts.csv
+              dwell pivot 203.0.113.45 --case case-42     # from a case (dwell index ... --case): no evidence read
 
             \(ExitStatus.helpText)
             """)
@@ -36,8 +37,10 @@ struct PivotCommand: ParsableCommand {
             valueName: "INDICATOR"))
     var indicator: String
 
-    @Argument(help: "Files, directories (walked recursively) or - for stdin.")
-    var paths: [String]
+    @Argument(help: "Files, directories (walked recursively) or - for stdin (or --case DIR).")
+    var paths: [String] = []
+
+    @OptionGroup var caseOption: CaseOption
 
     @Option(help: "Output format: text or json.")
     var output: Output = .text
@@ -55,6 +58,7 @@ struct PivotCommand: ParsableCommand {
             throw ValidationError("give an indicator to pivot on")
         }
         guard limit >= 0, related >= 0 else { throw ValidationError("--limit and --related must be 0 or more") }
+        try caseOption.validate(paths: paths)
     }
 
     /// The (type, text) lookups an indicator stands for.
@@ -66,12 +70,10 @@ struct PivotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let found = try requireEvidence(paths)
+        let indexed = try IndexedEvidence.load(paths: paths, caseDirectory: caseOption.directory, reading: reading)
         let options = try reading.ingestOptions()
-        let bar = ProgressBar(for: found, quiet: reading.quiet)
-        let (store, stats) = InvestigationRun.buildStore(files: found.files, options: options, progress: bar.progress)
-        bar.finish()
-        let paths = found.files.map(\.displayPath)
+        let store = indexed.store
+        let paths = indexed.paths
 
         var groups: [(type: IndicatorType, text: String, keys: [IndicatorKey])] = []
         for (type, text) in lookups() {
@@ -91,7 +93,7 @@ struct PivotCommand: ParsableCommand {
                 out.write(",\"count\":0}\n")
             }
             out.flush()
-            try finishStatus(found: found, files: stats)
+            try indexed.finish()
             return
         }
         let reports = groups.map { g -> Report in
@@ -101,7 +103,7 @@ struct PivotCommand: ParsableCommand {
         }
         var wanted = reports.flatMap(\.listed)
         for r in reports { if let a = r.positions.first, let b = r.positions.last { wanted += [Int(a), Int(b)] } }
-        let raw = RawLines.read(positions: wanted, store: store, files: found.files, options: options)
+        let raw = indexed.rawLines(wanted, options: options)
         switch output {
         case .text:
             for r in reports { out.write(text(r, store: store, paths: paths, raw: raw)) }
@@ -121,7 +123,7 @@ struct PivotCommand: ParsableCommand {
             }
         }
         out.flush()
-        try finishStatus(found: found, files: stats)
+        try indexed.finish()
     }
 
     struct Report {

@@ -13,6 +13,16 @@ struct RulesOptions: ParsableArguments {
             valueName: "FILE"))
     var file: String?
 
+    /// The rules file's text, for a case to keep (nil for the standard table).
+    func text() throws -> String? {
+        guard let file else { return nil }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            printError("dwell: cannot read --rules \(file) as UTF-8 text")
+            throw ExitStatus.usage.code
+        }
+        return text
+    }
+
     /// The standard table, or the table with the file's changes; a mistake exits 2 with file and line.
     func ruleSet() throws -> RuleSet {
         guard let file else { return .standard }

@@ -32,8 +32,10 @@ struct TimelineCommand: ParsableCommand {
 
     enum Output: String, ExpressibleByArgument, CaseIterable { case text, csv, jsonl }
 
-    @Argument(help: "Files, directories (walked recursively) or - for stdin.")
-    var paths: [String]
+    @Argument(help: "Files, directories (walked recursively) or - for stdin (or --case DIR).")
+    var paths: [String] = []
+
+    @OptionGroup var caseOption: CaseOption
 
     @OptionGroup var correlation: CorrelationArguments
 
@@ -94,6 +96,8 @@ struct TimelineCommand: ParsableCommand {
                 "cannot read --indicator '\(i)': give an address or TYPE:VALUE (user:deploy, host:web01, url:/x)")
         }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
+        try caseOption.validate(paths: paths)
+        try correlation.validateWithCase(caseOption)
     }
 
     /// The window `[from, to)`; a bare date as `--to` ends at the end of that day.
@@ -106,22 +110,41 @@ struct TimelineCommand: ParsableCommand {
 
     func run() throws {
         let seeds = try correlation.seeds()
-        let entries = try correlation.hostEntries()
-        let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
-        let bar = ProgressBar(for: found, quiet: reading.quiet)
-        let result = InvestigationRun.run(
-            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,
-            internalNetworks: try insideNetworks.networks(), progress: bar.progress)
-        bar.finish()
-        let store = result.store
-        let inv = result.investigation
         let attackOnly = attack || !seeds.isEmpty
+        let indexed: IndexedEvidence
+        var investigation: Investigation?
+        if let directory = caseOption.directory {
+            let c = try openCase(directory)
+            indexed = IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues, opened: c)
+            // The case's own investigation marks the phases; other seeds (or a case not yet analysed) correlate.
+            if attackOnly || !c.analysed {
+                investigation = try caseInvestigation(c, seeds: seeds, options: options)
+            }
+        } else {
+            let entries = try correlation.hostEntries()
+            let found = try requireEvidence(paths)
+            let bar = ProgressBar(for: found, quiet: reading.quiet)
+            let result = InvestigationRun.run(
+                files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,
+                internalNetworks: try insideNetworks.networks(), progress: bar.progress)
+            bar.finish()
+            indexed = IndexedEvidence(
+                store: result.store, stats: result.files, files: found.files, issues: found.issues)
+            investigation = result.investigation
+        }
+        let store = indexed.store
 
         // Phases of the attack's events, by position.
         var phase: [Int: String] = [:]
-        for t in inv.timeline {
-            if let i = store.position(of: t.evidence) { phase[i] = t.phase.rawValue }
+        if let inv = investigation {
+            for t in inv.timeline {
+                if let i = store.position(of: t.evidence) { phase[i] = t.phase.rawValue }
+            }
+        } else if let c = indexed.opened {
+            for m in c.phases {
+                if let i = store.position(time: m.time, fileID: m.fileID, line: m.line) { phase[i] = m.phase }
+            }
         }
         let w = window
         let kindSet = Set(kinds.compactMap(EventKind.init(name:)))
@@ -156,12 +179,12 @@ struct TimelineCommand: ParsableCommand {
         let total = selected.count
         if limit > 0 && selected.count > limit { selected = Array(selected.prefix(limit)) }
 
-        let raw = RawLines.read(positions: selected, store: store, files: found.files, options: options)
-        let paths = found.files.map(\.displayPath)
+        let raw = indexed.rawLines(selected, options: options)
+        let paths = indexed.paths
         var out = StandardOutput()
         switch output {
         case .text:
-            if attackOnly {
+            if attackOnly, let inv = investigation {
                 if let a = inv.firstSeen, let b = inv.lastSeen {
                     out.write(
                         "ATTACK \(a.iso8601(fractionDigits: 0)) → \(b.iso8601(fractionDigits: 0)); seeds: \(inv.seeds.map(TerminalText.safe).joined(separator: "; "))\n"
@@ -196,7 +219,7 @@ struct TimelineCommand: ParsableCommand {
         if output != .text && selected.count < total {
             printError("dwell: \(total) events, \(selected.count) written (--limit)")
         }
-        try finishStatus(found: found, files: result.files)
+        try indexed.finish()
     }
 }
 
@@ -296,6 +319,13 @@ enum RawLines {
 }
 
 extension EventStore {
+    /// The position of the event at this time, file and line.
+    func position(time: Timestamp, fileID f: UInt32, line l: UInt64) -> Int? {
+        range(from: time, to: Timestamp(microseconds: time.microseconds + 1)).first {
+            fileID[$0] == f && UInt64(line[$0]) == l
+        }
+    }
+
     /// The position of the event an evidence reference points at (same time, file and line).
     func position(of e: EvidenceRef) -> Int? {
         range(from: e.time, to: Timestamp(microseconds: e.time.microseconds + 1)).first {

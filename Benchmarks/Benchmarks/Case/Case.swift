@@ -1,0 +1,85 @@
+// Case: the persistent case (issue #22) on a generated incident of about 1 GB of text, against the first
+// `investigate` of the same evidence in the same run. What matters are the ratios: open + pivot, a one-hour window
+// and `investigate --case --seed` against the first investigate; the case's bytes against the text's; SQLite export
+// in events per second. DWELL_CASE_BENCH_BYTES sets the corpus size (default 1 GiB).
+import Benchmark
+import DwellAnalysis
+import DwellCase
+import DwellCore
+import DwellIndex
+import DwellIngest
+import DwellScenario
+import Foundation
+
+struct CaseCorpus {
+    let evidence: String
+    let caseDirectory: String
+    let textBytes: Int64
+
+    static let shared: CaseCorpus = {
+        let bytes = ProcessInfo.processInfo.environment["DWELL_CASE_BENCH_BYTES"].flatMap(Int64.init) ?? (1 << 30)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-case").path
+        try? FileManager.default.removeItem(atPath: root)
+        let result: ScenarioResult
+        do {
+            result = try ScenarioGenerator.generate(ScenarioOptions(seed: 22, outputDirectory: root, targetBytes: bytes))
+        } catch {
+            fatalError("cannot generate the corpus in \(root): \(error)")
+        }
+        let corpus = CaseCorpus(evidence: root + "/incident", caseDirectory: root + "/case", textBytes: result.uncompressedBytes)
+        // The case, written once from the first investigate (timed separately below).
+        let run = firstInvestigate(corpus.evidence)
+        let c = Case.from(
+            run: run, evidence: Discovery().discover([corpus.evidence]).files, directory: corpus.caseDirectory,
+            inputs: [corpus.evidence], seeds: [], rulesFile: nil, rulesText: nil)
+        do { try c.write() } catch { fatalError("cannot write the case: \(error)") }
+        let caseBytes = CaseFile.Kind.allCases.reduce(Int64(0)) { sum, kind in
+            let a = try? FileManager.default.attributesOfItem(atPath: corpus.caseDirectory + "/" + kind.fileName)
+            return sum + ((a?[.size] as? Int64) ?? 0)
+        }
+        print("case: \(run.store.count) events, text \(corpus.textBytes) B, case \(caseBytes) B, ratio \(Double(caseBytes) / Double(max(corpus.textBytes, 1)))")
+        return corpus
+    }()
+
+    static func firstInvestigate(_ dir: String) -> InvestigationRun.Result {
+        let found = Discovery().discover([dir])
+        return InvestigationRun.run(
+            files: found.files, discoveryIssues: found.issues, options: IngestOptions(), seeds: [])
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let slow = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(120), maxIterations: 3)
+    let fast = Benchmark.Configuration(
+        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident], timeUnits: .milliseconds,
+        maxDuration: .seconds(20), maxIterations: 20)
+    let corpus = CaseCorpus.shared
+
+    Benchmark("baseline: first investigate of the evidence", configuration: slow) { _ in
+        blackHole(CaseCorpus.firstInvestigate(corpus.evidence).store.count)
+    }
+    Benchmark("case: open + pivot on one address (first/last, hosts and kinds, related)", configuration: fast) { _ in
+        guard let c = try? Case.open(corpus.caseDirectory), let key = c.store.key(.ip, "203.0.113.45") else { return }
+        let p = c.store.postingSlice(key)
+        blackHole(c.store.breakdown(p).byHost.count + c.store.related(p, excluding: [key]).count)
+    }
+    Benchmark("case: open + one-hour window (events and counts by kind)", configuration: fast) { _ in
+        guard let c = try? Case.open(corpus.caseDirectory), let first = c.store.time.first else { return }
+        let from = Timestamp(microseconds: first + 86_400_000_000)
+        let to = Timestamp(microseconds: from.microseconds + 3_600_000_000)
+        let range = c.store.events(from: from, to: to)
+        blackHole(range.count + c.store.kindCounts(from: from, to: to).count)
+    }
+    Benchmark("case: investigate --case --seed 203.0.113.45", configuration: slow) { _ in
+        guard let c = try? Case.open(corpus.caseDirectory) else { return }
+        let seed = Seed(type: .ip, value: "203.0.113.45", reason: "benchmark")
+        blackHole((try? c.investigate(seeds: [seed]))?.investigation.timeline.count ?? 0)
+    }
+    Benchmark("case: SQLite export (events/s in the log line)", configuration: slow) { _ in
+        guard let c = try? Case.open(corpus.caseDirectory), let inv = try? c.investigate().investigation else { return }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-case.sqlite").path
+        if let e = try? CaseSQLite.export(c, investigation: inv, to: path) {
+            print("sqlite: \(e.events) events in \(e.eventSeconds) s = \(Double(e.events) / e.eventSeconds) events/s")
+        }
+    }
+}

@@ -1,0 +1,303 @@
+import DwellCore
+
+/// The store as a persistent case holds it (docs/DESIGN.md, "The case on disk"): every column's arrays as they
+/// are in memory, the symbol table, the addresses with their probe table, the postings and the time buckets.
+/// Reading copies each array out of the mapped file once; nothing is parsed, sorted or indexed again.
+extension EventStore {
+    public func write(to w: inout BinaryWriter) {
+        w.int(count)
+        symbols.write(to: &w)
+        w.array(addresses.map(\.high))
+        w.array(addresses.map(\.low))
+        w.array(addressIndex.slots)
+        // Dense columns.
+        w.array(time.blocks.map(\.base))
+        w.array(time.blocks.map(\.wide))
+        w.array(time.distance)
+        w.array(time.wide)
+        fileID.write(to: &w)
+        w.array(line)
+        w.array(offset.low)
+        offset.high.write(to: &w)
+        w.array(kind.map(\.rawValue))
+        w.array(outcome.map(\.rawValue))
+        w.array(format)
+        host.write(to: &w)
+        w.array(timeSource.map { $0.year.rawValue | $0.zone.rawValue << 4 })
+        // Sparse columns, in declaration order.
+        for c in [sourceIP, destinationIP] { c.write(to: &w) }
+        sourcePort.write(to: &w)
+        destinationPort.write(to: &w)
+        for c in [user, targetUser, authMethod, program] { c.write(to: &w) }
+        pid.write(to: &w)
+        for c in [command, httpMethod, path, query] { c.write(to: &w) }
+        httpStatus.write(to: &w)
+        bytesOut.low.write(to: &w)
+        bytesOut.high.write(to: &w)
+        bytesIn.low.write(to: &w)
+        bytesIn.high.write(to: &w)
+        for c in [userAgent, domain, service, signature] { c.write(to: &w) }
+        severity.write(to: &w)
+        for c in [detail, sessionID, fileHash, referer, forwardedFor] { c.write(to: &w) }
+        repeatCount.write(to: &w)
+        locality.write(to: &w)
+        // Indexes.
+        w.array(postingBase)
+        postingStarts.write(to: &w)
+        w.array(postingPositions)
+        w.i64(buckets.originMicros)
+        w.i64(buckets.bucketMicros)
+        w.array(buckets.starts)
+        w.array(buckets.counts)
+    }
+
+    /// The store written by `write(to:)`. Every column's length is checked against the event count, and every
+    /// index that the store dereferences without a check (codes, ranks, postings, bucket starts) against what it
+    /// indexes, so a damaged section throws rather than traps.
+    /// - Complexity: O(n) copies and one validating pass over the codes, ranks and postings.
+    public init(reading r: inout BinaryReader) throws(BinaryFormatError) {
+        self.init()
+        let at = r.position
+        func bad(_ what: String) -> BinaryFormatError { BinaryFormatError(offset: at, what: "event store: \(what)") }
+        let n = try r.int()
+        guard n >= 0, n <= Int(Int32.max) else { throw bad("an event count of \(n)") }
+        symbols = try SymbolTable(reading: &r)
+        let high: [UInt64] = try r.array()
+        let low: [UInt64] = try r.array()
+        guard high.count == low.count else { throw bad("address halves disagree") }
+        addresses = zip(high, low).map { IPAddress(high: $0, low: $1) }
+        addressIndex.slots = try r.array()
+        let slots = addressIndex.slots
+        guard slots.count >= 2, slots.count & (slots.count - 1) == 0, slots.count > addresses.count,
+            !slots.contains(where: { Int($0) > addresses.count })
+        else { throw bad("address table") }
+        let bases: [Int64] = try r.array()
+        let wides: [Int32] = try r.array()
+        time.distance = try r.array()
+        time.wide = try r.array()
+        guard bases.count == wides.count, time.distance.count == n,
+            bases.count == (n + (1 << TimeColumn.blockShift) - 1) >> TimeColumn.blockShift
+        else { throw bad("time column") }
+        // A wide block holds its events' times whole, so its last event's index must lie inside `wide`.
+        for (b, w) in wides.enumerated() where w >= 0 {
+            let events = min(n - (b << TimeColumn.blockShift), 1 << TimeColumn.blockShift)
+            guard Int(w) + events <= time.wide.count else { throw bad("time column block \(b)") }
+        }
+        time.blocks = zip(bases, wides).map { TimeColumn.Block(base: $0, wide: $1) }
+        fileID = try CodedColumn(reading: &r, count: n)
+        line = try r.array()
+        offset.low = try r.array()
+        offset.high = try SparseColumn(reading: &r, absent: 0, count: n)
+        let kinds: [UInt8] = try r.array()
+        let outcomes: [UInt8] = try r.array()
+        format = try r.array()
+        host = try CodedColumn(reading: &r, count: n)
+        let sources: [UInt8] = try r.array()
+        guard line.count == n, offset.low.count == n, kinds.count == n, outcomes.count == n, format.count == n,
+            sources.count == n
+        else { throw bad("a dense column's length") }
+        kind = try kinds.map { v throws(BinaryFormatError) in
+            guard let k = EventKind(rawValue: v) else { throw bad("event kind \(v)") }
+            return k
+        }
+        outcome = try outcomes.map { v throws(BinaryFormatError) in
+            guard let o = Outcome(rawValue: v) else { throw bad("outcome \(v)") }
+            return o
+        }
+        timeSource = try sources.map { v throws(BinaryFormatError) in
+            guard let y = TimeSource.Year(rawValue: v & 15), let z = TimeSource.Zone(rawValue: v >> 4) else {
+                throw bad("time source \(v)")
+            }
+            return TimeSource(year: y, zone: z)
+        }
+        func ids(_ c: inout SparseColumn<UInt32>, limit: Int) throws(BinaryFormatError) {
+            c = try SparseColumn(reading: &r, absent: 0, count: n)
+            guard !c.stored.contains(where: { Int($0) >= limit }) else { throw bad("an id past its table") }
+        }
+        let symbolLimit = symbols.count
+        let addressLimit = addresses.count + 1
+        try ids(&sourceIP, limit: addressLimit)
+        try ids(&destinationIP, limit: addressLimit)
+        sourcePort = try SparseColumn(reading: &r, absent: 0, count: n)
+        destinationPort = try SparseColumn(reading: &r, absent: 0, count: n)
+        try ids(&user, limit: symbolLimit)
+        try ids(&targetUser, limit: symbolLimit)
+        try ids(&authMethod, limit: symbolLimit)
+        try ids(&program, limit: symbolLimit)
+        pid = try SparseColumn(reading: &r, absent: -1, count: n)
+        try ids(&command, limit: symbolLimit)
+        try ids(&httpMethod, limit: symbolLimit)
+        try ids(&path, limit: symbolLimit)
+        try ids(&query, limit: symbolLimit)
+        httpStatus = try SparseColumn(reading: &r, absent: -1, count: n)
+        bytesOut = SparseInt64Column(
+            absent: -1, low: try SparseColumn(reading: &r, absent: 0, count: n),
+            high: try SparseColumn(reading: &r, absent: 0, count: n))
+        bytesIn = SparseInt64Column(
+            absent: -1, low: try SparseColumn(reading: &r, absent: 0, count: n),
+            high: try SparseColumn(reading: &r, absent: 0, count: n))
+        try ids(&userAgent, limit: symbolLimit)
+        try ids(&domain, limit: symbolLimit)
+        try ids(&service, limit: symbolLimit)
+        try ids(&signature, limit: symbolLimit)
+        severity = try SparseColumn(reading: &r, absent: -1, count: n)
+        try ids(&detail, limit: symbolLimit)
+        try ids(&sessionID, limit: symbolLimit)
+        try ids(&fileHash, limit: symbolLimit)
+        try ids(&referer, limit: symbolLimit)
+        try ids(&forwardedFor, limit: symbolLimit)
+        repeatCount = try SparseColumn(reading: &r, absent: 1, count: n)
+        locality = try SparseColumn(reading: &r, absent: 0, count: n)
+        for t in host.table where Int(t) >= symbolLimit { throw bad("host symbol \(t)") }
+        postingBase = try r.array()
+        guard postingBase.count == IndicatorType.allCases.count + 1, postingBase.first == 0,
+            zip(postingBase, postingBase.dropFirst()).allSatisfy({ $0 <= $1 })
+        else { throw bad("posting rows") }
+        postingStarts = try SparseColumn(reading: &r, absent: 0, count: postingBase[postingBase.count - 1])
+        postingPositions = try r.array()
+        var previous: Int32 = 0
+        for s in postingStarts.stored {
+            guard s >= previous, Int(s) <= postingPositions.count else { throw bad("posting starts") }
+            previous = s
+        }
+        guard !postingPositions.contains(where: { $0 < 0 || Int($0) >= n }) else {
+            throw bad("a posting past the events")
+        }
+        let origin = try r.i64()
+        let size = try r.i64()
+        let starts: [Int32] = try r.array()
+        let counts: [UInt32] = try r.array()
+        guard size > 0, starts.isEmpty || (starts.count - 1) * TimeBucketDirectory.kinds == counts.count,
+            zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }), starts.allSatisfy({ $0 >= 0 && Int($0) <= n })
+        else { throw bad("time buckets") }
+        buckets = TimeBucketDirectory(originMicros: origin, bucketMicros: size, starts: starts, counts: counts)
+    }
+}
+
+extension EventStore {
+    /// The largest evidence file id any event names, or nil for an empty store.
+    public var largestFileID: UInt32? {
+        (fileID.table + fileID.escaped.stored).max()
+    }
+}
+
+extension SparseColumn {
+    func write(to w: inout BinaryWriter) {
+        w.int(length)
+        w.array(words)
+        w.array(ranks)
+        w.array(stored)
+    }
+
+    /// A column of `count` events written by `write(to:)`; the ranks are checked against the presence bits.
+    init(reading r: inout BinaryReader, absent: Element, count: Int) throws(BinaryFormatError) {
+        let at = r.position
+        self.init(absent: absent)
+        length = try r.int()
+        words = try r.array()
+        ranks = try r.array()
+        stored = try r.array()
+        let wordCount = (count + 63) >> 6
+        guard length == count, words.count == wordCount, ranks.count == wordCount else {
+            throw BinaryFormatError(offset: at, what: "a sparse column of \(length) events in a store of \(count)")
+        }
+        var rank = 0
+        for w in 0..<wordCount {
+            guard Int(ranks[w]) == rank else { throw BinaryFormatError(offset: at, what: "sparse column ranks") }
+            rank += words[w].nonzeroBitCount
+        }
+        // Bits past the last event must be clear: forEachValue would report events that do not exist.
+        if count & 63 != 0, let last = words.last, last >> UInt64(count & 63) != 0 {
+            throw BinaryFormatError(offset: at, what: "sparse column bits past the end")
+        }
+        guard rank == stored.count else { throw BinaryFormatError(offset: at, what: "sparse column values") }
+    }
+}
+
+extension CodedColumn {
+    func write(to w: inout BinaryWriter) {
+        w.array(codes)
+        w.array(table)
+        escaped.write(to: &w)
+    }
+
+    init(reading r: inout BinaryReader, count: Int) throws(BinaryFormatError) {
+        let at = r.position
+        self.init()
+        codes = try r.array()
+        table = try r.array()
+        escaped = try SparseColumn(reading: &r, absent: 0, count: count)
+        guard codes.count == count, table.count < Int(Self.escape),
+            !codes.contains(where: { $0 != Self.escape && Int($0) >= table.count })
+        else { throw BinaryFormatError(offset: at, what: "a coded column") }
+        for (c, v) in table.enumerated() { codeOf[v] = UInt16(c) }
+    }
+}
+
+extension EventStore {
+    /// The events of the files that `fileMap` keeps (old file id → new file id, `nil`: dropped), in store order,
+    /// as an unsorted chunk for `Builder.add(kept:)`: a case updated with grown evidence keeps the events of the
+    /// files it already holds without reading them again. - Complexity: O(n + kept events).
+    public func keeping(files fileMap: [UInt32?]) -> EventStore {
+        var positions: [Int32] = []
+        positions.reserveCapacity(count)
+        for i in 0..<count {
+            let f = Int(fileID[i])
+            if f < fileMap.count, fileMap[f] != nil { positions.append(Int32(truncatingIfNeeded: i)) }
+        }
+        var out = EventStore()
+        out.symbols = symbols
+        out.addresses = addresses
+        out.addressIndex = addressIndex
+        positions.withUnsafeBufferPointer { p in
+            out.unsortedTime = p.map { time[Int($0)] }
+            for i in p {
+                let f = Int(fileID[Int(i)])
+                out.fileID.append(fileMap[f] ?? 0)
+                out.offset.append(offset[Int(i)])
+                out.host.append(host[Int(i)])
+            }
+            out.line = p.map { line[Int($0)] }
+            out.kind = p.map { kind[Int($0)] }
+            out.outcome = p.map { outcome[Int($0)] }
+            out.format = p.map { format[Int($0)] }
+            out.timeSource = p.map { timeSource[Int($0)] }
+            out.sourceIP = sourceIP.permuted(p)
+            out.destinationIP = destinationIP.permuted(p)
+            out.sourcePort = sourcePort.permuted(p)
+            out.destinationPort = destinationPort.permuted(p)
+            out.user = user.permuted(p)
+            out.targetUser = targetUser.permuted(p)
+            out.authMethod = authMethod.permuted(p)
+            out.program = program.permuted(p)
+            out.pid = pid.permuted(p)
+            out.command = command.permuted(p)
+            out.httpMethod = httpMethod.permuted(p)
+            out.path = path.permuted(p)
+            out.query = query.permuted(p)
+            out.httpStatus = httpStatus.permuted(p)
+            out.bytesOut = SparseInt64Column(absent: -1, low: bytesOut.low.permuted(p), high: bytesOut.high.permuted(p))
+            out.bytesIn = SparseInt64Column(absent: -1, low: bytesIn.low.permuted(p), high: bytesIn.high.permuted(p))
+            out.userAgent = userAgent.permuted(p)
+            out.domain = domain.permuted(p)
+            out.service = service.permuted(p)
+            out.signature = signature.permuted(p)
+            out.severity = severity.permuted(p)
+            out.detail = detail.permuted(p)
+            out.sessionID = sessionID.permuted(p)
+            out.fileHash = fileHash.permuted(p)
+            out.referer = referer.permuted(p)
+            out.forwardedFor = forwardedFor.permuted(p)
+            out.repeatCount = repeatCount.permuted(p)
+            out.locality = locality.permuted(p)
+        }
+        return out
+    }
+}
+
+extension EventStore.Builder {
+    /// Adds the events a case keeps (`EventStore.keeping(files:)`), remapping their symbols and addresses.
+    public mutating func add(kept: EventStore) {
+        store.appendChunk(kept, symbolRemap: store.symbols.merge(kept.symbols))
+    }
+}

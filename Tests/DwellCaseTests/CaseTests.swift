@@ -1,0 +1,305 @@
+import DwellAnalysis
+import DwellCase
+import DwellCore
+import DwellIndex
+import DwellIngest
+import DwellReports
+import DwellScenario
+import DwellTestSupport
+import Foundation
+import Testing
+
+/// A case written and opened again answers as the evidence does: the same report.json, byte for byte.
+@Suite struct CaseTests {
+    static let options = IngestOptions(jobs: 2)
+    static let sampleRoot = Fixture.packageRoot.appendingPathComponent("SampleLogs/incident-2026-03").path
+
+    /// The investigation of `root` and the case written from it into a fresh directory.
+    static func investigate(_ root: String, seeds: [Seed] = []) throws -> (InvestigationRun.Result, Case, URL) {
+        let found = Discovery().discover([root])
+        let result = InvestigationRun.run(
+            files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds)
+        let dir = try Fixture.temporaryDirectory("dwell-case")
+        let c = Case.from(
+            run: result, evidence: found.files, directory: dir.path, inputs: [root], seeds: seeds, rulesFile: nil,
+            rulesText: nil)
+        try c.write()
+        return (result, c, dir)
+    }
+
+    static func reportJSON(_ inv: Investigation, files: [FileStats], issues: [EvidenceIssue], inputs: [String])
+        -> [UInt8]
+    {
+        let input = ReportInput(
+            investigation: inv, files: files, discoveryIssues: issues, generated: nil, inputs: inputs,
+            rules: RuleSet.standard.rules, outputDirectory: "out")
+        return ReportSet.render(input, formats: [.json]).first?.bytes ?? []
+    }
+
+    /// report.json from the evidence and from the reopened case, for the same seeds.
+    static func checkSameReport(_ root: String, seeds: [Seed] = []) throws {
+        let (result, _, dir) = try investigate(root)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let opened = try Case.open(dir.path)
+        #expect(opened.store.count == result.store.count)
+        let fromCase = try opened.investigate(seeds: seeds.isEmpty ? nil : seeds).investigation
+        var evidence = result.investigation
+        if !seeds.isEmpty {
+            let found = Discovery().discover([root])
+            evidence =
+                InvestigationRun.run(
+                    files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds
+                ).investigation
+        }
+        let a = reportJSON(evidence, files: result.files, issues: result.discoveryIssues, inputs: [root])
+        let b = reportJSON(fromCase, files: opened.stats, issues: opened.discoveryIssues, inputs: opened.inputs)
+        try #require(a.count > 1000)
+        if a != b {
+            // Name the first line that differs rather than printing both reports.
+            let la = String(decoding: a, as: UTF8.self).split(separator: ",")
+            let lb = String(decoding: b, as: UTF8.self).split(separator: ",")
+            let k = (0..<min(la.count, lb.count)).first { la[$0] != lb[$0] } ?? min(la.count, lb.count)
+            Issue.record(
+                "report.json from the case differs at field \(k): \(la.dropFirst(k).prefix(3)) vs \(lb.dropFirst(k).prefix(3))"
+            )
+        }
+        #expect(
+            !fromCase.caveats.contains { $0.contains("neither in the case") }, "every cited line came from the case")
+    }
+
+    @Test func sampleLogsReportFromACaseIsByteIdentical() throws {
+        try Self.checkSameReport(Self.sampleRoot)
+    }
+
+    @Test func sampleLogsReseededFromACaseMatchesTheEvidenceReseeded() throws {
+        try Self.checkSameReport(Self.sampleRoot, seeds: [Seed(type: .user, value: "deploy", reason: "test")])
+    }
+
+    @Test(arguments: [UInt64(7), 42])
+    func generatedIncidentReportFromACaseIsByteIdentical(seed: UInt64) throws {
+        let dir = try Fixture.temporaryDirectory("dwell-case-scenario")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try ScenarioGenerator.generate(
+            ScenarioOptions(seed: seed, outputDirectory: dir.path, name: "incident", days: 2, backgroundScale: 0.05))
+        try Self.checkSameReport(dir.appendingPathComponent("incident").path)
+    }
+
+    @Test func storeWrittenAndReadBackWritesTheSameBytes() throws {
+        let (store, _) = InvestigationRun.buildStore(
+            files: Discovery().discover([Self.sampleRoot]).files, options: Self.options)
+        var w = BinaryWriter()
+        store.write(to: &w)
+        let bytes = w.take()
+        let again = try bytes.withUnsafeBytes { buf in
+            var r = BinaryReader(buf)
+            let s = try EventStore(reading: &r)
+            #expect(r.isAtEnd)
+            return s
+        }
+        var w2 = BinaryWriter()
+        again.write(to: &w2)
+        #expect(w2.take() == bytes)
+        // Queries answer the same.
+        let key = try #require(store.key(.ip, "203.0.113.45"))
+        #expect(again.positions(key) == store.positions(key))
+        #expect(again.summary(17) == store.summary(17))
+    }
+
+    // MARK: Refusing damaged and foreign cases
+
+    static func sampleCase() throws -> URL {
+        let (_, _, dir) = try investigate(Self.sampleRoot)
+        return dir
+    }
+
+    static func patch(_ url: URL, at offset: Int, _ bytes: [UInt8]) throws {
+        var data = try [UInt8](Data(contentsOf: url))
+        for (k, b) in bytes.enumerated() { data[offset + k] = b }
+        try Data(data).write(to: url)
+    }
+
+    static func refusal(_ dir: URL) -> String? {
+        do {
+            _ = try Case.open(dir.path)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func aCaseOfAnotherFormatVersionIsRefused() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.patch(dir.appendingPathComponent("store.dwell"), at: 8, [2, 0, 0, 0])
+        let why = try #require(Self.refusal(dir))
+        #expect(why.contains("store.dwell: case format version 2, but this dwell reads version 1"))
+    }
+
+    @Test func aDamagedCaseIsRefusedByItsChecksum() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("store.dwell")
+        let size = try [UInt8](Data(contentsOf: url)).count
+        try Self.patch(url, at: size / 2, [0xA5])
+        let why = try #require(Self.refusal(dir))
+        #expect(why.contains("store.dwell: checksum"))
+        #expect(why.contains("damaged"))
+    }
+
+    @Test func aTruncatedOrMissingOrForeignFileIsRefused() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lines = dir.appendingPathComponent("lines.dwell")
+        let data = try Data(contentsOf: lines)
+        try data.prefix(data.count - 10).write(to: lines)
+        #expect(Self.refusal(dir)?.contains("truncated") == true)
+        try Data("not a case".utf8).write(to: lines)
+        #expect(Self.refusal(dir)?.contains("shorter than a case file's header") == true)
+        try Data(repeating: 0x41, count: 64).write(to: lines)
+        #expect(Self.refusal(dir)?.contains("not a dwell case file") == true)
+        try FileManager.default.removeItem(at: lines)
+        #expect(Self.refusal(dir)?.contains("cannot open") == true)
+    }
+
+    /// Damage that passes the checksum (a faulty writer): every byte position tried throws or opens, never traps.
+    @Test func damageBehindAValidChecksumNeverTraps() async throws {
+        await #expect(processExitsWith: .success) {
+            try CaseTests.openDamagedCopies(count: 60)
+        }
+    }
+
+    /// Flips bytes of a sample case's store, fixes the checksum, and opens it (and asks it a few questions).
+    static func openDamagedCopies(count: Int) throws {
+        let dir = try sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("store.dwell")
+        let original = try [UInt8](Data(contentsOf: url))
+        var state: UInt64 = 2026
+        for _ in 0..<count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            var data = original
+            let at = 32 + Int(state >> 33) % (data.count - 32)
+            data[at] ^= UInt8(truncatingIfNeeded: state >> 13) | 1
+            let crc = data[32...].withUnsafeBufferPointer { CRC32Checksum.update(0, $0) }
+            withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { data[24 + k] = $0[k] } }
+            try Data(data).write(to: url)
+            if let c = try? Case.open(dir.path) {
+                // Whatever opened must answer without trapping.
+                _ = c.store.indicatorKeys.prefix(50).map { c.store.positions($0).count }
+                _ = c.store.range(from: .zero, to: .distantFuture)
+            }
+        }
+    }
+
+    // MARK: Verify
+
+    @Test func verifyNamesGrownChangedMissingRotatedAndNewFiles() throws {
+        let evidence = try Fixture.temporaryDirectory("dwell-case-evidence")
+        defer { try? FileManager.default.removeItem(at: evidence) }
+        let logs = evidence.appendingPathComponent("web01/var/log")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        func line(_ s: Int) -> String {
+            "Mar 11 10:00:\(String(format: "%02d", s)) web01 sshd[1]: Failed password for root from 203.0.113.9 port 4\(s) ssh2\n"
+        }
+        _ = try Fixture.write((0..<5).map(line).joined(), to: logs.appendingPathComponent("auth.log"))
+        _ = try Fixture.write((5..<9).map(line).joined(), to: logs.appendingPathComponent("secure"))
+        _ = try Fixture.write((9..<12).map(line).joined(), to: logs.appendingPathComponent("other.log"))
+        let (_, c, dir) = try Self.investigate(evidence.path)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(c.verify().isIntact)
+        // Grown, rotated (auth.log → auth.log.1 with a fresh auth.log), changed.
+        let handle = try FileHandle(forWritingTo: logs.appendingPathComponent("secure"))
+        handle.seekToEndOfFile()
+        handle.write(Data(line(30).utf8))
+        try handle.close()
+        try FileManager.default.moveItem(
+            at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
+        _ = try Fixture.write(line(40), to: logs.appendingPathComponent("auth.log"))
+        _ = try Fixture.write(line(50), to: logs.appendingPathComponent("other.log"))
+        let v = try Case.open(dir.path).verify()
+        #expect(!v.isIntact)
+        func state(_ name: String) -> CaseVerification.State? {
+            v.entries.first { $0.file.path.hasSuffix("/" + name) }?.state
+        }
+        #expect(state("secure") == .grown(bytes: UInt64(line(30).utf8.count)))
+        if case .changed = state("other.log") {
+        } else {
+            Issue.record("other.log should be changed: \(String(describing: state("other.log")))")
+        }
+        if case .changed = state("auth.log") {} else { Issue.record("auth.log now holds other lines") }
+        let rotated = try #require(v.newFiles.first { $0.file.path.hasSuffix("auth.log.1") })
+        #expect(rotated.sameAs?.hasSuffix("auth.log") == true)
+    }
+
+    /// `dwell index` on a case whose evidence rotated and grew: rotated files are kept without reading, the new
+    /// file is read, and the case then reports as a fresh run over the evidence now.
+    @Test func updatingACaseWithRotatedAndNewFilesReportsAsAFreshRun() throws {
+        let root = try Fixture.temporaryDirectory("dwell-case-rotation")
+        defer { try? FileManager.default.removeItem(at: root) }
+        _ = try ScenarioGenerator.generate(
+            ScenarioOptions(seed: 5, outputDirectory: root.path, name: "incident", days: 2, backgroundScale: 0.05))
+        let evidence = root.appendingPathComponent("incident").path
+        let first = Discovery().discover([evidence])
+        let built = InvestigationRun.index(files: first.files, options: Self.options)
+        let dir = root.appendingPathComponent("case").path
+        let indexed = Case(
+            directory: dir, inputs: [evidence], evidence: first.files, stats: built.stats,
+            discoveryIssues: first.issues, seeds: [], rulesFile: nil, rulesText: nil, analysed: false,
+            store: built.store, analysis: built.analysis, lines: CaseLines())
+        try indexed.write()
+        // Rotate web01's auth.log (auth.log.1 → .2, auth.log → .1) and start a new one.
+        let logs = root.appendingPathComponent("incident/web01/var/log")
+        let fm = FileManager.default
+        try #require(fm.fileExists(atPath: logs.appendingPathComponent("auth.log.1").path))
+        try fm.moveItem(at: logs.appendingPathComponent("auth.log.1"), to: logs.appendingPathComponent("auth.log.2"))
+        try fm.moveItem(at: logs.appendingPathComponent("auth.log"), to: logs.appendingPathComponent("auth.log.1"))
+        let tail = try String(contentsOf: logs.appendingPathComponent("auth.log.1"), encoding: .utf8)
+            .split(separator: "\n").suffix(3).map { $0.replacingOccurrences(of: "sshd[", with: "sshd[9") + "\n" }
+            .joined()
+        _ = try Fixture.write(tail, to: logs.appendingPathComponent("auth.log"))
+        let now = Discovery().discover([evidence])
+        let (updated, u) = try Case.open(dir).updated(with: now, inputs: [evidence], options: Self.options)
+        #expect(u.read.count == 1 && u.read[0].hasSuffix("web01/var/log/auth.log"))
+        #expect(u.kept.contains { $0.was.hasSuffix("auth.log") && $0.now.hasSuffix("auth.log.1") })
+        #expect(u.dropped.isEmpty)
+        try updated.write()
+        let fromCase = try Case.open(dir).investigate().investigation
+        let fresh = InvestigationRun.run(
+            files: now.files, discoveryIssues: now.issues, options: Self.options, seeds: [])
+        let a = Self.reportJSON(fresh.investigation, files: fresh.files, issues: now.issues, inputs: [evidence])
+        let b = Self.reportJSON(fromCase, files: updated.stats, issues: updated.discoveryIssues, inputs: [evidence])
+        #expect(fresh.store.count == updated.store.count)
+        #expect(a == b, "the updated case reports as a fresh run")
+    }
+
+    // MARK: SQL
+
+    @Test func sqliteExportHoldsEveryEventAndItsViewsRead() throws {
+        let (result, c, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("case.sqlite").path
+        let e = try CaseSQLite.export(c, investigation: result.investigation, to: db)
+        #expect(e.events == result.store.count)
+        func scalar(_ sql: String) throws -> String? {
+            try CaseSQLite.query(sql, database: db).rows.first?.first ?? nil
+        }
+        #expect(try scalar("SELECT count(*) FROM events") == String(result.store.count))
+        let logins = (0..<result.store.count).filter {
+            ["auth_success", "auth_failure", "invalid_user", "session_open", "logout", "ntlm", "kerberos", "rdp"]
+                .contains(result.store.kind[$0].name)
+        }.count
+        #expect(try scalar("SELECT count(*) FROM logins") == String(logins))
+        let ip = try #require(result.store.key(.ip, "203.0.113.45"))
+        #expect(
+            try scalar("SELECT count(*) FROM events_text WHERE src_ip = '203.0.113.45' OR dst_ip = '203.0.113.45'")
+                == String(result.store.positions(ip).count))
+        #expect(try scalar("SELECT count(*) FROM findings") == String(result.investigation.findings.count))
+        #expect(try scalar("SELECT count(*) FROM attack_timeline") == String(result.investigation.timeline.count))
+        #expect(try Int(scalar("SELECT count(*) FROM web_requests") ?? "") ?? 0 > 0)
+        #expect(try Int(scalar("SELECT count(*) FROM connections") ?? "") ?? 0 > 0)
+        let plan = try CaseSQLite.query("EXPLAIN QUERY PLAN SELECT * FROM events WHERE time_us > 5", database: db)
+        #expect(plan.rows.contains { $0.contains { $0?.contains("events_time") == true } })
+        // Read-only: a query cannot change the case.
+        #expect(throws: CaseError.self) { try CaseSQLite.query("DELETE FROM events", database: db) }
+    }
+}
