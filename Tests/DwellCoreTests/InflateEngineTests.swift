@@ -263,3 +263,22 @@ extension InflateEngineTests {
         }
     }
 }
+
+extension InflateEngineTests {
+    /// #23, found by fuzzing: reading a cut member into small buffers lost the output zlib still held when the input
+    /// ran out (the member was reported cut at once). Every read size now gives the same bytes and the same problem.
+    @Test("#23 fuzz: small reads keep the end of a cut member")
+    func smallReadsKeepTheEndOfACutMember() throws {
+        let url = Fixture.packageRoot.appendingPathComponent("Fuzz/regressions/gzip/small-reads-lose-the-end-of-a-cut-member.gz")
+        let image = try [UInt8](Data(contentsOf: url))
+        let whole = try Self.inflate(image, .zlib, chunk: 1 << 16)
+        #expect(whole.kinds == [.gzipTruncated])
+        for chunk in [1, 7, 348, 4096] {
+            for engine in [InflateEngine.zlib, .isal] {
+                let r = try Self.inflate(image, engine, chunk: chunk)
+                #expect(r.bytes == whole.bytes, "\(engine), reads of \(chunk)")
+                #expect(r.kinds == whole.kinds && r.offsets == whole.offsets, "\(engine), reads of \(chunk)")
+            }
+        }
+    }
+}

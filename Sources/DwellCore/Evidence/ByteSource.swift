@@ -332,9 +332,18 @@ public final class GzipSource: ByteSource {
         }
         var produced = 0
         var stalled = false
+        // No more input: the decoder may still hold output (zlib keeps what did not fit the caller's last buffer),
+        // so it is asked again until it gives nothing; only then is the member cut. #23's fuzzing found small reads
+        // losing the last bytes of a truncated file.
+        var exhausted = false
         while produced < buffer.count {
             if inputStart == inputCount || stalled {
-                if !refill() || (stalled && inputStart == 0 && inputCount == input.count) {
+                if !exhausted && refill() && !(stalled && inputStart == 0 && inputCount == input.count) {
+                    stalled = false
+                } else if !exhausted {
+                    exhausted = true  // one more step without new input, and more while it gives output
+                    stalled = false
+                } else if stalled {
                     // End of file inside a member. ISA-L may hold back output zlib would give, or stop short of
                     // damage zlib finds just before the end (#23's fuzzing found both): zlib's account stands here too.
                     if isal != nil, raw.readError == 0,
@@ -354,7 +363,6 @@ public final class GzipSource: ByteSource {
                     }
                     return produced
                 }
-                stalled = false
             }
             var (consumed, made, result) = step(into: out + produced, count: buffer.count - produced)
             if let limit = simulatedISALFailure, isal != nil, decompressedBytes + UInt64(produced + made) >= limit {
@@ -456,9 +464,9 @@ public final class GzipSource: ByteSource {
         }
         let more = zlib.read(into: buffer)
         decompressedBytes += UInt64(more)
-        // zlib's account stands either way; say so only where it read further than ISA-L (where it also stops
-        // first, it says why, exactly as it would have alone).
-        if more > delivered || !zlib.issues.contains(where: \.isProblem) {
+        // zlib's account stands either way; say so only where it reads on without a problem (where it stops too,
+        // it says why, exactly as it would have alone).
+        if !zlib.issues.contains(where: \.isProblem) {
             ownIssues.append(
                 EvidenceIssue(
                     kind: .inflaterDisagreement, path: displayPath, offset: at,
