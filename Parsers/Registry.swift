@@ -112,6 +112,22 @@ public enum Registry {
         return best.map { FormatID(UInt16($0.index + 1)) }
     }
 
+    /// Whether the format's parser turns most sample lines into events or headers: then the file is text of that
+    /// format, whatever control bytes some lines carry.
+    public static func recognisesMost(_ f: FormatDescriptor, _ sample: DetectionSample, _ options: ParserOptions) -> Bool {
+        guard case .lines(var parser) = f.make(options), !sample.lines.isEmpty else { return false }
+        var context = ParseContext(clock: FileClock(referenceTime: Timestamp(seconds: 4_102_444_800)))
+        var event = Event()
+        var recognised = 0
+        for line in sample.lines {
+            let ok = (try? line.withUnsafeBufferPointer { p throws(LineRejection) in
+                try parser.parse(p.span, into: &event, context: &context)
+            }) != nil
+            if ok { recognised += 1 }
+        }
+        return recognised * 2 > sample.lines.count
+    }
+
     /// Number of sample lines the format's parser turns into events (headers count half), minus rejections.
     public static func trialScore(_ f: FormatDescriptor, _ sample: DetectionSample, _ options: ParserOptions) -> Int {
         guard case .lines(var parser) = f.make(options) else { return 0 }

@@ -6,10 +6,10 @@ extension Ingest {
     /// by its record number (as the line) and byte offset, its raw evidence the record rendered as one line.
     /// Structural problems (checksums, cut chunks, skipped bytes) become manifest issues with their offsets.
     static func readFramed<S: EventSink, B: ByteSource>(
-        _ p: inout any FramedRecordParser, file: EvidenceFile, reader: inout LineReader, source: inout B,
+        _ p: inout any FramedRecordParser, file: EvidenceFile, reader: inout LineReader, source: inout B, limit: Int,
         tally: inout LineTally, stats: inout FileStats, context: inout ParseContext, sink: inout S
     ) {
-        let bytes = reader.readAll(from: &source)
+        let bytes = reader.readAll(from: &source, limit: limit)
         var records: UInt64 = 0
         let problems = bytes.withUnsafeBufferPointer { file in
             p.parse(
@@ -67,7 +67,7 @@ extension Ingest {
         guard let d = formatID.flatMap(Registry.descriptor), case .framed(var p) = d.make(options.parserOptions) else {
             return nil
         }
-        let bytes = reader.readAll(from: &source)
+        let bytes = reader.readAll(from: &source, limit: options.maxWholeFileBytes)
         let found = bytes.withUnsafeBufferPointer { p.rawRecords(file: $0, numbers: numbers) }
         return found.mapValues { Array($0.prefix(EvidenceResolver.maxRawBytes)) }
     }

@@ -14,6 +14,9 @@ public struct IngestOptions: Sendable {
     public var forcedFormat: String?
     /// Reference time for inputs without a modification time (stdin); `nil` = now.
     public var now: Timestamp?
+    /// Formats read whole (systemd journals, EVTX) keep at most this many bytes of a file in memory; the rest of a
+    /// larger file (or a gzip bomb) is hashed, not parsed, and the manifest says so.
+    public var maxWholeFileBytes: Int = Ingest.defaultMaxWholeFileBytes
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, maxLineBytes: Int = LineReader.defaultMaxLineBytes,
@@ -63,6 +66,12 @@ public final class IngestProgress: @unchecked Sendable {
 
 /// The streaming front of the pipeline: evidence → lines → parsers → a sink, one worker per file.
 public enum Ingest {
+    /// 2 GiB: four times systemd's largest journal file by default and well above real EVTX logs.
+    public static let defaultMaxWholeFileBytes = 2 << 30
+    /// Gzip inflating more than this many times its size (and to more than `bombMinimumBytes`) is named in the
+    /// manifest: deflate's limit is about 1032:1, text logs reach 10-100:1, a bomb or a file of zeros nears the limit.
+    public static let bombRatio: UInt64 = 500
+    public static let bombMinimumBytes: UInt64 = 16 << 20
     /// Reads every file with up to `options.jobs` workers and hands each file's stats and sink output to
     /// `deliver` in file order (the manifest order), whatever the scheduling. Byte-identical files
     /// (same SHA-256) are delivered with `duplicateOf` set; their output should be ignored.
@@ -168,7 +177,11 @@ public enum Ingest {
         }
         let descriptor = formatID.flatMap(Registry.descriptor)
         var parser = descriptor.map { $0.make(options.parserOptions) }
-        if case .lines = parser, BinarySniffer.looksBinary(prefix) {
+        // The binary guess sets a line format aside only when the format itself does not recognise most sample lines
+        // (control bytes an attacker put in a user name must not hide a whole log), and never one given by --format.
+        if case .lines = parser, options.forcedFormat == nil, BinarySniffer.looksBinary(prefix),
+            let d = descriptor, !Registry.recognisesMost(d, sample, options.parserOptions)
+        {
             parser = nil
             formatID = nil
         }
@@ -183,9 +196,13 @@ public enum Ingest {
         switch parser {
         case .framed(var p):
             Self.readFramed(
-                &p, file: file, reader: &reader, source: &src, tally: &tally, stats: &stats, context: &context, sink: &sink)
+                &p, file: file, reader: &reader, source: &src, limit: options.maxWholeFileBytes, tally: &tally,
+                stats: &stats, context: &context, sink: &sink)
+            Self.noteLimit(reader, file: file, options: options, stats: &stats)
         case .journal:
-            let bytes = reader.takeAll(from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)))
+            let bytes = reader.takeAll(
+                from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)), limit: options.maxWholeFileBytes)
+            Self.noteLimit(reader, file: file, options: options, stats: &stats)
             readJournal(
                 bytes, file: file, format: formatID ?? .unknown, stats: &stats, context: &context, sink: &sink)
             progress?.add(bytes: UInt64(bytes.count))
@@ -275,6 +292,15 @@ public enum Ingest {
         stats.sha256 = sha
         stats.rawBytes = rawBytes
         stats.gzipMembers = source.gzipMembers
+        if source.compression == .gzip, reader.totalBytes >= Self.bombMinimumBytes, rawBytes > 0,
+            reader.totalBytes / rawBytes >= Self.bombRatio
+        {
+            stats.issues.append(
+                EvidenceIssue(
+                    kind: .compressionRatio, path: file.displayPath,
+                    message: "gzip inflated \(rawBytes) bytes to \(reader.totalBytes) (\(reader.totalBytes / rawBytes):1, beyond any text log's ratio): a decompression bomb or a file of zeros? It was read as a stream, memory bounded",
+                    isProblem: false))
+        }
         if rawBytes == 0 {
             stats.issues.append(
                 EvidenceIssue(kind: .empty, path: file.displayPath, message: "empty file (0 bytes)", isProblem: false))
@@ -303,6 +329,15 @@ public enum Ingest {
 }
 
 extension Ingest {
+    /// Names a file read whole that was larger than `maxWholeFileBytes`: only its start was parsed.
+    static func noteLimit(_ reader: LineReader, file: EvidenceFile, options: IngestOptions, stats: inout FileStats) {
+        guard reader.stoppedAtLimit else { return }
+        stats.issues.append(
+            EvidenceIssue(
+                kind: .tooLarge, path: file.displayPath, offset: UInt64(options.maxWholeFileBytes),
+                message: "larger than the \(options.maxWholeFileBytes) bytes dwell reads whole for this format (\(reader.totalBytes)+ bytes inflated; a gzip bomb?): the first \(options.maxWholeFileBytes) bytes were parsed, the rest hashed but not parsed"))
+    }
+
     /// Counts a rejected line and keeps the first samples of each reason.
     static func reject(_ reason: LineRejection, _ info: LineInfo, _ line: Span<UInt8>, stats: inout FileStats) {
         stats.rejected += 1

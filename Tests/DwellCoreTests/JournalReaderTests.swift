@@ -1,5 +1,6 @@
 import CJournalCodecs
 import DwellCore
+import DwellIngest
 import DwellTestSupport
 import Foundation
 import Testing
@@ -343,5 +344,41 @@ import Testing
         #expect(r.reader.entriesRecovered == 1)
         #expect(r.meta.map(\.seqnum) == whole.meta.map(\.seqnum))
         #expect(r.reader.entriesLost == 0)
+    }
+}
+
+/// #23, found by fuzzing (Fuzz/regressions/journal/): a journal header whose own size field is near 2^64 made the
+/// object walk overflow (`at + 16`) and trap. It now reads what it can and reports the file.
+@Suite struct JournalFuzzRegressionTests {
+    @Test("#23 fuzz: a journal header size near 2^64 is damage, not a trap")
+    func headerSizeNear2To64IsNotATrap() throws {
+        let url = Fixture.packageRoot.appendingPathComponent("Fuzz/regressions/journal/header-size-near-2-to-the-64.journal")
+        let bytes = try [UInt8](Data(contentsOf: url))
+        var reader = JournalReader(bytes: bytes, displayPath: "x.journal")
+        var entries = 0
+        reader.forEachEntry { _ in entries += 1 }
+        #expect(reader.entriesRead == UInt64(entries))
+        // Through the pipeline too: the file is listed, whatever it held, and the run ends.
+        let r = Fixture.ingest([url.path], options: IngestOptions(jobs: 1, forcedFormat: "journal"))
+        #expect(r.stats.count == 1)
+        #expect(r.stats.first?.lines == UInt64(entries))
+    }
+}
+
+extension JournalFuzzRegressionTests {
+    /// #23, found by fuzzing: a journal header whose head entry time reads as a time near `Int64.min` µs trapped when the
+    /// manifest printed it (`Timestamp.seconds`). Times that far off are printed, not fatal.
+    @Test("#23 fuzz: a head entry time near Int64.min is printed, not a trap")
+    func headRealtimeNearInt64MinIsPrinted() throws {
+        #expect(Timestamp(microseconds: .min).seconds == -9_223_372_036_855)
+        #expect(Timestamp(microseconds: -1).seconds == -1)
+        #expect(Timestamp(microseconds: -1_000_000).seconds == -1)
+        #expect(Timestamp(microseconds: -1_000_001).seconds == -2)
+        #expect(Timestamp(microseconds: .min).iso8601().hasSuffix(".224192Z"))
+        let url = Fixture.packageRoot.appendingPathComponent("Fuzz/regressions/journal/head-realtime-near-int64-min.journal")
+        let r = Fixture.ingest([url.path], options: IngestOptions(jobs: 1, forcedFormat: "journal"))
+        var json = JSONBuffer()
+        r.stats.first?.appendJSON(to: &json)
+        #expect(!json.bytes.isEmpty)
     }
 }

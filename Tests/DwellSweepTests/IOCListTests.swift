@@ -184,3 +184,22 @@ import Testing
         #expect(inner.map(\.count) == [1, 2])
     }
 }
+
+/// #23, found by fuzzing STIX patterns (Fuzz/regressions/stix/): an IP indicator that is only `/` split into nothing
+/// and `IPNetwork("/")` read past the end. It is now a malformed indicator, in a pattern and in a text list alike.
+@Suite struct IOCFuzzRegressionTests {
+    @Test("#23 fuzz: an IP indicator of only a slash is malformed, not a trap")
+    func ipIndicatorOfOnlyASlashIsMalformed() throws {
+        #expect(IPNetwork("/") == nil)
+        #expect(IPNetwork("//") == nil)
+        #expect(IPNetwork("/24") == nil)
+        let url = Fixture.packageRoot.appendingPathComponent("Fuzz/regressions/stix/ip-value-slash-alone.txt")
+        let pattern = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        let dnf = try STIXPattern.parse(pattern)
+        let atoms = dnf.flatMap { $0 }.map { c -> Bool in (try? STIXPattern.atom(c)) != nil }
+        #expect(atoms.contains(false))
+        let list = try IOCList.parse(Array("ip:/\n203.0.113.9\n".utf8), name: "iocs.txt", lenient: true)
+        #expect(list.rules.count == 1)
+        #expect(list.warnings.contains { $0.kind == .malformed })
+    }
+}

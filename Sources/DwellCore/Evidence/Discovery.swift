@@ -19,6 +19,22 @@ public struct EvidenceFile: Sendable, Hashable {
     public var sizeBytes: Int64
     public var modificationTime: Timestamp?
 
+    public init(
+        id: UInt32, path: String, displayPath: String, hostHint: String?, rotationSet: String, rotationIndex: Int,
+        rotationCount: Int, isStdin: Bool, sizeBytes: Int64, modificationTime: Timestamp?
+    ) {
+        self.id = id
+        self.path = path
+        self.displayPath = displayPath
+        self.hostHint = hostHint
+        self.rotationSet = rotationSet
+        self.rotationIndex = rotationIndex
+        self.rotationCount = rotationCount
+        self.isStdin = isStdin
+        self.sizeBytes = sizeBytes
+        self.modificationTime = modificationTime
+    }
+
     public static func stdin(id: UInt32) -> EvidenceFile {
         EvidenceFile(
             id: id, path: "-", displayPath: "(stdin)", hostHint: nil, rotationSet: "(stdin)", rotationIndex: 0,
@@ -53,6 +69,20 @@ public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible 
         case journalDamaged = "journal_damaged"
         /// A systemd journal still open for writing, or not closed cleanly (state ONLINE, `*.journal~`).
         case journalOnline = "journal_online"
+        /// A FIFO, socket or device file in the evidence: listed with what it is, never opened (a FIFO blocks).
+        case specialFile = "special_file"
+        /// A symbolic link met while walking a directory: where it points and whether it was followed.
+        case symbolicLink = "symbolic_link"
+        /// A second path (hard link, repeated input, a link followed by name) to a file already listed: read once.
+        case samePath = "same_file"
+        /// A regular file that grew while it was read: what was there when it was opened was read.
+        case grewWhileRead = "grew_while_read"
+        /// A regular file that got shorter while it was read (truncated by another process).
+        case shrankWhileRead = "shrank_while_read"
+        /// A record-framed or journal file larger than dwell reads whole (`maxWholeFileBytes`).
+        case tooLarge = "too_large"
+        /// Gzip that inflates far beyond any log's ratio (a decompression bomb, or a file of zeros).
+        case compressionRatio = "compression_ratio"
     }
 
     public var kind: Kind
@@ -97,12 +127,54 @@ public struct Discovery {
         public var issues: [EvidenceIssue]
     }
 
-    /// Walks the inputs. `-` is standard input. Directories are walked recursively (symbolic links to
-    /// directories are not followed, so a mounted image cannot loop us); hidden entries are included.
-    public func discover(_ inputs: [String]) -> Result {
+    /// A file's identity on disk: two paths with the same one are the same file (hard links, repeated inputs).
+    struct FileKey: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ st: stat) {
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+        }
+    }
+
+    /// What one walk has seen: each file's first name, the directories entered, and the trees' real roots.
+    struct WalkState {
         var found: [(path: String, display: String, host: String?)] = []
         var issues: [EvidenceIssue] = []
+        var firstName: [FileKey: String] = [:]
+        var directories: Set<FileKey> = []
+        var roots: [String] = []
+
+        /// Adds a regular file unless the same file (device and inode) is listed already; then says so.
+        mutating func add(_ st: stat, path: String, display: String, host: String?) {
+            let key = FileKey(st)
+            if let first = firstName[key] {
+                issues.append(
+                    EvidenceIssue(
+                        kind: .samePath, path: display,
+                        message: "the same file as \(first) (same device and inode: a hard link or a second path to it); read once, under that name",
+                        isProblem: false))
+                return
+            }
+            firstName[key] = display
+            found.append((path, display, host))
+        }
+    }
+
+    /// Walks the inputs. `-` is standard input. Directories are walked recursively; symbolic links met inside them
+    /// are not followed (listed with their target: a link out of the tree would read the analyst's machine, and a
+    /// link into it reaches a file the walk lists anyway); FIFOs, sockets and devices are listed, never opened.
+    /// A file reached by two paths is read once. Hidden entries are included.
+    public func discover(_ inputs: [String]) -> Result {
+        var state = WalkState()
         var sawStdin = false
+        // Every tree's real root first: a link from one tree into another given tree points inside the evidence.
+        for input in inputs where input != "-" {
+            var st = stat()
+            if stat(input, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, let root = Discovery.realPath(input) {
+                state.roots.append(root)
+            }
+        }
         for input in inputs {
             if input == "-" {
                 sawStdin = true
@@ -111,7 +183,7 @@ public struct Discovery {
             var st = stat()
             guard lstat(input, &st) == 0 else {
                 let e = errno
-                issues.append(
+                state.issues.append(
                     EvidenceIssue(
                         kind: .notFound, path: input,
                         message: "cannot open: \(String(cString: strerror(e))); check the path"))
@@ -120,38 +192,48 @@ public struct Discovery {
             if st.st_mode & S_IFMT == S_IFLNK {
                 // A link given by name is followed (the user asked for it).
                 guard stat(input, &st) == 0 else {
-                    issues.append(EvidenceIssue(kind: .notFound, path: input, message: "dangling symbolic link"))
+                    let e = errno
+                    let what = e == ELOOP ? "symbolic link loop" : "dangling symbolic link"
+                    state.issues.append(
+                        EvidenceIssue(
+                            kind: .notFound, path: input,
+                            message: "\(what) (→ \(Discovery.linkTarget(input))); nothing read"))
                     continue
                 }
             }
             if st.st_mode & S_IFMT == S_IFDIR {
                 let rootName = URL(fileURLWithPath: input).standardizedFileURL.lastPathComponent
-                walk(input, relative: "", rootName: rootName, into: &found, issues: &issues)
+                guard state.directories.insert(FileKey(st)).inserted else {
+                    state.issues.append(
+                        EvidenceIssue(
+                            kind: .samePath, path: input, message: "a directory already walked (given twice?); not walked again",
+                            isProblem: false))
+                    continue
+                }
+                walk(input, relative: "", rootName: rootName, state: &state)
             } else if st.st_mode & S_IFMT == S_IFREG {
-                found.append((input, input, Discovery.hostHint(fromRelativePath: input, underDirectoryInput: false)))
+                state.add(st, path: input, display: input, host: Discovery.hostHint(fromRelativePath: input, underDirectoryInput: false))
             } else {
-                issues.append(
+                state.issues.append(
                     EvidenceIssue(
-                        kind: .unreadable, path: input, message: "not a regular file or directory; skipped",
+                        kind: .specialFile, path: input,
+                        message: "\(Discovery.kindName(st)): not read (only regular files and directories are; pipe a stream in as - instead)",
                         isProblem: false))
             }
         }
-        var files = Discovery.order(found)
+        var files = Discovery.order(state.found)
         if sawStdin { files.append(.stdin(id: 0)) }
         for i in files.indices { files[i].id = UInt32(i) }
-        return Result(files: files, issues: issues)
+        return Result(files: files, issues: state.issues)
     }
 
-    private func walk(
-        _ dir: String, relative: String, rootName: String, into found: inout [(path: String, display: String, host: String?)],
-        issues: inout [EvidenceIssue]
-    ) {
+    private func walk(_ dir: String, relative: String, rootName: String, state: inout WalkState) {
         let names: [String]
         do {
             names = try listDirectory(dir)
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? "\(error)"
-            issues.append(
+            state.issues.append(
                 EvidenceIssue(
                     kind: .directoryUnreadable, path: dir,
                     message: "directory cannot be listed (\(reason)); its files were not read. Check permissions"))
@@ -160,20 +242,90 @@ public struct Discovery {
         for name in names.sorted() {
             let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
+            let display = rootName + "/" + rel
             var st = stat()
             guard lstat(path, &st) == 0 else {
-                issues.append(EvidenceIssue(kind: .vanished, path: path, message: "vanished while listing"))
+                state.issues.append(EvidenceIssue(kind: .vanished, path: path, message: "vanished while listing"))
                 continue
             }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                walk(path, relative: rel, rootName: rootName, into: &found, issues: &issues)
+                // A directory seen before (a bind mount inside the image) is not walked twice.
+                guard state.directories.insert(FileKey(st)).inserted else {
+                    state.issues.append(
+                        EvidenceIssue(
+                            kind: .samePath, path: display,
+                            message: "a directory already walked under another name (a bind mount?); not walked again",
+                            isProblem: false))
+                    continue
+                }
+                walk(path, relative: rel, rootName: rootName, state: &state)
             case S_IFREG:
-                found.append((path, rootName + "/" + rel, Discovery.hostHint(fromRelativePath: rel)))
+                state.add(st, path: path, display: display, host: Discovery.hostHint(fromRelativePath: rel))
+            case S_IFLNK:
+                state.issues.append(Discovery.describeLink(path, display: display, roots: state.roots))
             default:
-                continue  // sockets, fifos, devices and links inside an image are not evidence files
+                state.issues.append(
+                    EvidenceIssue(
+                        kind: .specialFile, path: display,
+                        message: "\(Discovery.kindName(st)) in the evidence tree: listed, not read (never opened: a FIFO could block the run)",
+                        isProblem: false))
             }
         }
+    }
+
+    /// What a non-regular entry is, for people.
+    static func kindName(_ st: stat) -> String {
+        switch st.st_mode & S_IFMT {
+        case S_IFIFO: "FIFO (named pipe)"
+        case S_IFSOCK: "socket"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        case S_IFLNK: "symbolic link"
+        case S_IFDIR: "directory"
+        default: "special file (mode \(String(st.st_mode & S_IFMT, radix: 8)))"
+        }
+    }
+
+    /// The text of a symbolic link (what it points at, unresolved), or `?` when it cannot be read.
+    static func linkTarget(_ path: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = buffer.withUnsafeMutableBufferPointer { p -> Int in
+            guard let base = p.baseAddress else { return -1 }
+            return readlink(path, base, 4096)
+        }
+        guard n >= 0 else { return "?" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The canonical absolute path (links resolved), or `nil` when it cannot be resolved.
+    static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// A symbolic link met inside an evidence tree, said in full: where it points, whether that is inside the tree,
+    /// and that it was not followed.
+    static func describeLink(_ path: String, display: String, roots: [String]) -> EvidenceIssue {
+        let target = linkTarget(path)
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let e = errno
+            let message =
+                e == ELOOP
+                ? "symbolic link loop (→ \(target)): not followed"
+                : "dangling symbolic link (→ \(target), \(String(cString: strerror(e)))): nothing to read"
+            return EvidenceIssue(kind: .symbolicLink, path: display, message: message, isProblem: false)
+        }
+        let resolved = realPath(path) ?? target
+        let inside = roots.contains { resolved == $0 || resolved.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        let what = kindName(st)
+        let message =
+            inside
+            ? "symbolic link to \(what) \(target) inside the evidence tree: not followed; the walk reads it under its own name"
+            : "symbolic link pointing out of the evidence tree (→ \(target), \(what) \(resolved)): not followed (in a mounted image it would read the analyst's machine); give that path as an input to read it"
+        return EvidenceIssue(kind: .symbolicLink, path: display, message: message, isProblem: false)
     }
 
     /// The host a path belongs to: the segment before `var/log` (an image root such as `web01/var/log/auth.log`),

@@ -99,6 +99,19 @@ public struct EvidenceSource: ByteSource {
         prefetch?.cancelAndWait()
         var out = openIssues
         if case .gzip(let g) = stream { out += g.issues }
+        if raw.grewBytes > 0, let size = raw.sizeAtOpen {
+            out.append(
+                EvidenceIssue(
+                    kind: .grewWhileRead, path: file.displayPath, offset: size,
+                    message: "the file grew by \(raw.grewBytes) bytes while it was read (still being written?): the \(size) bytes there when it was opened were read and hashed, the rest was not",
+                    isProblem: false))
+        }
+        if raw.shrank, let size = raw.sizeAtOpen {
+            out.append(
+                EvidenceIssue(
+                    kind: .shrankWhileRead, path: file.displayPath, offset: raw.bytesRead,
+                    message: "the file was truncated while it was read (\(size) bytes when opened, it ended at byte \(raw.bytesRead); copytruncate rotation?): what was read was kept, the rest is gone from this file"))
+        }
         if raw.readError != 0, !out.contains(where: { $0.kind == .readError }) {
             out.append(
                 EvidenceIssue(

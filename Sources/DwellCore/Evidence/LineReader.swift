@@ -51,6 +51,8 @@ public struct LineReader {
     public var longLineCount: UInt64 = 0
     /// The stream's last line had no newline (a log cut mid-write, or simply a file without a final newline).
     public var endsWithoutNewline = false
+    /// Whether `takeAll` stopped at its limit with more of the stream left.
+    public var stoppedAtLimit = false
     public var totalBytes: UInt64 = 0
 
     public static let defaultCapacity = 1 << 18
@@ -79,23 +81,34 @@ public struct LineReader {
     }
 
     /// Takes the buffered bytes and the rest of the stream, for formats read whole (systemd journals).
-    /// Afterwards the reader is at the end of the stream.
-    /// - Parameter sizeHint: the expected total size, to reserve once (the file's size on disk).
-    public mutating func takeAll<S: ByteSource>(from source: inout S, sizeHint: Int = 0) -> [UInt8] {
+    /// Afterwards the reader is at the end of the stream, or past `limit` bytes of it (`stoppedAtLimit`).
+    /// - Parameters:
+    ///   - sizeHint: the expected total size, to reserve once (the file's size on disk).
+    ///   - limit: at most this many bytes are taken, so that memory stays bounded (a huge file, a gzip bomb).
+    public mutating func takeAll<S: ByteSource>(from source: inout S, sizeHint: Int = 0, limit: Int = .max) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(max(sizeHint, end - start))
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        out.reserveCapacity(min(max(sizeHint, end - start), limit))
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<min(end, start + limit)]))
+        if end - start > limit { stoppedAtLimit = true }
         bufferOffset += UInt64(end)
         start = 0
         end = 0
-        while !sawEOF {
+        while !sawEOF && !stoppedAtLimit {
             let n = source.read(into: buffer)
             if n == 0 {
                 sawEOF = true
             } else {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                let keep = min(n, limit - out.count)
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<keep]))
                 bufferOffset += UInt64(n)
                 totalBytes += UInt64(n)
+                if keep < n {
+                    stoppedAtLimit = true
+                } else if out.count == limit {
+                    // Exactly at the limit: the stream's end decides whether anything was left out.
+                    let more = source.read(into: buffer)
+                    if more == 0 { sawEOF = true } else { stoppedAtLimit = true; bufferOffset += UInt64(more); totalBytes += UInt64(more) }
+                }
             }
         }
         return out

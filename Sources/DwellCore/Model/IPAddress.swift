@@ -258,8 +258,9 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init?(_ text: String) {
+        // `/` alone splits into nothing (an IOC list's `ip:/` trapped here: #23's fuzzing of STIX patterns).
         let parts = text.split(separator: "/", maxSplits: 1)
-        guard let ip = IPAddress(String(parts[0])) else { return nil }
+        guard let first = parts.first, let ip = IPAddress(String(first)) else { return nil }
         if parts.count == 1 {
             self.init(address: ip, prefixLength: 128)
             return

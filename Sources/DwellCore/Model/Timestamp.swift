@@ -12,8 +12,10 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     public static let distantPast = Timestamp(microseconds: Int64.min)
     public static let distantFuture = Timestamp(microseconds: Int64.max)
 
+    /// Whole seconds, rounded down (also for times before 1970). Never traps: a damaged journal header's time near
+    /// `Int64.min` did, in `microseconds - 999_999` (#23's fuzzing).
     @inlinable public var seconds: Int64 {
-        microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        microseconds >= 0 ? microseconds / 1_000_000 : (microseconds + 1) / 1_000_000 - 1
     }
 
     @inlinable public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
@@ -31,7 +33,7 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     /// Appends the ISO 8601 form to a byte buffer (no `String` on the output path).
     public func appendISO8601(to out: inout [UInt8], fractionDigits: Int = 6, utcSuffix: String = "Z") {
         let secs = seconds
-        let micros = Int(microseconds - secs * 1_000_000)
+        let micros = Int(microseconds &- secs &* 1_000_000)  // in 0..<1_000_000; wrapping only near Int64.min
         var days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let secOfDay = Int(secs - days * 86_400)
         if days < -2_000_000 { days = -2_000_000 }  // keep the civil conversion in range for absurd inputs

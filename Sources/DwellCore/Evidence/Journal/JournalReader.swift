@@ -129,7 +129,8 @@ public struct JournalReader {
         // Entries newer than the chain's last one are new; older ones the chain already gave.
         var newest = lastSeqnum
         let end = UInt64(ctx.file.count)
-        while at + 16 <= end {
+        // `at` starts at the header's own size field, which a damaged file may set anywhere (near 2^64: #23's fuzzing).
+        while at < end, end - at >= 16 {
             guard let (type, size) = ctx.objectHeader(at: at), size >= 16, type != 0 else {
                 // Zeros past the last object are the file's preallocated tail, not damage.
                 if !ctx.isZero(from: at) { note(.walkStopped, at: at, entry: entriesRead) }
