@@ -59,12 +59,20 @@ public enum EvidenceResolver {
 }
 
 /// A byte source that ends as soon as `stop` is set (the reader then finishes the lines it already holds).
-struct StoppableSource<S: ByteSource>: ByteSource {
-    var inner: S
-    let stop: StopFlag
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int { stop.value ? 0 : inner.read(into: buffer) }
+public struct StoppableSource<S: ByteSource>: ByteSource {
+    public var inner: S
+    public let stop: StopFlag
+    public init(inner: S, stop: StopFlag) {
+        self.inner = inner
+        self.stop = stop
+    }
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        stop.value ? 0 : inner.read(into: buffer)
+    }
 }
 
-final class StopFlag {
-    var value = false
+/// Set by a reader's callback to end the read early (the one-pass readers stop after their last wanted line).
+public final class StopFlag {
+    public var value = false
+    public init() {}
 }
