@@ -252,8 +252,14 @@ extension InflateEngineTests {
     /// where zlib finds the damage 7 bytes earlier (and gives 17 KB more of it); and a header with reserved flag bits
     /// that dwell's header scanner named one byte before zlib. zlib's account stands in both; the engines agree.
     @Test(
-        "#23 fuzz: ISA-L's held-back output at a damaged end and a header zlib names elsewhere give zlib's account",
-        arguments: ["isal-holds-back-output-before-damage-at-the-end.gz", "header-damage-named-at-another-byte.gz"])
+        "#23 fuzz: ISA-L's held-back output at a damaged end, a header zlib names elsewhere, a member ISA-L accepts before garbage: zlib's account",
+        arguments: [
+            "isal-holds-back-output-before-damage-at-the-end.gz", "header-damage-named-at-another-byte.gz",
+            // Found by the closing campaign: ISA-L ended the member at byte 34 and called the rest trailing
+            // garbage; zlib finds the deflate data corrupt at byte 25. Bytes after a member ISA-L accepted now
+            // get zlib's second opinion too.
+            "isal-accepts-a-member-zlib-finds-corrupt-before-garbage.gz",
+        ])
     func isalAgreesWithZlibOnFuzzFindings(_ name: String) throws {
         let url = Fixture.packageRoot.appendingPathComponent("Fuzz/regressions/gzip/" + name)
         let image = try [UInt8](Data(contentsOf: url))

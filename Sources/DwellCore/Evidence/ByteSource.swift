@@ -398,6 +398,14 @@ public final class GzipSource: ByteSource {
                     }
                     inputStart = inputCount
                 } while allZero && refill()
+                // Bytes that are not gzip after a member ISA-L accepted: zlib may find the member itself corrupt
+                // (ISA-L accepts some streams zlib rejects; #23's fuzzing found one), so zlib's account is asked
+                // for, as after an ISA-L error, and both engines report the same problem at the same byte.
+                if !allZero, isal != nil {
+                    decompressedBytes -= UInt64(produced)
+                    if let more = askZlib(delivered: produced, into: buffer, why: "bytes after the member") { return more }
+                    decompressedBytes += UInt64(produced)
+                }
                 finished = true
                 raw.drain()
                 let trailing = raw.bytesRead - memberEnd
