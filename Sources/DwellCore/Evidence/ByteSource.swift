@@ -398,12 +398,12 @@ public final class GzipSource: ByteSource {
                     }
                     inputStart = inputCount
                 } while allZero && refill()
-                // Bytes that are not gzip after a member ISA-L accepted: zlib may find the member itself corrupt
-                // (ISA-L accepts some streams zlib rejects; #23's fuzzing found one), so zlib's account is asked
-                // for, as after an ISA-L error, and both engines report the same problem at the same byte.
-                if !allZero, isal != nil {
+                // Bytes that are not gzip after a member ISA-L accepted (zero padding included): zlib may find the
+                // member itself corrupt (ISA-L accepts some streams zlib rejects; #23's fuzzing found two), so zlib's
+                // account is asked for, as after an ISA-L error, and both engines report the same at the same byte.
+                if isal != nil {
                     decompressedBytes -= UInt64(produced)
-                    if let more = askZlib(delivered: produced, into: buffer, why: "bytes after the member") { return more }
+                    if let more = askZlib(delivered: produced, into: buffer, why: nil) { return more }
                     decompressedBytes += UInt64(produced)
                 }
                 finished = true
@@ -446,7 +446,7 @@ public final class GzipSource: ByteSource {
     /// bytes zlib rejects (a back-reference out of the window, #23's fuzzing found), those bytes are replaced by
     /// zlib's and the damage is reported where zlib finds it. Returns what zlib put into `buffer` (this call's bytes),
     /// or nil when the file cannot be read again (ISA-L's report then stands).
-    func askZlib(delivered: Int, into buffer: UnsafeMutableRawBufferPointer, why: String) -> Int? {
+    func askZlib(delivered: Int, into buffer: UnsafeMutableRawBufferPointer, why: String?) -> Int? {
         guard raw.path != "-", let again = try? RawFile(path: raw.path) else { return nil }
         let zlib = GzipSource(raw: again, prefix: [], displayPath: displayPath, engine: .zlib)
         var skip = decompressedBytes
@@ -474,7 +474,9 @@ public final class GzipSource: ByteSource {
         decompressedBytes += UInt64(more)
         // zlib's account stands either way; say so only where it reads on without a problem (where it stops too,
         // it says why, exactly as it would have alone).
-        if !zlib.issues.contains(where: \.isProblem) {
+        // `why` is nil where ISA-L reported no error (bytes after a member it accepted): zlib's account is the
+        // whole story there, padding included.
+        if let why, !zlib.issues.contains(where: \.isProblem) {
             ownIssues.append(
                 EvidenceIssue(
                     kind: .inflaterDisagreement, path: displayPath, offset: at,
