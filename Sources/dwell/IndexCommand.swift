@@ -56,19 +56,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let found = try requireEvidence(paths)
         let options = try reading.ingestOptions()
-        var hostEntries: [HostMapEntry] = []
-        if let hosts {
-            guard let text = try? String(contentsOfFile: hosts, encoding: .utf8) else {
-                printError("dwell: cannot read --hosts \(hosts): check the path and that it is UTF-8 text")
-                throw ExitStatus.usage.code
-            }
-            do {
-                hostEntries = try HostsFile.parse(text, name: hosts)
-            } catch {
-                printError("dwell: --hosts \(hosts): \(TerminalText.safe(error.description))")
-                throw ExitStatus.usage.code
-            }
-        }
+        let hostEntries = try readHostsFile(hosts)
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         var out = StandardOutput()
         let c: Case

@@ -136,19 +136,7 @@ struct InvestigateCommand: ParsableCommand {
                 seedList.append(s)
             }
         }
-        var hostEntries: [HostMapEntry] = []
-        if let hosts {
-            guard let text = try? String(contentsOfFile: hosts, encoding: .utf8) else {
-                printError("dwell: cannot read --hosts \(hosts): check the path and that it is UTF-8 text")
-                throw ExitStatus.usage.code
-            }
-            do {
-                hostEntries = try HostsFile.parse(text, name: hosts)
-            } catch {
-                printError("dwell: --hosts \(hosts): \(TerminalText.safe(error.description))")
-                throw ExitStatus.usage.code
-            }
-        }
+        let hostEntries = try readHostsFile(hosts)
         if !partials.isEmpty {
             return try runPartials(seeds: seedList, hostMap: HostMapEntry.unranged(hostEntries))
         }

@@ -273,18 +273,22 @@ struct CorrelationArguments: ParsableArguments {
         return list
     }
 
-    func hostEntries() throws -> [HostMapEntry] {
-        guard let hostsFile else { return [] }
-        guard let text = try? String(contentsOfFile: hostsFile, encoding: .utf8) else {
-            printError("dwell: cannot read --hosts \(hostsFile): check the path and that it is UTF-8 text")
-            throw ExitStatus.usage.code
-        }
-        do {
-            return try HostsFile.parse(text, name: hostsFile)
-        } catch {
-            printError("dwell: --hosts \(hostsFile): \(TerminalText.safe(error.description))")
-            throw ExitStatus.usage.code
-        }
+    func hostEntries() throws -> [HostMapEntry] { try readHostsFile(hostsFile) }
+}
+
+/// The rows of a `--hosts` file (none without one); a file that cannot be read or parsed is a usage error, said on
+/// stderr with the file's name. One reader for every command that takes `--hosts`.
+func readHostsFile(_ path: String?) throws -> [HostMapEntry] {
+    guard let path else { return [] }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        printError("dwell: cannot read --hosts \(path): check the path and that it is UTF-8 text")
+        throw ExitStatus.usage.code
+    }
+    do {
+        return try HostsFile.parse(text, name: path)
+    } catch {
+        printError("dwell: --hosts \(path): \(TerminalText.safe(error.description))")
+        throw ExitStatus.usage.code
     }
 }
 
