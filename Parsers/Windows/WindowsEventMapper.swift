@@ -207,7 +207,9 @@ public struct WindowsEventMapper {
             e.user = account("Param2", "Param1")
             if let a = address("Param3") { e.sourceIP = a }
             e.service = text("rdp")
-        case 21, 22, 25 where channelName.contains("TerminalServices"):
+        // Each id is TerminalServices' only in its channel (a `where` after a list would guard the last id only).
+        case 21 where channelName.contains("TerminalServices"), 22 where channelName.contains("TerminalServices"),
+            25 where channelName.contains("TerminalServices"):
             e.kind = .sessionOpen
             e.user = sym("User")
             if let a = address("Address") { e.sourceIP = a }

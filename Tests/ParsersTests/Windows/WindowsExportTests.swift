@@ -48,6 +48,21 @@ import Testing
         #expect(c.symbols.string(x.host) == "SRV2.corp.local" && c.symbols.string(x.program) == "System")
     }
 
+    /// Ids 21, 22 and 25 are RDP session events only in TerminalServices' channels: the same ids elsewhere (a
+    /// System event 21 or 22) are not logons. Before the fix, only 25 was checked against its channel.
+    @Test(arguments: [21, 22, 25])
+    func terminalServicesIdsAreSessionsOnlyInTheirChannel(id: Int) throws {
+        func line(_ channel: String) -> String {
+            #"{"@timestamp":"2021-03-01T10:00:05Z","EventID":\#(id),"Hostname":"TS01","Channel":"\#(channel)","User":"CORP\\bob","Address":"10.0.0.9"}"#
+        }
+        let (e, _) = try Self.events(
+            [line("Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"), line("System")],
+            WindowsJSONParser())
+        #expect(e.count == 2)
+        #expect(e.first?.kind == .sessionOpen)
+        #expect(e.last.map { $0.kind != .sessionOpen } == true)
+    }
+
     @Test func flatExportUnknownUserIsAnInvalidUser() throws {
         let (e, c) = try Self.events([Self.flat], WindowsJSONParser())
         let x = try #require(e.first)
