@@ -105,6 +105,8 @@ let package = Package(
         .testTarget(
             name: "DwellCaseTests",
             dependencies: ["DwellCase", "DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
+        // The command line: typed values and their messages (in process), exit statuses and stdin (the built binary).
+        .testTarget(name: "DwellCLITests", dependencies: ["dwell", "DwellCore", "DwellIngest", "DwellTestSupport"]),
         .testTarget(
             name: "DwellPartialsTests",
             dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
