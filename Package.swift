@@ -47,12 +47,15 @@ let package = Package(
             path: "Sources/DwellSigma"),
         .target(
             name: "DwellAnalysis",
-            dependencies: ["DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams"),
+            ],
             path: "Sources/DwellAnalysis"),
         .target(
             name: "DwellReports",
             dependencies: [
-                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis", .product(name: "Crypto", package: "swift-crypto"),
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/DwellReports"),
         // `dwell sweep`: IOC lists, the matcher, the resumable state. Evidence → parsers → matcher, no index.
