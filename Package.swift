@@ -47,10 +47,16 @@ let package = Package(
             path: "Sources/DwellSigma"),
         .target(
             name: "DwellAnalysis",
-            dependencies: ["DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams"),
+            ],
             path: "Sources/DwellAnalysis"),
         .target(
-            name: "DwellReports", dependencies: ["DwellAnalysis", .product(name: "Crypto", package: "swift-crypto")],
+            name: "DwellReports",
+            dependencies: [
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/DwellReports"),
         // `dwell sweep`: IOC lists, the matcher, the resumable state. Evidence → parsers → matcher, no index.
         .target(
@@ -105,6 +111,8 @@ let package = Package(
         .testTarget(
             name: "DwellCaseTests",
             dependencies: ["DwellCase", "DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
+        // The command line: typed values and their messages (in process), exit statuses and stdin (the built binary).
+        .testTarget(name: "DwellCLITests", dependencies: ["dwell", "DwellCore", "DwellIngest", "DwellTestSupport"]),
         .testTarget(
             name: "DwellPartialsTests",
             dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),

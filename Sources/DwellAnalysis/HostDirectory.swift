@@ -485,3 +485,19 @@ public struct HostDirectory: Sendable {
         }
     }
 }
+
+/// Which host an address belonged to, and when: learned from the logs or given with `--hosts`.
+///
+/// `from`/`to` are the first and last time the binding was seen (or the range given); `nil` is open-ended.
+/// The address is taken to belong to the host from `from` until another host is seen with it.
+public struct HostAddressBinding: Sendable, Hashable {
+    public var address: String
+    public var host: String
+    public var from: Timestamp?
+    public var to: Timestamp?
+    /// How it is known: `sshd Connection lines (12)`, `hosts.csv:3`, `access log matched with sensor flows (40)`,
+    /// `own outgoing packets (3; netfilter OUT= without IN=; first web01/var/log/kern.log:12)`.
+    public var source: String
+    /// The first sighting of a learned binding (file, line; the raw line once the investigation attaches it).
+    public var evidence: EvidenceRef? = nil
+}

@@ -85,7 +85,10 @@ public enum InvestigationRun {
         let inv = correlate(
             store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds,
             notes: detected.sigmaNotes.map { "Sigma: \($0)" }
-        ) { inv in EvidenceLookup.attachRawLines(&inv, files: files, options: options) }
+        ) { inv in
+            EvidenceLookup.attachRawLines(&inv, files: files, options: options)
+            inv.caveats += EvidenceLookup.stdinCaveats(files: files, spool: options.stdinSpool)
+        }
         return Result(
             investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store, analysis: analysis)
     }
@@ -248,6 +251,19 @@ public enum EvidenceLookup {
     public static func attachRawLines(_ inv: inout Investigation, files: [EvidenceFile], options: IngestOptions) {
         // One streaming pass per cited file, files read side by side (each pass is independent).
         fill(&inv, raw: EvidenceResolver.rawLines(citedLines(inv), files: files, options: options))
+    }
+
+    /// What the report must say when stdin's lines could not all be kept for citing (`StdinSpool`).
+    public static func stdinCaveats(files: [EvidenceFile], spool: StdinSpool?) -> [String] {
+        guard let stdin = files.first(where: \.isStdin) else { return [] }
+        guard let spool else { return ["\(stdin.displayPath): read once from standard input; its evidence lines are cited without their text"] }
+        var out: [String] = []
+        if let problem = spool.problem { out.append("\(stdin.displayPath): \(problem)") }
+        if spool.cut {
+            out.append(
+                "\(stdin.displayPath): only its first \(spool.bytesKept) bytes were kept for citing (at most \(spool.maxBytes)); evidence lines after them are cited by line number without their text")
+        }
+        return out
     }
 
     /// The cited lines of one file (EvidenceResolver's, the one reader of raw evidence).

@@ -8,8 +8,10 @@ import Foundation
 /// - a systemd journal gives the cited entries' fields;
 /// - any other file is streamed line by line only as far as the last cited line.
 ///
-/// Evidence read from stdin cannot be read again: its lines are absent from the result (the caller says
-/// `file#N` with no raw text, as the report schema allows).
+/// Evidence read from stdin cannot be read again: its lines are read from the copy that ingest kept
+/// (`IngestOptions.stdinSpool`). Without a copy, or past the end of a copy that was cut, they are absent from the
+/// result (the caller cites file and line with no raw text, as the report schema allows); a cut copy's last line
+/// may be partial and is never given.
 public enum EvidenceResolver {
     /// The longest raw line kept, in bytes; a longer line is cut here (the report says the line number).
     public static let maxRawBytes = 4096
@@ -18,28 +20,51 @@ public enum EvidenceResolver {
     /// - Complexity: one streaming pass over the file up to its last cited line (the whole file for framed
     ///   records and journals).
     public static func rawLines(_ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions) -> [UInt64: [UInt8]] {
-        guard !file.isStdin, !lines.isEmpty else { return [:] }
-        if let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
+        guard !lines.isEmpty else { return [:] }
+        if file.isStdin {
+            guard let spool = options.stdinSpool, let path = spool.readPath else { return [:] }
+            var copy = file
+            copy.isStdin = false
+            copy.path = path
+            let cut = spool.cut
+            // A cut copy of a record-framed file or a journal ends inside a record: none of it is given.
+            if cut && Ingest.framedRawRecords(lines, of: copy, options: options) != nil { return [:] }
+            return readLines(lines, of: copy, options: options, dropLastLine: cut)
+        }
+        return readLines(lines, of: file, options: options, dropLastLine: false)
+    }
+
+    /// `rawLines` of a file that can be opened by its path. `dropLastLine`: the file is a cut copy, whose last line
+    /// may be partial (it is left out).
+    static func readLines(
+        _ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions, dropLastLine: Bool
+    ) -> [UInt64: [UInt8]] {
+        if !dropLastLine, let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
         guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
         var reader = LineReader(maxLineBytes: options.maxLineBytes)
         defer { reader.deallocate() }
         let done = StopFlag()
         var bounded = StoppableSource(inner: source, stop: done)
         if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
-            return journal.mapValues { Array($0.prefix(maxRawBytes)) }
+            return dropLastLine ? [:] : journal.mapValues { Array($0.prefix(maxRawBytes)) }
         }
         // The wanted numbers in order: each line is compared with the next one wanted (no set lookup per line).
         let wanted = lines.sorted()
         var next = 0
         var found: [UInt64: [UInt8]] = [:]
+        var lastRead: UInt64 = 0
         reader.forEachLine(from: &bounded) { line, info in
+            lastRead = info.number
             while next < wanted.count && wanted[next] < info.number { next += 1 }
             if next < wanted.count && wanted[next] == info.number {
                 line.withUnsafeBufferPointer { found[info.number] = Array($0.prefix(maxRawBytes)) }
                 next += 1
             }
-            if info.number >= maxLine { done.value = true }
+            // A cut copy is read to its end, so that its last line is known.
+            if info.number >= maxLine && !dropLastLine { done.value = true }
         }
+        // The copy ended where it was cut: the line read last may be partial.
+        if dropLastLine { found[lastRead] = nil }
         return found
     }
 
@@ -47,7 +72,7 @@ public enum EvidenceResolver {
     public static func rawLines(
         _ wanted: [UInt32: Set<UInt64>], files: [EvidenceFile], options: IngestOptions
     ) -> [UInt32: [UInt64: [UInt8]]] {
-        let jobs = wanted.filter { Int($0.key) < files.count && !files[Int($0.key)].isStdin }.sorted { $0.key < $1.key }
+        let jobs = wanted.filter { Int($0.key) < files.count }.sorted { $0.key < $1.key }
         let found = ResultSlots<[UInt64: [UInt8]]>(repeating: [:], count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
             found.store(k, rawLines(jobs[k].value, of: files[Int(jobs[k].key)], options: options))

@@ -17,6 +17,9 @@ public struct IngestOptions: Sendable {
     /// Formats read whole (systemd journals, EVTX) keep at most this many bytes of a file in memory; the rest of a
     /// larger file (or a gzip bomb) is hashed, not parsed, and the manifest says so.
     public var maxWholeFileBytes: Int = Ingest.defaultMaxWholeFileBytes
+    /// Where the bytes read from stdin are copied, for `EvidenceResolver` to read the cited lines again (`nil`:
+    /// not kept, and stdin's lines are cited without their text).
+    public var stdinSpool: StdinSpool?
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, maxLineBytes: Int = LineReader.defaultMaxLineBytes,
@@ -136,7 +139,7 @@ public enum Ingest {
         var context = ParseContext()
         context.wantsUnindexedText = sink.wantsUnindexedText
         let source: EvidenceSource
-        switch EvidenceSource.open(file) {
+        switch EvidenceSource.open(file, stdinSpool: options.stdinSpool) {
         case .failure(let issue):
             stats.issues.append(issue)
             return (stats, sink.finish(context: &context, stats: stats))

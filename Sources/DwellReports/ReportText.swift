@@ -347,21 +347,9 @@ struct ReportDigest {
         return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
+    /// `IPAddress.isInternal` of the text (the one definition: text that is no address is not internal).
     static func isInternal(_ address: String) -> Bool {
-        if address.contains(":") {
-            let a = address.lowercased()
-            return a == "::1" || a.hasPrefix("fc") || a.hasPrefix("fd") || a.hasPrefix("fe80")
-        }
-        let parts = address.split(separator: ".").compactMap { Int($0) }
-        guard parts.count == 4 else { return false }
-        switch (parts[0], parts[1]) {
-        case (10, _), (127, _): return true
-        case (172, 16...31): return true
-        case (192, 168): return true
-        case (169, 254): return true
-        case (100, 64...127): return true
-        default: return false
-        }
+        IPAddress(address)?.isInternal ?? false
     }
 
     // MARK: - Method and caveats

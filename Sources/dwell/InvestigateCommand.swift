@@ -49,9 +49,9 @@ struct InvestigateCommand: ParsableCommand {
     @Option(
         name: .customLong("seed"),
         help: ArgumentHelp(
-            "A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).",
+            "A known indicator: an address (203.0.113.9) or TYPE:VALUE: user:NAME, host:NAME, ua:TEXT, url:PATH, domain:NAME (repeatable).",
             valueName: "INDICATOR"))
-    var seeds: [String] = []
+    var seeds: [Seed] = []
 
     @Option(
         help: ArgumentHelp(
@@ -70,15 +70,16 @@ struct InvestigateCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Reports to write, comma-separated: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ",")) or all.",
-            valueName: "LIST"))
-    var formats: String = "all"
+            "Reports to write, comma-separated: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ",")) or all (default: all).",
+            valueName: "LIST"),
+        transform: ReportFormat.list(argument:))
+    var formats: [ReportFormat]?
 
     @Option(
         help: ArgumentHelp(
             "Layout of the csv timeline: timesketch (timeline.csv) or l2tcsv (plaso's 17 columns, timeline.l2tcsv.csv).",
             valueName: "STYLE"))
-    var timelineStyle: String = TimelineStyle.timesketch.rawValue
+    var timelineStyle: TimelineStyle = .timesketch
 
     @Flag(help: "Print report.json to stdout instead of the summary.")
     var json = false
@@ -103,24 +104,10 @@ struct InvestigateCommand: ParsableCommand {
         if caseDirectory != nil && (hosts != nil || !insideNetworks.text.isEmpty) && paths.isEmpty {
             throw ValidationError("--hosts and --internal are given when the case is built (with the evidence paths)")
         }
-        do {
-            _ = try ReportFormat.parseList(formats)
-        } catch {
-            throw ValidationError("--formats: \(error.description)")
-        }
-        if TimelineStyle(rawValue: timelineStyle.lowercased()) == nil {
-            throw ValidationError(
-                "--timeline-style: unknown style '\(timelineStyle)'; choose timesketch or l2tcsv")
-        }
-        for s in seeds where Seed(parsing: s) == nil {
-            throw ValidationError(
-                "cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)"
-            )
-        }
     }
 
     func run() throws {
-        var seedList = seeds.compactMap { Seed(parsing: $0) }
+        var seedList = seeds
         if let iocs {
             guard let text = try? String(contentsOfFile: iocs, encoding: .utf8) else {
                 printError("dwell: cannot read --iocs \(iocs)")
@@ -165,7 +152,7 @@ struct InvestigateCommand: ParsableCommand {
                 throw ExitStatus.usage.code
             }
         }
-        let options = try reading.ingestOptions()
+        let options = try reading.ingestOptions(keepingStdinLines: true)
         let ruleSet = try rules.ruleSet()
         let sigmaRules = try sigma.ruleSet()
         if let s = sigmaRules, !reading.quiet {
@@ -245,10 +232,8 @@ struct InvestigateCommand: ParsableCommand {
         if json {
             stdout.write(ReportSet.render(input, formats: [.json]).first?.bytes ?? [])
         } else {
-            let chosen = (try? ReportFormat.parseList(formats)) ?? ReportFormat.allCases
-            let style = TimelineStyle(rawValue: timelineStyle.lowercased()) ?? .timesketch
             var written: [(String, Int)] = []
-            for f in ReportSet.render(input, formats: chosen, timelineStyle: style) {
+            for f in ReportSet.render(input, formats: formats ?? ReportFormat.allCases, timelineStyle: timelineStyle) {
                 do {
                     try ReportWriter.write(f.bytes, to: f.path, in: out)
                     written.append((f.path, f.bytes.count))

@@ -46,7 +46,6 @@ struct LateralCommand: ParsableCommand {
     @OptionGroup var insideNetworks: InternalNetworkOption
 
     func validate() throws {
-        try correlation.validateSeeds()
         try caseOption.validate(paths: paths)
         try correlation.validateWithCase(caseOption)
     }
@@ -68,7 +67,7 @@ struct LateralCommand: ParsableCommand {
         }
         let entries = try correlation.hostEntries()
         let found = try requireEvidence(paths)
-        let options = try reading.ingestOptions()
+        let options = try reading.ingestOptions(keepingStdinLines: true)
         let bar = ProgressBar(for: found, quiet: reading.quiet)
         let result = InvestigationRun.run(
             files: found.files, discoveryIssues: found.issues, options: options, seeds: seeds, hostEntries: entries,

@@ -71,7 +71,7 @@ struct PivotCommand: ParsableCommand {
 
     func run() throws {
         let indexed = try IndexedEvidence.load(paths: paths, caseDirectory: caseOption.directory, reading: reading)
-        let options = try reading.ingestOptions()
+        let options = try reading.ingestOptions(keepingStdinLines: true)
         let store = indexed.store
         let paths = indexed.paths
 

@@ -44,12 +44,16 @@ struct ReadingOptions: ParsableArguments {
         do { _ = try ZoneSettings(values: timeZones) } catch { throw ValidationError("\(error)") }
     }
 
-    func ingestOptions() throws -> IngestOptions {
+    /// - Parameter keepingStdinLines: copy what is read from stdin (`StdinSpool`), for the commands that show the
+    ///   evidence lines after analysis; the streaming commands (parse, sweep, summarize) keep nothing.
+    func ingestOptions(keepingStdinLines: Bool = false) throws -> IngestOptions {
         let zones: ZoneSettings
         do { zones = try ZoneSettings(values: timeZones) } catch { throw ValidationError("\(error)") }
-        return IngestOptions(
+        var options = IngestOptions(
             jobs: jobs, maxLineBytes: maxLineBytes, zones: zones, year: year,
             parserOptions: ParserOptions(webFormat: webFormat), forcedFormat: format)
+        if keepingStdinLines { options.stdinSpool = StdinSpool() }
+        return options
     }
 }
 

@@ -64,8 +64,9 @@ struct TimelineCommand: ParsableCommand {
     @Option(
         name: .customLong("indicator"),
         help: ArgumentHelp(
-            "Only events involving this indicator (same forms as --seed; repeatable).", valueName: "INDICATOR"))
-    var indicators: [String] = []
+            "Only events involving this indicator: an address or TYPE:VALUE, the forms of --seed (repeatable).",
+            valueName: "INDICATOR"))
+    var indicators: [Seed] = []
 
     @Option(help: "Output format: text, csv or jsonl.")
     var output: Output = .text
@@ -78,7 +79,6 @@ struct TimelineCommand: ParsableCommand {
     @OptionGroup var insideNetworks: InternalNetworkOption
 
     func validate() throws {
-        try correlation.validateSeeds()
         if let from, Timestamp(iso8601: from) == nil {
             throw ValidationError(
                 "cannot read --from '\(from)': give ISO 8601 time, e.g. 2026-03-11T19:21:41Z or 2026-03-11")
@@ -90,10 +90,6 @@ struct TimelineCommand: ParsableCommand {
         for k in kinds where EventKind(name: k) == nil {
             throw ValidationError(
                 "unknown --kind '\(k)'; kinds are: \(EventKind.allCases.map(\.name).joined(separator: ", "))")
-        }
-        for i in indicators where Seed(parsing: i) == nil {
-            throw ValidationError(
-                "cannot read --indicator '\(i)': give an address or TYPE:VALUE (user:deploy, host:web01, url:/x)")
         }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
         try caseOption.validate(paths: paths)
@@ -110,7 +106,7 @@ struct TimelineCommand: ParsableCommand {
 
     func run() throws {
         let seeds = try correlation.seeds()
-        let options = try reading.ingestOptions()
+        let options = try reading.ingestOptions(keepingStdinLines: true)
         let attackOnly = attack || !seeds.isEmpty
         let indexed: IndexedEvidence
         var investigation: Investigation?
@@ -159,11 +155,10 @@ struct TimelineCommand: ParsableCommand {
         var selected: [Int]
         if !indicators.isEmpty {
             var keys: [IndicatorKey] = []
-            for text in indicators {
-                guard let s = Seed(parsing: text) else { continue }
+            for s in indicators {
                 let found = store.keys(s.type, matching: s.value, substring: s.type == .userAgent || s.type == .command)
                 if found.isEmpty {
-                    printError("dwell: note: \(TerminalText.safe(text)) does not occur in the evidence")
+                    printError("dwell: note: \(TerminalText.safe("\(s.type.name):\(s.value)")) does not occur in the evidence")
                 }
                 keys += found
             }
@@ -230,9 +225,10 @@ struct CorrelationArguments: ParsableArguments {
     @Option(
         name: .customLong("seed"),
         help: ArgumentHelp(
-            "A known indicator: 1.2.3.4, user:NAME, host:NAME, ua:TEXT, url:PATH (repeatable).", valueName: "INDICATOR")
+            "A known indicator: an address (203.0.113.9) or TYPE:VALUE: user:NAME, host:NAME, ua:TEXT, url:PATH, domain:NAME (repeatable).",
+            valueName: "INDICATOR")
     )
-    var seedTexts: [String] = []
+    var seedList: [Seed] = []
 
     @Option(help: ArgumentHelp("Indicators, one per line (same forms as --seed; # comments).", valueName: "FILE"))
     var iocs: String?
@@ -244,16 +240,8 @@ struct CorrelationArguments: ParsableArguments {
             valueName: "FILE"))
     var hostsFile: String?
 
-    func validateSeeds() throws {
-        for s in seedTexts where Seed(parsing: s) == nil {
-            throw ValidationError(
-                "cannot read --seed '\(s)': give an address (203.0.113.9) or TYPE:VALUE (user:deploy, host:web01, ua:sqlmap)"
-            )
-        }
-    }
-
     func seeds() throws -> [Seed] {
-        var list = seedTexts.compactMap { Seed(parsing: $0) }
+        var list = seedList
         guard let iocs else { return list }
         guard let text = try? String(contentsOfFile: iocs, encoding: .utf8) else {
             printError("dwell: cannot read --iocs \(iocs): check the path and that it is UTF-8 text")

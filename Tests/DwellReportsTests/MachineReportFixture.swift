@@ -137,49 +137,15 @@ enum MachineReportFixture {
     }
 }
 
-/// Golden files under Tests/DwellReportsTests/Golden/ for the machine outputs: compared byte for byte;
-/// `DWELL_UPDATE_GOLDEN=1 swift test --filter Golden` rewrites them; a missing file is written and fails.
+/// Golden files under Tests/DwellReportsTests/Golden/ for the machine outputs (`Golden.check`:
+/// `DWELL_UPDATE_GOLDEN=report.json` rewrites one, `=1` all); JSON is kept one key per line (`Golden.prettyJSON`),
+/// so a change reads as a diff of the keys that changed.
 enum MachineGolden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Golden")
 
-    static func check(_ bytes: [UInt8], name: String) throws {
-        let url = directory.appendingPathComponent(name)
-        let update = ProcessInfo.processInfo.environment["DWELL_UPDATE_GOLDEN"] == "1"
-        guard let old = FileManager.default.contents(atPath: url.path) else {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url)
-            if !update {
-                Issue.record("golden file \(name) was missing: written now; review it and commit it")
-            }
-            return
-        }
-        if Array(old) == bytes { return }
-        if update {
-            try Data(bytes).write(to: url)
-            return
-        }
-        Issue.record(
-            "\(name) differs from its golden file (DWELL_UPDATE_GOLDEN=1 rewrites it):\n\(diff(Array(old), bytes))"
-        )
-    }
-
-    /// The first differing lines, numbered, golden (-) against new (+).
-    static func diff(_ old: [UInt8], _ new: [UInt8]) -> String {
-        let a = String(decoding: old, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false)
-        let b = String(decoding: new, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false)
-        var out: [String] = []
-        for i in 0..<max(a.count, b.count) where out.count < 30 {
-            let x = i < a.count ? a[i] : nil
-            let y = i < b.count ? b[i] : nil
-            if x != y {
-                if let x { out.append("-\(i + 1): \(x.prefix(300))") }
-                if let y { out.append("+\(i + 1): \(y.prefix(300))") }
-            }
-        }
-        return out.joined(separator: "\n")
+    static func check(_ bytes: [UInt8], name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let form = name.hasSuffix(".json") ? Golden.prettyJSON(bytes) : bytes
+        try Golden.check(form, name: name, directory: directory, sourceLocation: sourceLocation)
     }
 }

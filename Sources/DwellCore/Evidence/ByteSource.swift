@@ -47,14 +47,19 @@ public final class RawFile {
         if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 { sizeAtOpen = UInt64(st.st_size) }
         self.fd = fd
         ownsFD = true
+        spool = nil
     }
 
-    /// Wraps standard input.
-    public init(standardInput: Void) {
+    /// Wraps standard input; what is read is also copied into `spool` when given (see `StdinSpool`).
+    public init(standardInput: Void, spool: StdinSpool? = nil) {
         path = "-"
         fd = 0
         ownsFD = false
+        self.spool = spool
     }
+
+    /// The copy of stdin's bytes, kept for reading cited lines again.
+    let spool: StdinSpool?
 
     deinit { if ownsFD { close(fd) } }
 
@@ -75,6 +80,7 @@ public final class RawFile {
             let n = Glibc.read(fd, base, want)
             if n > 0 {
                 hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: n))
+                spool?.append(UnsafeRawBufferPointer(start: base, count: n))
                 bytesRead += UInt64(n)
                 return n
             }

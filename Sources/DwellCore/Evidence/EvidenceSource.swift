@@ -18,11 +18,12 @@ public struct EvidenceSource: ByteSource {
     /// Problems found when opening (unsupported compression…).
     public private(set) var openIssues: [EvidenceIssue] = []
 
-    /// Opens `file` read-only and detects its compression from its first bytes.
-    public static func open(_ file: EvidenceFile) -> Result<EvidenceSource, EvidenceIssue> {
+    /// Opens `file` read-only and detects its compression from its first bytes. Bytes read from stdin are also
+    /// copied into `stdinSpool` when given, for the cited lines to be read again.
+    public static func open(_ file: EvidenceFile, stdinSpool: StdinSpool? = nil) -> Result<EvidenceSource, EvidenceIssue> {
         let raw: RawFile
         if file.isStdin {
-            raw = RawFile(standardInput: ())
+            raw = RawFile(standardInput: (), spool: stdinSpool)
         } else {
             do {
                 raw = try RawFile(path: file.path)
