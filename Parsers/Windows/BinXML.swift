@@ -148,16 +148,16 @@ public struct BinXMLRenderer {
     func inlineNameSize(at offset: Int) throws(BinXMLError) -> Int { 8 + Int(try u16(offset + 6)) * 2 + 2 }
 
     /// Appends UTF-8 for `bytes` bytes of UTF-16LE at `start`; stops at a NUL. Unpaired surrogates become U+FFFD.
-    /// The output is written in one pass into room made at once (at most 3 bytes per UTF-16 unit), then trimmed.
+    /// The text is converted into a temporary buffer (on the stack when small; at most 3 bytes per UTF-16 unit) and
+    /// appended with one copy.
     static func utf16(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ bytes: Int, into out: inout [UInt8]) {
         let end = min(start + bytes, p.count)
         guard start >= 0, end - start >= 2, let base = p.baseAddress else { return }
         let units = (end - start) / 2
-        let old = out.count
-        out.append(contentsOf: repeatElement(0, count: units * 3))
-        let written = out.withUnsafeMutableBufferPointer { o -> Int in
-            // `o` has room for 3 bytes per unit from `old`; a pair of units (4 bytes of output) uses two units' room.
-            guard let w = o.baseAddress?.advanced(by: old) else { return 0 }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: units * 3) { o in
+            // Bounds: `i + 1 < end <= p.count` for every read; each unit writes at most 3 bytes (a surrogate pair 4
+            // for two units), so `n` stays within `units * 3`.
+            guard let w = o.baseAddress else { return }
             var n = 0
             var i = start
             while i + 1 < end {
@@ -201,9 +201,8 @@ public struct BinXMLRenderer {
                     n += 4
                 }
             }
-            return n
+            if n > 0 { out.append(contentsOf: UnsafeBufferPointer(start: w, count: n)) }
         }
-        out.removeLast(units * 3 - written)
     }
 
     @inline(__always) static func appendUTF8(_ c: UInt32, to out: inout [UInt8]) {

@@ -41,7 +41,9 @@ public struct WindowsRecord {
     public mutating func addLeaf<Name: Collection<UInt8>>(
         element: Name, nameAttribute: Range<Int>?, value: Range<Int>, empty: Bool
     ) {
-        if let n = nameAttribute, element.elementsEqual(Self.providerKey) {
+        // Lengths first: most elements are neither `Provider` nor `Data`.
+        let length = element.count
+        if let n = nameAttribute, length == 8, element.elementsEqual(Self.providerKey) {
             let n0 = bytes.count
             bytes.append(contentsOf: Self.providerKey)
             fields.append((n0..<bytes.count, n))
@@ -51,7 +53,7 @@ public struct WindowsRecord {
             fields.append((n, value))
             return
         }
-        if empty && !element.elementsEqual(Self.dataKey) { return }
+        if empty && !(length == 4 && element.elementsEqual(Self.dataKey)) { return }
         let n0 = bytes.count
         bytes.append(contentsOf: element)
         fields.append((n0..<bytes.count, value))
