@@ -50,12 +50,25 @@ public struct FramedProblem: Sendable, Equatable {
 public protocol FramedRecordParser {
     /// Reads every record it can. `emit` gets each event (provenance not yet set) with its place, raw text and the context back;
     /// `reject` each record that cannot be read. Returns the file's structural problems, in file order.
+    /// With `wantsRaw` false the caller does not read the events' raw text (it may be empty, and is built later by
+    /// `rawRecords` for the records a report cites); a rejected record's raw text is always given.
     mutating func parse(
-        file: UnsafeBufferPointer<UInt8>, context: inout ParseContext,
+        file: UnsafeBufferPointer<UInt8>, wantsRaw: Bool, context: inout ParseContext,
         emit: (inout Event, FramedRecordRef, UnsafeBufferPointer<UInt8>, inout ParseContext) -> Void,
         reject: (LineRejection, FramedRecordRef, UnsafeBufferPointer<UInt8>) -> Void
     ) -> [FramedProblem]
 
     /// The raw evidence text of the records whose numbers are in `numbers` (for reports citing them).
     mutating func rawRecords(file: UnsafeBufferPointer<UInt8>, numbers: Set<UInt64>) -> [UInt64: [UInt8]]
+}
+
+extension FramedRecordParser {
+    /// Reads every record with its raw text.
+    public mutating func parse(
+        file: UnsafeBufferPointer<UInt8>, context: inout ParseContext,
+        emit: (inout Event, FramedRecordRef, UnsafeBufferPointer<UInt8>, inout ParseContext) -> Void,
+        reject: (LineRejection, FramedRecordRef, UnsafeBufferPointer<UInt8>) -> Void
+    ) -> [FramedProblem] {
+        parse(file: file, wantsRaw: true, context: &context, emit: emit, reject: reject)
+    }
 }

@@ -23,19 +23,32 @@ public enum BinXMLError: Error, Equatable, Sendable {
 /// SIDs, GUIDs, FILETIME/SYSTEMTIME, binary, nested BinXML, arrays).
 ///
 /// The XML has no line breaks (newlines, tabs and other control characters inside values are written as
-/// character references) so that the record is one line of evidence. Names are decoded once per chunk.
+/// character references) so that the record is one line of evidence. It is written only when `wantsXML` is set:
+/// the fields alone (what the events are structured from) are the same either way.
+///
+/// Costs: names are decoded once per chunk into one arena and found again by offset through a small open-addressing
+/// table (a chunk's templates and names are shared by its records); every value is written once into
+/// `record.bytes` (UTF-16 converted in bulk, integers without a `String`) and, for the XML, escaped from there in
+/// runs. Open elements, attributes and substitution values are plain integers: no reference counting per element.
 /// - Complexity: O(*n*) in the rendered output; recursion is bounded (`maxDepth`).
 public struct BinXMLRenderer {
     /// The chunk: 64 KiB of the file (fewer when the file is cut).
     var chunk: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
-    /// Names decoded in this chunk, by offset.
-    var names: [Int: [UInt8]] = [:]
+    /// Whether the XML is written (the fields always are).
+    var wantsXML = true
+    /// Names decoded in this chunk (UTF-8, one after another).
+    var nameArena: [UInt8] = []
+    /// Open addressing by chunk offset: `nameKeys[slot]` is the offset + 1 (0 for an empty slot), `nameSlots[slot]`
+    /// the name's place in `nameArena`.
+    var nameKeys: [Int32] = []
+    var nameSlots: [NameRef] = []
+    var namesStored = 0
     /// Substitution values of the template instances being rendered (a stack shared by nested instances).
     var values: [(type: UInt8, start: Int, size: Int)] = []
     /// Open elements.
     var frames: [Frame] = []
     /// An attribute whose value is being written: its name and where its value starts in `record.bytes`.
-    var attribute: (name: [UInt8], start: Int)? = nil
+    var attribute: (name: NameRef, start: Int)? = nil
     /// Where the attribute being written starts in the XML, and whether an optional substitution gave it nothing
     /// (Windows then leaves the attribute out, as `<Security/>` for a record without a user).
     var attributeXMLStart = 0
@@ -43,8 +56,15 @@ public struct BinXMLRenderer {
     static let maxDepth = 64
     var depth = 0
 
+    /// A name's place in `nameArena`.
+    struct NameRef: Equatable {
+        var start: Int32
+        var count: Int32
+        var range: Range<Int> { Int(start)..<Int(start) + Int(count) }
+    }
+
     struct Frame {
-        var name: [UInt8]
+        var name: NameRef
         var nameAttribute: Range<Int>? = nil
         var textStart = 0
         var hasChildren = false
@@ -55,7 +75,24 @@ public struct BinXMLRenderer {
     /// Starts a new chunk (names of the previous one are forgotten).
     mutating func begin(chunk: UnsafeBufferPointer<UInt8>) {
         self.chunk = chunk
-        names.removeAll(keepingCapacity: true)
+        nameArena.removeAll(keepingCapacity: true)
+        if nameKeys.isEmpty {
+            nameKeys = Array(repeating: 0, count: 512)
+            nameSlots = Array(repeating: NameRef(start: 0, count: 0), count: 512)
+        } else if namesStored > 0 {
+            for i in nameKeys.indices { nameKeys[i] = 0 }
+        }
+        namesStored = 0
+    }
+
+    /// Forgets the record being rendered (buffers keep their capacity).
+    mutating func reset() {
+        frames.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        attribute = nil
+        valueBase = 0
+        valueCount = 0
+        depth = 0
     }
 
     // MARK: Reading
@@ -80,43 +117,91 @@ public struct BinXMLRenderer {
     }
 
     /// The name at `offset`: next-offset (4), hash (2), count (2), UTF-16 characters, NUL.
-    mutating func name(at offset: Int) throws(BinXMLError) -> [UInt8] {
-        if let n = names[offset] { return n }
+    mutating func name(at offset: Int) throws(BinXMLError) -> NameRef {
+        // Offsets inside a chunk are below 2^16: the table is keyed by them exactly.
+        let key = Int32(truncatingIfNeeded: offset &+ 1)
+        let mask = nameKeys.count - 1
+        var slot = Int((UInt32(truncatingIfNeeded: offset) &* 0x9E37_79B1) >> 16) & mask
+        if offset >= 0 && offset < chunk.count {
+            while true {
+                let k = nameKeys[slot]
+                if k == key { return nameSlots[slot] }
+                if k == 0 { break }
+                slot = (slot + 1) & mask
+            }
+        }
         let count = Int(try u16(offset + 6))
         guard offset + 8 + count * 2 <= chunk.count else { throw .outOfBounds(at: offset) }
-        var out: [UInt8] = []
-        BinXMLRenderer.utf16(chunk, offset + 8, count * 2, into: &out)
-        names[offset] = out
-        return out
+        let start = nameArena.count
+        BinXMLRenderer.utf16(chunk, offset + 8, count * 2, into: &nameArena)
+        let ref = NameRef(start: Int32(start), count: Int32(nameArena.count - start))
+        // At most half full: past that, the name is decoded again each time (no chunk holds that many names).
+        if namesStored < nameKeys.count / 2 {
+            nameKeys[slot] = key
+            nameSlots[slot] = ref
+            namesStored += 1
+        }
+        return ref
     }
 
     /// Size of a name structure written in place.
     func inlineNameSize(at offset: Int) throws(BinXMLError) -> Int { 8 + Int(try u16(offset + 6)) * 2 + 2 }
 
     /// Appends UTF-8 for `bytes` bytes of UTF-16LE at `start`; stops at a NUL. Unpaired surrogates become U+FFFD.
+    /// The text is converted into a temporary buffer (on the stack when small; at most 3 bytes per UTF-16 unit) and
+    /// appended with one copy.
     static func utf16(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ bytes: Int, into out: inout [UInt8]) {
-        var i = start
         let end = min(start + bytes, p.count)
-        while i + 1 < end {
-            var c = UInt32(p[i]) | UInt32(p[i + 1]) << 8
-            i += 2
-            if c == 0 { break }
-            if c >= 0xd800 && c < 0xdc00 {
-                if i + 1 < end {
-                    let d = UInt32(p[i]) | UInt32(p[i + 1]) << 8
-                    if d >= 0xdc00 && d < 0xe000 {
-                        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
-                        i += 2
+        guard start >= 0, end - start >= 2, let base = p.baseAddress else { return }
+        let units = (end - start) / 2
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: units * 3) { o in
+            // Bounds: `i + 1 < end <= p.count` for every read; each unit writes at most 3 bytes (a surrogate pair 4
+            // for two units), so `n` stays within `units * 3`.
+            guard let w = o.baseAddress else { return }
+            var n = 0
+            var i = start
+            while i + 1 < end {
+                var c = UInt32(base[i]) | UInt32(base[i + 1]) << 8
+                i += 2
+                if c < 0x80 {
+                    if c == 0 { break }
+                    w[n] = UInt8(truncatingIfNeeded: c)
+                    n += 1
+                    continue
+                }
+                if c >= 0xd800 && c < 0xdc00 {
+                    if i + 1 < end {
+                        let d = UInt32(base[i]) | UInt32(base[i + 1]) << 8
+                        if d >= 0xdc00 && d < 0xe000 {
+                            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+                            i += 2
+                        } else {
+                            c = 0xfffd
+                        }
                     } else {
                         c = 0xfffd
                     }
-                } else {
+                } else if c >= 0xdc00 && c < 0xe000 {
                     c = 0xfffd
                 }
-            } else if c >= 0xdc00 && c < 0xe000 {
-                c = 0xfffd
+                if c < 0x800 {
+                    w[n] = UInt8(truncatingIfNeeded: 0xc0 | c >> 6)
+                    w[n + 1] = UInt8(truncatingIfNeeded: 0x80 | c & 0x3f)
+                    n += 2
+                } else if c < 0x10000 {
+                    w[n] = UInt8(truncatingIfNeeded: 0xe0 | c >> 12)
+                    w[n + 1] = UInt8(truncatingIfNeeded: 0x80 | (c >> 6) & 0x3f)
+                    w[n + 2] = UInt8(truncatingIfNeeded: 0x80 | c & 0x3f)
+                    n += 3
+                } else {
+                    w[n] = UInt8(truncatingIfNeeded: 0xf0 | c >> 18)
+                    w[n + 1] = UInt8(truncatingIfNeeded: 0x80 | (c >> 12) & 0x3f)
+                    w[n + 2] = UInt8(truncatingIfNeeded: 0x80 | (c >> 6) & 0x3f)
+                    w[n + 3] = UInt8(truncatingIfNeeded: 0x80 | c & 0x3f)
+                    n += 4
+                }
             }
-            appendUTF8(c, to: &out)
+            if n > 0 { out.append(contentsOf: UnsafeBufferPointer(start: w, count: n)) }
         }
     }
 
@@ -139,6 +224,24 @@ public struct BinXMLRenderer {
     }
 
     // MARK: Rendering
+
+    /// Appends the name to the XML.
+    @inline(__always) func appendName(_ n: NameRef, to xml: inout [UInt8]) {
+        xml.append(contentsOf: nameArena[n.range])
+    }
+
+    /// Whether the name is `literal`.
+    func nameIs(_ n: NameRef, _ literal: StaticString) -> Bool {
+        guard Int(n.count) == literal.utf8CodeUnitCount else { return false }
+        return literal.withUTF8Buffer { b in
+            var k = 0
+            while k < b.count {
+                if nameArena[Int(n.start) + k] != b[k] { return false }
+                k += 1
+            }
+            return true
+        }
+    }
 
     /// Renders the fragment at `start` (up to `end`) into `xml` and `record`; returns the offset after it.
     mutating func render(
@@ -172,28 +275,34 @@ public struct BinXMLRenderer {
                 if token == 0x41 { p += 4 }
                 let name = try self.name(at: nameOffset)
                 if !frames.isEmpty { frames[frames.count - 1].hasChildren = true }
-                xml.append(0x3c)
-                xml.append(contentsOf: name)
+                if wantsXML {
+                    xml.append(0x3c)
+                    appendName(name, to: &xml)
+                }
                 frames.append(Frame(name: name))
                 pos = p
             case 0x02:  // close start element
                 finishAttribute(record: &record, xml: &xml)
-                xml.append(0x3e)
+                if wantsXML { xml.append(0x3e) }
                 if !frames.isEmpty { frames[frames.count - 1].textStart = record.bytes.count }
                 pos += 1
             case 0x03:  // close empty element
                 finishAttribute(record: &record, xml: &xml)
-                xml.append(0x2f)
-                xml.append(0x3e)
+                if wantsXML {
+                    xml.append(0x2f)
+                    xml.append(0x3e)
+                }
                 if let f = frames.popLast() { leaf(f, record: &record, empty: true) }
                 pos += 1
             case 0x04:  // end element
                 finishAttribute(record: &record, xml: &xml)
                 if let f = frames.popLast() {
-                    xml.append(0x3c)
-                    xml.append(0x2f)
-                    xml.append(contentsOf: f.name)
-                    xml.append(0x3e)
+                    if wantsXML {
+                        xml.append(0x3c)
+                        xml.append(0x2f)
+                        appendName(f.name, to: &xml)
+                        xml.append(0x3e)
+                    }
                     if !f.hasChildren { leaf(f, record: &record, empty: false) }
                 }
                 pos += 1
@@ -205,10 +314,12 @@ public struct BinXMLRenderer {
                 let name = try self.name(at: nameOffset)
                 attributeXMLStart = xml.count
                 attributeOptionalEmpty = false
-                xml.append(0x20)
-                xml.append(contentsOf: name)
-                xml.append(0x3d)
-                xml.append(0x22)
+                if wantsXML {
+                    xml.append(0x20)
+                    appendName(name, to: &xml)
+                    xml.append(0x3d)
+                    xml.append(0x22)
+                }
                 attribute = (name, record.bytes.count)
                 pos = p
             case 0x05, 0x45:  // value: type, then a counted UTF-16 string
@@ -231,39 +342,44 @@ public struct BinXMLRenderer {
                 pos += 3 + count * 2
             case 0x08, 0x48:  // character reference
                 let c = UInt32(try u16(pos + 1))
-                var tmp: [UInt8] = []
-                BinXMLRenderer.appendUTF8(c, to: &tmp)
-                write(tmp[...], record: &record, xml: &xml)
+                let v0 = record.bytes.count
+                BinXMLRenderer.appendUTF8(c, to: &record.bytes)
+                escapeValue(from: v0, record: record, xml: &xml)
                 pos += 3
             case 0x09, 0x49:  // entity reference
                 let nameOffset = Int(try u32(pos + 1))
                 var p = pos + 5
                 if nameOffset == p { p += try inlineNameSize(at: p) }
                 let name = try self.name(at: nameOffset)
-                let real: [UInt8]
-                switch String(decoding: name, as: UTF8.self) {
-                case "amp": real = [0x26]
-                case "lt": real = [0x3c]
-                case "gt": real = [0x3e]
-                case "quot": real = [0x22]
-                case "apos": real = [0x27]
-                default: real = name
-                }
-                write(real[...], record: &record, xml: &xml)
+                let v0 = record.bytes.count
+                if nameIs(name, "amp") { record.bytes.append(0x26) }
+                else if nameIs(name, "lt") { record.bytes.append(0x3c) }
+                else if nameIs(name, "gt") { record.bytes.append(0x3e) }
+                else if nameIs(name, "quot") { record.bytes.append(0x22) }
+                else if nameIs(name, "apos") { record.bytes.append(0x27) }
+                else { record.bytes.append(contentsOf: nameArena[name.range]) }
+                escapeValue(from: v0, record: record, xml: &xml)
                 pos = p
             case 0x0a:  // processing instruction target
                 let nameOffset = Int(try u32(pos + 1))
                 var p = pos + 5
                 if nameOffset == p { p += try inlineNameSize(at: p) }
-                xml.append(contentsOf: Array("<?".utf8))
-                xml.append(contentsOf: try self.name(at: nameOffset))
+                let name = try self.name(at: nameOffset)
+                if wantsXML {
+                    xml.append(0x3c)
+                    xml.append(0x3f)
+                    appendName(name, to: &xml)
+                }
                 pos = p
             case 0x0b:  // processing instruction data
                 let count = Int(try u16(pos + 1))
                 guard pos + 3 + count * 2 <= chunk.count else { throw .outOfBounds(at: pos) }
-                xml.append(0x20)
-                BinXMLRenderer.utf16(chunk, pos + 3, count * 2, into: &xml)
-                xml.append(contentsOf: Array("?>".utf8))
+                if wantsXML {
+                    xml.append(0x20)
+                    BinXMLRenderer.utf16(chunk, pos + 3, count * 2, into: &xml)
+                    xml.append(0x3f)
+                    xml.append(0x3e)
+                }
                 pos += 3 + count * 2
             default:
                 throw .badToken(token, at: pos)
@@ -322,9 +438,9 @@ public struct BinXMLRenderer {
         try value(type: v.type, start: v.start, size: v.size, record: &record, xml: &xml)
     }
 
-    /// Writes one typed value as text.
+    /// Writes one typed value as text: into `record.bytes` (the field), then escaped into the XML.
     mutating func value(type: UInt8, start s: Int, size n: Int, record: inout WindowsRecord, xml: inout [UInt8]) throws(BinXMLError) {
-        var t: [UInt8] = []
+        let v0 = record.bytes.count
         switch type {
         case 0x01:
             text(utf16At: s, bytes: n, record: &record, xml: &xml)
@@ -332,27 +448,32 @@ public struct BinXMLRenderer {
         case 0x02:
             var e = s
             while e < s + n, chunk[e] != 0 { e += 1 }
-            t = Array(chunk[s..<e])
-        case 0x03: t = Array(String(Int8(bitPattern: try u8(s))).utf8)
-        case 0x04: t = Array(String(try u8(s)).utf8)
-        case 0x05: t = Array(String(Int16(bitPattern: try u16(s))).utf8)
-        case 0x06: t = Array(String(try u16(s)).utf8)
-        case 0x07: t = Array(String(Int32(bitPattern: try u32(s))).utf8)
-        case 0x08: t = Array(String(try u32(s)).utf8)
-        case 0x09: t = Array(String(Int64(bitPattern: try u64(s))).utf8)
-        case 0x0a: t = Array(String(try u64(s)).utf8)
-        case 0x0b: t = Array(String(Float(bitPattern: try u32(s))).utf8)
-        case 0x0c: t = Array(String(Double(bitPattern: try u64(s))).utf8)
-        case 0x0d: t = Array((try u32(s) != 0 ? "true" : "false").utf8)
+            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[s..<e]))
+        case 0x03: Self.appendDecimal(Int64(Int8(bitPattern: try u8(s))), to: &record.bytes)
+        case 0x04: Self.appendDecimal(Int64(try u8(s)), to: &record.bytes)
+        case 0x05: Self.appendDecimal(Int64(Int16(bitPattern: try u16(s))), to: &record.bytes)
+        case 0x06: Self.appendDecimal(Int64(try u16(s)), to: &record.bytes)
+        case 0x07: Self.appendDecimal(Int64(Int32(bitPattern: try u32(s))), to: &record.bytes)
+        case 0x08: Self.appendDecimal(Int64(try u32(s)), to: &record.bytes)
+        case 0x09: Self.appendDecimal(Int64(bitPattern: try u64(s)), to: &record.bytes)
+        case 0x0a: Self.appendDecimal(unsigned: try u64(s), to: &record.bytes)
+        case 0x0b: record.bytes.append(contentsOf: String(Float(bitPattern: try u32(s))).utf8)
+        case 0x0c: record.bytes.append(contentsOf: String(Double(bitPattern: try u64(s))).utf8)
+        case 0x0d:
+            if try u32(s) != 0 {
+                record.bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])  // true
+            } else {
+                record.bytes.append(contentsOf: [0x66, 0x61, 0x6c, 0x73, 0x65])  // false
+            }
         case 0x0e:
-            Self.hex(chunk, s, n, into: &t)
+            Self.hex(chunk, s, n, into: &record.bytes)
         case 0x0f:
             guard n >= 16 else { throw .badValue(at: s) }
-            t = Array(Self.guid(chunk, s).utf8)
+            Self.guid(chunk, s, into: &record.bytes)
         case 0x10:
-            t = Array(("0x" + String(n == 8 ? try u64(s) : UInt64(try u32(s)), radix: 16)).utf8)
+            Self.appendHex(n == 8 ? try u64(s) : UInt64(try u32(s)), to: &record.bytes)
         case 0x11:
-            Self.fileTime(try u64(s), into: &t)
+            Self.fileTime(try u64(s), into: &record.bytes)
         case 0x12:
             guard n >= 16 else { throw .badValue(at: s) }
             let y = Int(try u16(s))
@@ -367,11 +488,11 @@ public struct BinXMLRenderer {
             }
             let days = CivilDate.days(year: y, month: mo, day: d)
             let micros = (days * 86_400 + Int64(h * 3600 + mi * 60 + sec)) * 1_000_000 + Int64(ms) * 1000
-            Timestamp(microseconds: micros).appendISO8601(to: &t, fractionDigits: 3)
+            Timestamp(microseconds: micros).appendISO8601(to: &record.bytes, fractionDigits: 3)
         case 0x13:
-            t = Array(try Self.sid(chunk, s, n).utf8)
-        case 0x14: t = Array(("0x" + String(try u32(s), radix: 16)).utf8)
-        case 0x15: t = Array(("0x" + String(try u64(s), radix: 16)).utf8)
+            try Self.sid(chunk, s, n, into: &record.bytes)
+        case 0x14: Self.appendHex(UInt64(try u32(s)), to: &record.bytes)
+        case 0x15: Self.appendHex(try u64(s), to: &record.bytes)
         case 0x21:
             _ = try render(from: s, to: s + n, record: &record, xml: &xml)
             return
@@ -381,7 +502,10 @@ public struct BinXMLRenderer {
             while i + 1 < s + n {
                 var e = i
                 while e + 1 < s + n, chunk[e] != 0 || chunk[e + 1] != 0 { e += 2 }
-                if !first { write([0x2c][...], record: &record, xml: &xml) }
+                if !first {
+                    record.bytes.append(0x2c)
+                    if wantsXML { xml.append(0x2c) }
+                }
                 text(utf16At: i, bytes: e - i, record: &record, xml: &xml)
                 first = false
                 i = e + 2
@@ -399,66 +523,116 @@ public struct BinXMLRenderer {
                 default: element = 0
                 }
                 guard element > 0 else {
-                    Self.hex(chunk, s, n, into: &t)
+                    Self.hex(chunk, s, n, into: &record.bytes)
                     break
                 }
                 var i = s
                 while i + element <= s + n {
-                    if i > s { write([0x2c][...], record: &record, xml: &xml) }
+                    if i > s {
+                        record.bytes.append(0x2c)
+                        if wantsXML { xml.append(0x2c) }
+                    }
                     try value(type: type & 0x7f, start: i, size: element, record: &record, xml: &xml)
                     i += element
                 }
                 return
             }
-            Self.hex(chunk, s, n, into: &t)  // an unknown type keeps its bytes, as hex
+            Self.hex(chunk, s, n, into: &record.bytes)  // an unknown type keeps its bytes, as hex
         }
-        write(t[...], record: &record, xml: &xml)
+        escapeValue(from: v0, record: record, xml: &xml)
     }
+
+    /// A signed decimal, straight into bytes.
+    static func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 {
+            out.append(0x2d)
+            appendDecimal(unsigned: v.magnitude, to: &out)
+        } else {
+            appendDecimal(unsigned: UInt64(v), to: &out)
+        }
+    }
+
+    static func appendDecimal(unsigned v: UInt64, to out: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while v / divisor >= 10 { divisor *= 10 }
+        var rest = v
+        while divisor > 0 {
+            out.append(0x30 + UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// `0x` and lowercase hexadecimal digits, without leading zeros.
+    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+        out.append(0x30)
+        out.append(0x78)
+        var shift = 60
+        while shift > 0 && (v >> UInt64(shift)) & 15 == 0 { shift -= 4 }
+        while shift >= 0 {
+            out.append(lowerDigits[Int((v >> UInt64(shift)) & 15)])
+            shift -= 4
+        }
+    }
+
+    static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+    static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func hex(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int, into t: inout [UInt8]) {
-        let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
+        guard s < min(s + n, p.count) else { return }
         for i in s..<min(s + n, p.count) {
-            t.append(digits[Int(p[i] >> 4)])
-            t.append(digits[Int(p[i] & 15)])
+            t.append(upperDigits[Int(p[i] >> 4)])
+            t.append(upperDigits[Int(p[i] & 15)])
         }
     }
 
-    static func guid(_ p: UnsafeBufferPointer<UInt8>, _ s: Int) -> String {
-        func h(_ v: UInt64, _ w: Int) -> String {
-            let x = String(v, radix: 16, uppercase: true)
-            return String(repeating: "0", count: max(0, w - x.count)) + x
+    /// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, uppercase; the first three groups little-endian.
+    static func guid(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, into t: inout [UInt8]) {
+        func byte(_ k: Int) {
+            t.append(upperDigits[Int(p[s + k] >> 4)])
+            t.append(upperDigits[Int(p[s + k] & 15)])
         }
-        let d1 = UInt64(p[s]) | UInt64(p[s + 1]) << 8 | UInt64(p[s + 2]) << 16 | UInt64(p[s + 3]) << 24
-        let d2 = UInt64(p[s + 4]) | UInt64(p[s + 5]) << 8
-        let d3 = UInt64(p[s + 6]) | UInt64(p[s + 7]) << 8
-        var tail = ""
-        for k in 8..<16 {
-            if k == 10 { tail += "-" }
-            tail += h(UInt64(p[s + k]), 2)
-        }
-        return "{\(h(d1, 8))-\(h(d2, 4))-\(h(d3, 4))-\(tail)}"
+        t.append(0x7b)
+        for k in [3, 2, 1, 0] { byte(k) }
+        t.append(0x2d)
+        byte(5)
+        byte(4)
+        t.append(0x2d)
+        byte(7)
+        byte(6)
+        t.append(0x2d)
+        byte(8)
+        byte(9)
+        t.append(0x2d)
+        for k in 10..<16 { byte(k) }
+        t.append(0x7d)
     }
 
-    static func sid(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int) throws(BinXMLError) -> String {
+    /// `S-revision-authority-subauthority…`, in decimal.
+    static func sid(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int, into t: inout [UInt8]) throws(BinXMLError) {
         guard n >= 8 else { throw .badValue(at: s) }
         let count = Int(p[s + 1])
         guard 8 + count * 4 <= n else { throw .badValue(at: s) }
         var authority: UInt64 = 0
         for k in 2..<8 { authority = authority << 8 | UInt64(p[s + k]) }
-        var out = "S-\(p[s])-\(authority)"
+        t.append(0x53)
+        t.append(0x2d)
+        appendDecimal(unsigned: UInt64(p[s]), to: &t)
+        t.append(0x2d)
+        appendDecimal(unsigned: authority, to: &t)
         for k in 0..<count {
             let o = s + 8 + k * 4
             let v = UInt32(p[o]) | UInt32(p[o + 1]) << 8 | UInt32(p[o + 2]) << 16 | UInt32(p[o + 3]) << 24
-            out += "-\(v)"
+            t.append(0x2d)
+            appendDecimal(unsigned: UInt64(v), to: &t)
         }
-        return out
     }
 
     /// FILETIME (100 ns since 1601) as ISO 8601 with seven fraction digits, as Windows writes it.
     /// A FILETIME past 9999-12-31 (damage) is written as its hexadecimal value.
     static func fileTime(_ ft: UInt64, into t: inout [UInt8]) {
         guard ft <= 2_650_467_743_999_999_999 else {
-            t.append(contentsOf: Array(("0x" + String(ft, radix: 16)).utf8))
+            appendHex(ft, to: &t)
             return
         }
         // Whole seconds since 1601 and the 7-digit fraction, converted with floor arithmetic from the civil epoch.
@@ -468,14 +642,19 @@ public struct BinXMLRenderer {
         let secOfDay = Int(seconds - days * 86_400)
         let (y, m, d) = CivilDate.civil(fromDays: days)
         func pad(_ v: Int, _ w: Int) {
-            var digits: [UInt8] = []
-            var x = v
-            repeat {
-                digits.append(UInt8(ascii: "0") + UInt8(x % 10))
-                x /= 10
-            } while x > 0
-            while digits.count < w { digits.append(UInt8(ascii: "0")) }
-            t.append(contentsOf: digits.reversed())
+            // `v` is never negative here; digits beyond `w` are written too.
+            var divisor = 1
+            var width = 1
+            while v / divisor >= 10 || width < w {
+                divisor *= 10
+                width += 1
+            }
+            var rest = v
+            while divisor > 0 {
+                t.append(0x30 + UInt8(truncatingIfNeeded: rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
         pad(y, 4)
         t.append(0x2d)
@@ -503,48 +682,56 @@ public struct BinXMLRenderer {
     mutating func text(utf16At s: Int, bytes n: Int, record: inout WindowsRecord, xml: inout [UInt8]) {
         let start = record.bytes.count
         BinXMLRenderer.utf16(chunk, s, n, into: &record.bytes)
-        BinXMLRenderer.escape(record.bytes[start...], into: &xml)
+        escapeValue(from: start, record: record, xml: &xml)
     }
 
-    mutating func write(_ t: ArraySlice<UInt8>, record: inout WindowsRecord, xml: inout [UInt8]) {
-        record.bytes.append(contentsOf: t)
-        BinXMLRenderer.escape(t, into: &xml)
+    /// Escapes the value bytes written since `start` into the XML (when it is wanted).
+    @inline(__always) func escapeValue(from start: Int, record: borrowing WindowsRecord, xml: inout [UInt8]) {
+        guard wantsXML, start < record.bytes.count else { return }
+        record.bytes.withUnsafeBufferPointer { b in
+            BinXMLRenderer.escape(UnsafeBufferPointer(rebasing: b[start...]), into: &xml)
+        }
     }
 
     /// XML-escapes `t` into `out`: `& < > "` and every control character as a reference (one line per record).
-    static func escape(_ t: ArraySlice<UInt8>, into out: inout [UInt8]) {
+    static func escape(_ t: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         // Most text needs no escape: append runs of plain bytes at once.
-        var runStart = t.startIndex
-        var i = t.startIndex
-        while i < t.endIndex {
+        var runStart = 0
+        var i = 0
+        let n = t.count
+        while i < n {
             let b = t[i]
             if b >= 0x20 && b != 0x26 && b != 0x3c && b != 0x3e && b != 0x22 && b != 0x7f {
                 i += 1
                 continue
             }
-            if runStart < i { out.append(contentsOf: t[runStart..<i]) }
+            if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[runStart..<i])) }
             escapeByte(b, into: &out)
             i += 1
             runStart = i
         }
-        if runStart < t.endIndex { out.append(contentsOf: t[runStart..<t.endIndex]) }
+        if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[runStart..<n])) }
+    }
+
+    /// `escape` over an array slice (cold paths and tests).
+    static func escape(_ t: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        t.withUnsafeBufferPointer { escape($0, into: &out) }
     }
 
     static func escapeByte(_ b: UInt8, into out: inout [UInt8]) {
-        do {
-            switch b {
-            case 0x26: out.append(contentsOf: [0x26, 0x61, 0x6d, 0x70, 0x3b])
-            case 0x3c: out.append(contentsOf: [0x26, 0x6c, 0x74, 0x3b])
-            case 0x3e: out.append(contentsOf: [0x26, 0x67, 0x74, 0x3b])
-            case 0x22: out.append(contentsOf: [0x26, 0x71, 0x75, 0x6f, 0x74, 0x3b])
-            case 0..<0x20, 0x7f:
-                out.append(contentsOf: [0x26, 0x23])
-                if b >= 100 { out.append(0x30 + b / 100) }
-                if b >= 10 { out.append(0x30 + b / 10 % 10) }
-                out.append(0x30 + b % 10)
-                out.append(0x3b)
-            default: out.append(b)
-            }
+        switch b {
+        case 0x26: out.append(contentsOf: [0x26, 0x61, 0x6d, 0x70, 0x3b])
+        case 0x3c: out.append(contentsOf: [0x26, 0x6c, 0x74, 0x3b])
+        case 0x3e: out.append(contentsOf: [0x26, 0x67, 0x74, 0x3b])
+        case 0x22: out.append(contentsOf: [0x26, 0x71, 0x75, 0x6f, 0x74, 0x3b])
+        case 0..<0x20, 0x7f:
+            out.append(0x26)
+            out.append(0x23)
+            if b >= 100 { out.append(0x30 + b / 100) }
+            if b >= 10 { out.append(0x30 + b / 10 % 10) }
+            out.append(0x30 + b % 10)
+            out.append(0x3b)
+        default: out.append(b)
         }
     }
 
@@ -554,26 +741,24 @@ public struct BinXMLRenderer {
         attribute = nil
         let value = a.start..<record.bytes.count
         if value.isEmpty && attributeOptionalEmpty {
-            xml.removeSubrange(attributeXMLStart...)
+            if wantsXML { xml.removeSubrange(attributeXMLStart...) }
             return
         }
-        xml.append(0x22)
+        if wantsXML { xml.append(0x22) }
         guard !frames.isEmpty else { return }
-        if a.name == Self.nameKey {
+        if nameIs(a.name, "Name") {
             frames[frames.count - 1].nameAttribute = value
             return
         }
         // System attributes worth a field (SystemTime, UserID, ProcessID, ThreadID, Qualifiers, Guid...).
         let n0 = record.bytes.count
-        record.bytes.append(contentsOf: a.name)
+        record.bytes.append(contentsOf: nameArena[a.name.range])
         record.fields.append((n0..<record.bytes.count, value))
     }
-
-    static let nameKey: [UInt8] = Array("Name".utf8)
 
     /// An element with no child elements closes: its text becomes a field (see `WindowsRecord.addLeaf`).
     mutating func leaf(_ f: Frame, record: inout WindowsRecord, empty: Bool) {
         let value = empty ? record.bytes.count..<record.bytes.count : f.textStart..<record.bytes.count
-        record.addLeaf(element: f.name, nameAttribute: f.nameAttribute, value: value, empty: empty)
+        record.addLeaf(element: nameArena[f.name.range], nameAttribute: f.nameAttribute, value: value, empty: empty)
     }
 }

@@ -1,4 +1,11 @@
 import DwellCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads binary Windows event logs (`.evtx`) from their bytes, recovering every record that can be read.
 ///
@@ -30,27 +37,36 @@ public struct EVTXParser: FramedRecordParser {
         prefix.count >= 8 && Array(prefix[0..<8]) == Array("ElfFile\0".utf8)
     }
 
+    /// Reads every record. With `wantsRaw` false the records are not rendered as XML (the fields, and so the
+    /// events, are the same): `emit` gets an empty raw text, and only a rejected record is rendered again, with its
+    /// XML, for the manifest's samples. `rawRecords` renders the XML of the cited records when a report needs it.
     public mutating func parse(
-        file: UnsafeBufferPointer<UInt8>, context: inout ParseContext,
+        file: UnsafeBufferPointer<UInt8>, wantsRaw: Bool, context: inout ParseContext,
         emit: (inout Event, FramedRecordRef, UnsafeBufferPointer<UInt8>, inout ParseContext) -> Void,
         reject: (LineRejection, FramedRecordRef, UnsafeBufferPointer<UInt8>) -> Void
     ) -> [FramedProblem] {
         var event = Event()
         var mapper = self.mapper
-        defer { self.mapper = mapper }
+        defer {
+            self.mapper = mapper
+            renderer.wantsXML = true
+        }
+        renderer.wantsXML = wantsRaw
         return walk(file: file) { ref, rendered, writtenMicros, parser in
-            parser.xml.withUnsafeBufferPointer { raw in
-                guard rendered else {
-                    reject(.invalidField(atColumn: 0), ref, raw)
-                    return
-                }
+            var failure: LineRejection? = rendered ? nil : .invalidField(atColumn: 0)
+            if failure == nil {
                 do throws(LineRejection) {
                     try mapper.map(parser.record, into: &event, fallbackTime: writtenMicros, context: &context)
-                    emit(&event, ref, raw, &context)
                 } catch {
-                    reject(error, ref, raw)
+                    failure = error
                 }
             }
+            if let failure {
+                if !wantsRaw { parser.renderAgainWithXML() }
+                parser.xml.withUnsafeBufferPointer { reject(failure, ref, $0) }
+                return
+            }
+            parser.xml.withUnsafeBufferPointer { emit(&event, ref, $0, &context) }
         }
     }
 
@@ -149,19 +165,18 @@ public struct EVTXParser: FramedRecordParser {
                         previousID = id
                         let written = BinXMLRenderer.micros(fileTime: Self.u64(chunk, pos + 16))
                         if lastRecordID != .max && id > lastRecordID { beyond += 1 }
+                        lastRecord = (pos + 24)..<(pos + size - 4)
                         let ok = render(from: pos + 24, to: pos + size - 4)
                         visit(FramedRecordRef(number: id, offset: UInt64(chunkOffset + pos)), ok, written, &self)
                         pos += size
                         continue
                     }
                 }
-                if pos >= freeOffset && chunk[pos] == 0 {
-                    // Free space: zeros, perhaps stale records further on.
-                    pos += 1
-                    continue
-                }
-                if badStart < 0 { badStart = pos }
-                pos += 1
+                // Not a record here. Before the free-space offset these bytes are damage (reported as a bad run);
+                // in free space they are zeros or leftovers, never reported. Either way the next record can only
+                // start at a `*`: jump there with memchr (a chunk's free space is most of a small log).
+                if badStart < 0 && pos < freeOffset { badStart = pos }
+                pos = Self.nextStar(chunk, from: pos + 1, before: available - 27)
             }
             flushBad(pos)
             if stale > 0 {
@@ -180,16 +195,30 @@ public struct EVTXParser: FramedRecordParser {
         return problems
     }
 
+    /// The BinXML of the record last visited (offsets in its chunk).
+    var lastRecord = 0..<0
+
+    /// Renders the record last visited again, with its XML (a rejected record's raw text when the walk was
+    /// reading without XML).
+    mutating func renderAgainWithXML() {
+        let saved = renderer.wantsXML
+        renderer.wantsXML = true
+        _ = render(from: lastRecord.lowerBound, to: lastRecord.upperBound)
+        renderer.wantsXML = saved
+    }
+
+    /// The offset of the next `*` in `chunk[from..<before]`, or `before` when there is none.
+    static func nextStar(_ chunk: UnsafeBufferPointer<UInt8>, from: Int, before: Int) -> Int {
+        guard from < before, let base = chunk.baseAddress else { return max(from, before) }
+        guard let hit = memchr(base + from, 0x2a, before - from) else { return before }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+    }
+
     /// Renders one record's BinXML into `record` and `xml`; `false` when it does not render.
     mutating func render(from start: Int, to end: Int) -> Bool {
         record.removeAll()
         xml.removeAll(keepingCapacity: true)
-        renderer.frames.removeAll(keepingCapacity: true)
-        renderer.values.removeAll(keepingCapacity: true)
-        renderer.attribute = nil
-        renderer.valueBase = 0
-        renderer.valueCount = 0
-        renderer.depth = 0
+        renderer.reset()
         do {
             _ = try renderer.render(from: start, to: end, record: &record, xml: &xml)
             return true

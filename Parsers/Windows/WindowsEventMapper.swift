@@ -20,7 +20,26 @@ import DwellCore
 ///   Sysmon 3 `flow`; RemoteConnectionManager 1149 `authSuccess` (`rdp`); TerminalServices 21/25 `sessionOpen`.
 /// - `sessionID` is the logon id: TargetLogonId of 4624/4634/4647, SubjectLogonId of the other records.
 public struct WindowsEventMapper {
+    /// Reused for values built from two fields (`Domain\User`).
+    var scratch: [UInt8] = []
+
     public init() {}
+
+    /// Whether `haystack` holds `needle` (channel names: a few dozen bytes).
+    static func contains(_ haystack: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0, haystack.count >= n else { return n == 0 }
+        return needle.withUTF8Buffer { k in
+            var i = haystack.startIndex
+            while i + n <= haystack.endIndex {
+                var j = 0
+                while j < n && haystack[i + j] == k[j] { j += 1 }
+                if j == n { return true }
+                i += 1
+            }
+            return false
+        }
+    }
 
     /// Fills `e` from `r`. `fallbackTime` (the EVTX record's written time) is used when the record has none.
     /// - Throws: `.badTimestamp` without any time; `.unrecognized` without an event id.
@@ -36,22 +55,27 @@ public struct WindowsEventMapper {
         e.timeSource = .explicit
         e.ruleID = id
         e.signature = context.symbols.intern(String(id))  // the store keeps the Windows event id here
-        func intern(_ b: [UInt8]) -> Symbol { b.withUnsafeBufferPointer { context.symbols.intern($0) } }
+        // Values are interned straight from the record's buffer: no array per field.
+        func intern(_ v: ArraySlice<UInt8>) -> Symbol { v.withUnsafeBufferPointer { context.symbols.intern($0) } }
         func sym(_ name: StaticString) -> Symbol {
             guard let v = r.value(name), !v.isEmpty, !(v.count == 1 && v.first == 0x2d) else { return .none }
-            return intern(Array(v))
+            return intern(v)
         }
         func account(_ domain: StaticString, _ user: StaticString) -> Symbol {
             guard let u = r.value(user), !u.isEmpty, !(u.count == 1 && u.first == 0x2d) else { return .none }
             if let d = r.value(domain), !d.isEmpty, !(d.count == 1 && d.first == 0x2d) {
-                return intern(Array(d) + [0x5c] + Array(u))
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: d)
+                scratch.append(0x5c)
+                scratch.append(contentsOf: u)
+                return scratch.withUnsafeBufferPointer { context.symbols.intern($0) }
             }
-            return intern(Array(u))
+            return intern(u)
         }
         func address(_ name: StaticString) -> IPAddress? {
-            guard var v = r.value(name).map(Array.init), !v.isEmpty else { return nil }
-            if v.starts(with: Array("::ffff:".utf8)) { v.removeFirst(7) }
-            return v.withUnsafeBufferPointer { IPAddress.parse($0.span, 0..<v.count) }
+            guard var v = r.value(name), !v.isEmpty else { return nil }
+            if v.starts(with: "::ffff:".utf8) { v = v.dropFirst(7) }
+            return v.withUnsafeBufferPointer { IPAddress.parse($0.span, 0..<$0.count) }
         }
         func port(_ name: StaticString) -> UInt16? {
             guard let p = r.integer(name), p > 0, p < 65_536 else { return nil }
@@ -59,13 +83,13 @@ public struct WindowsEventMapper {
         }
         func text(_ t: String) -> Symbol { context.symbols.intern(t) }
         if let c = r.value("Computer") ?? r.value("Hostname") ?? r.value("computer_name"), !c.isEmpty {
-            e.host = intern(Array(c))
+            e.host = intern(c)
         }
         let channel = r.value("Channel") ?? r.value("channel")
-        if let c = channel, !c.isEmpty { e.program = intern(Array(c)) }
+        if let c = channel, !c.isEmpty { e.program = intern(c) }
         let sysmon = r.value("Provider").map { $0.elementsEqual("Microsoft-Windows-Sysmon".utf8) } ?? false
-            || channel.map { String(decoding: $0, as: UTF8.self).contains("Sysmon") } ?? false
-        let channelName = channel.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            || channel.map { Self.contains($0, "Sysmon") } ?? false
+        func channelHas(_ needle: StaticString) -> Bool { channel.map { Self.contains($0, needle) } ?? false }
         if let p = r.integer("ProcessID"), p >= 0, p <= Int64(Int32.max) { e.pid = Int32(p) }
         // The logon session that acted (changes, services, tasks, processes, explicit credentials): it ties the
         // record to its 4624. Logons and logoffs set the target's logon id below.
@@ -174,7 +198,7 @@ public struct WindowsEventMapper {
             e.user = account("SubjectDomainName", "SubjectUserName")
             if e.user.isNone { e.user = sym("SubjectUserName") }
             // 104 names the cleared channel in UserData (after System's own Channel).
-            let cleared = r.lastValue("Channel").map { String(decoding: $0, as: UTF8.self) } ?? channelName
+            let cleared = (r.lastValue("Channel") ?? channel).map { String(decoding: $0, as: UTF8.self) } ?? ""
             e.detail = text(id == 1102 ? "log cleared: Security" : "log cleared: \(cleared)")
         case 5140, 5145:
             e.kind = .smb
@@ -201,15 +225,15 @@ public struct WindowsEventMapper {
             e.domain = sym("Workstation")
             e.authMethod = text("NTLM")
             e.outcome = (r.integer("Status") ?? 0) == 0 ? .success : .failure
-        case 1149 where channelName.contains("RemoteConnectionManager") || r.value("Param1") != nil:
+        case 1149 where channelHas("RemoteConnectionManager") || r.value("Param1") != nil:
             e.kind = .authSuccess
             e.outcome = .success
             e.user = account("Param2", "Param1")
             if let a = address("Param3") { e.sourceIP = a }
             e.service = text("rdp")
         // Each id is TerminalServices' only in its channel (a `where` after a list would guard the last id only).
-        case 21 where channelName.contains("TerminalServices"), 22 where channelName.contains("TerminalServices"),
-            25 where channelName.contains("TerminalServices"):
+        case 21 where channelHas("TerminalServices"), 22 where channelHas("TerminalServices"),
+            25 where channelHas("TerminalServices"):
             e.kind = .sessionOpen
             e.user = sym("User")
             if let a = address("Address") { e.sourceIP = a }

@@ -38,8 +38,12 @@ public struct WindowsRecord {
     /// Keeps an element without child elements as a field: named by its `Name` attribute when it has one
     /// (`<Data Name="TargetUserName">`), Provider's `Name` as `Provider`, else by the element's name. Empty
     /// elements other than `Data` (`<Opcode/>`-like markers) carry nothing. `value` is a range of `bytes`.
-    public mutating func addLeaf(element: [UInt8], nameAttribute: Range<Int>?, value: Range<Int>, empty: Bool) {
-        if element == Self.providerKey, let n = nameAttribute {
+    public mutating func addLeaf<Name: Collection<UInt8>>(
+        element: Name, nameAttribute: Range<Int>?, value: Range<Int>, empty: Bool
+    ) {
+        // Lengths first: most elements are neither `Provider` nor `Data`.
+        let length = element.count
+        if let n = nameAttribute, length == 8, element.elementsEqual(Self.providerKey) {
             let n0 = bytes.count
             bytes.append(contentsOf: Self.providerKey)
             fields.append((n0..<bytes.count, n))
@@ -49,7 +53,7 @@ public struct WindowsRecord {
             fields.append((n, value))
             return
         }
-        if empty && element != Self.dataKey { return }
+        if empty && !(length == 4 && element.elementsEqual(Self.dataKey)) { return }
         let n0 = bytes.count
         bytes.append(contentsOf: element)
         fields.append((n0..<bytes.count, value))
@@ -138,21 +142,31 @@ public struct WindowsRecord {
         return n
     }
 
+    /// A slice read with indices from 0 (no copy).
+    struct IndexedFromZero {
+        let slice: ArraySlice<UInt8>
+        init(_ s: ArraySlice<UInt8>) { slice = s }
+        var count: Int { slice.count }
+        subscript(_ i: Int) -> UInt8 { slice[slice.startIndex + i] }
+    }
+
     /// The event id (`EventID`; Winlogbeat's `event_id`; ECS `code`).
     public var eventID: Int64? { integer("EventID") ?? integer("event_id") ?? integer("EventId") }
 
     /// The record's time: `SystemTime`, else `@timestamp` (exports), parsed as ISO 8601 (UTC when no zone).
     public var time: Timestamp? {
-        for key in [range("SystemTime"), range("@timestamp"), range("TimeCreated"), range("UtcTime")] {
-            if let r = key, let t = WindowsRecord.isoTime(bytes[r]) { return t }
-        }
+        // In order, each looked up only when the one before gives no time.
+        if let r = range("SystemTime"), let t = WindowsRecord.isoTime(bytes[r]) { return t }
+        if let r = range("@timestamp"), let t = WindowsRecord.isoTime(bytes[r]) { return t }
+        if let r = range("TimeCreated"), let t = WindowsRecord.isoTime(bytes[r]) { return t }
+        if let r = range("UtcTime"), let t = WindowsRecord.isoTime(bytes[r]) { return t }
         return nil
     }
 
     /// `2021-10-25T18:09:51.1234567Z`, `2020-08-06T05:20:14.617Z`, `2020-08-06 05:20:14.617` (UTC), with an
     /// optional `+hh:mm` offset. Fractions beyond microseconds are cut.
     public static func isoTime(_ s: ArraySlice<UInt8>) -> Timestamp? {
-        let b = Array(s)
+        let b = IndexedFromZero(s)
         guard b.count >= 19 else { return nil }
         func num(_ at: Int, _ n: Int) -> Int? {
             var v = 0

@@ -432,7 +432,21 @@ extension Correlator {
                         attacker.insert(i)
                         let method = store.service[i] != 0 ? store.string(store.service[i]) : "ssh"
                         let key = "\(name)|\(target)|\(t)"
-                        if edgeKeys.insert(key).inserted {
+                        let at = store.timestamp(i)
+                        if let k = edges.firstIndex(where: { $0.isSameLogon(from: name, to: target, account: u, method: method, time: at) }) {
+                            // The same logon recorded twice (an RDP 1149 and its 4624): one hop citing both lines.
+                            // The logon record (4624) gives the hop its time and first citation; the 1149 before it
+                            // corroborates.
+                            if edgeKeys.insert(key).inserted {
+                                if store.signature[i] != 0 && store.string(store.signature[i]) == "4624" {
+                                    edges[k].corroboration.insert(edges[k].evidence, at: 0)
+                                    edges[k].evidence = ref(i)
+                                    edges[k].time = at
+                                } else {
+                                    edges[k].corroboration.append(ref(i))
+                                }
+                            }
+                        } else if edgeKeys.insert(key).inserted {
                             edges.append(
                                 LateralEdge(
                                     from: name, to: target, time: store.timestamp(i), account: u, method: method,

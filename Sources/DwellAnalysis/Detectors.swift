@@ -79,6 +79,15 @@ public struct Detectors {
             evidence: cited.map(ref), seeds: seeds ?? (role == .compromise), role: role, implies: implies)
     }
 
+    /// The brute-force title by the evidence in the window: the rule's own (SSH) for Unix failures, Windows logons
+    /// for 4625s, both when both are in the window.
+    func bruteForceTitle(_ r: Rule, _ window: ArraySlice<Int>, _ cache: inout [UInt32: Int]) -> String {
+        var windows = 0
+        for i in window where windowsEventID(i, &cache) != nil { windows += 1 }
+        if windows == 0 { return r.title }
+        return windows == window.count ? "Windows logon brute force" : "Brute force (SSH and Windows logons)"
+    }
+
     /// The attacker address an event's source implies (none for an event without one).
     func attacker(_ source: UInt32) -> [Implication] {
         store.address(source).map { [.attackerAddress($0)] } ?? []
@@ -287,6 +296,7 @@ public struct Detectors {
             return sums
         }
         var prefixWeights: [UInt32: [Int64]] = [:]
+        var windowsIDs: [UInt32: Int] = [:]
         for (source, idx) in failures.sorted(by: { $0.key < $1.key }) {
             let from = ip(source)
             let sums = weights(idx)
@@ -310,7 +320,8 @@ public struct Detectors {
                         r, at: idx[w.lo], indicators: ["ip:\(from)"],
                         why:
                             "\(w.count) failed logins from \(from) within \(within), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(sums[idx.count]) in all\(notCounted(source))",
-                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
+                        evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source),
+                        title: bruteForceTitle(r, idx[w.lo...w.hi], &windowsIDs)))
                 }
             }
             let users = idx.filter { store.user[$0] != 0 }

@@ -282,7 +282,7 @@ public enum EvidenceLookup {
         inv.sourceIPs.forEach { want($0.evidence) }
         inv.dataTouched.forEach { want($0.evidence) }
         inv.indicators.forEach { want($0.evidence) }
-        inv.edges.forEach { want($0.evidence) }
+        inv.edges.forEach { want($0.evidence); $0.corroboration.forEach { want($0) } }
         inv.timeline.forEach { want($0.evidence) }
         inv.findings.forEach { $0.evidence.forEach { want($0) } }
         inv.hostAddresses.forEach { want($0.evidence) }
@@ -300,8 +300,16 @@ public enum EvidenceLookup {
         for i in inv.sourceIPs.indices { fill(&inv.sourceIPs[i].evidence) }
         for i in inv.dataTouched.indices { fill(&inv.dataTouched[i].evidence) }
         for i in inv.indicators.indices { fill(&inv.indicators[i].evidence) }
-        for i in inv.edges.indices { fill(&inv.edges[i].evidence) }
-        for p in inv.paths.indices { for j in inv.paths[p].indices { fill(&inv.paths[p][j].evidence) } }
+        for i in inv.edges.indices {
+            fill(&inv.edges[i].evidence)
+            for k in inv.edges[i].corroboration.indices { fill(&inv.edges[i].corroboration[k]) }
+        }
+        for p in inv.paths.indices {
+            for j in inv.paths[p].indices {
+                fill(&inv.paths[p][j].evidence)
+                for k in inv.paths[p][j].corroboration.indices { fill(&inv.paths[p][j].corroboration[k]) }
+            }
+        }
         for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
         for i in inv.hostAddresses.indices { fill(&inv.hostAddresses[i].evidence) }
         for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }

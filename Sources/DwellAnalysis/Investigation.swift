@@ -105,6 +105,20 @@ public struct LateralEdge: Sendable, Hashable {
     public var account: String
     public var method: String
     public var evidence: EvidenceRef
+    /// Other lines that record the same hop: the same logon seen twice (an RDP logon's RemoteConnectionManager 1149
+    /// and its 4624 type 10, within `LateralEdge.sameLogonSeconds`), cited beside `evidence` rather than as a second hop.
+    public var corroboration: [EvidenceRef] = []
+
+    /// How far apart two records of one logon may be (1149 is written as the connection is authenticated, 4624
+    /// when the session logs on).
+    public static let sameLogonSeconds: Int64 = 5
+
+    /// Whether a login from `from` to `to` as `account` by `method` at `time` is this hop seen again.
+    public func isSameLogon(from: String, to: String, account: String, method: String, time: Timestamp) -> Bool {
+        self.from == from && self.to == to && self.method == method
+            && self.account.lowercased() == account.lowercased()
+            && abs(self.time.microseconds - time.microseconds) <= Self.sameLogonSeconds * 1_000_000
+    }
 }
 
 /// The phase an attacker event belongs to.

@@ -11,9 +11,12 @@ extension Ingest {
     ) {
         let bytes = reader.readAll(from: &source, limit: limit)
         var records: UInt64 = 0
+        // A sink that reads no raw lines (the store) gets the events without their XML: the cited records' XML is
+        // rendered later, by `framedRawRecords`, exactly as here.
+        let wantsRaw = sink.wantsRawLine
         let problems = bytes.withUnsafeBufferPointer { file in
             p.parse(
-                file: file, context: &context,
+                file: file, wantsRaw: wantsRaw, context: &context,
                 emit: { e, ref, raw, context in
                     records += 1
                     tally.deliver(&e, LineInfo(number: ref.number, offset: ref.offset, hasNUL: false), raw.span, context: &context, sink: &sink)

@@ -283,7 +283,8 @@ public enum HTMLReport {
 
     static func hops(_ edges: [LateralEdge]) -> [[String]] {
         edges.enumerated().map { i, x in
-            ["\(i + 1)", t(x.time), e(x.from), e(x.to), e(x.account), e(x.method), evidence(x.evidence)]
+            ["\(i + 1)", t(x.time), e(x.from), e(x.to), e(x.account), e(x.method),
+             ([x.evidence] + x.corroboration).map { evidence($0) }.joined()]
         }
     }
 

@@ -164,7 +164,8 @@ public enum MarkdownReport {
 
     static func hops(_ edges: [LateralEdge]) -> [[String]] {
         edges.enumerated().map { i, h in
-            ["\(i + 1)", t(h.time), e(h.from), e(h.to), e(h.account), e(h.method), evidence(h.evidence)]
+            ["\(i + 1)", t(h.time), e(h.from), e(h.to), e(h.account), e(h.method),
+             ([h.evidence] + h.corroboration).map { evidence($0) }.joined(separator: "<br>")]
         }
     }
 

@@ -175,6 +175,12 @@ public enum ReportJSON {
         j.key("account"); j.string(e.account)
         j.key("method"); j.string(e.method)
         j.key("evidence"); evidence(e.evidence, &j)
+        if !e.corroboration.isEmpty {
+            // Other lines of the same logon (an RDP 1149 beside its 4624); absent when there are none.
+            j.key("corroboration"); j.beginArray()
+            for c in e.corroboration { evidence(c, &j) }
+            j.endArray()
+        }
         j.endObject()
     }
 

@@ -102,6 +102,8 @@ struct DetectorCase: Sendable, CustomTestStringConvertible {
     var severity: Severity? = nil
     /// Text the first finding's explanation must contain.
     var why: [String] = []
+    /// The first finding's title, when it depends on the evidence.
+    var title: String? = nil
     var build: @Sendable (inout EventsBuilder) -> Void
 
     var testDescription: String { "\(rule): \(name)" }
@@ -110,7 +112,7 @@ struct DetectorCase: Sendable, CustomTestStringConvertible {
 let authCases: [DetectorCase] = [
     DetectorCase(
         name: "20 failures in 30 min", rule: "auth.bruteforce", count: 1, severity: .medium,
-        why: ["20 failed logins from 192.0.2.9 within 1 h", "threshold 20"]
+        why: ["20 failed logins from 192.0.2.9 within 1 h", "threshold 20"], title: "SSH brute force"
     ) { b in for k in 0..<20 { b.failed(Int64(k) * 90, from: "192.0.2.9", pid: Int32(k)) } },
     DetectorCase(name: "19 failures", rule: "auth.bruteforce", count: 0) { b in
         for k in 0..<19 { b.failed(Int64(k) * 90, from: "192.0.2.9", pid: Int32(k)) }
@@ -472,6 +474,7 @@ let integrityCases: [DetectorCase] = [
         guard let first = found.first else { return }
         if let severity = c.severity { #expect(first.severity == severity) }
         for text in c.why { #expect(first.why.contains(text), "\(first.why)") }
+        if let title = c.title { #expect(first.title == title) }
         // Every finding names its rule's technique (or a sub-technique of it) and cites at least one line.
         #expect(first.technique.hasPrefix(RuleSet.standard.rule(c.rule).technique))
         #expect(!first.evidence.isEmpty)

@@ -70,7 +70,7 @@ let windowsCases: [DetectorCase] = [
     // Brute force and spraying from 4625: the auth rules read Windows failures as they read sshd's.
     DetectorCase(
         name: "25 RDP failures (4625) from one Internet address", rule: "auth.bruteforce", count: 1,
-        why: ["from 198.51.100.7"]
+        why: ["from 198.51.100.7"], title: "Windows logon brute force"
     ) { b in
         for k in 0..<25 {
             b.add(
@@ -98,6 +98,17 @@ let windowsCases: [DetectorCase] = [
             b.add(
                 Int64(k) * 60, .authFailure, host: "dc01", outcome: .failure, src: "10.0.7.44", user: "CORP\\user\(k)",
                 method: "NTLM", program: "Security", signature: "4625", service: "network")
+        }
+    },
+    DetectorCase(
+        name: "#20: sshd and 4625 failures from one address in one window", rule: "auth.bruteforce", count: 1,
+        title: "Brute force (SSH and Windows logons)"
+    ) { b in
+        for k in 0..<10 {
+            b.failed(Int64(k) * 60, from: "198.51.100.9", pid: Int32(k))
+            b.add(
+                Int64(k) * 60 + 30, .authFailure, host: "ts01", outcome: .failure, src: "198.51.100.9",
+                user: "TS01\\administrator", method: "NTLM", program: "Security", signature: "4625", service: "network")
         }
     },
     DetectorCase(name: "a few 4625 typos", rule: "auth.bruteforce", count: 0) { b in

@@ -43,6 +43,15 @@ struct WindowsGroundTruthMatrixTests {
         let methods = Set(inv.edges.filter { $0.to == "ts01" || $0.to == "sql01" }.map(\.method))
         #expect(methods == ["network", "rdp"])
         #expect(inv.edges.allSatisfy { !$0.evidence.raw.isEmpty })
+        // #20: the RDP hop is one edge citing both records of its logon (RemoteConnectionManager 1149 and 4624
+        // type 10), not two edges in the same second.
+        let rdp = inv.edges.filter { $0.from == "ts01" && $0.to == "sql01" }
+        #expect(rdp.count == 1, "\(rdp.map { ($0.time, $0.evidence.line) })")
+        if let hop = rdp.first {
+            let cited = ([hop.evidence] + hop.corroboration).map { String(decoding: $0.raw, as: UTF8.self) }
+            #expect(cited.count == 2, "\(cited)")
+            #expect(cited.contains { $0.contains("1149") } && cited.contains { $0.contains("4624") }, "\(cited)")
+        }
         // The Windows detections fire on the attacker's records; the RDP guessers stay background.
         let rules = Set(inv.findings.map(\.rule))
         #expect(rules.isSuperset(of: ["win.account_created_admin", "win.remote_service", "win.explicit_then_exec"]))
@@ -65,7 +74,7 @@ struct WindowsGroundTruthMatrixTests {
         #expect(!inv.findings.contains { $0.role == .compromise }, "\(inv.findings.filter { $0.role == .compromise }.map(\.why))")
         // The background is there: Windows records read, services installed by updates, RDP guessing.
         #expect(inv.findings.contains { $0.rule == "win.service_installed" && $0.role == .context })
-        #expect(inv.findings.contains { $0.rule == "auth.bruteforce" && $0.host == "ts01" })
+        #expect(inv.findings.contains { $0.rule == "auth.bruteforce" && $0.host == "ts01" && $0.title == "Windows logon brute force" })
         #expect(inv.findings.allSatisfy { !$0.host.isEmpty })
     }
 }
