@@ -101,7 +101,17 @@ struct SigmaCheckCommand: ParsableCommand {
             out += "\n"
         }
         out += "\(set.statuses.count) rules in \(set.files) files: \(set.loadedCount) loaded, \(set.unsupportedCount) unsupported, \(set.notApplicableCount) not applicable\n"
+        out += coverageLine(set) + "\n"
         return out
+    }
+
+    /// The share of rules that run among those whose log source dwell reads, with both parts of the total named.
+    static func coverageLine(_ set: SigmaRuleSet) -> String {
+        let read = set.sourceReadCount
+        let loaded = set.loadedOfSourceReadCount
+        let share = read == 0 ? "-" : String(format: "%.1f%%", Double(loaded) * 100 / Double(read))
+        return "coverage: \(loaded) of the \(read) rules for log sources dwell reads run (\(share)); "
+            + "\(set.statuses.count - read) more are for log sources dwell does not read (auditd, Linux process creation, …)"
     }
 
     static func json(_ set: SigmaRuleSet) -> String {
@@ -128,9 +138,9 @@ struct SigmaCheckCommand: ParsableCommand {
         for s in set.statuses {
             let (name, why) = stateName(s.state)
             rows.append(
-                "{\"file\":\(q(s.file)),\"document\":\(s.document),\"id\":\(q(s.id)),\"title\":\(q(s.title)),\"logsource\":\(q(s.logSource)),\"status\":\(q(name)),\"reason\":\(q(why))}")
+                "{\"file\":\(q(s.file)),\"document\":\(s.document),\"id\":\(q(s.id)),\"title\":\(q(s.title)),\"logsource\":\(q(s.logSource)),\"status\":\(q(name)),\"reason\":\(q(why)),\"source_read\":\(s.sourceRead)}")
         }
-        return "{\"summary\":{\"rules\":\(set.statuses.count),\"files\":\(set.files),\"loaded\":\(set.loadedCount),\"unsupported\":\(set.unsupportedCount),\"not_applicable\":\(set.notApplicableCount)},\"rules\":[\n"
+        return "{\"summary\":{\"rules\":\(set.statuses.count),\"files\":\(set.files),\"loaded\":\(set.loadedCount),\"unsupported\":\(set.unsupportedCount),\"not_applicable\":\(set.notApplicableCount),\"for_sources_read\":\(set.sourceReadCount),\"loaded_for_sources_read\":\(set.loadedOfSourceReadCount)},\"rules\":[\n"
             + rows.joined(separator: ",\n") + "\n]}\n"
     }
 }
