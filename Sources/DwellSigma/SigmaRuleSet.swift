@@ -1,3 +1,5 @@
+import Foundation
+
 /// What became of one rule document: it runs, or why not.
 public struct SigmaRuleStatus: Sendable {
     public enum State: Sendable, Equatable {
@@ -159,6 +161,17 @@ public struct SigmaRuleSet: Sendable {
     public var sourceReadCount: Int { statuses.filter(\.sourceRead).count }
     /// Loaded rules among those whose log source dwell reads.
     public var loadedOfSourceReadCount: Int { statuses.filter { $0.sourceRead && $0.state == .loaded }.count }
+
+    /// The coverage figure as `dwell sigma check` prints it: the share of rules that run among those whose log
+    /// source dwell reads, and how many rules the figure leaves out because dwell does not read their source.
+    public var coverageText: String {
+        let read = sourceReadCount
+        let loaded = loadedOfSourceReadCount
+        let share = read == 0 ? "-" : String(format: "%.1f%%", Double(loaded) * 100 / Double(read))
+        let other = statuses.count - read
+        return "coverage: \(loaded) of the \(read) rules for log sources dwell reads run (\(share)); not counted: "
+            + "\(other) rule\(other == 1 ? "" : "s") for log sources dwell does not read (auditd, Linux process creation, …)"
+    }
     public var unsupportedCount: Int { statuses.filter { if case .unsupported = $0.state { true } else { false } }.count }
     public var notApplicableCount: Int { statuses.filter { if case .notApplicable = $0.state { true } else { false } }.count }
 }

@@ -41,7 +41,9 @@ struct SigmaCheckCommand: ParsableCommand {
             Reads .yml/.yaml files (directories walked recursively). A rule is loaded when its log source maps onto
             the events dwell reads and every feature and field it uses is supported; unsupported names the feature
             or field; not applicable names the log source or the field dwell's events lack. docs/sigma.md has the
-            field table.
+            field table. The last line gives the coverage: the share of rules that run among those whose log source
+            dwell reads (rules for sources it does not read, such as auditd, are counted apart). Windows rules may
+            use any field of the record (EventData and System, Provider_Name).
 
             EXAMPLES
               dwell sigma check team-rules/
@@ -101,17 +103,8 @@ struct SigmaCheckCommand: ParsableCommand {
             out += "\n"
         }
         out += "\(set.statuses.count) rules in \(set.files) files: \(set.loadedCount) loaded, \(set.unsupportedCount) unsupported, \(set.notApplicableCount) not applicable\n"
-        out += coverageLine(set) + "\n"
+        out += set.coverageText + "\n"
         return out
-    }
-
-    /// The share of rules that run among those whose log source dwell reads, with both parts of the total named.
-    static func coverageLine(_ set: SigmaRuleSet) -> String {
-        let read = set.sourceReadCount
-        let loaded = set.loadedOfSourceReadCount
-        let share = read == 0 ? "-" : String(format: "%.1f%%", Double(loaded) * 100 / Double(read))
-        return "coverage: \(loaded) of the \(read) rules for log sources dwell reads run (\(share)); "
-            + "\(set.statuses.count - read) more are for log sources dwell does not read (auditd, Linux process creation, …)"
     }
 
     static func json(_ set: SigmaRuleSet) -> String {

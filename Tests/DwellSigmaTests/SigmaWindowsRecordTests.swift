@@ -175,6 +175,8 @@ import Testing
         let share = Double(set.loadedOfSourceReadCount) / Double(set.sourceReadCount)
         #expect(share >= 0.95, "\(set.loadedOfSourceReadCount) of \(set.sourceReadCount)")
         #expect(set.sourceReadCount > 370)
+        #expect(set.coverageText.hasPrefix("coverage: \(set.loadedOfSourceReadCount) of the \(set.sourceReadCount) rules"))
+        #expect(set.coverageText.contains("not counted: \(set.statuses.count - set.sourceReadCount) rules for log sources"))
         // No rule whose log source dwell does not read is loaded.
         #expect(!set.statuses.contains { !$0.sourceRead && $0.state == .loaded })
     }
