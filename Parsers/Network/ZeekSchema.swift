@@ -52,7 +52,7 @@ enum ZeekField: UInt8 {
     case serverName, established  // ssl (version shared)
     case authSuccess, sshClient, hostKey  // ssh
     case krbClient, krbService, success, errorMsg, requestType  // kerberos
-    case path, shareType, action, name  // smb (service shared)
+    case path, shareType, action, name, sharePath  // smb (service shared); sharePath: smb_files' `path`
     case cookie, result, securityProtocol  // rdp
     case endpoint, operation, namedPipe  // dce_rpc
     case txHosts, rxHosts, connUIDs, source, mimeType, filename, md5, sha1, sha256, totalBytes  // files
@@ -128,6 +128,7 @@ enum ZeekField: UInt8 {
         case .smbFiles:
             if s.equals(r, "action") { return .action }
             if s.equals(r, "name") { return .name }
+            if s.equals(r, "path") { return .sharePath }  // \\HOST\SHARE: kept in `domain` (`name` is the path)
             if s.equals(r, "size") { return .totalBytes }
         case .rdp:
             if s.equals(r, "cookie") { return .cookie }
@@ -244,7 +245,7 @@ enum ZeekRecord {
         case .respPkts: event.packetsIn = s.parseInt(r) ?? -1
         case .connState, .rcodeName, .shareType, .action, .result, .mimeType:
             if field != .rcodeName || event.detail.isNone { event.detail = context.symbols.intern(s, r) }
-        case .query, .host, .serverName: event.domain = context.symbols.intern(s, r)
+        case .query, .host, .serverName, .sharePath: event.domain = context.symbols.intern(s, r)
         case .answers, .errorMsg, .operation, .msg: event.detail = context.symbols.intern(s, r)
         case .method: event.httpMethod = context.symbols.intern(s, r)
         case .uri:

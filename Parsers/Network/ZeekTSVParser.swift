@@ -19,10 +19,11 @@ import DwellCore
 /// Events by log (see `ZeekRecord` for the field mapping and the flow direction of bytes and packets):
 /// `conn` → `.flow` (service, duration, bytes and packets each way, `conn_state` in `detail`), `dns` → `.dns`
 /// (query in `domain`, first answer or rcode name in `detail`), `http` → `.http` (Host in `domain`), `ssl` → `.tls`
-/// (SNI in `domain`), `ssh` → `.sshSession` (`auth_success` in `outcome`), `kerberos`, `smb_mapping`/`smb_files`,
-/// `rdp`, `dce_rpc`, `files` → `.fileTransfer` (hash, MIME type), `notice` → `.alert`, `weird` → `.anomaly`; any
-/// other log → `.generic` with its uid, endpoints and the log name in `detail`. Time is epoch seconds (UTC). The
-/// sensor is not in the line: `host` stays `.none` and the pipeline fills in the file's host.
+/// (SNI in `domain`), `ssh` → `.sshSession` (`auth_success` in `outcome`), `kerberos`, `smb_mapping`/`smb_files`
+/// (smb_files: the file name in `path`, the share `\\HOST\SHARE` in `domain`), `rdp`, `dce_rpc`, `files` →
+/// `.fileTransfer` (hash, MIME type), `notice` → `.alert`, `weird` → `.anomaly`; any other log → `.generic` with
+/// its uid, endpoints and the log name in `detail`. Time is epoch seconds (UTC). The sensor is not in the line:
+/// `host` stays `.none` and the pipeline fills in the file's host.
 /// - Complexity: O(*n*) in the line length; no allocation once the symbol table is warm.
 public struct ZeekTSVParser: LineParser {
     var separator: UInt8 = 0x09

@@ -14,7 +14,8 @@ import DwellCore
 /// wins. A line without an event id is rejected (`.unrecognized`).
 /// - Complexity: O(*n*) in the line.
 public struct WindowsJSONParser: LineParser {
-    var record = WindowsRecord()
+    /// The last parsed record's fields (the Sigma engine reads fields the index does not keep from here).
+    public private(set) var record = WindowsRecord()
     var mapper = WindowsEventMapper()
     var scratch: [UInt8] = []
 

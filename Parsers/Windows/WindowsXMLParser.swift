@@ -13,7 +13,8 @@ import DwellCore
 /// read (the lines are rejected). An `<Events>` document with every event on one line gives only its first event.
 /// - Complexity: O(*n*) in the line.
 public struct WindowsXMLParser: LineParser {
-    var record = WindowsRecord()
+    /// The last parsed record's fields (the Sigma engine reads fields the index does not keep from here).
+    public private(set) var record = WindowsRecord()
     var mapper = WindowsEventMapper()
 
     struct Frame {

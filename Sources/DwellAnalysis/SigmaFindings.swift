@@ -61,7 +61,8 @@ public enum SigmaFindings {
         { fileID, lines, body in
             guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let last = lines.last else { return false }
             let file = files[Int(fileID)]
-            if let framed = Ingest.framedRawRecords(Set(lines), of: file, options: options) {
+            // Whole records: keywords and Windows record fields read the full rendering, not the report's cut.
+            if let framed = Ingest.framedRawRecords(Set(lines), of: file, options: options, maxBytes: .max) {
                 for l in lines { if let b = framed[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
                 return true
             }

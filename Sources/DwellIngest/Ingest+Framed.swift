@@ -53,10 +53,11 @@ extension Ingest {
 }
 
 extension Ingest {
-    /// The raw evidence (records rendered as one line each, cut at 4 KiB) of the cited records of a record-framed
-    /// file, or `nil` when the file is not of such a format (its lines are read back as usual).
+    /// The raw evidence (records rendered as one line each, cut at `maxBytes`: 4 KiB for reports) of the cited
+    /// records of a record-framed file, or `nil` when the file is not of such a format (its lines are read back as
+    /// usual).
     public static func framedRawRecords(
-        _ numbers: Set<UInt64>, of file: EvidenceFile, options: IngestOptions
+        _ numbers: Set<UInt64>, of file: EvidenceFile, options: IngestOptions, maxBytes: Int = EvidenceResolver.maxRawBytes
     ) -> [UInt64: [UInt8]]? {
         guard case .success(var source) = EvidenceSource.open(file) else { return nil }
         var reader = LineReader(capacity: options.bufferBytes, maxLineBytes: options.maxLineBytes)
@@ -72,6 +73,6 @@ extension Ingest {
         }
         let bytes = reader.readAll(from: &source, limit: options.maxWholeFileBytes)
         let found = bytes.withUnsafeBufferPointer { p.rawRecords(file: $0, numbers: numbers) }
-        return found.mapValues { Array($0.prefix(EvidenceResolver.maxRawBytes)) }
+        return found.mapValues { $0.count > maxBytes ? Array($0.prefix(maxBytes)) : $0 }
     }
 }

@@ -108,6 +108,7 @@ public enum SigmaCompiler {
     /// A Sigma field name mapped through the log source's table, or not applicable with the field named.
     static func field(_ name: String, source: SigmaSourceMapping) throws(SigmaStatusReason) -> DwellField {
         if let f = source.fields[name] { return f }
+        if source.recordFields && SigmaFieldMap.isRecordFieldName(name) { return .record(name) }
         if let why = source.absent[name] {
             throw .notApplicable("field '\(name)': \(why)")
         }

@@ -61,14 +61,19 @@ public struct SigmaEngine {
                 result.checked[m] = positions.count
             }
             if let note = source.searchKeywords(rules, reader: lineReader) { result.notes.append("\(name): \(note)") }
+            if let note = source.loadRecords(rules, reader: lineReader) { result.notes.append("\(name): \(note)") }
             for (k, c) in rules.enumerated() {
                 let bits = source.evaluate(c.root, rule: c)
                 var hits: [Int] = []
-                bits.forEachSet { hits.append(positions[$0]) }
+                var hitIndices: [Int] = []
+                bits.forEachSet {
+                    hits.append(positions[$0])
+                    hitIndices.append($0)
+                }
                 eventsOf[members[k]] = hits
                 guard !set.quiet.contains(members[k]) else { continue }
                 if let a = c.aggregation {
-                    result.matches += aggregate(hits, c, a, rule: members[k])
+                    result.matches += aggregate(hitIndices, c, a, rule: members[k], source: &source)
                 } else {
                     for p in hits {
                         result.matches.append(SigmaMatch(rule: members[k], positions: [p], why: "matched \(c.rule.condition[0])"))
@@ -122,20 +127,26 @@ public struct SigmaEngine {
     }
 
     /// `count() [by field] > N` within the timeframe: one match per group and window where the count holds.
-    func aggregate(_ hits: [Int], _ c: SigmaCompiledRule, _ a: SigmaAggregation, rule: Int) -> [SigmaMatch] {
+    /// `hits` are indices into `source.positions`.
+    func aggregate(_ hits: [Int], _ c: SigmaCompiledRule, _ a: SigmaAggregation, rule: Int, source: inout SourceRun) -> [SigmaMatch] {
         var byGroup: [UInt64: [Int]] = [:]
         var order: [UInt64] = []
-        for p in hits {
-            let g = c.groupField.map { FieldAccess.key(store, $0, p) } ?? 0
+        let groupKeys = c.groupField.map { source.keys($0) }
+        let countKeys = c.countField.map { source.keys($0) }
+        var countKeyOf: [Int: UInt64] = [:]
+        for n in hits {
+            let p = source.positions[n]
+            let g = groupKeys?[n] ?? 0
             if byGroup[g] == nil { order.append(g) }
             byGroup[g, default: []].append(p)
+            if let countKeys { countKeyOf[p] = countKeys[n] }
         }
         let span = (c.rule.timeframeSeconds ?? Int64.max / 2_000_000) * 1_000_000
         var out: [SigmaMatch] = []
         for g in order {
             let events = byGroup[g]!.sorted { (store.time[$0], $0) < (store.time[$1], $1) }
-            let label = c.groupField.map { "\(a.groupBy ?? "") \(FieldAccess.display(store, $0, g))" } ?? "all events"
-            for w in windows(events, span: span, comparison: a.comparison, distinct: c.countField) {
+            let label = c.groupField.map { "\(a.groupBy ?? "") \(source.display($0, g))" } ?? "all events"
+            for w in windows(events, span: span, comparison: a.comparison, distinct: countKeys == nil ? nil : countKeyOf) {
                 out.append(
                     SigmaMatch(
                         rule: rule, positions: Array(w.events.prefix(64)),
@@ -147,14 +158,15 @@ public struct SigmaEngine {
 
     /// Sliding windows of `span` µs over time-ordered events: each window in which the count (of events, or of
     /// distinct values of `distinct`) satisfies the comparison is reported once; the next starts after it.
-    func windows(_ events: [Int], span: Int64, comparison: SigmaComparison, distinct: DwellField?) -> [(events: [Int], count: Int)] {
+    /// `distinct`: the counted field's key per store position.
+    func windows(_ events: [Int], span: Int64, comparison: SigmaComparison, distinct: [Int: UInt64]?) -> [(events: [Int], count: Int)] {
         var out: [(events: [Int], count: Int)] = []
         var start = 0
         var j = 0
         while j < events.count {
             while store.time[events[j]] - store.time[events[start]] > span { start += 1 }
             let window = events[start...j]
-            let n = distinct.map { f in Set(window.map { FieldAccess.key(store, f, $0) }).count } ?? window.count
+            let n = distinct.map { keyOf in Set(window.map { keyOf[$0] ?? FieldAccess.absent }).count } ?? window.count
             if comparison.holds(Int64(n)) {
                 out.append((Array(window), n))
                 start = j + 1
@@ -207,13 +219,22 @@ public struct SigmaEngine {
 
 extension SigmaEngine {
     /// Test hook for the differential test: a log source's events as rows under Sigma's field names (every field
-    /// the source's table maps, `nil` when absent; numbers as digits), with the raw line under `_raw`.
-    package func oracleRows(_ m: SigmaSourceMapping) -> (positions: [Int], columns: [String], numeric: Set<String>, rows: [[String?]]) {
+    /// the source's table maps, `nil` when absent; numbers as digits), with the raw line under `_raw`. Windows
+    /// record fields that `rules` read are columns too, read back for every event of the source.
+    package func oracleRows(_ m: SigmaSourceMapping, rules: [SigmaCompiledRule] = [])
+        -> (positions: [Int], columns: [String], numeric: Set<String>, rows: [[String?]])
+    {
         let positions = select(m)
-        let columns = m.fields.keys.sorted()
-        let numeric = Set(columns.filter { m.fields[$0]!.isNumeric })
-        var rows: [[String?]] = positions.map { p in
-            columns.map { c in FieldAccess.text(store, m.fields[c]!, FieldAccess.key(store, m.fields[c]!, p)).map { ByteText.string($0) } }
+        var source = SourceRun(store: store, positions: positions)
+        _ = source.loadRecords(rules, reader: lineReader, everyEvent: true)
+        let recordNames = Set(rules.flatMap(\.recordFieldNames)).subtracting(m.fields.keys).sorted()
+        var fields = m.fields
+        for n in recordNames { fields[n] = .record(n) }
+        let columns = fields.keys.sorted()
+        let numeric = Set(columns.filter { fields[$0]!.isNumeric })
+        let keys = columns.map { source.keys(fields[$0]!) }
+        var rows: [[String?]] = positions.indices.map { n in
+            columns.indices.map { c in source.text(fields[columns[c]]!, keys[c][n]).map { ByteText.string($0) } }
         }
         var raw = [String?](repeating: nil, count: positions.count)
         var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]

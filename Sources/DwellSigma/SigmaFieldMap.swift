@@ -1,7 +1,7 @@
 import DwellCore
 
 /// A value dwell's events carry, as Sigma rules may ask for it. See docs/sigma.md for the table a reader uses.
-public enum DwellField: String, Sendable, CaseIterable {
+public enum DwellField: Sendable, Hashable {
     case host, sourceIP, destinationIP, sourcePort, destinationPort, user, targetUser, authMethod, program, pid
     case command, httpMethod, path, query, httpStatus, bytesIn, bytesOut, userAgent, domain, service, detail
     case fileHash, signature
@@ -9,14 +9,15 @@ public enum DwellField: String, Sendable, CaseIterable {
     case uri
     /// A Windows event's id (kept as text in `signature`).
     case eventID
-    /// A Windows logon's type (`LogonType=N` in `detail`).
-    case logonType
     /// The raw line (Sigma `keywords`, and fields matched anywhere in the message).
     case rawLine
+    /// A Windows record's own field, by its Sigma name (`ShareName`, `Provider_Name`): read back from the record
+    /// (EVTX rendered as XML, or the export's line) for the events a rule can match, not kept in the index.
+    case record(String)
 
     public var isNumeric: Bool {
         switch self {
-        case .sourcePort, .destinationPort, .pid, .httpStatus, .bytesIn, .bytesOut, .eventID, .logonType: true
+        case .sourcePort, .destinationPort, .pid, .httpStatus, .bytesIn, .bytesOut, .eventID: true
         default: false
         }
     }
@@ -42,6 +43,8 @@ public struct SigmaSourceMapping: Sendable {
     public var absent: [String: String] = [:]
     /// Whether `keywords` (values without a field) can be matched: the source's events have a raw text line.
     public var keywords: Bool
+    /// Windows: a field not in `fields` is read from the record itself (`DwellField.record`).
+    public var recordFields = false
 }
 
 /// The one table from Sigma log sources and field names to dwell's events (docs/sigma.md prints it).
@@ -77,7 +80,7 @@ public enum SigmaFieldMap {
         "ssh": ["client": .userAgent],
         "ssl": ["server_name": .domain, "version": .detail],
         "kerberos": ["request_type": .authMethod, "service": .service, "client": .user],
-        "smb_files": ["name": .path, "action": .detail],
+        "smb_files": ["name": .path, "path": .domain, "action": .detail],
         "smb_mapping": ["path": .path, "share_type": .detail],
         "dce_rpc": ["endpoint": .service, "operation": .detail],
         "rdp": ["cookie": .user],
@@ -91,26 +94,36 @@ public enum SigmaFieldMap {
         "files": .fileTransfer,
     ]
     static let zeekAbsent: [String: [String: String]] = [
-        "smb_files": ["path": "dwell keeps one of smb_files' path and name: the name"],
         "conn": ["proto": "dwell's index keeps no transport protocol"],
         "kerberos": ["cipher": "dwell does not keep Kerberos ciphers"],
         "dns": ["qtype_name": "dwell does not keep DNS query types", "rejected": "dwell does not keep DNS rejections"],
     ]
 
     public static let windowsFields: [String: DwellField] = [
-        "EventID": .eventID, "Channel": .program, "Computer": .host, "IpAddress": .sourceIP, "IpPort": .sourcePort,
-        "LogonType": .logonType, "AuthenticationPackageName": .authMethod, "WorkstationName": .domain,
+        "EventID": .eventID, "Channel": .program, "Computer": .host,
         "ServiceName": .service, "ImagePath": .command, "ServiceFileName": .command, "TaskName": .service,
         "CommandLine": .command, "Image": .path, "NewProcessName": .path, "ParentImage": .detail,
         "ParentProcessName": .detail, "ScriptBlockText": .command, "TargetServerName": .domain,
         "SourceIp": .sourceIP, "DestinationIp": .destinationIP, "SourcePort": .sourcePort,
         "DestinationPort": .destinationPort, "ProcessId": .pid,
     ]
-    static let windowsAbsent: [String: String] = [
-        "Provider_Name": "dwell's Windows events keep the channel, not the provider",
-        "SubjectUserName": "dwell keeps accounts as DOMAIN\\user in one field whose role depends on the event id",
-        "TargetUserName": "dwell keeps accounts as DOMAIN\\user in one field whose role depends on the event id",
-    ]
+    /// The names a Windows record field goes by in dwell's record model (`WindowsRecord`): Sigma's name first,
+    /// then the names exports use. `Provider_Name` is the `Provider` element's `Name`.
+    public static func recordNames(_ sigma: String) -> [String] {
+        switch sigma {
+        case "Provider_Name": ["Provider", "provider_name", "ProviderName", "SourceName"]
+        case "Security_UserID": ["UserID", "user_id"]
+        case "Level": ["Level", "level"]
+        default: [sigma]
+        }
+    }
+
+    /// Whether `name` can be a Windows record field (letters, digits, `_`, `-`, `.`; not empty).
+    static func isRecordFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7a) || b == 0x5f || b == 0x2d || b == 0x2e
+        }
+    }
 
     /// The mapping for a rule's log source, or why none of dwell's events fit it.
     public static func mapping(product: String?, category: String?, service: String?) -> Result<SigmaSourceMapping, SigmaStatusReason> {
@@ -158,12 +171,12 @@ public enum SigmaFieldMap {
             return .success(
                 SigmaSourceMapping(
                     name: name, formats: windowsFormats, kinds: nil, programs: [channel.0], programContains: channel.1,
-                    fields: windowsFields, absent: windowsAbsent, keywords: false))
+                    fields: windowsFields, keywords: true, recordFields: true))
         case ("windows", "process_creation", nil):
             return .success(
                 SigmaSourceMapping(
                     name: name, formats: windowsFormats, kinds: [.command], programs: nil, eventIDs: [1, 4688],
-                    fields: windowsFields, absent: windowsAbsent, keywords: false))
+                    fields: windowsFields, keywords: true, recordFields: true))
         case ("windows", let c?, _):
             return .failure(.notApplicable("dwell does not read Windows \(c) events (\(name))"))
         default:

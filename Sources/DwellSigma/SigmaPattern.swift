@@ -17,8 +17,9 @@ public struct SigmaPattern: Sendable, Hashable {
     /// The longest literal piece (already folded when not `cased`): a line without it cannot match.
     public var anchor: [UInt8]
 
-    /// `value` as Sigma writes it: `*` and `?` are wildcards unless escaped with `\`; `\\` before a wildcard is
-    /// a backslash; any other backslash is itself.
+    /// `value` as Sigma writes it: `*` and `?` are wildcards unless escaped with `\`; `\\` is one backslash
+    /// (Sigma's specification: a plain backslash may be written single or doubled, and must be doubled before a
+    /// wildcard); any other backslash is itself. `\\\\\*\\ADMIN$` is the text `\\*\ADMIN$`.
     public init(_ value: String, cased: Bool, prefixStar: Bool = false, suffixStar: Bool = false) {
         self.cased = cased
         let bytes = cased ? Array(value.utf8) : Array(value.utf8).map(SigmaPattern.foldByte)
@@ -32,12 +33,8 @@ public struct SigmaPattern: Sendable, Hashable {
         while i < bytes.count {
             let b = bytes[i]
             if b == 0x5c, i + 1 < bytes.count, [0x2a, 0x3f, 0x5c].contains(bytes[i + 1]) {
-                // `\*`, `\?`: the character; `\\` is one backslash when a wildcard follows it, else two.
-                if bytes[i + 1] == 0x5c && !(i + 2 < bytes.count && [0x2a, 0x3f].contains(bytes[i + 2])) {
-                    lit += [0x5c, 0x5c]
-                } else {
-                    lit.append(bytes[i + 1])
-                }
+                // `\*`, `\?`, `\\`: the character itself.
+                lit.append(bytes[i + 1])
                 i += 2
                 continue
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What became of one rule document: it runs, or why not.
 public struct SigmaRuleStatus: Sendable {
     public enum State: Sendable, Equatable {
@@ -11,6 +13,9 @@ public struct SigmaRuleStatus: Sendable {
     public var title: String
     public var logSource: String
     public var state: State
+    /// Whether the rule's log source is one dwell reads (the coverage figure's denominator); `false` only when
+    /// the log source itself is not applicable (auditd, Linux process creation, …), not for a missing field.
+    public var sourceRead = true
 }
 
 /// A runnable rule: a detection compiled for one log source, or a correlation over such rules.
@@ -68,11 +73,22 @@ public struct SigmaRuleSet: Sendable {
         var set = SigmaRuleSet()
         var byName: [String: Int] = [:]
         var failed: [String: SigmaStatusReason] = [:]
-        func status(_ r: SigmaRule, _ s: SigmaRuleStatus.State) {
+        var readsSource: [String: Bool] = [:]
+        func status(_ r: SigmaRule, _ s: SigmaRuleStatus.State, sourceRead: Bool = true) {
             set.statuses.append(
-                SigmaRuleStatus(file: r.file, document: r.document, id: r.id, title: r.title, logSource: r.logSource, state: s))
+                SigmaRuleStatus(
+                    file: r.file, document: r.document, id: r.id, title: r.title, logSource: r.logSource, state: s,
+                    sourceRead: sourceRead))
         }
         for r in rules where r.correlation == nil {
+            let read: Bool
+            if case .success = SigmaFieldMap.mapping(product: r.product, category: r.category, service: r.service) {
+                read = true
+            } else {
+                read = false
+            }
+            readsSource[r.id] = read
+            if let n = r.name { readsSource[n] = read }
             switch SigmaCompiler.compile(r) {
             case .success(let c):
                 byName[r.id] = set.runnable.count
@@ -83,8 +99,8 @@ public struct SigmaRuleSet: Sendable {
                 failed[r.id] = why
                 if let n = r.name { failed[n] = why }
                 switch why {
-                case .unsupported(let s): status(r, .unsupported(s))
-                case .notApplicable(let s): status(r, .notApplicable(s))
+                case .unsupported(let s): status(r, .unsupported(s), sourceRead: read)
+                case .notApplicable(let s): status(r, .notApplicable(s), sourceRead: read)
                 }
             }
         }
@@ -112,8 +128,14 @@ public struct SigmaRuleSet: Sendable {
                         guard case .detection(let c) = set.runnable[i] else { continue }
                         var g: [DwellField] = []
                         for f in corr.groupBy { g.append(try SigmaCompiler.field(f, source: c.source)) }
+                        let v = try corr.field.map { f throws(SigmaStatusReason) in try SigmaCompiler.field(f, source: c.source) }
+                        for f in g + [v].compactMap({ $0 }) {
+                            if case .record(let n) = f {
+                                throw .unsupported("correlation over the Windows record field '\(n)' (dwell correlates on the fields its index keeps)")
+                            }
+                        }
                         groups.append(g)
-                        values.append(try corr.field.map { f throws(SigmaStatusReason) in try SigmaCompiler.field(f, source: c.source) })
+                        values.append(v)
                     }
                 } catch {
                     switch error {
@@ -123,7 +145,7 @@ public struct SigmaRuleSet: Sendable {
                 }
             }
             if let problem {
-                status(r, problem)
+                status(r, problem, sourceRead: corr.rules.allSatisfy { readsSource[$0] ?? true })
                 continue
             }
             if !corr.generate { set.quiet.formUnion(refs) }
@@ -135,6 +157,21 @@ public struct SigmaRuleSet: Sendable {
     }
 
     public var loadedCount: Int { statuses.filter { $0.state == .loaded }.count }
+    /// Rules whose log source dwell reads (loaded or not): the coverage figure's denominator.
+    public var sourceReadCount: Int { statuses.filter(\.sourceRead).count }
+    /// Loaded rules among those whose log source dwell reads.
+    public var loadedOfSourceReadCount: Int { statuses.filter { $0.sourceRead && $0.state == .loaded }.count }
+
+    /// The coverage figure as `dwell sigma check` prints it: the share of rules that run among those whose log
+    /// source dwell reads, and how many rules the figure leaves out because dwell does not read their source.
+    public var coverageText: String {
+        let read = sourceReadCount
+        let loaded = loadedOfSourceReadCount
+        let share = read == 0 ? "-" : String(format: "%.1f%%", Double(loaded) * 100 / Double(read))
+        let other = statuses.count - read
+        return "coverage: \(loaded) of the \(read) rules for log sources dwell reads run (\(share)); not counted: "
+            + "\(other) rule\(other == 1 ? "" : "s") for log sources dwell does not read (auditd, Linux process creation, …)"
+    }
     public var unsupportedCount: Int { statuses.filter { if case .unsupported = $0.state { true } else { false } }.count }
     public var notApplicableCount: Int { statuses.filter { if case .notApplicable = $0.state { true } else { false } }.count }
 }

@@ -69,12 +69,12 @@ enum FieldAccess {
         case .userAgent: sym(s.userAgent[i])
         case .domain: sym(s.domain[i])
         case .service: sym(s.service[i])
-        case .detail, .logonType: sym(s.detail[i])
+        case .detail: sym(s.detail[i])
         case .fileHash: sym(s.fileHash[i])
         case .signature, .eventID: sym(s.signature[i])
         case .uri:
             s.path[i] == 0 && s.query[i] == 0 ? absent : UInt64(s.path[i]) | UInt64(s.query[i]) << 32
-        case .rawLine: absent
+        case .rawLine, .record: absent  // record fields are read back by `SourceRun.loadRecords`
         }
     }
 
@@ -91,11 +91,7 @@ enum FieldAccess {
             let q = UInt32(k >> 32)
             if q != 0 { out += [0x3f] + s.symbols.bytes(Symbol(id: q)) }
             return out
-        case .logonType:
-            let d = s.string(UInt32(k))
-            guard let r = d.range(of: "LogonType=") else { return nil }
-            return Array(d[r.upperBound...].prefix { $0.isNumber }.utf8)
-        case .rawLine: return nil
+        case .rawLine, .record: return nil
         default:
             return Array(s.symbols.bytes(Symbol(id: UInt32(k))))
         }
@@ -125,6 +121,29 @@ struct SourceRun {
     /// Keyword tests' results (from the raw lines).
     var keywordResults: [SigmaFieldTest: Bitset] = [:]
 
+    /// Windows record fields read back (`loadRecords`): per Sigma field name, a key per event (an index into
+    /// `recordValues`, or `FieldAccess.absent`).
+    var recordKeys: [String: [UInt64]] = [:]
+    var recordValues: [[UInt8]] = []
+
+    /// A key's text: a record field's value, or the store's (`FieldAccess.text`).
+    func text(_ f: DwellField, _ k: UInt64) -> [UInt8]? {
+        if case .record = f { return k == FieldAccess.absent ? nil : recordValues[Int(k)] }
+        return FieldAccess.text(store, f, k)
+    }
+
+    /// A key's value as an integer (decimal or `0x` hexadecimal text for record fields), or `nil`.
+    func number(_ f: DwellField, _ k: UInt64) -> Int64? {
+        guard case .record = f else { return FieldAccess.number(store, f, k) }
+        guard let t = text(f, k) else { return nil }
+        let s = String(decoding: t, as: UTF8.self)
+        if s.hasPrefix("0x") || s.hasPrefix("0X") { return Int64(s.dropFirst(2), radix: 16) }
+        return Int64(s)
+    }
+
+    /// Text for a report (`-` when absent; not escaped: the renderers escape).
+    func display(_ f: DwellField, _ k: UInt64) -> String { text(f, k).map { ByteText.string($0) } ?? "-" }
+
     init(store: EventStore, positions: [Int]) {
         self.store = store
         self.positions = positions
@@ -135,6 +154,12 @@ struct SourceRun {
 
     mutating func keys(_ f: DwellField) -> [UInt64] {
         if let k = keys[f] { return k }
+        if case .record(let name) = f {
+            let k = recordKeys[name] ?? [UInt64](repeating: FieldAccess.absent, count: positions.count)
+            keys[f] = k
+            distinct[f] = Set(k).sorted()
+            return k
+        }
         var k = [UInt64](repeating: FieldAccess.absent, count: positions.count)
         var seen = KeySet(bound: denseBound)
         for (n, p) in positions.enumerated() {
@@ -184,7 +209,7 @@ struct SourceRun {
             let a = keys(t.field)
             let b = keys(other)
             for n in positions.indices {
-                guard var x = FieldAccess.text(store, t.field, a[n]), var y = FieldAccess.text(store, other, b[n]) else { continue }
+                guard var x = text(t.field, a[n]), var y = text(other, b[n]) else { continue }
                 if !cased {
                     x = x.map(SigmaPattern.foldByte)
                     y = y.map(SigmaPattern.foldByte)
@@ -210,7 +235,7 @@ struct SourceRun {
         if case .cidr(let list, _) = t.check { nets = list.compactMap(IPNetwork.init) }
         var folded: [UInt8] = []
         for key in distinct[t.field] ?? [] {
-            let text = FieldAccess.text(store, t.field, key)
+            let text = self.text(t.field, key)
             var hit = false
             switch t.check {
             case .null: hit = text?.isEmpty ?? true
@@ -231,7 +256,7 @@ struct SourceRun {
                 guard let text, let ip = IPAddress(String(decoding: text, as: UTF8.self)) else { break }
                 hit = all ? nets.allSatisfy { $0.contains(ip) } : nets.contains { $0.contains(ip) }
             case .compare(let op, let values):
-                guard let n = FieldAccess.number(store, t.field, key) else { break }
+                guard let n = number(t.field, key) else { break }
                 hit = values.contains { SigmaComparison(op: op, value: $0).holds(n) }
             case .fieldref: break
             }

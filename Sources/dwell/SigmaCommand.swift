@@ -41,7 +41,9 @@ struct SigmaCheckCommand: ParsableCommand {
             Reads .yml/.yaml files (directories walked recursively). A rule is loaded when its log source maps onto
             the events dwell reads and every feature and field it uses is supported; unsupported names the feature
             or field; not applicable names the log source or the field dwell's events lack. docs/sigma.md has the
-            field table.
+            field table. The last line gives the coverage: the share of rules that run among those whose log source
+            dwell reads (rules for sources it does not read, such as auditd, are counted apart). Windows rules may
+            use any field of the record (EventData and System, Provider_Name).
 
             EXAMPLES
               dwell sigma check team-rules/
@@ -101,6 +103,7 @@ struct SigmaCheckCommand: ParsableCommand {
             out += "\n"
         }
         out += "\(set.statuses.count) rules in \(set.files) files: \(set.loadedCount) loaded, \(set.unsupportedCount) unsupported, \(set.notApplicableCount) not applicable\n"
+        out += set.coverageText + "\n"
         return out
     }
 
@@ -128,9 +131,9 @@ struct SigmaCheckCommand: ParsableCommand {
         for s in set.statuses {
             let (name, why) = stateName(s.state)
             rows.append(
-                "{\"file\":\(q(s.file)),\"document\":\(s.document),\"id\":\(q(s.id)),\"title\":\(q(s.title)),\"logsource\":\(q(s.logSource)),\"status\":\(q(name)),\"reason\":\(q(why))}")
+                "{\"file\":\(q(s.file)),\"document\":\(s.document),\"id\":\(q(s.id)),\"title\":\(q(s.title)),\"logsource\":\(q(s.logSource)),\"status\":\(q(name)),\"reason\":\(q(why)),\"source_read\":\(s.sourceRead)}")
         }
-        return "{\"summary\":{\"rules\":\(set.statuses.count),\"files\":\(set.files),\"loaded\":\(set.loadedCount),\"unsupported\":\(set.unsupportedCount),\"not_applicable\":\(set.notApplicableCount)},\"rules\":[\n"
+        return "{\"summary\":{\"rules\":\(set.statuses.count),\"files\":\(set.files),\"loaded\":\(set.loadedCount),\"unsupported\":\(set.unsupportedCount),\"not_applicable\":\(set.notApplicableCount),\"for_sources_read\":\(set.sourceReadCount),\"loaded_for_sources_read\":\(set.loadedOfSourceReadCount)},\"rules\":[\n"
             + rows.joined(separator: ",\n") + "\n]}\n"
     }
 }

@@ -31,6 +31,7 @@ import Testing
         var compared = 0
         var matchedEvents = 0
         var rulesWithMatches = 0
+        var windowsRulesWithMatches = 0
         var oracleCannot: [String] = []
         var differences: [String] = []
     }
@@ -48,11 +49,18 @@ import Testing
         var rowOf: [String: [Int: Int]] = [:]
         var rules: [[String: Any]] = []
         var compiled: [Int: SigmaCompiledRule] = [:]
+        var rulesOf: [String: [SigmaCompiledRule]] = [:]
+        for (i, r) in set.runnable.enumerated() {
+            guard case .detection(let c) = r, c.aggregation == nil, !set.quiet.contains(i) else { continue }
+            rulesOf[c.source.name, default: []].append(c)
+        }
         for (i, r) in set.runnable.enumerated() {
             guard case .detection(let c) = r, c.aggregation == nil, !set.quiet.contains(i) else { continue }
             compiled[i] = c
             if sources[c.source.name] == nil {
-                let rows = engine.oracleRows(c.source)
+                // Windows record fields the rules read are columns too, read back for every event of the source.
+                let rows = engine.oracleRows(c.source, rules: rulesOf[c.source.name] ?? [])
+                let loose = rows.columns.filter { c.source.fields[$0] == nil && $0 != "_raw" }
                 var map: [Int: Int] = [:]
                 var out: [[Any]] = []
                 for (n, p) in rows.positions.enumerated() {
@@ -68,7 +76,7 @@ import Testing
                     out.append(row)
                 }
                 rowOf[c.source.name] = map
-                sources[c.source.name] = ["columns": rows.columns, "numeric": Array(rows.numeric), "rows": out]
+                sources[c.source.name] = ["columns": rows.columns, "numeric": Array(rows.numeric), "loose": loose, "rows": out]
             }
             rules.append(["key": String(i), "source": c.source.name, "file": c.rule.file, "document": c.rule.document])
         }
@@ -102,6 +110,7 @@ import Testing
             outcome.compared += 1
             outcome.matchedEvents += ours.count
             if !ours.isEmpty { outcome.rulesWithMatches += 1 }
+            if !ours.isEmpty && c.source.name.hasPrefix("product:windows") { outcome.windowsRulesWithMatches += 1 }
             if ours != theirs {
                 outcome.differences.append(
                     "\(name): dwell only rows \(ours.subtracting(theirs).sorted().prefix(5)), oracle only rows \(theirs.subtracting(ours).sorted().prefix(5))")
@@ -132,6 +141,21 @@ import Testing
         #expect(o.differences.isEmpty, "\(o.differences.joined(separator: "\n"))")
         #expect(o.oracleCannot.isEmpty, "\(o.oracleCannot.joined(separator: "\n"))")
         #expect(o.rulesWithMatches > 0)
+    }
+
+    @Test(.enabled(if: oracleAvailable, "pysigma and pysigma-backend-sqlite are not installed (pip install pysigma pysigma-backend-sqlite)"),
+        .enabled(if: sigmaHQ != nil, "../shared/realdata/sigma is absent"))
+    func agreesWithPySigmaSQLiteOnAWindowsIncident() throws {
+        // The web-to-windows story: Security, System and other channels' records from ts01, sql01, dc01 and fs01,
+        // each SigmaHQ Windows rule run by dwell (record fields read back) and by the oracle over the same events.
+        let out = try Fixture.temporaryDirectory("sigma-windows")
+        _ = try FleetGenerator.generate(
+            FleetOptions(seed: 21, outputDirectory: out.path, name: "case", story: .webToWindows, days: 2, backgroundScale: 0.05))
+        let o = try Self.compare(paths: [out.appendingPathComponent("case").path])
+        #expect(o.differences.isEmpty, "\(o.differences.joined(separator: "\n"))")
+        #expect(o.oracleCannot.isEmpty, "\(o.oracleCannot.joined(separator: "\n"))")
+        #expect(o.compared > 300, "\(o.compared) rules compared")
+        #expect(o.windowsRulesWithMatches > 0, "no Windows rule matched: the comparison saw only silence")
     }
 
     /// Access-log and syslog lines built from the loaded rules' own values (each value of a web field in a request,

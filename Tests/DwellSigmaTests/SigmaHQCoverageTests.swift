@@ -28,8 +28,11 @@ import Testing
         let set = SigmaRuleSet.load(paths: [try #require(Self.sigmaHQ).path])
         #expect(set.files == set.statuses.count)
         #expect(set.files > 500)
-        // No rule fails on a feature of the language: every rule that does not run names a log source or a field.
-        let unsupported = set.statuses.filter { if case .unsupported = $0.state { true } else { false } }
+        // No rule fails on a feature of the language but `|expand` (placeholders such as %DC-MACHINE-NAME%, which
+        // need values from the user's environment): every other rule that does not run names a log source or a field.
+        let unsupported = set.statuses.filter {
+            if case .unsupported(let why) = $0.state { why != "modifier 'expand'" } else { false }
+        }
         #expect(unsupported.isEmpty, "\(unsupported.map { "\($0.file): \($0.state)" })")
         var byFamily: [String: (loaded: Int, all: Int)] = [:]
         for s in set.statuses {
@@ -41,12 +44,13 @@ import Testing
             if s.state == .loaded { byFamily[f, default: (0, 0)].loaded += 1 }
         }
         // Measured on SigmaHQ 8eaafff (see docs/sigma.md for the reasons of the rest): Linux 27/27, web 81/86,
-        // Zeek 12/24, Windows security and system 44/240.
+        // Zeek 17/24, Windows security and system 238/240 (the two use `|expand`).
         #expect(byFamily["linux"].map { $0.loaded == $0.all } == true)
+        #expect(byFamily["windows"].map { Double($0.loaded) / Double($0.all) >= 0.98 } == true, "\(byFamily["windows"] ?? (0, 0))")
         #expect(byFamily["webserver"].map { Double($0.loaded) / Double($0.all) >= 0.94 } == true)
         let unix = ["linux", "webserver", "zeek"].compactMap { byFamily[$0] }
         let loaded = unix.reduce(0) { $0 + $1.loaded }
         let all = unix.reduce(0) { $0 + $1.all }
-        #expect(Double(loaded) / Double(all) >= 0.87, "\(loaded)/\(all)")
+        #expect(Double(loaded) / Double(all) >= 0.90, "\(loaded)/\(all)")
     }
 }

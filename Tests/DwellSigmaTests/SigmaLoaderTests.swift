@@ -68,6 +68,9 @@ import Testing
         // `\*` is an asterisk; a backslash before a wildcard is written `\\`.
         #expect(!m("C:\\Windows\\*", "c:\\windows\\system32") && m("C:\\Windows\\*", "c:\\windows*"))
         #expect(m("C:\\Windows\\\\*", "c:\\windows\\system32"))
+        // `\\` is one backslash everywhere (SigmaHQ writes the admin share `\\*\ADMIN$` as `\\\\\*\\ADMIN$`).
+        #expect(m("\\\\\\\\\\*\\\\ADMIN$", "\\\\*\\admin$") && !m("\\\\\\\\\\*\\\\ADMIN$", "\\\\srv\\admin$"))
+        #expect(m("C:\\\\Windows\\System32", "c:\\windows\\system32"))
         #expect(m("*x*y*z", "..x..y..y..z") && !m("*x*y*z", "zyx"))
         #expect(!m("ABC", "abc", cased: true) && m("ABC", "ABC", cased: true))
     }

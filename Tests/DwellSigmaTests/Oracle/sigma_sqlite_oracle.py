@@ -3,7 +3,8 @@
 
 Input (argv[1], JSON): {"sources": {NAME: {"columns": [...], "numeric": [...], "rows": [[id, v1, v2, ...], ...]}},
                         "rules": [{"key": K, "source": NAME, "file": PATH, "document": N}, ...]}
-Each row's values follow "columns"; the column "_raw" is the raw line (keywords search it).
+Each row's values follow "columns"; the column "_raw" is the raw line (keywords search it); "loose" columns (Windows
+record fields, text that may be a number) get NUMERIC affinity.
 Output (stdout, JSON): {K: {"ids": [...]} or {"error": "why the oracle could not run the rule"}}.
 """
 import json
@@ -30,8 +31,13 @@ def main():
     for n, (name, src) in enumerate(sorted(spec["sources"].items())):
         table = f"t{n}"
         tables[name] = table
+        # Windows record fields are text that may hold numbers (LogonType 3, EventID-like ids): NUMERIC affinity
+        # compares '3' with 3 as Windows tools do, and leaves other text as text.
+        loose = set(src.get("loose", []))
         cols = ", ".join(
-            f'"{c}"' + ("" if c in src["numeric"] else " COLLATE NOCASE") for c in src["columns"]
+            f'"{c}"'
+            + ("" if c in src["numeric"] else " NUMERIC COLLATE NOCASE" if c in loose else " COLLATE NOCASE")
+            for c in src["columns"]
         )
         db.execute(f'CREATE TABLE {table} (_id INTEGER PRIMARY KEY, {cols})')
         marks = ", ".join("?" for _ in range(len(src["columns"]) + 1))
