@@ -13,10 +13,15 @@ import DwellCore
 /// - Kernel entries (`_TRANSPORT=kernel`) are read for netfilter `LOG` messages (`NetfilterMessage`).
 /// - An entry without `MESSAGE` is still a `.generic` event (program, pid). An entry with no usable time is
 ///   rejected as `.badTimestamp`.
-/// - Complexity: O(total field bytes); no allocation once the symbol table is warm.
+/// - Payload: the fields may be ranges of the whole file (read in place): every scan is bounded by its field, and
+///   the message parsers see a copy of the program name and the message only (`scratch`), so that no scan of theirs
+///   runs on into the rest of the file.
+/// - Complexity: O(total field bytes); no allocation once the symbol table and the scratch buffer are warm.
 public struct JournalEntryParser {
     /// Whether the last entry parsed took its time from `_SOURCE_REALTIME_TIMESTAMP`.
     public private(set) var usedSourceTime = false
+    /// The program name and the message of the current entry, side by side, for the message parsers.
+    var scratch: [UInt8] = []
 
     public init() {}
 
@@ -31,11 +36,13 @@ public struct JournalEntryParser {
         public var sourceRealtime: Range<Int>?
         public var transport: Range<Int>?
 
-        /// Picks the known fields out of `payload` (first occurrence of each name wins).
+        /// Picks the known fields out of `payload` (first occurrence of each name wins). A field is looked at only
+        /// within its range.
         public init(_ payload: Span<UInt8>, fields: [Range<Int>]) {
             for r in fields {
-                guard let eq = payload.firstIndex(of: UInt8(ascii: "="), from: r.lowerBound),
-                    eq < r.upperBound
+                guard r.lowerBound >= 0, r.upperBound <= payload.count,
+                    let eq = payload.extracting(0..<r.upperBound).firstIndex(
+                        of: UInt8(ascii: "="), from: r.lowerBound)
                 else {
                     continue
                 }
@@ -101,15 +108,24 @@ public struct JournalEntryParser {
             s[hi - 1] == UInt8(ascii: " ") || s[hi - 1] == 0x0a || s[hi - 1] == 0x0d
         { hi -= 1 }
         m = m.lowerBound..<hi
-        if let t = f.transport, t.count == 6, s.matches("kernel", at: t.lowerBound) {
-            if !program.isEmpty { event.program = c.symbols.intern(s, program) }
-            if !m.isEmpty {
-                _ = NetfilterMessage.parse(
-                    s.extracting(0..<m.upperBound), from: m.lowerBound, into: &event, context: &c)
-            }
-            return true
+        // The message parsers scan forward within the message; they see a copy of the program and the message only.
+        scratch.removeAll(keepingCapacity: true)
+        s.withUnsafeBufferPointer { p in
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[program]))
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[m]))
         }
-        AuthMessage.structure(s, program: program, message: m, into: &event, context: &c)
+        let kernel = f.transport.map { $0.count == 6 && s.matches("kernel", at: $0.lowerBound) } ?? false
+        let p = 0..<program.count
+        let message = program.count..<(program.count + m.count)
+        scratch.withUnsafeBufferPointer { b in
+            let t = b.span
+            if kernel {
+                if !p.isEmpty { event.program = c.symbols.intern(t, p) }
+                if !message.isEmpty { _ = NetfilterMessage.parse(t, from: message.lowerBound, into: &event, context: &c) }
+            } else {
+                AuthMessage.structure(t, program: p, message: message, into: &event, context: &c)
+            }
+        }
         return true
     }
 }
