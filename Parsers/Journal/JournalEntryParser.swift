@@ -37,33 +37,43 @@ public struct JournalEntryParser {
         public var transport: Range<Int>?
 
         /// Picks the known fields out of `payload` (first occurrence of each name wins). A field is looked at only
-        /// within its range.
+        /// within its range: its name is the bytes before its first `=`, so a field is `_PID` exactly when it starts
+        /// with `_PID=`; the first byte picks the few names to compare.
         public init(_ payload: Span<UInt8>, fields: [Range<Int>]) {
             for r in fields {
-                guard r.lowerBound >= 0, r.upperBound <= payload.count,
-                    let eq = payload.extracting(0..<r.upperBound).firstIndex(
-                        of: UInt8(ascii: "="), from: r.lowerBound)
-                else {
-                    continue
-                }
+                guard r.lowerBound >= 0, r.upperBound <= payload.count, r.count >= 5 else { continue }
                 let a = r.lowerBound
-                let value = (eq + 1)..<r.upperBound
-                switch eq - a {
-                case 4: if pid == nil, payload.matches("_PID", at: a) { pid = value }
-                case 5: if comm == nil, payload.matches("_COMM", at: a) { comm = value }
-                case 7: if message == nil, payload.matches("MESSAGE", at: a) { message = value }
-                case 9: if hostname == nil, payload.matches("_HOSTNAME", at: a) { hostname = value }
-                case 10:
-                    if syslogPID == nil, payload.matches("SYSLOG_PID", at: a) {
-                        syslogPID = value
-                    } else if transport == nil, payload.matches("_TRANSPORT", at: a) {
-                        transport = value
+                let n = r.count
+                switch payload[a] {
+                case UInt8(ascii: "M"):
+                    if message == nil, n >= 8 && payload.matches("MESSAGE=", at: a) {
+                        message = (a + 8)..<r.upperBound
                     }
-                case 17:
-                    if identifier == nil, payload.matches("SYSLOG_IDENTIFIER", at: a) { identifier = value }
-                case 26:
-                    if sourceRealtime == nil, payload.matches("_SOURCE_REALTIME_TIMESTAMP", at: a) {
-                        sourceRealtime = value
+                case UInt8(ascii: "S"):
+                    if syslogPID == nil, n >= 11 && payload.matches("SYSLOG_PID=", at: a) {
+                        syslogPID = (a + 11)..<r.upperBound
+                    } else if identifier == nil, n >= 18 && payload.matches("SYSLOG_IDENTIFIER=", at: a) {
+                        identifier = (a + 18)..<r.upperBound
+                    }
+                case UInt8(ascii: "_"):
+                    switch payload[a + 1] {
+                    case UInt8(ascii: "P"):
+                        if pid == nil, n >= 5 && payload.matches("_PID=", at: a) { pid = (a + 5)..<r.upperBound }
+                    case UInt8(ascii: "C"):
+                        if comm == nil, n >= 6 && payload.matches("_COMM=", at: a) { comm = (a + 6)..<r.upperBound }
+                    case UInt8(ascii: "H"):
+                        if hostname == nil, n >= 10 && payload.matches("_HOSTNAME=", at: a) {
+                            hostname = (a + 10)..<r.upperBound
+                        }
+                    case UInt8(ascii: "T"):
+                        if transport == nil, n >= 11 && payload.matches("_TRANSPORT=", at: a) {
+                            transport = (a + 11)..<r.upperBound
+                        }
+                    case UInt8(ascii: "S"):
+                        if sourceRealtime == nil, n >= 27 && payload.matches("_SOURCE_REALTIME_TIMESTAMP=", at: a) {
+                            sourceRealtime = (a + 27)..<r.upperBound
+                        }
+                    default: continue
                     }
                 default: continue
                 }
@@ -121,7 +131,9 @@ public struct JournalEntryParser {
             let t = b.span
             if kernel {
                 if !p.isEmpty { event.program = c.symbols.intern(t, p) }
-                if !message.isEmpty { _ = NetfilterMessage.parse(t, from: message.lowerBound, into: &event, context: &c) }
+                if !message.isEmpty {
+                    _ = NetfilterMessage.parse(t, from: message.lowerBound, into: &event, context: &c)
+                }
             } else {
                 AuthMessage.structure(t, program: p, message: message, into: &event, context: &c)
             }
