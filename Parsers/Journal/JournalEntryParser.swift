@@ -13,10 +13,15 @@ import DwellCore
 /// - Kernel entries (`_TRANSPORT=kernel`) are read for netfilter `LOG` messages (`NetfilterMessage`).
 /// - An entry without `MESSAGE` is still a `.generic` event (program, pid). An entry with no usable time is
 ///   rejected as `.badTimestamp`.
-/// - Complexity: O(total field bytes); no allocation once the symbol table is warm.
+/// - Payload: the fields may be ranges of the whole file (read in place): every scan is bounded by its field, and
+///   the message parsers see a copy of the program name and the message only (`scratch`), so that no scan of theirs
+///   runs on into the rest of the file.
+/// - Complexity: O(total field bytes); no allocation once the symbol table and the scratch buffer are warm.
 public struct JournalEntryParser {
     /// Whether the last entry parsed took its time from `_SOURCE_REALTIME_TIMESTAMP`.
     public private(set) var usedSourceTime = false
+    /// The program name and the message of the current entry, side by side, for the message parsers.
+    var scratch: [UInt8] = []
 
     public init() {}
 
@@ -31,32 +36,44 @@ public struct JournalEntryParser {
         public var sourceRealtime: Range<Int>?
         public var transport: Range<Int>?
 
-        /// Picks the known fields out of `payload` (first occurrence of each name wins).
+        /// Picks the known fields out of `payload` (first occurrence of each name wins). A field is looked at only
+        /// within its range: its name is the bytes before its first `=`, so a field is `_PID` exactly when it starts
+        /// with `_PID=`; the first byte picks the few names to compare.
         public init(_ payload: Span<UInt8>, fields: [Range<Int>]) {
             for r in fields {
-                guard let eq = payload.firstIndex(of: UInt8(ascii: "="), from: r.lowerBound),
-                    eq < r.upperBound
-                else {
-                    continue
-                }
+                guard r.lowerBound >= 0, r.upperBound <= payload.count, r.count >= 5 else { continue }
                 let a = r.lowerBound
-                let value = (eq + 1)..<r.upperBound
-                switch eq - a {
-                case 4: if pid == nil, payload.matches("_PID", at: a) { pid = value }
-                case 5: if comm == nil, payload.matches("_COMM", at: a) { comm = value }
-                case 7: if message == nil, payload.matches("MESSAGE", at: a) { message = value }
-                case 9: if hostname == nil, payload.matches("_HOSTNAME", at: a) { hostname = value }
-                case 10:
-                    if syslogPID == nil, payload.matches("SYSLOG_PID", at: a) {
-                        syslogPID = value
-                    } else if transport == nil, payload.matches("_TRANSPORT", at: a) {
-                        transport = value
+                let n = r.count
+                switch payload[a] {
+                case UInt8(ascii: "M"):
+                    if message == nil, n >= 8 && payload.matches("MESSAGE=", at: a) {
+                        message = (a + 8)..<r.upperBound
                     }
-                case 17:
-                    if identifier == nil, payload.matches("SYSLOG_IDENTIFIER", at: a) { identifier = value }
-                case 26:
-                    if sourceRealtime == nil, payload.matches("_SOURCE_REALTIME_TIMESTAMP", at: a) {
-                        sourceRealtime = value
+                case UInt8(ascii: "S"):
+                    if syslogPID == nil, n >= 11 && payload.matches("SYSLOG_PID=", at: a) {
+                        syslogPID = (a + 11)..<r.upperBound
+                    } else if identifier == nil, n >= 18 && payload.matches("SYSLOG_IDENTIFIER=", at: a) {
+                        identifier = (a + 18)..<r.upperBound
+                    }
+                case UInt8(ascii: "_"):
+                    switch payload[a + 1] {
+                    case UInt8(ascii: "P"):
+                        if pid == nil, n >= 5 && payload.matches("_PID=", at: a) { pid = (a + 5)..<r.upperBound }
+                    case UInt8(ascii: "C"):
+                        if comm == nil, n >= 6 && payload.matches("_COMM=", at: a) { comm = (a + 6)..<r.upperBound }
+                    case UInt8(ascii: "H"):
+                        if hostname == nil, n >= 10 && payload.matches("_HOSTNAME=", at: a) {
+                            hostname = (a + 10)..<r.upperBound
+                        }
+                    case UInt8(ascii: "T"):
+                        if transport == nil, n >= 11 && payload.matches("_TRANSPORT=", at: a) {
+                            transport = (a + 11)..<r.upperBound
+                        }
+                    case UInt8(ascii: "S"):
+                        if sourceRealtime == nil, n >= 27 && payload.matches("_SOURCE_REALTIME_TIMESTAMP=", at: a) {
+                            sourceRealtime = (a + 27)..<r.upperBound
+                        }
+                    default: continue
                     }
                 default: continue
                 }
@@ -101,15 +118,26 @@ public struct JournalEntryParser {
             s[hi - 1] == UInt8(ascii: " ") || s[hi - 1] == 0x0a || s[hi - 1] == 0x0d
         { hi -= 1 }
         m = m.lowerBound..<hi
-        if let t = f.transport, t.count == 6, s.matches("kernel", at: t.lowerBound) {
-            if !program.isEmpty { event.program = c.symbols.intern(s, program) }
-            if !m.isEmpty {
-                _ = NetfilterMessage.parse(
-                    s.extracting(0..<m.upperBound), from: m.lowerBound, into: &event, context: &c)
-            }
-            return true
+        // The message parsers scan forward within the message; they see a copy of the program and the message only.
+        scratch.removeAll(keepingCapacity: true)
+        s.withUnsafeBufferPointer { p in
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[program]))
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[m]))
         }
-        AuthMessage.structure(s, program: program, message: m, into: &event, context: &c)
+        let kernel = f.transport.map { $0.count == 6 && s.matches("kernel", at: $0.lowerBound) } ?? false
+        let p = 0..<program.count
+        let message = program.count..<(program.count + m.count)
+        scratch.withUnsafeBufferPointer { b in
+            let t = b.span
+            if kernel {
+                if !p.isEmpty { event.program = c.symbols.intern(t, p) }
+                if !message.isEmpty {
+                    _ = NetfilterMessage.parse(t, from: message.lowerBound, into: &event, context: &c)
+                }
+            } else {
+                AuthMessage.structure(t, program: p, message: message, into: &event, context: &c)
+            }
+        }
         return true
     }
 }

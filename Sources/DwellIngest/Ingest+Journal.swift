@@ -2,21 +2,51 @@ import DwellCore
 import Parsers
 
 extension Ingest {
+    /// Reads a plain journal file in place: mapped read-only, hashed block by block just ahead of the entries being
+    /// read (the reads then find the bytes in cache, and the file is read from memory once), never copied.
+    /// Returns `false`, having read nothing, when the file cannot be mapped (stdin, a pipe, compressed evidence):
+    /// the caller then reads it whole into memory.
+    static func readMappedJournal<S: EventSink>(
+        _ source: EvidenceSource, reader lines: inout LineReader, file: EvidenceFile, format: FormatID,
+        options: IngestOptions, stats: inout FileStats, context: inout ParseContext, sink: inout S
+    ) -> Bool {
+        guard source.compression == .none, !file.isStdin, let mapping = source.raw.mapped() else { return false }
+        let size = mapping.bytes.count
+        let count = min(size, options.maxWholeFileBytes)
+        lines.totalBytes = UInt64(size)
+        lines.stoppedAtLimit = size > count
+        noteLimit(lines, file: file, options: options, stats: &stats)
+        var journal = JournalReader(mapped: mapping, count: count, displayPath: file.displayPath)
+        let raw = source.raw
+        let block = 1 << 19
+        var hashed = Int(clamping: raw.bytesRead)
+        readJournal(
+            &journal, byteCount: count, file: file, format: format, stats: &stats, context: &context, sink: &sink
+        ) { offset in
+            // An entry's own DATA objects lie just before it; hash the next blocks before the reads reach them.
+            guard offset < UInt64(size), Int(offset) + block > hashed else { return }
+            hashed = min(Int(offset) + 2 * block, size)
+            raw.consume(mapping, upTo: hashed)
+        }
+        raw.consume(mapping, upTo: size)
+        return true
+    }
+
     /// Reads a systemd journal file (its whole bytes) into a sink: one event per readable entry, through
     /// `JournalEntryParser`. The manifest counts entries as lines; each event cites the entry's ordinal as its line
     /// number and the ENTRY object's byte offset; the raw line the sink sees is `JournalEntry.render`.
+    /// `reached` is told each entry's offset before the entry is structured.
     static func readJournal<S: EventSink>(
-        _ bytes: [UInt8], file: EvidenceFile, format: FormatID, stats: inout FileStats,
+        _ reader: inout JournalReader, byteCount: Int, file: EvidenceFile, format: FormatID, stats: inout FileStats,
         context: inout ParseContext,
-        sink: inout S
+        sink: inout S, reached: (UInt64) -> Void = { _ in }
     ) {
-        var reader = JournalReader(bytes: bytes, displayPath: file.displayPath)
         guard let header = reader.header else {
             stats.issues.append(
                 EvidenceIssue(
                     kind: .journalDamaged, path: file.displayPath, offset: 0,
                     message:
-                        "journal signature but only \(bytes.count) bytes, fewer than a journal header (\(JournalHeader.minimumBytes)); nothing read"
+                        "journal signature but only \(byteCount) bytes, fewer than a journal header (\(JournalHeader.minimumBytes)); nothing read"
                 ))
             return
         }
@@ -27,16 +57,23 @@ extension Ingest {
         var sourceTimes: UInt64 = 0
         let wantsLine = sink.wantsRawLine
         reader.forEachEntry { entry in
+            reached(entry.offset)
             let info = LineInfo(number: entry.ordinal, offset: entry.offset, hasNUL: false)
             var column = -1
             line.removeAll(keepingCapacity: true)
             if wantsLine { column = entry.render(into: &line, seqnumID: header.seqnumID) }
             do throws(LineRejection) {
-                let isEvent = try entry.payload.withUnsafeBufferPointer { p throws(LineRejection) in
-                    try parser.parse(
-                        payload: p.span, fields: entry.fields, realtimeMicroseconds: entry.realtimeMicroseconds,
-                        into: &event, context: &context)
+                let parsed = entry.withFieldBytes { p -> Result<Bool, LineRejection> in
+                    do throws(LineRejection) {
+                        return .success(
+                            try parser.parse(
+                                payload: p.span, fields: entry.fields,
+                                realtimeMicroseconds: entry.realtimeMicroseconds, into: &event, context: &context))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
+                let isEvent = try parsed.get()
                 if isEvent {
                     if parser.usedSourceTime { sourceTimes += 1 }
                     event.messageColumn = Int32(truncatingIfNeeded: column)

@@ -203,13 +203,21 @@ public enum Ingest {
                 stats: &stats, context: &context, sink: &sink)
             Self.noteLimit(reader, file: file, options: options, stats: &stats)
         case .journal:
-            let bytes = reader.takeAll(
-                from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)), limit: options.maxWholeFileBytes)
-            Self.noteLimit(reader, file: file, options: options, stats: &stats)
-            readJournal(
-                bytes, file: file, format: formatID ?? .unknown, stats: &stats, context: &context, sink: &sink)
-            progress?.add(bytes: UInt64(bytes.count))
-            lastReported = UInt64(bytes.count)
+            // A plain file is mapped and read in place; anything else (stdin, gzip) is read whole into memory.
+            if !readMappedJournal(
+                source, reader: &reader, file: file, format: formatID ?? .unknown, options: options, stats: &stats,
+                context: &context, sink: &sink)
+            {
+                let bytes = reader.takeAll(
+                    from: &src, sizeHint: Int(clamping: max(file.sizeBytes, 0)), limit: options.maxWholeFileBytes)
+                Self.noteLimit(reader, file: file, options: options, stats: &stats)
+                var journal = JournalReader(bytes: bytes, displayPath: file.displayPath)
+                readJournal(
+                    &journal, byteCount: bytes.count, file: file, format: formatID ?? .unknown, stats: &stats,
+                    context: &context, sink: &sink)
+            }
+            progress?.add(bytes: reader.totalBytes)
+            lastReported = reader.totalBytes
         case .records(var p):
             let leftover = reader.forEachRecord(size: p.recordBytes, from: &src) { rec, info in
                 do throws(LineRejection) {

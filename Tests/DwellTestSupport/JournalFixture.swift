@@ -138,7 +138,7 @@ public enum JournalFixture {
         reader.forEachEntry { e in
             var fields: [Field] = []
             for r in e.fields {
-                let f = e.payload[r]
+                let f = e.bytes(of: r)
                 let eq = f.firstIndex(of: UInt8(ascii: "=")) ?? f.endIndex
                 fields.append(
                     (String(decoding: f[f.startIndex..<eq], as: UTF8.self), Array(f[min(eq + 1, f.endIndex)...])))

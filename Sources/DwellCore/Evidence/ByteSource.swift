@@ -21,9 +21,9 @@ public final class RawFile {
     let fd: Int32
     let ownsFD: Bool
     var hasher = SHA256()
-    public private(set) var bytesRead: UInt64 = 0
+    public internal(set) var bytesRead: UInt64 = 0
     public private(set) var readError: Int32 = 0
-    public private(set) var atEnd = false
+    public internal(set) var atEnd = false
     /// A regular file's size when it was opened: reading stops there, so a file still being written ends (`nil`
     /// for stdin, pipes, and files that report no size such as /proc's).
     public private(set) var sizeAtOpen: UInt64?

@@ -26,31 +26,35 @@ extension JournalEntry {
     /// Writes the rendering into `out` (replacing its contents).
     /// - Returns: the column where the message starts.
     public func render(into out: inout [UInt8], seqnumID: JournalID) -> Int {
+        withFieldBytes { p in render(p, into: &out, seqnumID: seqnumID) }
+    }
+
+    func render(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], seqnumID: JournalID) -> Int {
         out.removeAll(keepingCapacity: true)
         Timestamp(microseconds: Int64(truncatingIfNeeded: realtimeMicroseconds)).appendISO8601(to: &out)
         out.append(UInt8(ascii: " "))
         let host = value(key: Self.hostnameKey)
         if let host, !host.isEmpty {
-            appendEscaped(payload[host], to: &out, quoteSpaces: false)
+            appendEscaped(p[host], to: &out, quoteSpaces: false)
         } else {
             out += Array("-".utf8)
         }
         out.append(UInt8(ascii: " "))
         if let ident = value(key: Self.identifierKey) ?? value(key: Self.commKey) {
-            appendEscaped(payload[ident], to: &out, quoteSpaces: false)
+            appendEscaped(p[ident], to: &out, quoteSpaces: false)
         } else {
             out += Array("-".utf8)
         }
         if let pid = value(key: Self.syslogPIDKey) ?? value(key: Self.pidKey) {
             out.append(UInt8(ascii: "["))
-            appendEscaped(payload[pid], to: &out, quoteSpaces: false)
+            appendEscaped(p[pid], to: &out, quoteSpaces: false)
             out.append(UInt8(ascii: "]"))
         }
         out += [UInt8(ascii: " "), UInt8(ascii: "{")]
         for name in Self.renderedFields {
             guard let r = value(key: name) else { continue }
             out += name
-            appendEscaped(payload[r], to: &out, quoteSpaces: true)
+            appendEscaped(p[r], to: &out, quoteSpaces: true)
             out.append(UInt8(ascii: " "))
         }
         if unreadableFields > 0 { out += Array("unreadable_fields=\(unreadableFields) ".utf8) }
@@ -59,12 +63,12 @@ extension JournalEntry {
         out += [UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: " ")]
         let column = out.count
         if let m = value(key: Self.messageKey) {
-            appendEscaped(payload[m], to: &out, quoteSpaces: false)
+            appendEscaped(p[m], to: &out, quoteSpaces: false)
         }
         return column
     }
 
-    func appendEscaped(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8], quoteSpaces: Bool) {
+    func appendEscaped(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8], quoteSpaces: Bool) {
         let quote =
             quoteSpaces
             && bytes.contains { $0 == 0x20 || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }

@@ -1,8 +1,11 @@
 /// One entry of a journal file as the reader hands it over: where it is, its header fields, and its fields'
-/// payloads (`NAME=value`, decompressed) one after another in `payload`.
+/// payloads (`NAME=value`, decompressed) as ranges (`fields`) of the bytes that `withFieldBytes` shows: the file
+/// itself where every DATA object of the entry is stored uncompressed (read in place, nothing copied), else the
+/// entry's own `payload`, where they were copied and decompressed.
 ///
-/// The reader reuses one value for every entry (the arrays keep their capacity); copy what must outlive the call.
-public struct JournalEntry: Sendable {
+/// The reader reuses one value for every entry (the arrays keep their capacity); the file's bytes are valid during
+/// the reader's call only, so copy what must outlive it (a copy kept afterwards must have its `fields` emptied).
+public struct JournalEntry: @unchecked Sendable {
     /// 1-based position in reading order: the entry's "line number" in dwell's provenance.
     public var ordinal: UInt64 = 0
     /// Byte offset of the ENTRY object in the file.
@@ -14,13 +17,46 @@ public struct JournalEntry: Sendable {
     public var monotonicMicroseconds: UInt64 = 0
     public var bootID = JournalID(high: 0, low: 0)
     public var xorHash: UInt64 = 0
-    /// Every field's `NAME=value` bytes, concatenated; `fields` holds their ranges, in the entry's item order.
+    /// The `NAME=value` bytes of every field of an entry with a compressed DATA object, concatenated (empty when
+    /// `fieldsInFile`).
     public var payload: [UInt8] = []
+    /// Each field's `NAME=value` bytes, in the entry's item order: ranges of the file (`fieldsInFile`) or of
+    /// `payload`. Read them through `withFieldBytes`.
     public var fields: [Range<Int>] = []
+    /// Whether `fields` are ranges of the file's bytes (no DATA object of the entry was compressed).
+    public internal(set) var fieldsInFile = false
+    /// The file's bytes, set by the reader for the duration of its call.
+    var file = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Items of this entry whose DATA object could not be read (bad offset, wrong type, failed decompression).
     public var unreadableFields = 0
 
     public init() {}
+
+    /// Calls `body` with the bytes that `fields` index (the file's or `payload`), valid during the call only.
+    @inlinable
+    public func withFieldBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if fieldsInFile { return body(fieldFileBytes) }
+        return payload.withUnsafeBufferPointer { body($0) }
+    }
+
+    @usableFromInline var fieldFileBytes: UnsafeBufferPointer<UInt8> { file.assumingMemoryBound(to: UInt8.self) }
+
+    /// The bytes of one field (`NAME=value`), copied.
+    public func bytes(of field: Range<Int>) -> [UInt8] {
+        withFieldBytes { Array($0[field]) }
+    }
+
+    /// Copies the fields read in place into `payload` (the entry then holds one base for all its ranges).
+    mutating func moveFieldsToPayload(from file: UnsafeRawBufferPointer) {
+        payload.removeAll(keepingCapacity: true)
+        for k in fields.indices {
+            let r = fields[k]
+            let begin = payload.count
+            payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: file[r]))
+            fields[k] = begin..<payload.count
+        }
+        fieldsInFile = false
+    }
 
     /// The value of the first field named `name` (without `=`), as a range into `payload`.
     public func value(of name: String) -> Range<Int>? {
@@ -30,7 +66,7 @@ public struct JournalEntry: Sendable {
     /// The value of the first field whose payload starts with `key` (a name followed by `=`).
     /// - Complexity: O(total field bytes compared); fields are few.
     public func value(key: [UInt8]) -> Range<Int>? {
-        payload.withUnsafeBufferPointer { p in
+        withFieldBytes { p in
             key.withUnsafeBufferPointer { k in
                 for r in fields where r.count >= k.count {
                     var same = true

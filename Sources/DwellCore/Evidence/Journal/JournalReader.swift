@@ -15,11 +15,15 @@ import CJournalCodecs
 /// a cut file or a corrupt compressed payload becomes a counted problem with the byte offset of its first
 /// occurrence (`issues`), never a trap. An entry whose ENTRY object cannot be read is lost and counted; an entry
 /// with an unreadable DATA object is kept without that field and counted.
-/// - Complexity: O(file size) time; memory is the file plus one entry's fields.
+///
+/// Fields are handed over in place: an entry's `fields` are ranges of the file's own bytes (a memory-mapped file,
+/// `MappedFile`, or an array), and only an entry with a compressed DATA object has its fields copied into its
+/// `payload` (`JournalEntry.fieldsInFile`).
+/// - Complexity: O(file size) time; memory is the file (mapped or held) plus one entry's field ranges.
 public struct JournalReader {
     public let header: JournalHeader?
     public let displayPath: String
-    let bytes: [UInt8]
+    let storage: Storage
     var damage: [Damage: (count: Int, firstOffset: UInt64, firstEntry: UInt64)] = [:]
     var damageOrder: [Damage] = []
     /// Entries handed over, and those found by the object walk only.
@@ -50,11 +54,34 @@ public struct JournalReader {
             "object walk stopped at a damaged or incomplete object (the file may be cut or still being written)"
     }
 
+    /// Where the file's bytes are: held in an array, or mapped (the first `count` bytes of the mapping are read).
+    enum Storage {
+        case array([UInt8])
+        case mapped(MappedFile, count: Int)
+    }
+
     /// Parses the header of `bytes`; `header` is `nil` when the file is not a journal or too short for a header.
     public init(bytes: [UInt8], displayPath: String) {
-        self.bytes = bytes
+        storage = .array(bytes)
         self.displayPath = displayPath
         header = bytes.withUnsafeBytes { JournalHeader($0) }
+    }
+
+    /// Reads the first `count` bytes of a mapped file (all of it when `count` is larger), in place.
+    public init(mapped: MappedFile, count: Int, displayPath: String) {
+        let n = max(0, min(count, mapped.bytes.count))
+        storage = .mapped(mapped, count: n)
+        self.displayPath = displayPath
+        header = JournalHeader(UnsafeRawBufferPointer(rebasing: mapped.bytes[0..<n]))
+    }
+
+    /// Calls `body` with the file's bytes (valid during the call only).
+    func withFile<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch storage {
+        case .array(let a): return a.withUnsafeBytes { body($0) }
+        case .mapped(let m, let count):
+            return withExtendedLifetime(m) { body(UnsafeRawBufferPointer(rebasing: m.bytes[0..<count])) }
+        }
     }
 
     /// Calls `body` with every readable entry, in order. Call once.
@@ -70,7 +97,9 @@ public struct JournalReader {
         var lastOffset: UInt64 = 0
         var chainDamaged = false
         var found: UInt64 = 0
-        bytes.withUnsafeBytes { file in
+        withFile { file in
+            entry.file = file
+            defer { entry.file = UnsafeRawBufferPointer(start: nil, count: 0) }
             var ctx = Context(file: file, compact: compact)
             // The chain of entry arrays.
             var arrayOffset = header.entryArrayOffset
@@ -98,6 +127,9 @@ public struct JournalReader {
                     let o = base + k * Int(itemBytes)
                     let item = compact ? UInt64(ctx.u32(o)) : ctx.u64(o)
                     if item == 0 { break }  // the unused tail of the last array
+                    if k + 1 < Int(count) {
+                        ctx.prefetchData(ofEntryAt: compact ? UInt64(ctx.u32(o + 4)) : ctx.u64(o + 8))
+                    }
                     found += 1
                     if read(
                         entryAt: item, into: &entry, scratch: &scratch, ctx: &ctx, ordinal: entriesRead + 1)
@@ -179,6 +211,7 @@ public struct JournalReader {
         e.xorHash = ctx.u64(o + 56)
         e.payload.removeAll(keepingCapacity: true)
         e.fields.removeAll(keepingCapacity: true)
+        e.fieldsInFile = true
         e.unreadableFields = 0
         let n = Int((size - 64) / itemBytes)
         for k in 0..<n {
@@ -195,31 +228,42 @@ public struct JournalReader {
         return true
     }
 
-    /// Appends the payload of the DATA object at `offset` to the entry; returns the problem when it cannot.
+    /// Adds the payload of the DATA object at `offset` to the entry's fields; returns the problem when it cannot.
+    ///
+    /// An uncompressed payload is a range of the file. The first compressed one moves the entry to its own
+    /// `payload`: the fields so far are copied there, and every later one too (one base for all ranges).
     func appendData(at offset: UInt64, to e: inout JournalEntry, scratch: inout [UInt8], ctx: Context)
         -> Damage?
     {
         guard let (type, size) = ctx.objectHeader(at: offset) else { return .dataOutOfFile }
         let payloadStart: UInt64 = ctx.compact ? 72 : 64
         guard type == 1, size >= payloadStart else { return .dataNotData }
+        // objectHeader checked offset + size <= file.count, so start..<start + count lies inside the file.
         let start = Int(offset + payloadStart)
         let count = Int(size - payloadStart)
         let flags = ctx.file[Int(offset) + 1] & 7
-        let source = UnsafeRawBufferPointer(rebasing: ctx.file[start..<(start + count)])
-        let begin = e.payload.count
         switch flags {
         case 0:
-            e.payload.append(contentsOf: source)
+            if e.fieldsInFile {
+                e.fields.append(start..<(start + count))
+                return nil
+            }
+            let begin = e.payload.count
+            e.payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: ctx.file[start..<(start + count)]))
+            e.fields.append(begin..<e.payload.count)
         case 1, 2, 4:
+            let source = UnsafeRawBufferPointer(rebasing: ctx.file[start..<(start + count)])
             guard let n = JournalCodec.decompress(source, flags: flags, into: &scratch) else {
                 return .decompressFailed
             }
             guard n <= Self.maxFieldBytes else { return .fieldTooLarge }
+            if e.fieldsInFile { e.moveFieldsToPayload(from: ctx.file) }
+            let begin = e.payload.count
             e.payload.append(contentsOf: scratch[0..<n])
+            e.fields.append(begin..<e.payload.count)
         default:
             return .unknownCompression
         }
-        e.fields.append(begin..<e.payload.count)
         return nil
     }
 
@@ -269,6 +313,30 @@ public struct JournalReader {
         func u32(_ o: Int) -> UInt32 {
             guard o >= 0, o <= file.count - 4 else { return 0 }
             return UInt32(littleEndian: file.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+        }
+
+        /// Asks the CPU for the cache line at `offset` (a hint: nothing is read, any offset is harmless).
+        @inline(__always)
+        func prefetch(_ offset: UInt64) {
+            guard offset < UInt64(file.count), let base = file.baseAddress else { return }
+            cjournal_prefetch(base + Int(offset))
+        }
+
+        /// Asks for the DATA objects of the ENTRY object at `offset` (header and first payload bytes), one entry
+        /// ahead of reading it: the objects an entry shares with others (a pid, a unit) lie anywhere in the file,
+        /// and their cache and TLB misses then overlap with the work on the entry before. A hint only: a damaged
+        /// entry is skipped here and reported when it is read.
+        func prefetchData(ofEntryAt offset: UInt64) {
+            guard let (type, size) = objectHeader(at: offset), type == 3, size >= 64 else { return }
+            let itemBytes: UInt64 = compact ? 4 : 16
+            let payloadStart: UInt64 = compact ? 72 : 64
+            let o = Int(offset) + 64
+            for k in 0..<Int((size - 64) / itemBytes) {
+                let p = o + k * Int(itemBytes)
+                let data = compact ? UInt64(u32(p)) : u64(p)
+                prefetch(data)
+                prefetch(data &+ payloadStart)
+            }
         }
 
         func isZero(from offset: UInt64) -> Bool {
