@@ -32,9 +32,13 @@ let package = Package(
             providers: [.apt(["liblzma-dev", "liblz4-dev", "libzstd-dev"])]),
         // ISA-L's inflate, loaded at run time when Debian's libisal-dev is installed (zlib otherwise).
         .target(name: "CIsal", path: "Sources/CIsal"),
+        // Zero pages over the pages of a mapped evidence file truncated by another process (SIGBUS otherwise).
+        .target(name: "CMapGuard", path: "Sources/CMapGuard"),
         .target(
             name: "DwellCore",
-            dependencies: ["CZlib", "CIsal", "CJournalCodecs", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CZlib", "CIsal", "CJournalCodecs", "CMapGuard", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/DwellCore"
         ),
         .target(name: "Parsers", dependencies: ["DwellCore"], path: "Parsers"),

@@ -120,4 +120,39 @@ import Testing
         #expect(stepped.bytesRead == whole.bytesRead)
         #expect(stepped.finalizeHash() == whole.finalizeHash())
     }
+
+    /// A mapped file truncated by another process: the lost pages read as zeros instead of killing the run with
+    /// SIGBUS, the hash covers only the bytes still in the file, and the file is reported as shrunk.
+    @Test("#19: a mapped file truncated under the reader reads zeros past the cut, and says it shrank")
+    func truncationUnderTheMappingIsSurvivedAndReported() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-mapguard-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let bytes = (0..<(page * 8)).map { UInt8(truncatingIfNeeded: $0 % 251 + 1) }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let raw = try RawFile(path: path)
+        let mapping = try #require(raw.mapped())
+        raw.consume(mapping, upTo: page)  // the first page hashed before the cut
+        let cut = page * 3 + 100
+        #expect(truncate(path, off_t(cut)) == 0)
+        // Reading a page past the cut would raise SIGBUS without the guard.
+        #expect(mapping.bytes[page * 5] == 0)
+        #expect(mapping.firstLostOffset == page * 5)
+        #expect(mapping.bytes[cut - 1] == bytes[cut - 1])
+        raw.consume(mapping, upTo: mapping.bytes.count)  // hashing reaches the first lost page, page 4
+        #expect(mapping.firstLostOffset == page * 4)
+        #expect(raw.shrank && raw.bytesRead == UInt64(cut))
+        #expect(raw.read(into: UnsafeMutableRawBufferPointer(start: nil, count: 0)) == 0)
+        // The hash is the hash of the bytes still in the file, never of the zeros that stand for the lost pages.
+        let remaining = path + ".remaining"
+        defer { try? FileManager.default.removeItem(atPath: remaining) }
+        #expect(FileManager.default.createFile(atPath: remaining, contents: Data(bytes[0..<cut])))
+        let expected = try RawFile(path: remaining)
+        expected.drain()
+        #expect(raw.finalizeHash() == expected.finalizeHash())
+        // A second mapping of another file is unaffected.
+        let other = try RawFile(path: path)
+        let second = try #require(other.mapped())
+        #expect(second.firstLostOffset == nil && second.bytes.count == cut)
+    }
 }

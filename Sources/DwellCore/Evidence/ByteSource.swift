@@ -30,7 +30,7 @@ public final class RawFile {
     /// By how much the file had grown past `sizeAtOpen` when reading reached it (0: it had not).
     public private(set) var grewBytes: UInt64 = 0
     /// Whether the file ended before `sizeAtOpen`: it was truncated while it was read.
-    public private(set) var shrank = false
+    public internal(set) var shrank = false
     /// Linux `O_NOATIME` (not exported without _GNU_SOURCE): reading does not update the access time.
     static let noATime: Int32 = 0o1000000
 
