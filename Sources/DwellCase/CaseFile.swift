@@ -55,26 +55,27 @@ public enum CaseFile {
         return c
     }
 
-    /// A store payload with its trailer: the stream, then the section count, where each section ends, each
-    /// section's `SectionHash`, and last the stream's length (where the trailer starts). Sections partition the
-    /// stream (section k: the k-th array and the scalars before it), so a reader checks a column's sections when
-    /// it first uses the column; the header's CRC-32 covers only the trailer.
+    /// Bytes per checked chunk of the store stream (`MappedEventStore` checks a chunk when a read first touches it).
+    public static let chunkBytes = 1 << 16
+
+    /// A store payload with its trailer: the stream, then the section count and where each section ends (section
+    /// k is the k-th array and the scalars before it), the chunk count and the `SectionHash` of each 64 KiB chunk
+    /// of the stream, and last the stream's length (where the trailer starts). The header's CRC-32 covers only the
+    /// trailer; a reader checks a chunk when it first reads from it.
     public static func sectioned(_ stream: [UInt8], ends marked: [Int]) -> (payload: [UInt8], trailerStart: Int) {
         var ends = marked
         if ends.last != stream.count { ends.append(stream.count) }
-        var w = BinaryWriter(capacity: 16 + ends.count * 16)
+        let chunks = (stream.count + chunkBytes - 1) / chunkBytes
+        var w = BinaryWriter(capacity: 24 + ends.count * 8 + chunks * 8)
         w.u64(UInt64(ends.count))
-        var from = 0
-        var hashes: [UInt64] = []
-        hashes.reserveCapacity(ends.count)
+        for e in ends { w.u64(UInt64(e)) }
+        w.u64(UInt64(chunks))
         stream.withUnsafeBytes { b in
-            for e in ends {
-                hashes.append(SectionHash.of(UnsafeRawBufferPointer(rebasing: b[from..<e])))
-                from = e
+            for c in 0..<chunks {
+                let from = c * chunkBytes
+                w.u64(SectionHash.of(UnsafeRawBufferPointer(rebasing: b[from..<min(from + chunkBytes, b.count)])))
             }
         }
-        for e in ends { w.u64(UInt64(e)) }
-        for h in hashes { w.u64(h) }
         w.u64(UInt64(stream.count))
         return (stream + w.take(), stream.count)
     }

@@ -52,16 +52,19 @@ public struct CaseIndex {
             throw bad("no section table")
         }
         let start = Int(clamping: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: p.count - 8, as: UInt64.self)))
-        guard start % 8 == 0, start <= p.count - 16 else { throw bad("a section table past the end") }
+        guard p.count >= 24, start % 8 == 0, start <= p.count - 24 else { throw bad("a section table past the end") }
         let sectionCount = UInt64(littleEndian: p.load(fromByteOffset: start, as: UInt64.self))
-        // The trailer is the count, the ends, the hashes and the start: 16 bytes + 16 per section.
-        guard start % 8 == 0, sectionCount <= UInt64(p.count - start) / 16,
-            16 + 16 * Int(sectionCount) == p.count - start
-        else { throw bad("a section table that does not fill the trailer") }
+        // The trailer: the section count and ends, the chunk count and hashes, the start.
+        guard sectionCount <= UInt64(p.count - start - 24) / 8 else { throw bad("a section table past the end") }
         let n = Int(sectionCount)
+        let chunkCount = UInt64(littleEndian: p.load(fromByteOffset: start + 8 + 8 * n, as: UInt64.self))
+        guard chunkCount <= UInt64(p.count - start) / 8, 24 + 8 * n + 8 * Int(chunkCount) == p.count - start else {
+            throw bad("a section table that does not fill the trailer")
+        }
+        let c = Int(chunkCount)
         let ends = UnsafeBufferPointer(start: (base + start + 8).bindMemory(to: UInt64.self, capacity: n), count: n)
         let hashes = UnsafeBufferPointer(
-            start: (base + start + 8 + 8 * n).bindMemory(to: UInt64.self, capacity: n), count: n)
+            start: (base + start + 16 + 8 * n).bindMemory(to: UInt64.self, capacity: c), count: c)
         var previous: UInt64 = 0
         for e in ends {
             guard e >= previous, e <= UInt64(start) else { throw bad("sections out of order") }

@@ -2,19 +2,19 @@ import DwellCore
 
 /// A case's store read in place: every column, the symbol and address tables, the postings and the time buckets
 /// are views of the mapped store file (docs/DESIGN.md, "The case on disk"), nothing is copied. Opening walks the
-/// file once, reading only the counts that frame each array; a column's sections are checked against their
-/// checksums when the column is first used, so a pivot reads and checks the postings and the few columns it
-/// needs, and a one-hour window the rows of that hour.
+/// file once, reading only the counts that frame each array; each 64 KiB chunk of the file is checked against its
+/// checksum when a read first touches it, so a pivot reads and checks its postings and the chunks of its rows,
+/// and a one-hour window the chunks of that hour.
 ///
 /// Every read is bounds-checked against the view it reads (a rank, a code, a posting, a symbol's start), so a
-/// store from a faulty writer yields wrong values, never a trap. A section whose checksum does not match is
-/// recorded and reads as empty: call `checkIntact()` after a query and before printing its answer.
+/// store from a faulty writer yields wrong values, never a trap. A chunk whose checksum does not match is
+/// recorded: call `checkIntact()` after a query and before printing its answer.
 ///
-/// Not `Sendable`: one command reads it on one thread (it remembers which sections it has checked).
-/// - Complexity: opening O(sections); a column's first use O(its bytes); each read O(1).
+/// Not `Sendable`: one command reads it on one thread (it remembers which chunks it has checked).
+/// - Complexity: opening O(sections); each read O(1), plus hashing its chunk (64 KiB) the first time.
 public final class MappedEventStore: EventColumns {
-    /// The sections of the store stream, as the case file's trailer lists them: where each ends and its
-    /// `SectionHash`. Section k holds the k-th array written and the scalars before it.
+    /// The sections of the store stream, as the case file's trailer lists them: where each ends (section k holds
+    /// the k-th array written and the scalars before it), and the `SectionHash` of each 64 KiB chunk.
     public struct Sections {
         public var ends: UnsafeBufferPointer<UInt64>
         public var hashes: UnsafeBufferPointer<UInt64>
@@ -28,10 +28,9 @@ public final class MappedEventStore: EventColumns {
     let sections: Sections
     /// Kept alive while the views are read (the mapping).
     let owner: AnyObject
-    /// Sections checked so far (0: not yet, 1: matched, 2: damaged).
-    var checked: [UInt8]
-    /// The first damage found, named by section.
-    public private(set) var damage: String?
+    /// The chunks checked so far, and the first damage found.
+    let check: StreamCheck
+    public var damage: String? { check.damage }
 
     public let count: Int
     // Raw views, as walked; a column's getter checks its sections first.
@@ -44,10 +43,10 @@ public final class MappedEventStore: EventColumns {
     let addressSlots: UnsafeBufferPointer<UInt32>
     let timeView: MappedTime
     let fileIDView: MappedCoded
-    let lineView: UnsafeBufferPointer<UInt32>
+    let lineView: MappedArray<UInt32>
     let offsetView: MappedWide
-    let kindBytes: UnsafeBufferPointer<UInt8>
-    let outcomeBytes: UnsafeBufferPointer<UInt8>
+    let kindView: MappedEnum<EventKind>
+    let outcomeView: MappedEnum<Outcome>
     let hostView: MappedCoded
     /// The sparse columns of ids (symbols, addresses) by name.
     let sparse: [Part: MappedSparse<UInt32>]
@@ -62,10 +61,7 @@ public final class MappedEventStore: EventColumns {
     let bucketStarts: UnsafeBufferPointer<Int32>
     /// The section range of each view above, by name.
     let sectionsOf: [Range<Int>]
-    /// Each part's state: 0 not checked yet, 1 intact, 2 damaged.
-    var partState = [UInt8](repeating: 0, count: Part.allCases.count)
-
-    /// The parts of the store a query reads, each checked on its first read.
+    /// The parts of the store a query reads (for messages and tests).
     public enum Part: Int, CaseIterable, Sendable {
         case symbols, addresses, time, fileID, line, offset, kind, outcome, host, sourceIP, destinationIP
         case destinationPort, user, targetUser, authMethod, program, command, httpMethod, path, query, httpStatus
@@ -78,6 +74,11 @@ public final class MappedEventStore: EventColumns {
     public init(stream: UnsafeRawBufferPointer, sections: Sections, owner: AnyObject) throws(BinaryFormatError) {
         var r = BinaryReader(stream)
         var arrays = 0
+        let chunks = (stream.count + (1 << StreamCheck.chunkShift) - 1) >> StreamCheck.chunkShift
+        guard sections.hashes.count == chunks else {
+            throw BinaryFormatError(offset: 0, what: "event store: \(sections.hashes.count) chunk checksums for \(chunks) chunks")
+        }
+        let check = StreamCheck(stream: stream, hashes: sections.hashes)
         var names = [Range<Int>](repeating: 0..<0, count: Part.allCases.count)
         func bad(_ what: String) -> BinaryFormatError {
             BinaryFormatError(offset: r.position, what: "event store: \(what)")
@@ -105,14 +106,15 @@ public final class MappedEventStore: EventColumns {
             guard length == expected, words.count == wordCount, ranks.count == wordCount else {
                 throw bad("a sparse column of \(length) events in a store of \(expected)")
             }
-            return MappedSparse(absent: absent, length: length, words: words, ranks: ranks, stored: stored)
+            return MappedSparse(
+                absent: absent, length: length, words: words, ranks: ranks, stored: stored, check: check)
         }
         func coded() throws(BinaryFormatError) -> MappedCoded {
             let codes = try array(UInt16.self)
             let table = try array(UInt32.self)
             let escaped = try sparseColumn(UInt32(0), length: n)
             guard codes.count == n else { throw bad("a coded column's length") }
-            return MappedCoded(codes: codes, table: table, escaped: escaped)
+            return MappedCoded(codes: codes, table: table, escaped: escaped, check: check)
         }
         var at = arrays
         let arena = try array(UInt8.self)
@@ -134,7 +136,7 @@ public final class MappedEventStore: EventColumns {
         at = arrays
         let time = MappedTime(
             bases: try array(Int64.self), wides: try array(Int32.self), distance: try array(UInt32.self),
-            wide: try array(Int64.self))
+            wide: try array(Int64.self), check: check)
         name(.time, from: at)
         guard time.distance.count == n, time.bases.count == time.wides.count,
             time.bases.count == (n + (1 << TimeColumn.blockShift) - 1) >> TimeColumn.blockShift
@@ -146,7 +148,8 @@ public final class MappedEventStore: EventColumns {
         let line = try array(UInt32.self)
         name(.line, from: at)
         at = arrays
-        let offset = MappedWide(low: try array(UInt32.self), high: try sparseColumn(UInt32(0), length: n))
+        let offset = MappedWide(
+            low: try array(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: check)
         name(.offset, from: at)
         at = arrays
         let kinds = try array(UInt8.self)
@@ -213,65 +216,35 @@ public final class MappedEventStore: EventColumns {
         self.stream = stream
         self.sections = sections
         self.owner = owner
-        checked = [UInt8](repeating: 0, count: sections.ends.count)
+        self.check = check
         count = n
         (self.arena, self.symbolStarts, self.symbolHashes, self.symbolSlots) =
             (arena, symbolStarts, symbolHashes, symbolSlots)
         (self.addressHigh, self.addressLow, self.addressSlots) = (addressHigh, addressLow, addressSlots)
-        (timeView, fileIDView, lineView, offsetView) = (time, fileID, line, offset)
-        (kindBytes, outcomeBytes, hostView) = (kinds, outcomes, host)
+        (timeView, fileIDView, offsetView, hostView) = (time, fileID, offset, host)
+        lineView = MappedArray(values: line, check: check)
+        kindView = MappedEnum(bytes: kinds, fallback: .generic, name: "kind", check: check)
+        outcomeView = MappedEnum(bytes: outcomes, fallback: .unknown, name: "outcome", check: check)
         self.sparse = sparse
         (self.destinationPortView, self.status, self.bytesOutView) = (destinationPort, status, bytesOut)
         (self.postingBase, self.postingStarts, self.postingPositions) = (postingBase, postingStarts, postingPositions)
         (bucketOrigin, bucketMicros, self.bucketStarts) = (origin, size, bucketStarts)
         sectionsOf = names
+        // A damaged chunk is named by the parts it overlaps.
+        let ends = Array(sections.ends)
+        check.describe = { from in
+            let to = UInt64(from + (1 << StreamCheck.chunkShift))
+            let first = ends.firstIndex { $0 > UInt64(from) } ?? ends.count
+            let last = ends.firstIndex { $0 >= to } ?? (ends.count - 1)
+            let parts = Part.allCases.filter { p in names[p.rawValue].overlaps(first..<(last + 1)) }
+            return parts.isEmpty ? "frame" : parts.map { "\($0)" }.joined(separator: ", ")
+        }
     }
 
     // MARK: Checking
 
-    /// Whether the sections of `part` match their checksums (checked once, on its first read). The kinds and
-    /// outcomes are also checked to be known values, so that reading them never guesses.
-    func intact(_ part: Part) -> Bool {
-        let state = partState[part.rawValue]
-        if state != 0 { return state == 1 }
-        var ok = true
-        for k in sectionsOf[part.rawValue] where !sectionIntact(k) { ok = false }
-        if !ok, damage == nil {
-            damage = "the store's \(part) (sections \(sectionsOf[part.rawValue])) does not match its checksum"
-        }
-        if ok && (part == .kind || part == .outcome) {
-            let bytes = part == .kind ? kindBytes : outcomeBytes
-            let valid: (UInt8) -> Bool =
-                part == .kind ? { EventKind(rawValue: $0) != nil } : { Outcome(rawValue: $0) != nil }
-            if let bad = bytes.first(where: { !valid($0) }) {
-                damage = damage ?? "the store's \(part) column holds the unknown value \(bad)"
-                ok = false
-            }
-        }
-        partState[part.rawValue] = ok ? 1 : 2
-        return ok
-    }
-
-    /// Whether section `k` matches its checksum (hashed once).
-    func sectionIntact(_ k: Int) -> Bool {
-        if checked[k] == 0 {
-            let from = k == 0 ? 0 : Int(sections.ends[k - 1])
-            let to = Int(sections.ends[k])
-            let matches =
-                from <= to && to <= stream.count
-                && SectionHash.of(UnsafeRawBufferPointer(rebasing: stream[from..<to])) == sections.hashes[k]
-            checked[k] = matches ? 1 : 2
-        }
-        return checked[k] == 1
-    }
-
-    /// Checks every section (what opening the whole store does).
-    public func checkAll() {
-        for part in Part.allCases { _ = intact(part) }
-        for k in checked.indices where !sectionIntact(k) && damage == nil {
-            damage = "the store's section \(k) does not match its checksum"
-        }
-    }
+    /// Checks every chunk (what opening the whole store does).
+    public func checkAll() { check.checkAll() }
 
     /// The sections a named part of the store spans, and where a section ends (test hooks).
     package func sections(of name: String) -> Range<Int>? {
@@ -281,40 +254,36 @@ public final class MappedEventStore: EventColumns {
 
     /// Throws the first damage any read so far met.
     public func checkIntact() throws(BinaryFormatError) {
-        if let damage { throw BinaryFormatError(offset: 0, what: damage) }
+        if let damage = check.damage { throw BinaryFormatError(offset: 0, what: damage) }
     }
 
     // MARK: Columns
 
     func ids(_ part: Part) -> MappedSparse<UInt32> {
-        guard let c = sparse[part], intact(part) else { return .empty(absent: 0) }
-        return c
+        sparse[part]
+            ?? MappedSparse(
+                absent: 0, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
+                stored: .init(start: nil, count: 0), check: check)
     }
 
-    public var time: MappedTime { intact(.time) ? timeView : .empty }
-    public var fileID: MappedCoded { intact(.fileID) ? fileIDView : .empty }
-    public var host: MappedCoded { intact(.host) ? hostView : .empty }
-    public var line: MappedArray<UInt32> { MappedArray(intact(.line) ? lineView : .init(start: nil, count: 0)) }
-    public var offset: MappedWide { intact(.offset) ? offsetView : .empty }
-    public var kind: MappedEnum<EventKind> {
-        MappedEnum(intact(.kind) ? kindBytes : .init(start: nil, count: 0), fallback: .generic)
-    }
-    public var outcome: MappedEnum<Outcome> {
-        MappedEnum(intact(.outcome) ? outcomeBytes : .init(start: nil, count: 0), fallback: .unknown)
-    }
+    public var time: MappedTime { timeView }
+    public var fileID: MappedCoded { fileIDView }
+    public var host: MappedCoded { hostView }
+    public var line: MappedArray<UInt32> { lineView }
+    public var offset: MappedWide { offsetView }
+    public var kind: MappedEnum<EventKind> { kindView }
+    public var outcome: MappedEnum<Outcome> { outcomeView }
     public var sourceIP: MappedSparse<UInt32> { ids(.sourceIP) }
     public var destinationIP: MappedSparse<UInt32> { ids(.destinationIP) }
-    public var destinationPort: MappedSparse<UInt16> {
-        intact(.destinationPort) ? destinationPortView : .empty(absent: 0)
-    }
+    public var destinationPort: MappedSparse<UInt16> { destinationPortView }
     public var user: MappedSparse<UInt32> { ids(.user) }
     public var targetUser: MappedSparse<UInt32> { ids(.targetUser) }
     public var command: MappedSparse<UInt32> { ids(.command) }
     public var httpMethod: MappedSparse<UInt32> { ids(.httpMethod) }
     public var path: MappedSparse<UInt32> { ids(.path) }
     public var query: MappedSparse<UInt32> { ids(.query) }
-    public var httpStatus: MappedSparse<Int16> { intact(.httpStatus) ? status : .empty(absent: -1) }
-    public var bytesOut: MappedInt64 { intact(.bytesOut) ? bytesOutView : .empty }
+    public var httpStatus: MappedSparse<Int16> { status }
+    public var bytesOut: MappedInt64 { bytesOutView }
     public var userAgent: MappedSparse<UInt32> { ids(.userAgent) }
     public var domain: MappedSparse<UInt32> { ids(.domain) }
     public var fileHash: MappedSparse<UInt32> { ids(.fileHash) }
@@ -325,12 +294,12 @@ public final class MappedEventStore: EventColumns {
 
     public func withSymbolBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let i = Int(id)
-        guard i > 0, i + 1 < symbolStarts.count, intact(.symbols) else {
-            return body(UnsafeBufferPointer(start: nil, count: 0))
-        }
-        let (a, b) = (symbolStarts[i], symbolStarts[i + 1])
+        guard i > 0, i + 1 < symbolStarts.count else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let (a, b) = (check.at(symbolStarts, i), check.at(symbolStarts, i + 1))
         guard a >= 0, a <= b, b <= arena.count else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeBufferPointer(rebasing: arena[a..<b]))
+        let bytes = UnsafeBufferPointer(rebasing: arena[a..<b])
+        check.touch(all: bytes)
+        return body(bytes)
     }
 
     public func string(_ id: UInt32) -> String {
@@ -338,13 +307,12 @@ public final class MappedEventStore: EventColumns {
     }
 
     public func address(_ id: UInt32) -> IPAddress? {
-        guard id > 0, Int(id) <= addressHigh.count, intact(.addresses) else { return nil }
-        return IPAddress(high: addressHigh[Int(id) - 1], low: addressLow[Int(id) - 1])
+        guard id > 0, Int(id) <= addressHigh.count else { return nil }
+        return IPAddress(high: check.at(addressHigh, Int(id) - 1), low: check.at(addressLow, Int(id) - 1))
     }
 
     /// The symbol id of `text`, probing the stored table (at most once round it).
     func symbolID(_ text: String) -> UInt32? {
-        guard intact(.symbols) else { return nil }
         var s = text
         return s.withUTF8 { p -> UInt32? in
             if p.isEmpty { return nil }
@@ -352,9 +320,9 @@ public final class MappedEventStore: EventColumns {
             let mask = symbolSlots.count - 1
             var slot = Int(h) & mask
             for _ in 0..<symbolSlots.count {
-                let id = symbolSlots[slot]
+                let id = check.at(symbolSlots, slot)
                 if id == 0 { return nil }
-                if Int(id) < symbolHashes.count, symbolHashes[Int(id)] == h,
+                if Int(id) < symbolHashes.count, check.at(symbolHashes, Int(id)) == h,
                     withSymbolBytes(id, { $0.elementsEqual(p) })
                 {
                     return id
@@ -367,13 +335,14 @@ public final class MappedEventStore: EventColumns {
 
     /// The address id of `ip`, probing the stored table (at most once round it).
     func addressID(_ ip: IPAddress) -> UInt32? {
-        guard intact(.addresses) else { return nil }
         let mask = addressSlots.count - 1
         var slot = AddressIndex.hash(ip) & mask
         for _ in 0..<addressSlots.count {
-            let id = addressSlots[slot]
+            let id = check.at(addressSlots, slot)
             if id == 0 { return nil }
-            if Int(id) <= addressHigh.count, addressHigh[Int(id) - 1] == ip.high, addressLow[Int(id) - 1] == ip.low {
+            if Int(id) <= addressHigh.count, check.at(addressHigh, Int(id) - 1) == ip.high,
+                check.at(addressLow, Int(id) - 1) == ip.low
+            {
                 return id
             }
             slot = (slot + 1) & mask
@@ -392,17 +361,16 @@ public final class MappedEventStore: EventColumns {
     /// The positions of an indicator, in place. - Complexity: O(1).
     public func postingSlice(_ key: IndicatorKey) -> UnsafeBufferPointer<Int32> {
         let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
-        guard intact(.postings) else { return none }
         let t = Int(key.type.rawValue)
-        let row = postingBase[t] + Int(key.value)
-        guard row < postingBase[t + 1], postingStarts.hasValue(at: row) else { return none }
+        let row = check.at(postingBase, t) + Int(key.value)
+        guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return none }
         let k = postingStarts.rank(row)
-        let starts = postingStarts.stored
-        guard k < starts.count else { return none }
-        let a = Int(starts[k])
-        let b = k + 1 < starts.count ? Int(starts[k + 1]) : postingPositions.count
+        guard let a = postingStarts.value(k).map(Int.init) else { return none }
+        let b = postingStarts.value(k + 1).map(Int.init) ?? postingPositions.count
         guard a >= 0, a <= b, b <= postingPositions.count else { return none }
-        return UnsafeBufferPointer(rebasing: postingPositions[a..<b])
+        let slice = UnsafeBufferPointer(rebasing: postingPositions[a..<b])
+        check.touch(all: slice)
+        return slice
     }
 
     /// An indicator's positions; positions past the events (a faulty writer) are left out.
@@ -411,13 +379,13 @@ public final class MappedEventStore: EventColumns {
     }
 
     public var timeBounds: (first: Int64, last: Int64)? {
-        count == 0 || !intact(.time) ? nil : (timeView[0], timeView[count - 1])
+        count == 0 ? nil : (timeView[0], timeView[count - 1])
     }
 
     /// Positions of events in `[from, to)`: the bucket of each bound, then a binary search inside it.
     /// - Complexity: O(log n).
     public func range(from: Timestamp, to: Timestamp) -> Range<Int> {
-        guard count > 0, from < to, intact(.buckets), intact(.time) else { return 0..<0 }
+        guard count > 0, from < to else { return 0..<0 }
         let times = timeView
         let buckets = bucketStarts.count - 1
         func lowerBound(_ t: Int64) -> Int {
@@ -426,8 +394,8 @@ public final class MappedEventStore: EventColumns {
             let b = d.partialValue / bucketMicros
             if b < 0 { return 0 }
             if b >= Int64(buckets) { return count }
-            var lo = min(max(Int(bucketStarts[Int(b)]), 0), count)
-            var hi = min(max(Int(bucketStarts[Int(b) + 1]), lo), count)
+            var lo = min(max(Int(check.at(bucketStarts, Int(b))), 0), count)
+            var hi = min(max(Int(check.at(bucketStarts, Int(b) + 1)), lo), count)
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if times[mid] < t { lo = mid + 1 } else { hi = mid }
@@ -441,22 +409,84 @@ public final class MappedEventStore: EventColumns {
 
 // MARK: Column views
 
+/// Which 64 KiB chunks of a mapped store stream match their `SectionHash`: each is hashed on its first read.
+/// A chunk that does not match, or an enum value no dwell writes, is recorded (`damage`); reads go on, bounds-checked.
+final class StreamCheck {
+    static let chunkShift = 16
+    let stream: UnsafeRawBufferPointer
+    let hashes: UnsafeBufferPointer<UInt64>
+    /// Per chunk: 0 not read yet, 1 matched, 2 damaged.
+    var state: [UInt8]
+    var damage: String?
+    /// Names the part of the store a chunk belongs to, for the message (set once the walk knows the parts).
+    var describe: (Int) -> String = { "bytes from \($0)" }
+
+    init(stream: UnsafeRawBufferPointer, hashes: UnsafeBufferPointer<UInt64>) {
+        self.stream = stream
+        self.hashes = hashes
+        state = [UInt8](repeating: 0, count: hashes.count)
+    }
+
+    /// Element `j` of `b` (a view of the stream), its chunk checked first; `j` must be inside `b`.
+    @inline(__always) func at<T>(_ b: UnsafeBufferPointer<T>, _ j: Int) -> T {
+        if let p = b.baseAddress { touch(UnsafeRawPointer(p + j)) }
+        return b[j]
+    }
+
+    /// Checks the chunk holding `p`.
+    @inline(__always) func touch(_ p: UnsafeRawPointer) {
+        guard let base = stream.baseAddress else { return }
+        let c = (p - base) >> Self.chunkShift
+        if c >= 0, c < state.count, state[c] == 0 { verify(c) }
+    }
+
+    /// Checks every chunk that `b` spans.
+    func touch<T>(all b: UnsafeBufferPointer<T>) {
+        guard let p = b.baseAddress, let base = stream.baseAddress, b.count > 0 else { return }
+        let first = (UnsafeRawPointer(p) - base) >> Self.chunkShift
+        let last = (UnsafeRawPointer(p + (b.count - 1)) - base) >> Self.chunkShift
+        for c in max(first, 0)...max(last, 0) where c < state.count && state[c] == 0 { verify(c) }
+    }
+
+    func verify(_ c: Int) {
+        let from = c << Self.chunkShift
+        let to = min(from + (1 << Self.chunkShift), stream.count)
+        let ok = from < to && SectionHash.of(UnsafeRawBufferPointer(rebasing: stream[from..<to])) == hashes[c]
+        state[c] = ok ? 1 : 2
+        if !ok && damage == nil {
+            damage = "the store's \(describe(from)) (bytes \(from)..<\(to)) do not match their checksum"
+        }
+    }
+
+    func unknown(_ what: String, _ value: UInt8) {
+        if damage == nil { damage = "the store's \(what) column holds the unknown value \(value)" }
+    }
+
+    func checkAll() { for c in state.indices where state[c] == 0 { verify(c) } }
+}
+
 /// A dense column in place; an index past it reads as 0.
 public struct MappedArray<T: BitwiseCopyable & BinaryInteger>: ColumnValues {
     let values: UnsafeBufferPointer<T>
-    init(_ values: UnsafeBufferPointer<T>) { self.values = values }
-    public subscript(i: Int) -> T { i >= 0 && i < values.count ? values[i] : 0 }
+    let check: StreamCheck
+    public subscript(i: Int) -> T { i >= 0 && i < values.count ? check.at(values, i) : 0 }
 }
 
-/// A column of one-byte enum values in place, checked to be known values on first use.
+/// A column of one-byte enum values in place; a value no dwell writes reads as `fallback` and is recorded.
 public struct MappedEnum<E: RawRepresentable>: ColumnValues where E.RawValue == UInt8 {
     let bytes: UnsafeBufferPointer<UInt8>
     let fallback: E
-    init(_ bytes: UnsafeBufferPointer<UInt8>, fallback: E) {
-        self.bytes = bytes
-        self.fallback = fallback
+    let name: String
+    let check: StreamCheck
+    public subscript(i: Int) -> E {
+        guard i >= 0 && i < bytes.count else { return fallback }
+        let v = check.at(bytes, i)
+        guard let e = E(rawValue: v) else {
+            check.unknown(name, v)
+            return fallback
+        }
+        return e
     }
-    public subscript(i: Int) -> E { i >= 0 && i < bytes.count ? E(rawValue: bytes[i]) ?? fallback : fallback }
 }
 
 /// A `SparseColumn` in place (presence words, ranks, present values).
@@ -466,26 +496,24 @@ public struct MappedSparse<T: BitwiseCopyable & Equatable>: ColumnValues {
     let words: UnsafeBufferPointer<UInt64>
     let ranks: UnsafeBufferPointer<UInt32>
     let stored: UnsafeBufferPointer<T>
-
-    static func empty(absent: T) -> MappedSparse {
-        MappedSparse(absent: absent, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
-            stored: .init(start: nil, count: 0))
-    }
+    let check: StreamCheck
 
     public func hasValue(at i: Int) -> Bool {
-        i >= 0 && i < length && (i >> 6) < words.count && words[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0
+        i >= 0 && i < length && (i >> 6) < words.count
+            && check.at(words, i >> 6) & (UInt64(1) << UInt64(i & 63)) != 0
     }
 
     func rank(_ i: Int) -> Int {
         let w = i >> 6
         guard i >= 0, w < words.count, w < ranks.count else { return Int.max }
-        return Int(ranks[w]) + (words[w] & ((UInt64(1) << UInt64(i & 63)) &- 1)).nonzeroBitCount
+        return Int(check.at(ranks, w)) + (check.at(words, w) & ((UInt64(1) << UInt64(i & 63)) &- 1)).nonzeroBitCount
     }
+
+    func value(_ k: Int) -> T? { k >= 0 && k < stored.count ? check.at(stored, k) : nil }
 
     public subscript(i: Int) -> T {
         guard hasValue(at: i) else { return absent }
-        let k = rank(i)
-        return k < stored.count ? stored[k] : absent
+        return value(rank(i)) ?? absent
     }
 }
 
@@ -494,16 +522,13 @@ public struct MappedCoded: ColumnValues {
     let codes: UnsafeBufferPointer<UInt16>
     let table: UnsafeBufferPointer<UInt32>
     let escaped: MappedSparse<UInt32>
-    static var empty: MappedCoded {
-        MappedCoded(
-            codes: .init(start: nil, count: 0), table: .init(start: nil, count: 0), escaped: .empty(absent: 0))
-    }
+    let check: StreamCheck
 
     public subscript(i: Int) -> UInt32 {
         guard i >= 0, i < codes.count else { return 0 }
-        let c = codes[i]
+        let c = check.at(codes, i)
         if c == CodedColumn.escape { return escaped[i] }
-        return Int(c) < table.count ? table[Int(c)] : 0
+        return Int(c) < table.count ? check.at(table, Int(c)) : 0
     }
 }
 
@@ -513,19 +538,15 @@ public struct MappedTime: ColumnValues {
     let wides: UnsafeBufferPointer<Int32>
     let distance: UnsafeBufferPointer<UInt32>
     let wide: UnsafeBufferPointer<Int64>
-    static var empty: MappedTime {
-        MappedTime(
-            bases: .init(start: nil, count: 0), wides: .init(start: nil, count: 0),
-            distance: .init(start: nil, count: 0), wide: .init(start: nil, count: 0))
-    }
+    let check: StreamCheck
 
     public subscript(i: Int) -> Int64 {
         let b = i >> TimeColumn.blockShift
         guard i >= 0, i < distance.count, b < bases.count, b < wides.count else { return 0 }
-        let w = wides[b]
-        if w < 0 { return bases[b] &+ Int64(distance[i]) }
+        let w = check.at(wides, b)
+        if w < 0 { return check.at(bases, b) &+ Int64(check.at(distance, i)) }
         let k = Int(w) + (i & ((1 << TimeColumn.blockShift) - 1))
-        return k < wide.count ? wide[k] : 0
+        return k >= 0 && k < wide.count ? check.at(wide, k) : 0
     }
 }
 
@@ -533,11 +554,11 @@ public struct MappedTime: ColumnValues {
 public struct MappedWide: ColumnValues {
     let low: UnsafeBufferPointer<UInt32>
     let high: MappedSparse<UInt32>
-    static var empty: MappedWide { MappedWide(low: .init(start: nil, count: 0), high: .empty(absent: 0)) }
+    let check: StreamCheck
 
     public subscript(i: Int) -> UInt64 {
         guard i >= 0, i < low.count else { return 0 }
-        return UInt64(low[i]) | UInt64(high[i]) << 32
+        return UInt64(check.at(low, i)) | UInt64(high[i]) << 32
     }
 }
 
@@ -546,7 +567,6 @@ public struct MappedInt64: ColumnValues {
     let absent: Int64
     let low: MappedSparse<UInt32>
     let high: MappedSparse<UInt32>
-    static var empty: MappedInt64 { MappedInt64(absent: -1, low: .empty(absent: 0), high: .empty(absent: 0)) }
 
     public subscript(i: Int) -> Int64 {
         guard low.hasValue(at: i) else { return absent }

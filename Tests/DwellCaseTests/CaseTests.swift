@@ -160,9 +160,9 @@ import Testing
         #expect(throws: CaseError.self) { try CaseIndex.open(dir.path) }
     }
 
-    /// A case opened in place checks a column when a query first reads it: damage in a column the query does not
-    /// read goes unnoticed by that query (and the answer is right), damage in one it reads is refused before the
-    /// answer is given.
+    /// A case opened in place checks a chunk of the store when a query first reads it: damage where the query does
+    /// not read goes unnoticed by that query (and the answer is right), damage where it reads is refused before
+    /// the answer is given.
     @Test func aDamagedColumnIsFoundWhenAQueryFirstReadsIt() throws {
         let dir = try Self.sampleCase()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -181,7 +181,7 @@ import Testing
         #expect(c.store.positions(key) == whole.store.positions(key))
         #expect(c.store.timestamp(Int(c.store.positions(key)[0])) == whole.store.timestamp(Int(whole.store.positions(key)[0])))
         try c.checkIntact()
-        _ = c.store.user[0]
+        for i in 0..<c.store.count { _ = c.store.user[i] }
         #expect(throws: CaseError.self) { try c.checkIntact() }
         #expect(Self.refusal(dir)?.contains("user") == true)
     }
@@ -288,14 +288,16 @@ import Testing
         let start = u64(data.count - 8)
         guard start >= 0, payload + start + 8 <= data.count else { return }
         let n = u64(payload + start)
-        guard n >= 0, payload + start + 16 + 16 * n == data.count else { return }
-        var from = 0
-        for k in 0..<n {
-            let end = u64(payload + start + 8 + 8 * k)
-            guard end >= from, end <= start else { return }
-            let h = data[(payload + from)..<(payload + end)].withUnsafeBytes { SectionHash.of($0) }
-            put(h, at: payload + start + 8 + 8 * n + 8 * k)
-            from = end
+        guard n >= 0, n < data.count, payload + start + 24 + 8 * n <= data.count else { return }
+        let chunks = u64(payload + start + 8 + 8 * n)
+        guard chunks >= 0, chunks < data.count, payload + start + 24 + 8 * n + 8 * chunks == data.count else { return }
+        let size = CaseFile.chunkBytes
+        for k in 0..<chunks {
+            let from = payload + k * size
+            let to = min(from + size, payload + start)
+            guard from <= to else { return }
+            let h = data[from..<to].withUnsafeBytes { SectionHash.of($0) }
+            put(h, at: payload + start + 16 + 8 * n + 8 * k)
         }
         let crc = data[(payload + start)...].withUnsafeBufferPointer { CRC32Checksum.update(0, $0) }
         withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { data[24 + k] = $0[k] } }
