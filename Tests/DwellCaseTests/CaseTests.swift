@@ -146,7 +146,7 @@ import Testing
         try Self.patch(url, at: size / 2, [0xA5])
         let why = try #require(Self.refusal(dir))
         #expect(why.contains("store.dwell"))
-        #expect(why.contains("does not match its checksum"))
+        #expect(why.contains("do not match their checksum"))
         #expect(why.contains("damaged"))
     }
 
