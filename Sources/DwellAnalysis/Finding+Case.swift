@@ -133,6 +133,8 @@ extension InvestigationRun.StoredAnalysis {
             n.address.write(to: &w)
             w.int(n.prefixLength)
         }
+        w.bool(hostDirectory != nil)
+        hostDirectory?.write(to: &w)
     }
 
     public init(reading r: inout BinaryReader) throws(BinaryFormatError) {
@@ -149,5 +151,6 @@ extension InvestigationRun.StoredAnalysis {
         for _ in 0..<(try r.count(minimumBytes: 24)) {
             internalNetworks.append(IPNetwork(address: try IPAddress(reading: &r), prefixLength: try r.int()))
         }
+        if try r.bool() { hostDirectory = try HostDirectory.Snapshot(reading: &r) }
     }
 }

@@ -362,7 +362,7 @@ public struct HostDirectory: Sendable {
     }
 
     /// When more than one host was seen with an address, or a host taught nothing: for the report's caveats.
-    public private(set) var conflicts: [String] = []
+    public internal(set) var conflicts: [String] = []
 
     /// A web server logs no address of its own; the sensor does. Requests in a host's access log that match
     /// sensor flows (same client, same second, to port 80/443/8080/8443) vote for the server's address.
@@ -441,7 +441,7 @@ public struct HostDirectory: Sendable {
     }
 
     /// How host addresses were learned, for the report.
-    public private(set) var learned: [String] = []
+    public internal(set) var learned: [String] = []
 
     /// Names the sensor's traffic gives addresses no host log claims (`networkHostNames`: per-host capture files,
     /// Kerberos service principals, NTLM and SMB names, DNS answers), for the whole evidence; one name per address,

@@ -49,6 +49,8 @@ public enum InvestigationRun {
         public var networkCaveat: String?
         public var hostEntries: [HostMapEntry] = []
         public var internalNetworks: [IPNetwork] = []
+        /// What the host directory learned from the store (a case asks it again instead of learning it again).
+        public var hostDirectory: HostDirectory.Snapshot?
         public init() {}
     }
 
@@ -79,6 +81,7 @@ public enum InvestigationRun {
         analysis.hostEntries = hostEntries
         analysis.internalNetworks = internalNetworks
         let directory = hostDirectory(store: store, paths: paths, analysis: analysis)
+        analysis.hostDirectory = directory.snapshot
         let detected = detect(
             store: store, paths: paths, rules: rules, directory: directory, sigma: sigma, files: files, options: options)
         (analysis.findings, analysis.networkCaveat) = (detected.findings, detected.networkCaveat)
@@ -96,7 +99,10 @@ public enum InvestigationRun {
     /// One host directory (every way an address is learned), built once and asked by the detectors and the
     /// correlator alike, so a finding's host and the scope's name for an address never differ.
     public static func hostDirectory(store: EventStore, paths: [String], analysis: StoredAnalysis) -> HostDirectory {
-        PhaseTrace.timed("host directory") {
+        if let l = analysis.hostDirectory, let d = HostDirectory(store: store, filePaths: paths, restoring: l) {
+            return d
+        }
+        return PhaseTrace.timed("host directory") {
             HostDirectory(
                 store: store, filePaths: paths, hostEntries: analysis.hostEntries, ownTraffic: analysis.ownTraffic,
                 internalNetworks: analysis.internalNetworks)

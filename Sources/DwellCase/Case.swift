@@ -64,8 +64,11 @@ public struct Case: Sendable {
             throw CaseError("cannot create the case directory \(directory): \(error.localizedDescription)")
         }
         var w = BinaryWriter(capacity: store.approximateBytes + (1 << 16))
+        w.markSections()
         store.write(to: &w)
-        try CaseFile.write(w.take(), kind: .store, in: directory)
+        let ends = w.sectionEnds ?? []
+        let (payload, trailer) = CaseFile.sectioned(w.take(), ends: ends)
+        try CaseFile.write(payload, kind: .store, in: directory, checksumFrom: trailer)
         analysis.write(to: &w)
         try CaseFile.write(w.take(), kind: .analysis, in: directory)
         lines.write(to: &w)
@@ -107,16 +110,48 @@ public struct Case: Sendable {
 
     // MARK: Reading
 
-    /// Opens the case in `directory`: maps its files, checks each header and checksum, and reads them.
+    /// Opens the case in `directory`: maps its files, checks each header and checksum (every section of the
+    /// store), and reads them; the store is copied into memory (`CaseIndex` reads it in place instead).
     /// - Throws: `CaseError` naming the file and what is wrong (missing, another format version, damaged).
     public static func open(_ directory: String) throws(CaseError) -> Case {
-        let manifest = try CaseFile.open(.manifest, in: directory)
-        var r = manifest.reader()
-        func damaged(_ kind: CaseFile.Kind, _ e: BinaryFormatError) -> CaseError {
-            CaseError(
-                "\(directory)/\(kind.fileName): \(e.description) although its checksum matched; the case was written by a faulty dwell or edited: rebuild it with `dwell index EVIDENCE... --case \(directory)`"
+        let index = try CaseIndex.open(directory)
+        var c = index.manifest
+        index.store.checkAll()
+        var sr = BinaryReader(index.stream)
+        do {
+            try index.store.checkIntact()
+            c.store = try EventStore(reading: &sr)
+        } catch {
+            throw damaged(directory, .store, error)
+        }
+        let analysisFile = try CaseFile.open(.analysis, in: directory)
+        var ar = analysisFile.reader()
+        do {
+            c.analysis = try InvestigationRun.StoredAnalysis(reading: &ar)
+        } catch {
+            throw damaged(directory, .analysis, error)
+        }
+        c.lines = index.lines
+        // Every event must name a file of the manifest.
+        if let f = c.store.largestFileID, Int(f) >= c.evidence.count {
+            throw CaseError(
+                "\(directory): events name evidence file #\(f), the manifest lists \(c.evidence.count); rebuild the case"
             )
         }
+        c.mappings = index.mappings + [analysisFile]
+        return c
+    }
+
+    static func damaged(_ directory: String, _ kind: CaseFile.Kind, _ e: BinaryFormatError) -> CaseError {
+        CaseError(
+            "\(directory)/\(kind.fileName): \(e.description) although its header checksum matched; the case was written by a faulty dwell, edited or damaged: rebuild it with `dwell index EVIDENCE... --case \(directory)`"
+        )
+    }
+
+    /// The manifest of the case in `directory`, as a case without store, findings or lines.
+    static func readManifest(_ directory: String) throws(CaseError) -> (Case, MappedCaseFile) {
+        let manifest = try CaseFile.open(.manifest, in: directory)
+        var r = manifest.reader()
         var c: Case
         do throws(BinaryFormatError) {
             _ = try r.string()
@@ -150,25 +185,9 @@ public struct Case: Sendable {
                 analysis: .init(), lines: CaseLines())
             c.phases = phases
         } catch {
-            throw damaged(.manifest, error)
+            throw damaged(directory, .manifest, error)
         }
-        let storeFile = try CaseFile.open(.store, in: directory)
-        var sr = storeFile.reader()
-        do { c.store = try EventStore(reading: &sr) } catch { throw damaged(.store, error) }
-        let analysisFile = try CaseFile.open(.analysis, in: directory)
-        var ar = analysisFile.reader()
-        do { c.analysis = try InvestigationRun.StoredAnalysis(reading: &ar) } catch { throw damaged(.analysis, error) }
-        let linesFile = try CaseFile.open(.lines, in: directory)
-        var lr = linesFile.reader()
-        do { c.lines = try CaseLines(reading: &lr) } catch { throw damaged(.lines, error) }
-        // Every event must name a file of the manifest.
-        if let f = c.store.largestFileID, Int(f) >= c.evidence.count {
-            throw CaseError(
-                "\(directory): events name evidence file #\(f), the manifest lists \(c.evidence.count); rebuild the case"
-            )
-        }
-        c.mappings = [manifest, storeFile, analysisFile, linesFile]
-        return c
+        return (c, manifest)
     }
 
     // MARK: Investigating
@@ -232,7 +251,10 @@ public struct Case: Sendable {
     }
 
     /// The evidence file with this id when it is still at its path with the recorded size and modification time.
-    public func unchangedEvidence(_ id: Int) -> EvidenceFile? {
+    public func unchangedEvidence(_ id: Int) -> EvidenceFile? { Self.unchanged(evidence, id) }
+
+    static func unchanged(_ evidence: [EvidenceFile], _ id: Int) -> EvidenceFile? {
+        guard id >= 0, id < evidence.count else { return nil }
         let e = evidence[id]
         guard !e.isStdin, let a = try? FileManager.default.attributesOfItem(atPath: e.path),
             let size = a[.size] as? Int64 ?? (a[.size] as? Int).map(Int64.init), size == e.sizeBytes

@@ -14,17 +14,17 @@ public struct CaseError: Error, Sendable, CustomStringConvertible {
 /// One file of a persistent case: a 32-byte header, then the payload (docs/DESIGN.md, "The case on disk").
 ///
 ///     0  magic        8 bytes  "DWELLCAS"
-///     8  version      u32      the case format version (1)
+///     8  version      u32      the case format version (2)
 ///    12  kind         4 bytes  MANI, STOR, ANLY or LINE
 ///    16  length       u64      payload bytes (the file is exactly 32 + length bytes)
-///    24  checksum     u32      CRC-32 (IEEE) of the payload
+///    24  checksum     u32      CRC-32 (IEEE) of the payload (of the store's trailer: see `sectioned`)
 ///    28  byte order   u32      0x01020304 as written: the payload's arrays are in the writer's byte order
 ///
 /// Integers are little-endian. A file with another magic, version, kind or byte order, a length that is not the
 /// file's, or a checksum that does not match is refused with a message that says which and what to do.
 public enum CaseFile {
     public static let magic: [UInt8] = Array("DWELLCAS".utf8)
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
     static let headerBytes = 32
     static let byteOrderMark: UInt32 = 0x0102_0304
 
@@ -55,15 +55,42 @@ public enum CaseFile {
         return c
     }
 
+    /// Bytes per checked chunk of the store stream (`MappedEventStore` checks a chunk when a read first touches it).
+    public static let chunkBytes = 1 << 16
+
+    /// A store payload with its trailer: the stream, then the section count and where each section ends (section
+    /// k is the k-th array and the scalars before it), the chunk count and the `SectionHash` of each 64 KiB chunk
+    /// of the stream, and last the stream's length (where the trailer starts). The header's CRC-32 covers only the
+    /// trailer; a reader checks a chunk when it first reads from it.
+    public static func sectioned(_ stream: [UInt8], ends marked: [Int]) -> (payload: [UInt8], trailerStart: Int) {
+        var ends = marked
+        if ends.last != stream.count { ends.append(stream.count) }
+        let chunks = (stream.count + chunkBytes - 1) / chunkBytes
+        var w = BinaryWriter(capacity: 24 + ends.count * 8 + chunks * 8)
+        w.u64(UInt64(ends.count))
+        for e in ends { w.u64(UInt64(e)) }
+        w.u64(UInt64(chunks))
+        stream.withUnsafeBytes { b in
+            for c in 0..<chunks {
+                let from = c * chunkBytes
+                w.u64(SectionHash.of(UnsafeRawBufferPointer(rebasing: b[from..<min(from + chunkBytes, b.count)])))
+            }
+        }
+        w.u64(UInt64(stream.count))
+        return (stream + w.take(), stream.count)
+    }
+
     /// Writes `payload` under its header into `directory`, through a temporary file renamed into place, so a
-    /// reader never sees half a file.
-    public static func write(_ payload: [UInt8], kind: Kind, in directory: String) throws(CaseError) {
+    /// reader never sees half a file. The header's checksum covers the payload from `checksumFrom`.
+    public static func write(_ payload: [UInt8], kind: Kind, in directory: String, checksumFrom: Int = 0)
+        throws(CaseError)
+    {
         var header = BinaryWriter(capacity: headerBytes)
         for b in magic { header.u8(b) }
         header.u32(formatVersion)
         for b in kind.rawValue.utf8 { header.u8(b) }
         header.u64(UInt64(payload.count))
-        header.u32(payload.withUnsafeBytes { crc($0) })
+        header.u32(payload.withUnsafeBytes { crc(UnsafeRawBufferPointer(rebasing: $0[min(checksumFrom, $0.count)...])) })
         header.u32(byteOrderMark)
         let dest = directory + "/" + kind.fileName
         let temp = directory + "/." + kind.fileName + ".tmp-\(getpid())"
@@ -137,7 +164,19 @@ public enum CaseFile {
             )
         }
         let payload = UnsafeRawBufferPointer(rebasing: b[headerBytes...])
-        let actual = crc(payload)
+        var checked = payload
+        if kind == .store {
+            // The trailer's start is the payload's last 8 bytes; the header's checksum covers the trailer.
+            guard payload.count >= 16 else {
+                throw CaseError("\(path): \(payload.count) bytes, too short for a store; the case is damaged: \(rebuild)")
+            }
+            let start = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: payload.count - 8, as: UInt64.self))
+            guard start <= UInt64(payload.count - 16) else {
+                throw CaseError("\(path): the trailer's start \(start) is past the file's end; the file is damaged: \(rebuild)")
+            }
+            checked = UnsafeRawBufferPointer(rebasing: payload[Int(start)...])
+        }
+        let actual = crc(checked)
         guard actual == checksum else {
             throw CaseError(
                 "\(path): checksum \(String(checksum, radix: 16)) in the header, \(String(actual, radix: 16)) in the data; the file is damaged: \(rebuild)"

@@ -1,8 +1,9 @@
 import DwellCore
 
 /// Queries over the store for pivots, timelines and histograms. They read only the store's public columns,
-/// postings and bucket directory.
-extension EventStore {
+/// postings and bucket directory, so they answer the same over the store in memory and over a case's store
+/// mapped in place (`EventColumns`).
+extension EventColumns {
     /// Every indicator an event carries, in a fixed order (source then destination address, user, target user,
     /// host, path, user agent, domain, hash, command), without repeats.
     /// - Complexity: O(1).
@@ -28,13 +29,17 @@ extension EventStore {
     /// Positions of events in `[from, to)` for any bounds (`distantPast`/`distantFuture` included): the bounds are
     /// clamped to the stored times first, so the bucket arithmetic cannot overflow. - Complexity: O(log n).
     public func events(from: Timestamp, to: Timestamp) -> Range<Int> {
-        guard let first = time.first, let last = time.last, from < to else { return 0..<0 }
+        guard let bounds = timeBounds, from < to else { return 0..<0 }
+        let (first, last) = (bounds.first, bounds.last)
         let a = max(from.microseconds, first)
         let b = min(to.microseconds, last == Int64.max ? last : last + 1)
         guard a < b else { return 0..<0 }
         return range(from: Timestamp(microseconds: a), to: Timestamp(microseconds: b))
     }
 
+}
+
+extension EventStore {
     /// Positions of an indicator's events in `[from, to)`, by binary search in its postings.
     /// - Complexity: O(log p) to find the bounds, p = the indicator's event count.
     public func positions(_ key: IndicatorKey, from: Timestamp, to: Timestamp) -> ArraySlice<Int32> {
@@ -62,6 +67,9 @@ extension EventStore {
         return lo
     }
 
+}
+
+extension EventColumns {
     /// Keys of an indicator type whose text equals `text`, or (with `substring`) contains it, ignoring ASCII
     /// case. Only values that occur as that type are returned, sorted by key.
     /// - Complexity: O(1) for an exact match of an address or symbol; O(symbols · length) for a substring.
@@ -70,8 +78,8 @@ extension EventStore {
         guard substring, type != .ip, !text.isEmpty else { return [] }
         let needle = Array(text.utf8.map(Self.lowerASCII))
         var out: [IndicatorKey] = []
-        for id in 1..<UInt32(max(symbols.count, 1)) where !positions(IndicatorKey(type, id)).isEmpty {
-            let found = symbols.withBytes(Symbol(id: id)) { hay -> Bool in
+        for id in 1..<UInt32(max(symbolCount, 1)) where !positions(IndicatorKey(type, id)).isEmpty {
+            let found = withSymbolBytes(id) { hay -> Bool in
                 guard hay.count >= needle.count else { return false }
                 for start in 0...(hay.count - needle.count) {
                     var k = 0
@@ -113,6 +121,9 @@ extension EventStore {
         return (byHost, byKind)
     }
 
+}
+
+extension EventStore {
     /// The same breakdown over a posting list (the pivot's case), without hashing per event for kinds and with
     /// one table sized for the hosts. - Complexity: O(p).
     public func breakdown(_ positions: ArraySlice<Int32>) -> (byHost: [UInt32: Int], byKind: [EventKind: Int]) {
@@ -165,10 +176,14 @@ extension EventStore {
         public var last: Int
     }
 
+}
+
+extension EventColumns {
     /// Indicators that occur in the same events as `positions`, most frequent first (ties by key), leaving out
     /// `excluding`. - Complexity: O(p log p).
-    public func related<S: Sequence>(_ positions: S, excluding: Set<IndicatorKey>) -> [CoOccurrence]
+    public func related<S: Sequence>(_ positions: S, excluding: Set<IndicatorKey>) -> [EventStore.CoOccurrence]
     where S.Element == Int32 {
+        typealias CoOccurrence = EventStore.CoOccurrence
         var seen: [IndicatorKey: CoOccurrence] = [:]
         for p in positions {
             let i = Int(p)
@@ -185,6 +200,9 @@ extension EventStore {
         return seen.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.key < $1.key }
     }
 
+}
+
+extension EventStore {
     /// Event counts per kind in `[from, to)`: whole buckets from the bucket counts, the two edge buckets by scan.
     /// - Complexity: O(log n + buckets in range · kinds + events in the two edge buckets).
     public func kindCounts(from: Timestamp, to: Timestamp) -> [EventKind: Int] {
@@ -243,6 +261,9 @@ extension EventStore {
         (time[a], fileID[a], line[a]) < (time[b], fileID[b], line[b])
     }
 
+}
+
+extension EventColumns {
     /// A one-line description of an event's fields (`auth_success success user=root src=10.0.0.5 ...`).
     /// Values are attacker-controlled text: escape them for the output they go to.
     public func summary(_ i: Int) -> String {

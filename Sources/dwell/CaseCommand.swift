@@ -100,6 +100,10 @@ struct CaseExportCommand: ParsableCommand {
             let e = try CaseSQLite.export(c, investigation: inv, to: sqlite)
             var out = StandardOutput()
             out.write("Wrote \(e.events) events and \(inv.findings.count) findings to \(TerminalText.safe(sqlite))\n")
+            let rate = { (s: Double) in s > 0 ? String(Int(Double(e.events) / s)) : "-" }
+            out.write(
+                "Events: rows \(String(format: "%.2f", e.rowSeconds)) s (\(rate(e.rowSeconds))/s), indexes \(String(format: "%.2f", e.indexSeconds)) s; \(rate(e.eventSeconds)) events/s in all\n"
+            )
             out.flush()
         } catch {
             printError("dwell: \(TerminalText.safe(error.description))")

@@ -60,6 +60,26 @@ func openCase(_ directory: String) throws -> Case {
     }
 }
 
+/// Opens a case for queries (the store in place), or says why not and exits 2.
+func openCaseIndex(_ directory: String) throws -> CaseIndex {
+    do {
+        return try CaseIndex.open(directory)
+    } catch {
+        printError("dwell: \(TerminalText.safe(error.description))")
+        throw ExitStatus.usage.code
+    }
+}
+
+/// Says which column of a case is damaged and exits 2, before a command prints an answer read from it.
+func caseIntact(_ c: CaseIndex) throws {
+    do {
+        try c.checkIntact()
+    } catch {
+        printError("dwell: \(TerminalText.safe(error.description))")
+        throw ExitStatus.usage.code
+    }
+}
+
 /// The indexed evidence a command works on: read and indexed now, or a case's.
 struct IndexedEvidence {
     var store: EventStore
@@ -91,7 +111,9 @@ struct IndexedEvidence {
     }
 
     /// Exit status: 2 when nothing was readable, 3 when some evidence had problems.
-    func finish() throws {
+    func finish() throws { try Self.finish(stats: stats, issues: issues) }
+
+    static func finish(stats: [FileStats], issues: [EvidenceIssue]) throws {
         if !stats.contains(where: { $0.rawBytes > 0 }) { throw ExitStatus.usage.code }
         if issues.contains(where: \.isProblem) || stats.contains(where: \.hasProblems) {
             printError("dwell: some evidence had problems; `dwell manifest` lists them")
@@ -105,12 +127,15 @@ struct IndexedEvidence {
 /// its path with its recorded size and time. A line found neither way is left out (shown empty), never guessed.
 enum CaseRawLines {
     static func read(positions: [Int], from c: Case) -> [Int: [UInt8]] {
-        let store = c.store
+        read(positions: positions, store: c.store, lines: c.lines, evidence: c)
+    }
+
+    static func read<S: EventColumns>(positions: [Int], store: S, lines: CaseLines, evidence c: Case) -> [Int: [UInt8]] {
         var out: [Int: [UInt8]] = [:]
         var missing: [UInt32: [Int]] = [:]
         for i in positions {
             let f = store.fileID[i]
-            if let bytes = c.lines.line(file: f, line: UInt64(store.line[i])) {
+            if let bytes = lines.line(file: f, line: UInt64(store.line[i])) {
                 out[i] = bytes
             } else {
                 missing[f, default: []].append(i)

@@ -70,16 +70,33 @@ struct PivotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let indexed = try IndexedEvidence.load(paths: paths, caseDirectory: caseOption.directory, reading: reading)
+        if let directory = caseOption.directory {
+            // From a case: the store read in place, only the postings and rows the answer needs.
+            let c = try openCaseIndex(directory)
+            try answer(
+                store: c.store, paths: c.paths,
+                rawLines: { CaseRawLines.read(positions: $0, store: c.store, lines: c.lines, evidence: c.manifest) },
+                check: { try caseIntact(c) }, finish: { try IndexedEvidence.finish(stats: c.manifest.stats, issues: c.manifest.discoveryIssues) })
+            return
+        }
         let options = try reading.ingestOptions(keepingStdinLines: true)
-        let store = indexed.store
-        let paths = indexed.paths
+        let indexed = try IndexedEvidence.load(paths: paths, caseDirectory: nil, reading: reading)
+        try answer(
+            store: indexed.store, paths: indexed.paths, rawLines: { indexed.rawLines($0, options: options) },
+            check: {}, finish: indexed.finish)
+    }
 
+    /// Looks the indicator up and prints the answer; `check` runs before anything is printed.
+    func answer<S: EventColumns>(
+        store: S, paths: [String], rawLines: ([Int]) -> [Int: [UInt8]], check: () throws -> Void,
+        finish: () throws -> Void
+    ) throws {
         var groups: [(type: IndicatorType, text: String, keys: [IndicatorKey])] = []
         for (type, text) in lookups() {
             let keys = store.keys(type, matching: text, substring: type == .userAgent || type == .command)
             if !keys.isEmpty && !groups.contains(where: { $0.type == type }) { groups.append((type, text, keys)) }
         }
+        try check()
         var out = StandardOutput()
         if groups.isEmpty {
             printError(
@@ -93,7 +110,7 @@ struct PivotCommand: ParsableCommand {
                 out.write(",\"count\":0}\n")
             }
             out.flush()
-            try indexed.finish()
+            try finish()
             return
         }
         let reports = groups.map { g -> Report in
@@ -103,7 +120,8 @@ struct PivotCommand: ParsableCommand {
         }
         var wanted = reports.flatMap(\.listed)
         for r in reports { if let a = r.positions.first, let b = r.positions.last { wanted += [Int(a), Int(b)] } }
-        let raw = indexed.rawLines(wanted, options: options)
+        let raw = rawLines(wanted)
+        try check()
         switch output {
         case .text:
             for r in reports { out.write(text(r, store: store, paths: paths, raw: raw)) }
@@ -123,7 +141,7 @@ struct PivotCommand: ParsableCommand {
             }
         }
         out.flush()
-        try indexed.finish()
+        try finish()
     }
 
     struct Report {
@@ -134,7 +152,7 @@ struct PivotCommand: ParsableCommand {
         var listed: [Int]
     }
 
-    func text(_ r: Report, store: EventStore, paths: [String], raw: [Int: [UInt8]]) -> String {
+    func text<S: EventColumns>(_ r: Report, store: S, paths: [String], raw: [Int: [UInt8]]) -> String {
         func s(_ t: String) -> String { TerminalText.safe(t) }
         func ev(_ i: Int) -> String {
             "\(s(RawLines.file(i, store: store, paths: paths))):\(store.line[i])  \(TerminalText.safe(bytes: raw[i] ?? []))"
@@ -187,7 +205,7 @@ struct PivotCommand: ParsableCommand {
         return o
     }
 
-    func json(_ r: Report, store: EventStore, paths: [String], raw: [Int: [UInt8]]) -> [UInt8] {
+    func json<S: EventColumns>(_ r: Report, store: S, paths: [String], raw: [Int: [UInt8]]) -> [UInt8] {
         var j = JSONBuffer(capacity: 1 << 14)
         func evidence(_ i: Int) {
             j.beginObject()

@@ -110,6 +110,22 @@ struct TimelineCommand: ParsableCommand {
         let attackOnly = attack || !seeds.isEmpty
         let indexed: IndexedEvidence
         var investigation: Investigation?
+        if let directory = caseOption.directory, !attackOnly {
+            // The case's own phases mark the events: the store is read in place, only the window's rows.
+            let c = try openCaseIndex(directory)
+            if c.manifest.analysed {
+                var phase: [Int: String] = [:]
+                for m in c.manifest.phases {
+                    if let i = c.store.position(time: m.time, fileID: m.fileID, line: m.line) { phase[i] = m.phase }
+                }
+                try emit(
+                    store: c.store, paths: c.paths, phase: phase, investigation: nil, attackOnly: false,
+                    rawLines: { CaseRawLines.read(positions: $0, store: c.store, lines: c.lines, evidence: c.manifest) },
+                    check: { try caseIntact(c) },
+                    finish: { try IndexedEvidence.finish(stats: c.manifest.stats, issues: c.manifest.discoveryIssues) })
+                return
+            }
+        }
         if let directory = caseOption.directory {
             let c = try openCase(directory)
             indexed = IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues, opened: c)
@@ -142,6 +158,17 @@ struct TimelineCommand: ParsableCommand {
                 if let i = store.position(time: m.time, fileID: m.fileID, line: m.line) { phase[i] = m.phase }
             }
         }
+        try emit(
+            store: store, paths: indexed.paths, phase: phase, investigation: investigation, attackOnly: attackOnly,
+            rawLines: { indexed.rawLines($0, options: options) }, check: {}, finish: indexed.finish)
+    }
+
+    /// Selects the window's events (and the hosts, kinds, indicators asked for) and prints them; `check` runs
+    /// before anything is printed.
+    func emit<S: EventColumns>(
+        store: S, paths: [String], phase: [Int: String], investigation: Investigation?, attackOnly: Bool,
+        rawLines: ([Int]) -> [Int: [UInt8]], check: () throws -> Void, finish: () throws -> Void
+    ) throws {
         let w = window
         let kindSet = Set(kinds.compactMap(EventKind.init(name:)))
         var hostIDs: Set<UInt32> = []
@@ -174,8 +201,8 @@ struct TimelineCommand: ParsableCommand {
         let total = selected.count
         if limit > 0 && selected.count > limit { selected = Array(selected.prefix(limit)) }
 
-        let raw = indexed.rawLines(selected, options: options)
-        let paths = indexed.paths
+        let raw = rawLines(selected)
+        try check()
         var out = StandardOutput()
         switch output {
         case .text:
@@ -214,7 +241,7 @@ struct TimelineCommand: ParsableCommand {
         if output != .text && selected.count < total {
             printError("dwell: \(total) events, \(selected.count) written (--limit)")
         }
-        try indexed.finish()
+        try finish()
     }
 }
 
@@ -304,13 +331,13 @@ enum RawLines {
         return out
     }
 
-    static func file(_ i: Int, store: EventStore, paths: [String]) -> String {
+    static func file<S: EventColumns>(_ i: Int, store: S, paths: [String]) -> String {
         let f = Int(store.fileID[i])
         return f < paths.count ? paths[f] : "file#\(f)"
     }
 }
 
-extension EventStore {
+extension EventColumns {
     /// The position of the event at this time, file and line.
     func position(time: Timestamp, fileID f: UInt32, line l: UInt64) -> Int? {
         range(from: time, to: Timestamp(microseconds: time.microseconds + 1)).first {
@@ -331,7 +358,7 @@ enum TimelineRow {
     static let csvHeader =
         "datetime,timestamp,timestamp_desc,message,host,kind,outcome,phase,user,src_ip,dst_ip,dst_port,file,line,offset,raw\n"
 
-    static func fields(_ i: Int, store: EventStore, paths: [String], phase: String?, raw: [UInt8])
+    static func fields<S: EventColumns>(_ i: Int, store: S, paths: [String], phase: String?, raw: [UInt8])
         -> [(String, String)]
     {
         func ip(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
@@ -355,7 +382,7 @@ enum TimelineRow {
         ]
     }
 
-    static func csv(_ i: Int, store: EventStore, paths: [String], phase: String?, raw: [UInt8]) -> String {
+    static func csv<S: EventColumns>(_ i: Int, store: S, paths: [String], phase: String?, raw: [UInt8]) -> String {
         fields(i, store: store, paths: paths, phase: phase, raw: raw).map { csvField($0.1) }.joined(separator: ",")
             + "\n"
     }
@@ -370,7 +397,7 @@ enum TimelineRow {
         return v
     }
 
-    static func json(_ i: Int, store: EventStore, paths: [String], phase: String?, raw: [UInt8]) -> [UInt8] {
+    static func json<S: EventColumns>(_ i: Int, store: S, paths: [String], phase: String?, raw: [UInt8]) -> [UInt8] {
         var j = JSONBuffer(capacity: 512)
         j.beginObject()
         for (k, v) in fields(i, store: store, paths: paths, phase: phase, raw: []) where !v.isEmpty {

@@ -130,9 +130,12 @@ import Testing
     @Test func aCaseOfAnotherFormatVersionIsRefused() throws {
         let dir = try Self.sampleCase()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.patch(dir.appendingPathComponent("store.dwell"), at: 8, [2, 0, 0, 0])
+        let other = CaseFile.formatVersion + 1
+        try Self.patch(dir.appendingPathComponent("store.dwell"), at: 8, [UInt8(other), 0, 0, 0])
         let why = try #require(Self.refusal(dir))
-        #expect(why.contains("store.dwell: case format version 2, but this dwell reads version 1"))
+        #expect(
+            why.contains("store.dwell: case format version \(other), but this dwell reads version \(CaseFile.formatVersion)"))
+        #expect(throws: CaseError.self) { try CaseIndex.open(dir.path) }
     }
 
     @Test func aDamagedCaseIsRefusedByItsChecksum() throws {
@@ -142,8 +145,81 @@ import Testing
         let size = try [UInt8](Data(contentsOf: url)).count
         try Self.patch(url, at: size / 2, [0xA5])
         let why = try #require(Self.refusal(dir))
-        #expect(why.contains("store.dwell: checksum"))
+        #expect(why.contains("store.dwell"))
+        #expect(why.contains("do not match their checksum"))
         #expect(why.contains("damaged"))
+    }
+
+    @Test func aDamagedSectionTableIsRefusedByTheHeaderChecksum() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("store.dwell")
+        let size = try [UInt8](Data(contentsOf: url)).count
+        try Self.patch(url, at: size - 12, [0xA5])  // inside the trailer's last section hash
+        #expect(Self.refusal(dir)?.contains("store.dwell: checksum") == true)
+        #expect(throws: CaseError.self) { try CaseIndex.open(dir.path) }
+    }
+
+    /// A case opened in place checks a chunk of the store when a query first reads it: damage where the query does
+    /// not read goes unnoticed by that query (and the answer is right), damage where it reads is refused before
+    /// the answer is given.
+    @Test func aDamagedColumnIsFoundWhenAQueryFirstReadsIt() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = try Case.open(dir.path)
+        let url = dir.appendingPathComponent("store.dwell")
+        let original = try [UInt8](Data(contentsOf: url))
+        // The user column's present values: flip a byte of the section that holds them.
+        let layout = try CaseIndex.open(dir.path)
+        let userSections = try #require(layout.store.sections(of: "user"))
+        let damagedAt = 32 + Int(layout.store.sectionEnd(userSections.upperBound - 1)) - 9
+        var data = original
+        data[damagedAt] ^= 0x5A
+        try Data(data).write(to: url)
+        let c = try CaseIndex.open(dir.path)
+        let key = try #require(c.store.key(.ip, "203.0.113.45"))
+        #expect(c.store.positions(key) == whole.store.positions(key))
+        #expect(c.store.timestamp(Int(c.store.positions(key)[0])) == whole.store.timestamp(Int(whole.store.positions(key)[0])))
+        try c.checkIntact()
+        for i in 0..<c.store.count { _ = c.store.user[i] }
+        #expect(throws: CaseError.self) { try c.checkIntact() }
+        #expect(Self.refusal(dir)?.contains("user") == true)
+    }
+
+    /// The in-place store answers every query as the store in memory does, on every event.
+    @Test func aCaseReadInPlaceAnswersAsTheStoreInMemory() throws {
+        let (result, _, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try CaseIndex.open(dir.path)
+        let s = result.store
+        let m = c.store
+        #expect(m.count == s.count)
+        var differing = 0
+        for i in 0..<s.count {
+            if m.time[i] != s.time[i] || m.fileID[i] != s.fileID[i] || m.line[i] != s.line[i]
+                || m.offset[i] != s.offset[i] || m.host[i] != s.host[i] || m.summary(i) != s.summary(i)
+                || m.indicators(of: i) != s.indicators(of: i)
+            {
+                differing += 1
+            }
+        }
+        #expect(differing == 0)
+        for key in s.indicatorKeys {
+            #expect(m.key(key.type, s.text(key)) == key || key.type != .ip && s.text(key).isEmpty)
+            #expect(m.positions(key) == s.positions(key))
+        }
+        let p = s.positions(try #require(s.key(.ip, "203.0.113.45")))
+        #expect(m.related(p, excluding: []) == s.related(p, excluding: []))
+        #expect(m.breakdown(p).byHost == s.breakdown(p).byHost)
+        #expect(m.keys(.userAgent, matching: "curl", substring: true) == s.keys(.userAgent, matching: "curl", substring: true))
+        let first = try #require(s.time.first)
+        for hours in [0, 5, 30, 1000] {
+            let from = Timestamp(microseconds: first + Int64(hours) * 3_600_000_000)
+            let to = Timestamp(microseconds: from.microseconds + 3_600_000_000)
+            #expect(m.events(from: from, to: to) == s.events(from: from, to: to))
+        }
+        #expect(m.events(from: .distantPast, to: .distantFuture) == 0..<s.count)
+        try c.checkIntact()
     }
 
     @Test func aTruncatedOrMissingOrForeignFileIsRefused() throws {
@@ -180,15 +256,51 @@ import Testing
             var data = original
             let at = 32 + Int(state >> 33) % (data.count - 32)
             data[at] ^= UInt8(truncatingIfNeeded: state >> 13) | 1
-            let crc = data[32...].withUnsafeBufferPointer { CRC32Checksum.update(0, $0) }
-            withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { data[24 + k] = $0[k] } }
+            reseal(&data)
             try Data(data).write(to: url)
             if let c = try? Case.open(dir.path) {
                 // Whatever opened must answer without trapping.
                 _ = c.store.indicatorKeys.prefix(50).map { c.store.positions($0).count }
                 _ = c.store.range(from: .zero, to: .distantFuture)
             }
+            if let c = try? CaseIndex.open(dir.path) {
+                // Read in place, every column of every event, and the postings of the first values.
+                let m = c.store
+                for i in 0..<m.count { _ = (m.summary(i), m.indicators(of: i), m.time[i], m.fileID[i], m.offset[i]) }
+                for id in 0..<UInt32(50) {
+                    _ = m.positions(IndicatorKey(.ip, id)) + m.positions(IndicatorKey(.user, id))
+                    _ = m.text(IndicatorKey(.user, id))
+                }
+                _ = m.events(from: .distantPast, to: .distantFuture)
+                _ = m.keys(.userAgent, matching: "a", substring: true)
+            }
         }
+    }
+
+    /// Rewrites a store file's section hashes and header checksum over its (damaged) bytes, as a faulty writer
+    /// would have written them. A trailer that no longer parses is left as it is.
+    static func reseal(_ data: inout [UInt8]) {
+        func u64(_ at: Int) -> Int {
+            data[at..<(at + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+        }
+        func put(_ v: UInt64, at: Int) { for k in 0..<8 { data[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) } }
+        let payload = 32
+        let start = u64(data.count - 8)
+        guard start >= 0, payload + start + 8 <= data.count else { return }
+        let n = u64(payload + start)
+        guard n >= 0, n < data.count, payload + start + 24 + 8 * n <= data.count else { return }
+        let chunks = u64(payload + start + 8 + 8 * n)
+        guard chunks >= 0, chunks < data.count, payload + start + 24 + 8 * n + 8 * chunks == data.count else { return }
+        let size = CaseFile.chunkBytes
+        for k in 0..<chunks {
+            let from = payload + k * size
+            let to = min(from + size, payload + start)
+            guard from <= to else { return }
+            let h = data[from..<to].withUnsafeBytes { SectionHash.of($0) }
+            put(h, at: payload + start + 16 + 8 * n + 8 * k)
+        }
+        let crc = data[(payload + start)...].withUnsafeBufferPointer { CRC32Checksum.update(0, $0) }
+        withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { data[24 + k] = $0[k] } }
     }
 
     // MARK: Verify

@@ -58,17 +58,25 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("baseline: first investigate of the evidence", configuration: slow) { _ in
         blackHole(CaseCorpus.firstInvestigate(corpus.evidence).store.count)
     }
-    Benchmark("case: open + pivot on one address (first/last, hosts and kinds, related)", configuration: fast) { _ in
-        guard let c = try? Case.open(corpus.caseDirectory), let key = c.store.key(.ip, "203.0.113.45") else { return }
-        let p = c.store.postingSlice(key)
-        blackHole(c.store.breakdown(p).byHost.count + c.store.related(p, excluding: [key]).count)
+    Benchmark("case: open in place + pivot on one address (first/last, hosts and kinds, related)", configuration: fast) {
+        _ in
+        guard let c = try? CaseIndex.open(corpus.caseDirectory), let key = c.store.key(.ip, "203.0.113.45") else {
+            return
+        }
+        let p = c.store.positions(key)
+        let summary = p.first.map { c.store.summary(Int($0)) }?.count ?? 0
+        blackHole(c.store.breakdown(p).byHost.count + c.store.related(p, excluding: [key]).count + summary)
     }
-    Benchmark("case: open + one-hour window (events and counts by kind)", configuration: fast) { _ in
-        guard let c = try? Case.open(corpus.caseDirectory), let first = c.store.time.first else { return }
-        let from = Timestamp(microseconds: first + 86_400_000_000)
+    Benchmark("case: open in place + one-hour window (every event's summary)", configuration: fast) { _ in
+        guard let c = try? CaseIndex.open(corpus.caseDirectory), let bounds = c.store.timeBounds else { return }
+        let from = Timestamp(microseconds: bounds.first + 86_400_000_000)
         let to = Timestamp(microseconds: from.microseconds + 3_600_000_000)
-        let range = c.store.events(from: from, to: to)
-        blackHole(range.count + c.store.kindCounts(from: from, to: to).count)
+        var n = 0
+        for i in c.store.events(from: from, to: to) { n += c.store.summary(i).utf8.count + Int(c.store.line[i] & 1) }
+        blackHole(n)
+    }
+    Benchmark("case: open whole (every section checked, store copied)", configuration: slow) { _ in
+        blackHole((try? Case.open(corpus.caseDirectory))?.store.count ?? 0)
     }
     Benchmark("case: investigate --case --seed 203.0.113.45", configuration: slow) { _ in
         guard let c = try? Case.open(corpus.caseDirectory) else { return }
@@ -79,7 +87,9 @@ let benchmarks: @Sendable () -> Void = {
         guard let c = try? Case.open(corpus.caseDirectory), let inv = try? c.investigate().investigation else { return }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-case.sqlite").path
         if let e = try? CaseSQLite.export(c, investigation: inv, to: path) {
-            print("sqlite: \(e.events) events in \(e.eventSeconds) s = \(Double(e.events) / e.eventSeconds) events/s")
+            print(
+                "sqlite: \(e.events) events in \(e.eventSeconds) s = \(Double(e.events) / e.eventSeconds) events/s (rows \(e.rowSeconds) s = \(Double(e.events) / e.rowSeconds)/s, indexes \(e.indexSeconds) s)"
+            )
         }
     }
 }

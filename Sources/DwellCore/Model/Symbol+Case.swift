@@ -42,3 +42,8 @@ extension SymbolTable {
         self.mask = slots.count - 1
     }
 }
+
+extension SymbolTable {
+    /// The hash that places a symbol in the probe table, for a reader of the table as a case stores it.
+    package static func probeHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { hash(bytes) }
+}

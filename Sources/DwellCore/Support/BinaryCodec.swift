@@ -5,6 +5,9 @@
 /// and never traps: a count or length that runs past the end throws `BinaryFormatError`.
 public struct BinaryWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
+    /// Where each array written since `markSections()` ends (after its padding): the boundaries of a persistent
+    /// case's checked sections (docs/DESIGN.md, "The case on disk"). Nil while not marking.
+    public private(set) var sectionEnds: [Int]? = nil
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
@@ -43,7 +46,11 @@ public struct BinaryWriter: Sendable {
         u64(UInt64(a.count))
         a.withUnsafeBytes { bytes.append(contentsOf: $0) }
         pad()
+        sectionEnds?.append(bytes.count)
     }
+
+    /// Starts recording where each array ends (`sectionEnds`).
+    public mutating func markSections() { sectionEnds = [] }
 
     public mutating func pad() {
         while bytes.count & 7 != 0 { bytes.append(0) }
@@ -51,7 +58,10 @@ public struct BinaryWriter: Sendable {
 
     /// Hands the bytes over, leaving the writer empty.
     public mutating func take() -> [UInt8] {
-        defer { bytes = [] }
+        defer {
+            bytes = []
+            sectionEnds = nil
+        }
         return bytes
     }
 }
@@ -125,6 +135,23 @@ public struct BinaryReader {
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try string()) }
         return out
+    }
+
+    /// An array written by `BinaryWriter.array`, in place: a view of the buffer's bytes, valid while the buffer
+    /// is (a mapped case file). Throws when the elements would not be aligned for `T` (they are when the buffer
+    /// starts 8-aligned, as a mapped payload does).
+    public mutating func arrayInPlace<T: BitwiseCopyable>(_: T.Type = T.self) throws(BinaryFormatError)
+        -> UnsafeBufferPointer<T>
+    {
+        let at = position
+        let n = try count(minimumBytes: MemoryLayout<T>.stride)
+        let p = try need(n * MemoryLayout<T>.stride, "an array")
+        while position & 7 != 0 && position < buffer.count { position += 1 }
+        guard n > 0, let base = buffer.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard Int(bitPattern: base + p) % MemoryLayout<T>.alignment == 0 else {
+            throw BinaryFormatError(offset: at, what: "an array not aligned for its elements")
+        }
+        return UnsafeBufferPointer(start: (base + p).bindMemory(to: T.self, capacity: n), count: n)
     }
 
     /// An array written by `BinaryWriter.array`, copied out of the buffer.

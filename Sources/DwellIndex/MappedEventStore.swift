@@ -1,0 +1,575 @@
+import DwellCore
+
+/// A case's store read in place: every column, the symbol and address tables, the postings and the time buckets
+/// are views of the mapped store file (docs/DESIGN.md, "The case on disk"), nothing is copied. Opening walks the
+/// file once, reading only the counts that frame each array; each 64 KiB chunk of the file is checked against its
+/// checksum when a read first touches it, so a pivot reads and checks its postings and the chunks of its rows,
+/// and a one-hour window the chunks of that hour.
+///
+/// Every read is bounds-checked against the view it reads (a rank, a code, a posting, a symbol's start), so a
+/// store from a faulty writer yields wrong values, never a trap. A chunk whose checksum does not match is
+/// recorded: call `checkIntact()` after a query and before printing its answer.
+///
+/// Not `Sendable`: one command reads it on one thread (it remembers which chunks it has checked).
+/// - Complexity: opening O(sections); each read O(1), plus hashing its chunk (64 KiB) the first time.
+public final class MappedEventStore: EventColumns {
+    /// The sections of the store stream, as the case file's trailer lists them: where each ends (section k holds
+    /// the k-th array written and the scalars before it), and the `SectionHash` of each 64 KiB chunk.
+    public struct Sections {
+        public var ends: UnsafeBufferPointer<UInt64>
+        public var hashes: UnsafeBufferPointer<UInt64>
+        public init(ends: UnsafeBufferPointer<UInt64>, hashes: UnsafeBufferPointer<UInt64>) {
+            self.ends = ends
+            self.hashes = hashes
+        }
+    }
+
+    let stream: UnsafeRawBufferPointer
+    let sections: Sections
+    /// Kept alive while the views are read (the mapping).
+    let owner: AnyObject
+    /// The chunks checked so far, and the first damage found.
+    let check: StreamCheck
+    public var damage: String? { check.damage }
+
+    public let count: Int
+    // Raw views, as walked; a column's getter checks its sections first.
+    let arena: UnsafeBufferPointer<UInt8>
+    let symbolStarts: UnsafeBufferPointer<Int>
+    let symbolHashes: UnsafeBufferPointer<UInt32>
+    let symbolSlots: UnsafeBufferPointer<UInt32>
+    let addressHigh: UnsafeBufferPointer<UInt64>
+    let addressLow: UnsafeBufferPointer<UInt64>
+    let addressSlots: UnsafeBufferPointer<UInt32>
+    let timeView: MappedTime
+    let fileIDView: MappedCoded
+    let lineView: MappedArray<UInt32>
+    let offsetView: MappedWide
+    let kindView: MappedEnum<EventKind>
+    let outcomeView: MappedEnum<Outcome>
+    let hostView: MappedCoded
+    /// The sparse columns of ids (symbols, addresses) by name.
+    let sparse: [Part: MappedSparse<UInt32>]
+    let destinationPortView: MappedSparse<UInt16>
+    let status: MappedSparse<Int16>
+    let bytesOutView: MappedInt64
+    let postingBase: UnsafeBufferPointer<Int>
+    let postingStarts: MappedSparse<Int32>
+    let postingPositions: UnsafeBufferPointer<Int32>
+    let bucketOrigin: Int64
+    let bucketMicros: Int64
+    let bucketStarts: UnsafeBufferPointer<Int32>
+    /// The section range of each view above, by name.
+    let sectionsOf: [Range<Int>]
+    /// The parts of the store a query reads (for messages and tests).
+    public enum Part: Int, CaseIterable, Sendable {
+        case symbols, addresses, time, fileID, line, offset, kind, outcome, host, sourceIP, destinationIP
+        case destinationPort, user, targetUser, authMethod, program, command, httpMethod, path, query, httpStatus
+        case bytesOut, userAgent, domain, service, signature, detail, sessionID, fileHash, referer, forwardedFor
+        case postings, buckets
+    }
+
+    /// Walks the stream written by `EventStore.write(to:)`; checks the frame (counts that agree with the event
+    /// count, sections that end where the arrays do) but not yet the contents.
+    public init(stream: UnsafeRawBufferPointer, sections: Sections, owner: AnyObject) throws(BinaryFormatError) {
+        var r = BinaryReader(stream)
+        var arrays = 0
+        let chunks = (stream.count + (1 << StreamCheck.chunkShift) - 1) >> StreamCheck.chunkShift
+        guard sections.hashes.count == chunks else {
+            throw BinaryFormatError(offset: 0, what: "event store: \(sections.hashes.count) chunk checksums for \(chunks) chunks")
+        }
+        let check = StreamCheck(stream: stream, hashes: sections.hashes)
+        var names = [Range<Int>](repeating: 0..<0, count: Part.allCases.count)
+        func bad(_ what: String) -> BinaryFormatError {
+            BinaryFormatError(offset: r.position, what: "event store: \(what)")
+        }
+        func array<T: BitwiseCopyable>(_: T.Type) throws(BinaryFormatError) -> UnsafeBufferPointer<T> {
+            let a: UnsafeBufferPointer<T> = try r.arrayInPlace()
+            // Section `arrays` must end where this array does.
+            guard arrays < sections.ends.count, sections.ends[arrays] == UInt64(r.position) else {
+                throw bad("section \(arrays) does not end where its array does")
+            }
+            arrays += 1
+            return a
+        }
+        func name(_ part: Part, from: Int) { names[part.rawValue] = from..<arrays }
+        let n = try r.int()
+        guard n >= 0, n <= Int(Int32.max) else { throw bad("an event count of \(n)") }
+        func sparseColumn<T: BitwiseCopyable & Equatable>(_ absent: T, length expected: Int)
+            throws(BinaryFormatError) -> MappedSparse<T>
+        {
+            let length = try r.int()
+            let words = try array(UInt64.self)
+            let ranks = try array(UInt32.self)
+            let stored = try array(T.self)
+            let wordCount = (expected + 63) >> 6
+            guard length == expected, words.count == wordCount, ranks.count == wordCount else {
+                throw bad("a sparse column of \(length) events in a store of \(expected)")
+            }
+            return MappedSparse(
+                absent: absent, length: length, words: words, ranks: ranks, stored: stored, check: check)
+        }
+        func coded() throws(BinaryFormatError) -> MappedCoded {
+            let codes = try array(UInt16.self)
+            let table = try array(UInt32.self)
+            let escaped = try sparseColumn(UInt32(0), length: n)
+            guard codes.count == n else { throw bad("a coded column's length") }
+            return MappedCoded(codes: codes, table: table, escaped: escaped, check: check)
+        }
+        var at = arrays
+        let arena = try array(UInt8.self)
+        let symbolStarts = try array(Int.self)
+        let symbolHashes = try array(UInt32.self)
+        let symbolSlots = try array(UInt32.self)
+        name(.symbols, from: at)
+        guard symbolHashes.count >= 1, symbolStarts.count == symbolHashes.count + 1, symbolSlots.count >= 2,
+            symbolSlots.count & (symbolSlots.count - 1) == 0
+        else { throw bad("symbol table") }
+        at = arrays
+        let addressHigh = try array(UInt64.self)
+        let addressLow = try array(UInt64.self)
+        let addressSlots = try array(UInt32.self)
+        name(.addresses, from: at)
+        guard addressHigh.count == addressLow.count, addressSlots.count >= 2,
+            addressSlots.count & (addressSlots.count - 1) == 0
+        else { throw bad("address table") }
+        at = arrays
+        let time = MappedTime(
+            bases: try array(Int64.self), wides: try array(Int32.self), distance: try array(UInt32.self),
+            wide: try array(Int64.self), check: check)
+        name(.time, from: at)
+        guard time.distance.count == n, time.bases.count == time.wides.count,
+            time.bases.count == (n + (1 << TimeColumn.blockShift) - 1) >> TimeColumn.blockShift
+        else { throw bad("time column") }
+        at = arrays
+        let fileID = try coded()
+        name(.fileID, from: at)
+        at = arrays
+        let line = try array(UInt32.self)
+        name(.line, from: at)
+        at = arrays
+        let offset = MappedWide(
+            low: try array(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: check)
+        name(.offset, from: at)
+        at = arrays
+        let kinds = try array(UInt8.self)
+        name(.kind, from: at)
+        at = arrays
+        let outcomes = try array(UInt8.self)
+        name(.outcome, from: at)
+        _ = try array(UInt16.self)  // formats
+        at = arrays
+        let host = try coded()
+        name(.host, from: at)
+        _ = try array(UInt8.self)  // time sources
+        guard line.count == n, offset.low.count == n, kinds.count == n, outcomes.count == n else {
+            throw bad("a dense column's length")
+        }
+        var sparse: [Part: MappedSparse<UInt32>] = [:]
+        func ids(_ keys: Part...) throws(BinaryFormatError) {
+            for key in keys {
+                let from = arrays
+                sparse[key] = try sparseColumn(UInt32(0), length: n)
+                name(key, from: from)
+            }
+        }
+        try ids(.sourceIP, .destinationIP)
+        _ = try sparseColumn(UInt16(0), length: n)  // source ports
+        at = arrays
+        let destinationPort = try sparseColumn(UInt16(0), length: n)
+        name(.destinationPort, from: at)
+        try ids(.user, .targetUser, .authMethod, .program)
+        _ = try sparseColumn(Int32(-1), length: n)  // pids
+        try ids(.command, .httpMethod, .path, .query)
+        at = arrays
+        let status = try sparseColumn(Int16(-1), length: n)
+        name(.httpStatus, from: at)
+        at = arrays
+        let bytesOut = MappedInt64(
+            absent: -1, low: try sparseColumn(UInt32(0), length: n), high: try sparseColumn(UInt32(0), length: n))
+        name(.bytesOut, from: at)
+        _ = try sparseColumn(UInt32(0), length: n)  // bytes in, low halves
+        _ = try sparseColumn(UInt32(0), length: n)  // bytes in, high halves
+        try ids(.userAgent, .domain, .service, .signature)
+        _ = try sparseColumn(Int8(-1), length: n)  // severities
+        try ids(.detail, .sessionID, .fileHash, .referer, .forwardedFor)
+        _ = try sparseColumn(Int32(1), length: n)  // repeat counts
+        _ = try sparseColumn(UInt8(0), length: n)  // locality
+        at = arrays
+        let postingBase = try array(Int.self)
+        guard postingBase.count == IndicatorType.allCases.count + 1, postingBase[0] == 0,
+            zip(postingBase, postingBase.dropFirst()).allSatisfy({ $0 <= $1 })
+        else { throw bad("posting rows") }
+        let postingStarts = try sparseColumn(Int32(0), length: postingBase[postingBase.count - 1])
+        let postingPositions = try array(Int32.self)
+        name(.postings, from: at)
+        at = arrays
+        let origin = try r.i64()
+        let size = try r.i64()
+        let bucketStarts = try array(Int32.self)
+        _ = try array(UInt32.self)  // counts by kind
+        name(.buckets, from: at)
+        guard size > 0 else { throw bad("time buckets") }
+        guard arrays == sections.ends.count, r.position == stream.count else {
+            throw bad("\(sections.ends.count) sections listed, \(arrays) written")
+        }
+        self.stream = stream
+        self.sections = sections
+        self.owner = owner
+        self.check = check
+        count = n
+        (self.arena, self.symbolStarts, self.symbolHashes, self.symbolSlots) =
+            (arena, symbolStarts, symbolHashes, symbolSlots)
+        (self.addressHigh, self.addressLow, self.addressSlots) = (addressHigh, addressLow, addressSlots)
+        (timeView, fileIDView, offsetView, hostView) = (time, fileID, offset, host)
+        lineView = MappedArray(values: line, check: check)
+        kindView = MappedEnum(bytes: kinds, fallback: .generic, name: "kind", check: check)
+        outcomeView = MappedEnum(bytes: outcomes, fallback: .unknown, name: "outcome", check: check)
+        self.sparse = sparse
+        (self.destinationPortView, self.status, self.bytesOutView) = (destinationPort, status, bytesOut)
+        (self.postingBase, self.postingStarts, self.postingPositions) = (postingBase, postingStarts, postingPositions)
+        (bucketOrigin, bucketMicros, self.bucketStarts) = (origin, size, bucketStarts)
+        sectionsOf = names
+        // A damaged chunk is named by the parts it overlaps.
+        let ends = Array(sections.ends)
+        check.describe = { from in
+            let to = UInt64(from + (1 << StreamCheck.chunkShift))
+            let first = ends.firstIndex { $0 > UInt64(from) } ?? ends.count
+            let last = ends.firstIndex { $0 >= to } ?? (ends.count - 1)
+            let parts = Part.allCases.filter { p in names[p.rawValue].overlaps(first..<(last + 1)) }
+            return parts.isEmpty ? "frame" : parts.map { "\($0)" }.joined(separator: ", ")
+        }
+    }
+
+    // MARK: Checking
+
+    /// Checks every chunk (what opening the whole store does).
+    public func checkAll() { check.checkAll() }
+
+    /// The sections a named part of the store spans, and where a section ends (test hooks).
+    package func sections(of name: String) -> Range<Int>? {
+        Part.allCases.first { "\($0)" == name }.map { sectionsOf[$0.rawValue] }
+    }
+    package func sectionEnd(_ k: Int) -> UInt64 { sections.ends[k] }
+
+    /// Throws the first damage any read so far met.
+    public func checkIntact() throws(BinaryFormatError) {
+        if let damage = check.damage { throw BinaryFormatError(offset: 0, what: damage) }
+    }
+
+    // MARK: Columns
+
+    func ids(_ part: Part) -> MappedSparse<UInt32> {
+        sparse[part]
+            ?? MappedSparse(
+                absent: 0, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
+                stored: .init(start: nil, count: 0), check: check)
+    }
+
+    public var time: MappedTime { timeView }
+    public var fileID: MappedCoded { fileIDView }
+    public var host: MappedCoded { hostView }
+    public var line: MappedArray<UInt32> { lineView }
+    public var offset: MappedWide { offsetView }
+    public var kind: MappedEnum<EventKind> { kindView }
+    public var outcome: MappedEnum<Outcome> { outcomeView }
+    public var sourceIP: MappedSparse<UInt32> { ids(.sourceIP) }
+    public var destinationIP: MappedSparse<UInt32> { ids(.destinationIP) }
+    public var destinationPort: MappedSparse<UInt16> { destinationPortView }
+    public var user: MappedSparse<UInt32> { ids(.user) }
+    public var targetUser: MappedSparse<UInt32> { ids(.targetUser) }
+    public var command: MappedSparse<UInt32> { ids(.command) }
+    public var httpMethod: MappedSparse<UInt32> { ids(.httpMethod) }
+    public var path: MappedSparse<UInt32> { ids(.path) }
+    public var query: MappedSparse<UInt32> { ids(.query) }
+    public var httpStatus: MappedSparse<Int16> { status }
+    public var bytesOut: MappedInt64 { bytesOutView }
+    public var userAgent: MappedSparse<UInt32> { ids(.userAgent) }
+    public var domain: MappedSparse<UInt32> { ids(.domain) }
+    public var fileHash: MappedSparse<UInt32> { ids(.fileHash) }
+
+    // MARK: Symbols, addresses, postings, buckets
+
+    public var symbolCount: Int { symbolHashes.count }
+
+    public func withSymbolBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let i = Int(id)
+        guard i > 0, i + 1 < symbolStarts.count else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let (a, b) = (check.at(symbolStarts, i), check.at(symbolStarts, i + 1))
+        guard a >= 0, a <= b, b <= arena.count else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let bytes = UnsafeBufferPointer(rebasing: arena[a..<b])
+        check.touch(all: bytes)
+        return body(bytes)
+    }
+
+    public func string(_ id: UInt32) -> String {
+        id == 0 ? "" : withSymbolBytes(id) { ByteText.string($0) }
+    }
+
+    public func address(_ id: UInt32) -> IPAddress? {
+        guard id > 0, Int(id) <= addressHigh.count else { return nil }
+        return IPAddress(high: check.at(addressHigh, Int(id) - 1), low: check.at(addressLow, Int(id) - 1))
+    }
+
+    /// The symbol id of `text`, probing the stored table (at most once round it).
+    func symbolID(_ text: String) -> UInt32? {
+        var s = text
+        return s.withUTF8 { p -> UInt32? in
+            if p.isEmpty { return nil }
+            let h = SymbolTable.probeHash(p)
+            let mask = symbolSlots.count - 1
+            var slot = Int(h) & mask
+            for _ in 0..<symbolSlots.count {
+                let id = check.at(symbolSlots, slot)
+                if id == 0 { return nil }
+                if Int(id) < symbolHashes.count, check.at(symbolHashes, Int(id)) == h,
+                    withSymbolBytes(id, { $0.elementsEqual(p) })
+                {
+                    return id
+                }
+                slot = (slot + 1) & mask
+            }
+            return nil
+        }
+    }
+
+    /// The address id of `ip`, probing the stored table (at most once round it).
+    func addressID(_ ip: IPAddress) -> UInt32? {
+        let mask = addressSlots.count - 1
+        var slot = AddressIndex.hash(ip) & mask
+        for _ in 0..<addressSlots.count {
+            let id = check.at(addressSlots, slot)
+            if id == 0 { return nil }
+            if Int(id) <= addressHigh.count, check.at(addressHigh, Int(id) - 1) == ip.high,
+                check.at(addressLow, Int(id) - 1) == ip.low
+            {
+                return id
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
+        if type == .ip {
+            guard let ip = IPAddress(text), let id = addressID(ip) else { return nil }
+            return IndicatorKey(.ip, id)
+        }
+        return symbolID(text).map { IndicatorKey(type, $0) }
+    }
+
+    /// The positions of an indicator, in place. - Complexity: O(1).
+    public func postingSlice(_ key: IndicatorKey) -> UnsafeBufferPointer<Int32> {
+        let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        let t = Int(key.type.rawValue)
+        let row = check.at(postingBase, t) + Int(key.value)
+        guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return none }
+        let k = postingStarts.rank(row)
+        guard let a = postingStarts.value(k).map(Int.init) else { return none }
+        let b = postingStarts.value(k + 1).map(Int.init) ?? postingPositions.count
+        guard a >= 0, a <= b, b <= postingPositions.count else { return none }
+        let slice = UnsafeBufferPointer(rebasing: postingPositions[a..<b])
+        check.touch(all: slice)
+        return slice
+    }
+
+    /// An indicator's positions; positions past the events (a faulty writer) are left out.
+    public func positions(_ key: IndicatorKey) -> [Int32] {
+        postingSlice(key).filter { $0 >= 0 && Int($0) < count }
+    }
+
+    public var timeBounds: (first: Int64, last: Int64)? {
+        count == 0 ? nil : (timeView[0], timeView[count - 1])
+    }
+
+    /// Positions of events in `[from, to)`: the bucket of each bound, then a binary search inside it.
+    /// - Complexity: O(log n).
+    public func range(from: Timestamp, to: Timestamp) -> Range<Int> {
+        guard count > 0, from < to else { return 0..<0 }
+        let times = timeView
+        let buckets = bucketStarts.count - 1
+        func lowerBound(_ t: Int64) -> Int {
+            let d = t.subtractingReportingOverflow(bucketOrigin)
+            if d.overflow { return t < bucketOrigin ? 0 : count }
+            let b = d.partialValue / bucketMicros
+            if b < 0 { return 0 }
+            if b >= Int64(buckets) { return count }
+            var lo = min(max(Int(check.at(bucketStarts, Int(b))), 0), count)
+            var hi = min(max(Int(check.at(bucketStarts, Int(b) + 1)), lo), count)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if times[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        let a = lowerBound(from.microseconds)
+        return a..<max(a, lowerBound(to.microseconds))
+    }
+}
+
+// MARK: Column views
+
+/// Which 64 KiB chunks of a mapped store stream match their `SectionHash`: each is hashed on its first read.
+/// A chunk that does not match, or an enum value no dwell writes, is recorded (`damage`); reads go on, bounds-checked.
+final class StreamCheck {
+    static let chunkShift = 16
+    let stream: UnsafeRawBufferPointer
+    let hashes: UnsafeBufferPointer<UInt64>
+    /// Per chunk: 0 not read yet, 1 matched, 2 damaged.
+    var state: [UInt8]
+    var damage: String?
+    /// Names the part of the store a chunk belongs to, for the message (set once the walk knows the parts).
+    var describe: (Int) -> String = { "bytes from \($0)" }
+
+    init(stream: UnsafeRawBufferPointer, hashes: UnsafeBufferPointer<UInt64>) {
+        self.stream = stream
+        self.hashes = hashes
+        state = [UInt8](repeating: 0, count: hashes.count)
+    }
+
+    /// Element `j` of `b` (a view of the stream), its chunk checked first; `j` must be inside `b`.
+    @inline(__always) func at<T>(_ b: UnsafeBufferPointer<T>, _ j: Int) -> T {
+        if let p = b.baseAddress { touch(UnsafeRawPointer(p + j)) }
+        return b[j]
+    }
+
+    /// Checks the chunk holding `p`.
+    @inline(__always) func touch(_ p: UnsafeRawPointer) {
+        guard let base = stream.baseAddress else { return }
+        let c = (p - base) >> Self.chunkShift
+        if c >= 0, c < state.count, state[c] == 0 { verify(c) }
+    }
+
+    /// Checks every chunk that `b` spans.
+    func touch<T>(all b: UnsafeBufferPointer<T>) {
+        guard let p = b.baseAddress, let base = stream.baseAddress, b.count > 0 else { return }
+        let first = (UnsafeRawPointer(p) - base) >> Self.chunkShift
+        let last = (UnsafeRawPointer(p + (b.count - 1)) - base) >> Self.chunkShift
+        for c in max(first, 0)...max(last, 0) where c < state.count && state[c] == 0 { verify(c) }
+    }
+
+    func verify(_ c: Int) {
+        let from = c << Self.chunkShift
+        let to = min(from + (1 << Self.chunkShift), stream.count)
+        let ok = from < to && SectionHash.of(UnsafeRawBufferPointer(rebasing: stream[from..<to])) == hashes[c]
+        state[c] = ok ? 1 : 2
+        if !ok && damage == nil {
+            damage = "the store's \(describe(from)) (bytes \(from)..<\(to)) do not match their checksum"
+        }
+    }
+
+    func unknown(_ what: String, _ value: UInt8) {
+        if damage == nil { damage = "the store's \(what) column holds the unknown value \(value)" }
+    }
+
+    func checkAll() { for c in state.indices where state[c] == 0 { verify(c) } }
+}
+
+/// A dense column in place; an index past it reads as 0.
+public struct MappedArray<T: BitwiseCopyable & BinaryInteger>: ColumnValues {
+    let values: UnsafeBufferPointer<T>
+    let check: StreamCheck
+    public subscript(i: Int) -> T { i >= 0 && i < values.count ? check.at(values, i) : 0 }
+}
+
+/// A column of one-byte enum values in place; a value no dwell writes reads as `fallback` and is recorded.
+public struct MappedEnum<E: RawRepresentable>: ColumnValues where E.RawValue == UInt8 {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let fallback: E
+    let name: String
+    let check: StreamCheck
+    public subscript(i: Int) -> E {
+        guard i >= 0 && i < bytes.count else { return fallback }
+        let v = check.at(bytes, i)
+        guard let e = E(rawValue: v) else {
+            check.unknown(name, v)
+            return fallback
+        }
+        return e
+    }
+}
+
+/// A `SparseColumn` in place (presence words, ranks, present values).
+public struct MappedSparse<T: BitwiseCopyable & Equatable>: ColumnValues {
+    let absent: T
+    let length: Int
+    let words: UnsafeBufferPointer<UInt64>
+    let ranks: UnsafeBufferPointer<UInt32>
+    let stored: UnsafeBufferPointer<T>
+    let check: StreamCheck
+
+    public func hasValue(at i: Int) -> Bool {
+        i >= 0 && i < length && (i >> 6) < words.count
+            && check.at(words, i >> 6) & (UInt64(1) << UInt64(i & 63)) != 0
+    }
+
+    func rank(_ i: Int) -> Int {
+        let w = i >> 6
+        guard i >= 0, w < words.count, w < ranks.count else { return Int.max }
+        return Int(check.at(ranks, w)) + (check.at(words, w) & ((UInt64(1) << UInt64(i & 63)) &- 1)).nonzeroBitCount
+    }
+
+    func value(_ k: Int) -> T? { k >= 0 && k < stored.count ? check.at(stored, k) : nil }
+
+    public subscript(i: Int) -> T {
+        guard hasValue(at: i) else { return absent }
+        return value(rank(i)) ?? absent
+    }
+}
+
+/// A `CodedColumn` in place.
+public struct MappedCoded: ColumnValues {
+    let codes: UnsafeBufferPointer<UInt16>
+    let table: UnsafeBufferPointer<UInt32>
+    let escaped: MappedSparse<UInt32>
+    let check: StreamCheck
+
+    public subscript(i: Int) -> UInt32 {
+        guard i >= 0, i < codes.count else { return 0 }
+        let c = check.at(codes, i)
+        if c == CodedColumn.escape { return escaped[i] }
+        return Int(c) < table.count ? check.at(table, Int(c)) : 0
+    }
+}
+
+/// A `TimeColumn` in place.
+public struct MappedTime: ColumnValues {
+    let bases: UnsafeBufferPointer<Int64>
+    let wides: UnsafeBufferPointer<Int32>
+    let distance: UnsafeBufferPointer<UInt32>
+    let wide: UnsafeBufferPointer<Int64>
+    let check: StreamCheck
+
+    public subscript(i: Int) -> Int64 {
+        let b = i >> TimeColumn.blockShift
+        guard i >= 0, i < distance.count, b < bases.count, b < wides.count else { return 0 }
+        let w = check.at(wides, b)
+        if w < 0 { return check.at(bases, b) &+ Int64(check.at(distance, i)) }
+        let k = Int(w) + (i & ((1 << TimeColumn.blockShift) - 1))
+        return k >= 0 && k < wide.count ? check.at(wide, k) : 0
+    }
+}
+
+/// A `WideColumn` (byte offsets) in place.
+public struct MappedWide: ColumnValues {
+    let low: UnsafeBufferPointer<UInt32>
+    let high: MappedSparse<UInt32>
+    let check: StreamCheck
+
+    public subscript(i: Int) -> UInt64 {
+        guard i >= 0, i < low.count else { return 0 }
+        return UInt64(check.at(low, i)) | UInt64(high[i]) << 32
+    }
+}
+
+/// A `SparseInt64Column` (byte counts) in place.
+public struct MappedInt64: ColumnValues {
+    let absent: Int64
+    let low: MappedSparse<UInt32>
+    let high: MappedSparse<UInt32>
+
+    public subscript(i: Int) -> Int64 {
+        guard low.hasValue(at: i) else { return absent }
+        return Int64(bitPattern: UInt64(low[i]) | UInt64(high[i]) << 32)
+    }
+}
