@@ -24,29 +24,30 @@ public enum FindingAggregation {
 
     /// `findings` aggregated, in time order of their first hit. - Complexity: O(*n* log *n*).
     public static func aggregate(_ findings: [Finding]) -> [Finding] {
+        // Groups hold indices: a finding is copied once, into its aggregate, not into its group first.
         var order: [String] = []
-        var groups: [String: [Finding]] = [:]
-        for f in findings {
+        var groups: [String: [Int]] = [:]
+        for (n, f) in findings.enumerated() {
             if f.rule.hasPrefix("integrity.") {
                 let key = "\u{1}\(order.count)"
                 order.append(key)
-                groups[key] = [f]
+                groups[key] = [n]
                 continue
             }
             let key = "\(f.rule)\u{0}\(f.host)\u{0}\(source(f))"
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(f)
+            groups[key, default: []].append(n)
         }
         var out: [Finding] = []
         out.reserveCapacity(order.count)
         for key in order {
-            guard let list = groups[key], var merged = list.first else { continue }
-            if list.count == 1 {
-                out.append(merged)
+            guard let members = groups[key], let only = members.first else { continue }
+            if members.count == 1 {
+                out.append(findings[only])
                 continue
             }
-            let sorted = list.sorted { $0.time < $1.time }
-            merged = sorted[0]
+            let sorted = members.sorted { findings[$0].time < findings[$1].time }.map { findings[$0] }
+            var merged = sorted[0]
             let last = sorted[sorted.count - 1]
             merged.count = sorted.reduce(0) { $0 + $1.count }
             merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()

@@ -36,23 +36,71 @@ public enum SigmaFindings {
         let run = engine.run(set)
         var out: [Finding] = []
         out.reserveCapacity(run.matches.count)
+        // What is the same for every match of a rule is built once per rule; the texts of addresses, users and
+        // hosts once per distinct value (a rule can match tens of thousands of events).
+        var perRule: [Int: (id: String, severity: Severity, prefix: String)] = [:]
+        var whyCache: [Int: (match: String, why: String)] = [:]
+        var ipText: [UInt32: String] = [:]
+        var userText: [UInt32: String] = [:]
+        var hostText: [UInt64: String] = [:]
+        let filePaths = detectors.filePaths
         for m in run.matches {
             let r = set.runnable[m.rule].rule
             guard let first = m.positions.first else { continue }
+            let fixed: (id: String, severity: Severity, prefix: String)
+            if let known = perRule[m.rule] {
+                fixed = known
+            } else {
+                let by = r.author.isEmpty ? "" : ", by \(r.author)"
+                fixed = (ruleID(r), severity(r.level), "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): ")
+                perRule[m.rule] = fixed
+            }
+            let why: String
+            if let cached = whyCache[m.rule], cached.match == m.why {
+                why = cached.why
+            } else {
+                why = fixed.prefix + m.why
+                whyCache[m.rule] = (m.why, why)
+            }
             var indicators: [String] = []
-            if store.sourceIP[first] != 0 { indicators.append("ip:\(detectors.ip(store.sourceIP[first]))") }
-            if store.user[first] != 0 { indicators.append("user:\(detectors.text(store.user[first]))") }
-            let host = detectors.hostOf(first)
+            let ip = store.sourceIP[first]
+            if ip != 0 {
+                if let t = ipText[ip] { indicators.append(t) } else {
+                    let t = "ip:\(detectors.ip(ip))"
+                    ipText[ip] = t
+                    indicators.append(t)
+                }
+            }
+            let user = store.user[first]
+            if user != 0 {
+                if let t = userText[user] { indicators.append(t) } else {
+                    let t = "user:\(detectors.text(user))"
+                    userText[user] = t
+                    indicators.append(t)
+                }
+            }
+            let key = hostKey(store, first)
+            let host: String
+            if let known = hostText[key] { host = known } else {
+                host = detectors.hostOf(first)
+                hostText[key] = host
+            }
             if !host.isEmpty { indicators.append("host:\(host)") }
-            let by = r.author.isEmpty ? "" : ", by \(r.author)"
             out.append(
                 Finding(
-                    rule: ruleID(r), title: r.title, technique: r.technique, severity: severity(r.level),
-                    time: store.timestamp(first), host: host, indicators: indicators,
-                    why: "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): \(m.why)",
-                    evidence: m.positions.map(detectors.ref), seeds: false, role: .attempt))
+                    rule: fixed.id, title: r.title, technique: r.technique, severity: fixed.severity,
+                    time: store.timestamp(first), host: host, indicators: indicators, why: why,
+                    evidence: m.positions.map { EvidenceRef(store: store, position: $0, filePaths: filePaths) }, seeds: false,
+                    role: .attempt))
         }
         return (out, run.notes)
+    }
+
+    /// What `Detectors.hostOf` reads of an event, as one key: equal keys give the same host name.
+    static func hostKey(_ store: EventStore, _ i: Int) -> UInt64 {
+        if store.kind[i] == .http, store.destinationIP[i] != 0 { return 1 << 32 | UInt64(store.destinationIP[i]) }
+        if store.host[i] == 0 && store.kind[i] == .webRequest { return 2 << 32 | UInt64(store.fileID[i]) }
+        return UInt64(store.host[i])
     }
 
     /// Reads cited lines back from the evidence for keyword searches (framed records and journals through their
@@ -66,7 +114,7 @@ public enum SigmaFindings {
                 for l in lines { if let b = framed[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
                 return true
             }
-            guard case .success(let source) = EvidenceSource.open(file) else { return false }
+            guard case .success(let source) = EvidenceSource.open(file, hashing: false) else { return false }
             var reader = LineReader(maxLineBytes: options.maxLineBytes)
             defer { reader.deallocate() }
             let done = StopFlag()

@@ -49,10 +49,44 @@ public struct SigmaEngine {
             if groups[c.source.name] == nil { order.append(c.source.name) }
             groups[c.source.name, default: []].append(i)
         }
+        // Each source's events, and the files that more than one source reads back (keywords or record fields):
+        // those are read once, for all of them (`SigmaLineCache`).
+        var selected: [[Int]] = []
+        var reading: [Bool] = []
+        var readersOf: [UInt32: Int] = [:]
         for name in order {
             let members = groups[name]!
-            guard case .detection(let first) = set.runnable[members[0]] else { continue }
+            guard case .detection(let first) = set.runnable[members[0]] else {
+                selected.append([])
+                reading.append(false)
+                continue
+            }
             let positions = select(first.source)
+            let reads = members.contains { m in
+                guard case .detection(let c) = set.runnable[m] else { return false }
+                return c.tests.contains { $0.field == .rawLine } || !c.recordFieldNames.isEmpty
+            }
+            selected.append(positions)
+            reading.append(reads)
+            guard reads else { continue }
+            var files = Set<UInt32>()
+            for p in positions { files.insert(store.fileID[p]) }
+            for f in files { readersOf[f, default: 0] += 1 }
+        }
+        var lineReader = self.lineReader
+        if let direct = lineReader, readersOf.values.contains(where: { $0 > 1 }) {
+            var union: [UInt32: Set<UInt64>] = [:]
+            for (g, positions) in selected.enumerated() where reading[g] {
+                for p in positions where readersOf[store.fileID[p], default: 0] > 1 {
+                    union[store.fileID[p], default: []].insert(UInt64(store.line[p]))
+                }
+            }
+            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.sorted() }).lineReader
+        }
+        for (g, name) in order.enumerated() {
+            let members = groups[name]!
+            guard case .detection = set.runnable[members[0]] else { continue }
+            let positions = selected[g]
             var source = SourceRun(store: store, positions: positions)
             var rules: [SigmaCompiledRule] = []
             for m in members {

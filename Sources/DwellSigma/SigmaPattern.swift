@@ -136,8 +136,12 @@ public struct SigmaPattern: Sendable, Hashable {
     /// Text folded as the patterns are: ASCII letters to lower case, every other byte as it is (bytes that are
     /// not UTF-8 stay bytes; non-ASCII letters compare exactly, see docs/sigma.md).
     public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(bytes.count)
-        for b in bytes { out.append(foldByte(b)) }
+        // Sized once and written through a buffer (the loop vectorizes), not appended byte by byte.
+        if out.count > bytes.count { out.removeLast(out.count - bytes.count) }
+        if out.count < bytes.count { out.append(contentsOf: repeatElement(0, count: bytes.count - out.count)) }
+        guard let src = bytes.baseAddress else { return }
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<dst.count { dst[i] = foldByte(src[i]) }
+        }
     }
 }

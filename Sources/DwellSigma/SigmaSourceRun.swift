@@ -276,6 +276,9 @@ struct SourceRun {
         guard !tests.isEmpty, !positions.isEmpty else { return nil }
         for t in tests { keywordResults[t] = Bitset(count: positions.count) }
         guard let reader else { return "keywords not searched: the raw lines were not available" }
+        // Hits by test index while searching (a test is hashed once, when stored, not per hit).
+        var hitBits = [Bitset](repeating: Bitset(count: positions.count), count: tests.count)
+        defer { for (ti, t) in tests.enumerated() { keywordResults[t] = hitBits[ti] } }
         // All literal patterns of all tests, with a two-byte index of their anchors.
         struct Entry { var test: Int; var pattern: SigmaPattern }
         var entries: [Entry] = []
@@ -361,7 +364,7 @@ struct SourceRun {
                 guard !touched.isEmpty else { return }
                 var k = next
                 while k < events.count && events[k].line == line {
-                    for ti in touched where testHit[ti] { keywordResults[tests[ti]]!.set(events[k].n) }
+                    for ti in touched where testHit[ti] { hitBits[ti].set(events[k].n) }
                     k += 1
                 }
             }

@@ -21,6 +21,8 @@ public final class RawFile {
     let fd: Int32
     let ownsFD: Bool
     var hasher = SHA256()
+    /// `false` when the bytes are read again after the file was hashed (cited lines, Sigma keywords): no SHA-256.
+    public var hashing = true
     public internal(set) var bytesRead: UInt64 = 0
     public private(set) var readError: Int32 = 0
     public internal(set) var atEnd = false
@@ -79,7 +81,7 @@ public final class RawFile {
         while true {
             let n = Glibc.read(fd, base, want)
             if n > 0 {
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: n))
+                if hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: n)) }
                 spool?.append(UnsafeRawBufferPointer(start: base, count: n))
                 bytesRead += UInt64(n)
                 return n

@@ -19,14 +19,18 @@ public struct EvidenceSource: ByteSource {
     public private(set) var openIssues: [EvidenceIssue] = []
 
     /// Opens `file` read-only and detects its compression from its first bytes. Bytes read from stdin are also
-    /// copied into `stdinSpool` when given, for the cited lines to be read again.
-    public static func open(_ file: EvidenceFile, stdinSpool: StdinSpool? = nil) -> Result<EvidenceSource, EvidenceIssue> {
+    /// copied into `stdinSpool` when given, for the cited lines to be read again. `hashing: false` skips the
+    /// SHA-256 (`finish()` then reports no meaningful digest): for reading a file again after it was hashed.
+    public static func open(_ file: EvidenceFile, stdinSpool: StdinSpool? = nil, hashing: Bool = true)
+        -> Result<EvidenceSource, EvidenceIssue>
+    {
         let raw: RawFile
         if file.isStdin {
             raw = RawFile(standardInput: (), spool: stdinSpool)
         } else {
             do {
                 raw = try RawFile(path: file.path)
+                raw.hashing = hashing
             } catch {
                 let kind: EvidenceIssue.Kind = error.errno == ENOENT ? .vanished : .unreadable
                 let what =

@@ -72,7 +72,7 @@ extension RawFile {
         guard !shrank, bytesRead < stop else { return }
         let from = Int(bytesRead)
         let before = hasher
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapping.bytes[from..<Int(stop)]))
+        if hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapping.bytes[from..<Int(stop)])) }
         bytesRead = stop
         guard let lost = mapping.firstLostOffset, lost < Int(stop) else { return }
         // Hash again from `from`, up to what is still in the file (the page holding the new end is still mapped).
@@ -80,7 +80,9 @@ extension RawFile {
         var status = stat()
         let sizeNow = fstat(fd, &status) == 0 ? Int(status.st_size) : lost
         let real = max(min(lost, sizeNow), from)
-        if real > from { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapping.bytes[from..<real])) }
+        if hashing, real > from {
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapping.bytes[from..<real]))
+        }
         bytesRead = UInt64(real)
         shrank = true
         atEnd = true  // nothing more to read: `read` would start again from the descriptor's own position
