@@ -64,27 +64,10 @@ public enum SigmaFindings {
             }
             var indicators: [String] = []
             let ip = store.sourceIP[first]
-            if ip != 0 {
-                if let t = ipText[ip] { indicators.append(t) } else {
-                    let t = "ip:\(detectors.ip(ip))"
-                    ipText[ip] = t
-                    indicators.append(t)
-                }
-            }
+            if ip != 0 { indicators.append(remembered(&ipText, ip) { "ip:\(detectors.ip(ip))" }) }
             let user = store.user[first]
-            if user != 0 {
-                if let t = userText[user] { indicators.append(t) } else {
-                    let t = "user:\(detectors.text(user))"
-                    userText[user] = t
-                    indicators.append(t)
-                }
-            }
-            let key = hostKey(store, first)
-            let host: String
-            if let known = hostText[key] { host = known } else {
-                host = detectors.hostOf(first)
-                hostText[key] = host
-            }
+            if user != 0 { indicators.append(remembered(&userText, user) { "user:\(detectors.text(user))" }) }
+            let host = remembered(&hostText, hostKey(store, first)) { detectors.hostOf(first) }
             if !host.isEmpty { indicators.append("host:\(host)") }
             out.append(
                 Finding(
@@ -94,6 +77,14 @@ public enum SigmaFindings {
                     role: .attempt))
         }
         return (out, run.notes)
+    }
+
+    /// The text cached under `key`, made by `make` the first time.
+    static func remembered<K: Hashable>(_ cache: inout [K: String], _ key: K, _ make: () -> String) -> String {
+        if let known = cache[key] { return known }
+        let text = make()
+        cache[key] = text
+        return text
     }
 
     /// What `Detectors.hostOf` reads of an event, as one key: equal keys give the same host name.
