@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DwellIngest", targets: ["DwellIngest"]),
         .library(name: "DwellIndex", targets: ["DwellIndex"]),
         .library(name: "DwellAnalysis", targets: ["DwellAnalysis"]),
+        .library(name: "DwellPipeline", targets: ["DwellPipeline"]),
         .library(name: "DwellReports", targets: ["DwellReports"]),
         .library(name: "DwellScenario", targets: ["DwellScenario"]),
         .library(name: "DwellSweep", targets: ["DwellSweep"]),
@@ -55,6 +56,12 @@ let package = Package(
                 "DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/DwellAnalysis"),
+        // Evidence to a built store and the runs over it: the sinks, the store build, the investigation run (the
+        // analysis is DwellAnalysis's), attaching the cited raw lines, the partials of `dwell summarize`.
+        .target(
+            name: "DwellPipeline",
+            dependencies: ["DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", "DwellAnalysis"],
+            path: "Sources/DwellPipeline"),
         .target(
             name: "DwellReports",
             dependencies: [
@@ -73,15 +80,15 @@ let package = Package(
         .target(
             name: "DwellCase",
             dependencies: [
-                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis", "CSQLite",
+                "DwellCore", "DwellIndex", "DwellIngest", "DwellAnalysis", "DwellPipeline", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/DwellCase"),
         .executableTarget(
             name: "dwell",
             dependencies: [
-                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellReports", "DwellSweep",
-                "DwellSigma", "DwellCase",
+                "DwellCore", "Parsers", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellPipeline", "DwellReports",
+                "DwellSweep", "DwellSigma", "DwellCase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/dwell"
@@ -102,24 +109,32 @@ let package = Package(
             path: "Tests/DwellTestSupport"),
         .testTarget(name: "DwellCoreTests", dependencies: ["DwellCore", "DwellTestSupport", "CJournalCodecs"]),
         .testTarget(name: "ParsersTests", dependencies: ["Parsers", "DwellTestSupport"]),
-        .testTarget(name: "DwellAnalysisTests", dependencies: ["DwellAnalysis", "DwellTestSupport", "DwellScenario"]),
+        .testTarget(
+            name: "DwellAnalysisTests",
+            dependencies: ["DwellAnalysis", "DwellPipeline", "DwellTestSupport", "DwellScenario"]),
         .testTarget(name: "DwellIndexTests", dependencies: ["DwellIndex"]),
         .testTarget(
             name: "DwellSigmaTests",
-            dependencies: ["DwellSigma", "DwellAnalysis", "DwellReports", "DwellTestSupport", "DwellScenario"],
+            dependencies: [
+                "DwellSigma", "DwellAnalysis", "DwellPipeline", "DwellReports", "DwellTestSupport", "DwellScenario",
+            ],
             exclude: ["Oracle"]),  // the differential test's Python oracle, run by path
         .testTarget(name: "DwellScenarioTests", dependencies: ["DwellScenario", "CZlib", "DwellTestSupport"]),
         .testTarget(
-            name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellTestSupport"],
+            name: "DwellReportsTests", dependencies: ["DwellReports", "DwellAnalysis", "DwellPipeline", "DwellTestSupport"],
             exclude: ["Golden"]),  // golden files, read by path from the test
-        .testTarget(name: "DwellSweepTests", dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellReports"]),
+        .testTarget(
+            name: "DwellSweepTests",
+            dependencies: ["DwellSweep", "DwellTestSupport", "DwellAnalysis", "DwellPipeline", "DwellReports"]),
         .testTarget(
             name: "DwellCaseTests",
-            dependencies: ["DwellCase", "DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
+            dependencies: [
+                "DwellCase", "DwellAnalysis", "DwellPipeline", "DwellReports", "DwellScenario", "DwellTestSupport",
+            ]),
         // The command line: typed values and their messages (in process), exit statuses and stdin (the built binary).
         .testTarget(name: "DwellCLITests", dependencies: ["dwell", "DwellCore", "DwellIngest", "DwellTestSupport"]),
         .testTarget(
             name: "DwellPartialsTests",
-            dependencies: ["DwellAnalysis", "DwellReports", "DwellScenario", "DwellTestSupport"]),
+            dependencies: ["DwellAnalysis", "DwellPipeline", "DwellReports", "DwellScenario", "DwellTestSupport"]),
     ]
 )

@@ -293,7 +293,7 @@ extension Partials {
         return out
     }
 
-    mutating func merge(activityOnly other: [ActivityKey: Int64]) {
+    package mutating func merge(activityOnly other: [ActivityKey: Int64]) {
         for (k, v) in other {
             let (s, o) = activity[k, default: 0].addingReportingOverflow(v)
             activity[k] = o ? .max : s

@@ -353,13 +353,13 @@ public struct Partials: Sendable, Equatable {
         }
     }
 
-    static func merge<K: Hashable>(_ a: inout [K: Seen], _ b: [K: Seen]) {
+    package static func merge<K: Hashable>(_ a: inout [K: Seen], _ b: [K: Seen]) {
         for (k, v) in b {
             if a[k] == nil { a[k] = v } else { a[k]?.merge(v) }
         }
     }
 
-    static func merge<K: Hashable>(_ a: inout [K: SampledSeen], _ b: [K: SampledSeen]) {
+    package static func merge<K: Hashable>(_ a: inout [K: SampledSeen], _ b: [K: SampledSeen]) {
         for (k, v) in b {
             if a[k] == nil { a[k] = v } else { a[k]?.merge(v) }
         }

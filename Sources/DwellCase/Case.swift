@@ -2,6 +2,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import Foundation
 
 /// A persistent case: the event store of a run, its evidence manifest, the detectors' findings and the raw lines

@@ -2,6 +2,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 
 extension Case {
     /// What updating a case with the evidence found now did, file by file.

@@ -4,6 +4,7 @@ import DwellCase
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import Foundation
 
 #if canImport(Glibc)

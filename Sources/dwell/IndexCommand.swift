@@ -4,6 +4,7 @@ import DwellCase
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import Foundation
 
 /// Writes a case, or says why not and exits 2.

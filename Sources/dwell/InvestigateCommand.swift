@@ -3,6 +3,7 @@ import DwellAnalysis
 import DwellCase
 import DwellCore
 import DwellIngest
+import DwellPipeline
 import DwellReports
 import Foundation
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DwellAnalysis
 import DwellCore
 import DwellIngest
+import DwellPipeline
 import Foundation
 
 struct SummarizeCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import Foundation
 
 struct TimelineCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import DwellAnalysis
 import DwellCore
 import DwellIngest
+import DwellPipeline
 import DwellScenario
 import DwellTestSupport
 import Foundation

@@ -2,6 +2,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import DwellTestSupport
 import Foundation
 import Testing

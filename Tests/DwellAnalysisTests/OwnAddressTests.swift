@@ -1,6 +1,7 @@
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import DwellTestSupport
 import Foundation
 import Testing

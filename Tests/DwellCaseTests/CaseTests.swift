@@ -3,6 +3,7 @@ import DwellCase
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import DwellReports
 import DwellScenario
 import DwellTestSupport

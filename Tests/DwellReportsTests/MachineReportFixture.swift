@@ -1,4 +1,5 @@
 import DwellIndex
+import DwellPipeline
 import DwellTestSupport
 import Foundation
 import Testing

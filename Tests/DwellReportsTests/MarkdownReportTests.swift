@@ -2,6 +2,7 @@
 @testable import DwellCore
 import DwellIndex
 @testable import DwellIngest
+import DwellPipeline
 @testable import DwellReports
 import DwellTestSupport
 import Foundation

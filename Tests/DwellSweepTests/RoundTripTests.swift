@@ -1,6 +1,7 @@
 import DwellAnalysis
 import DwellCore
 import DwellIngest
+import DwellPipeline
 import DwellReports
 import DwellTestSupport
 import Foundation

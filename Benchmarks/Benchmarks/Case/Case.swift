@@ -8,6 +8,7 @@ import DwellCase
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import DwellScenario
 import Foundation
 

@@ -6,6 +6,7 @@ import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
+import DwellPipeline
 import DwellReports
 import DwellScenario
 import Foundation

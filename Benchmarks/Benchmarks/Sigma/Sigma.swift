@@ -5,6 +5,7 @@ import Benchmark
 import DwellAnalysis
 import DwellCore
 import DwellIngest
+import DwellPipeline
 import DwellScenario
 import DwellSigma
 import Foundation

@@ -1,3 +1,4 @@
+import DwellAnalysis
 import DwellCore
 import DwellIndex
 import DwellIngest
