@@ -53,7 +53,8 @@ let package = Package(
         .target(
             name: "DwellAnalysis",
             dependencies: [
-                "DwellCore", "DwellIndex", "DwellIngest", "DwellSigma", .product(name: "Yams", package: "Yams"),
+                "DwellCore", "Parsers", "DwellIndex", "DwellIngest", "DwellSigma",
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/DwellAnalysis"),
         // Evidence to a built store and the runs over it: the sinks, the store build, the investigation run (the

@@ -84,8 +84,7 @@ public struct Detectors {
     func bruteForceTitle(_ r: Rule, _ window: ArraySlice<Int>, _ cache: inout [UInt32: Int]) -> String {
         var windows = 0
         for i in window where windowsEventID(i, &cache) != nil { windows += 1 }
-        if windows == 0 { return r.title }
-        return windows == window.count ? "Windows logon brute force" : "Brute force (SSH and Windows logons)"
+        return RuleText.bruteForceTitle(r, windowsFailures: windows, of: window.count)
     }
 
     /// The attacker address an event's source implies (none for an event without one).
@@ -313,13 +312,14 @@ public struct Detectors {
                 if let w = slow ?? fast {
                 let within =
                     slow != nil
-                    ? "\(r.windowText) (threshold \(r.threshold))"
+                    ? RuleText.bruteForceWithin(r)
                     : "\(RuleSet.durationText(burstSeconds)) (burst_failures \(burst))"
                 out.append(
                     finding(
                         r, at: idx[w.lo], indicators: ["ip:\(from)"],
-                        why:
-                            "\(w.count) failed logins from \(from) within \(within), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(sums[idx.count]) in all\(notCounted(source))",
+                        why: RuleText.bruteForceWhy(
+                            count: w.count, source: from, within: within, first: store.timestamp(idx[w.lo]),
+                            last: store.timestamp(idx[w.hi]), total: sums[idx.count], note: notCounted(source)),
                         evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source),
                         title: bruteForceTitle(r, idx[w.lo...w.hi], &windowsIDs)))
                 }
@@ -331,8 +331,9 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, at: users[w.lo], indicators: ["ip:\(from)"],
-                        why:
-                            "\(w.distinct) distinct accounts failed from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(users[w.lo])) to \(isoSecond(users[w.hi]))",
+                        why: RuleText.sprayingWhy(
+                            r, accounts: Int64(w.distinct), source: from, first: store.timestamp(users[w.lo]),
+                            last: store.timestamp(users[w.hi])),
                         evidence: [users[w.lo], users[w.hi]], implies: attacker(source)))
             }
             let invalid = idx.filter { store.kind[$0] == .invalidUser && store.user[$0] != 0 }
@@ -343,8 +344,7 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, at: invalid[w.lo], indicators: ["ip:\(from)"],
-                        why:
-                            "\(w.distinct) distinct non-existent accounts tried from \(from) within \(r.windowText) (threshold \(r.threshold))",
+                        why: RuleText.enumerationWhy(r, accounts: Int64(w.distinct), source: from),
                         evidence: [invalid[w.lo], invalid[w.hi]], implies: attacker(source)))
             }
         }
@@ -378,8 +378,9 @@ public struct Detectors {
                     finding(
                         r, at: i,
                         indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
-                        why:
-                            "login of \(user) accepted from \(source) after \(before) failures from it in the \(span) before (threshold \(needed)), first at \(isoSecond(idx[start]))",
+                        why: RuleText.successAfterFailuresWhy(
+                            user: user, source: source, failures: before, span: span, needed: needed,
+                            firstFailure: store.timestamp(idx[start])),
                         evidence: [idx[start], idx[end - 1], i], role: .compromise,
                         implies: compromise(of: i, by: store.sourceIP[i], account: user)))
             }
@@ -835,8 +836,9 @@ public struct Detectors {
                     out.append(
                         finding(
                             r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
-                            why:
-                                "\(path) (requested by at most \(maxSources) sources) answered \(status) to \(param)=\(value.prefix(80)) from \(from)",
+                            why: RuleText.webshellWhy(
+                                path: path, maxSources: maxSources, status: Int64(status), parameter: param,
+                                value: Substring(value), source: from),
                             evidence: [i], role: .compromise, implies: compromise(of: i, by: source)))
                     continue
                 }
@@ -939,17 +941,14 @@ public struct Detectors {
             }
         }
         if let r = scanner {
-            // A tool's passing probe (a few requests, the Internet's background) is low; a scan is the rule's level.
-            let loud = r.parameter("scan_requests")
             for (source, first, tool) in scannerOrder {
                 let n = scannerRequests[source] ?? 1
                 let from = ip(source)
                 out.append(
                     finding(
-                        r, severity: n >= loud ? r.severity : .low, at: first,
+                        r, severity: RuleText.scannerSeverity(r, requests: n), at: first,
                         indicators: ["ip:\(from)", "ua:\(text(store.userAgent[first]))"],
-                        why:
-                            "user agent names the attack tool '\(agents[tool])' (rule list 'agents'); \(n) request\(n == 1 ? "" : "s") from \(from) with such agents (\(loud) make a scan, fewer a passing probe: low)",
+                        why: RuleText.scannerWhy(r, tool: agents[tool], requests: n, source: from),
                         evidence: [first], implies: attacker(source)))
             }
         }

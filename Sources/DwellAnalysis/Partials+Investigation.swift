@@ -2,6 +2,7 @@ import DwellCore
 import DwellIndex
 import DwellIngest
 import Foundation
+import Parsers
 
 /// `dwell investigate --partials`: the investigation that merged partials allow, in the same `Investigation`
 /// model the reports render.
@@ -47,14 +48,19 @@ public enum PartialsInvestigation {
         var findings: [Finding] = []
         func finding(
             _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [String],
-            why: String, evidence: [Partials.Evidence], seeds: Bool = false
+            why: String, evidence: [Partials.Evidence], seeds: Bool = false, title: String? = nil
         ) -> Finding {
             var seen = Set<String>()
             let cited = evidence.filter { seen.insert("\($0.file)\u{0}\($0.line)").inserted }
             return Finding(
-                rule: r.id, title: r.title, technique: r.technique, severity: severity ?? r.severity, time: e.time,
+                rule: r.id, title: title ?? r.title, technique: r.technique, severity: severity ?? r.severity, time: e.time,
                 host: host, indicators: indicators, why: why, evidence: cited.map(ref), seeds: seeds)
         }
+        // Whether a cited line is a Windows logon, by its file's format (the brute-force title says which logons).
+        let windowsFormats = Set(WindowsFormats.all.map(\.name))
+        var formatOf: [String: String] = [:]
+        for m in p.manifest.values { formatOf[m.path] = m.format }
+        func isWindows(_ e: Partials.Evidence) -> Bool { windowsFormats.contains(formatOf[e.file] ?? "") }
         func hostOf(_ e: Partials.Evidence) -> String {
             // The host of a failure record is not kept; the cited file's image root names it when it can.
             Discovery.hostHint(fromRelativePath: e.file, underDirectoryInput: false) ?? ""
@@ -83,12 +89,15 @@ public enum PartialsInvestigation {
             {
                 let a = recs[w.lo].value.first
                 let b = recs[w.hi].value.last
+                let cited = recs[w.lo...w.hi].flatMap { [$0.value.first, $0.value.last] }
                 findings.append(
                     finding(
                         r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
-                        why:
-                            "\(w.n) failed logins from \(source) within \(r.windowText) (threshold \(r.threshold)), \(a.time.iso8601(fractionDigits: 0)) to \(b.time.iso8601(fractionDigits: 0)); \(total) in all\(note)",
-                        evidence: [a, b]))
+                        why: RuleText.bruteForceWhy(
+                            count: w.n, source: source, within: RuleText.bruteForceWithin(r), first: a.time,
+                            last: b.time, total: total, note: note),
+                        evidence: [a, b],
+                        title: RuleText.bruteForceTitle(r, windowsFailures: cited.filter(isWindows).count, of: cited.count)))
             }
             let named = recs.filter { !$0.key.user.isEmpty }
             if let r = enabled("auth.spraying"),
@@ -99,8 +108,7 @@ public enum PartialsInvestigation {
                 findings.append(
                     finding(
                         r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
-                        why:
-                            "\(w.n) distinct accounts failed from \(source) within \(r.windowText) (threshold \(r.threshold)), \(a.time.iso8601(fractionDigits: 0)) to \(b.time.iso8601(fractionDigits: 0))\(note)",
+                        why: RuleText.sprayingWhy(r, accounts: w.n, source: source, first: a.time, last: b.time, note: note),
                         evidence: [a, b]))
             }
             let invalid = named.filter { $0.key.invalid }
@@ -112,8 +120,7 @@ public enum PartialsInvestigation {
                 findings.append(
                     finding(
                         r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
-                        why:
-                            "\(w.n) distinct non-existent accounts tried from \(source) within \(r.windowText) (threshold \(r.threshold))\(note)",
+                        why: RuleText.enumerationWhy(r, accounts: w.n, source: source, note: note),
                         evidence: [a, b]))
             }
         }
@@ -134,8 +141,10 @@ public enum PartialsInvestigation {
                     findings.append(
                         finding(
                             r, at: success, host: k.to, indicators: ["ip:\(k.fromIP)", "user:\(k.account)", "host:\(k.to)"],
-                            why:
-                                "login of \(k.account) accepted from \(k.fromIP) after \(before) failures from it in the \(r.windowText) before (threshold \(r.threshold)), first at \(firstFailure.time.iso8601(fractionDigits: 0)) (partial mode: counted per minute)",
+                            why: RuleText.successAfterFailuresWhy(
+                                user: k.account, source: k.fromIP, failures: before, span: r.windowText,
+                                needed: r.threshold, firstFailure: firstFailure.time,
+                                note: " (partial mode: counted per minute)"),
                             evidence: [firstFailure, lastFailure, success], seeds: true))
                     break
                 }
@@ -157,33 +166,34 @@ public enum PartialsInvestigation {
                 findings.append(
                     finding(
                         r, at: s.first, host: k.host, indicators: ["ip:\(k.sourceIP)", "url:\(k.path)"],
-                        why:
-                            "\(k.path) (requested with a query by at most \(maxSources) sources) answered \(k.status) to \(param)=\(value.prefix(80)) from \(k.sourceIP)\(s.count > 1 ? " (\(s.count) times)" : "")",
+                        why: RuleText.webshellWhy(
+                            path: k.path, maxSources: maxSources, status: k.status, parameter: param,
+                            value: Substring(value), source: k.sourceIP, note: s.count > 1 ? " (\(s.count) times)" : ""),
                         evidence: [s.first, s.last], seeds: true))
             }
         }
         if let r = enabled("web.scanner_agent") {
             let agents = r.list("agents")
-            let scanRequests = r.parameter("scan_requests")
-            var perSource: [String: (requests: Int64, first: Partials.Evidence, agent: String)] = [:]
+            var perSource: [String: (requests: Int64, first: Partials.Evidence, tool: String, agent: String)] = [:]
             for (k, s) in p.webAgents.sorted(by: { $0.key < $1.key }) {
                 let lower = k.userAgent.lowercased()
                 guard let tool = agents.first(where: { lower.contains($0) }) else { continue }
                 if var have = perSource[k.sourceIP] {
                     have.requests += s.count
-                    if Partials.Evidence.precedes(s.first, have.first) { have.first = s.first }
+                    if Partials.Evidence.precedes(s.first, have.first) {
+                        (have.first, have.tool, have.agent) = (s.first, tool, k.userAgent)
+                    }
                     perSource[k.sourceIP] = have
                 } else {
-                    perSource[k.sourceIP] = (s.count, s.first, tool)
+                    perSource[k.sourceIP] = (s.count, s.first, tool, k.userAgent)
                 }
             }
             for (source, v) in perSource.sorted(by: { $0.key < $1.key }) {
                 findings.append(
                     finding(
-                        r, severity: v.requests < scanRequests ? .low : nil, at: v.first, host: hostOf(v.first),
-                        indicators: ["ip:\(source)"],
-                        why:
-                            "\(v.requests) requests from \(source) with a tool's user agent (\(v.agent)); a scan from \(scanRequests)",
+                        r, severity: RuleText.scannerSeverity(r, requests: v.requests), at: v.first,
+                        host: hostOf(v.first), indicators: ["ip:\(source)", "ua:\(v.agent)"],
+                        why: RuleText.scannerWhy(r, tool: v.tool, requests: v.requests, source: source),
                         evidence: [v.first]))
             }
         }
@@ -297,7 +307,9 @@ public enum PartialsInvestigation {
                 from: $0.from, to: $0.key.to, time: $0.evidence.time, account: $0.key.account, method: $0.key.method,
                 evidence: ref($0.evidence))
         }.sorted { ($0.time, $0.from, $0.to, $0.account) < ($1.time, $1.from, $1.to, $1.account) }
-        inv.paths = Self.paths(inv.edges, entries: inv.entryPoints)
+        // The main path's rule for paths: one hop per target, the first in time (see `Correlator.paths`).
+        inv.paths = Correlator.paths(
+            edges: inv.edges, entries: inv.entryPoints, reached: compromised.mapValues(\.time))
         inv.indicators = (inv.sourceIPs + inv.accounts + inv.hosts.compactMap { item(.host, $0.host, $0.reason) })
         // The window: the attacker's addresses, first and last, and every hop.
         var ends: [Partials.Evidence] = []
@@ -410,24 +422,6 @@ public enum PartialsInvestigation {
             )
         }
         return (hostOfIP, caveats)
-    }
-
-    /// Maximal time-respecting chains of hops from the entry points.
-    static func paths(_ edges: [LateralEdge], entries: [String]) -> [[LateralEdge]] {
-        var out: [[LateralEdge]] = []
-        func extend(_ path: [LateralEdge], _ visited: Set<String>) {
-            guard out.count < 256, let last = path.last else { return }
-            let next = edges.filter { $0.from == last.to && $0.time >= last.time && !visited.contains($0.to) }
-            if next.isEmpty {
-                out.append(path)
-                return
-            }
-            for e in next { extend(path + [e], visited.union([e.to])) }
-        }
-        for entry in entries {
-            for e in edges where e.from == entry { extend([e], [entry, e.to]) }
-        }
-        return out
     }
 
     /// What partial mode cannot do, and what the evidence itself says about its reading.

@@ -1,0 +1,83 @@
+import DwellAnalysis
+import DwellCore
+import DwellIngest
+import DwellPipeline
+import Foundation
+import Testing
+
+/// #24: one detection engine. The same evidence, investigated from the store and from its partials, gives the same
+/// findings of the rules partial mode supports (rule, title, source, explanation up to partial mode's note) and the
+/// same lateral paths. The failures come one a minute, so counting per minute (partial mode's way) loses nothing.
+@Suite struct PartialsSameEngineTests {
+    static let options = IngestOptions(jobs: 2)
+
+    /// An image of three hosts: web01 guessed at from 203.0.113.9 (one failure a minute) until alice's login is
+    /// accepted; from web01's address two accounts log in to app01 (two edges to one target); ts01's Windows log
+    /// holds 25 failed network logons (4625) from 198.51.100.7, one a minute.
+    static func writeEvidence() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-same-engine-\(UUID().uuidString)")
+        func write(_ path: String, _ lines: [String]) throws {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        }
+        func syslog(_ second: Int, _ host: String, _ message: String) -> String {
+            let t = Timestamp(seconds: 1_773_050_400 + Int64(second)).iso8601(fractionDigits: 6)
+            return "\(t.dropLast())+00:00 \(host) sshd[\(1000 + second)]: \(message)"
+        }
+        var web01 = [syslog(0, "web01", "Connection from 10.0.9.9 port 40000 on 10.0.1.10 port 22 rdomain \"\"")]
+        for k in 0..<25 {
+            web01.append(syslog(10 + 60 * k, "web01", "Failed password for root from 203.0.113.9 port \(41000 + k) ssh2"))
+        }
+        web01.append(syslog(1_500, "web01", "Accepted password for alice from 203.0.113.9 port 42000 ssh2"))
+        try write("web01/var/log/auth.log", web01)
+        try write(
+            "app01/var/log/auth.log",
+            [
+                syslog(2_000, "app01", "Accepted password for deploy from 10.0.1.10 port 43000 ssh2"),
+                syslog(2_600, "app01", "Accepted password for backup from 10.0.1.10 port 43001 ssh2"),
+            ])
+        let windows = (0..<25).map { k in
+            let t = Timestamp(seconds: 1_773_057_600 + Int64(k) * 60).iso8601(fractionDigits: 3)
+            return
+                #"{"@timestamp":"\#(t)","EventID":4625,"Hostname":"ts01","Channel":"Security","SubjectUserSid":"S-1-0-0","SubjectLogonId":"0x0","TargetUserName":"administrator","TargetDomainName":"","Status":"0xc000006d","SubStatus":"0xc000006a","LogonType":"3","LogonProcessName":"NtLmSsp ","AuthenticationPackageName":"NTLM","WorkstationName":"WIN-1","KeyLength":"0","IpAddress":"198.51.100.7","IpPort":"\#(50000 + k)"}"#
+        }
+        try write("ts01/export/events.jsonl", windows)
+        return root
+    }
+
+    /// A finding as both engines must agree on it: partial mode's note on counting per minute left out, and the
+    /// host (a summary's failure record keeps no host; partial mode names it from an image's `HOST/var/log` path).
+    static func key(_ f: Finding) -> String {
+        let why = f.why.replacingOccurrences(of: " (partial mode: counted per minute)", with: "")
+        return "\(f.rule) | \(f.title) | \(f.indicators.first ?? "") | \(why)"
+    }
+
+    static func hops(_ inv: Investigation) -> [String] {
+        inv.paths.map { $0.map { "\($0.from)>\($0.to) \($0.account)" }.joined(separator: " | ") }
+    }
+
+    @Test("#24: the same evidence gives the same findings and paths from the store and from partials")
+    func sameEvidenceSameFindingsAndPaths() throws {
+        let root = try Self.writeEvidence()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = Discovery().discover([root.path]).files
+        try #require(files.count == 3)
+        let seeds = [Seed(type: .ip, value: "203.0.113.9", reason: "given")]
+        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: Self.options, seeds: seeds)
+        let partials = PartialsRun.summarize(files: files, options: Self.options)
+        let partial = PartialsInvestigation.run(partials, seeds: seeds).investigation
+
+        let supported = PartialsInvestigation.supportedRules
+        let fromStore = single.analysis.findings.filter { supported.contains($0.rule) }.map(Self.key).sorted()
+        let fromPartials = partial.findings.map(Self.key).sorted()
+        #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | Windows logon brute force | ip:198.51.100.7") })
+        #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | SSH brute force | ip:203.0.113.9") })
+        #expect(fromPartials == fromStore)
+
+        // Two accounts from web01 to app01: one hop per target, the first in time, on both paths.
+        #expect(single.investigation.edges.filter { $0.from == "web01" && $0.to == "app01" }.count == 2)
+        #expect(Self.hops(single.investigation) == ["web01>app01 deploy"])
+        #expect(Self.hops(partial) == Self.hops(single.investigation))
+    }
+}
