@@ -3,6 +3,18 @@
 // Run: cd Benchmarks && swift package benchmark
 import PackageDescription
 
+/// One benchmark suite: `Benchmarks/NAME`, run by the BenchmarkPlugin, with the dwell products it measures (and the
+/// shared `BenchmarkSupport` helpers when `support`).
+func suite(_ name: String, dwell products: [String], support: Bool = false) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: (support ? ["BenchmarkSupport"] : []) + [.product(name: "Benchmark", package: "benchmark")]
+            + products.map { .product(name: $0, package: "dwell") },
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "dwell-benchmarks",
     platforms: [.macOS(.v15)],
@@ -16,105 +28,25 @@ let package = Package(
             dependencies: [.product(name: "DwellCore", package: "dwell")],
             path: "Benchmarks/Support"
         ),
-        .executableTarget(
-            name: "Reading",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-            ],
-            path: "Benchmarks/Reading",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Parsing",
-            dependencies: [
-                "BenchmarkSupport",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "Parsers", package: "dwell"),
-            ],
-            path: "Benchmarks/Parsing",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "EVTX",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "Parsers", package: "dwell"),
-            ],
-            path: "Benchmarks/EVTX",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Investigation",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "DwellIndex", package: "dwell"),
-                .product(name: "DwellAnalysis", package: "dwell"),
-                .product(name: "DwellPipeline", package: "dwell"),
-                .product(name: "DwellReports", package: "dwell"),
-                .product(name: "DwellScenario", package: "dwell"),
-            ],
-            path: "Benchmarks/Investigation",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Case",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "DwellIndex", package: "dwell"),
-                .product(name: "DwellAnalysis", package: "dwell"),
-                .product(name: "DwellPipeline", package: "dwell"),
-                .product(name: "DwellCase", package: "dwell"),
-                .product(name: "DwellScenario", package: "dwell"),
-            ],
-            path: "Benchmarks/Case",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Sweep",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "DwellSweep", package: "dwell"),
-            ],
-            path: "Benchmarks/Sweep",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Sigma",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "DwellAnalysis", package: "dwell"),
-                .product(name: "DwellPipeline", package: "dwell"),
-                .product(name: "DwellScenario", package: "dwell"),
-                .product(name: "DwellSigma", package: "dwell"),
-            ],
-            path: "Benchmarks/Sigma",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Journal",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DwellCore", package: "dwell"),
-                .product(name: "DwellIngest", package: "dwell"),
-                .product(name: "DwellScenario", package: "dwell"),
-            ],
-            path: "Benchmarks/Journal",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        suite("Reading", dwell: ["DwellCore", "DwellIngest"], support: true),
+        suite("Parsing", dwell: ["DwellCore", "DwellIngest", "Parsers"], support: true),
+        suite("EVTX", dwell: ["DwellCore", "DwellIngest", "Parsers"]),
+        suite(
+            "Investigation",
+            dwell: [
+                "DwellCore", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellPipeline", "DwellReports",
+                "DwellScenario",
+            ]),
+        suite(
+            "Case",
+            dwell: [
+                "DwellCore", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellPipeline", "DwellCase",
+                "DwellScenario",
+            ]),
+        suite("Sweep", dwell: ["DwellCore", "DwellIngest", "DwellSweep"]),
+        suite(
+            "Sigma",
+            dwell: ["DwellCore", "DwellIngest", "DwellAnalysis", "DwellPipeline", "DwellScenario", "DwellSigma"]),
+        suite("Journal", dwell: ["DwellCore", "DwellIngest", "DwellScenario"]),
     ]
 )
