@@ -58,6 +58,44 @@ extension Array where Element == UInt8 {
     }
 
     @inlinable mutating func tab() { append(0x09) }
+
+    /// A Zeek 6 conn.log record from `proto` on (the fields after the uid and the endpoints), for both emitters:
+    /// packet counts and IP bytes estimated from the payload (1400-byte segments, TCP's handshake and teardown).
+    mutating func putConnFields(
+        proto: StaticString, service: StaticString, duration: Micros, bytesOut: Int, bytesIn: Int,
+        state: StaticString, from: IPv4, to: IPv4, history: StaticString
+    ) {
+        put(proto)
+        tab()
+        put(service)
+        tab()
+        putInterval(Swift.max(0, duration))
+        tab()
+        putInt(bytesOut)
+        tab()
+        putInt(bytesIn)
+        tab()
+        put(state)
+        tab()
+        put(from.isPrivate ? "T" : "F")
+        tab()
+        put(to.isPrivate ? "T" : "F")
+        put("\t0\t")
+        put(history)
+        let tcp = proto.utf8CodeUnitCount == 3 && proto.withUTF8Buffer { $0[0] == UInt8(ascii: "t") }
+        let header = tcp ? 52 : 28
+        let outPackets = bytesOut / 1_400 + (tcp ? 4 : 1)
+        let inPackets = bytesIn / 1_400 + (tcp ? 3 : (bytesIn > 0 ? 1 : 0))
+        tab()
+        putInt(outPackets)
+        tab()
+        putInt(bytesOut + outPackets * header)
+        tab()
+        putInt(inPackets)
+        tab()
+        putInt(bytesIn + inPackets * header)
+        put("\t-")
+    }
 }
 
 /// An IPv4 address as an integer.

@@ -183,6 +183,30 @@ extension Array where Element == UInt8 {
         append(UInt8(ascii: ":"))
         putPadded(c.second, width: 2)
     }
+
+    /// An nginx/Apache combined-format line: `client - - [time] "method uri HTTP/1.1" status bytes "referrer" "agent"`
+    /// (time to the second, as `$time_local` prints it), for both emitters.
+    mutating func putCombinedLine(
+        client: IPv4, second: Micros, method: String, uri: String, status: Int, bytes: Int, referrer: String,
+        userAgent: String
+    ) {
+        putIPv4(client)
+        put(" - - [")
+        putNginxTime(second)
+        put("] \"")
+        put(method)
+        append(0x20)
+        put(uri)
+        put(" HTTP/1.1\" ")
+        putInt(status)
+        append(0x20)
+        putInt(bytes)
+        put(" \"")
+        put(referrer)
+        put("\" \"")
+        put(userAgent)
+        append(UInt8(ascii: "\""))
+    }
 }
 
 /// `2026-03-12T14:01:07Z`: ISO 8601 UTC to the second (truncated), as the ground truth prints times.

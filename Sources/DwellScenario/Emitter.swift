@@ -376,36 +376,9 @@ struct Emitter {
         history: StaticString, flags: UInt8 = 0
     ) {
         let start = beginZeek(time, uid: uid, from: from, fromPort, to: to, toPort)
-        store.arena.put(proto)
-        store.arena.tab()
-        store.arena.put(service)
-        store.arena.tab()
-        store.arena.putInterval(max(0, duration))
-        store.arena.tab()
-        store.arena.putInt(bytesOut)
-        store.arena.tab()
-        store.arena.putInt(bytesIn)
-        store.arena.tab()
-        store.arena.put(state)
-        store.arena.tab()
-        store.arena.put(from.isPrivate ? "T" : "F")
-        store.arena.tab()
-        store.arena.put(to.isPrivate ? "T" : "F")
-        store.arena.put("\t0\t")
-        store.arena.put(history)
-        let tcp = proto.utf8CodeUnitCount == 3 && proto.withUTF8Buffer { $0[0] == UInt8(ascii: "t") }
-        let header = tcp ? 52 : 28
-        let outPackets = bytesOut / 1_400 + (tcp ? 4 : 1)
-        let inPackets = bytesIn / 1_400 + (tcp ? 3 : (bytesIn > 0 ? 1 : 0))
-        store.arena.tab()
-        store.arena.putInt(outPackets)
-        store.arena.tab()
-        store.arena.putInt(bytesOut + outPackets * header)
-        store.arena.tab()
-        store.arena.putInt(inPackets)
-        store.arena.tab()
-        store.arena.putInt(bytesIn + inPackets * header)
-        store.arena.put("\t-")
+        store.arena.putConnFields(
+            proto: proto, service: service, duration: duration, bytesOut: bytesOut, bytesIn: bytesIn, state: state,
+            from: from, to: to, history: history)
         end(stream: StreamID.zeekConn, time: time, flags: flags, start: start)
     }
 
@@ -539,22 +512,9 @@ struct Emitter {
     ) {
         let second = Calendar0.floorDiv(time, microsPerSecond) * microsPerSecond
         let start = store.arena.count
-        store.arena.putIPv4(client)
-        store.arena.put(" - - [")
-        store.arena.putNginxTime(second)
-        store.arena.put("] \"")
-        store.arena.put(method)
-        store.arena.append(0x20)
-        store.arena.put(uri)
-        store.arena.put(" HTTP/1.1\" ")
-        store.arena.putInt(status)
-        store.arena.append(0x20)
-        store.arena.putInt(bytes)
-        store.arena.put(" \"")
-        store.arena.put(referrer.isEmpty ? "-" : referrer)
-        store.arena.put("\" \"")
-        store.arena.put(userAgent)
-        store.arena.append(UInt8(ascii: "\""))
+        store.arena.putCombinedLine(
+            client: client, second: second, method: method, uri: uri, status: status, bytes: bytes,
+            referrer: referrer.isEmpty ? "-" : referrer, userAgent: userAgent)
         end(stream: StreamID.access, time: second, flags: flags, start: start)
     }
 }

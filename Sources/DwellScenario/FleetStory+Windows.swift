@@ -14,16 +14,11 @@ extension FleetStory {
         guard let ts = fleet.host(named: "ts01"), let sql = fleet.host(named: "sql01") else { return facts }
         let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
         var t = (dayStart + seconds(&r, (10 * 3_600)...(15 * 3_600))).snappedMidSecond(&r)
-        var clientPort = port(&r)
+        var browser = AttackerBrowser(web: web, client: a1, userAgent: agent, clientPort: port(&r))
         func get(
             _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", e: inout FleetEmitter,
             r: inout ScenarioRandom
-        ) {
-            clientPort = clientPort >= 60_990 ? 32_768 : clientPort + r.int(1...3)
-            e.request(
-                web: web, t, client: a1, clientPort: clientPort, method: method, uri: uri, status: status,
-                bytes: bytes, userAgent: agent, flags: a, random: &r)
-        }
+        ) { browser.get(uri, status, bytes, method: method, at: t, e: &e, r: &r) }
         facts.timeline.append((t, "First request from \(a1) to \(fleet.hosts[web].name)"))
         get("/", 200, 18_204, e: &e, r: &r)
         for w in ["admin", "uploads", "backup", "api", ".env", "old", "panel", "wp-admin", "config", "static"] {

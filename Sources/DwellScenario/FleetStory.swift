@@ -9,6 +9,25 @@ struct FleetHop: Sendable {
     var method = "ssh"
 }
 
+/// The attacker's client on a web server (web shell stories): requests from one address and user agent, each from
+/// the next client port (1 to 3 above the last, back to 32768 near the top), as a scripted client opens connections.
+struct AttackerBrowser {
+    let web: Int
+    let client: IPv4
+    let userAgent: String
+    var clientPort: Int
+
+    mutating func get(
+        _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", at t: Micros, e: inout FleetEmitter,
+        r: inout ScenarioRandom
+    ) {
+        clientPort = clientPort >= 60_990 ? 32_768 : clientPort + r.int(1...3)
+        e.request(
+            web: web, t, client: client, clientPort: clientPort, method: method, uri: uri, status: status,
+            bytes: bytes, userAgent: userAgent, flags: FleetStory.a, random: &r)
+    }
+}
+
 /// What a fleet story did, for the ground truth and for the background (which must know when hosts fell, to
 /// list the benign logins that touch them afterwards).
 struct FleetFacts {
@@ -200,16 +219,11 @@ enum FleetStory {
         let db = r.pick(fleet.dbs)
         let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
         var t = (dayStart + seconds(&r, (10 * 3_600)...(16 * 3_600))).snappedMidSecond(&r)
-        var clientPort = port(&r)
+        var browser = AttackerBrowser(web: web, client: a1, userAgent: agent, clientPort: port(&r))
         func get(
             _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", e: inout FleetEmitter,
             r: inout ScenarioRandom
-        ) {
-            clientPort = clientPort >= 60_990 ? 32_768 : clientPort + r.int(1...3)
-            e.request(
-                web: web, t, client: a1, clientPort: clientPort, method: method, uri: uri, status: status,
-                bytes: bytes, userAgent: agent, flags: a, random: &r)
-        }
+        ) { browser.get(uri, status, bytes, method: method, at: t, e: &e, r: &r) }
         facts.timeline.append((t, "First request from \(a1) to \(fleet.hosts[web].name)"))
         get("/", 200, 18_204, e: &e, r: &r)
         t += Micros(r.int(600_000...2_000_000))

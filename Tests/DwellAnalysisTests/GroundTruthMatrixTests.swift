@@ -111,9 +111,10 @@ struct GroundTruthMatrixTests {
         return out
     }
 
-    @Test(arguments: cells)
-    func unseededInvestigationMatchesTheGroundTruth(_ cell: Cell) throws {
-        let dir = try Fixture.temporaryDirectory("dwell-matrix")
+    /// Generates the cell's incident (3 days, background scale 0.02) in a temporary folder, investigates it
+    /// unseeded, and returns its ground truth with the result (the folder is gone by then; raw lines are attached).
+    static func investigate(_ cell: Cell, folder: String) throws -> (truth: Truth, result: InvestigationRun.Result) {
+        let dir = try Fixture.temporaryDirectory(folder)
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try FleetGenerator.generate(
             FleetOptions(
@@ -121,7 +122,32 @@ struct GroundTruthMatrixTests {
                 days: 3, backgroundScale: 0.02))
         let root = dir.appendingPathComponent("case").path
         let truth = try Truth(json: root + ".truth.json")
-        let result = InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: [])
+        return (truth, InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: []))
+    }
+
+    /// A benign week of `story`'s fleet and hostile background (no intrusion), investigated unseeded; checks that
+    /// nothing is called an attack and no finding names a host with an empty name, and returns the investigation.
+    static func benignWeek(_ story: FleetStoryKind, _ layout: FleetLayout, seed: UInt64, folder: String) throws
+        -> Investigation
+    {
+        let dir = try Fixture.temporaryDirectory(folder)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try FleetGenerator.generate(
+            FleetOptions(
+                seed: seed, outputDirectory: dir.path, name: "case", story: story, layout: layout, days: 3,
+                backgroundScale: 0.02, attack: false))
+        let inv = InvestigationRun.run(
+            paths: [dir.appendingPathComponent("case").path], options: IngestOptions(jobs: 2), seeds: []
+        ).investigation
+        #expect(inv.firstSeen == nil && inv.hosts.isEmpty && inv.sourceIPs.isEmpty, "\(inv.seeds)")
+        #expect(!inv.findings.contains { $0.role == .compromise }, "\(inv.findings.filter { $0.role == .compromise }.map(\.why))")
+        #expect(inv.findings.allSatisfy { !$0.host.isEmpty })
+        return inv
+    }
+
+    @Test(arguments: cells)
+    func unseededInvestigationMatchesTheGroundTruth(_ cell: Cell) throws {
+        let (truth, result) = try Self.investigate(cell, folder: "dwell-matrix")
         let problems = Self.differences(result.investigation, truth)
         #expect(problems.isEmpty, "\(cell.testDescription):\n  \(problems.joined(separator: "\n  "))")
         // Every claim carries its raw evidence line.
@@ -133,18 +159,7 @@ struct GroundTruthMatrixTests {
     /// host with an empty name.
     @Test(arguments: FleetLayout.allCases)
     func aBenignWeekIsNoAttack(_ layout: FleetLayout) throws {
-        let dir = try Fixture.temporaryDirectory("dwell-benign")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try FleetGenerator.generate(
-            FleetOptions(
-                seed: 1, outputDirectory: dir.path, name: "case", story: .sshJump, layout: layout, days: 3,
-                backgroundScale: 0.02, attack: false))
-        let inv = InvestigationRun.run(
-            paths: [dir.appendingPathComponent("case").path], options: IngestOptions(jobs: 2), seeds: []
-        ).investigation
-        #expect(inv.firstSeen == nil && inv.hosts.isEmpty && inv.sourceIPs.isEmpty, "\(inv.seeds)")
-        #expect(!inv.findings.contains { $0.role == .compromise }, "\(inv.findings.filter { $0.role == .compromise }.map(\.why))")
+        let inv = try Self.benignWeek(.sshJump, layout, seed: 1, folder: "dwell-benign")
         #expect(!inv.background.isEmpty)
-        #expect(inv.findings.allSatisfy { !$0.host.isEmpty })
     }
 }
