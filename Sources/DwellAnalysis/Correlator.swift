@@ -146,10 +146,7 @@ public struct Correlator {
         return out
     }
 
-    func index(of e: EvidenceRef) -> Int? {
-        let r = store.range(from: e.time, to: Timestamp(microseconds: e.time.microseconds + 1))
-        return r.first { store.fileID[$0] == e.fileID && UInt64(store.line[$0]) == e.line }
-    }
+    func index(of e: EvidenceRef) -> Int? { store.position(of: e) }
 
     func summary(_ i: Int) -> String { store.summary(i) }
 }

@@ -10,9 +10,26 @@ public struct EvidenceRef: Sendable, Hashable, Comparable {
     /// The raw line (filled from the evidence after analysis; renderers never read files).
     public var raw: [UInt8]
     public var time: Timestamp
+    /// The cited event's position in the store the detectors read (nil when restored from a case or built from
+    /// partials): the correlator and `timeline` find the event there without a time-range scan (`position(of:)`).
+    /// Not part of equality, hashing or order.
+    public var position: Int? = nil
 
     public static func < (a: EvidenceRef, b: EvidenceRef) -> Bool {
         (a.time, a.fileID, a.line) < (b.time, b.fileID, b.line)
+    }
+
+    public static func == (a: EvidenceRef, b: EvidenceRef) -> Bool {
+        (a.fileID, a.file, a.line, a.offset, a.raw, a.time) == (b.fileID, b.file, b.line, b.offset, b.raw, b.time)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(fileID)
+        h.combine(file)
+        h.combine(line)
+        h.combine(offset)
+        h.combine(raw)
+        h.combine(time)
     }
 }
 
@@ -194,7 +211,24 @@ extension EvidenceRef {
         let f = Int(store.fileID[i])
         self.init(
             fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
-            offset: store.offset[i], raw: [], time: store.timestamp(i))
+            offset: store.offset[i], raw: [], time: store.timestamp(i), position: i)
+    }
+}
+
+extension EventColumns {
+    /// The position of the event an evidence reference cites: the position it carries when that is the same event
+    /// (time, file and line) in this store, else the event at that time, file and line (a reference restored from a
+    /// case, or cited from another store).
+    /// - Complexity: O(1) with the position; otherwise O(log *n* + *k*) for *k* events in that microsecond.
+    public func position(of e: EvidenceRef) -> Int? {
+        if let p = e.position, p >= 0, p < count, time[p] == e.time.microseconds, fileID[p] == e.fileID,
+            UInt64(line[p]) == e.line
+        {
+            return p
+        }
+        return range(from: e.time, to: Timestamp(microseconds: e.time.microseconds + 1)).first {
+            fileID[$0] == e.fileID && UInt64(line[$0]) == e.line
+        }
     }
 }
 

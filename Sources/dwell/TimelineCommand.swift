@@ -345,13 +345,6 @@ extension EventColumns {
             fileID[$0] == f && UInt64(line[$0]) == l
         }
     }
-
-    /// The position of the event an evidence reference points at (same time, file and line).
-    func position(of e: EvidenceRef) -> Int? {
-        range(from: e.time, to: Timestamp(microseconds: e.time.microseconds + 1)).first {
-            fileID[$0] == e.fileID && UInt64(line[$0]) == e.line
-        }
-    }
 }
 
 /// One event as a Timesketch-compatible CSV row or JSON line.
