@@ -9,18 +9,13 @@
 /// (reports escape them as they do any raw line). The message comes last and runs to the end of the line.
 extension JournalEntry {
     /// Fields shown between the braces, in this order, when present.
-    public static let renderedFields = [
-        "_UID", "_GID", "_COMM", "_EXE", "_CMDLINE", "_SYSTEMD_UNIT", "_TRANSPORT", "PRIORITY",
-        "SYSLOG_FACILITY",
-        "_AUDIT_SESSION", "_AUDIT_LOGINUID", "_SOURCE_REALTIME_TIMESTAMP",
-    ].map { Array($0.utf8) + [UInt8(ascii: "=")] }
-
-    static let hostnameKey = Array("_HOSTNAME=".utf8)
-    static let identifierKey = Array("SYSLOG_IDENTIFIER=".utf8)
-    static let commKey = Array("_COMM=".utf8)
-    static let syslogPIDKey = Array("SYSLOG_PID=".utf8)
-    static let pidKey = Array("_PID=".utf8)
-    static let messageKey = Array("MESSAGE=".utf8)
+    public static let renderedFields = renderedOrder.map {
+        Array(UnsafeBufferPointer(start: $0.key.utf8Start, count: $0.keyBytes))
+    }
+    static let renderedOrder: [JournalField] = [
+        .uid, .gid, .comm, .exe, .cmdline, .systemdUnit, .transport, .priority, .syslogFacility, .auditSession,
+        .auditLoginUID, .sourceRealtime,
+    ]
     static let cursorKey = Array("cursor=".utf8)
 
     /// Writes the rendering into `out` (replacing its contents).
@@ -29,30 +24,54 @@ extension JournalEntry {
         withFieldBytes { p in render(p, into: &out, seqnumID: seqnumID) }
     }
 
+    /// One pass names the entry's fields (`JournalField.classify`, first of each name kept, as `value(key:)`
+    /// finds it); each value shown is then found by name without comparing it with every field.
     func render(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], seqnumID: JournalID) -> Int {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: JournalField.allCases.count) { first in
+            first.initialize(repeating: -1)
+            for (k, r) in fields.enumerated() {
+                // `fields` are ranges of `p` (the reader's, or checked by the caller that built them).
+                guard r.lowerBound >= 0, r.upperBound <= p.count,
+                    let f = JournalField.classify(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[r]))),
+                    first[Int(f.rawValue)] < 0
+                else { continue }
+                first[Int(f.rawValue)] = k
+            }
+            func value(_ f: JournalField) -> Range<Int>? {
+                let k = first[Int(f.rawValue)]
+                guard k >= 0 else { return nil }
+                return (fields[k].lowerBound + f.keyBytes)..<fields[k].upperBound
+            }
+            return render(p, into: &out, seqnumID: seqnumID, value: value)
+        }
+    }
+
+    func render(
+        _ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], seqnumID: JournalID,
+        value: (JournalField) -> Range<Int>?
+    ) -> Int {
         out.removeAll(keepingCapacity: true)
         Timestamp(microseconds: Int64(truncatingIfNeeded: realtimeMicroseconds)).appendISO8601(to: &out)
         out.append(UInt8(ascii: " "))
-        let host = value(key: Self.hostnameKey)
-        if let host, !host.isEmpty {
+        if let host = value(.hostname), !host.isEmpty {
             appendEscaped(p[host], to: &out, quoteSpaces: false)
         } else {
-            out += Array("-".utf8)
+            out.append(UInt8(ascii: "-"))
         }
         out.append(UInt8(ascii: " "))
-        if let ident = value(key: Self.identifierKey) ?? value(key: Self.commKey) {
+        if let ident = value(.syslogIdentifier) ?? value(.comm) {
             appendEscaped(p[ident], to: &out, quoteSpaces: false)
         } else {
-            out += Array("-".utf8)
+            out.append(UInt8(ascii: "-"))
         }
-        if let pid = value(key: Self.syslogPIDKey) ?? value(key: Self.pidKey) {
+        if let pid = value(.syslogPID) ?? value(.pid) {
             out.append(UInt8(ascii: "["))
             appendEscaped(p[pid], to: &out, quoteSpaces: false)
             out.append(UInt8(ascii: "]"))
         }
         out += [UInt8(ascii: " "), UInt8(ascii: "{")]
-        for name in Self.renderedFields {
-            guard let r = value(key: name) else { continue }
+        for (name, f) in zip(Self.renderedFields, Self.renderedOrder) {
+            guard let r = value(f) else { continue }
             out += name
             appendEscaped(p[r], to: &out, quoteSpaces: true)
             out.append(UInt8(ascii: " "))
@@ -62,29 +81,42 @@ extension JournalEntry {
         appendCursor(to: &out, seqnumID: seqnumID)
         out += [UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: " ")]
         let column = out.count
-        if let m = value(key: Self.messageKey) {
+        if let m = value(.message) {
             appendEscaped(p[m], to: &out, quoteSpaces: false)
         }
         return column
     }
 
+    /// Appends `bytes` escaped: runs of bytes that need no escape are copied whole.
     func appendEscaped(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8], quoteSpaces: Bool) {
         let quote =
             quoteSpaces
             && bytes.contains { $0 == 0x20 || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }
         if quote { out.append(UInt8(ascii: "\"")) }
-        for b in bytes {
-            switch b {
-            case 0x0a: out += [0x5c, UInt8(ascii: "n")]
-            case 0x09: out += [0x5c, UInt8(ascii: "t")]
-            case 0x0d: out += [0x5c, UInt8(ascii: "r")]
-            case 0x5c: out += [0x5c, 0x5c]
-            case UInt8(ascii: "\""): if quote { out += [0x5c, b] } else { out.append(b) }
-            case 0..<0x20, 0x7f:
-                out += [0x5c, UInt8(ascii: "x"), Self.hexDigit(b >> 4), Self.hexDigit(b & 15)]
-            default: out.append(b)
+        var run = bytes.startIndex
+        var i = run
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b >= 0x20 && b != 0x7f && b != 0x5c && (b != UInt8(ascii: "\"") || !quote) {
+                i += 1
+                continue
             }
+            out.append(contentsOf: bytes[run..<i])
+            out.append(0x5c)
+            switch b {
+            case 0x0a: out.append(UInt8(ascii: "n"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x0d: out.append(UInt8(ascii: "r"))
+            case 0x5c, UInt8(ascii: "\""): out.append(b)
+            default:
+                out.append(UInt8(ascii: "x"))
+                out.append(Self.hexDigit(b >> 4))
+                out.append(Self.hexDigit(b & 15))
+            }
+            i += 1
+            run = i
         }
+        out.append(contentsOf: bytes[run..<i])
         if quote { out.append(UInt8(ascii: "\"")) }
     }
 

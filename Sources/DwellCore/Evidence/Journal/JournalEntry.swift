@@ -92,28 +92,55 @@ public struct JournalEntry: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the cursor's bytes (no `String` per entry).
+    /// Appends the cursor's bytes (no `String` per entry): written into a buffer on the stack, appended at once.
     public func appendCursor(to out: inout [UInt8], seqnumID: JournalID) {
-        out += [UInt8(ascii: "s"), UInt8(ascii: "=")]
-        seqnumID.appendHex(to: &out)
-        out += [UInt8(ascii: ";"), UInt8(ascii: "i"), UInt8(ascii: "=")]
-        Self.appendHex(seqnum, to: &out)
-        out += [UInt8(ascii: ";"), UInt8(ascii: "b"), UInt8(ascii: "=")]
-        bootID.appendHex(to: &out)
-        out += [UInt8(ascii: ";"), UInt8(ascii: "m"), UInt8(ascii: "=")]
-        Self.appendHex(monotonicMicroseconds, to: &out)
-        out += [UInt8(ascii: ";"), UInt8(ascii: "t"), UInt8(ascii: "=")]
-        Self.appendHex(realtimeMicroseconds, to: &out)
-        out += [UInt8(ascii: ";"), UInt8(ascii: "x"), UInt8(ascii: "=")]
-        Self.appendHex(xorHash, to: &out)
-    }
-
-    /// Lower-case hex without leading zeros, as `String(v, radix: 16)` writes it.
-    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
-        var digits = max(1, (64 - v.leadingZeroBitCount + 3) / 4)
-        while digits > 0 {
-            digits -= 1
-            out.append(JournalID.hexDigits[Int((v >> (4 * UInt64(digits))) & 15)])
+        // s= 32 hex, ;i= ≤16, ;b= 32, ;m= ≤16, ;t= ≤16, ;x= ≤16: at most 143 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 160) { b in
+            var n = 0
+            func key(_ a: UInt8, first: Bool = false) {
+                if !first {
+                    b[n] = UInt8(ascii: ";")
+                    n += 1
+                }
+                b[n] = a
+                b[n + 1] = UInt8(ascii: "=")
+                n += 2
+            }
+            func digit(_ v: UInt64) {
+                let d = UInt8(truncatingIfNeeded: v & 15)
+                b[n] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") - 10 + d
+                n += 1
+            }
+            func id(_ x: JournalID) {
+                for w in 0..<2 {
+                    let word = w == 0 ? x.high : x.low
+                    for k in 0..<8 {
+                        let byte = word >> (8 * UInt64(k))
+                        digit(byte >> 4)
+                        digit(byte)
+                    }
+                }
+            }
+            func hex(_ v: UInt64) {
+                var digits = max(1, (64 - v.leadingZeroBitCount + 3) / 4)
+                while digits > 0 {
+                    digits -= 1
+                    digit(v >> (4 * UInt64(digits)))
+                }
+            }
+            key(UInt8(ascii: "s"), first: true)
+            id(seqnumID)
+            key(UInt8(ascii: "i"))
+            hex(seqnum)
+            key(UInt8(ascii: "b"))
+            id(bootID)
+            key(UInt8(ascii: "m"))
+            hex(monotonicMicroseconds)
+            key(UInt8(ascii: "t"))
+            hex(realtimeMicroseconds)
+            key(UInt8(ascii: "x"))
+            hex(xorHash)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<n]))
         }
     }
 }
