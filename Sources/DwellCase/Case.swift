@@ -143,9 +143,11 @@ public struct Case: Sendable {
         return c
     }
 
+    /// A file whose header checksum matched but whose content is wrong; `e.offset` (in the payload) is given as
+    /// the byte of the file, past its header.
     static func damaged(_ directory: String, _ kind: CaseFile.Kind, _ e: BinaryFormatError) -> CaseError {
         CaseError(
-            "\(directory)/\(kind.fileName): \(e.description) although its header checksum matched; the case was written by a faulty dwell, edited or damaged: rebuild it with `dwell index EVIDENCE... --case \(directory)`"
+            "\(directory)/\(kind.fileName): \(e.what) at byte \(e.offset + CaseFile.headerBytes) although its header checksum matched; the case was written by a faulty dwell, edited or damaged: rebuild it with `dwell index EVIDENCE... --case \(directory)`"
         )
     }
 

@@ -254,7 +254,7 @@ public final class MappedEventStore: EventColumns {
 
     /// Throws the first damage any read so far met.
     public func checkIntact() throws(BinaryFormatError) {
-        if let damage = check.damage { throw BinaryFormatError(offset: 0, what: damage) }
+        if let damage = check.damage { throw BinaryFormatError(offset: check.damageOffset, what: damage) }
     }
 
     // MARK: Columns
@@ -418,6 +418,8 @@ final class StreamCheck {
     /// Per chunk: 0 not read yet, 1 matched, 2 damaged.
     var state: [UInt8]
     var damage: String?
+    /// Where in the stream the first damage is: the start of the chunk that did not match, or the unknown value.
+    var damageOffset = 0
     /// Names the part of the store a chunk belongs to, for the message (set once the walk knows the parts).
     var describe: (Int) -> String = { "bytes from \($0)" }
 
@@ -454,12 +456,16 @@ final class StreamCheck {
         let ok = from < to && SectionHash.of(UnsafeRawBufferPointer(rebasing: stream[from..<to])) == hashes[c]
         state[c] = ok ? 1 : 2
         if !ok && damage == nil {
-            damage = "the store's \(describe(from)) (bytes \(from)..<\(to)) do not match their checksum"
+            damage = "the store's \(describe(from)) (a chunk of \(to - from) bytes) do not match their checksum"
+            damageOffset = from
         }
     }
 
-    func unknown(_ what: String, _ value: UInt8) {
-        if damage == nil { damage = "the store's \(what) column holds the unknown value \(value)" }
+    /// Records a value no dwell writes, read at `p` (inside the stream).
+    func unknown(_ what: String, _ value: UInt8, at p: UnsafeRawPointer) {
+        guard damage == nil else { return }
+        damage = "the store's \(what) column holds the unknown value \(value)"
+        damageOffset = stream.baseAddress.map { p - $0 } ?? 0
     }
 
     func checkAll() { for c in state.indices where state[c] == 0 { verify(c) } }
@@ -482,7 +488,7 @@ public struct MappedEnum<E: RawRepresentable>: ColumnValues where E.RawValue == 
         guard i >= 0 && i < bytes.count else { return fallback }
         let v = check.at(bytes, i)
         guard let e = E(rawValue: v) else {
-            check.unknown(name, v)
+            if let p = bytes.baseAddress { check.unknown(name, v, at: UnsafeRawPointer(p + i)) }
             return fallback
         }
         return e

@@ -101,8 +101,15 @@ struct CaseExportCommand: ParsableCommand {
             var out = StandardOutput()
             out.write("Wrote \(e.events) events and \(inv.findings.count) findings to \(TerminalText.safe(sqlite))\n")
             let rate = { (s: Double) in s > 0 ? String(Int(Double(e.events) / s)) : "-" }
+            let f = { (s: Double) in String(format: "%.2f", s) }
             out.write(
-                "Events: rows \(String(format: "%.2f", e.rowSeconds)) s (\(rate(e.rowSeconds))/s), indexes \(String(format: "%.2f", e.indexSeconds)) s; \(rate(e.eventSeconds)) events/s in all\n"
+                "Events: rows \(f(e.rowSeconds)) s (\(rate(e.rowSeconds))/s), indexes \(f(e.indexSeconds)) s; \(rate(e.eventSeconds)) events/s in all\n"
+            )
+            out.write(
+                "CPU: rows \(f(e.rowCPUSeconds)) s, indexes \(f(e.indexCPUSeconds)) s; \(rate(e.rowCPUSeconds + e.indexCPUSeconds)) events per CPU-second\n"
+            )
+            out.write(
+                "Indexes (wall/CPU s): \(e.indexCosts.map { "\($0.name) \(f($0.seconds))/\(f($0.cpuSeconds))" }.joined(separator: ", "))\n"
             )
             out.flush()
         } catch {

@@ -187,6 +187,30 @@ import Testing
         #expect(Self.refusal(dir)?.contains("user") == true)
     }
 
+    /// #22: a damaged chunk is named by where it starts in the file (its header included), not "at byte 0", both
+    /// when a query reads it in place and when the whole case is opened.
+    @Test func aDamagedChunkIsNamedByItsOffsetInTheFile() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("store.dwell")
+        var data = try [UInt8](Data(contentsOf: url))
+        let layout = try CaseIndex.open(dir.path)
+        let userSections = try #require(layout.store.sections(of: "user"))
+        let damagedAt = 32 + Int(layout.store.sectionEnd(userSections.upperBound - 1)) - 9
+        data[damagedAt] ^= 0x5A
+        try Data(data).write(to: url)
+        let chunkStart = 32 + (damagedAt - 32) / CaseFile.chunkBytes * CaseFile.chunkBytes
+        #expect(chunkStart > 0 && damagedAt - chunkStart < CaseFile.chunkBytes)
+        let c = try CaseIndex.open(dir.path)
+        for i in 0..<c.store.count { _ = c.store.user[i] }
+        var why = ""
+        do { try c.checkIntact() } catch { why = error.description }
+        #expect(why.contains("user"))
+        #expect(why.contains("at byte \(chunkStart) "))
+        #expect(!why.contains("at byte 0 "))
+        #expect(Self.refusal(dir)?.contains("at byte \(chunkStart) ") == true)
+    }
+
     /// The in-place store answers every query as the store in memory does, on every event.
     @Test func aCaseReadInPlaceAnswersAsTheStoreInMemory() throws {
         let (result, _, dir) = try Self.investigate(Self.sampleRoot)
@@ -414,5 +438,98 @@ import Testing
         #expect(plan.rows.contains { $0.contains { $0?.contains("events_time") == true } })
         // Read-only: a query cannot change the case.
         #expect(throws: CaseError.self) { try CaseSQLite.query("DELETE FROM events", database: db) }
+    }
+
+    /// The views read as the store answers: every row of `logins`, `web_requests` and `connections` is the store's
+    /// own event with its text (host, users, addresses, paths…), and the indicator columns count what the store's
+    /// columns hold, so an export that stores the text another way must still give the same rows.
+    @Test func sqliteViewsAnswerAsTheStoreDoes() throws {
+        let (result, c, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("case.sqlite").path
+        _ = try CaseSQLite.export(c, investigation: result.investigation, to: db)
+        let s = result.store
+        func text(_ id: UInt32) -> String? { id == 0 ? nil : s.string(id) }
+        func ip(_ id: UInt32) -> String? { id == 0 ? nil : s.address(id)?.description }
+        func port(_ col: SparseColumn<UInt16>, _ i: Int) -> String? { col.hasValue(at: i) ? String(col[i]) : nil }
+        func number<T: BinaryInteger>(_ present: Bool, _ v: T) -> String? { present ? String(v) : nil }
+        // The views show times as SQLite's strftime does, to the millisecond, rounded through a double: take its
+        // text for each time, after checking it is the time's millisecond or the next.
+        var shown: [Int64: String] = [:]
+        for row in try CaseSQLite.query(
+            "SELECT time_us, strftime('%Y-%m-%dT%H:%M:%fZ', time_us / 1000000.0, 'unixepoch') FROM (SELECT time_us FROM events UNION SELECT time_us FROM timeline)",
+            database: db
+        ).rows {
+            let us = try #require(Int64(row[0] ?? ""))
+            let text = try #require(row[1])
+            let ms = us >= 0 ? us / 1000 : (us - 999) / 1000
+            let near = [ms, ms + 1].map { Timestamp(microseconds: $0 * 1000).iso8601(fractionDigits: 3) }
+            #expect(near.contains(text), "\(us) shown as \(text)")
+            shown[us] = text
+        }
+        func time(_ i: Int) -> String? { shown[s.time[i]] }
+        func file(_ i: Int) -> String { c.evidence[Int(s.fileID[i])].displayPath }
+        func rows(_ sql: String) throws -> [[String?]] {
+            try CaseSQLite.query(sql, database: db).rows.sorted { $0.description < $1.description }
+        }
+        /// The first row where two sorted row lists differ, for the failure message.
+        func firstDifference(_ a: [[String?]], _ b: [[String?]]) -> String {
+            guard let k = a.indices.first(where: { $0 < b.count && a[$0] != b[$0] }) else { return "counts \(a.count) and \(b.count)" }
+            return "SQL \(a[k]) store \(b[k])"
+        }
+        func expected(_ kinds: Set<String>, _ row: (Int) -> [String?]) -> [[String?]] {
+            (0..<s.count).filter { kinds.contains(s.kind[$0].name) }.map(row).sorted { $0.description < $1.description }
+        }
+        let loginKinds: Set = ["auth_success", "auth_failure", "invalid_user", "session_open", "logout", "ntlm", "kerberos", "rdp"]
+        let logins = expected(loginKinds) { i in
+            [time(i), text(s.host[i]), s.kind[i].name, s.outcome[i].name, text(s.user[i]), text(s.targetUser[i]),
+             text(s.authMethod[i]), ip(s.sourceIP[i]), port(s.sourcePort, i), text(s.program[i]), file(i),
+             String(s.line[i])]
+        }
+        #expect(!logins.isEmpty)
+        let sqlLogins = try rows("SELECT * FROM logins")
+        #expect(sqlLogins == logins, "\(firstDifference(sqlLogins, logins))")
+        let web = expected(["web_request"]) { i in
+            [time(i), text(s.host[i]), ip(s.sourceIP[i]), text(s.httpMethod[i]), text(s.path[i]), text(s.query[i]),
+             number(s.httpStatus.hasValue(at: i), s.httpStatus[i]), number(s.bytesOut.hasValue(at: i), s.bytesOut[i]),
+             text(s.userAgent[i]), text(s.user[i]), file(i), String(s.line[i])]
+        }
+        #expect(!web.isEmpty)
+        #expect(try rows("SELECT * FROM web_requests") == web)
+        let connectionKinds: Set = ["flow", "firewall", "connect", "disconnect", "ssh_session", "smb", "rdp", "rpc", "dns", "http", "tls", "alert"]
+        let connections = expected(connectionKinds) { i in
+            [time(i), text(s.host[i]), s.kind[i].name, ip(s.sourceIP[i]), port(s.sourcePort, i),
+             ip(s.destinationIP[i]), port(s.destinationPort, i), text(s.service[i]),
+             number(s.bytesOut.hasValue(at: i), s.bytesOut[i]), number(s.bytesIn.hasValue(at: i), s.bytesIn[i]),
+             s.outcome[i].name, text(s.signature[i]), text(s.domain[i]), file(i), String(s.line[i])]
+        }
+        #expect(!connections.isEmpty)
+        let sqlConnections = try rows("SELECT * FROM connections")
+        #expect(sqlConnections == connections, "\(firstDifference(sqlConnections, connections))")
+        // Each indicator column, through its index: the events holding each value, as the store counts them.
+        let columns: [(String, SparseColumn<UInt32>, Bool)] = [
+            ("src_ip", s.sourceIP, true), ("dst_ip", s.destinationIP, true), ("user", s.user, false),
+            ("target_user", s.targetUser, false), ("path", s.path, false), ("user_agent", s.userAgent, false),
+            ("domain", s.domain, false), ("command", s.command, false), ("file_hash", s.fileHash, false),
+        ]
+        for (name, column, isAddress) in columns {
+            var counts: [String: Int] = [:]
+            for i in 0..<s.count where column[i] != 0 {
+                counts[(isAddress ? ip(column[i]) : text(column[i])) ?? "", default: 0] += 1
+            }
+            let fromStore = counts.map { [$0.key, String($0.value)] }.sorted { $0.description < $1.description }
+            let fromSQL = try rows("SELECT \(name), count(*) FROM events_text WHERE \(name) IS NOT NULL GROUP BY 1")
+            #expect(fromSQL == fromStore, "\(name)")
+        }
+        let hosts = try rows("SELECT host, count(*) FROM events_text GROUP BY 1")
+        #expect(hosts.reduce(0) { $0 + (Int($1[1] ?? "") ?? 0) } == s.count)
+        // The lateral edges and the attack timeline are the investigation's.
+        #expect(try rows("SELECT from_host, to_host, time_us FROM lateral_edges").count == result.investigation.edges.count)
+        let timeline = result.investigation.timeline.map {
+            [shown[$0.time.microseconds], $0.host,
+             $0.phase.rawValue, $0.summary]
+        }.sorted { $0.description < $1.description }
+        let sqlTimeline = try rows("SELECT time, host, phase, summary FROM attack_timeline")
+        #expect(sqlTimeline == timeline, "\(firstDifference(sqlTimeline, timeline))")
     }
 }
