@@ -46,14 +46,17 @@ public enum InvestigationRun {
             Detectors(
                 store: store, filePaths: paths, rules: rules, directory: directory)
         }
-        var hits = detectors.run()
-        // Sigma rules given with --sigma: their matches are findings like the detectors' (see SigmaFindings).
+        var hits: [Finding] = []
+        // Sigma rules given with --sigma: their matches are findings like the detectors' (see SigmaFindings); they
+        // are checked while the detectors run, and their hits come after the detectors' as before.
         var sigmaNotes: [String] = []
         if let sigma, !sigma.runnable.isEmpty {
-            let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options)
-            hits += s.findings
+            let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options) { detectors.run() }
+            hits = s.beside + s.findings
             sigmaNotes = s.notes
             trace.mark("sigma rules", detail: "\(sigma.runnable.count) rules, \(s.findings.count) hits")
+        } else {
+            hits = detectors.run()
         }
         // One finding per (rule, source, host), with its count and first and last evidence.
         let findings = FindingAggregation.aggregate(hits)

@@ -2,6 +2,7 @@ import DwellCore
 import DwellIndex
 import DwellIngest
 import DwellSigma
+import Foundation
 
 /// Sigma rules' matches as findings: rule id and title, level as severity, the ATT&CK technique from the tags,
 /// the evidence lines; aggregated with the built-in detectors' findings. A Sigma match shows what a rule looks for,
@@ -32,13 +33,13 @@ public enum SigmaFindings {
         _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions
     ) -> (findings: [Finding], notes: [String]) {
         let store = detectors.store
-        let engine = SigmaEngine(store: store, lineReader: lineReader(files: files, options: options))
+        let engine = SigmaEngine(store: store, lineReader: lineReader(files: files, options: options), threads: options.jobs)
         let run = engine.run(set)
         var out: [Finding] = []
         out.reserveCapacity(run.matches.count)
         // What is the same for every match of a rule is built once per rule; the texts of addresses, users and
         // hosts once per distinct value (a rule can match tens of thousands of events).
-        var perRule: [Int: (id: String, severity: Severity, prefix: String)] = [:]
+        var perRule: [Int: (id: String, severity: Severity, prefix: String, technique: String)] = [:]
         var whyCache: [Int: (match: String, why: String)] = [:]
         var ipText: [UInt32: String] = [:]
         var userText: [UInt32: String] = [:]
@@ -47,12 +48,15 @@ public enum SigmaFindings {
         for m in run.matches {
             let r = set.runnable[m.rule].rule
             guard let first = m.positions.first else { continue }
-            let fixed: (id: String, severity: Severity, prefix: String)
+            let fixed: (id: String, severity: Severity, prefix: String, technique: String)
             if let known = perRule[m.rule] {
                 fixed = known
             } else {
                 let by = r.author.isEmpty ? "" : ", by \(r.author)"
-                fixed = (ruleID(r), severity(r.level), "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): ")
+                fixed = (
+                    ruleID(r), severity(r.level), "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): ",
+                    r.technique
+                )
                 perRule[m.rule] = fixed
             }
             let why: String
@@ -69,14 +73,34 @@ public enum SigmaFindings {
             if user != 0 { indicators.append(remembered(&userText, user) { "user:\(detectors.text(user))" }) }
             let host = remembered(&hostText, hostKey(store, first)) { detectors.hostOf(first) }
             if !host.isEmpty { indicators.append("host:\(host)") }
+            // A loop, not `map`: a closure here copied the store (a retain per column) for every match.
+            var evidence: [EvidenceRef] = []
+            evidence.reserveCapacity(m.positions.count)
+            for p in m.positions { evidence.append(EvidenceRef(store: store, position: p, filePaths: filePaths)) }
             out.append(
                 Finding(
-                    rule: fixed.id, title: r.title, technique: r.technique, severity: fixed.severity,
+                    rule: fixed.id, title: r.title, technique: fixed.technique, severity: fixed.severity,
                     time: store.timestamp(first), host: host, indicators: indicators, why: why,
-                    evidence: m.positions.map { EvidenceRef(store: store, position: $0, filePaths: filePaths) }, seeds: false,
-                    role: .attempt))
+                    evidence: evidence, seeds: false, role: .attempt))
         }
         return (out, run.notes)
+    }
+
+    /// The Sigma findings, made on the calling thread while `beside` (the detectors) runs on another: both only
+    /// read the store, so the result is what running one after the other gives.
+    static func findings(
+        _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions,
+        beside: @escaping () -> [Finding]
+    ) -> (beside: [Finding], findings: [Finding], notes: [String]) {
+        let other = BesideTask(beside)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            other.run()
+            done.signal()
+        }
+        let s = findings(set, detectors: detectors, files: files, options: options)
+        done.wait()
+        return (other.result, s.findings, s.notes)
     }
 
     /// The text cached under `key`, made by `make` the first time.
@@ -121,4 +145,14 @@ public enum SigmaFindings {
             return true
         }
     }
+}
+
+/// Work handed to another thread and its result, read once the thread has signalled (`SigmaFindings.findings`).
+private final class BesideTask: @unchecked Sendable {
+    let body: () -> [Finding]
+    var result: [Finding] = []
+
+    init(_ body: @escaping () -> [Finding]) { self.body = body }
+
+    func run() { result = body() }
 }

@@ -8,6 +8,35 @@ import Parsers
 public typealias SigmaLineReader = (_ fileID: UInt32, _ lines: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) -> Void)
     -> Bool
 
+/// Jobs (log sources, by index) taken one at a time by up to `threads` threads, in the order given.
+final class GroupWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private let jobs: [Int]
+    private var next = 0
+    private let body: (Int) -> Void
+
+    init(jobs: [Int], body: @escaping (Int) -> Void) {
+        self.jobs = jobs
+        self.body = body
+    }
+
+    func run(threads: Int) {
+        let workers = min(max(threads, 1), jobs.count)
+        guard workers > 1 else { return jobs.forEach(body) }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let g = take() { body(g) }
+        }
+    }
+
+    private func take() -> Int? {
+        lock.withLock {
+            guard next < jobs.count else { return nil }
+            defer { next += 1 }
+            return jobs[next]
+        }
+    }
+}
+
 /// One hit of a runnable rule: the events behind it (store positions, time order) and why.
 public struct SigmaMatch: Sendable {
     /// Index in `SigmaRuleSet.runnable`.
@@ -31,10 +60,14 @@ public struct SigmaRunResult: Sendable {
 public struct SigmaEngine {
     let store: EventStore
     let lineReader: SigmaLineReader?
+    /// Log sources checked side by side (the result does not depend on it).
+    let threads: Int
 
-    public init(store: EventStore, lineReader: SigmaLineReader?) {
+    /// `lineReader` may be called from several threads at once (each call for its own file and lines).
+    public init(store: EventStore, lineReader: SigmaLineReader?, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.store = store
         self.lineReader = lineReader
+        self.threads = threads
     }
 
     public func run(_ set: SigmaRuleSet) -> SigmaRunResult {
@@ -54,6 +87,7 @@ public struct SigmaEngine {
         var selected: [[Int]] = []
         var reading: [Bool] = []
         var readersOf: [UInt32: Int] = [:]
+        let byFormat = positionsByFormat()
         for name in order {
             let members = groups[name]!
             guard case .detection(let first) = set.runnable[members[0]] else {
@@ -61,7 +95,7 @@ public struct SigmaEngine {
                 reading.append(false)
                 continue
             }
-            let positions = select(first.source)
+            let positions = select(first.source, byFormat: byFormat)
             let reads = members.contains { m in
                 guard case .detection(let c) = set.runnable[m] else { return false }
                 return c.tests.contains { $0.field == .rawLine } || !c.recordFieldNames.isEmpty
@@ -83,37 +117,21 @@ public struct SigmaEngine {
             }
             lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.sorted() }).lineReader
         }
+        // The log sources are independent: their passes run side by side, the longest first, and their results
+        // are joined in the sources' order, so the result never depends on scheduling.
+        let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
+        let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
+        let work = GroupWork(jobs: jobs) { [self, groups, order, selected, lineReader] g in
+            outputs.store(g, runGroup(set, members: groups[order[g]]!, positions: selected[g], reader: lineReader))
+        }
+        work.run(threads: threads)
+        let done = outputs.values
         for (g, name) in order.enumerated() {
-            let members = groups[name]!
-            guard case .detection = set.runnable[members[0]] else { continue }
-            let positions = selected[g]
-            var source = SourceRun(store: store, positions: positions)
-            var rules: [SigmaCompiledRule] = []
-            for m in members {
-                guard case .detection(let c) = set.runnable[m] else { continue }
-                rules.append(c)
-                result.checked[m] = positions.count
-            }
-            if let note = source.searchKeywords(rules, reader: lineReader) { result.notes.append("\(name): \(note)") }
-            if let note = source.loadRecords(rules, reader: lineReader) { result.notes.append("\(name): \(note)") }
-            for (k, c) in rules.enumerated() {
-                let bits = source.evaluate(c.root, rule: c)
-                var hits: [Int] = []
-                var hitIndices: [Int] = []
-                bits.forEachSet {
-                    hits.append(positions[$0])
-                    hitIndices.append($0)
-                }
-                eventsOf[members[k]] = hits
-                guard !set.quiet.contains(members[k]) else { continue }
-                if let a = c.aggregation {
-                    result.matches += aggregate(hitIndices, c, a, rule: members[k], source: &source)
-                } else {
-                    for p in hits {
-                        result.matches.append(SigmaMatch(rule: members[k], positions: [p], why: "matched \(c.rule.condition[0])"))
-                    }
-                }
-            }
+            guard let out = done[g] else { continue }
+            for (m, n) in out.checked { result.checked[m] = n }
+            for (m, hits) in out.hits { eventsOf[m] = hits }
+            result.notes += out.notes.map { "\(name): \($0)" }
+            result.matches += out.matches
         }
         for (i, r) in set.runnable.enumerated() {
             guard case .correlation(let c) = r else { continue }
@@ -123,16 +141,79 @@ public struct SigmaEngine {
         return result
     }
 
+    /// What one log source's pass gives: its rules' matches, its notes (not yet prefixed with the source's name),
+    /// each detection rule's matched positions (for correlations) and how many events each rule was checked against.
+    struct GroupOutput {
+        var matches: [SigmaMatch] = []
+        var notes: [String] = []
+        var hits: [(rule: Int, positions: [Int])] = []
+        var checked: [(rule: Int, events: Int)] = []
+    }
+
+    /// One log source's pass: keywords searched and record fields read once for all its rules, then each rule's
+    /// condition evaluated over the source's events. `members`: the runnable rules of the source.
+    func runGroup(_ set: SigmaRuleSet, members: [Int], positions: [Int], reader: SigmaLineReader?) -> GroupOutput {
+        var out = GroupOutput()
+        var source = SourceRun(store: store, positions: positions)
+        var rules: [SigmaCompiledRule] = []
+        var ruleIndex: [Int] = []
+        for m in members {
+            guard case .detection(let c) = set.runnable[m] else { continue }
+            rules.append(c)
+            ruleIndex.append(m)
+            out.checked.append((m, positions.count))
+        }
+        guard !rules.isEmpty else { return out }
+        if let note = source.searchKeywords(rules, reader: reader) { out.notes.append(note) }
+        if let note = source.loadRecords(rules, reader: reader) { out.notes.append(note) }
+        for (k, c) in rules.enumerated() {
+            let bits = source.evaluate(c.root, rule: c)
+            var hits: [Int] = []
+            var hitIndices: [Int] = []
+            bits.forEachSet {
+                hits.append(positions[$0])
+                hitIndices.append($0)
+            }
+            out.hits.append((ruleIndex[k], hits))
+            guard !set.quiet.contains(ruleIndex[k]) else { continue }
+            if let a = c.aggregation {
+                out.matches += aggregate(hitIndices, c, a, rule: ruleIndex[k], source: &source)
+            } else {
+                let why = "matched \(c.rule.condition[0])"
+                out.matches.reserveCapacity(out.matches.count + hits.count)
+                for p in hits { out.matches.append(SigmaMatch(rule: ruleIndex[k], positions: [p], why: why)) }
+            }
+        }
+        return out
+    }
+
+    /// The store's positions by format id (ascending in each list), in one pass over the store.
+    func positionsByFormat() -> [[Int]] {
+        var out = [[Int]](repeating: [], count: Registry.formats.count + 2)
+        for i in 0..<store.count {
+            let f = Int(store.format[i])
+            if f < out.count { out[f].append(i) }
+        }
+        return out
+    }
+
     /// The store positions of a log source's events.
-    func select(_ m: SigmaSourceMapping) -> [Int] {
-        var formatOK = [Bool](repeating: false, count: Registry.formats.count + 2)
-        for (i, f) in Registry.formats.enumerated() where m.formats.contains(f.name) { formatOK[i + 1] = true }
+    /// `byFormat`: the store's positions by format id (`positionsByFormat`), shared by the sources of a run, so
+    /// each source looks only at the events of its formats.
+    func select(_ m: SigmaSourceMapping, byFormat: [[Int]]? = nil) -> [Int] {
+        let buckets = byFormat ?? positionsByFormat()
+        var candidates: [Int] = []
+        var lists = 0
+        for (i, f) in Registry.formats.enumerated() where i + 1 < buckets.count && m.formats.contains(f.name) {
+            guard !buckets[i + 1].isEmpty else { continue }
+            candidates += buckets[i + 1]
+            lists += 1
+        }
+        if lists > 1 { candidates.sort() }
         var programOK: [UInt32: Bool] = [:]
         var idOf: [UInt32: Int] = [:]
         var out: [Int] = []
-        for i in 0..<store.count {
-            let f = Int(store.format[i])
-            guard f < formatOK.count, formatOK[f] else { continue }
+        for i in candidates {
             if let k = m.kinds, !k.contains(store.kind[i]) { continue }
             if let progs = m.programs {
                 let p = store.program[i]
