@@ -245,53 +245,54 @@ extension EventStore {
             let f = Int(fileID[i])
             if f < fileMap.count, fileMap[f] != nil { positions.append(Int32(truncatingIfNeeded: i)) }
         }
-        var out = EventStore()
-        out.symbols = symbols
-        out.addresses = addresses
-        out.addressIndex = addressIndex
-        positions.withUnsafeBufferPointer { p in
-            out.unsortedTime = p.map { time[Int($0)] }
-            for i in p {
-                let f = Int(fileID[Int(i)])
-                out.fileID.append(fileMap[f] ?? 0)
-                out.offset.append(offset[Int(i)])
-                out.host.append(host[Int(i)])
-            }
-            out.line = p.map { line[Int($0)] }
-            out.kind = p.map { kind[Int($0)] }
-            out.outcome = p.map { outcome[Int($0)] }
-            out.format = p.map { format[Int($0)] }
-            out.timeSource = p.map { timeSource[Int($0)] }
-            out.sourceIP = sourceIP.permuted(p)
-            out.destinationIP = destinationIP.permuted(p)
-            out.sourcePort = sourcePort.permuted(p)
-            out.destinationPort = destinationPort.permuted(p)
-            out.user = user.permuted(p)
-            out.targetUser = targetUser.permuted(p)
-            out.authMethod = authMethod.permuted(p)
-            out.program = program.permuted(p)
-            out.pid = pid.permuted(p)
-            out.command = command.permuted(p)
-            out.httpMethod = httpMethod.permuted(p)
-            out.path = path.permuted(p)
-            out.query = query.permuted(p)
-            out.httpStatus = httpStatus.permuted(p)
-            out.bytesOut = SparseInt64Column(absent: -1, low: bytesOut.low.permuted(p), high: bytesOut.high.permuted(p))
-            out.bytesIn = SparseInt64Column(absent: -1, low: bytesIn.low.permuted(p), high: bytesIn.high.permuted(p))
-            out.userAgent = userAgent.permuted(p)
-            out.domain = domain.permuted(p)
-            out.service = service.permuted(p)
-            out.signature = signature.permuted(p)
-            out.severity = severity.permuted(p)
-            out.detail = detail.permuted(p)
-            out.sessionID = sessionID.permuted(p)
-            out.fileHash = fileHash.permuted(p)
-            out.referer = referer.permuted(p)
-            out.forwardedFor = forwardedFor.permuted(p)
-            out.repeatCount = repeatCount.permuted(p)
-            out.locality = locality.permuted(p)
-        }
+        var select = Selection(store: self, positions: positions)
+        select.out.symbols = symbols
+        select.out.addresses = addresses
+        select.out.addressIndex = addressIndex
+        EventStore.visitColumns(&select)
+        var out = select.out
+        out.unsortedTime = positions.map { time[Int($0)] }
+        // The kept files' new ids.
+        out.fileID = CodedColumn()
+        for i in positions { out.fileID.append(fileMap[Int(fileID[Int(i)])] ?? 0) }
         return out
+    }
+}
+
+/// The events at `positions` of a store, every column (see `keeping(files:)`).
+private struct Selection: EventColumnVisitor {
+    let store: EventStore
+    let positions: [Int32]
+    var out = EventStore()
+
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+        let c = store[keyPath: column]
+        out[keyPath: column] = positions.map { c[Int($0)] }
+    }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        out[keyPath: column] = positions.withUnsafeBufferPointer { store[keyPath: column].permuted($0) }
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        out[keyPath: column] = positions.withUnsafeBufferPointer { store[keyPath: column].permuted($0) }
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        if column == \EventStore.fileID { return }  // renumbered by `keeping(files:)`
+        let c = store[keyPath: column]
+        var o = CodedColumn()
+        for i in positions { o.append(c[Int(i)]) }
+        out[keyPath: column] = o
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
+        let c = store[keyPath: column]
+        var o = WideColumn()
+        for i in positions { o.append(c[Int(i)]) }
+        out[keyPath: column] = o
+    }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        let c = store[keyPath: column]
+        out[keyPath: column] = positions.withUnsafeBufferPointer { p in
+            SparseInt64Column(absent: c.absent, low: c.low.permuted(p), high: c.high.permuted(p))
+        }
     }
 }
 

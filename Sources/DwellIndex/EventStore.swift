@@ -211,45 +211,22 @@ public struct EventStore: Sendable {
     /// Room for `n` events in all. Sparse columns reserve their presence bits and, since capacity that is never
     /// written is never resident, room for a value per event (so that no column grows by copying).
     mutating func reserve(_ n: Int) {
-        let more = max(n - count, 0)
-        unsortedTime.reserveCapacity(n); fileID.reserveCapacity(n); line.reserveCapacity(n); offset.reserveCapacity(n)
-        kind.reserveCapacity(n); outcome.reserveCapacity(n); format.reserveCapacity(n); host.reserveCapacity(n)
-        timeSource.reserveCapacity(n)
-        func sparse<T>(_ c: inout SparseColumn<T>) { c.reserveCapacity(events: more, present: more) }
-        sparse(&sourceIP); sparse(&destinationIP); sparse(&sourcePort); sparse(&destinationPort); sparse(&user)
-        sparse(&targetUser); sparse(&authMethod); sparse(&program); sparse(&pid); sparse(&command)
-        sparse(&httpMethod); sparse(&path); sparse(&query); sparse(&httpStatus)
-        bytesOut.reserveCapacity(events: more, present: more); bytesIn.reserveCapacity(events: more, present: more)
-        sparse(&userAgent); sparse(&domain); sparse(&service); sparse(&signature); sparse(&severity); sparse(&detail)
-        sparse(&sessionID)
-        sparse(&fileHash); sparse(&referer); sparse(&forwardedFor); sparse(&repeatCount); sparse(&locality)
+        unsortedTime.reserveCapacity(n)
+        var r = Reserve(total: n, more: max(n - count, 0))
+        swap(&r.store, &self)
+        EventStore.visitColumns(&r)
+        swap(&r.store, &self)
     }
 
     /// Appends another (unindexed) store's columns, mapping its symbol ids through `symbolRemap` and its
     /// address ids into this store's addresses.
     mutating func appendChunk(_ c: EventStore, symbolRemap m: [UInt32]) {
-        let addressRemap = [UInt32(0)] + c.addresses.map { addressID($0) }
         // Only the present values are remapped: the presence bits are copied word by word.
-        func symbols(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
-            dst.append(contentsOf: src) { Int($0) < m.count ? m[Int($0)] : 0 }
-        }
-        func addresses(_ dst: inout SparseColumn<UInt32>, _ src: SparseColumn<UInt32>) {
-            dst.append(contentsOf: src) { Int($0) < addressRemap.count ? addressRemap[Int($0)] : 0 }
-        }
-        unsortedTime += c.unsortedTime; fileID.append(contentsOf: c.fileID); line += c.line; offset.append(contentsOf: c.offset); kind += c.kind
-        outcome += c.outcome; format += c.format; timeSource += c.timeSource
-        host.append(contentsOf: c.host) { Int($0) < m.count ? m[Int($0)] : 0 }
-        addresses(&sourceIP, c.sourceIP); addresses(&destinationIP, c.destinationIP)
-        sourcePort.append(contentsOf: c.sourcePort); destinationPort.append(contentsOf: c.destinationPort)
-        symbols(&user, c.user); symbols(&targetUser, c.targetUser); symbols(&authMethod, c.authMethod)
-        symbols(&program, c.program); pid.append(contentsOf: c.pid); symbols(&command, c.command)
-        symbols(&httpMethod, c.httpMethod); symbols(&path, c.path); symbols(&query, c.query)
-        httpStatus.append(contentsOf: c.httpStatus); bytesOut.append(contentsOf: c.bytesOut)
-        bytesIn.append(contentsOf: c.bytesIn); symbols(&userAgent, c.userAgent); symbols(&domain, c.domain)
-        symbols(&service, c.service); symbols(&signature, c.signature); severity.append(contentsOf: c.severity)
-        symbols(&detail, c.detail); symbols(&sessionID, c.sessionID); symbols(&fileHash, c.fileHash)
-        symbols(&referer, c.referer); symbols(&forwardedFor, c.forwardedFor); repeatCount.append(contentsOf: c.repeatCount)
-        locality.append(contentsOf: c.locality)
+        var a = Append(chunk: c, symbols: m, addresses: [UInt32(0)] + c.addresses.map { addressID($0) })
+        swap(&a.store, &self)
+        EventStore.visitColumns(&a)
+        swap(&a.store, &self)
+        unsortedTime += c.unsortedTime
     }
 
     mutating func sortInPlace(threads: Int = 1) {
@@ -290,47 +267,20 @@ public struct EventStore: Sendable {
         inverse = []
         // Each column is moved out of the store into its job's box (the store keeps an empty column meanwhile),
         // rebuilt there, and put back once every job is done.
-        var putBack: [(inout EventStore) -> Void] = []
-        var jobs: [() -> Void] = []
-        typealias Order = UnsafeBufferPointer<Int32>
-        func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, Order) -> C) {
-            let box = Box(self[keyPath: path])
-            self[keyPath: path] = empty
-            jobs.append {
-                shared.value.order.withUnsafeBufferPointer { o in
-                    shared.value.inverse.withUnsafeBufferPointer { inv in box.value = rebuild(box.value, o, inv) }
-                }
-            }
-            putBack.append { $0[keyPath: path] = box.value }
-        }
-        func dense<T>(_ path: WritableKeyPath<EventStore, [T]>) { job(path, empty: []) { c, o, _ in permute(c, o) } }
-        func sparse<T>(_ path: WritableKeyPath<EventStore, SparseColumn<T>>) {
-            let empty = SparseColumn(absent: self[keyPath: path].absent)
-            job(path, empty: empty) { c, o, inv in c.permuted(o, inverse: inv) }
-        }
         let times = Box(unsortedTime)
         unsortedTime = []
         let sortedTimes = Box(TimeColumn())
-        jobs.append {
+        var rebuild = Rebuild(shared: shared)
+        rebuild.jobs.append {
             shared.value.order.withUnsafeBufferPointer { o in sortedTimes.value = TimeColumn(times.value, order: o) }
             times.value = []
         }
+        swap(&rebuild.store, &self)
         // The address and symbol columns (the ones with most values first), then the rest.
-        for path in [
-            \EventStore.sourceIP, \.path, \.userAgent, \.httpMethod, \.query, \.destinationIP, \.domain, \.service,
-            \.user, \.targetUser, \.authMethod, \.program, \.command, \.signature, \.detail, \.sessionID, \.fileHash,
-            \.referer, \.forwardedFor,
-        ] { sparse(path) }
-        job(\.offset, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
-        dense(\.line)
-        job(\.fileID, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
-        job(\.host, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
-        job(\.bytesOut, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
-        job(\.bytesIn, empty: SparseInt64Column(absent: -1)) { c, o, inv in c.permuted(o, inverse: inv) }
-        sparse(\.sourcePort); sparse(\.destinationPort); sparse(\.httpStatus); sparse(\.pid); sparse(\.severity)
-        sparse(\.repeatCount)
-        sparse(\.locality)
-        dense(\.kind); dense(\.outcome); dense(\.format); dense(\.timeSource)
+        EventStore.visitColumns(&rebuild)
+        swap(&rebuild.store, &self)
+        let jobs = rebuild.jobs
+        let putBack = rebuild.putBack
         JobQueue(jobs).run(threads: threads)
         time = sortedTimes.value
         for put in putBack { put(&self) }
@@ -502,14 +452,13 @@ public struct EventStore: Sendable {
     }
 
     /// Bytes held by the columns (values in use, not reserved capacity).
-    public var columnBytes: Int {
-        let dense = count * (4 + 1 + 1 + 2 + 1) + time.bytes + offset.bytes + fileID.bytes + host.bytes
-        let ids = [
-            sourceIP, destinationIP, user, targetUser, authMethod, program, command, httpMethod, path, query,
-            userAgent, domain, service, signature, detail, sessionID, fileHash, referer, forwardedFor,
-        ].reduce(0) { $0 + $1.bytes }
-        return dense + ids + sourcePort.bytes + destinationPort.bytes + pid.bytes + httpStatus.bytes + bytesOut.bytes
-            + bytesIn.bytes + severity.bytes + repeatCount.bytes + locality.bytes
+    public var columnBytes: Int { columnSizes.reduce(time.bytes) { $0 + $1.bytes } }
+
+    /// Each column's bytes but the time's, largest first (for `DWELL_TRACE`).
+    public var columnSizes: [(name: String, bytes: Int)] {
+        var sizes = ColumnSizes(store: self)
+        EventStore.visitColumns(&sizes)
+        return sizes.sizes.sorted { $0.bytes > $1.bytes }
     }
 
     /// Where the bytes go (for `DWELL_TRACE`): columns, symbol text and table, postings, addresses, buckets, in MiB.
@@ -520,7 +469,9 @@ public struct EventStore: Sendable {
             ("postings", posted), ("addresses", addresses.count * 40 + addressIndex.slots.count * 4),
             ("buckets", buckets.approximateBytes),
         ]
-        return parts.map { "\($0.0) \($0.1 >> 20)" }.joined(separator: ", ") + " MiB (\(symbols.count) symbols, \(addresses.count) addresses)"
+        let top = columnSizes.prefix(8).map { "\($0.name) \($0.bytes >> 20)" }.joined(separator: ", ")
+        return parts.map { "\($0.0) \($0.1 >> 20)" }.joined(separator: ", ")
+            + " MiB (\(symbols.count) symbols, \(addresses.count) addresses); largest columns: time \(time.bytes >> 20), \(top) MiB"
     }
 
     /// Approximate bytes held by the columns, symbols, addresses and postings.

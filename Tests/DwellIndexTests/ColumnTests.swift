@@ -270,28 +270,7 @@ import Testing
             ($0.0.time.microseconds, $0.0.source.fileID, $0.0.source.line)
                 < ($1.0.time.microseconds, $1.0.source.fileID, $1.0.source.line)
         }
-        try #require(s.count == expected.count)
-        func text(_ sym: Symbol, _ t: SymbolTable) -> String { sym.isNone ? "" : t.string(sym) }
-        func text(_ id: UInt32) -> String { id == 0 ? "" : s.string(id) }
-        func ip(_ id: UInt32) -> IPAddress { s.address(id) ?? .none }
-        var wrong: [Int] = []
-        for (i, (e, t)) in expected.enumerated() {
-            let same =
-                s.time[i] == e.time.microseconds && s.fileID[i] == e.source.fileID
-                && UInt64(s.line[i]) == e.source.line && s.offset[i] == e.source.offset && s.kind[i] == e.kind
-                && text(s.host[i]) == text(e.host, t) && ip(s.sourceIP[i]) == e.sourceIP
-                && ip(s.destinationIP[i]) == e.destinationIP
-                && s.sourcePort.hasValue(at: i) == e.hasSourcePort && s.sourcePort[i] == e.sourcePort
-                && s.destinationPort.hasValue(at: i) == e.hasDestinationPort
-                && s.destinationPort[i] == e.destinationPort
-                && text(s.user[i]) == text(e.user, t) && text(s.targetUser[i]) == text(e.targetUser, t)
-                && s.pid[i] == e.pid && text(s.path[i]) == text(e.path, t) && Int32(s.httpStatus[i]) == e.httpStatus
-                && s.bytesOut[i] == e.bytesOut && s.bytesIn[i] == e.bytesIn && Int32(s.severity[i]) == e.severity
-                && text(s.userAgent[i]) == text(e.userAgent, t) && text(s.command[i]) == text(e.command, t)
-                && s.authMethod[i] == 0 && s.domain[i] == 0 && s.fileHash[i] == 0
-            if !same { wrong.append(i) }
-        }
-        #expect(wrong.isEmpty, "events read back differently: \(wrong.prefix(10))")
+        try Self.expectEveryField(of: s, equals: expected)
         // Postings agree with the columns.
         for key in s.indicatorKeys where key.type == .ip || key.type == .user {
             let direct = (0..<s.count).filter { i in
@@ -314,5 +293,66 @@ import Testing
         #expect((0..<s.count).contains { s.bytesOut[$0] == 5_000_000_000 })
         #expect((0..<s.count).contains { s.bytesOut[$0] == 0 } && (0..<s.count).contains { s.bytesOut[$0] == -1 })
         #expect(s.columnBytes < s.count * 64)
+    }
+    /// Every field of `s`, event by event, equals `expected` sorted by (time, file, line), stable.
+    static func expectEveryField(of s: EventStore, equals unsorted: [(Event, SymbolTable)]) throws {
+        let expected = unsorted.enumerated().sorted {
+            ($0.element.0.time.microseconds, $0.element.0.source.fileID, $0.element.0.source.line, $0.offset)
+                < ($1.element.0.time.microseconds, $1.element.0.source.fileID, $1.element.0.source.line, $1.offset)
+        }.map(\.element)
+        try #require(s.count == expected.count)
+        func text(_ sym: Symbol, _ t: SymbolTable) -> String { sym.isNone ? "" : t.string(sym) }
+        func text(_ id: UInt32) -> String { id == 0 ? "" : s.string(id) }
+        func ip(_ id: UInt32) -> IPAddress { s.address(id) ?? .none }
+        var wrong: [Int] = []
+        for (i, (e, t)) in expected.enumerated() {
+            let same =
+                s.time[i] == e.time.microseconds && s.fileID[i] == e.source.fileID
+                && UInt64(s.line[i]) == e.source.line && s.offset[i] == e.source.offset && s.kind[i] == e.kind
+                && text(s.host[i]) == text(e.host, t) && ip(s.sourceIP[i]) == e.sourceIP
+                && ip(s.destinationIP[i]) == e.destinationIP
+                && s.sourcePort.hasValue(at: i) == e.hasSourcePort && s.sourcePort[i] == e.sourcePort
+                && s.destinationPort.hasValue(at: i) == e.hasDestinationPort
+                && s.destinationPort[i] == e.destinationPort
+                && text(s.user[i]) == text(e.user, t) && text(s.targetUser[i]) == text(e.targetUser, t)
+                && s.pid[i] == e.pid && text(s.path[i]) == text(e.path, t) && Int32(s.httpStatus[i]) == e.httpStatus
+                && s.bytesOut[i] == e.bytesOut && s.bytesIn[i] == e.bytesIn && Int32(s.severity[i]) == e.severity
+                && text(s.userAgent[i]) == text(e.userAgent, t) && text(s.command[i]) == text(e.command, t)
+                && s.authMethod[i] == 0 && s.domain[i] == 0 && s.fileHash[i] == 0
+            if !same { wrong.append(i) }
+        }
+        #expect(wrong.isEmpty, "events read back differently: \(wrong.prefix(10))")
+    }
+
+    /// The store is built from files' chunks in any mix: files already in time order, files out of order, one file
+    /// alone, empty files, equal times across and within files, and hosts past the 65,535 codes a coded column
+    /// holds.
+    @Test(arguments: [
+        (files: 1, sorted: true, hosts: 3), (files: 1, sorted: false, hosts: 3), (files: 7, sorted: true, hosts: 3),
+        (files: 7, sorted: false, hosts: 3), (files: 40, sorted: true, hosts: 3), (files: 3, sorted: true, hosts: 70_000),
+    ])
+    func partsJoinInAnyMix(files: Int, sorted: Bool, hosts: Int) throws {
+        var r = Random(x: UInt64(files * 31 + hosts))
+        var builder = EventStore.Builder()
+        var expected: [(Event, SymbolTable)] = []
+        for file in 0..<files {
+            var symbols = SymbolTable()
+            // Every fifth file is empty; the others differ in length (runs of every size, up to several words).
+            let count = file % 5 == 4 ? 0 : 1 + r.below(hosts > 3 ? 40_000 : 900)
+            var events = (0..<count).map { k in Self.event(&r, file: UInt32(file), line: UInt64(k + 1), symbols: &symbols) }
+            // Some files in time order, the others mixed in: a file sorted by its times, lines numbered after.
+            if sorted || file % 2 == 0 {
+                events.sort { $0.time < $1.time }
+                for k in events.indices { events[k].source = SourceRef(fileID: UInt32(file), line: UInt64(k + 1), offset: UInt64(k) * 97) }
+            }
+            if hosts > 3 { for k in events.indices { events[k].host = symbols.intern("h\(r.below(hosts))") } }
+            var chunk = EventChunk()
+            for e in events { chunk.append(e) }
+            builder.add(chunk: chunk, symbols: symbols)
+            expected += events.map { ($0, symbols) }
+        }
+        let s = builder.build()
+        try Self.expectEveryField(of: s, equals: expected)
+        #expect(Set((0..<s.count).map { s.host[$0] }).count <= hosts)
     }
 }

@@ -1,0 +1,193 @@
+import DwellCore
+import Foundation
+
+// MARK: The columns, once
+
+/// What the ids of a column of 32-bit ids name: symbols of a table or addresses of a list. A file's chunk names
+/// them in its own table and list; appending it to the store maps them into the store's.
+enum ColumnIDs: Sendable { case symbols, addresses }
+
+/// Something done to every column of the store but the time. `EventStore.visitColumns` is the one list of the
+/// columns that code walking all of them goes through (reserving, appending files' chunks, sorting, keeping a
+/// case's events, sizes), so a new column is added in one place.
+protocol EventColumnVisitor {
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>)
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>)
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs)
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?)
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>)
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>)
+}
+
+extension EventStore {
+    /// Every column but the time, those holding the most values first (jobs over them balance best that way).
+    static func visitColumns(_ v: inout some EventColumnVisitor) {
+        v.visit(ids: \.sourceIP, naming: .addresses)
+        v.visit(ids: \.path, naming: .symbols)
+        v.visit(ids: \.userAgent, naming: .symbols)
+        v.visit(ids: \.httpMethod, naming: .symbols)
+        v.visit(ids: \.query, naming: .symbols)
+        v.visit(ids: \.destinationIP, naming: .addresses)
+        v.visit(ids: \.domain, naming: .symbols)
+        v.visit(ids: \.service, naming: .symbols)
+        v.visit(ids: \.user, naming: .symbols)
+        v.visit(ids: \.targetUser, naming: .symbols)
+        v.visit(ids: \.authMethod, naming: .symbols)
+        v.visit(ids: \.program, naming: .symbols)
+        v.visit(ids: \.command, naming: .symbols)
+        v.visit(ids: \.signature, naming: .symbols)
+        v.visit(ids: \.detail, naming: .symbols)
+        v.visit(ids: \.sessionID, naming: .symbols)
+        v.visit(ids: \.fileHash, naming: .symbols)
+        v.visit(ids: \.referer, naming: .symbols)
+        v.visit(ids: \.forwardedFor, naming: .symbols)
+        v.visit(wide: \.offset)
+        v.visit(dense: \.line)
+        v.visit(coded: \.fileID, naming: nil)
+        v.visit(coded: \.host, naming: .symbols)
+        v.visit(sparse64: \.bytesOut)
+        v.visit(sparse64: \.bytesIn)
+        v.visit(sparse: \.sourcePort)
+        v.visit(sparse: \.destinationPort)
+        v.visit(sparse: \.httpStatus)
+        v.visit(sparse: \.pid)
+        v.visit(sparse: \.severity)
+        v.visit(sparse: \.repeatCount)
+        v.visit(sparse: \.locality)
+        v.visit(dense: \.kind)
+        v.visit(dense: \.outcome)
+        v.visit(dense: \.format)
+        v.visit(dense: \.timeSource)
+    }
+}
+
+/// Each column's bytes, named by its key path.
+struct ColumnSizes: EventColumnVisitor {
+    let store: EventStore
+    var sizes: [(name: String, bytes: Int)] = []
+
+    mutating func note<C>(_ column: KeyPath<EventStore, C>, _ bytes: Int) {
+        let path = String(describing: column)
+        sizes.append((path.split(separator: ".").last.map(String.init) ?? path, bytes))
+    }
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+        note(column, store[keyPath: column].count * MemoryLayout<T>.stride)
+    }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        note(column, store[keyPath: column].bytes)
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        note(column, store[keyPath: column].bytes)
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        note(column, store[keyPath: column].bytes)
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) { note(column, store[keyPath: column].bytes) }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        note(column, store[keyPath: column].bytes)
+    }
+}
+
+// MARK: Building the store, column by column
+
+/// Reserves room for `total` events (`more` beyond those held) in every column; see `EventStore.reserve`.
+struct Reserve: EventColumnVisitor {
+    var store = EventStore()
+    let total: Int
+    let more: Int
+
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) { store[keyPath: column].reserveCapacity(total) }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        store[keyPath: column].reserveCapacity(events: more, present: more)
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        store[keyPath: column].reserveCapacity(events: more, present: more)
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        store[keyPath: column].reserveCapacity(total)
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) { store[keyPath: column].reserveCapacity(total) }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        store[keyPath: column].reserveCapacity(events: more, present: more)
+    }
+}
+
+/// Appends a chunk's columns to the store's, mapping the ids of its own symbol table and address list
+/// (`symbols`, `addresses`: chunk id → store id) into the store's; see `EventStore.appendChunk`.
+struct Append: EventColumnVisitor {
+    var store = EventStore()
+    let chunk: EventStore
+    let symbols: [UInt32]
+    let addresses: [UInt32]
+
+    func map(_ naming: ColumnIDs) -> [UInt32] { naming == .symbols ? symbols : addresses }
+
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column])
+    }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column])
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        // An id the chunk's table does not hold reads as none (a parser cannot make one; it is not trusted).
+        let m = map(naming)
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column]) { Int($0) < m.count ? m[Int($0)] : 0 }
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        guard let naming else { return store[keyPath: column].append(contentsOf: chunk[keyPath: column]) }
+        let m = map(naming)
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column]) { Int($0) < m.count ? m[Int($0)] : 0 }
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column])
+    }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        store[keyPath: column].append(contentsOf: chunk[keyPath: column])
+    }
+}
+
+/// One job per column to put it in the sorted order (`shared`: the order and its inverse): each column is moved
+/// out of the store into its job's box (the store keeps an empty one meanwhile), rebuilt there, and moved back
+/// by `putBack` once every job is done; see `EventStore.sortInPlace`.
+struct Rebuild: EventColumnVisitor {
+    typealias Order = UnsafeBufferPointer<Int32>
+    var store = EventStore()
+    let shared: Box<(order: [Int32], inverse: [Int32])>
+    var jobs: [() -> Void] = []
+    var putBack: [(inout EventStore) -> Void] = []
+
+    init(shared: Box<(order: [Int32], inverse: [Int32])>) { self.shared = shared }
+
+    mutating func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, Order) -> C) {
+        let box = Box(store[keyPath: path])
+        store[keyPath: path] = empty
+        let shared = self.shared
+        jobs.append {
+            shared.value.order.withUnsafeBufferPointer { o in
+                shared.value.inverse.withUnsafeBufferPointer { inv in box.value = rebuild(box.value, o, inv) }
+            }
+        }
+        putBack.append { $0[keyPath: path] = box.value }
+    }
+
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+        job(column, empty: []) { c, o, _ in permute(c, o) }
+    }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        job(column, empty: SparseColumn(absent: store[keyPath: column].absent)) { c, o, inv in c.permuted(o, inverse: inv) }
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        job(column, empty: SparseColumn(absent: 0)) { c, o, inv in c.permuted(o, inverse: inv) }
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        job(column, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
+        job(column, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+    }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        job(column, empty: SparseInt64Column(absent: store[keyPath: column].absent)) { c, o, inv in
+            c.permuted(o, inverse: inv)
+        }
+    }
+}
