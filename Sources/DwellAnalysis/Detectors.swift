@@ -1160,39 +1160,29 @@ public struct Detectors {
                 streamNames.append(name)
             }
         }
-        // Each event's stream (numbered in order of first appearance), then the events of each stream as one
-        // array of positions in rows by stream (counted, then filled): no array per stream, no hashing of strings.
-        var slotOf = IntegerTable<Int32>(capacity: 256)
-        var streamKeys: [StreamKey] = []
-        var streamOf = [Int32](repeating: 0, count: store.count)
-        // Consecutive events are often of one stream: the last one is remembered.
-        var last: (packed: UInt64, stream: Int32) = (.max, 0)
+        // The events of each stream as one array of positions in rows by stream (counted, then filled): no array
+        // per stream, no hashing of strings, and no per-event stream array beside the 4-byte positions (this
+        // detector runs beside the others, and its transient memory adds to theirs at the run's peak).
+        var numbering = StreamNumbering()
+        var rowStart: [Int] = [0]
         for i in 0..<store.count {
-            let packed = UInt64(store.host[i]) << 32 | UInt64(UInt32(nameOfFile[Int(store.fileID[i])]))
-            if packed != last.packed {
-                let k = slotOf.index(of: packed, inserting: Int32(streamKeys.count))
-                if k == streamKeys.count {
-                    streamKeys.append(
-                        StreamKey(host: store.host[i], name: streamNames[Int(nameOfFile[Int(store.fileID[i])])]))
-                }
-                last = (packed, Int32(k))
-            }
-            streamOf[i] = last.stream
+            let k = numbering.stream(host: store.host[i], name: nameOfFile[Int(store.fileID[i])])
+            if k + 1 == rowStart.count { rowStart.append(0) }
+            rowStart[k + 1] += 1
         }
-        var rowStart = [Int](repeating: 0, count: streamKeys.count + 1)
-        for k in streamOf { rowStart[Int(k) + 1] += 1 }
-        for k in 0..<streamKeys.count { rowStart[k + 1] += rowStart[k] }
-        var grouped = [Int](repeating: 0, count: store.count)
+        for k in 1..<rowStart.count { rowStart[k] += rowStart[k - 1] }
+        var grouped = [Int32](repeating: 0, count: store.count)
         var fill = rowStart
-        for (i, k) in streamOf.enumerated() {
-            grouped[fill[Int(k)]] = i
-            fill[Int(k)] += 1
+        for i in 0..<store.count {
+            let k = numbering.stream(host: store.host[i], name: nameOfFile[Int(store.fileID[i])])
+            grouped[fill[k]] = Int32(truncatingIfNeeded: i)
+            fill[k] += 1
         }
-        streamOf = []
+        let streamKeys = numbering.keys.map { StreamKey(host: $0.host, name: streamNames[Int($0.name)]) }
         var out: [Finding] = []
         for k in streamKeys.indices.sorted(by: { streamKeys[$0] < streamKeys[$1] }) {
             let key = streamKeys[k]
-            let idx = grouped[rowStart[k]..<rowStart[k + 1]]
+            let idx = grouped[rowStart[k]..<rowStart[k + 1]].lazy.map { Int($0) }
             var gaps: [Int64] = []
             gaps.reserveCapacity(idx.count)
             for j in idx.indices.dropFirst() { gaps.append(store.time[idx[j]] - store.time[idx[j - 1]]) }
@@ -1270,6 +1260,23 @@ public struct Detectors {
             }
         }
         return out
+    }
+}
+
+/// Numbers (host, stream name) pairs in order of first appearance, the same numbers on every walk of the store.
+/// Consecutive events are often of one stream: the last pair is remembered, so most events hash nothing.
+private struct StreamNumbering {
+    private var slotOf = IntegerTable<Int32>(capacity: 256)
+    private(set) var keys: [(host: UInt32, name: Int32)] = []
+    private var last: (packed: UInt64, stream: Int) = (.max, 0)
+
+    mutating func stream(host: UInt32, name: Int32) -> Int {
+        let packed = UInt64(host) << 32 | UInt64(UInt32(bitPattern: name))
+        guard packed != last.packed else { return last.stream }
+        let k = slotOf.index(of: packed, inserting: Int32(keys.count))
+        if k == keys.count { keys.append((host, name)) }
+        last = (packed, k)
+        return k
     }
 }
 

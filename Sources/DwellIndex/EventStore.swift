@@ -241,14 +241,16 @@ public struct EventStore: Sendable {
             for i in 0..<n { b[i] = Int32(i) }
             c = n
         }
-        unsortedTime.withUnsafeBufferPointer { t in
-            line.withUnsafeBufferPointer { l in
-                let f = fileID
-                order.sort { a, b in
-                    let (a, b) = (Int(a), Int(b))
-                    if t[a] != t[b] { return t[a] < t[b] }
-                    if f[a] != f[b] { return f[a] < f[b] }
-                    return l[a] < l[b]
+        PhaseTrace.timed("store: time order of \(n) events") {
+            unsortedTime.withUnsafeBufferPointer { t in
+                line.withUnsafeBufferPointer { l in
+                    let f = fileID
+                    order.sort { a, b in
+                        let (a, b) = (Int(a), Int(b))
+                        if t[a] != t[b] { return t[a] < t[b] }
+                        if f[a] != f[b] { return f[a] < f[b] }
+                        return l[a] < l[b]
+                    }
                 }
             }
         }

@@ -440,6 +440,17 @@ let integrityCases: [DetectorCase] = [
     ) { b in
         for k in 0..<300 where !(100..<124).contains(k) { b.add(Int64(k) * 600, .cron, program: "CRON") }
     },
+    DetectorCase(
+        name: "a gap in one of two interleaved streams", rule: "integrity.log_gap", count: 1, severity: .medium,
+        why: ["app01's auth log is silent for 4 h 10 min", "usual gap is at most 10 min"]
+    ) { b in
+        // Both hosts log every 10 minutes, their lines interleaved in time: only app01's silence is a gap, and the
+        // busy bastion stream around it must not hide it (events are grouped per host and stream, not in order).
+        for k in 0..<300 {
+            b.add(Int64(k) * 600, .cron, program: "CRON")
+            if !(100..<124).contains(k) { b.add(Int64(k) * 600 + 30, .cron, host: "app01", file: 3, program: "CRON") }
+        }
+    },
     DetectorCase(name: "a regular stream", rule: "integrity.log_gap", count: 0) { b in
         for k in 0..<300 { b.add(Int64(k) * 600, .cron, program: "CRON") }
     },

@@ -19,8 +19,19 @@ public struct PhaseTrace {
         let value = body()
         let ms = (DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
         let cpu = (threadCPUMicros() - startCPU) / 1000
-        FileHandle.standardError.write("dwell trace:   \(name()): \(ms) ms (thread CPU \(cpu) ms)\n".data(using: .utf8)!)
+        let memory = "RSS \(residentMiB()) MiB, peak \(usage().ru_maxrss / 1024) MiB"
+        FileHandle.standardError.write(
+            "dwell trace:   \(name()): \(ms) ms (thread CPU \(cpu) ms), \(memory)\n".data(using: .utf8)!)
         return value
+    }
+
+    /// The process's resident memory now, in MiB (the second field of `/proc/self/statm`, in pages); 0 where
+    /// that file cannot be read. The peak alone hides which part raised it.
+    static func residentMiB() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / (1 << 20)
     }
 
     /// CPU time of the calling thread, in microseconds (a part's own cost, whatever else the machine runs).
@@ -49,7 +60,7 @@ public struct PhaseTrace {
         let now = DispatchTime.now().uptimeNanoseconds
         let usage = Self.usage()
         let cpu = Self.cpuMicros(usage)
-        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms (CPU \((cpu - lastCPU) / 1000) ms), peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
+        let line = "dwell trace: \(phase): \((now - last) / 1_000_000) ms (CPU \((cpu - lastCPU) / 1000) ms), RSS \(Self.residentMiB()) MiB, peak RSS \(usage.ru_maxrss / 1024) MiB \(detail())\n"
         FileHandle.standardError.write(line.data(using: .utf8)!)
         last = now
         lastCPU = cpu
