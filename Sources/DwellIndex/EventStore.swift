@@ -190,6 +190,9 @@ public struct EventStore: Sendable {
             // Take the columns out of the builder so that sorting replaces them rather than copying them.
             var s = EventStore()
             swap(&s, &store)
+            // The files' chunks are freed by now; their blocks, kept in the reading threads' heaps for the next
+            // file (`Heap.preferReuse`), would otherwise stay resident beside the sort's order and rebuilt columns.
+            Heap.releaseFreePages()
             PhaseTrace.timed("store: sort and reorder \(s.count) events") { s.sortInPlace(threads: threads) }
             PhaseTrace.timed("store: indexes") { s.buildIndexes(bucketSeconds: bucketSeconds, threads: threads) }
             Heap.releaseFreePages()
