@@ -24,7 +24,7 @@ extension Correlator {
     /// Whether a finding is evidence of compromise (it seeds when no seed is given). Critical findings always are,
     /// whatever their source: an insider is an attacker too.
     static func isCompromise(_ f: Finding) -> Bool {
-        if f.rule == "web.exploit_success" { return f.severity == .critical }
+        if f.rule == RuleIDs.exploitSuccess { return f.severity == .critical }
         return f.severity == .critical || f.role == .compromise || f.seeds
     }
 
@@ -33,14 +33,13 @@ extension Correlator {
     /// answers of different sizes, or is uploaded by its user, or connects back to it.
     func showsCompromise(_ f: Finding) -> Bool {
         guard Self.isCompromise(f) else { return false }
-        guard f.rule == "web.webshell" else { return true }
-        guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }),
-            let src = store.key(.ip, String(ind.dropFirst(3)))?.value
+        guard f.isWebShell else { return true }
+        guard let ind = f.indicators.first(.ip), let src = store.key(.ip, ind.value)?.value
         else { return true }
         // The Internet's scanners probe shell paths all day; a private source driving a shell is no background.
         if store.address(src)?.isInternal == true { return true }
         let paths = Set(
-            f.indicators.filter { $0.hasPrefix("url:") }.compactMap { store.key(.path, String($0.dropFirst(4)))?.value })
+            f.indicators.values(.path).compactMap { store.key(.path, $0)?.value })
         var sizes: Set<Int64> = []
         for p in store.postingSlice(IndicatorKey(.ip, src)) {
             let i = Int(p)
@@ -133,10 +132,9 @@ extension Correlator {
                 // Typed implications without an attacker address (a hop, a host reached): the addresses it names
                 // are victims, not the attacker's.
                 if !f.implies.isEmpty { continue }
-                for ind in f.indicators where ind.hasPrefix("ip:") {
-                    let v = String(ind.dropFirst(3))
+                for v in f.indicators.values(.ip) {
                     guard let ip = IPAddress(v) else { continue }
-                    if !ip.isInternal || f.rule.hasPrefix("auth.") || f.severity == .critical || f.role == .compromise {
+                    if !ip.isInternal || f.family == .auth || f.severity == .critical || f.role == .compromise {
                         add(Seed(type: .ip, value: v, reason: Self.seedReason(f)))
                     }
                     // One address per finding: the source (the rest are its targets).
@@ -184,7 +182,7 @@ extension Correlator {
                 if case .compromisedHost = $0 { return true }
                 return false
             }
-            if !named && !f.indicators.contains(where: { $0.hasPrefix("ip:") }) {
+            if !named && f.indicators.first(.ip) == nil {
                 hostImplications.append((f.host, f.time.microseconds, Self.seedReason(f), f.evidence.first.flatMap(index(of:))))
             }
         }
@@ -211,13 +209,13 @@ extension Correlator {
         var attacker = growth.attacker
         let (ips, accounts, hosts, hostOrder) = (growth.ips, growth.accounts, growth.hosts, growth.hostOrder)
         let (edges, risky, webshellEvents) = (growth.edges, growth.risky, growth.webshellEvents)
-        inv.caveats += learned.map { "host address learned: \($0)" }
-        inv.caveats += conflicts.map { "host address conflict: \($0)" }
+        inv.caveats += learned.map { Caveat(.hostAddress, "host address learned: \($0)") }
+        inv.caveats += conflicts.map { Caveat(.hostAddress, "host address conflict: \($0)") }
         inv.hostAddresses = addressBindings
         inv.growth = "stopped at \(stopReason) after \(rounds) round(s)"
         // Compromise findings with no address to grow from (a critical finding on a named host) still mark the
         // window: their evidence is the attacker's.
-        for f in compromiseFindings where f.indicators.allSatisfy({ !$0.hasPrefix("ip:") }) && givenSeeds.isEmpty {
+        for f in compromiseFindings where f.indicators.first(.ip) == nil && givenSeeds.isEmpty {
             for e in f.evidence { if let p = index(of: e) { attacker.insert(p) } }
         }
         var atRisk: [String: AtRiskLogin] = [:]
@@ -311,9 +309,8 @@ extension Correlator {
         var bySource: [String: BackgroundSource] = [:]
         var rules: [String: [String: Int]] = [:]
         for f in findings {
-            guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { continue }
-            let v = String(ind.dropFirst(3))
-            let named = f.indicators.filter { $0.hasPrefix("ip:") }.compactMap { store.key(.ip, String($0.dropFirst(3)))?.value }
+            guard let v = f.indicators.first(.ip)?.value else { continue }
+            let named = f.indicators.values(.ip).compactMap { store.key(.ip, $0)?.value }
             if named.contains(where: tied.contains) { continue }
             // A host of the evidence (its address known to the directory) is no background attacker: its findings
             // are "other" (administration, a first-time hop), not the Internet's noise.

@@ -57,9 +57,9 @@ struct AttributionGrowth {
 
         let store = correlator.store
         var shellPaths: Set<UInt32> = []
-        for f in compromiseFindings where f.rule == "web.webshell" || f.rule == "web.exploit_success" {
-            for ind in f.indicators where ind.hasPrefix("url:") {
-                if let k = store.key(.path, String(ind.dropFirst(4))) { shellPaths.insert(k.value) }
+        for f in compromiseFindings where f.isWebShell || f.rule == RuleIDs.exploitSuccess {
+            for path in f.indicators.values(.path) {
+                if let k = store.key(.path, path) { shellPaths.insert(k.value) }
             }
         }
         self.shellPaths = shellPaths
@@ -83,7 +83,7 @@ struct AttributionGrowth {
         self.accountChanges = accountChanges
         root = store.key(.user, "root")?.value ?? 0
         large = Set(
-            correlator.findings.filter { $0.rule == "net.large_outbound" }.flatMap {
+            correlator.findings.filter { $0.rule == RuleIDs.largeOutbound }.flatMap {
                 $0.evidence.compactMap(correlator.index(of:))
             })
         for s in seeds {
