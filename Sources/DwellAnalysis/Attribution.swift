@@ -24,7 +24,7 @@ extension Correlator {
     /// Whether a finding is evidence of compromise (it seeds when no seed is given). Critical findings always are,
     /// whatever their source: an insider is an attacker too.
     static func isCompromise(_ f: Finding) -> Bool {
-        if f.rule == "web.exploit_success" { return f.severity == .critical }
+        if f.rule == RuleIDs.exploitSuccess { return f.severity == .critical }
         return f.severity == .critical || f.role == .compromise || f.seeds
     }
 
@@ -33,14 +33,13 @@ extension Correlator {
     /// answers of different sizes, or is uploaded by its user, or connects back to it.
     func showsCompromise(_ f: Finding) -> Bool {
         guard Self.isCompromise(f) else { return false }
-        guard f.rule == "web.webshell" else { return true }
-        guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }),
-            let src = store.key(.ip, String(ind.dropFirst(3)))?.value
+        guard f.isWebShell else { return true }
+        guard let ind = f.indicators.first(.ip), let src = store.key(.ip, ind.value)?.value
         else { return true }
         // The Internet's scanners probe shell paths all day; a private source driving a shell is no background.
         if store.address(src)?.isInternal == true { return true }
         let paths = Set(
-            f.indicators.filter { $0.hasPrefix("url:") }.compactMap { store.key(.path, String($0.dropFirst(4)))?.value })
+            f.indicators.values(.path).compactMap { store.key(.path, $0)?.value })
         var sizes: Set<Int64> = []
         for p in store.postingSlice(IndicatorKey(.ip, src)) {
             let i = Int(p)
@@ -133,10 +132,9 @@ extension Correlator {
                 // Typed implications without an attacker address (a hop, a host reached): the addresses it names
                 // are victims, not the attacker's.
                 if !f.implies.isEmpty { continue }
-                for ind in f.indicators where ind.hasPrefix("ip:") {
-                    let v = String(ind.dropFirst(3))
+                for v in f.indicators.values(.ip) {
                     guard let ip = IPAddress(v) else { continue }
-                    if !ip.isInternal || f.rule.hasPrefix("auth.") || f.severity == .critical || f.role == .compromise {
+                    if !ip.isInternal || f.family == .auth || f.severity == .critical || f.role == .compromise {
                         add(Seed(type: .ip, value: v, reason: Self.seedReason(f)))
                     }
                     // One address per finding: the source (the rest are its targets).
@@ -184,7 +182,7 @@ extension Correlator {
                 if case .compromisedHost = $0 { return true }
                 return false
             }
-            if !named && !f.indicators.contains(where: { $0.hasPrefix("ip:") }) {
+            if !named && f.indicators.first(.ip) == nil {
                 hostImplications.append((f.host, f.time.microseconds, Self.seedReason(f), f.evidence.first.flatMap(index(of:))))
             }
         }
@@ -194,147 +192,9 @@ extension Correlator {
             return inv
         }
 
-        var ips: [UInt32: Joined] = [:]
-        var accounts: [String: Joined] = [:]
-        var hosts: [String: Joined] = [:]
-        var hostOrder: [String] = []
-        var attacker: Set<Int> = []
-        var edges: [LateralEdge] = []
-        var edgeKeys: Set<String> = []
-        var sessions: [(host: UInt32, user: UInt32, pid: Int32, logon: UInt32, start: Int64, end: Int64)] = []
-        var presence: [String: [Presence]] = [:]
-        // Logins out of held hosts not tied to the attacker (position → the host it left and why); a later round
-        // may still attribute one (an account found held later), so the list is made at the end.
-        var risky: [Int: (from: String, reason: String)] = [:]
-
-        for s in seeds {
-            switch s.type {
-            case .ip:
-                if let k = store.key(.ip, s.value) {
-                    ips[k.value] = Joined(
-                        time: store.positions(k).first.map { store.time[Int($0)] } ?? 0, reason: s.reason,
-                        evidence: Int(store.positions(k).first ?? 0))
-                }
-            case .user:
-                if let k = store.key(.user, s.value), let first = store.positions(k).first {
-                    accounts[s.value] = Joined(time: store.time[Int(first)], reason: s.reason, evidence: Int(first))
-                }
-            case .host:
-                if let k = store.key(.host, s.value), let first = store.positions(k).first {
-                    hosts[s.value] = Joined(time: store.time[Int(first)], reason: s.reason, evidence: Int(first))
-                    hostOrder.append(s.value)
-                }
-            default:
-                if let k = store.key(s.type, s.value) {
-                    for p in store.positions(k) where store.sourceIP[Int(p)] != 0 {
-                        let id = store.sourceIP[Int(p)]
-                        if ips[id] == nil, let a = store.address(id), !a.isInternal {
-                            ips[id] = Joined(
-                                time: store.time[Int(p)], reason: "used \(s.type.name) \(s.value) (\(s.reason))",
-                                evidence: Int(p))
-                        }
-                    }
-                }
-            }
-        }
-
-        // Web shells: the paths of web shell findings, and successful exploits that the correlation confirms.
-        var shellPaths: Set<UInt32> = []
-        for f in compromiseFindings where f.rule == "web.webshell" || f.rule == "web.exploit_success" {
-            for ind in f.indicators where ind.hasPrefix("url:") {
-                if let k = store.key(.path, String(ind.dropFirst(4))) { shellPaths.insert(k.value) }
-            }
-        }
-        var webshellEvents: Set<Int> = []
-
-        func compromise(_ host: String, at t: Int64, reason: String, evidence: Int) -> Bool {
-            guard !host.isEmpty else { return false }
-            if let h = hosts[host], h.time <= t { return false }
-            if hosts[host] == nil { hostOrder.append(host) }
-            hosts[host] = Joined(time: t, reason: reason, evidence: evidence)
-            return true
-        }
-        func account(_ name: String, at t: Int64, reason: String, evidence: Int) -> Bool {
-            guard !name.isEmpty else { return false }
-            if let a = accounts[name], a.time <= t { return false }
-            accounts[name] = Joined(time: t, reason: reason, evidence: evidence)
-            return true
-        }
-        for h in hostImplications {
-            _ = compromise(h.name, at: h.time, reason: h.reason, evidence: h.evidence ?? 0)
-            presence[h.name, default: []].append(Presence(start: h.time, end: Int64.max, user: 0))
-        }
-        // The session lasts until sshd's process logs its close (Windows: the logoff of its logon id), else
-        // `sessionSeconds`: the first close or disconnect of the same (host, program, pid) at or after the login,
-        // by binary search.
-        let closes = closeIndex()
-        func sessionEnd(_ i: Int) -> Int64 { self.sessionEnd(i, closes: closes) }
-        var sessionKeys: Set<SessionKey> = []
-        func addSession(_ i: Int) {
-            let h = store.host[i]
-            let pid = sessionProcess(i)
-            let end = sessionEnd(i)
-            if sessionKeys.insert(SessionKey(host: h, pid: pid, logonID: store.sessionID[i], start: store.time[i])).inserted {
-                sessions.append((h, store.user[i], pid, store.sessionID[i], store.time[i], end))
-                presence[hostName(i), default: []].append(Presence(start: store.time[i], end: end, user: store.user[i]))
-            }
-        }
-
-        // Routine logins: the first times each (target host, source address, account) logged in.
-        let routineNeeded = max(options.routineLogins, 1)
-        let routine = routineIndex(first: routineNeeded)
-        func seenBefore(target: UInt32, sources: [UInt32], user: UInt32, before t: Int64) -> Bool {
-            sources.contains { s in
-                guard let times = routine[RoutineKey(host: target, source: s, user: user)] else { return false }
-                return times.count >= routineNeeded && times[routineNeeded - 1] < t
-            }
-        }
-        /// Whether `user` had a session of its own (not the attacker's) on `host` at `t`: a login there that
-        /// is not an attacker event, not yet closed. Scans back at most a day of the account's events.
-        func ownSession(user: UInt32, host: UInt32, at t: Int64) -> Bool {
-            guard user != 0, host != 0 else { return false }
-            let list = store.postingSlice(IndicatorKey(.user, user))
-            var k = store.firstPosition(in: list, atOrAfter: t + 1)
-            let earliest = t - 86_400_000_000
-            var looked = 0
-            while k > list.startIndex && looked < 20_000 {
-                k -= 1
-                looked += 1
-                let j = Int(list[k])
-                if store.time[j] < earliest { break }
-                guard store.kind[j] == .authSuccess, store.host[j] == host, store.user[j] == user, !attacker.contains(j)
-                else { continue }
-                if sessionEnd(j) >= t { return true }
-            }
-            return false
-        }
-        func present(_ host: String, at t: Int64) -> [Presence] {
-            (presence[host] ?? []).filter { $0.start <= t && t <= $0.end }
-        }
-
-        // Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
-        var processEvents: [ProcessKey: [Int32]] = [:]
-        var accountChanges: [UInt32: [Int32]] = [:]
-        for i in 0..<store.count where store.host[i] != 0 {
-            if store.pid[i] >= 0 && store.program[i] != 0 {
-                processEvents[ProcessKey(host: store.host[i], program: 0, pid: store.pid[i]), default: []].append(
-                    Int32(i))
-            }
-            switch store.kind[i] {
-            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
-                accountChanges[store.host[i], default: []].append(Int32(i))
-            default: break
-            }
-        }
-        func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
-            let a = store.firstPosition(in: list, atOrAfter: start)
-            let b = end == Int64.max ? list.count : store.firstPosition(in: list, atOrAfter: end + 1)
-            return list[a..<max(a, b)]
-        }
-        let root = store.key(.user, "root")?.value ?? 0
-        let large = Set(
-            findings.filter { $0.rule == "net.large_outbound" }.flatMap { $0.evidence.compactMap(index(of:)) })
-
+        var growth = AttributionGrowth(
+            correlator: self, seeds: seeds, compromiseFindings: compromiseFindings, hostImplications: hostImplications,
+            lateralImplications: lateralImplications)
         var rounds = 0
         var changed = true
         var stopReason = "fixed point"
@@ -344,279 +204,18 @@ extension Correlator {
                 stopReason = "round limit (\(options.maxRounds))"
                 break
             }
-            changed = false
-            let attackStart = min(
-                ips.values.map(\.time).min() ?? Int64.max, accounts.values.map(\.time).min() ?? Int64.max,
-                hosts.values.map(\.time).min() ?? Int64.max)
-
-            // (a) Attacker addresses: every event of theirs; their logins and web shells compromise.
-            for ipID in ips.keys.sorted() {
-                for p in store.positions(IndicatorKey(.ip, ipID)) {
-                    let i = Int(p)
-                    attacker.insert(i)
-                    let t = store.time[i]
-                    if store.sourceIP[i] == ipID && store.kind[i] == .authSuccess {
-                        let u = store.string(store.user[i])
-                        if account(u, at: t, reason: "logged in from attacker address \(ipText(ipID))", evidence: i) {
-                            changed = true
-                        }
-                        if compromise(
-                            hostName(i), at: t, reason: "login as \(u) from attacker address \(ipText(ipID))",
-                            evidence: i)
-                        {
-                            changed = true
-                        }
-                        addSession(i)
-                    }
-                    let k = store.kind[i]
-                    if store.sourceIP[i] == ipID, k == .webRequest || k == .http, shellPaths.contains(store.path[i]),
-                        store.httpStatus[i] >= 200, store.httpStatus[i] < 300
-                    {
-                        webshellEvents.insert(i)
-                        let server = serverName(i)
-                        if compromise(
-                            server, at: t, reason: "web shell / successful exploit from \(ipText(ipID))", evidence: i)
-                        {
-                            changed = true
-                        }
-                        let reach = t + options.sessionSeconds * 1_000_000
-                        if var list = presence[server], let last = list.indices.last, list[last].user == 0,
-                            list[last].end >= t
-                        {
-                            list[last].end = max(list[last].end, reach)
-                            presence[server] = list
-                        } else {
-                            presence[server, default: []].append(Presence(start: t, end: reach, user: 0))
-                        }
-                    }
-                }
-            }
-
-            // (b) Logins out of compromised hosts, attributed only when tied to the attacker's presence there.
-            for name in hostOrder {
-                guard let h = hosts[name] else { continue }
-                let own = addresses(of: name)
-                for addr in own {
-                    let list = store.positions(IndicatorKey(.ip, addr))
-                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
-                        let i = Int(p)
-                        let t = store.time[i]
-                        guard store.sourceIP[i] == addr, store.kind[i] == .authSuccess, hostName(i) != name,
-                            !attacker.contains(i), owner(addr, at: t) == name || IPAddress(name) != nil
-                        else { continue }
-                        let u = store.string(store.user[i])
-                        let target = hostName(i)
-                        let here = present(name, at: t)
-                        var why: String? = nil
-                        if here.isEmpty {
-                            why = nil
-                        } else if here.contains(where: { $0.user != 0 && $0.user == store.user[i] }) {
-                            why = "the account of the attacker's session on \(name)"
-                        } else if let a = accounts[u], a.time <= t {
-                            why = "an account the attacker holds"
-                        } else if !seenBefore(target: store.host[i], sources: own, user: store.user[i], before: h.time),
-                            !ownSession(user: store.user[i], host: hostID(name), at: t)
-                        {
-                            why = "\(u) never logged in from \(name) to \(target) before its compromise and had no session of its own on \(name): stolen credentials or key"
-                        }
-                        guard let why else {
-                            if risky[i] == nil {
-                                risky[i] = (
-                                    name, here.isEmpty
-                                        ? "from \(name) after its compromise, outside the attacker's presence there"
-                                        : "\(u) had a session of its own on \(name) (or took this route before): a user hopping through a host the attacker held"
-                                )
-                            }
-                            continue
-                        }
-                        attacker.insert(i)
-                        let method = store.service[i] != 0 ? store.string(store.service[i]) : "ssh"
-                        let key = "\(name)|\(target)|\(t)"
-                        let at = store.timestamp(i)
-                        if let k = edges.firstIndex(where: { $0.isSameLogon(from: name, to: target, account: u, method: method, time: at) }) {
-                            // The same logon recorded twice (an RDP 1149 and its 4624): one hop citing both lines.
-                            // The logon record (4624) gives the hop its time and first citation; the 1149 before it
-                            // corroborates.
-                            if edgeKeys.insert(key).inserted {
-                                if store.signature[i] != 0 && store.string(store.signature[i]) == "4624" {
-                                    edges[k].corroboration.insert(edges[k].evidence, at: 0)
-                                    edges[k].evidence = ref(i)
-                                    edges[k].time = at
-                                } else {
-                                    edges[k].corroboration.append(ref(i))
-                                }
-                            }
-                        } else if edgeKeys.insert(key).inserted {
-                            edges.append(
-                                LateralEdge(
-                                    from: name, to: target, time: store.timestamp(i), account: u, method: method,
-                                    evidence: ref(i)))
-                        }
-                        if account(u, at: t, reason: "used from compromised host \(name) to log in to \(target) (\(why))", evidence: i)
-                        {
-                            changed = true
-                        }
-                        if compromise(target, at: t, reason: "login as \(u) from compromised host \(name) (\(why))", evidence: i) {
-                            changed = true
-                        }
-                        addSession(i)
-                        changed = true
-                    }
-                }
-            }
-
-            // (b') Hops that network findings show (admin protocols between internal hosts), from held hosts.
-            for l in lateralImplications {
-                let fromName = nameOf(address: l.from, at: l.time)
-                let toName = nameOf(address: l.to, at: l.time)
-                guard let h = hosts[fromName], h.time <= l.time, fromName != toName else { continue }
-                let key = "\(fromName)|\(toName)|\(l.time)"
-                guard edgeKeys.insert(key).inserted else { continue }
-                let evidence = l.f.evidence.first.flatMap(index(of:)) ?? 0
-                edges.append(
-                    LateralEdge(
-                        from: fromName, to: toName, time: Timestamp(microseconds: l.time), account: l.account ?? "",
-                        method: l.method, evidence: l.f.evidence.first ?? ref(evidence)))
-                if let a = l.account {
-                    _ = account(a, at: l.time, reason: "named by \(l.f.rule) on the hop \(fromName) → \(toName)", evidence: evidence)
-                }
-                _ = compromise(toName, at: l.time, reason: "\(l.method) hop from compromised host \(fromName) (\(l.f.rule))", evidence: evidence)
-                presence[toName, default: []].append(Presence(start: l.time, end: Int64.max, user: 0))
-                for e in l.f.evidence { if let p = index(of: e) { attacker.insert(p) } }
-                changed = true
-            }
-
-            // (c) Held accounts: logins from external sources never seen before the attack.
-            for (name, a) in accounts.sorted(by: { $0.key < $1.key }) {
-                guard let k = store.key(.user, name) else { continue }
-                for p in store.positions(k) {
-                    let i = Int(p)
-                    guard store.time[i] >= a.time, store.kind[i] == .authSuccess, store.sourceIP[i] != 0 else {
-                        continue
-                    }
-                    let src = store.sourceIP[i]
-                    if ips[src] != nil || owner(src, at: store.time[i]).map({ hosts[$0] != nil }) == true { continue }
-                    guard let ip = store.address(src), !ip.isInternal else { continue }
-                    let firstSeen = store.postingSlice(IndicatorKey(.ip, src)).first.map { store.time[Int($0)] } ?? 0
-                    if firstSeen < attackStart { continue }
-                    ips[src] = Joined(
-                        time: store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
-                    changed = true
-                }
-            }
-
-            // (d) Sessions of the attacker: events on that host by that account (or its sshd process) during them;
-            // account changes during them are persistence when the attacker's session could make them (a
-            // privilege change of the session shortly before, or a root session).
-            for s in sessions where s.host != 0 {
-                var rootShell = s.user == root && root != 0
-                if s.pid >= 0, let list = processEvents[ProcessKey(host: s.host, program: 0, pid: s.pid)] {
-                    for p in window(list, s.start, s.end) { attacker.insert(Int(p)) }
-                }
-                var privilegeTimes: [Int64] = []
-                if s.user != 0 {
-                    for p in window(store.positions(IndicatorKey(.user, s.user)), s.start, s.end) {
-                        let i = Int(p)
-                        if store.host[i] == s.host && store.user[i] == s.user && store.kind[i] != .cron {
-                            attacker.insert(i)
-                            if store.kind[i] == .privilege && store.outcome[i] != .failure {
-                                privilegeTimes.append(store.time[i])
-                                if isRootShell(i, root: root) { rootShell = true }
-                            }
-                        }
-                    }
-                } else {
-                    let list = store.positions(IndicatorKey(.host, s.host))
-                    for p in window(list, s.start, s.end) where store.user[Int(p)] == 0 && store.kind[Int(p)] != .cron {
-                        attacker.insert(Int(p))
-                    }
-                }
-                for p in window(accountChanges[s.host] ?? [], s.start, s.end) {
-                    let i = Int(p)
-                    let t = store.time[i]
-                    // Windows names the logon session that made a change (SubjectLogonId): the session's own.
-                    let tied = rootShell || privilegeTimes.contains { $0 <= t && t - $0 <= 120_000_000 }
-                        || (s.logon != 0 && store.sessionID[i] == s.logon)
-                    guard tied else { continue }
-                    attacker.insert(i)
-                    let createdID = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
-                    if store.kind[i] == .accountCreate && createdID != 0 {
-                        let created = store.string(createdID)
-                        if account(
-                            created, at: t,
-                            reason: "created on \(store.string(s.host)) during an attacker session", evidence: i)
-                        {
-                            changed = true
-                        }
-                    }
-                }
-            }
-
-            // (e) Outbound from compromised hosts while the attacker is there: a large transfer (the detector's
-            // finding), or a new connection to an external address no other host ever reached that carries data
-            // or goes to an unusual port.
-            for name in hostOrder {
-                guard let h = hosts[name] else { continue }
-                for addr in addresses(of: name) {
-                    let list = store.positions(IndicatorKey(.ip, addr))
-                    for p in list[store.firstPosition(in: list, atOrAfter: h.time)...] {
-                        let i = Int(p)
-                        guard store.sourceIP[i] == addr, store.destinationIP[i] != 0,
-                            let d = store.address(store.destinationIP[i]), !d.isInternal
-                        else { continue }
-                        let dst = store.destinationIP[i]
-                        if ips[dst] != nil { continue }
-                        let t = store.time[i]
-                        guard owner(addr, at: t) == name || IPAddress(name) != nil else { continue }
-                        let isLarge = large.contains(i)
-                        if !isLarge {
-                            guard !present(name, at: t).isEmpty else { continue }
-                            let usualPort = [53, 80, 123, 443].contains(store.destinationPort[i])
-                            guard store.bytesOut[i] >= 1_000_000 || !usualPort else { continue }
-                            guard rareExternal(dst, onlyFrom: Set(addresses(of: name)), notBefore: attackStart) else { continue }
-                        } else {
-                            let before =
-                                store.positions(IndicatorKey(.ip, dst)).first.map { store.time[Int($0)] < attackStart } ?? false
-                            if before { continue }
-                        }
-                        ips[dst] = Joined(
-                            time: t,
-                            reason:
-                                "\(isLarge ? "large transfer" : "connection") from compromised host \(name) to a new external address while the attacker was there",
-                            evidence: i)
-                        changed = true
-                    }
-                }
-            }
-
-            // Flows that carry a lateral hop (same source address, destination address of the target, port 22/3389/445/5985).
-            for e in edges {
-                let fromAddrs = addresses(of: e.from)
-                let toAddrs = Set(addresses(of: e.to))
-                guard !fromAddrs.isEmpty, !toAddrs.isEmpty else { continue }
-                // An ssh hop is one connection; a hop a network rule found (WinRM, SMB, RDP, ...) is the admin
-                // sessions that follow it too.
-                let until = e.method == "ssh" ? e.time.microseconds + 120_000_000 : Int64.max
-                for a in fromAddrs {
-                    let list = store.positions(IndicatorKey(.ip, a))
-                    for p in list[store.firstPosition(in: list, atOrAfter: e.time.microseconds - 120_000_000)...] {
-                        let i = Int(p)
-                        if store.time[i] > until { break }
-                        guard store.sourceIP[i] == a, toAddrs.contains(store.destinationIP[i]),
-                            [22, 3389, 445, 5985, 5986].contains(store.destinationPort[i])
-                        else { continue }
-                        attacker.insert(i)
-                    }
-                }
-            }
+            changed = growth.round()
         }
-        inv.caveats += learned.map { "host address learned: \($0)" }
-        inv.caveats += conflicts.map { "host address conflict: \($0)" }
+        var attacker = growth.attacker
+        let (ips, accounts, hosts, hostOrder) = (growth.ips, growth.accounts, growth.hosts, growth.hostOrder)
+        let (edges, risky, webshellEvents) = (growth.edges, growth.risky, growth.webshellEvents)
+        inv.caveats += learned.map { Caveat(.hostAddress, "host address learned: \($0)") }
+        inv.caveats += conflicts.map { Caveat(.hostAddress, "host address conflict: \($0)") }
         inv.hostAddresses = addressBindings
         inv.growth = "stopped at \(stopReason) after \(rounds) round(s)"
         // Compromise findings with no address to grow from (a critical finding on a named host) still mark the
         // window: their evidence is the attacker's.
-        for f in compromiseFindings where f.indicators.allSatisfy({ !$0.hasPrefix("ip:") }) && givenSeeds.isEmpty {
+        for f in compromiseFindings where f.indicators.first(.ip) == nil && givenSeeds.isEmpty {
             for e in f.evidence { if let p = index(of: e) { attacker.insert(p) } }
         }
         var atRisk: [String: AtRiskLogin] = [:]
@@ -710,9 +309,8 @@ extension Correlator {
         var bySource: [String: BackgroundSource] = [:]
         var rules: [String: [String: Int]] = [:]
         for f in findings {
-            guard let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { continue }
-            let v = String(ind.dropFirst(3))
-            let named = f.indicators.filter { $0.hasPrefix("ip:") }.compactMap { store.key(.ip, String($0.dropFirst(3)))?.value }
+            guard let v = f.indicators.first(.ip)?.value else { continue }
+            let named = f.indicators.values(.ip).compactMap { store.key(.ip, $0)?.value }
             if named.contains(where: tied.contains) { continue }
             // A host of the evidence (its address known to the directory) is no background attacker: its findings
             // are "other" (administration, a first-time hop), not the Internet's noise.

@@ -52,7 +52,7 @@ extension Detectors {
                 let psexecLike = r.list("psexec_patterns").contains { l.contains($0) }
                 var f = finding(
                     r, severity: psexecLike ? .high : nil, at: i,
-                    indicators: ["host:\(host)"] + (image.isEmpty ? [] : ["command:\(image)"]),
+                    indicators: [.host("\(host)")] + (image.isEmpty ? [] : [.command("\(image)")]),
                     why: "service '\(name)' installed on \(host) (event \(id)), binary \(image)"
                         + (psexecLike ? " (a remote-execution tool's pattern, rule list 'psexec_patterns')" : ""),
                     evidence: [i])
@@ -71,7 +71,7 @@ extension Detectors {
                     !user.hasSuffix("$")
                 else { continue }
                 var f = finding(
-                    r, at: i, indicators: ["ip:\(a)", "user:\(user)", "host:\(host)"],
+                    r, at: i, indicators: [.ip("\(a)"), .user("\(user)"), .host("\(host)")],
                     why: "network logon of \(user) on \(host) from \(a) with NTLM and session key length 0 (\(d)): the shape of pass-the-hash",
                     evidence: [i])
                 f.role = .compromise
@@ -83,7 +83,7 @@ extension Detectors {
                 guard r.list("groups").contains(where: { $0.lowercased() == group.lowercased() }) else { continue }
                 let member = text(store.targetUser[i])
                 var f = finding(
-                    r, at: i, indicators: ["user:\(member)", "host:\(host)"],
+                    r, at: i, indicators: [.user("\(member)"), .host("\(host)")],
                     why: "\(member) added to \(group) on \(host) by \(user) (event \(id))", evidence: [i])
                 f.role = .compromise
                 f.implies = [hostImplication(i)] + (user.isEmpty ? [] : [.compromisedAccount(user)])
@@ -96,7 +96,7 @@ extension Detectors {
                     || host.lowercased().hasPrefix(server.lowercased().split(separator: ".").first.map(String.init) ?? "\u{0}")
                 guard !local else { continue }
                 var f = finding(
-                    r, at: i, indicators: ["user:\(user)", "user:\(target)", "host:\(host)"],
+                    r, at: i, indicators: [.user("\(user)"), .user("\(target)"), .host("\(host)")],
                     why: "\(user) on \(host) used the explicit credentials of \(target) for \(server) (event 4648)",
                     evidence: [i])
                 f.role = .attempt
@@ -106,7 +106,7 @@ extension Detectors {
                 let c = lower(store.command[i])
                 guard r.list("commands").contains(where: { c.contains($0) }) else { continue }
                 var f = finding(
-                    r, at: i, indicators: ["host:\(host)", "command:\(text(store.command[i]))"] + (user.isEmpty ? [] : ["user:\(user)"]),
+                    r, at: i, indicators: [.host("\(host)"), .command("\(text(store.command[i]))")] + (user.isEmpty ? [] : [.user("\(user)")]),
                     why: "\(text(store.command[i])) started on \(host) as \(user): a COM object launched remotely (DCOM)",
                     evidence: [i])
                 f.role = .compromise
@@ -137,7 +137,7 @@ extension Detectors {
             for (host, c) in clearedAt.sorted(by: { $0.value.first < $1.value.first }) {
                 let i = c.first
                 var f = finding(
-                    r, at: i, indicators: ["host:\(host)"] + (store.user[i] != 0 ? ["user:\(text(store.user[i]))"] : []),
+                    r, at: i, indicators: [.host("\(host)")] + (store.user[i] != 0 ? [.user("\(text(store.user[i]))")] : []),
                     why: "\(c.all.count) event log(s) cleared on \(host) by \(text(store.user[i])) (events 1102/104): evidence before \(store.timestamp(i).iso8601(fractionDigits: 0)) may be gone",
                     evidence: Array(c.all.prefix(5)))
                 f.role = .compromise
@@ -154,7 +154,7 @@ extension Detectors {
             let host = parts[0]
             if let r = dump, rem.pipes.contains("winreg"), !rem.adminWrites.isEmpty || samAccess[host] != nil {
                 var f = finding(
-                    r, at: first, indicators: ["ip:\(a)", "host:\(host)"],
+                    r, at: first, indicators: [.ip("\(a)"), .host("\(host)")],
                     why: "\(a) opened the remote registry (winreg) on \(host) and "
                         + (rem.adminWrites.isEmpty ? "the SAM was accessed" : "wrote \(rem.adminWrites.count) file(s) to ADMIN$")
                         + ": registry hives dumped remotely (secretsdump)",
@@ -164,7 +164,7 @@ extension Detectors {
                 out.append(f)
             } else if let r = psexec, rem.pipes.contains("svcctl"), !rem.adminWrites.isEmpty {
                 var f = finding(
-                    r, at: first, indicators: ["ip:\(a)", "host:\(host)"],
+                    r, at: first, indicators: [.ip("\(a)"), .host("\(host)")],
                     why: "\(a) wrote \(rem.adminWrites.count) file(s) to ADMIN$ on \(host) and opened the service manager (svcctl): PsExec-style remote execution",
                     evidence: rem.evidence + rem.adminWrites.prefix(3))
                 f.role = .compromise

@@ -62,8 +62,8 @@ extension Detectors {
             out.append(
                 finding(
                     r, at: e,
-                    indicators: ["host:\(hostOf(e))", "host:\(hostOf(i))"] + (user.isEmpty ? [] : ["user:\(user)"])
-                        + (target.isEmpty ? [] : ["user:\(target)"]),
+                    indicators: [.host("\(hostOf(e))"), .host("\(hostOf(i))")] + (user.isEmpty ? [] : [.user("\(user)")])
+                        + (target.isEmpty ? [] : [.user("\(target)")]),
                     why: "\(user) on \(hostOf(e)) used the explicit credentials of \(target) for \(text(store.domain[e])) (4648) at \(store.timestamp(e).iso8601(fractionDigits: 0)), and within \(r.windowText) \(how) at \(store.timestamp(i).iso8601(fractionDigits: 0))",
                     evidence: [e, i], role: .attempt))
         }
@@ -93,7 +93,7 @@ extension Detectors {
                 else { continue }
                 out.append(
                     finding(
-                        r, at: i, indicators: ["ip:\(a)", "host:\(host)"] + (user.isEmpty ? [] : ["user:\(user)"]),
+                        r, at: i, indicators: [.ip("\(a)"), .host("\(host)")] + (user.isEmpty ? [] : [.user("\(user)")]),
                         why: "RDP logon of \(user) on \(host) from \(a) (event \(id)), an address that never logged on to any host in the evidence before (the first \(RuleSet.durationText(r.parameter("learn_seconds"))) of each host's evidence only learns)",
                         evidence: [i], role: .context))
             case 4697, 4698:
@@ -111,7 +111,7 @@ extension Detectors {
                 out.append(
                     finding(
                         r, at: i,
-                        indicators: ["host:\(host)", "user:\(user)"] + (command.isEmpty ? [] : ["command:\(command)"]),
+                        indicators: [.host("\(host)"), .user("\(user)")] + (command.isEmpty ? [] : [.command("\(command)")]),
                         why: (id == 4697 ? "service '\(what)' installed" : "scheduled task '\(what)' created")
                             + " on \(host) by \(user) (event \(id)) in the \(text(store.service[j])) logon from \(from) at \(store.timestamp(j).iso8601(fractionDigits: 0))"
                             + (store.sessionID[i] != 0 && store.sessionID[i] == store.sessionID[j] ? " (same logon id)" : " (within \(r.windowText))"),
@@ -151,7 +151,7 @@ extension Detectors {
                 else { continue }
                 let creator = text(store.user[c.i])
                 var f = finding(
-                    r, at: i, indicators: ["host:\(host)", "user:\(c.name)"] + (creator.isEmpty ? [] : ["user:\(creator)"]),
+                    r, at: i, indicators: [.host("\(host)"), .user("\(c.name)")] + (creator.isEmpty ? [] : [.user("\(creator)")]),
                     why: "\(creator) created \(c.name) on \(host) (4720) and \(user) added it to \(text(store.detail[i])) (event \(id)) within \(r.windowText)",
                     evidence: [c.i, i])
                 f.role = .compromise

@@ -66,7 +66,7 @@ public struct Detectors {
     }
 
     func finding(
-        _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [String], why: String,
+        _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [FindingIndicator], why: String,
         evidence: [Int], seeds: Bool? = nil, role: FindingRole = .attempt, implies: [Implication] = [],
         title: String? = nil
     ) -> Finding {
@@ -315,7 +315,7 @@ public struct Detectors {
                     : "\(RuleSet.durationText(burstSeconds)) (burst_failures \(burst))"
                 out.append(
                     finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(from)"],
+                        r, at: idx[w.lo], indicators: [.ip("\(from)")],
                         why: RuleText.bruteForceWhy(
                             count: w.count, source: from, within: within, first: store.timestamp(idx[w.lo]),
                             last: store.timestamp(idx[w.hi]), total: sums[idx.count], note: notCounted(source)),
@@ -329,7 +329,7 @@ public struct Detectors {
             {
                 out.append(
                     finding(
-                        r, at: users[w.lo], indicators: ["ip:\(from)"],
+                        r, at: users[w.lo], indicators: [.ip("\(from)")],
                         why: RuleText.sprayingWhy(
                             r, accounts: Int64(w.distinct), source: from, first: store.timestamp(users[w.lo]),
                             last: store.timestamp(users[w.hi])),
@@ -342,7 +342,7 @@ public struct Detectors {
             {
                 out.append(
                     finding(
-                        r, at: invalid[w.lo], indicators: ["ip:\(from)"],
+                        r, at: invalid[w.lo], indicators: [.ip("\(from)")],
                         why: RuleText.enumerationWhy(r, accounts: Int64(w.distinct), source: from),
                         evidence: [invalid[w.lo], invalid[w.hi]], implies: attacker(source)))
             }
@@ -376,7 +376,7 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, at: i,
-                        indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
+                        indicators: [.ip("\(source)"), .user("\(user)"), .host("\(text(store.host[i]))")],
                         why: RuleText.successAfterFailuresWhy(
                             user: user, source: source, failures: before, span: span, needed: needed,
                             firstFailure: store.timestamp(idx[start])),
@@ -436,7 +436,7 @@ public struct Detectors {
             let source = ip(store.sourceIP[i])
             out.append(
                 finding(
-                    r, at: i, indicators: ["ip:\(source)", "user:\(user)", "host:\(text(store.host[i]))"],
+                    r, at: i, indicators: [.ip("\(source)"), .user("\(user)"), .host("\(text(store.host[i]))")],
                     why:
                         "\(user) logged in from \(source), an address never seen for this account before (after \(r.windowText) of \(text(store.host[i]))'s evidence learning the usual ones); no failures required, so context only",
                     evidence: [i], role: .context))
@@ -466,14 +466,14 @@ public struct Detectors {
             if idx.count >= recurringAt {
                 out.append(
                     finding(
-                        r, severity: .low, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
+                        r, severity: .low, at: i, indicators: [.user("\(u)"), .host("\(text(store.host[i]))")],
                         why:
                             "\(u) is a system account; it logs in\(from) recurrently (\(idx.count) times, \(recurringAt) make a routine job), like a scheduled job",
                         evidence: [i, idx[idx.count - 1]], role: .context))
             } else {
                 out.append(
                     finding(
-                        r, at: i, indicators: ["user:\(u)", "host:\(text(store.host[i]))"],
+                        r, at: i, indicators: [.user("\(u)"), .host("\(text(store.host[i]))")],
                         why: "\(u) is a system account (rule list 'accounts') and logged in\(from)", evidence: [i], role: .context))
             }
         }
@@ -506,7 +506,7 @@ public struct Detectors {
                 guard let r = refused else { continue }
                 out.append(
                     finding(
-                        r, at: i, indicators: ["user:\(text(store.user[i]))", "host:\(host)"],
+                        r, at: i, indicators: [.user("\(text(store.user[i]))"), .host("\(host)")],
                         why:
                             "\(text(store.program[i])) refused for \(text(store.user[i]))\(store.detail[i] != 0 ? " (\(text(store.detail[i])))" : "")",
                         evidence: [i], role: .context))
@@ -522,7 +522,7 @@ public struct Detectors {
                 let user = text(store.user[i])
                 out.append(
                     finding(
-                        r, at: i, indicators: ["user:\(user)", "host:\(host)"],
+                        r, at: i, indicators: [.user("\(user)"), .host("\(host)")],
                         why:
                             "\(user) became root through \(program) running \(command.isEmpty ? "a login shell" : "'\(command)'"), a shell (rule list 'shells') rather than a command",
                         evidence: [i], role: .context))
@@ -547,7 +547,7 @@ public struct Detectors {
                 let who = text(store.targetUser[named] != 0 ? store.targetUser[named] : store.user[named])
                 out.append(
                     finding(
-                        r, at: i, indicators: who.isEmpty ? ["host:\(host)"] : ["user:\(who)", "host:\(host)"],
+                        r, at: i, indicators: who.isEmpty ? [.host("\(host)")] : [.user("\(who)"), .host("\(host)")],
                         why: who.isEmpty
                             ? "an account or group created on \(host) by \(text(store.program[i]))"
                             : "account \(who) created on \(host) by \(text(store.program[i]))",
@@ -560,14 +560,14 @@ public struct Detectors {
                 else { continue }
                 out.append(
                     finding(
-                        r, at: i, indicators: ["user:\(name)", "host:\(host)"],
+                        r, at: i, indicators: [.user("\(name)"), .host("\(host)")],
                         why: "\(name) added to group \(group) (rule list 'groups') on \(host)", evidence: [i], role: .context))
             case .passwordChange:
                 guard let r = password, once.insert("passwd|\(host)|\(name)|\(store.time[i] / 60_000_000)").inserted
                 else { continue }
                 out.append(
                     finding(
-                        r, at: i, indicators: ["user:\(name)", "host:\(host)"],
+                        r, at: i, indicators: [.user("\(name)"), .host("\(host)")],
                         why: "password of \(name) changed on \(host)", evidence: [i], role: .context))
             default:
                 continue
@@ -644,13 +644,13 @@ public struct Detectors {
         var out: [Finding] = []
         let scanner = enabled("web.scanner_agent")
         let agents = scanner?.list("agents") ?? []
-        let shell = enabled("web.webshell")
+        let shell = enabled(RuleIDs.webShell)
         let shellParameters = Set(shell?.list("parameters") ?? [])
         let shellCommands = Set(shell?.list("commands") ?? [])
         let suffixes = shell?.list("script_suffixes") ?? []
         let maxSources = shell?.parameter("max_sources") ?? 0
         let attempt = enabled("web.exploit_attempt")
-        let success = enabled("web.exploit_success")
+        let success = enabled(RuleIDs.exploitSuccess)
         let cveRule = enabled("web.cve_exploit")
         let sqlError = enabled("web.sqli_error")
         // The exploit lists live on web.exploit_attempt; web.exploit_success reads the same ones. One automaton
@@ -762,7 +762,7 @@ public struct Detectors {
                     let from = ip(source)
                     out.append(
                         finding(
-                            r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                            r, at: i, indicators: [.ip("\(from)"), .url("\(path)")],
                             why: RuleText.webshellWhy(
                                 path: path, maxSources: maxSources, status: Int64(status), parameter: param,
                                 value: Substring(value), source: from),
@@ -828,7 +828,7 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, severity: compromised ? .critical : r.severity, at: i,
-                        indicators: ["ip:\(from)", "url:\(path)"],
+                        indicators: [.ip("\(from)"), .url("\(path)")],
                         why:
                             "\(cve) (\(kindName)): \(needle) in \(place), \(answered)\(compromised ? worked : answered2xx ? "; the answer does not show whether it worked" : " (not a success)"); first of this kind from \(from)",
                         evidence: [i], role: compromised ? .compromise : .attempt,
@@ -841,7 +841,7 @@ public struct Detectors {
                 if let error = databaseErrors.first(where: { WebPatternMatcher.contains(logged, $0) }) {
                     out.append(
                         finding(
-                            r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                            r, at: i, indicators: [.ip("\(from)"), .url("\(path)")],
                             why:
                                 "sql-injection pattern \(needle) in \(place), \(answered) with database error text '\(ByteText.string(error))' in the logged request: the injection reached the database (likely to succeed; ranked above a probe, but scanners provoke such errors too, so it seeds nothing alone); first of this kind from \(from)",
                             evidence: [i], role: .attempt, implies: attacker(source)))
@@ -853,7 +853,7 @@ public struct Detectors {
                 let large = body >= minBody
                 out.append(
                     finding(
-                        r, severity: large ? r.severity : .medium, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                        r, severity: large ? r.severity : .medium, at: i, indicators: [.ip("\(from)"), .url("\(path)")],
                         why:
                             "\(kindName) pattern \(needle) in \(place), \(answered)\(large ? "" : " (under \(minBody) bytes: medium)"); first of this kind from \(from)",
                         evidence: [i], role: large ? .compromise : .attempt,
@@ -861,7 +861,7 @@ public struct Detectors {
             } else if !answered2xx, let r = attempt {
                 out.append(
                     finding(
-                        r, at: i, indicators: ["ip:\(from)", "url:\(path)"],
+                        r, at: i, indicators: [.ip("\(from)"), .url("\(path)")],
                         why:
                             "\(kindName) pattern \(needle) in \(place), \(answered) (not a success); first of this kind from \(from)",
                         evidence: [i], implies: attacker(source)))
@@ -874,7 +874,7 @@ public struct Detectors {
                 out.append(
                     finding(
                         r, severity: RuleText.scannerSeverity(r, requests: n), at: first,
-                        indicators: ["ip:\(from)", "ua:\(text(store.userAgent[first]))"],
+                        indicators: [.ip("\(from)"), .ua("\(text(store.userAgent[first]))")],
                         why: RuleText.scannerWhy(r, tool: agents[tool], requests: n, source: from),
                         evidence: [first], implies: attacker(source)))
             }
@@ -887,7 +887,7 @@ public struct Detectors {
                 else { continue }
                 out.append(
                     finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        r, at: idx[w.lo], indicators: [.ip("\(ip(source))")],
                         why:
                             "\(w.distinct) distinct paths answered 404 to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)); \(idx.count) 404s in all",
                         evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
@@ -904,7 +904,7 @@ public struct Detectors {
                 for p in examples where !shown.contains(p) && shown.count < 3 { shown.append(p) }
                 out.append(
                     finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))"],
+                        r, at: idx[w.lo], indicators: [.ip("\(ip(source))")],
                         why:
                             "\(w.distinct) distinct probe paths (rule list 'paths') answered 4xx to \(ip(source)) within \(r.windowText) (threshold \(r.threshold)), e.g. \(shown.joined(separator: ", ")); \(idx.count) in all",
                         evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
@@ -923,7 +923,7 @@ public struct Detectors {
                     : "\(r.windowText) (threshold \(r.threshold))"
                 out.append(
                     finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(ip(source))", "url:\(text(store.path[idx[w.lo]]))"],
+                        r, at: idx[w.lo], indicators: [.ip("\(ip(source))"), .url("\(text(store.path[idx[w.lo]]))")],
                         why:
                             "\(w.distinct) POSTs to login endpoints from \(ip(source)) within \(within), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all",
                         evidence: [idx[w.lo], idx[w.hi]], implies: attacker(source)))
@@ -958,7 +958,7 @@ public struct Detectors {
 
     func networkFindings() -> [Finding] {
         var out: [Finding] = []
-        let large = enabled("net.large_outbound")
+        let large = enabled(RuleIDs.largeOutbound)
         let factor = large?.parameter("history_factor") ?? 1
         let ids = enabled("ids.alert")
         var known = NetworkContext()
@@ -987,7 +987,7 @@ public struct Detectors {
                             : "no earlier outbound transfer from the host in the evidence"
                         out.append(
                             finding(
-                                r, at: i, host: hostNames[store.sourceIP[i]], indicators: ["ip:\(s)", "ip:\(d)"],
+                                r, at: i, host: hostNames[store.sourceIP[i]], indicators: [.ip("\(s)"), .ip("\(d)")],
                                 why:
                                     "\(bytes) bytes sent from \(s) to external \(d) in one connection (threshold \(r.threshold)); \(history)",
                                 evidence: [i]))
@@ -1040,7 +1040,7 @@ public struct Detectors {
                         inside(UInt32(source))
                         ? [] : store.address(UInt32(source)).map { [Implication.attackerAddress($0)] } ?? []
                     var f = finding(
-                        r, at: idx[w.lo], indicators: ["ip:\(from)"],
+                        r, at: idx[w.lo], indicators: [.ip("\(from)")],
                         why:
                             "\(distinct) distinct destination \(what) from \(from) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[end]))",
                         evidence: [idx[w.lo], idx[end]])
@@ -1105,7 +1105,7 @@ public struct Detectors {
             let from = hostNames[source] ?? ip(source)
             out.append(
                 finding(
-                    r, at: idx[w.lo], host: from, indicators: ["ip:\(ip(source))"],
+                    r, at: idx[w.lo], host: from, indicators: [.ip("\(ip(source))")],
                     why:
                         "\(from) reached \(w.distinct) internal hosts it never reached before (\(unique.joined(separator: ", "))) over remote-access services within \(r.windowText) (threshold \(r.threshold))",
                     evidence: Array(idx[w.lo...w.hi].prefix(8))))
@@ -1239,7 +1239,7 @@ public struct Detectors {
                     let gap = (store.time[idx[j]] - store.time[idx[j - 1]]) / 1_000_000
                     out.append(
                         finding(
-                            r, at: idx[j - 1], host: host, indicators: ["host:\(host)"],
+                            r, at: idx[j - 1], host: host, indicators: [.host("\(host)")],
                             why:
                                 "\(host)'s \(key.name) log is silent for \(RuleSet.durationText(gap)) from \(isoSecond(idx[j - 1])) to \(isoSecond(idx[j])); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)) (99th percentile of \(idx.count) events; threshold \(RuleSet.durationText(r.threshold)) and \(r.parameter("regularity_factor"))× usual), and \(Int(usualEvents)) of its hours are ones in which it logs on most days: lines may have been deleted",
                             evidence: [idx[j - 1], idx[j]], role: .context))
@@ -1252,7 +1252,7 @@ public struct Detectors {
                 if silent >= least && expected(store.time[last], evidenceEnd) >= quietEnough {
                     out.append(
                         finding(
-                            r, at: last, host: host, indicators: ["host:\(host)"],
+                            r, at: last, host: host, indicators: [.host("\(host)")],
                             why:
                                 "\(host)'s \(key.name) log ends at \(isoSecond(last)), \(RuleSet.durationText(silent / 1_000_000)) before the rest of the evidence ends (\(store.timestamp(store.count - 1).iso8601(fractionDigits: 0))); its usual gap is at most \(RuleSet.durationText(usual / 1_000_000)): the log may have been cut or cleared",
                             evidence: [last], role: .context))

@@ -11,7 +11,7 @@ extension Finding {
         w.u8(UInt8(severity.rawValue))
         w.time(time)
         w.string(host)
-        w.strings(indicators)
+        w.strings(indicators.map(\.description))
         w.string(why)
         w.int(evidence.count)
         for e in evidence { e.write(to: &w) }
@@ -32,7 +32,12 @@ extension Finding {
         severity = s
         time = try r.time()
         host = try r.string()
-        indicators = try r.strings()
+        let indicatorsAt = r.position
+        indicators = []
+        for text in try r.strings() {
+            guard let i = FindingIndicator(text: text) else { throw BinaryFormatError(offset: indicatorsAt, what: "indicator") }
+            indicators.append(i)
+        }
         why = try r.string()
         evidence = []
         for _ in 0..<(try r.count(minimumBytes: 36)) { evidence.append(try EvidenceRef(reading: &r)) }

@@ -11,9 +11,7 @@ public enum FindingAggregation {
     public static let keptEvidence = 8
 
     /// The source a finding is about: its first address indicator, else its first indicator.
-    static func source(_ f: Finding) -> String {
-        f.indicators.first { $0.hasPrefix("ip:") } ?? f.indicators.first ?? ""
-    }
+    static func source(_ f: Finding) -> FindingIndicator? { f.indicators.first(.ip) ?? f.indicators.first }
 
     /// The evidence kept for an aggregate of time-ordered findings: the first hits' and the last hits', once each.
     static func ends(of sorted: [Finding]) -> [EvidenceRef] {
@@ -28,13 +26,13 @@ public enum FindingAggregation {
         var order: [String] = []
         var groups: [String: [Int]] = [:]
         for (n, f) in findings.enumerated() {
-            if f.rule.hasPrefix("integrity.") {
+            if f.family == .integrity {
                 let key = "\u{1}\(order.count)"
                 order.append(key)
                 groups[key] = [n]
                 continue
             }
-            let key = "\(f.rule)\u{0}\(f.host)\u{0}\(source(f))"
+            let key = "\(f.rule)\u{0}\(f.host)\u{0}\(source(f)?.description ?? "")"
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(n)
         }
@@ -100,8 +98,8 @@ public enum FindingAggregation {
             let sorted = list.sorted { $0.time < $1.time }
             var merged = sorted[0]
             let hits = sorted.reduce(0) { $0 + $1.count }
-            var perSource: [String: Int] = [:]
-            for f in sorted { perSource[source(f), default: 0] += f.count }
+            var perSource: [FindingIndicator: Int] = [:]
+            for f in sorted { if let s = source(f) { perSource[s, default: 0] += f.count } }
             let busiest = perSource.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             merged.count = hits
             merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()
@@ -111,7 +109,7 @@ public enum FindingAggregation {
             merged.implies = []
             merged.indicators = busiest.prefix(16).map(\.key)
             merged.evidence = ends(of: sorted)
-            let top = busiest.prefix(5).map { "\($0.key.dropFirst(3)) (\($0.value))" }.joined(separator: ", ")
+            let top = busiest.prefix(5).map { "\($0.key.value) (\($0.value))" }.joined(separator: ", ")
             merged.why =
                 "hostile background: \(perSource.count) sources hit this rule on \(merged.host.isEmpty ? "the evidence" : merged.host) \(hits) times, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? merged.time).iso8601(fractionDigits: 0)); none is tied to the intrusion; busiest: \(top); the first: \(sorted[0].why)"
             kept.append(merged)

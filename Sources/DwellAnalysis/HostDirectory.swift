@@ -241,11 +241,11 @@ public struct HostDirectory: Sendable {
             }
         }
         var gateways: Set<UInt32> = []
-        for (h, sources) in ownSources.sorted(by: { $0.key < $1.key }) where sources.count > maxOwnAddresses {
+        for (h, sources) in ownSources.sorted(by: { $0.key < $1.key })
+        where HostAddressRules.isGateway(sources: sources.count, limit: maxOwnAddresses) {
             gateways.insert(h)
             conflicts.append(
-                "\(store.string(h)) logged outgoing packets (OUT= without IN=) from \(sources.count) source addresses, more than \(maxOwnAddresses): taken for a gateway logging forwarded packets in POSTROUTING (or forged sources); no address learned from them"
-            )
+                HostAddressRules.gatewayNote(host: store.string(h), sources: sources.count, limit: maxOwnAddresses))
         }
         let matched = loginFlowMatches()
         var nextMatch = 0
@@ -309,8 +309,10 @@ public struct HostDirectory: Sendable {
                     sources.append(
                         "own outgoing packets (\(r.own); netfilter OUT= without IN=; first \(place(r.firstPosition)))")
                     learned.append(
-                        "\(name) = \(ipText(addr)) (\(r.own) outgoing packet(s) logged by \(name)'s own firewall with OUT= set and IN= empty, \(Timestamp(microseconds: r.first).iso8601(fractionDigits: 0)) to \(Timestamp(microseconds: r.last).iso8601(fractionDigits: 0)); first \(place(r.firstPosition)), last \(place(r.lastPosition)))"
-                    )
+                        HostAddressRules.ownPacketsNote(
+                            host: name, address: ipText(addr), packets: Int64(r.own),
+                            first: Timestamp(microseconds: r.first), last: Timestamp(microseconds: r.last),
+                            firstPlace: place(r.firstPosition), lastPlace: place(r.lastPosition)))
                 }
                 owners.append(
                     Owner(
@@ -423,11 +425,10 @@ public struct HostDirectory: Sendable {
         for (host, byAddress) in byHost.sorted(by: { $0.key < $1.key }) {
             let name = store.string(host)
             guard hostAddresses[name] == nil,
-                let best = byAddress.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
-                best.value.count >= 3
+                let address = HostAddressRules.webServerAddress(votes: byAddress.mapValues { Int64($0.count) }),
+                let vote = byAddress[address], learnedOwners[address] == nil
             else { continue }
-            let total = byAddress.values.reduce(0) { $0 + $1.count }
-            guard best.value.count * 2 > total, learnedOwners[best.key] == nil else { continue }
+            let best = (key: address, value: vote)
             hostAddresses[name] = [best.key]
             learnedOwners[best.key] = [
                 Owner(

@@ -55,8 +55,8 @@ public struct Finding: Sendable {
     public var severity: Severity
     public var time: Timestamp
     public var host: String
-    /// Indicators involved, typed (`ip:203.0.113.45`, `user:deploy`, `url:/uploads/shell.php`).
-    public var indicators: [String]
+    /// Indicators involved, typed (written `ip:203.0.113.45`, `user:deploy`, `url:/uploads/shell.php`).
+    public var indicators: [FindingIndicator]
     /// Why: counts, window, threshold crossed.
     public var why: String
     public var evidence: [EvidenceRef]
@@ -112,6 +112,9 @@ public struct ScopeItem: Sendable {
     public var lastSeen: Timestamp
     public var count: Int
     public var evidence: EvidenceRef?
+
+    /// The address, when this is an address (`type == .ip`).
+    public var address: IPAddress? { type == .ip ? IPAddress(value) : nil }
 }
 
 /// A hop of lateral movement: a successful login or remote-access connection from one host to another.
@@ -181,7 +184,7 @@ public struct Investigation: Sendable {
     public var indicators: [ScopeItem] = []
     public var seeds: [String] = []
     public var growth: String = ""
-    public var caveats: [String] = []
+    public var caveats: [Caveat] = []
     public var eventCount = 0
     /// Which host each address belonged to, and when (learned from the logs or given with `--hosts`).
     public var hostAddresses: [HostAddressBinding] = []
@@ -262,22 +265,18 @@ public struct AtRiskLogin: Sendable {
 extension Investigation {
     /// Whether a finding belongs to the hostile background (its source was judged background).
     public func isBackground(_ f: Finding) -> Bool {
-        guard !background.isEmpty, let ind = f.indicators.first(where: { $0.hasPrefix("ip:") }) else { return false }
-        guard backgroundAddresses.contains(String(ind.dropFirst(3))) else { return false }
+        guard !background.isEmpty, let ind = f.indicators.first(.ip) else { return false }
+        guard backgroundAddresses.contains(ind.value) else { return false }
         // A finding that also names an attacker address is the intrusion's (a transfer from a source in the
         // background to the attacker's server).
-        return !f.indicators.contains { ind in
-            ind.hasPrefix("ip:") && sourceIPs.contains { $0.value == ind.dropFirst(3) }
-        }
+        return !f.indicators.values(.ip).contains { v in sourceIPs.contains { $0.value == v } }
     }
 
     /// Whether a finding is the intrusion's: it names an attacker address or a held host's address, or it is on a
     /// host in scope inside the attack window.
     public func isTied(_ f: Finding) -> Bool {
-        if f.indicators.contains(where: { ind in
-            guard ind.hasPrefix("ip:") else { return false }
-            let v = ind.dropFirst(3)
-            return sourceIPs.contains { $0.value == v } || hosts.contains { $0.addresses.contains { $0 == v } }
+        if f.indicators.values(.ip).contains(where: { v in
+            sourceIPs.contains { $0.value == v } || hosts.contains { $0.addresses.contains { $0 == v } }
         }) {
             return true
         }

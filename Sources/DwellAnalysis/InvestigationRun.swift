@@ -76,11 +76,11 @@ public enum InvestigationRun {
         var inv = correlator.run(seeds: seeds)
         FindingAggregation.rollUpBackground(&inv)
         trace.mark("correlation")
-        inv.caveats += caveats(stats)
-        inv.caveats += notes
+        inv.caveats += caveats(stats).map(Caveat.init(stringLiteral:))
+        inv.caveats += notes.map(Caveat.init(stringLiteral:))
         // How inside and outside were told apart, when it was a guess (network rules read it).
-        if let note = analysis.networkCaveat, findings.contains(where: { $0.rule.hasPrefix("net.") }) {
-            inv.caveats.append(note)
+        if let note = analysis.networkCaveat, findings.contains(where: { $0.family == .network }) {
+            inv.caveats.append(Caveat(.note, note))
         }
         attach(&inv)
         inv.caveats += integrityCaveats(inv)
@@ -91,17 +91,17 @@ public enum InvestigationRun {
     /// Log-integrity findings (gaps, logs that end early) as caveats on the window, with the lines either side.
     /// Log-integrity caveats: those overlapping the attack window first, each in full; the others summed up in one
     /// line per rule beyond `detailedOutside` (all of them stay findings in the report).
-    static func integrityCaveats(_ inv: Investigation, detailedOutside: Int = 5) -> [String] {
-        let all = inv.findings.filter { $0.rule.hasPrefix("integrity.") }
+    static func integrityCaveats(_ inv: Investigation, detailedOutside: Int = 5) -> [Caveat] {
+        let all = inv.findings.filter { $0.family == .integrity }
         func overlaps(_ f: Finding) -> Bool {
             guard let a = inv.firstSeen, let b = inv.lastSeen else { return false }
             let start = f.evidence.first?.time ?? f.time
             let end = f.evidence.last?.time ?? f.time
             return start <= b && end >= a
         }
-        func full(_ f: Finding, _ note: String) -> String {
+        func full(_ f: Finding, _ note: String) -> Caveat {
             let lines = f.evidence.map { "\($0.file):\($0.line): \(ByteText.string($0.raw))" }
-            return "\(f.rule) (\(f.technique)): \(f.why); \(note). Evidence: " + lines.joined(separator: " | ")
+            return Caveat(.logIntegrity, "\(f.rule) (\(f.technique)): \(f.why); \(note). Evidence: " + lines.joined(separator: " | "))
         }
         var out = all.filter(overlaps).map { full($0, "it overlaps the attack window, which may miss what happened there") }
         let outside = all.filter { !overlaps($0) }
@@ -110,7 +110,7 @@ public enum InvestigationRun {
             let rest = outside.dropFirst(detailedOutside)
             let hosts = Set(rest.map(\.host)).sorted()
             out.append(
-                "integrity: \(rest.count) more log gap(s) or early ends outside the attack window, on \(hosts.prefix(10).joined(separator: ", "))\(hosts.count > 10 ? " and \(hosts.count - 10) more hosts" : ""); each is a finding in the report")
+                Caveat(.logIntegritySummary, "integrity: \(rest.count) more log gap(s) or early ends outside the attack window, on \(hosts.prefix(10).joined(separator: ", "))\(hosts.count > 10 ? " and \(hosts.count - 10) more hosts" : ""); each is a finding in the report"))
         }
         return out
     }

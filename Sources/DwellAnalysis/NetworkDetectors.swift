@@ -76,7 +76,7 @@ extension Detectors {
 
     func netFinding(
         _ r: Rule, severity: Severity? = nil, technique: String? = nil, at i: Int, host: String,
-        indicators: [String],
+        indicators: [FindingIndicator],
         why: String, evidence: [Int], role: FindingRole, implies: [Implication]
     ) -> Finding {
         var f = finding(
@@ -187,7 +187,7 @@ extension Detectors {
             out.append(
                 netFinding(
                     r, technique: tls ? "T1573" : "T1071", at: first, host: hostName(s, c),
-                    indicators: ["ip:\(ip(s))", "ip:\(ip(d))"], why: why,
+                    indicators: [.ip("\(ip(s))"), .ip("\(ip(d))")], why: why,
                     evidence: Array(starts.prefix(3)) + [last], role: .compromise, implies: implies))
         }
         return out
@@ -289,7 +289,7 @@ extension Detectors {
             out.append(
                 netFinding(
                     r, at: i, host: hostName(client, c),
-                    indicators: ["ip:\(ip(client))", "ip:\(ip(server))"],
+                    indicators: [.ip("\(ip(client))"), .ip("\(ip(server))")],
                     why:
                         "\(label(client, c)) downloaded \(what[key] ?? "an executable") from \(inside(server) ? "internal" : "outside") \(ip(server)) (\(n) download(s); \(reach) host(s) fetch from it, at most \(rare))\(then)",
                     evidence: later > 0 ? [i, lastLater] : [i], role: .compromise, implies: implies))
@@ -383,7 +383,7 @@ extension Detectors {
             out.append(
                 netFinding(
                     r, severity: .high, at: i, host: hostName(s, c),
-                    indicators: ["ip:\(ip(s))", "user:\(account)"],
+                    indicators: [.ip("\(ip(s))"), .user("\(account)")],
                     why:
                         "\(label(s, c)) obtained a Kerberos service ticket for \(service)\(to) as \(account); the host is suspect since \(Timestamp(microseconds: since).iso8601(fractionDigits: 0)): \(why)",
                     evidence: [i], role: .compromise, implies: implies))
@@ -508,8 +508,8 @@ extension Detectors {
                 netFinding(
                     r, severity: suspect != nil ? .high : r.severity, technique: technique, at: i,
                     host: hostName(pair.to, c),
-                    indicators: ["ip:\(ip(pair.from))", "ip:\(ip(pair.to))"]
-                        + (account.map { ["user:\($0.0)"] } ?? []),
+                    indicators: [.ip("\(ip(pair.from))"), .ip("\(ip(pair.to))")]
+                        + (account.map { [.user("\($0.0)")] } ?? []),
                     why:
                         "\(label(pair.from, c)) reached \(label(pair.to, c)) over \(via), \(n) connection(s) from \(isoSecond(i)); \(history)\(accountText)\(suspectText)",
                     evidence: evidence, role: suspect != nil ? .compromise : .attempt, implies: implies))
@@ -576,7 +576,7 @@ extension Detectors {
                 }
                 out.append(
                     netFinding(
-                        r, at: hit[0].0, host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                        r, at: hit[0].0, host: hostName(s, c), indicators: [.ip("\(ip(s))")],
                         why:
                             "\(label(s, c)) logged in over SSH (ssh.log auth_success) to \(w.distinct) servers it had not logged in to before within \(r.windowText) (threshold \(r.threshold)): \(hit.map { label($0.1, c) }.joined(separator: ", "))",
                         evidence: Array(hit.map(\.0).prefix(8)), role: .compromise, implies: implies))
@@ -589,7 +589,7 @@ extension Detectors {
                 else { continue }
                 out.append(
                     netFinding(
-                        r, at: idx[w.lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                        r, at: idx[w.lo], host: hostName(s, c), indicators: [.ip("\(ip(s))")],
                         why:
                             "\(w.distinct) SSH sessions from \(label(s, c)) failed authentication (ssh.log auth_success false) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi])); \(idx.count) in all",
                         evidence: [idx[w.lo], idx[w.hi]], role: .attempt, implies: attackerOrHost(s)))
@@ -612,7 +612,7 @@ extension Detectors {
                 if let i = idx.first(where: { i in scanners.contains { software(i).contains($0) } }) {
                     out.append(
                         netFinding(
-                            r, at: i, host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                            r, at: i, host: hostName(s, c), indicators: [.ip("\(ip(s))")],
                             why: "\(label(s, c)) used the SSH scanner client '\(text(store.userAgent[i]))'",
                             evidence: [i], role: .attempt, implies: attackerOrHost(s)))
                     continue
@@ -623,7 +623,7 @@ extension Detectors {
                 else { continue }
                 out.append(
                     netFinding(
-                        r, at: tools[w.lo], host: hostName(s, c), indicators: ["ip:\(ip(s))"],
+                        r, at: tools[w.lo], host: hostName(s, c), indicators: [.ip("\(ip(s))")],
                         why:
                             "\(w.distinct) SSH sessions from \(label(s, c)) with the library client '\(text(store.userAgent[tools[w.lo]]))' within \(r.windowText) (threshold \(r.threshold))",
                         evidence: [tools[w.lo], tools[w.hi]], role: .attempt, implies: attackerOrHost(s)))
@@ -717,7 +717,7 @@ extension Detectors {
                 out.append(
                     netFinding(
                         r, at: idx[w.lo], host: s != 0 ? hostName(s, c) : hostOf(idx[w.lo]),
-                        indicators: ["domain:\(domain)"] + (s != 0 ? ["ip:\(ip(s))"] : []),
+                        indicators: [.domain("\(domain)")] + (s != 0 ? [.ip("\(ip(s))")] : []),
                         why:
                             "\(w.distinct) distinct high-entropy names under \(domain) within \(r.windowText) (threshold \(r.threshold); first label ≥ \(minLabel) characters, ≥ \(Double(minEntropy) / 100) bits per character), e.g. \(text(store.domain[idx[w.lo]])); \(clientsOf[domain]?.count ?? 0) host(s) query the domain",
                         evidence: [idx[w.lo], idx[w.hi]], role: .context, implies: []))
@@ -741,7 +741,7 @@ extension Detectors {
                 out.append(
                     netFinding(
                         r, at: idx[w.lo], host: hostName(s, c),
-                        indicators: ["ip:\(ip(s))", "domain:\(domain)"],
+                        indicators: [.ip("\(ip(s))"), .domain("\(domain)")],
                         why:
                             "\(label(s, c)) asked for \(w.distinct) distinct TXT names under \(domain) within \(r.windowText) (threshold \(r.threshold)), \(isoSecond(idx[w.lo])) to \(isoSecond(idx[w.hi]))",
                         evidence: [idx[w.lo], idx[w.hi]], role: inside(s) ? .compromise : .attempt,
@@ -855,7 +855,7 @@ extension Detectors {
         let proto = store.service[i] != 0 ? " \(text(store.service[i]))" : ""
         let host = v.victim.flatMap { $0 != 0 && inside($0) ? hostName($0, c) : nil } ?? hostOf(i)
         return netFinding(
-            r, severity: sev, at: i, host: host, indicators: ["ip:\(ip(s))", "ip:\(ip(d))"],
+            r, severity: sev, at: i, host: host, indicators: [.ip("\(ip(s))"), .ip("\(ip(d))")],
             why:
                 "IDS signature '\(text(store.signature[i]))'\(category) (sensor severity \(level): \(sev.name)) from \(end(s, store.sourcePort[i])) to \(end(d, store.destinationPort[i]))\(proto); \(v.reason)",
             evidence: [i], role: v.role, implies: implies)

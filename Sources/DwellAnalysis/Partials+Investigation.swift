@@ -47,7 +47,7 @@ public enum PartialsInvestigation {
 
         var findings: [Finding] = []
         func finding(
-            _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [String],
+            _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [FindingIndicator],
             why: String, evidence: [Partials.Evidence], seeds: Bool = false, title: String? = nil
         ) -> Finding {
             var seen = Set<String>()
@@ -92,7 +92,7 @@ public enum PartialsInvestigation {
                 let cited = recs[w.lo...w.hi].flatMap { [$0.value.first, $0.value.last] }
                 findings.append(
                     finding(
-                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
                         why: RuleText.bruteForceWhy(
                             count: w.n, source: source, within: RuleText.bruteForceWithin(r), first: a.time,
                             last: b.time, total: total, note: note),
@@ -107,7 +107,7 @@ public enum PartialsInvestigation {
                 let b = named[w.hi].value.last
                 findings.append(
                     finding(
-                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
                         why: RuleText.sprayingWhy(r, accounts: w.n, source: source, first: a.time, last: b.time, note: note),
                         evidence: [a, b]))
             }
@@ -119,7 +119,7 @@ public enum PartialsInvestigation {
                 let b = invalid[w.hi].value.last
                 findings.append(
                     finding(
-                        r, at: a, host: hostOf(a), indicators: ["ip:\(source)"],
+                        r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
                         why: RuleText.enumerationWhy(r, accounts: w.n, source: source, note: note),
                         evidence: [a, b]))
             }
@@ -140,7 +140,7 @@ public enum PartialsInvestigation {
                     else { continue }
                     findings.append(
                         finding(
-                            r, at: success, host: k.to, indicators: ["ip:\(k.fromIP)", "user:\(k.account)", "host:\(k.to)"],
+                            r, at: success, host: k.to, indicators: [.ip("\(k.fromIP)"), .user("\(k.account)"), .host("\(k.to)")],
                             why: RuleText.successAfterFailuresWhy(
                                 user: k.account, source: k.fromIP, failures: before, span: r.windowText,
                                 needed: r.threshold, firstFailure: firstFailure.time,
@@ -165,7 +165,7 @@ public enum PartialsInvestigation {
                 else { continue }
                 findings.append(
                     finding(
-                        r, at: s.first, host: k.host, indicators: ["ip:\(k.sourceIP)", "url:\(k.path)"],
+                        r, at: s.first, host: k.host, indicators: [.ip("\(k.sourceIP)"), .url("\(k.path)")],
                         why: RuleText.webshellWhy(
                             path: k.path, maxSources: maxSources, status: k.status, parameter: param,
                             value: Substring(value), source: k.sourceIP, note: s.count > 1 ? " (\(s.count) times)" : ""),
@@ -192,7 +192,7 @@ public enum PartialsInvestigation {
                 findings.append(
                     finding(
                         r, severity: RuleText.scannerSeverity(r, requests: v.requests), at: v.first,
-                        host: hostOf(v.first), indicators: ["ip:\(source)", "ua:\(v.agent)"],
+                        host: hostOf(v.first), indicators: [.ip("\(source)"), .ua("\(v.agent)")],
                         why: RuleText.scannerWhy(r, tool: v.tool, requests: v.requests, source: source),
                         evidence: [v.first]))
             }
@@ -225,11 +225,10 @@ public enum PartialsInvestigation {
         if seeds.isEmpty {
             for f in findings where f.seeds {
                 seedTexts.append("\(f.rule) at \(f.time.iso8601(fractionDigits: 0)) on \(f.host)")
-                for i in f.indicators where i.hasPrefix("ip:") {
-                    let ip = String(i.dropFirst(3))
+                for ip in f.indicators.values(.ip) {
                     if attackerIPs[ip] == nil { attackerIPs[ip] = "\(f.title) (\(f.rule))" }
                 }
-                if f.rule == "web.webshell", let e = f.evidence.first,
+                if f.isWebShell, let e = f.evidence.first,
                     let ev = p.scriptQueries.first(where: { $0.value.first.file == e.file && $0.value.first.line == e.line })
                 {
                     _ = reach(f.host, ev.value.first, "web shell command answered (\(f.rule))")
@@ -326,7 +325,7 @@ public enum PartialsInvestigation {
         }
         var timeline: [TimelineEntry] = findings.filter { $0.severity >= .medium }.compactMap { f in
             guard let e = f.evidence.first else { return nil }
-            let phase: Phase = f.rule.hasPrefix("web.scanner") ? .reconnaissance : f.rule == "web.webshell" ? .execution
+            let phase: Phase = f.rule.hasPrefix("web.scanner") ? .reconnaissance : f.isWebShell ? .execution
                 : f.rule == "auth.success_after_failures" ? .initialAccess : .credentialAccess
             return TimelineEntry(time: f.time, host: f.host, phase: phase, kind: f.rule, summary: f.why, evidence: e)
         }
@@ -336,7 +335,7 @@ public enum PartialsInvestigation {
                 summary: "\($0.account) logged in from \($0.from) to \($0.to) (\($0.method))", evidence: $0.evidence)
         }
         inv.timeline = timeline.sorted { ($0.time, $0.host, $0.kind) < ($1.time, $1.host, $1.kind) }
-        inv.caveats = caveats(p, rules: rules) + learning.caveats
+        inv.caveats = caveats(p, rules: rules).map(Caveat.init(stringLiteral:)) + learning.caveats.map { Caveat(.hostAddress, $0) }
 
         let files = p.manifest.values.sorted { ($0.path, $0.sha256) < ($1.path, $1.sha256) }.map(fileStats)
         return Result(investigation: inv, files: files)
@@ -367,11 +366,9 @@ public enum PartialsInvestigation {
         for k in p.ownAddresses.keys { ownSources[k.host, default: 0] += 1 }
         let limit = CorrelationOptions().maxOwnAddresses
         var gateways: Set<String> = []
-        for (host, n) in ownSources.sorted(by: { $0.key < $1.key }) where n > limit {
+        for (host, n) in ownSources.sorted(by: { $0.key < $1.key }) where HostAddressRules.isGateway(sources: n, limit: limit) {
             gateways.insert(host)
-            caveats.append(
-                "host address conflict: \(host) logged outgoing packets (OUT= without IN=) from \(n) source addresses, more than \(limit): taken for a gateway logging forwarded packets in POSTROUTING (or forged sources); no address learned from them"
-            )
+            caveats.append("host address conflict: " + HostAddressRules.gatewayNote(host: host, sources: n, limit: limit))
         }
         var hostOfIP: [String: String] = [:]
         func time(_ t: Timestamp) -> String { t.iso8601(fractionDigits: 0) }
@@ -385,8 +382,10 @@ public enum PartialsInvestigation {
                 !gateways.contains(best.host)
             {
                 caveats.append(
-                    "host address learned: \(best.host) = \(ip) (\(own.count) outgoing packet(s) logged by \(best.host)'s own firewall with OUT= set and IN= empty, \(time(own.first.time)) to \(time(own.last.time)); first \(own.first.file):\(own.first.line), last \(own.last.file):\(own.last.line))"
-                )
+                    "host address learned: "
+                        + HostAddressRules.ownPacketsNote(
+                            host: best.host, address: ip, packets: own.count, first: own.first.time, last: own.last.time,
+                            firstPlace: "\(own.first.file):\(own.first.line)", lastPlace: "\(own.last.file):\(own.last.line)"))
             }
             if valid.count > 1 {
                 let described = valid.map {
@@ -411,11 +410,10 @@ public enum PartialsInvestigation {
             }
         }
         for (host, byServer) in votes.sorted(by: { $0.key < $1.key }) {
-            guard let best = byServer.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }),
-                best.value.count >= 3, hostOfIP[best.key] == nil
+            guard let server = HostAddressRules.webServerAddress(votes: byServer.mapValues(\.count)),
+                let vote = byServer[server], hostOfIP[server] == nil
             else { continue }
-            let total = byServer.values.reduce(0) { $0 + $1.count }
-            guard best.value.count * 2 > total else { continue }
+            let best = (key: server, value: vote)
             hostOfIP[best.key] = host
             caveats.append(
                 "host address learned: \(host) = \(best.key) (\(best.value.count) sampled seconds of its access-log requests match sensor flows to that address; partial mode: seconds sampled per client; first flow \(best.value.first.file):\(best.value.first.line))"

@@ -41,8 +41,8 @@ public enum SigmaFindings {
         // hosts once per distinct value (a rule can match tens of thousands of events).
         var perRule: [Int: (id: String, severity: Severity, prefix: String, technique: String)] = [:]
         var whyCache: [Int: (match: String, why: String)] = [:]
-        var ipText: [UInt32: String] = [:]
-        var userText: [UInt32: String] = [:]
+        var ipText: [UInt32: FindingIndicator] = [:]
+        var userText: [UInt32: FindingIndicator] = [:]
         var hostText: [UInt64: String] = [:]
         let filePaths = detectors.filePaths
         for m in run.matches {
@@ -66,13 +66,13 @@ public enum SigmaFindings {
                 why = fixed.prefix + m.why
                 whyCache[m.rule] = (m.why, why)
             }
-            var indicators: [String] = []
+            var indicators: [FindingIndicator] = []
             let ip = store.sourceIP[first]
-            if ip != 0 { indicators.append(remembered(&ipText, ip) { "ip:\(detectors.ip(ip))" }) }
+            if ip != 0 { indicators.append(remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }) }
             let user = store.user[first]
-            if user != 0 { indicators.append(remembered(&userText, user) { "user:\(detectors.text(user))" }) }
+            if user != 0 { indicators.append(remembered(&userText, user) { .user("\(detectors.text(user))") }) }
             let host = remembered(&hostText, hostKey(store, first)) { detectors.hostOf(first) }
-            if !host.isEmpty { indicators.append("host:\(host)") }
+            if !host.isEmpty { indicators.append(.host("\(host)")) }
             // A loop, not `map`: a closure here copied the store (a retain per column) for every match.
             var evidence: [EvidenceRef] = []
             evidence.reserveCapacity(m.positions.count)
@@ -104,7 +104,7 @@ public enum SigmaFindings {
     }
 
     /// The text cached under `key`, made by `make` the first time.
-    static func remembered<K: Hashable>(_ cache: inout [K: String], _ key: K, _ make: () -> String) -> String {
+    static func remembered<K: Hashable, V>(_ cache: inout [K: V], _ key: K, _ make: () -> V) -> V {
         if let known = cache[key] { return known }
         let text = make()
         cache[key] = text

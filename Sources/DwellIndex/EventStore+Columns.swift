@@ -90,9 +90,15 @@ struct ColumnSizes: EventColumnVisitor {
 
 // MARK: Building the store, column by column
 
+extension EventStore {
+    /// An empty store, made once, that `Reserve`, `Append` and `Rebuild` hold while the real store is swapped into
+    /// them: a call copies its (empty) buffers' references instead of making a store with a 16 K-slot symbol table.
+    static let placeholder = EventStore()
+}
+
 /// Reserves room for `total` events (`more` beyond those held) in every column; see `EventStore.reserve`.
 struct Reserve: EventColumnVisitor {
-    var store = EventStore()
+    var store = EventStore.placeholder
     let total: Int
     let more: Int
 
@@ -115,7 +121,7 @@ struct Reserve: EventColumnVisitor {
 /// Appends a chunk's columns to the store's, mapping the ids of its own symbol table and address list
 /// (`symbols`, `addresses`: chunk id → store id) into the store's; see `EventStore.appendChunk`.
 struct Append: EventColumnVisitor {
-    var store = EventStore()
+    var store = EventStore.placeholder
     let chunk: EventStore
     let symbols: [UInt32]
     let addresses: [UInt32]
@@ -151,7 +157,7 @@ struct Append: EventColumnVisitor {
 /// by `putBack` once every job is done; see `EventStore.sortInPlace`.
 struct Rebuild: EventColumnVisitor {
     typealias Order = UnsafeBufferPointer<Int32>
-    var store = EventStore()
+    var store = EventStore.placeholder
     let shared: Box<(order: [Int32], inverse: [Int32])>
     var jobs: [() -> Void] = []
     var putBack: [(inout EventStore) -> Void] = []

@@ -77,7 +77,7 @@ extension InvestigationRun {
             notes: detected.sigmaNotes.map { "Sigma: \($0)" }
         ) { inv in
             EvidenceLookup.attachRawLines(&inv, files: files, options: options)
-            inv.caveats += EvidenceLookup.stdinCaveats(files: files, spool: options.stdinSpool)
+            inv.caveats += EvidenceLookup.stdinCaveats(files: files, spool: options.stdinSpool).map(Caveat.init(stringLiteral:))
         }
         return Result(
             investigation: inv, files: stats, discoveryIssues: discoveryIssues, store: store, analysis: analysis)

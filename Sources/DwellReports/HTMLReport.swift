@@ -416,7 +416,7 @@ public enum HTMLReport {
         if inv.caveats.isEmpty {
             h += "<p>None.</p>\n"
         } else {
-            h += "<ul>" + inv.caveats.map { "<li>\(e($0))</li>" }.joined() + "</ul>\n"
+            h += "<ul>" + inv.caveats.map { "<li>\(e($0.text))</li>" }.joined() + "</ul>\n"
         }
         h += "<h3>Detector thresholds</h3>\n"
         table(

@@ -73,11 +73,9 @@ public enum AttackerIndicators {
         }
         let attackerIPs = Set(inv.sourceIPs.map(\.value))
         var shells: [String: (first: Timestamp, last: Timestamp, count: Int, why: String)] = [:]
-        for f in inv.findings where f.rule == "web.webshell" {
-            let ips = f.indicators.filter { $0.hasPrefix("ip:") }.map { String($0.dropFirst(3)) }
-            guard ips.contains(where: attackerIPs.contains) else { continue }
-            for u in f.indicators where u.hasPrefix("url:") {
-                let path = String(u.dropFirst(4))
+        for f in inv.findings where f.isWebShell {
+            guard f.indicators.values(.ip).contains(where: attackerIPs.contains) else { continue }
+            for path in f.indicators.values(.path) {
                 guard !path.isEmpty else { continue }
                 let last = f.lastTime ?? f.time
                 if let s = shells[path] {

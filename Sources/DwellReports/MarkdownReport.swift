@@ -314,7 +314,7 @@ public enum MarkdownReport {
         }
         o.heading(3, "Caveats")
         if inv.caveats.isEmpty { o.line("None.") }
-        for c in inv.caveats { o.line("- " + e(c)) }
+        for c in inv.caveats { o.line("- " + e(c.text)) }
         o.blank()
         o.heading(3, "Detector thresholds")
         o.table(

@@ -96,7 +96,7 @@ public enum ReportJSON {
             j.key("severity"); j.string(f.severity.name)
             j.key("time"); j.time(f.time, fractionDigits: 0)
             j.key("host"); j.string(f.host)
-            j.key("indicators"); strings(f.indicators, &j)
+            j.key("indicators"); strings(f.indicators.map(\.description), &j)
             j.key("why"); j.string(f.why)
             j.key("role"); j.string(f.role.rawValue)
             j.key("count"); j.int(f.count)
@@ -131,7 +131,7 @@ public enum ReportJSON {
         }
         j.endArray()
 
-        j.key("caveats"); strings(inv.caveats, &j)
+        j.key("caveats"); strings(inv.caveats.map(\.text), &j)
         j.key("evidence"); j.beginObject()
         j.key("events"); j.int(inv.eventCount)
         j.key("files"); j.beginArray()

@@ -117,7 +117,7 @@ struct ReportDigest {
             s += " They created the \(plural(created.count, "account")) \(Self.list(created.map(\.account)))"
             s += " to keep access."
         }
-        let exfil = inv.findings.filter { Self.isExfiltration($0.technique) }
+        let exfil = inv.findings.filter { $0.meaning == .exfiltration }
         if let f = exfil.first {
             s += " Data left the network: \(f.why)."
         } else if !inv.dataTouched.isEmpty {
@@ -140,9 +140,8 @@ struct ReportDigest {
     static func createdAccounts(_ inv: Investigation) -> [(account: String, host: String)] {
         var seen = Set<String>()
         var out: [(String, String)] = []
-        for f in inv.findings where f.technique.hasPrefix("T1136") {
-            for i in f.indicators where i.hasPrefix("user:") {
-                let name = String(i.dropFirst(5))
+        for f in inv.findings where f.meaning == .accountCreated {
+            for name in f.indicators.values(.user) {
                 guard !name.isEmpty, inv.accounts.contains(where: { $0.value == name }),
                     seen.insert(name + "\u{0}" + f.host).inserted
                 else { continue }
@@ -150,10 +149,6 @@ struct ReportDigest {
             }
         }
         return out
-    }
-
-    static func isExfiltration(_ technique: String) -> Bool {
-        ["T1048", "T1041", "T1567", "T1030", "T1537"].contains { technique.hasPrefix($0) }
     }
 
     // MARK: - Timeline
@@ -236,7 +231,7 @@ struct ReportDigest {
         var block: [String] = []
         for ip in inv.sourceIPs {
             let addr = ip.value
-            let scope = isInternal(addr) ? "internal address: find the machine behind it" : "block at the perimeter"
+            let scope = ip.address?.isInternal == true ? "internal address: find the machine behind it" : "block at the perimeter"
             block.append(
                 "\(addr) — \(scope); seen \(time(ip.firstSeen)) to \(time(ip.lastSeen)), \(ip.count) \(plural(ip.count, "event")); \(ip.reason)"
             )
@@ -246,10 +241,10 @@ struct ReportDigest {
         // On the compromised server itself (a sensor that saw the request is not where the file is).
         for f in inv.findings
         where compromised.contains(f.host)
-            && (f.technique.hasPrefix("T1505") || (f.technique.hasPrefix("T1190") && f.severity >= .high))
+            && (f.meaning == .serverComponent || (f.meaning == .publicExploit && f.severity >= .high))
         {
-            for u in f.indicators where u.hasPrefix("url:") {
-                let line = "Remove or fix \(u.dropFirst(4)) on \(f.host) (\(f.title), \(f.technique))"
+            for path in f.indicators.values(.path) {
+                let line = "Remove or fix \(path) on \(f.host) (\(f.title), \(f.technique))"
                 if !vector.contains(line) { vector.append(line) }
             }
         }
@@ -270,7 +265,7 @@ struct ReportDigest {
                 )
             }
         }
-        for f in inv.findings where f.technique.hasPrefix("T1098") {
+        for f in inv.findings where f.meaning == .accountChanged {
             accounts.append("Undo on \(f.host): \(f.why)")
         }
         if !inv.hosts.isEmpty {
@@ -345,11 +340,6 @@ struct ReportDigest {
             return ByteText.string(out)
         }
         return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }
-
-    /// `IPAddress.isInternal` of the text (the one definition: text that is no address is not internal).
-    static func isInternal(_ address: String) -> Bool {
-        IPAddress(address)?.isInternal ?? false
     }
 
     // MARK: - Method and caveats

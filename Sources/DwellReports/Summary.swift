@@ -64,10 +64,10 @@ public enum Summary {
     /// Log gaps, inferred times and unreadable input limit what the window can claim: say so on the terminal too.
     static func caveats(_ inv: Investigation) -> String {
         guard !inv.caveats.isEmpty else { return "" }
-        let integrity = inv.caveats.filter { $0.hasPrefix("integrity.") }
-        let shown = (integrity + inv.caveats.filter { !$0.hasPrefix("integrity.") }).prefix(5)
+        let integrity = inv.caveats.filter { $0.kind == .logIntegrity }
+        let shown = (integrity + inv.caveats.filter { $0.kind != .logIntegrity }).prefix(5)
         var o = "CAVEATS        \(inv.caveats.count) (all in the report's Method and caveats)\n"
-        for c in shown { o += "  - \(TerminalText.safe(String(c.prefix(300))))\n" }
+        for c in shown { o += "  - \(TerminalText.safe(String(c.text.prefix(300))))\n" }
         if inv.caveats.count > shown.count { o += "  ... \(inv.caveats.count - shown.count) more\n" }
         return o
     }

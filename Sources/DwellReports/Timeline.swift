@@ -91,15 +91,13 @@ public enum TimelineRows {
             r.technique = f.technique
             r.severity = f.severity.name
             for ind in f.indicators {
-                guard let colon = ind.firstIndex(of: ":") else { continue }
-                let type = ind[..<colon]
-                let value = String(ind[ind.index(after: colon)...])
-                switch type {
-                case "ip" where r.sourceIP.isEmpty: r.sourceIP = value
-                case "ip" where r.destination.isEmpty: r.destination = value
-                case "user" where r.user.isEmpty: r.user = value
-                case "url" where r.url.isEmpty: r.url = value
-                case "ua" where r.userAgent.isEmpty: r.userAgent = value
+                let value = ind.value
+                switch ind.type {
+                case .ip where r.sourceIP.isEmpty: r.sourceIP = value
+                case .ip where r.destination.isEmpty: r.destination = value
+                case .user where r.user.isEmpty: r.user = value
+                case .path where r.url.isEmpty: r.url = value
+                case .userAgent where r.userAgent.isEmpty: r.userAgent = value
                 default: break
                 }
             }

@@ -59,6 +59,18 @@ extension Array where Element == UInt8 {
 
     @inlinable mutating func tab() { append(0x09) }
 
+    /// Zeek's connection id fields, each followed by a tab: `orig_h orig_p resp_h resp_p`.
+    mutating func putZeekConnID(from: IPv4, _ fromPort: Int, to: IPv4, _ toPort: Int) {
+        putIPv4(from)
+        tab()
+        putInt(fromPort)
+        tab()
+        putIPv4(to)
+        tab()
+        putInt(toPort)
+        tab()
+    }
+
     /// A Zeek 6 conn.log record from `proto` on (the fields after the uid and the endpoints), for both emitters:
     /// packet counts and IP bytes estimated from the payload (1400-byte segments, TCP's handshake and teardown).
     mutating func putConnFields(

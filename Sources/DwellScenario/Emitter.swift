@@ -86,15 +86,7 @@ struct Emitter {
     /// Starts an auth line `host program[pid]: ` and returns where it begins; finish with `endAuth`.
     mutating func beginAuth(host: Int, program: StaticString, pid: Int?) -> Int {
         let start = store.arena.count
-        store.arena.put(topology.hosts[host].name)
-        store.arena.append(0x20)
-        store.arena.put(program)
-        if let pid {
-            store.arena.append(UInt8(ascii: "["))
-            store.arena.putInt(pid)
-            store.arena.append(UInt8(ascii: "]"))
-        }
-        store.arena.put(": ")
+        store.arena.putAuthHeader(host: topology.hosts[host].name.utf8, program: program, pid: pid)
         return start
     }
 
@@ -139,78 +131,38 @@ struct Emitter {
         lastAccepted = t
         var fingerprint = ""
         if case .publickey(let key) = s.method { fingerprint = Identifiers.keyFingerprint(seed: seed, key: key) }
+        let method: String
+        switch s.method {
+        case .password: method = "password"
+        case .publickey: method = "publickey"
+        }
         auth(host: s.host, t, "sshd", pid: pid, flags: s.flags | RecordFlag.naming) {
-            $0.put("Accepted ")
-            switch s.method {
-            case .password:
-                $0.put("password")
-            case .publickey:
-                $0.put("publickey")
-            }
-            $0.put(" for ")
-            $0.put(s.user)
-            $0.put(" from ")
-            $0.putIPv4(s.source)
-            $0.put(" port ")
-            $0.putInt(s.sourcePort)
-            $0.put(" ssh2")
-            if !fingerprint.isEmpty {
-                $0.put(": ED25519 ")
-                $0.put(fingerprint)
-            }
+            $0.putAccepted(
+                method: method, user: s.user, from: s.source, port: s.sourcePort,
+                fingerprint: fingerprint.isEmpty ? nil : fingerprint)
         }
         t += Micros(random.int(2_000...20_000))
         auth(host: s.host, t, "sshd", pid: pid, flags: s.flags | RecordFlag.naming) {
-            $0.put("pam_unix(sshd:session): session opened for user ")
-            $0.put(s.user)
-            $0.put("(uid=")
-            $0.putInt(uid)
-            $0.put(") by (uid=0)")
+            $0.putSessionOpened(user: s.user, uid: uid)
         }
         t += Micros(random.int(2_000...30_000))
-        auth(host: s.host, t, "systemd-logind", pid: h.logindPID, flags: s.flags) {
-            $0.put("New session ")
-            $0.putInt(sid)
-            $0.put(" of user ")
-            $0.put(s.user)
-            $0.append(UInt8(ascii: "."))
-        }
+        auth(host: s.host, t, "systemd-logind", pid: h.logindPID, flags: s.flags) { $0.putNewSession(sid, user: s.user) }
         // Logout: all closing lines within a few tens of milliseconds.
         var c = s.end
         let closeFlags = s.flags | s.closeFlags
         auth(host: s.host, c, "sshd", pid: childPID, flags: s.flags | RecordFlag.naming) {
-            $0.put("Received disconnect from ")
-            $0.putIPv4(s.source)
-            $0.put(" port ")
-            $0.putInt(s.sourcePort)
-            $0.put(":11: disconnected by user")
+            $0.putUserDisconnect(from: s.source, port: s.sourcePort)
         }
         c += Micros(random.int(200...2_000))
         auth(host: s.host, c, "sshd", pid: childPID, flags: s.flags | RecordFlag.naming) {
-            $0.put("Disconnected from user ")
-            $0.put(s.user)
-            $0.append(0x20)
-            $0.putIPv4(s.source)
-            $0.put(" port ")
-            $0.putInt(s.sourcePort)
+            $0.putDisconnectedUser(s.user, from: s.source, port: s.sourcePort)
         }
         c += Micros(random.int(1_000...9_000))
-        auth(host: s.host, c, "sshd", pid: pid, flags: closeFlags | RecordFlag.naming) {
-            $0.put("pam_unix(sshd:session): session closed for user ")
-            $0.put(s.user)
-        }
+        auth(host: s.host, c, "sshd", pid: pid, flags: closeFlags | RecordFlag.naming) { $0.putSessionClosed(user: s.user) }
         c += Micros(random.int(1_000...9_000))
-        auth(host: s.host, c, "systemd-logind", pid: h.logindPID, flags: s.flags) {
-            $0.put("Session ")
-            $0.putInt(sid)
-            $0.put(" logged out. Waiting for processes to exit.")
-        }
+        auth(host: s.host, c, "systemd-logind", pid: h.logindPID, flags: s.flags) { $0.putSessionLoggedOut(sid) }
         c += Micros(random.int(1_000...9_000))
-        auth(host: s.host, c, "systemd-logind", pid: h.logindPID, flags: s.flags) {
-            $0.put("Removed session ")
-            $0.putInt(sid)
-            $0.append(UInt8(ascii: "."))
-        }
+        auth(host: s.host, c, "systemd-logind", pid: h.logindPID, flags: s.flags) { $0.putRemovedSession(sid) }
         if Net.sensorSees(s.source, h.address) {
             let uid = Identifiers.zeekUID(&random)
             let connStart = s.start - Micros(random.int(1_000...5_000))
@@ -234,14 +186,7 @@ struct Emitter {
         let pid = pid(host: host, at: start, salt: 3)
         var t = start
         if !validUser {
-            auth(host: host, t, "sshd", pid: pid) {
-                $0.put("Invalid user ")
-                $0.put(user)
-                $0.put(" from ")
-                $0.putIPv4(source)
-                $0.put(" port ")
-                $0.putInt(sourcePort)
-            }
+            auth(host: host, t, "sshd", pid: pid) { $0.putInvalidUser(user, from: source, port: sourcePort) }
             t += Micros(random.int(50_000...300_000))
             auth(host: host, t, "sshd", pid: pid) { $0.put("pam_unix(sshd:auth): check pass; user unknown") }
         }
@@ -257,14 +202,7 @@ struct Emitter {
         for _ in 0..<attempts {
             t += Micros(random.int(1_500_000...3_000_000))
             auth(host: host, t, "sshd", pid: pid) {
-                $0.put("Failed password for ")
-                if !validUser { $0.put("invalid user ") }
-                $0.put(user)
-                $0.put(" from ")
-                $0.putIPv4(source)
-                $0.put(" port ")
-                $0.putInt(sourcePort)
-                $0.put(" ssh2")
+                $0.putFailedPassword(user: user, validUser: validUser, from: source, port: sourcePort)
             }
         }
         if attempts > 1 {
@@ -283,14 +221,7 @@ struct Emitter {
         }
         t += Micros(random.int(20_000...400_000))
         auth(host: host, t, "sshd", pid: pid) {
-            $0.put("Connection closed by ")
-            $0.put(validUser ? "authenticating user " : "invalid user ")
-            $0.put(user)
-            $0.append(0x20)
-            $0.putIPv4(source)
-            $0.put(" port ")
-            $0.putInt(sourcePort)
-            $0.put(" [preauth]")
+            $0.putPreauthClose("Connection closed by ", user: user, validUser: validUser, from: source, port: sourcePort)
         }
         if Net.sensorSees(source, h.address) {
             let uid = Identifiers.zeekUID(&random)
@@ -358,14 +289,7 @@ struct Emitter {
         store.arena.tab()
         store.arena.append(contentsOf: uid)
         store.arena.tab()
-        store.arena.putIPv4(from)
-        store.arena.tab()
-        store.arena.putInt(fromPort)
-        store.arena.tab()
-        store.arena.putIPv4(to)
-        store.arena.tab()
-        store.arena.putInt(toPort)
-        store.arena.tab()
+        store.arena.putZeekConnID(from: from, fromPort, to: to, toPort)
         return start
     }
 

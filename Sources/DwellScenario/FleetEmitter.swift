@@ -61,15 +61,7 @@ struct FleetEmitter {
         _ body: (inout [UInt8]) -> Void
     ) {
         let start = store.arena.count
-        store.arena.append(contentsOf: fleet.hosts[host].nameBytes)
-        store.arena.append(0x20)
-        store.arena.put(program)
-        if let pid {
-            store.arena.append(UInt8(ascii: "["))
-            store.arena.putInt(pid)
-            store.arena.append(UInt8(ascii: "]"))
-        }
-        store.arena.put(": ")
+        store.arena.putAuthHeader(host: fleet.hosts[host].nameBytes, program: program, pid: pid)
         body(&store.arena)
         end(stream: authStream(host), time: time, flags: flags, start: start)
     }
@@ -88,14 +80,7 @@ struct FleetEmitter {
         store.arena.tab()
         Identifiers.putZeekUID(&store.arena, prefix: UInt8(ascii: "C"), &random)
         store.arena.tab()
-        store.arena.putIPv4(from)
-        store.arena.tab()
-        store.arena.putInt(fromPort)
-        store.arena.tab()
-        store.arena.putIPv4(to)
-        store.arena.tab()
-        store.arena.putInt(toPort)
-        store.arena.tab()
+        store.arena.putZeekConnID(from: from, fromPort, to: to, toPort)
         store.arena.putConnFields(
             proto: proto, service: service, duration: duration, bytesOut: bytesOut, bytesIn: bytesIn, state: state,
             from: from, to: to, history: history)
@@ -123,65 +108,19 @@ struct FleetEmitter {
         var keyFingerprint: String?
         if case .key(let owner) = method { keyFingerprint = fingerprint(owner) }
         auth(host, accepted, "sshd", pid: pid, flags: flags) {
-            $0.put("Accepted ")
-            $0.put(method.methodName)
-            $0.put(" for ")
-            $0.put(user)
-            $0.put(" from ")
-            $0.putIPv4(from)
-            $0.put(" port ")
-            $0.putInt(port)
-            $0.put(" ssh2")
-            if let keyFingerprint {
-                $0.put(": ED25519 ")
-                $0.put(keyFingerprint)
-            }
+            $0.putAccepted(method: method.methodName, user: user, from: from, port: port, fingerprint: keyFingerprint)
         }
-        auth(host, accepted + 2_000, "sshd", pid: pid, flags: flags) {
-            $0.put("pam_unix(sshd:session): session opened for user ")
-            $0.put(user)
-            $0.put("(uid=")
-            $0.putInt(uid)
-            $0.put(") by (uid=0)")
-        }
+        auth(host, accepted + 2_000, "sshd", pid: pid, flags: flags) { $0.putSessionOpened(user: user, uid: uid) }
         sessionNumbers[host] += 1
         let session = sessionNumbers[host]
         auth(host, accepted + 9_000, "systemd-logind", pid: 400 + host, flags: flags) {
-            $0.put("New session ")
-            $0.putInt(session)
-            $0.put(" of user ")
-            $0.put(user)
-            $0.put(".")
+            $0.putNewSession(session, user: user)
         }
-        auth(host, end, "sshd", pid: pid, flags: flags) {
-            $0.put("Received disconnect from ")
-            $0.putIPv4(from)
-            $0.put(" port ")
-            $0.putInt(port)
-            $0.put(":11: disconnected by user")
-        }
-        auth(host, end + 300, "sshd", pid: pid, flags: flags) {
-            $0.put("Disconnected from user ")
-            $0.put(user)
-            $0.append(0x20)
-            $0.putIPv4(from)
-            $0.put(" port ")
-            $0.putInt(port)
-        }
-        auth(host, end + 2_000, "sshd", pid: pid, flags: flags) {
-            $0.put("pam_unix(sshd:session): session closed for user ")
-            $0.put(user)
-        }
-        auth(host, end + 4_000, "systemd-logind", pid: 400 + host, flags: flags) {
-            $0.put("Session ")
-            $0.putInt(session)
-            $0.put(" logged out. Waiting for processes to exit.")
-        }
-        auth(host, end + 6_000, "systemd-logind", pid: 400 + host, flags: flags) {
-            $0.put("Removed session ")
-            $0.putInt(session)
-            $0.put(".")
-        }
+        auth(host, end, "sshd", pid: pid, flags: flags) { $0.putUserDisconnect(from: from, port: port) }
+        auth(host, end + 300, "sshd", pid: pid, flags: flags) { $0.putDisconnectedUser(user, from: from, port: port) }
+        auth(host, end + 2_000, "sshd", pid: pid, flags: flags) { $0.putSessionClosed(user: user) }
+        auth(host, end + 4_000, "systemd-logind", pid: 400 + host, flags: flags) { $0.putSessionLoggedOut(session) }
+        auth(host, end + 6_000, "systemd-logind", pid: 400 + host, flags: flags) { $0.putRemovedSession(session) }
         return session
     }
 
@@ -196,14 +135,7 @@ struct FleetEmitter {
         let flowStart = time - Micros(random.int(30_000...250_000))
         var t = time
         if !validUser {
-            auth(host, t, "sshd", pid: pid, flags: flags) {
-                $0.put("Invalid user ")
-                $0.put(user)
-                $0.put(" from ")
-                $0.putIPv4(from)
-                $0.put(" port ")
-                $0.putInt(port)
-            }
+            auth(host, t, "sshd", pid: pid, flags: flags) { $0.putInvalidUser(user, from: from, port: port) }
         }
         for i in 0..<tries {
             t += Micros(random.int(1_200_000...3_500_000))
@@ -221,14 +153,7 @@ struct FleetEmitter {
                 }
             }
             auth(host, t, "sshd", pid: pid, flags: flags) {
-                $0.put("Failed password for ")
-                if !validUser { $0.put("invalid user ") }
-                $0.put(user)
-                $0.put(" from ")
-                $0.putIPv4(from)
-                $0.put(" port ")
-                $0.putInt(port)
-                $0.put(" ssh2")
+                $0.putFailedPassword(user: user, validUser: validUser, from: from, port: port)
             }
         }
         t += Micros(random.int(10_000...400_000))
@@ -241,31 +166,11 @@ struct FleetEmitter {
                 $0.put(":11: Bye Bye [preauth]")
             }
             auth(host, t + 200, "sshd", pid: pid, flags: flags) {
-                $0.put("Disconnected from ")
-                $0.put(validUser ? "authenticating user " : "invalid user ")
-                $0.put(user)
-                $0.append(0x20)
-                $0.putIPv4(from)
-                $0.put(" port ")
-                $0.putInt(port)
-                $0.put(" [preauth]")
+                $0.putPreauthClose("Disconnected from ", user: user, validUser: validUser, from: from, port: port)
             }
         } else {
             auth(host, t, "sshd", pid: pid, flags: flags) {
-                $0.put("Connection closed by ")
-                if validUser {
-                    $0.put("authenticating user ")
-                    $0.put(user)
-                    $0.append(0x20)
-                } else {
-                    $0.put("invalid user ")
-                    $0.put(user)
-                    $0.append(0x20)
-                }
-                $0.putIPv4(from)
-                $0.put(" port ")
-                $0.putInt(port)
-                $0.put(" [preauth]")
+                $0.putPreauthClose("Connection closed by ", user: user, validUser: validUser, from: from, port: port)
             }
         }
         conn(

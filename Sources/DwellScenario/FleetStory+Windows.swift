@@ -12,31 +12,19 @@ extension FleetStory {
         var facts = FleetFacts()
         let web = r.pick(fleet.webs)
         guard let ts = fleet.host(named: "ts01"), let sql = fleet.host(named: "sql01") else { return facts }
-        let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
         var t = (dayStart + seconds(&r, (10 * 3_600)...(15 * 3_600))).snappedMidSecond(&r)
-        var browser = AttackerBrowser(web: web, client: a1, userAgent: agent, clientPort: port(&r))
+        var browser = AttackerBrowser.arrive(web: web, from: a1, at: t, fleet: fleet, facts: &facts, e: &e, r: &r)
         func get(
             _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", e: inout FleetEmitter,
             r: inout ScenarioRandom
         ) { browser.get(uri, status, bytes, method: method, at: t, e: &e, r: &r) }
-        facts.timeline.append((t, "First request from \(a1) to \(fleet.hosts[web].name)"))
-        get("/", 200, 18_204, e: &e, r: &r)
         for w in ["admin", "uploads", "backup", "api", ".env", "old", "panel", "wp-admin", "config", "static"] {
             t += Micros(r.int(200_000...1_500_000))
             let found = w == "admin" || w == "uploads" || w == "static"
             get("/" + w + (found ? "/" : ""), found ? 403 : 404, found ? 153 : 162, e: &e, r: &r)
         }
         t = (t + seconds(&r, 60...300)).snappedMidSecond(&r)
-        get("/admin/upload.php", 200, 3_112, e: &e, r: &r)
-        t += seconds(&r, 20...90)
-        get("/admin/upload.php", 200, 87, method: "POST", e: &e, r: &r)
-        facts.compromisedAt[web] = t
-        facts.entryHost = fleet.hosts[web].name
-        facts.entrySource = a1
-        facts.entryTime = t
-        facts.entryAccount = "www-data"
-        facts.entryMethod = "web shell upload (POST /admin/upload.php)"
-        facts.timeline.append((t, "Initial access: web shell uploaded to \(fleet.hosts[web].name)"))
+        uploadWebShell(at: &t, web: web, browser: &browser, fleet: fleet, facts: &facts, e: &e, r: &r)
         let shell = "/uploads/" + r.pick(["thumb", "img", "cache"]) + "_" + String(r.int(4_096...65_535), radix: 16) + ".php"
         for c in ["id", "cat+../config/ldap.ini", "getent+hosts+ts01", "python3+-m+pip+list"] {
             t += seconds(&r, 5...40)
@@ -56,11 +44,7 @@ extension FleetStory {
             fleet: fleet, facts: &facts, e: &e, r: &r)
         let sqlEnd = (exfilEnd + seconds(&r, 20...200)).snappedMidSecond(&r)
         let tsEnd = (sqlEnd + seconds(&r, 10...120)).snappedMidSecond(&r)
-        e.conn(
-            reverseStart, from: fleet.hosts[web].address, port(&r), to: a1, 443,
-            duration: tsEnd - reverseStart + seconds(&r, 5...60), bytesOut: r.int(80_000...400_000),
-            bytesIn: r.int(8_000...40_000), flags: a, random: &r)
-        facts.timeline.append((reverseStart, "Reverse shell: \(fleet.hosts[web].name) → \(a1):443"))
+        reverseShell(web: web, to: a1, at: reverseStart, until: tsEnd, fleet: fleet, facts: &facts, e: &e, r: &r)
 
         // WinRM from the web server into the terminal server with the service account's password.
         let tsLogon = e.windowsLogon(

@@ -17,6 +17,20 @@ struct AttackerBrowser {
     let userAgent: String
     var clientPort: Int
 
+    /// The attacker's first visit to a web story's server at `t`: a browser on a fresh client port (Firefox on
+    /// Linux), the timeline's first line, and `GET /`.
+    static func arrive(
+        web: Int, from client: IPv4, at t: Micros, fleet: Fleet, facts: inout FleetFacts, e: inout FleetEmitter,
+        r: inout ScenarioRandom
+    ) -> AttackerBrowser {
+        var browser = AttackerBrowser(
+            web: web, client: client, userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            clientPort: FleetStory.port(&r))
+        facts.timeline.append((t, "First request from \(client) to \(fleet.hosts[web].name)"))
+        browser.get("/", 200, 18_204, at: t, e: &e, r: &r)
+        return browser
+    }
+
     mutating func get(
         _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", at t: Micros, e: inout FleetEmitter,
         r: inout ScenarioRandom
@@ -210,6 +224,36 @@ enum FleetStory {
 
     // MARK: web-exfil
 
+    /// The way in of both web stories: the site's upload form fetched and a web shell POSTed to it by the
+    /// attacker's browser (its client is the entry source), and the facts of that entry. `t` ends at the upload.
+    static func uploadWebShell(
+        at t: inout Micros, web: Int, browser: inout AttackerBrowser, fleet: Fleet, facts: inout FleetFacts,
+        e: inout FleetEmitter, r: inout ScenarioRandom
+    ) {
+        browser.get("/admin/upload.php", 200, 3_112, method: "GET", at: t, e: &e, r: &r)
+        t += seconds(&r, 20...90)
+        browser.get("/admin/upload.php", 200, 87, method: "POST", at: t, e: &e, r: &r)
+        facts.compromisedAt[web] = t
+        facts.entryHost = fleet.hosts[web].name
+        facts.entrySource = browser.client
+        facts.entryTime = t
+        facts.entryAccount = "www-data"
+        facts.entryMethod = "web shell upload (POST /admin/upload.php)"
+        facts.timeline.append((t, "Initial access: web shell uploaded to \(fleet.hosts[web].name)"))
+    }
+
+    /// The web server's reverse shell to the attacker on port 443, open from `start` until a little after `end`.
+    static func reverseShell(
+        web: Int, to attacker: IPv4, at start: Micros, until end: Micros, fleet: Fleet, facts: inout FleetFacts,
+        e: inout FleetEmitter, r: inout ScenarioRandom
+    ) {
+        e.conn(
+            start, from: fleet.hosts[web].address, port(&r), to: attacker, 443,
+            duration: end - start + seconds(&r, 5...60), bytesOut: r.int(80_000...400_000),
+            bytesIn: r.int(8_000...40_000), flags: a, random: &r)
+        facts.timeline.append((start, "Reverse shell: \(fleet.hosts[web].name) → \(attacker):443"))
+    }
+
     static func webExfil(
         r: inout ScenarioRandom, fleet: Fleet, dayStart: Micros, a1: IPv4, a2: IPv4, e: inout FleetEmitter
     ) -> FleetFacts {
@@ -217,15 +261,12 @@ enum FleetStory {
         let web = r.pick(fleet.webs)
         let app = r.pick(fleet.apps)
         let db = r.pick(fleet.dbs)
-        let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
         var t = (dayStart + seconds(&r, (10 * 3_600)...(16 * 3_600))).snappedMidSecond(&r)
-        var browser = AttackerBrowser(web: web, client: a1, userAgent: agent, clientPort: port(&r))
+        var browser = AttackerBrowser.arrive(web: web, from: a1, at: t, fleet: fleet, facts: &facts, e: &e, r: &r)
         func get(
             _ uri: String, _ status: Int, _ bytes: Int, method: String = "GET", e: inout FleetEmitter,
             r: inout ScenarioRandom
         ) { browser.get(uri, status, bytes, method: method, at: t, e: &e, r: &r) }
-        facts.timeline.append((t, "First request from \(a1) to \(fleet.hosts[web].name)"))
-        get("/", 200, 18_204, e: &e, r: &r)
         t += Micros(r.int(600_000...2_000_000))
         get("/robots.txt", 200, 68, e: &e, r: &r)
         let words = [
@@ -240,17 +281,7 @@ enum FleetStory {
             get("/" + w + (found ? "/" : ""), found ? 403 : 404, found ? 153 : 162, e: &e, r: &r)
         }
         t = (t + seconds(&r, 120...600)).snappedMidSecond(&r)
-        get("/admin/upload.php", 200, 3_112, e: &e, r: &r)
-        t += seconds(&r, 20...90)
-        get("/admin/upload.php", 200, 87, method: "POST", e: &e, r: &r)
-        let exploit = t
-        facts.compromisedAt[web] = exploit
-        facts.entryHost = fleet.hosts[web].name
-        facts.entrySource = a1
-        facts.entryTime = exploit
-        facts.entryAccount = "www-data"
-        facts.entryMethod = "web shell upload (POST /admin/upload.php)"
-        facts.timeline.append((exploit, "Initial access: web shell uploaded to \(fleet.hosts[web].name)"))
+        uploadWebShell(at: &t, web: web, browser: &browser, fleet: fleet, facts: &facts, e: &e, r: &r)
         let shell =
             "/uploads/" + r.pick(["thumb", "img", "cache", "logo"]) + "_" + String(r.int(4_096...65_535), radix: 16)
             + ".php"
@@ -272,12 +303,7 @@ enum FleetStory {
             fleet: fleet, facts: &facts, e: &e, r: &r)
         let dbEnd = (exfilEnd + seconds(&r, 30...200)).snappedMidSecond(&r)
         let appEnd = (dbEnd + seconds(&r, 10...100)).snappedMidSecond(&r)
-        e.conn(
-            reverseStart, from: fleet.hosts[web].address, port(&r), to: a1, 443,
-            duration: appEnd - reverseStart
-                + seconds(&r, 5...60), bytesOut: r.int(80_000...400_000), bytesIn: r.int(8_000...40_000), flags: a,
-            random: &r)
-        facts.timeline.append((reverseStart, "Reverse shell: \(fleet.hosts[web].name) → \(a1):443"))
+        reverseShell(web: web, to: a1, at: reverseStart, until: appEnd, fleet: fleet, facts: &facts, e: &e, r: &r)
         hop(
             from: web, to: app, account: "shopapp", auth: .password, at: hop1, until: appEnd, fleet: fleet,
             facts: &facts, e: &e, r: &r)

@@ -45,7 +45,7 @@ import Testing
         }
         #expect(named.contains { $0.why.contains("Referer") && $0.why.contains("answered 401") })
         #expect(named.contains { $0.why.contains("User-Agent") && $0.why.contains("answered 200") })
-        #expect(!found.contains { $0.indicators.contains("ip:198.51.100.24") })
+        #expect(!found.contains { $0.indicators.contains(.ip("198.51.100.24")) })
     }
 
     @Test("#25: WordPress login brute force from nginx lines sent through syslog, 10 POSTs in one second")
@@ -202,11 +202,11 @@ import Testing
                 #"203.0.113.94 - - [06/Dec/2026:10:00:03 +0000] "GET / HTTP/1.1" 404 10 "-" "Mozilla/5.0" "' or 1=1--""#,
             ])
         let attempts = found.filter { $0.rule == "web.exploit_attempt" }
-        #expect(attempts.contains { $0.why.hasPrefix("ognl") && $0.indicators.contains("ip:203.0.113.91") })
-        #expect(attempts.contains { $0.why.hasPrefix("xss") && $0.indicators.contains("ip:203.0.113.92") })
-        #expect(attempts.contains { $0.why.hasPrefix("path-traversal") && $0.indicators.contains("ip:203.0.113.93") })
+        #expect(attempts.contains { $0.why.hasPrefix("ognl") && $0.indicators.contains(.ip("203.0.113.91")) })
+        #expect(attempts.contains { $0.why.hasPrefix("xss") && $0.indicators.contains(.ip("203.0.113.92")) })
+        #expect(attempts.contains { $0.why.hasPrefix("path-traversal") && $0.indicators.contains(.ip("203.0.113.93")) })
         // An X-Forwarded-For field carrying SQL, not an address list.
-        #expect(attempts.contains { $0.why.contains("X-Forwarded-For") && $0.indicators.contains("ip:203.0.113.94") })
+        #expect(attempts.contains { $0.why.contains("X-Forwarded-For") && $0.indicators.contains(.ip("203.0.113.94")) })
         #expect(attempts.allSatisfy { $0.technique == "T1190" && $0.role == .attempt })
     }
 

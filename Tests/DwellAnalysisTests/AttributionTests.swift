@@ -71,7 +71,7 @@ import Testing
             time: Timestamp(seconds: Incident.base + 600))
         let f = Finding(
             rule: "web.exploit_success", title: "Exploit answered", technique: "T1190", severity: .critical,
-            time: evidence.time, host: "web01", indicators: ["ip:172.17.0.2"], why: "test", evidence: [evidence],
+            time: evidence.time, host: "web01", indicators: [.ip("172.17.0.2")], why: "test", evidence: [evidence],
             seeds: true, role: .compromise)
         let inv = x.investigate(seeds: [], findings: [f])
         #expect(inv.firstSeen != nil)
@@ -87,7 +87,7 @@ import Testing
             let t = Timestamp(seconds: Incident.base + minute * 60)
             return Finding(
                 rule: rule, title: rule, technique: "T1110", severity: .medium, time: t, host: "bastion",
-                indicators: ["ip:\(source)"], why: "minute \(minute)",
+                indicators: [.ip("\(source)")], why: "minute \(minute)",
                 evidence: [EvidenceRef(fileID: 0, file: "f", line: UInt64(minute), offset: 0, raw: [], time: t)],
                 seeds: role == .compromise, role: role)
         }

@@ -63,7 +63,7 @@ import Testing
         let gap = try #require(gaps.first)
         #expect(gap.host == "app01" && gap.technique == "T1070.002")
         #expect(gap.evidence.map { String(decoding: $0.raw, as: UTF8.self) } == [before, after])
-        let caveat = try #require(inv.caveats.first { $0.hasPrefix("integrity.log_gap") })
+        let caveat = try #require(inv.caveats.first { $0.text.hasPrefix("integrity.log_gap") }?.text)
         #expect(caveat.contains(before) && caveat.contains(after))
         #expect(caveat.contains("app01/var/log/auth.log.1:"))
         // Still no alarm: a gap is a caveat, not an attack.
@@ -85,6 +85,6 @@ import Testing
         let inv = InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: []).investigation
         let ends = inv.findings.filter { $0.rule == "integrity.log_ends_early" }
         #expect(ends.map(\.host) == ["db01"])
-        #expect(inv.caveats.contains { $0.hasPrefix("integrity.log_ends_early") && $0.contains("db01") })
+        #expect(inv.caveats.contains { $0.text.hasPrefix("integrity.log_ends_early") && $0.text.contains("db01") })
     }
 }

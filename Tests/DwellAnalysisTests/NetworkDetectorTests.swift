@@ -393,7 +393,7 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
         #expect(guessing.role == .attempt)
         #expect(guessing.implies == [.attackerAddress(address("203.0.113.9"))])
         let scanners = run.of("net.ssh_scanner")
-        #expect(Set(scanners.flatMap(\.indicators)) == ["ip:198.51.100.3", "ip:198.51.100.4"])
+        #expect(Set(scanners.flatMap(\.indicators)) == [.ip("198.51.100.3"), .ip("198.51.100.4")])
         #expect(scanners.allSatisfy { $0.role == .attempt })
     }
 }
@@ -421,12 +421,12 @@ func address(_ s: String) -> IPAddress { IPAddress(s) ?? .none }
         }
         let run = try NetRun(["dns.log": lines], internal: ["10.3.0.0/16"])
         let entropy = run.of("net.dns_entropy")
-        #expect(entropy.contains { $0.indicators.contains("domain:kq7-cdn.net") })
+        #expect(entropy.contains { $0.indicators.contains(.domain("kq7-cdn.net")) })
         #expect(entropy.allSatisfy { $0.role == .context && !$0.seeds })
         let txt = try #require(run.of("net.dns_txt_burst").first)
         #expect(txt.role == .compromise)
         #expect(txt.implies == [.compromisedHost(name: nil, address: address("10.3.0.8"))])
-        #expect(!run.findings.contains { $0.indicators.contains("domain:example.com") })
+        #expect(!run.findings.contains { $0.indicators.contains(.domain("example.com")) })
     }
 }
 

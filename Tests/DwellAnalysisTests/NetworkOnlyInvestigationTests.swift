@@ -35,7 +35,7 @@ import Testing
         #expect(inv.hosts.first { $0.host == "UTICA-A" }?.addresses == ["10.0.1.5"])
         #expect(inv.firstEvidence?.raw.isEmpty == false)
         // Names come from the per-host capture files, and the report says so.
-        #expect(inv.caveats.contains { $0.contains("NEWYORK = 10.0.0.4 (per-host capture file name") })
+        #expect(inv.caveats.contains { $0.text.contains("NEWYORK = 10.0.0.4 (per-host capture file name") })
     }
 
     @Test(

@@ -32,7 +32,7 @@ import Testing
         #expect(binding.source.contains("own outgoing packets (1; netfilter OUT= without IN=; first web01/auth.log:1)"))
         #expect(binding.evidence?.file == "web01/auth.log" && binding.evidence?.line == 1)
         #expect(binding.from == Timestamp(seconds: Incident.base))
-        #expect(inv.caveats.contains { $0.hasPrefix("host address learned: web01 = 10.0.0.1 (1 outgoing packet(s)") })
+        #expect(inv.caveats.contains { $0.text.hasPrefix("host address learned: web01 = 10.0.0.1 (1 outgoing packet(s)") })
 
         // Without the packet, web01's address is unknown and the login on db01 is no hop.
         var without = x
@@ -52,7 +52,7 @@ import Testing
         let inv = x.investigate(seeds: [Self.attacker])
         #expect(inv.hostAddresses.isEmpty)
         #expect(inv.edges.isEmpty)
-        #expect(!inv.caveats.contains { $0.hasPrefix("host address") })
+        #expect(!inv.caveats.contains { $0.text.hasPrefix("host address") })
     }
 
     @Test func conflictingClaimsAreReportedAndKeptApart() throws {
@@ -67,7 +67,7 @@ import Testing
         #expect(inv.edges.map { "\($0.from)>\($0.to)" } == ["web01>app02"])
         let bindings = inv.hostAddresses.filter { $0.address == "10.0.0.1" }
         #expect(bindings.map(\.host).sorted() == ["db01", "web01", "web01"])
-        let caveat = try #require(inv.caveats.first { $0.hasPrefix("host address conflict:") })
+        let caveat = try #require(inv.caveats.first { $0.text.hasPrefix("host address conflict:") }?.text)
         #expect(caveat.contains("10.0.0.1 claimed by 2 hosts at overlapping times"))
         #expect(caveat.contains("web01") && caveat.contains("db01") && caveat.contains("not merged"))
         #expect(caveat.contains("first db01/auth.log:1"))
@@ -78,7 +78,7 @@ import Testing
         x.packet(0, on: "web01", in: "", out: "eth0", src: "10.0.0.1", dst: "10.0.5.5", port: 53)
         x.packet(60, on: "db01", in: "", out: "ens3", src: "10.0.0.1", dst: "10.0.5.5", port: 53)
         let inv = x.investigate(seeds: [Self.attacker])
-        let caveat = try #require(inv.caveats.first { $0.hasPrefix("host address conflict:") })
+        let caveat = try #require(inv.caveats.first { $0.text.hasPrefix("host address conflict:") }?.text)
         #expect(caveat.contains("10.0.0.1 moved between hosts: web01"))
         #expect(caveat.contains(", then db01"))
     }
@@ -93,7 +93,7 @@ import Testing
         let inv = x.investigate(seeds: [Self.attacker])
         #expect(inv.hostAddresses.map(\.host) == ["web01"])
         let gateway = "gw01 logged outgoing packets (OUT= without IN=) from 17 source addresses"
-        #expect(inv.caveats.contains { $0.contains(gateway) })
+        #expect(inv.caveats.contains { $0.text.contains(gateway) })
         var loose = CorrelationOptions()
         loose.maxOwnAddresses = 32
         #expect(x.investigate(seeds: [Self.attacker], options: loose).hostAddresses.count == 18)

@@ -22,7 +22,7 @@ import Testing
         let rules = Set(inv.findings.map(\.rule))
         #expect(rules.isSuperset(of: ["win.secretsdump", "win.pass_the_hash", "win.log_cleared"]))
         let dump = try #require(inv.findings.first { $0.rule == "win.secretsdump" })
-        #expect(dump.host == "fs03vuln.offsec.lan" && dump.indicators.contains("ip:10.23.123.11"))
+        #expect(dump.host == "fs03vuln.offsec.lan" && dump.indicators.contains(.ip("10.23.123.11")))
         #expect(dump.role == .compromise && dump.technique == "T1003.002")
         #expect(inv.sourceIPs.map(\.value).contains("10.23.123.11"))
         #expect(inv.accounts.map(\.value).contains("OFFSEC\\admmig"))
@@ -37,7 +37,7 @@ import Testing
         let inv = try Self.investigate("ID4688,4674-DCOMexec process spawned.evtx")
         let dcom = try #require(inv.findings.first { $0.rule == "win.dcom_exec" })
         #expect(dcom.host == "srvdefender01.offsec.lan" && dcom.why.contains("mmc.exe -Embedding"))
-        #expect(dcom.indicators.contains("user:OFFSEC\\admmig"))
+        #expect(dcom.indicators.contains(.user("OFFSEC\\admmig")))
         #expect(inv.findings.contains { $0.rule == "win.pass_the_hash" })
         // The two cscript monitoring processes are not findings.
         #expect(!inv.findings.contains { $0.why.contains("cscript") })

@@ -65,7 +65,7 @@ import Testing
             )
         }
         #expect(
-            !fromCase.caveats.contains { $0.contains("neither in the case") }, "every cited line came from the case")
+            !fromCase.caveats.contains { $0.text.contains("neither in the case") }, "every cited line came from the case")
     }
 
     @Test func sampleLogsReportFromACaseIsByteIdentical() throws {

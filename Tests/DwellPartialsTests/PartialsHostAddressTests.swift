@@ -1,4 +1,4 @@
-import DwellAnalysis
+@testable import DwellAnalysis
 import DwellCore
 import DwellIngest
 import DwellPipeline
@@ -40,7 +40,7 @@ import Testing
         #expect(hops(partial) == hops(single))
         #expect(partial.hosts.map(\.host) == single.hosts.map(\.host))
         #expect(partial.hosts.first { $0.host == "web01" }?.addresses == ["10.0.1.10"])
-        #expect(partial.caveats.contains { $0.hasPrefix("host address learned: web01 = 10.0.1.10") })
+        #expect(partial.caveats.contains { $0.text.hasPrefix("host address learned: web01 = 10.0.1.10") })
         #expect(!merged.webClients.isEmpty && !merged.webFlows.isEmpty)
         #expect(merged.webClients.values.allSatisfy { $0.seconds.seconds.count <= Partials.SecondsSample.capacity })
     }
@@ -69,7 +69,50 @@ import Testing
         #expect(own.first.raw.contains("OUT=eth0 SRC=10.0.2.20") && own.first.line == 1)
         let inv = PartialsInvestigation.run(p, seeds: [try #require(Seed(parsing: "203.0.113.9"))]).investigation
         #expect(inv.edges.map { "\($0.from)>\($0.to)" } == ["app01>db01"])
-        #expect(inv.caveats.contains { $0.hasPrefix("host address learned: app01 = 10.0.2.20 (1 outgoing packet(s)") })
+        #expect(inv.caveats.contains { $0.text.hasPrefix("host address learned: app01 = 10.0.2.20 (1 outgoing packet(s)") })
+    }
+
+    /// #24: the store's host directory and partial mode's merge-time learning name every address alike for the
+    /// same evidence (one set of rules, `HostAddressRules`): the sample (web01 from its access log and the sensor's
+    /// flows, the others from sshd's Connection lines), a host's own packets, and a gateway whose own-looking packets
+    /// carry too many sources (it teaches nothing in either).
+    @Test("#24: both engines name the same host for every address of the same evidence")
+    func bothEnginesNameTheSameHostForEveryAddress() throws {
+        let dir = try Fixture.temporaryDirectory("dwell-partials-same-hosts")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func at(_ s: String) -> String { "2026-03-11T\(s).000000+00:00" }
+        _ = try Fixture.write(
+            "\(at("19:00:00")) app09 kernel: [1000.1] [UFW AUDIT] IN= OUT=eth0 SRC=10.0.9.20 DST=10.0.0.2 LEN=60 TTL=64 ID=1 DF PROTO=UDP SPT=40000 DPT=53 LEN=40\n",
+            to: dir.appendingPathComponent("app09/var/log/kern.log"))
+        let forwarded = (1...17).map {
+            "\(at("19:00:\(String(format: "%02d", $0))")) gw09 kernel: [1000.\($0)] [UFW AUDIT] IN= OUT=eth0 SRC=10.0.8.\($0) DST=192.0.2.80 LEN=60 TTL=64 ID=1 DF PROTO=TCP SPT=40000 DPT=443 LEN=40\n"
+        }
+        _ = try Fixture.write(forwarded.joined(), to: dir.appendingPathComponent("gw09/var/log/kern.log"))
+        let sample = Fixture.packageRoot.appendingPathComponent("SampleLogs/incident-2026-03").path
+        let files = Discovery().discover([sample, dir.path]).files
+        try #require(files.count > 100)
+        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: Self.options, seeds: [])
+            .investigation
+        let merged = try Partials.read(PartialsRun.summarize(files: files, options: Self.options).jsonLines(), source: "p")
+        let partial = PartialsInvestigation.learnAddresses(merged).hostOfIP
+        // The store's names: every address one host holds all along (learned or given).
+        var store: [String: Set<String>] = [:]
+        for b in single.hostAddresses { store[b.address, default: []].insert(b.host) }
+        #expect(partial["10.0.9.20"] == "app09")
+        #expect(partial["10.0.1.10"] == "web01")
+        #expect(!partial.keys.contains { $0.hasPrefix("10.0.8.") } && !store.keys.contains { $0.hasPrefix("10.0.8.") })
+        #expect(partial.count >= 3)
+        for (address, host) in partial.sorted(by: { $0.key < $1.key }) {
+            #expect(store[address] == [host], "\(address): partial mode names \(host), the store \(store[address] ?? [])")
+        }
+        // What the store learned from the sightings partials carry (sshd, own packets, access logs) is in partial
+        // mode too; logins matched with flows and names from the network are the store's alone (docs/partials.md).
+        let carried = single.hostAddresses.filter {
+            $0.source.hasPrefix("sshd Connection") || $0.source.hasPrefix("own outgoing")
+                || $0.source.hasPrefix("access log matched")
+        }
+        #expect(!carried.isEmpty)
+        for b in carried { #expect(partial[b.address] == b.host, "\(b.address) \(b.host) (\(b.source))") }
     }
 
     @Test func anAddressClaimedByTwoHostsIsReportedNotMerged() throws {
@@ -82,7 +125,7 @@ import Testing
         p.hostAddresses[Partials.HostAddressKey(ip: "10.0.0.1", host: "db01")] = Partials.Seen(
             count: 1, first: ev(20, "db01/auth.log"), last: ev(20, "db01/auth.log"))
         let inv = PartialsInvestigation.run(p, seeds: []).investigation
-        let caveat = try #require(inv.caveats.first { $0.hasPrefix("host address conflict:") })
+        let caveat = try #require(inv.caveats.first { $0.text.hasPrefix("host address conflict:") }?.text)
         #expect(caveat.contains("10.0.0.1 seen with 2 hosts"))
         #expect(caveat.contains("gives it to web01 (most sightings), not merged"))
         #expect(caveat.contains("db01/auth.log:1"))

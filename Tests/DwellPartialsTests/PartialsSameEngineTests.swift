@@ -50,7 +50,7 @@ import Testing
     /// host (a summary's failure record keeps no host; partial mode names it from an image's `HOST/var/log` path).
     static func key(_ f: Finding) -> String {
         let why = f.why.replacingOccurrences(of: " (partial mode: counted per minute)", with: "")
-        return "\(f.rule) | \(f.title) | \(f.indicators.first ?? "") | \(why)"
+        return "\(f.rule) | \(f.title) | \(f.indicators.first?.description ?? "") | \(why)"
     }
 
     static func hops(_ inv: Investigation) -> [String] {

@@ -104,7 +104,7 @@ struct SplitMix64: RandomNumberGenerator {
         let first = try #require(inv.firstEvidence)
         #expect(first.file == "incident-2026-03/web01/var/log/nginx/access.log.1" && first.line == 1221)
         #expect(String(decoding: first.raw, as: UTF8.self).contains("Nikto"))
-        #expect(inv.caveats.contains { $0.hasPrefix("partial mode") })
+        #expect(inv.caveats.contains { $0.text.hasPrefix("partial mode") })
         #expect(r.files.count == 407)
     }
 

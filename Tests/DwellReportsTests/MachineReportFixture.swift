@@ -124,13 +124,13 @@ enum MachineReportFixture {
             Finding(
                 rule: "web.webshell", title: "Web shell command", technique: "T1505.003",
                 severity: .critical, time: t0,
-                host: "web01", indicators: ["ip:203.0.113.9", "url:\(path)"],
+                host: "web01", indicators: [.ip("203.0.113.9"), .url("\(path)")],
                 why: "answered 200 to cmd=\(formula)",
                 evidence: [r], seeds: true),
             Finding(
                 rule: "web.scanner_agent", title: "Scanner user agent", technique: "T1595",
                 severity: .medium, time: t0,
-                host: "web01", indicators: ["ip:203.0.113.9", "ua:\(agent)"], why: "\(ansi) tool",
+                host: "web01", indicators: [.ip("203.0.113.9"), .ua("\(agent)")], why: "\(ansi) tool",
                 evidence: [r], seeds: false),
         ]
         return ReportInput(

@@ -96,12 +96,12 @@ enum HumanReportFixture {
             Finding(
                 rule: "web.webshell", title: "Web shell command", technique: "T1505.003", severity: .critical, time: t0,
                 host: host,
-                indicators: ["url:/shell.php\(img)", "user:\(user)"], why: "answered 200 to cmd=\(script) \(markdown)",
+                indicators: [.url("/shell.php\(img)"), .user("\(user)")], why: "answered 200 to cmd=\(script) \(markdown)",
                 evidence: [r], seeds: true),
             Finding(
                 rule: "persist.account_created", title: "Account created", technique: "T1136.001", severity: .medium,
                 time: t1, host: host2,
-                indicators: ["user:\(user)"], why: "useradd \(ansi)", evidence: [r], seeds: false),
+                indicators: [.user("\(user)")], why: "useradd \(ansi)", evidence: [r], seeds: false),
         ]
         let ua = "Mozilla/5.0 \(script)\(img)\(markdown)\(ansi)"
         inv.indicators = [
@@ -154,7 +154,7 @@ enum HumanReportFixture {
         inv.findings = [
             Finding(
                 rule: "web.scanner_agent", title: "Scanner user agent", technique: "T1595", severity: .medium,
-                time: Timestamp(seconds: 1_773_256_901), host: "sensor", indicators: ["ip:198.51.100.1"], why: "zgrab",
+                time: Timestamp(seconds: 1_773_256_901), host: "sensor", indicators: [.ip("198.51.100.1")], why: "zgrab",
                 evidence: [ref(Array("GET / zgrab".utf8))], seeds: false)
         ]
         var stats = FileStats(

@@ -65,7 +65,7 @@ enum HandMadeInvestigation {
         ]
         var shell = Finding(
             rule: "web.webshell", title: "Web shell answering commands", technique: "T1505.003", severity: .critical,
-            time: at(60), host: web, indicators: ["ip:\(attacker)", "url:/uploads/x.php"],
+            time: at(60), host: web, indicators: [.ip("\(attacker)"), .url("/uploads/x.php")],
             why: "2 requests with cmd= answered with different sizes (31, 54 bytes)", evidence: [shellUpload, shellCommand],
             seeds: true)
         shell.role = .compromise
@@ -74,12 +74,12 @@ enum HandMadeInvestigation {
         shell.lastTime = at(60)
         var created = Finding(
             rule: "persist.account_created", title: "Account created", technique: "T1136.001", severity: .medium,
-            time: at(660), host: db, indicators: ["user:backup\(hostile)"], why: "useradd in the session of deploy",
+            time: at(660), host: db, indicators: [.user("backup\(hostile)")], why: "useradd in the session of deploy",
             evidence: [useradd], seeds: false)
         created.role = .compromise
         var probe = Finding(
             rule: "web.probe", title: "Probe for secrets", technique: "T1595.003", severity: .low, time: at(-3_600),
-            host: web, indicators: ["ip:\(scanner)"], why: "1 request for /.env", evidence: [scan], seeds: false)
+            host: web, indicators: [.ip("\(scanner)")], why: "1 request for /.env", evidence: [scan], seeds: false)
         probe.role = .attempt
         inv.findings = [shell, created, probe]
         inv.indicators = [
@@ -214,7 +214,18 @@ enum HandMadeInvestigation {
             ("fdff::1", true), ("::1", true), ("10.1.2.3", true), ("100.64.0.1", true), ("100.128.0.1", false),
             ("172.32.0.1", false), ("8.8.8.8", false), ("2001:db8::1", false), ("fe80", false), ("host:web01", false),
         ])
-    func nextStepsCallAnAddressInternalAsTheAnalysisDoes(address: String, isInternal: Bool) {
-        #expect(ReportDigest.isInternal(address) == isInternal)
+    func nextStepsCallAnAddressInternalAsTheAnalysisDoes(address: String, isInternal: Bool) throws {
+        var inv = Investigation()
+        inv.firstSeen = Timestamp(seconds: 100)
+        inv.lastSeen = Timestamp(seconds: 200)
+        inv.sourceIPs = [
+            ScopeItem(
+                type: .ip, value: address, reason: "seed", firstSeen: .zero, lastSeen: .zero, count: 1, evidence: nil)
+        ]
+        let steps = ReportDigest.nextSteps(
+            ReportInput(investigation: inv, files: [], discoveryIssues: [], generated: nil, inputs: [], outputDirectory: nil))
+        let line = try #require(steps.first?.items.first { $0.hasPrefix(address + " — ") })
+        #expect(line.contains("internal address: find the machine behind it") == isInternal, "\(line)")
+        #expect(line.contains("block at the perimeter") == !isInternal, "\(line)")
     }
 }

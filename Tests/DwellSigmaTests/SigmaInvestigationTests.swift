@@ -36,7 +36,7 @@ import Testing
         #expect(f.severity == .high)
         #expect(f.technique == "T1190")
         #expect(f.count == 2)  // aggregated per (rule, source, host)
-        #expect(f.indicators.contains("ip:203.0.113.9"))
+        #expect(f.indicators.contains(.ip("203.0.113.9")))
         #expect(f.why.contains("Test Author"))  // DRL 1.1: a reported match names the rule's author
         #expect(f.evidence.map(\.line) == [1, 2])
         #expect(f.evidence.allSatisfy { ByteText.string($0.raw).contains("%3Cscript%3E") })

@@ -1,0 +1,66 @@
+@testable import DwellAnalysis
+import DwellCore
+import DwellIndex
+@testable import DwellReports
+import Testing
+
+/// #24: the analysis result is typed, and the renderers read the types, not the text.
+@Suite struct TypedResultTests {
+    /// Every indicator type's written form (report.json, the case file) reads back to the same typed value.
+    @Test(arguments: IndicatorType.allCases)
+    func writtenIndicatorsReadBackTyped(type: IndicatorType) throws {
+        let i = FindingIndicator(type, "a:b/ c\u{1b}")
+        let back = try #require(FindingIndicator(text: i.description))
+        #expect(back == i)
+        #expect(i.description.hasPrefix(FindingIndicator.prefix(type) + ":"))
+    }
+
+    @Test func textWithNoKnownTypeIsNoIndicator() {
+        #expect(FindingIndicator(text: "address:10.0.0.1") == nil)
+        #expect(FindingIndicator(text: "10.0.0.1") == nil)
+        #expect(FindingIndicator(text: "ip:fe80::1")?.address == IPAddress("fe80::1"))
+    }
+
+    @Test(arguments: [
+        ("T1136.001", TechniqueMeaning.accountCreated), ("T1098", .accountChanged), ("T1048.003", .exfiltration),
+        ("T1567.002", .exfiltration), ("T1505.003", .serverComponent), ("T1190", .publicExploit), ("T1110.001", .other),
+        ("", .other),
+    ])
+    func techniquesMeanWhatTheNextStepsNeed(technique: String, meaning: TechniqueMeaning) {
+        #expect(TechniqueMeaning(technique: technique) == meaning)
+    }
+
+    /// The terminal summary puts log-integrity caveats first by their kind: a caveat about an input file whose name
+    /// starts with `integrity.` (attacker-chosen text) is not one.
+    @Test func summaryOrdersCaveatsByKindNotByText() throws {
+        var inv = Investigation()
+        inv.caveats = [
+            "integrity.log: 3 event times inferred (year from file mtime)",
+            Caveat(.hostAddress, "host address learned: web01 = 10.0.0.1"),
+            Caveat(.logIntegrity, "integrity.log_gap (T1070.002): no lines for 3 hours on db01"),
+        ]
+        let text = Summary.render(inv)
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasPrefix("integrity.log_gap") == true, "\(lines)")
+        #expect(lines.dropFirst().first?.hasPrefix("integrity.log:") == true, "\(lines)")
+    }
+
+    /// iocs.txt lists a web shell by the finding's rule, and its paths from the typed indicators.
+    @Test func webShellPathsComeFromTypedIndicators() {
+        var inv = Investigation()
+        let t = Timestamp(seconds: 1_773_256_901)
+        inv.sourceIPs = [
+            ScopeItem(type: .ip, value: "203.0.113.45", reason: "seed", firstSeen: t, lastSeen: t, count: 1, evidence: nil)
+        ]
+        inv.findings = [
+            Finding(
+                rule: RuleIDs.webShell, title: "Web shell command", technique: "T1505.003", severity: .critical, time: t,
+                host: "web01", indicators: [.ip("203.0.113.45"), .url("/uploads/x.php"), .user("ip:10.0.0.9")],
+                why: "answered", evidence: [], seeds: true)
+        ]
+        let shells = AttackerIndicators.collect(inv).filter { $0.kind == .webShell }.map(\.value)
+        #expect(shells == ["/uploads/x.php"])
+        #expect(!AttackerIndicators.collect(inv).contains { $0.value == "10.0.0.9" })
+    }
+}
