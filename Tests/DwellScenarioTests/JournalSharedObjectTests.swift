@@ -79,6 +79,19 @@ import Testing
         #expect(r.named[1][Int(JournalField.pid.rawValue)] == Array("\(1_000 + 7_919 % 2_500)".utf8))
         #expect(r.named[2][Int(JournalField.message.rawValue)].map { $0.starts(with: Array("Failed".utf8)) } == true)
         #expect(r.named[0][Int(JournalField.exe.rawValue)] == nil)
+        // A copy kept past the reading, with its fields emptied as JournalEntry asks, names nothing.
+        var reader = JournalReader(bytes: Self.write(Array(written.prefix(3))), displayPath: "t.journal")
+        var kept: [JournalEntry] = []
+        reader.forEachEntry { e in
+            var copy = e
+            copy.fields = []
+            kept.append(copy)
+        }
+        #expect(kept.count == 3)
+        let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        for k in kept {
+            #expect(JournalField.allCases.allSatisfy { k.value($0, in: none) == nil })
+        }
     }
 
     /// The offset of the DATA object whose payload is `payload` (regular layout: the payload starts at byte 64).

@@ -57,7 +57,8 @@ public struct JournalEntry: @unchecked Sendable {
     @inlinable @inline(__always)
     public func value(_ field: JournalField, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         let k = Int(field.rawValue)
-        guard namedFields & (1 << UInt32(k)) != 0 else { return nil }
+        // A copy kept past the reader's call has its `fields` emptied (see the type's notes): it names nothing.
+        guard namedFields & (1 << UInt32(k)) != 0, Int(namedIndex[k]) < fields.count else { return nil }
         if let p = namedValue[k] {
             return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: Int(namedValueBytes[k]))
         }
