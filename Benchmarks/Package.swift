@@ -47,6 +47,8 @@ let package = Package(
         suite(
             "Sigma",
             dwell: ["DwellCore", "DwellIngest", "DwellAnalysis", "DwellPipeline", "DwellScenario", "DwellSigma"]),
-        suite("Journal", dwell: ["DwellCore", "DwellIngest", "DwellScenario"]),
+        suite(
+            "Journal",
+            dwell: ["DwellCore", "DwellIngest", "DwellIndex", "DwellAnalysis", "DwellPipeline", "DwellScenario"]),
     ]
 )

@@ -81,6 +81,47 @@ public struct JournalEntryParser {
         }
     }
 
+    /// The values (the bytes after `NAME=`) of the fields the parser reads, each bounded to its field.
+    public struct Values {
+        public var message: UnsafeBufferPointer<UInt8>?
+        public var hostname: UnsafeBufferPointer<UInt8>?
+        public var identifier: UnsafeBufferPointer<UInt8>?
+        public var comm: UnsafeBufferPointer<UInt8>?
+        public var pid: UnsafeBufferPointer<UInt8>?
+        public var syslogPID: UnsafeBufferPointer<UInt8>?
+        public var sourceRealtime: UnsafeBufferPointer<UInt8>?
+        public var transport: UnsafeBufferPointer<UInt8>?
+
+        /// The values an entry's reader named (`JournalEntry.value`); `bytes` are the entry's field bytes.
+        @inlinable
+        public init(_ entry: JournalEntry, bytes p: UnsafeBufferPointer<UInt8>) {
+            if entry.namedFields == 0 { return }
+            message = entry.value(.message, in: p)
+            hostname = entry.value(.hostname, in: p)
+            identifier = entry.value(.syslogIdentifier, in: p)
+            comm = entry.value(.comm, in: p)
+            pid = entry.value(.pid, in: p)
+            syslogPID = entry.value(.syslogPID, in: p)
+            sourceRealtime = entry.value(.sourceRealtime, in: p)
+            transport = entry.value(.transport, in: p)
+        }
+
+        /// The values of `fields`, ranges of `p` (checked by `Fields`).
+        init(_ f: Fields, bytes p: UnsafeBufferPointer<UInt8>) {
+            func view(_ r: Range<Int>?) -> UnsafeBufferPointer<UInt8>? {
+                r.map { UnsafeBufferPointer(rebasing: p[$0]) }
+            }
+            message = view(f.message)
+            hostname = view(f.hostname)
+            identifier = view(f.identifier)
+            comm = view(f.comm)
+            pid = view(f.pid)
+            syslogPID = view(f.syslogPID)
+            sourceRealtime = view(f.sourceRealtime)
+            transport = view(f.transport)
+        }
+    }
+
     /// Fills `event` from one entry. `payload` and `fields` are the entry's (see `JournalEntry`);
     /// `realtimeMicroseconds` its `__REALTIME_TIMESTAMP`.
     /// - Returns: `true` (every readable entry is an event).
@@ -91,52 +132,94 @@ public struct JournalEntryParser {
         context c: inout ParseContext
     ) throws(LineRejection) -> Bool {
         let f = Fields(s, fields: list)
+        let values = s.withUnsafeBufferPointer { Values(f, bytes: $0) }
+        return try parse(values, realtimeMicroseconds: realtimeMicroseconds, into: &event, context: &c)
+    }
+
+    /// Fills `event` from an entry as the reader hands it over: the fields it named (`JournalEntry.value`), read
+    /// where they are (the file, the entry's payload, or the reader's table of shared DATA objects).
+    public mutating func parse(_ entry: JournalEntry, into event: inout Event, context c: inout ParseContext)
+        throws(LineRejection) -> Bool
+    {
+        let parsed = entry.withFieldBytes { p -> Result<Bool, LineRejection> in
+            do throws(LineRejection) {
+                return .success(
+                    try parse(
+                        Values(entry, bytes: p), realtimeMicroseconds: entry.realtimeMicroseconds, into: &event,
+                        context: &c))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try parsed.get()
+    }
+
+    /// Fills `event` from the values of one entry's fields and its `__REALTIME_TIMESTAMP`.
+    public mutating func parse(
+        _ f: Values, realtimeMicroseconds: UInt64, into event: inout Event, context c: inout ParseContext
+    ) throws(LineRejection) -> Bool {
         var micros = realtimeMicroseconds
         usedSourceTime = false
-        if let r = f.sourceRealtime, let v = s.parseUInt(r), v > 0, v <= UInt64(Int64.max) {
+        if let r = f.sourceRealtime, let base = r.baseAddress, let v = DecimalDigits.parseUInt(base, r.count), v > 0,
+            v <= UInt64(Int64.max)
+        {
             micros = v
             usedSourceTime = true
         }
         guard micros > 0, micros <= UInt64(Int64.max) else { throw .badTimestamp(atColumn: 0) }
         event.reset(time: Timestamp(microseconds: Int64(micros)), kind: .generic)
         event.timeSource = .explicit
-        if let h = f.hostname, !h.isEmpty, !(h.count == 9 && s.matches("localhost", at: h.lowerBound)) {
-            event.host = c.symbols.intern(s, h)
+        if let h = f.hostname, !h.isEmpty, !Self.equals(h, "localhost") {
+            event.host = c.symbols.intern(h)
         } else {
             event.host = c.defaultHost
         }
-        if let p = f.syslogPID ?? f.pid, let v = s.parseUInt(p), v <= UInt64(Int32.max) {
+        if let p = f.syslogPID ?? f.pid, let base = p.baseAddress, let v = DecimalDigits.parseUInt(base, p.count),
+            v <= UInt64(Int32.max)
+        {
             event.pid = Int32(v)
         }
-        let program = f.identifier ?? f.comm ?? 0..<0
-        guard var m = f.message else {
-            if !program.isEmpty { event.program = c.symbols.intern(s, program) }
+        let program = f.identifier ?? f.comm
+        guard let message = f.message else {
+            if let program, !program.isEmpty { event.program = c.symbols.intern(program) }
             return true
         }
-        var hi = m.upperBound
-        while hi > m.lowerBound,
-            s[hi - 1] == UInt8(ascii: " ") || s[hi - 1] == 0x0a || s[hi - 1] == 0x0d
-        { hi -= 1 }
-        m = m.lowerBound..<hi
+        var hi = message.count
+        while hi > 0, message[hi - 1] == UInt8(ascii: " ") || message[hi - 1] == 0x0a || message[hi - 1] == 0x0d {
+            hi -= 1
+        }
         // The message parsers scan forward within the message; they see a copy of the program and the message only.
         scratch.removeAll(keepingCapacity: true)
-        s.withUnsafeBufferPointer { p in
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[program]))
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[m]))
-        }
-        let kernel = f.transport.map { $0.count == 6 && s.matches("kernel", at: $0.lowerBound) } ?? false
-        let p = 0..<program.count
-        let message = program.count..<(program.count + m.count)
+        if let program { scratch.append(contentsOf: program) }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: message[0..<hi]))
+        let kernel = f.transport.map { Self.equals($0, "kernel") } ?? false
+        let programBytes = program?.count ?? 0
+        let p = 0..<programBytes
+        let m = programBytes..<scratch.count
         scratch.withUnsafeBufferPointer { b in
             let t = b.span
             if kernel {
                 if !p.isEmpty { event.program = c.symbols.intern(t, p) }
-                if !message.isEmpty {
-                    _ = NetfilterMessage.parse(t, from: message.lowerBound, into: &event, context: &c)
+                if !m.isEmpty {
+                    _ = NetfilterMessage.parse(t, from: m.lowerBound, into: &event, context: &c)
                 }
             } else {
-                AuthMessage.structure(t, program: p, message: message, into: &event, context: &c)
+                AuthMessage.structure(t, program: p, message: m, into: &event, context: &c)
             }
+        }
+        return true
+    }
+
+    /// Whether `bytes` are exactly `literal`.
+    @inline(__always)
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard bytes.count == n else { return false }
+        let k = literal.utf8Start
+        var i = 0
+        while i < n {
+            if bytes[i] != k[i] { return false }
+            i &+= 1
         }
         return true
     }

@@ -40,11 +40,23 @@ public enum EvidenceResolver {
         _ lines: Set<UInt64>, of file: EvidenceFile, options: IngestOptions, dropLastLine: Bool
     ) -> [UInt64: [UInt8]] {
         if !dropLastLine, let framed = Ingest.framedRawRecords(lines, of: file, options: options) { return framed }
-        guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file) else { return [:] }
+        // The file was hashed when ingest read it: reading it back needs no second SHA-256.
+        guard let maxLine = lines.max(), case .success(let source) = EvidenceSource.open(file, hashing: false) else {
+            return [:]
+        }
         var reader = LineReader(maxLineBytes: options.maxLineBytes)
         defer { reader.deallocate() }
         let done = StopFlag()
         var bounded = StoppableSource(inner: source, stop: done)
+        // A plain journal file is mapped, as ingest read it, and only the cited entries' fields are read.
+        if source.compression == .none, !file.isStdin, JournalHeader.hasSignature(reader.peek(8, from: &bounded)),
+            let mapping = source.raw.mapped()
+        {
+            var journal = JournalReader(
+                mapped: mapping, count: min(mapping.bytes.count, options.maxWholeFileBytes),
+                displayPath: file.displayPath)
+            return dropLastLine ? [:] : journal.renderedLines(lines).mapValues { Array($0.prefix(maxRawBytes)) }
+        }
         if let journal = reader.journalLines(lines, from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
             return dropLastLine ? [:] : journal.mapValues { Array($0.prefix(maxRawBytes)) }
         }

@@ -63,17 +63,7 @@ extension Ingest {
             line.removeAll(keepingCapacity: true)
             if wantsLine { column = entry.render(into: &line, seqnumID: header.seqnumID) }
             do throws(LineRejection) {
-                let parsed = entry.withFieldBytes { p -> Result<Bool, LineRejection> in
-                    do throws(LineRejection) {
-                        return .success(
-                            try parser.parse(
-                                payload: p.span, fields: entry.fields,
-                                realtimeMicroseconds: entry.realtimeMicroseconds, into: &event, context: &context))
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-                let isEvent = try parsed.get()
+                let isEvent = try parser.parse(entry, into: &event, context: &context)
                 if isEvent {
                     if parser.usedSourceTime { sourceTimes += 1 }
                     event.messageColumn = Int32(truncatingIfNeeded: column)

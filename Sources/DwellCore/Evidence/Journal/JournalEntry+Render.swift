@@ -134,7 +134,8 @@ extension JournalReader {
         guard let seqnumID = header?.seqnumID, let last = ordinals.max() else { return [:] }
         var out: [UInt64: [UInt8]] = [:]
         var line: [UInt8] = []
-        forEachEntry { entry in
+        // Only the cited entries' DATA objects are read; the others are counted, so the ordinals are ingest's.
+        forEachEntry(fieldsOf: { $0 <= last && ordinals.contains($0) }) { entry in
             guard entry.ordinal <= last, ordinals.contains(entry.ordinal) else { return }
             _ = entry.render(into: &line, seqnumID: seqnumID)
             out[entry.ordinal] = Array(line.prefix(maxBytes))

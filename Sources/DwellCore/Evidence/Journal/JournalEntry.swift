@@ -29,6 +29,16 @@ public struct JournalEntry: @unchecked Sendable {
     var file = UnsafeRawBufferPointer(start: nil, count: 0)
     /// Items of this entry whose DATA object could not be read (bad offset, wrong type, failed decompression).
     public var unreadableFields = 0
+    /// Which `JournalField`s the entry has (bit `rawValue`), each its first field of that name: set by the reader,
+    /// which names each field once, from its table of shared DATA objects or from the payload's first bytes.
+    public internal(set) var namedFields: UInt32 = 0
+    /// For each named field, its index in `fields`.
+    @usableFromInline var namedIndex = InlineArray<17, Int32>(repeating: -1)
+    /// For each named field, where its value is when the reader knows it without the entry's `payload`: a copy in
+    /// the reader's table (a short value of a shared DATA object, which is then not touched at all) or the file
+    /// (an entry read in place); else `nil`, and the value is found through `namedIndex`.
+    @usableFromInline var namedValue = InlineArray<17, UnsafeRawPointer?>(repeating: nil)
+    @usableFromInline var namedValueBytes = InlineArray<17, Int32>(repeating: 0)
 
     public init() {}
 
@@ -40,6 +50,60 @@ public struct JournalEntry: @unchecked Sendable {
     }
 
     @usableFromInline var fieldFileBytes: UnsafeBufferPointer<UInt8> { file.assumingMemoryBound(to: UInt8.self) }
+
+    /// The value (the bytes after `NAME=`) of the entry's first field named `field`, or `nil` when it has none.
+    /// `bytes` are the ones `withFieldBytes` shows; the result is valid during the reader's call only.
+    /// - Complexity: O(1): the reader named the fields as it read them.
+    @inlinable @inline(__always)
+    public func value(_ field: JournalField, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        let k = Int(field.rawValue)
+        // A copy kept past the reader's call has its `fields` emptied (see the type's notes): it names nothing.
+        guard namedFields & (1 << UInt32(k)) != 0, Int(namedIndex[k]) < fields.count else { return nil }
+        if let p = namedValue[k] {
+            return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: Int(namedValueBytes[k]))
+        }
+        return lookUpNamed(k, in: bytes, keyBytes: field.keyBytes)
+    }
+
+    @usableFromInline
+    func lookUpNamed(_ k: Int, in bytes: UnsafeBufferPointer<UInt8>, keyBytes: Int) -> UnsafeBufferPointer<UInt8>? {
+        let i = Int(namedIndex[k])
+        guard i >= 0, i < fields.count else { return nil }
+        let r = fields[i]
+        // The reader named the field from these bytes, so the range holds at least `NAME=`.
+        guard r.lowerBound >= 0, r.upperBound <= bytes.count, r.count >= keyBytes else { return nil }
+        return UnsafeBufferPointer(rebasing: bytes[(r.lowerBound + keyBytes)..<r.upperBound])
+    }
+
+    /// Records that `fields[index]` is the entry's first field named `field` (a later one of the same name is not).
+    /// `value`: its value's bytes when held outside the fields' bytes (the reader's table), else `nil`.
+    @inline(__always)
+    mutating func name(_ field: UInt8, index: Int, value: UnsafeRawPointer?, valueBytes: Int) {
+        guard field < 17 else { return }
+        let bit = UInt32(1) << UInt32(field)
+        guard namedFields & bit == 0 else { return }
+        namedFields |= bit
+        let k = Int(field)
+        namedIndex[k] = Int32(truncatingIfNeeded: index)
+        namedValue[k] = value
+        namedValueBytes[k] = Int32(truncatingIfNeeded: valueBytes)
+    }
+
+    /// Once every field is read in place: the named values not held by the table are ranges of the file.
+    mutating func locateNamedValuesInFile() {
+        guard fieldsInFile, let base = file.baseAddress else { return }
+        var left = namedFields
+        while left != 0 {
+            let k = left.trailingZeroBitCount
+            left &= left - 1
+            guard namedValue[k] == nil, let f = JournalField(rawValue: UInt8(k)) else { continue }
+            let i = Int(namedIndex[k])
+            let r = fields[i]
+            // The reader named the field from these bytes: the range holds at least `NAME=`.
+            namedValue[k] = base + r.lowerBound + f.keyBytes
+            namedValueBytes[k] = Int32(truncatingIfNeeded: r.count - f.keyBytes)
+        }
+    }
 
     /// The bytes of one field (`NAME=value`), copied.
     public func bytes(of field: Range<Int>) -> [UInt8] {
