@@ -123,25 +123,22 @@ struct SQLiteTreeWriter {
     /// row `k` made by `row(k, &record)` (which returns the rowid; rowids must increase with `k`).
     mutating func writeTable(root: UInt32, count: Int, row: (Int, inout RecordBuilder) -> Int64) throws(CaseError) {
         var record = RecordBuilder(smallIntegers: smallIntegers)
-        var cell = [UInt8](repeating: 0, count: 32)
+        defer { record.free() }
         var level = LevelBuilder(pageSize: pageSize)
         var lastRowid: Int64 = 0
         for k in 0..<count {
             record.reset()
             let rowid = row(k, &record)
             // A table leaf cell: the payload's length, the rowid, the payload (never spilled: see the type's note).
-            cell.removeAll(keepingCapacity: true)
-            appendVarint(UInt64(record.payloadCount), to: &cell)
-            appendVarint(UInt64(bitPattern: rowid), to: &cell)
-            record.appendPayload(to: &cell)
-            guard cell.count <= pageSize - 35 - 8 else { throw CaseError("\(path): an event row too large for a page") }
-            if !level.page.fits(cell.count) {
+            let cellCount = record.makeCell(rowid: rowid)
+            guard cellCount <= pageSize - 35 - 8 else { throw CaseError("\(path): an event row too large for a page") }
+            if !level.page.fits(cellCount) {
                 try level.complete(type: 0x0D, right: nil, writer: &self)
                 var sep: [UInt8] = []
                 appendVarint(UInt64(bitPattern: lastRowid), to: &sep)
                 level.separators.append(sep)
             }
-            level.page.add(cell)
+            level.page.add(record.cell, cellCount)
             lastRowid = rowid
         }
         guard count > 0 else { return }
@@ -153,7 +150,7 @@ struct SQLiteTreeWriter {
     /// made by `key(k, &record)` (the indexed columns, then the rowid).
     mutating func writeIndex(root: UInt32, count: Int, key: (Int, inout RecordBuilder) -> Void) throws(CaseError) {
         var record = RecordBuilder(smallIntegers: smallIntegers)
-        var cell = [UInt8](repeating: 0, count: 32)
+        defer { record.free() }
         var level = LevelBuilder(pageSize: pageSize)
         // A B-tree (not B+): each key is in one page only. When a leaf is full, the next key waits; if another
         // key follows, the waiting one becomes the separator between two leaves (it goes up a level).
@@ -164,18 +161,16 @@ struct SQLiteTreeWriter {
             record.reset()
             key(k, &record)
             guard record.payloadCount <= maxLocal else { throw CaseError("\(path): an index key too large for a page") }
-            cell.removeAll(keepingCapacity: true)
-            appendVarint(UInt64(record.payloadCount), to: &cell)
-            record.appendPayload(to: &cell)
+            let cellCount = record.makeCell(rowid: nil)
             if let w = waiting {
                 level.separators.append(w)
                 waiting = nil
             }
-            if level.page.fits(cell.count) {
-                level.page.add(cell)
+            if level.page.fits(cellCount) {
+                level.page.add(record.cell, cellCount)
             } else {
                 try level.complete(type: 0x0A, right: nil, writer: &self)
-                waiting = cell
+                waiting = Array(UnsafeBufferPointer(start: record.cell, count: cellCount))
             }
         }
         guard count > 0 else { return }
@@ -296,16 +291,21 @@ struct PageBuilder {
     func fits(_ n: Int) -> Bool { headerBytes + 2 * (cells + 1) + n <= cellTop }
 
     mutating func add(_ cell: [UInt8]) {
-        cellTop -= cell.count
+        cell.withUnsafeBufferPointer { c in
+            if let base = c.baseAddress { add(base, c.count) }
+        }
+    }
+
+    mutating func add(_ cell: UnsafePointer<UInt8>, _ count: Int) {
+        cellTop -= count
         let top = cellTop
         bytes.withUnsafeMutableBufferPointer { p in
-            cell.withUnsafeBufferPointer { c in
-                // `fits` was checked: the cell lies between the pointer array and the cells before it.
-                if let dst = p.baseAddress, let src = c.baseAddress { (dst + top).update(from: src, count: c.count) }
-            }
+            // `fits` was checked: the cell lies between the pointer array and the cells before it.
+            guard let base = p.baseAddress else { return }
+            (base + top).update(from: cell, count: count)
             let at = headerBytes + 2 * cells
-            p[at] = UInt8(top >> 8)
-            p[at + 1] = UInt8(truncatingIfNeeded: top)
+            base[at] = UInt8(top >> 8)
+            base[at + 1] = UInt8(truncatingIfNeeded: top)
         }
         cells += 1
     }
@@ -331,28 +331,46 @@ struct PageBuilder {
     }
 }
 
-/// One record (a row or an index key) of integers and NULLs: the serial types and the body, as SQLite stores them.
+/// One record (a row or an index key) of integers and NULLs: the serial types and the body, as SQLite stores them,
+/// then its cell. Fixed buffers, allocated once (`free` releases them): no array grows per value.
 struct RecordBuilder {
+    /// At most this many values in a record (the events have 31).
+    static let capacity = 64
     let smallIntegers: Bool
-    var types: [UInt8] = []
-    var body: [UInt8] = []
+    let types = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    let body = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 8)
+    /// The last cell made (`makeCell`): up to two varints of 9 bytes, the header and the body.
+    let cell = UnsafeMutablePointer<UInt8>.allocate(capacity: 20 + capacity * 9 + 2)
+    var typeCount = 0
+    var bodyCount = 0
 
-    init(smallIntegers: Bool) {
-        self.smallIntegers = smallIntegers
-        types.reserveCapacity(64)
-        body.reserveCapacity(512)
+    init(smallIntegers: Bool) { self.smallIntegers = smallIntegers }
+
+    func free() {
+        types.deallocate()
+        body.deallocate()
+        cell.deallocate()
     }
 
     mutating func reset() {
-        types.removeAll(keepingCapacity: true)
-        body.removeAll(keepingCapacity: true)
+        typeCount = 0
+        bodyCount = 0
     }
 
-    mutating func null() { types.append(0) }
+    mutating func null() {
+        precondition(typeCount < Self.capacity, "more values than a record holds")
+        types[typeCount] = 0
+        typeCount += 1
+    }
 
     mutating func int(_ v: Int64?) {
-        guard let v else { return types.append(0) }
-        if smallIntegers && (v == 0 || v == 1) { return types.append(v == 0 ? 8 : 9) }
+        precondition(typeCount < Self.capacity, "more values than a record holds")
+        guard let v else { return null() }
+        if smallIntegers && (v == 0 || v == 1) {
+            types[typeCount] = v == 0 ? 8 : 9
+            typeCount += 1
+            return
+        }
         let bytes: Int
         let type: UInt8
         switch v {
@@ -363,24 +381,61 @@ struct RecordBuilder {
         case -140_737_488_355_328...140_737_488_355_327: (bytes, type) = (6, 5)
         default: (bytes, type) = (8, 6)
         }
-        types.append(type)
+        types[typeCount] = type
+        typeCount += 1
         let u = UInt64(bitPattern: v)
-        var shift = (bytes - 1) * 8
-        while shift >= 0 {
-            body.append(UInt8(truncatingIfNeeded: u >> UInt64(shift)))
-            shift -= 8
+        var k = 0
+        while k < bytes {
+            body[bodyCount + k] = UInt8(truncatingIfNeeded: u >> UInt64((bytes - 1 - k) * 8))
+            k += 1
         }
+        bodyCount += bytes
     }
 
     /// The header's length: itself (one byte while under 128) and one byte per serial type.
-    var headerCount: Int { types.count + 1 < 128 ? types.count + 1 : types.count + 2 }
-    var payloadCount: Int { headerCount + body.count }
+    var headerCount: Int { typeCount + 1 < 128 ? typeCount + 1 : typeCount + 2 }
+    var payloadCount: Int { headerCount + bodyCount }
 
-    func appendPayload(to out: inout [UInt8]) {
-        appendVarint(UInt64(headerCount), to: &out)
-        out.append(contentsOf: types)
-        out.append(contentsOf: body)
+    /// Writes the record's cell to `cell`: the payload's length, the rowid (for a table leaf), the payload.
+    /// Returns its length.
+    func makeCell(rowid: Int64?) -> Int {
+        var n = putVarint(UInt64(payloadCount), at: cell)
+        if let rowid { n += putVarint(UInt64(bitPattern: rowid), at: cell + n) }
+        n += putVarint(UInt64(headerCount), at: cell + n)
+        (cell + n).update(from: types, count: typeCount)
+        n += typeCount
+        (cell + n).update(from: body, count: bodyCount)
+        return n + bodyCount
     }
+}
+
+/// Writes SQLite's variable-length integer at `p` (room for 9 bytes; see `appendVarint`); returns its length.
+func putVarint(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    if v <= 0x7F {
+        p[0] = UInt8(v)
+        return 1
+    }
+    if v > 0x00FF_FFFF_FFFF_FFFF {
+        p[8] = UInt8(truncatingIfNeeded: v)
+        var rest = v >> 8
+        for k in stride(from: 7, through: 0, by: -1) {
+            p[k] = UInt8(truncatingIfNeeded: rest & 0x7F) | 0x80
+            rest >>= 7
+        }
+        return 9
+    }
+    var n = 0
+    var t = v
+    while t > 0 {
+        n += 1
+        t >>= 7
+    }
+    var rest = v
+    for k in stride(from: n - 1, through: 0, by: -1) {
+        p[k] = UInt8(truncatingIfNeeded: rest & 0x7F) | (k == n - 1 ? 0 : 0x80)
+        rest >>= 7
+    }
+    return n
 }
 
 /// Appends SQLite's variable-length integer: big-endian groups of 7 bits, the high bit set on all but the last,

@@ -535,7 +535,7 @@ import Testing
 
     /// The events' pages, written by dwell rather than by SQLite, are SQLite's own: `PRAGMA integrity_check` walks
     /// every tree (pages used once, keys in order, every leaf at one depth) and checks each index against the rows.
-    /// Pages of 512 bytes make the trees of the sample four levels deep; 64 KiB pages make them one page.
+    /// Pages of 512 bytes make the trees of the sample several levels deep, and 64 KiB pages shallow.
     @Test(arguments: [512, 1024, 4096, 65536])
     func sqliteExportPassesIntegrityCheck(pageSize: Int) throws {
         let (result, c, dir) = try Self.investigate(Self.sampleRoot)
