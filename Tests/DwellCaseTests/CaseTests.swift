@@ -532,4 +532,48 @@ import Testing
         let sqlTimeline = try rows("SELECT time, host, phase, summary FROM attack_timeline")
         #expect(sqlTimeline == timeline, "\(firstDifference(sqlTimeline, timeline))")
     }
+
+    /// The events' pages, written by dwell rather than by SQLite, are SQLite's own: `PRAGMA integrity_check` walks
+    /// every tree (pages used once, keys in order, every leaf at one depth) and checks each index against the rows.
+    /// Pages of 512 bytes make the trees of the sample several levels deep, and 64 KiB pages shallow.
+    @Test(arguments: [512, 1024, 4096, 65536])
+    func sqliteExportPassesIntegrityCheck(pageSize: Int) throws {
+        let (result, c, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("case.sqlite").path
+        _ = try CaseSQLite.export(c, investigation: result.investigation, to: db, pageSize: pageSize)
+        func rows(_ sql: String) throws -> [[String?]] { try CaseSQLite.query(sql, database: db).rows }
+        #expect(try rows("PRAGMA integrity_check") == [["ok"]])
+        #expect(try rows("PRAGMA page_size") == [[String(pageSize)]])
+        let s = result.store
+        #expect(try rows("SELECT count(*), min(id), max(id) FROM events") == [["\(s.count)", "0", "\(s.count - 1)"]])
+        // Each index read on its own (INDEXED BY) gives the store's values in the index's order.
+        let ids = try rows("SELECT id FROM events INDEXED BY events_time ORDER BY time_us").map { $0[0] ?? "" }
+        #expect(ids == (0..<s.count).map { String($0) })
+        let byHost = try rows("SELECT id FROM events INDEXED BY events_host ORDER BY host, time_us").map { Int($0[0] ?? "") }
+        #expect(byHost.count == s.count)
+        let sources = try rows("SELECT src_ip, id FROM events INDEXED BY events_src_ip WHERE src_ip IS NOT NULL")
+        let expected = (0..<s.count).filter { s.sourceIP[$0] != 0 }.sorted {
+            (s.sourceIP[$0], $0) < (s.sourceIP[$1], $1)
+        }.map { [String(s.sourceIP[$0]), String($0)] }
+        #expect(sources == expected)
+        // A row read back has the event's values, NULL where it has none.
+        let i = try #require((0..<s.count).first { s.destinationPort.hasValue(at: $0) && s.sourceIP[$0] != 0 })
+        let row = try rows("SELECT time_us, src_ip, dst_port, path FROM events WHERE id = \(i)")
+        #expect(row == [[String(s.time[i]), String(s.sourceIP[i]), String(s.destinationPort[i]), s.path[i] == 0 ? nil : String(s.path[i])]])
+    }
+
+    /// A query through a view on an address finds the address by its index, then its events by theirs (no scan).
+    @Test func sqliteViewQueryOnAnAddressUsesTheIndexes() throws {
+        let (result, c, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("case.sqlite").path
+        _ = try CaseSQLite.export(c, investigation: result.investigation, to: db)
+        let plan = try CaseSQLite.query(
+            "EXPLAIN QUERY PLAN SELECT * FROM web_requests WHERE src_ip = '203.0.113.45'", database: db
+        ).rows.compactMap { $0.last ?? nil }
+        #expect(plan.contains { $0.contains("addresses_ip") }, "\(plan)")
+        #expect(plan.contains { $0.contains("events_src_ip") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") && $0.contains("events") }, "\(plan)")
+    }
 }

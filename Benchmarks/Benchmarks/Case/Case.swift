@@ -1,7 +1,9 @@
 // Case: the persistent case (issue #22) on a generated incident of about 1 GB of text, against the first
 // `investigate` of the same evidence in the same run. What matters are the ratios: open + pivot, a one-hour window
 // and `investigate --case --seed` against the first investigate; the case's bytes against the text's; SQLite export
-// in events per second. DWELL_CASE_BENCH_BYTES sets the corpus size (default 1 GiB).
+// in events per second. DWELL_CASE_BENCH_BYTES sets the corpus size (default 1 GiB); DWELL_CASE_BENCH_EVIDENCE
+// names an existing evidence directory to use instead (e.g. the noisy fleet corpus), its case written beside the
+// generated one, and DWELL_CASE_BENCH_ADDRESS the address to pivot and seed on (default 203.0.113.45).
 import Benchmark
 import DwellAnalysis
 import DwellCase
@@ -22,6 +24,9 @@ struct CaseCorpus {
     static let shared: CaseCorpus = {
         let bytes = ProcessInfo.processInfo.environment["DWELL_CASE_BENCH_BYTES"].flatMap(Int64.init) ?? (1 << 30)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-bench-case").path
+        if let given = ProcessInfo.processInfo.environment["DWELL_CASE_BENCH_EVIDENCE"] {
+            return written(CaseCorpus(evidence: given, caseDirectory: root + "-given-case", textBytes: 0))
+        }
         let marker = root + "/complete-\(bytes)"
         let textBytes: Int64
         if let text = try? String(contentsOfFile: marker, encoding: .utf8), let kept = Int64(text) {
@@ -37,13 +42,23 @@ struct CaseCorpus {
             }
             FileManager.default.createFile(atPath: marker, contents: Data("\(textBytes)".utf8))
         }
-        let corpus = CaseCorpus(evidence: root + "/incident", caseDirectory: root + "/case", textBytes: textBytes)
+        return written(CaseCorpus(evidence: root + "/incident", caseDirectory: root + "/case", textBytes: textBytes))
+    }()
+
+    /// The case of `corpus`, written from a first investigate (textBytes 0: the files' decompressed bytes).
+    static func written(_ given: CaseCorpus) -> CaseCorpus {
+        var corpus = given
         // The case, written once from the first investigate (timed separately below).
         let run = firstInvestigate(corpus.evidence)
         let c = Case.from(
             run: run, evidence: Discovery().discover([corpus.evidence]).files, directory: corpus.caseDirectory,
             inputs: [corpus.evidence], seeds: [], rulesFile: nil, rulesText: nil)
         do { try c.write() } catch { fatalError("cannot write the case: \(error)") }
+        if corpus.textBytes == 0 {
+            corpus = CaseCorpus(
+                evidence: corpus.evidence, caseDirectory: corpus.caseDirectory,
+                textBytes: Int64(clamping: run.files.reduce(UInt64(0)) { $0 + max($1.decompressedBytes, $1.rawBytes) }))
+        }
         let caseBytes = CaseFile.Kind.allCases.reduce(Int64(0)) { sum, kind in
             let a = try? FileManager.default.attributesOfItem(atPath: corpus.caseDirectory + "/" + kind.fileName)
             return sum + ((a?[.size] as? Int64) ?? (a?[.size] as? Int).map(Int64.init) ?? 0)
@@ -52,7 +67,9 @@ struct CaseCorpus {
             "case: \(run.store.count) events, text \(corpus.textBytes) B, case \(caseBytes) B, ratio \(Double(caseBytes) / Double(max(corpus.textBytes, 1)))"
         )
         return corpus
-    }()
+    }
+
+    static let address = ProcessInfo.processInfo.environment["DWELL_CASE_BENCH_ADDRESS"] ?? "203.0.113.45"
 
     static func firstInvestigate(_ dir: String) -> InvestigationRun.Result {
         let found = Discovery().discover([dir])
@@ -73,7 +90,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("case: open in place + pivot on one address (first/last, hosts and kinds, related)", configuration: fast) {
         _ in
-        guard let c = try? CaseIndex.open(corpus.caseDirectory), let key = c.store.key(.ip, "203.0.113.45") else {
+        guard let c = try? CaseIndex.open(corpus.caseDirectory), let key = c.store.key(.ip, CaseCorpus.address) else {
             return
         }
         let p = c.store.positions(key)
@@ -91,9 +108,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("case: open whole (every section checked, store copied)", configuration: slow) { _ in
         blackHole((try? Case.open(corpus.caseDirectory))?.store.count ?? 0)
     }
-    Benchmark("case: investigate --case --seed 203.0.113.45", configuration: slow) { _ in
+    Benchmark("case: investigate --case --seed ADDRESS", configuration: slow) { _ in
         guard let c = try? Case.open(corpus.caseDirectory) else { return }
-        let seed = Seed(type: .ip, value: "203.0.113.45", reason: "benchmark")
+        let seed = Seed(type: .ip, value: CaseCorpus.address, reason: "benchmark")
         blackHole((try? c.investigate(seeds: [seed]))?.investigation.timeline.count ?? 0)
     }
     Benchmark("case: SQLite export (events/s in the log line)", configuration: slow) { _ in
