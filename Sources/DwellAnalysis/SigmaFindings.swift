@@ -137,19 +137,26 @@ public enum SigmaFindings {
             let last = finding(tail)
             var lastTime = merged.time
             var indicators = merged.indicators
-            // The indicators of the members, in order, each once, as many as the aggregate keeps.
+            // The indicators of the members, in order, each once, as many as the aggregate keeps: a member's
+            // address, user and host are looked at as numbers, and made into text only when not seen before.
+            var seenIP: Set<UInt32> = [store.sourceIP[run.matches[head].positions[0]]]
+            var seenUser: Set<UInt32> = [store.user[run.matches[head].positions[0]]]
+            var seenHost: Set<UInt64> = [hostKey(store, run.matches[head].positions[0])]
             var k = 1
             while k < sorted.count && indicators.count < FindingAggregation.keptIndicators {
                 let p = run.matches[sorted[k]].positions[0]
-                var own: [String] = []
-                let ip = store.sourceIP[p]
-                if ip != 0 { own.append(remembered(&ipText, ip) { "ip:\(detectors.ip(ip))" }) }
-                let user = store.user[p]
-                if user != 0 { own.append(remembered(&userText, user) { "user:\(detectors.text(user))" }) }
-                let host = remembered(&hostText, hostKey(store, p)) { detectors.hostOf(p) }
-                if !host.isEmpty { own.append("host:\(host)") }
-                for i in own where !indicators.contains(i) { indicators.append(i) }
                 k += 1
+                let ip = store.sourceIP[p]
+                let user = store.user[p]
+                let hk = hostKey(store, p)
+                var own: [String] = []
+                if ip != 0, seenIP.insert(ip).inserted { own.append(ipIndicator(&ipText, ip, detectors)) }
+                if user != 0, seenUser.insert(user).inserted { own.append(userIndicator(&userText, user, detectors)) }
+                if seenHost.insert(hk).inserted {
+                    let host = hostName(&hostText, hk, p, detectors)
+                    if !host.isEmpty { own.append("host:\(host)") }
+                }
+                for i in own where !indicators.contains(i) { indicators.append(i) }
             }
             for m in sorted { lastTime = max(lastTime, store.timestamp(run.matches[m].positions[0])) }
             // The evidence of the first and the last hits: the ends of the members' positions laid end to end.
@@ -224,6 +231,28 @@ public enum SigmaFindings {
         let s = findings(set, detectors: detectors, files: files, options: options)
         done.wait()
         return (other.result, s.findings, s.notes)
+    }
+
+    /// An address indicator's text, made once per address (no closure: a closure here copied the detectors).
+    static func ipIndicator(_ cache: inout [UInt32: String], _ ip: UInt32, _ d: Detectors) -> String {
+        if let known = cache[ip] { return known }
+        let text = "ip:\(d.ip(ip))"
+        cache[ip] = text
+        return text
+    }
+
+    static func userIndicator(_ cache: inout [UInt32: String], _ user: UInt32, _ d: Detectors) -> String {
+        if let known = cache[user] { return known }
+        let text = "user:\(d.text(user))"
+        cache[user] = text
+        return text
+    }
+
+    static func hostName(_ cache: inout [UInt64: String], _ key: UInt64, _ position: Int, _ d: Detectors) -> String {
+        if let known = cache[key] { return known }
+        let text = d.hostOf(position)
+        cache[key] = text
+        return text
     }
 
     /// The text cached under `key`, made by `make` the first time.

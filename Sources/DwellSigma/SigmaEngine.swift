@@ -80,13 +80,15 @@ public struct SigmaEngine {
         }
         var lineReader = self.lineReader
         if let direct = lineReader, readersOf.values.contains(where: { $0 > 1 }) {
-            var union: [UInt32: Set<UInt64>] = [:]
+            // Per shared file, a bitmap of its wanted line numbers (no hashing per event), read out ascending.
+            var union: [UInt32: [UInt64]] = [:]
             for (g, positions) in selected.enumerated() where reading[g] {
                 for p in positions where readersOf[store.fileID[p], default: 0] > 1 {
-                    union[store.fileID[p], default: []].insert(UInt64(store.line[p]))
+                    let line = Int(store.line[p])
+                    union[store.fileID[p], default: []].setBit(line)
                 }
             }
-            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.sorted() }).lineReader
+            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.setBits() }).lineReader
         }
         // The log sources are independent: their passes run side by side, the longest first, and their results
         // are joined in the sources' order, so the result never depends on scheduling.
@@ -343,5 +345,27 @@ extension SigmaEngine {
         }
         for n in rows.indices { rows[n].append(raw[n]) }
         return (positions, columns + ["_raw"], numeric, rows)
+    }
+}
+
+extension [UInt64] {
+    /// Sets bit `n` of the bitmap (growing it as needed).
+    mutating func setBit(_ n: Int) {
+        let w = n >> 6
+        if w >= count { append(contentsOf: repeatElement(0, count: w - count + 1)) }
+        self[w] |= 1 << UInt64(n & 63)
+    }
+
+    /// The numbers of the set bits, ascending.
+    func setBits() -> [UInt64] {
+        var out: [UInt64] = []
+        for (w, word) in enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                out.append(UInt64(w * 64 + x.trailingZeroBitCount))
+                x &= x - 1
+            }
+        }
+        return out
     }
 }

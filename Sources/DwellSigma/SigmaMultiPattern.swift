@@ -11,8 +11,9 @@
 /// Representation: patterns of four bytes or more are indexed by a hash of their first four bytes; at each position
 /// of the text the four bytes there are hashed and looked up in a bitmap of the hashes that occur (8 KiB, stays in
 /// L1 cache), so most positions cost one load, one multiplication and one bit test, and a full comparison happens
-/// only where a pattern's first four bytes hash alike. Patterns of one to three bytes are indexed by their first
-/// byte (a 256-bit table) and compared where it occurs. The empty pattern occurs in every text.
+/// only where a pattern's first four bytes hash alike (and then its first and last four bytes are compared as words
+/// before the whole). Patterns of one to three bytes are searched one by one with `memchr` for their first byte.
+/// The empty pattern occurs in every text.
 /// - Complexity: O(*n*) per text of *n* bytes plus the comparisons at positions the bitmap lets through.
 public struct SigmaMultiPattern: Sendable {
     /// The distinct patterns, as given (index = pattern number).
@@ -22,10 +23,12 @@ public struct SigmaMultiPattern: Sendable {
     let longEntries: [Int32]
     /// One bit per bucket that holds some pattern.
     let longBits: [UInt64]
-    /// Short patterns (one to three bytes) by first byte: `shortEntries[shortStarts[b]..<shortStarts[b + 1]]`.
-    let shortStarts: [Int32]
-    let shortEntries: [Int32]
-    let hasShort: Bool
+    /// Per pattern: its first and last four bytes as words and its length, compared before the whole pattern.
+    let firstWord: [UInt32]
+    let lastWord: [UInt32]
+    let lengths: [Int]
+    /// Short patterns (one to three bytes), each searched alone with `memchr` for its first byte.
+    let short: [Int32]
     /// Empty patterns: they occur everywhere.
     let empty: [Int32]
 
@@ -37,18 +40,27 @@ public struct SigmaMultiPattern: Sendable {
         self.patterns = patterns
         let buckets = 1 << Self.hashBits
         var long = [[Int32]](repeating: [], count: buckets)
-        var short = [[Int32]](repeating: [], count: 256)
+        var short: [Int32] = []
         var empty: [Int32] = []
+        func word(_ p: [UInt8], _ at: Int) -> UInt32 {
+            UInt32(p[at]) | UInt32(p[at + 1]) << 8 | UInt32(p[at + 2]) << 16 | UInt32(p[at + 3]) << 24
+        }
+        var first = [UInt32](repeating: 0, count: patterns.count)
+        var last = [UInt32](repeating: 0, count: patterns.count)
         for (k, p) in patterns.enumerated() {
             if p.isEmpty {
                 empty.append(Int32(k))
             } else if p.count < 4 {
-                short[Int(p[0])].append(Int32(k))
+                short.append(Int32(k))
             } else {
-                let word = UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24
-                long[Self.bucket(word)].append(Int32(k))
+                first[k] = word(p, 0)
+                last[k] = word(p, p.count - 4)
+                long[Self.bucket(first[k])].append(Int32(k))
             }
         }
+        firstWord = first
+        lastWord = last
+        lengths = patterns.map(\.count)
         func flatten(_ lists: [[Int32]]) -> (starts: [Int32], entries: [Int32]) {
             var starts = [Int32](repeating: 0, count: lists.count + 1)
             var entries: [Int32] = []
@@ -60,11 +72,10 @@ public struct SigmaMultiPattern: Sendable {
             return (starts, entries)
         }
         (longStarts, longEntries) = flatten(long)
-        (shortStarts, shortEntries) = flatten(short)
+        self.short = short
         var bits = [UInt64](repeating: 0, count: buckets / 64)
         for (b, l) in long.enumerated() where !l.isEmpty { bits[b >> 6] |= 1 << UInt64(b & 63) }
         longBits = bits
-        hasShort = !shortEntries.isEmpty
         self.empty = empty
     }
 
@@ -77,36 +88,39 @@ public struct SigmaMultiPattern: Sendable {
         longBits.withUnsafeBufferPointer { bits in
             longStarts.withUnsafeBufferPointer { starts in
                 longEntries.withUnsafeBufferPointer { entries in
-                    // Positions with four bytes from them: `i + 4 <= n`, so the unaligned load stays in the text.
-                    var i = 0
-                    while i + 4 <= n {
-                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt32.self).littleEndian
-                        let h = Self.bucket(word)
-                        if bits[h >> 6] & (1 << UInt64(h & 63)) != 0 {
-                            for j in Int(starts[h])..<Int(starts[h + 1]) {
-                                let k = Int(entries[j])
-                                if occursAt(k, base, i, n) { found(k) }
+                    firstWord.withUnsafeBufferPointer { firsts in
+                        lastWord.withUnsafeBufferPointer { lasts in
+                            lengths.withUnsafeBufferPointer { lens in
+                                // Positions with four bytes from them: `i + 4 <= n`, so the unaligned loads stay
+                                // in the text (the last word is read only when the whole pattern fits).
+                                var i = 0
+                                while i + 4 <= n {
+                                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt32.self).littleEndian
+                                    let h = Self.bucket(word)
+                                    if bits[h >> 6] & (1 << UInt64(h & 63)) != 0 {
+                                        for j in Int(starts[h])..<Int(starts[h + 1]) {
+                                            let k = Int(entries[j])
+                                            let length = lens[k]
+                                            guard firsts[k] == word, n - i >= length,
+                                                UnsafeRawPointer(base + i + length - 4).loadUnaligned(as: UInt32.self).littleEndian
+                                                    == lasts[k]
+                                            else { continue }
+                                            if occursAt(k, base, i, n) { found(k) }
+                                        }
+                                    }
+                                    i += 1
+                                }
                             }
                         }
-                        i += 1
                     }
                 }
             }
         }
-        guard hasShort else { return }
-        shortStarts.withUnsafeBufferPointer { starts in
-            shortEntries.withUnsafeBufferPointer { entries in
-                for i in 0..<n {
-                    let b = Int(base[i])
-                    let lo = Int(starts[b])
-                    let hi = Int(starts[b + 1])
-                    guard lo < hi else { continue }
-                    for j in lo..<hi {
-                        let k = Int(entries[j])
-                        if occursAt(k, base, i, n) { found(k) }
-                    }
-                }
-            }
+        // Short patterns: `memchr` for the first byte, then a comparison (fast for rare bytes, and a frequent byte
+        // is found at once).
+        for k in short {
+            let p = patterns[Int(k)]
+            if SigmaPattern.find(p, in: text, from: 0) != nil { found(Int(k)) }
         }
     }
 
