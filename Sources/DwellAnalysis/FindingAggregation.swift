@@ -10,14 +10,30 @@ public enum FindingAggregation {
     /// Evidence lines kept per aggregate: the first hits' and the last hits'.
     public static let keptEvidence = 8
 
+    /// Indicators kept per aggregate.
+    static let keptIndicators = 16
+
     /// The source a finding is about: its first address indicator, else its first indicator.
     static func source(_ f: Finding) -> FindingIndicator? { f.indicators.first(.ip) ?? f.indicators.first }
 
     /// The evidence kept for an aggregate of time-ordered findings: the first hits' and the last hits', once each.
     static func ends(of sorted: [Finding]) -> [EvidenceRef] {
         let all = sorted.flatMap(\.evidence)
+        return ends(Array(all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)))
+    }
+
+    /// The first and last hits' evidence (`prefix + suffix` of the hits' evidence in time order), once each, sorted.
+    static func ends(_ prefixAndSuffix: [EvidenceRef]) -> [EvidenceRef] {
         var seen = Set<EvidenceRef>()
-        return (all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)).filter { seen.insert($0).inserted }.sorted()
+        return prefixAndSuffix.filter { seen.insert($0).inserted }.sorted()
+    }
+
+    /// An aggregate's explanation: the first hit's, the count and span, and the last hit's. `merged` carries the
+    /// count, the first time and the last time.
+    static func mergedWhy(first merged: Finding, last: Finding) -> String {
+        let span =
+            "\(merged.count) hits of this rule from this source on this host, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? last.time).iso8601(fractionDigits: 0))"
+        return "\(merged.why); \(span); the last: \(last.why)"
     }
 
     /// `findings` aggregated, in time order of their first hit. - Complexity: O(*n* log *n*).
@@ -60,11 +76,9 @@ public enum FindingAggregation {
             merged.implies = sorted.flatMap(\.implies).filter { implied.insert($0).inserted }
             var indicators = merged.indicators
             for f in sorted.dropFirst() { for i in f.indicators where !indicators.contains(i) { indicators.append(i) } }
-            merged.indicators = Array(indicators.prefix(16))
+            merged.indicators = Array(indicators.prefix(keptIndicators))
             merged.evidence = ends(of: sorted)
-            let span =
-                "\(merged.count) hits of this rule from this source on this host, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? last.time).iso8601(fractionDigits: 0))"
-            merged.why = "\(sorted[0].why); \(span); the last: \(last.why)"
+            merged.why = mergedWhy(first: merged, last: last)
             out.append(merged)
         }
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }

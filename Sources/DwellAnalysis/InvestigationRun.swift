@@ -54,7 +54,7 @@ public enum InvestigationRun {
             let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options) { detectors.run() }
             hits = s.beside + s.findings
             sigmaNotes = s.notes
-            trace.mark("sigma rules", detail: "\(sigma.runnable.count) rules, \(s.findings.count) hits")
+            trace.mark("sigma rules", detail: "\(sigma.runnable.count) rules, \(s.findings.count) findings")
         } else {
             hits = detectors.run()
         }

@@ -3,6 +3,7 @@ import DwellIndex
 import DwellIngest
 import DwellSigma
 import Foundation
+import Parsers
 
 /// Sigma rules' matches as findings: rule id and title, level as severity, the ATT&CK technique from the tags,
 /// the evidence lines; aggregated with the built-in detectors' findings. A Sigma match shows what a rule looks for,
@@ -29,61 +30,190 @@ public enum SigmaFindings {
         }
     }
 
+    /// The Sigma findings, already one per (rule, source, host) as `FindingAggregation.aggregate` makes them: the
+    /// matches are grouped as they are turned into findings, and each group's finding is built once from its
+    /// members (a rule can match hundreds of thousands of events; a finding per match only to merge them again
+    /// cost more than the matching). The result is what aggregating a finding per match gives, byte for byte
+    /// (`SigmaFindingsTests`).
     static func findings(
         _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions
     ) -> (findings: [Finding], notes: [String]) {
         let store = detectors.store
-        let engine = SigmaEngine(store: store, lineReader: lineReader(files: files, options: options), threads: options.jobs)
+        let reader = lineReader(files: files, options: options, lineFiles: lineFiles(store, options: options))
+        let engine = SigmaEngine(store: store, lineReader: reader, threads: options.jobs)
         let run = engine.run(set)
-        var out: [Finding] = []
-        out.reserveCapacity(run.matches.count)
+        return (findings(run, set, detectors: detectors), run.notes)
+    }
+
+    /// `run`'s matches as findings, one per (rule, source, host).
+    static func findings(_ run: SigmaRunResult, _ set: SigmaRuleSet, detectors: Detectors) -> [Finding] {
+        let store = detectors.store
         // What is the same for every match of a rule is built once per rule; the texts of addresses, users and
-        // hosts once per distinct value (a rule can match tens of thousands of events).
+        // hosts once per distinct value.
         var perRule: [Int: (id: String, severity: Severity, prefix: String, technique: String)] = [:]
-        var whyCache: [Int: (match: String, why: String)] = [:]
         var ipText: [UInt32: FindingIndicator] = [:]
         var userText: [UInt32: FindingIndicator] = [:]
         var hostText: [UInt64: String] = [:]
-        let filePaths = detectors.filePaths
-        for m in run.matches {
-            let r = set.runnable[m.rule].rule
+        // The aggregation key is made of texts (finding rule id, host name, source indicator); equal texts can come
+        // from different numbers, so the numbers map to a group through the texts, once per distinct numbers.
+        struct Numbers: Hashable {
+            var rule: Int
+            var host: UInt64
+            var ip: UInt32
+            var user: UInt32
+        }
+        var groupOfNumbers: [Numbers: Int] = [:]
+        var groupOfText: [String: Int] = [:]
+        var groups: [[Int]] = []
+        for (k, m) in run.matches.enumerated() {
             guard let first = m.positions.first else { continue }
-            let fixed: (id: String, severity: Severity, prefix: String, technique: String)
-            if let known = perRule[m.rule] {
-                fixed = known
+            let ip = store.sourceIP[first]
+            let numbers = Numbers(rule: m.rule, host: hostKey(store, first), ip: ip, user: ip == 0 ? store.user[first] : 0)
+            if let g = groupOfNumbers[numbers] {
+                groups[g].append(k)
+                continue
+            }
+            let r = set.runnable[m.rule].rule
+            let id = perRule[m.rule]?.id ?? ruleID(r)
+            let host = remembered(&hostText, numbers.host) { detectors.hostOf(first) }
+            let source: FindingIndicator?
+            if ip != 0 {
+                source = remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }
+            } else if numbers.user != 0 {
+                source = remembered(&userText, numbers.user) { .user("\(detectors.text(numbers.user))") }
             } else {
+                source = host.isEmpty ? nil : .host(host)
+            }
+            if perRule[m.rule] == nil {
                 let by = r.author.isEmpty ? "" : ", by \(r.author)"
-                fixed = (
-                    ruleID(r), severity(r.level), "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): ",
-                    r.technique
-                )
-                perRule[m.rule] = fixed
+                perRule[m.rule] = (id, severity(r.level), "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): ", r.technique)
             }
-            let why: String
-            if let cached = whyCache[m.rule], cached.match == m.why {
-                why = cached.why
+            let key = "\(id)\u{0}\(host)\u{0}\(source?.description ?? "")"
+            let g: Int
+            if let known = groupOfText[key] {
+                g = known
             } else {
-                why = fixed.prefix + m.why
-                whyCache[m.rule] = (m.why, why)
+                g = groups.count
+                groups.append([])
+                groupOfText[key] = g
             }
+            groupOfNumbers[numbers] = g
+            groups[g].append(k)
+        }
+        let filePaths = detectors.filePaths
+        // One member's finding, as a finding per match was made.
+        func finding(_ k: Int) -> Finding {
+            let m = run.matches[k]
+            let first = m.positions[0]
+            let r = set.runnable[m.rule].rule
+            let fixed = perRule[m.rule] ?? (ruleID(r), severity(r.level), "", r.technique)
             var indicators: [FindingIndicator] = []
             let ip = store.sourceIP[first]
             if ip != 0 { indicators.append(remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }) }
             let user = store.user[first]
             if user != 0 { indicators.append(remembered(&userText, user) { .user("\(detectors.text(user))") }) }
             let host = remembered(&hostText, hostKey(store, first)) { detectors.hostOf(first) }
-            if !host.isEmpty { indicators.append(.host("\(host)")) }
+            if !host.isEmpty { indicators.append(.host(host)) }
             // A loop, not `map`: a closure here copied the store (a retain per column) for every match.
             var evidence: [EvidenceRef] = []
             evidence.reserveCapacity(m.positions.count)
             for p in m.positions { evidence.append(EvidenceRef(store: store, position: p, filePaths: filePaths)) }
-            out.append(
-                Finding(
-                    rule: fixed.id, title: r.title, technique: fixed.technique, severity: fixed.severity,
-                    time: store.timestamp(first), host: host, indicators: indicators, why: why,
-                    evidence: evidence, seeds: false, role: .attempt))
+            return Finding(
+                rule: fixed.id, title: r.title, technique: fixed.technique, severity: fixed.severity,
+                time: store.timestamp(first), host: host, indicators: indicators, why: fixed.prefix + m.why,
+                evidence: evidence, seeds: false, role: .attempt)
         }
-        return (out, run.notes)
+        var out: [Finding] = []
+        out.reserveCapacity(groups.count)
+        for members in groups {
+            guard members.count > 1 else {
+                if let only = members.first { out.append(finding(only)) }
+                continue
+            }
+            // As `FindingAggregation.aggregate` orders a group: by the first hit's time, ties in match order.
+            let sorted = members.sorted { store.time[run.matches[$0].positions[0]] < store.time[run.matches[$1].positions[0]] }
+            guard let head = sorted.first, let tail = sorted.last else { continue }
+            var merged = finding(head)
+            let last = finding(tail)
+            var lastTime = merged.time
+            var indicators = merged.indicators
+            // The indicators of the members, in order, each once, as many as the aggregate keeps: a member's
+            // address, user and host are looked at as numbers, and made into text only when not seen before.
+            var seenIP: Set<UInt32> = [store.sourceIP[run.matches[head].positions[0]]]
+            var seenUser: Set<UInt32> = [store.user[run.matches[head].positions[0]]]
+            var seenHost: Set<UInt64> = [hostKey(store, run.matches[head].positions[0])]
+            var k = 1
+            while k < sorted.count && indicators.count < FindingAggregation.keptIndicators {
+                let p = run.matches[sorted[k]].positions[0]
+                k += 1
+                let ip = store.sourceIP[p]
+                let user = store.user[p]
+                let hk = hostKey(store, p)
+                var own: [FindingIndicator] = []
+                if ip != 0, seenIP.insert(ip).inserted { own.append(ipIndicator(&ipText, ip, detectors)) }
+                if user != 0, seenUser.insert(user).inserted { own.append(userIndicator(&userText, user, detectors)) }
+                if seenHost.insert(hk).inserted {
+                    let host = hostName(&hostText, hk, p, detectors)
+                    if !host.isEmpty { own.append(.host(host)) }
+                }
+                for i in own where !indicators.contains(i) { indicators.append(i) }
+            }
+            for m in sorted { lastTime = max(lastTime, store.timestamp(run.matches[m].positions[0])) }
+            // The evidence of the first and the last hits: the ends of the members' positions laid end to end.
+            let half = FindingAggregation.keptEvidence / 2
+            var head4: [EvidenceRef] = []
+            for m in sorted where head4.count < half {
+                for p in run.matches[m].positions where head4.count < half {
+                    head4.append(EvidenceRef(store: store, position: p, filePaths: filePaths))
+                }
+            }
+            var tail4: [EvidenceRef] = []
+            for m in sorted.reversed() where tail4.count < half {
+                for p in run.matches[m].positions.reversed() where tail4.count < half {
+                    tail4.append(EvidenceRef(store: store, position: p, filePaths: filePaths))
+                }
+            }
+            merged.count = sorted.count
+            merged.lastTime = lastTime
+            merged.indicators = Array(indicators.prefix(FindingAggregation.keptIndicators))
+            merged.evidence = FindingAggregation.ends(head4 + tail4.reversed())
+            merged.why = FindingAggregation.mergedWhy(first: merged, last: last)
+            out.append(merged)
+        }
+        return out
+    }
+
+    /// The files whose events a line-based format read: read back as text, never tried as records or journals.
+    static func lineFiles(_ store: EventStore, options: IngestOptions) -> Set<UInt32> {
+        var formatOf: [UInt32: UInt16] = [:]
+        var mixed = Set<UInt32>()
+        for i in 0..<store.count {
+            let f = store.fileID[i]
+            let k = store.format[i]
+            if let known = formatOf[f] {
+                if known != k { mixed.insert(f) }
+            } else {
+                formatOf[f] = k
+            }
+        }
+        var isLines: [UInt16: Bool] = [:]
+        var out = Set<UInt32>()
+        for (f, k) in formatOf where !mixed.contains(f) {
+            let lines: Bool
+            if let known = isLines[k] {
+                lines = known
+            } else {
+                let id = Int(k)
+                if id >= 1 && id <= Registry.formats.count, case .lines = Registry.formats[id - 1].make(options.parserOptions) {
+                    lines = true
+                } else {
+                    lines = false
+                }
+                isLines[k] = lines
+            }
+            if lines { out.insert(f) }
+        }
+        return out
     }
 
     /// The Sigma findings, made on the calling thread while `beside` (the detectors) runs on another: both only
@@ -103,6 +233,28 @@ public enum SigmaFindings {
         return (other.result, s.findings, s.notes)
     }
 
+    /// An address indicator's text, made once per address (no closure: a closure here copied the detectors).
+    static func ipIndicator(_ cache: inout [UInt32: FindingIndicator], _ ip: UInt32, _ d: Detectors) -> FindingIndicator {
+        if let known = cache[ip] { return known }
+        let text = FindingIndicator.ip("\(d.ip(ip))")
+        cache[ip] = text
+        return text
+    }
+
+    static func userIndicator(_ cache: inout [UInt32: FindingIndicator], _ user: UInt32, _ d: Detectors) -> FindingIndicator {
+        if let known = cache[user] { return known }
+        let text = FindingIndicator.user("\(d.text(user))")
+        cache[user] = text
+        return text
+    }
+
+    static func hostName(_ cache: inout [UInt64: String], _ key: UInt64, _ position: Int, _ d: Detectors) -> String {
+        if let known = cache[key] { return known }
+        let text = d.hostOf(position)
+        cache[key] = text
+        return text
+    }
+
     /// The text cached under `key`, made by `make` the first time.
     static func remembered<K: Hashable, V>(_ cache: inout [K: V], _ key: K, _ make: () -> V) -> V {
         if let known = cache[key] { return known }
@@ -120,12 +272,15 @@ public enum SigmaFindings {
 
     /// Reads cited lines back from the evidence for keyword searches (framed records and journals through their
     /// readers, text files streamed up to the last wanted line).
-    public static func lineReader(files: [EvidenceFile], options: IngestOptions) -> SigmaLineReader {
+    /// `lineFiles`: files a line-based format read (`lineFiles(_:options:)`), streamed without trying them as
+    /// records or journals first.
+    public static func lineReader(files: [EvidenceFile], options: IngestOptions, lineFiles: Set<UInt32> = []) -> SigmaLineReader {
         { fileID, lines, body in
             guard Int(fileID) < files.count, !files[Int(fileID)].isStdin, let last = lines.last else { return false }
             let file = files[Int(fileID)]
+            let asText = lineFiles.contains(fileID)
             // Whole records: keywords and Windows record fields read the full rendering, not the report's cut.
-            if let framed = Ingest.framedRawRecords(Set(lines), of: file, options: options, maxBytes: .max) {
+            if !asText, let framed = Ingest.framedRawRecords(Set(lines), of: file, options: options, maxBytes: .max) {
                 for l in lines { if let b = framed[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
                 return true
             }
@@ -134,7 +289,7 @@ public enum SigmaFindings {
             defer { reader.deallocate() }
             let done = StopFlag()
             var bounded = StoppableSource(inner: source, stop: done)
-            if let journal = reader.journalLines(Set(lines), from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
+            if !asText, let journal = reader.journalLines(Set(lines), from: &bounded, displayPath: file.displayPath, sizeHint: file.sizeBytes) {
                 for l in lines { if let b = journal[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
                 return true
             }

@@ -6,15 +6,16 @@ import Foundation
 #endif
 
 /// Jobs run side by side on up to `threads` threads, each job once, taken in the order given (longest first
-/// balances the threads best).
-final class JobQueue: @unchecked Sendable {
+/// balances the threads best). Shared with the other modules of the package (the Sigma engine's log sources and
+/// rule files).
+package final class JobQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let jobs: [() -> Void]
     private var next = 0
 
-    init(_ jobs: [() -> Void]) { self.jobs = jobs }
+    package init(_ jobs: [() -> Void]) { self.jobs = jobs }
 
-    func run(threads: Int) {
+    package func run(threads: Int) {
         let workers = min(max(threads, 1), jobs.count)
         guard workers > 1 else { return jobs.forEach { $0() } }
         DispatchQueue.concurrentPerform(iterations: workers) { _ in

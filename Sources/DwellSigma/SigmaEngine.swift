@@ -8,35 +8,6 @@ import Parsers
 public typealias SigmaLineReader = (_ fileID: UInt32, _ lines: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) -> Void)
     -> Bool
 
-/// Jobs (log sources, by index) taken one at a time by up to `threads` threads, in the order given.
-final class GroupWork: @unchecked Sendable {
-    private let lock = NSLock()
-    private let jobs: [Int]
-    private var next = 0
-    private let body: (Int) -> Void
-
-    init(jobs: [Int], body: @escaping (Int) -> Void) {
-        self.jobs = jobs
-        self.body = body
-    }
-
-    func run(threads: Int) {
-        let workers = min(max(threads, 1), jobs.count)
-        guard workers > 1 else { return jobs.forEach(body) }
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let g = take() { body(g) }
-        }
-    }
-
-    private func take() -> Int? {
-        lock.withLock {
-            guard next < jobs.count else { return nil }
-            defer { next += 1 }
-            return jobs[next]
-        }
-    }
-}
-
 /// One hit of a runnable rule: the events behind it (store positions, time order) and why.
 public struct SigmaMatch: Sendable {
     /// Index in `SigmaRuleSet.runnable`.
@@ -109,22 +80,27 @@ public struct SigmaEngine {
         }
         var lineReader = self.lineReader
         if let direct = lineReader, readersOf.values.contains(where: { $0 > 1 }) {
-            var union: [UInt32: Set<UInt64>] = [:]
+            // Per shared file, a bitmap of its wanted line numbers (no hashing per event), read out ascending.
+            var union: [UInt32: [UInt64]] = [:]
             for (g, positions) in selected.enumerated() where reading[g] {
                 for p in positions where readersOf[store.fileID[p], default: 0] > 1 {
-                    union[store.fileID[p], default: []].insert(UInt64(store.line[p]))
+                    let line = Int(store.line[p])
+                    union[store.fileID[p], default: []].setBit(line)
                 }
             }
-            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.sorted() }).lineReader
+            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.setBits() }).lineReader
         }
         // The log sources are independent: their passes run side by side, the longest first, and their results
         // are joined in the sources' order, so the result never depends on scheduling.
         let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
         let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
-        let work = GroupWork(jobs: jobs) { [self, groups, order, selected, lineReader] g in
-            outputs.store(g, runGroup(set, members: groups[order[g]]!, positions: selected[g], reader: lineReader))
-        }
-        work.run(threads: threads)
+        JobQueue(
+            jobs.map { g in
+                { [self, groups, order, selected, lineReader] in
+                    outputs.store(g, runGroup(set, members: groups[order[g]]!, positions: selected[g], reader: lineReader))
+                }
+            }
+        ).run(threads: threads)
         let done = outputs.values
         for (g, name) in order.enumerated() {
             guard let out = done[g] else { continue }
@@ -212,19 +188,24 @@ public struct SigmaEngine {
         if lists > 1 { candidates.sort() }
         var programOK: [UInt32: Bool] = [:]
         var idOf: [UInt32: Int] = [:]
+        // The last program's answer: neighbouring events mostly share their program (no hashing for them).
+        var lastProgram: (symbol: UInt32, ok: Bool)?
         var out: [Int] = []
         for i in candidates {
             if let k = m.kinds, !k.contains(store.kind[i]) { continue }
             if let progs = m.programs {
                 let p = store.program[i]
                 let ok: Bool
-                if let known = programOK[p] {
+                if let last = lastProgram, last.symbol == p {
+                    ok = last.ok
+                } else if let known = programOK[p] {
                     ok = known
                 } else {
                     let name = store.string(p).lowercased()
                     ok = progs.contains { m.programContains ? name.contains($0) : name == $0 }
                     programOK[p] = ok
                 }
+                lastProgram = (p, ok)
                 guard ok else { continue }
             }
             if let ids = m.eventIDs {
@@ -364,5 +345,27 @@ extension SigmaEngine {
         }
         for n in rows.indices { rows[n].append(raw[n]) }
         return (positions, columns + ["_raw"], numeric, rows)
+    }
+}
+
+extension [UInt64] {
+    /// Sets bit `n` of the bitmap (growing it as needed).
+    mutating func setBit(_ n: Int) {
+        let w = n >> 6
+        if w >= count { append(contentsOf: repeatElement(0, count: w - count + 1)) }
+        self[w] |= 1 << UInt64(n & 63)
+    }
+
+    /// The numbers of the set bits, ascending.
+    func setBits() -> [UInt64] {
+        var out: [UInt64] = []
+        for (w, word) in enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                out.append(UInt64(w * 64 + x.trailingZeroBitCount))
+                x &= x - 1
+            }
+        }
+        return out
     }
 }

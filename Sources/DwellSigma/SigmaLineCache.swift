@@ -18,7 +18,7 @@ package final class SigmaLineCache: @unchecked Sendable {
     private let fileLocks: [UInt32: NSLock]
     private let lock = NSLock()
     // Under `lock`:
-    private var held: [UInt32: (lines: [UInt64: [UInt8]], bytes: Int, lastUse: Int)] = [:]
+    private var held: [UInt32: (lines: LineCopy, bytes: Int, lastUse: Int)] = [:]
     /// Files read directly for every request: unreadable again, or their lines alone pass the budget.
     private var direct: Set<UInt32> = []
     private var clock = 0
@@ -48,8 +48,8 @@ package final class SigmaLineCache: @unchecked Sendable {
 
     package func read(_ fileID: UInt32, _ wanted: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         guard let all = union[fileID], let fileLock = fileLocks[fileID] else { return reader(fileID, wanted, body) }
-        let copy: [UInt64: [UInt8]]? = fileLock.withLock {
-            let known: (lines: [UInt64: [UInt8]]?, isDirect: Bool) = lock.withLock {
+        let copy: LineCopy? = fileLock.withLock {
+            let known: (lines: LineCopy?, isDirect: Bool) = lock.withLock {
                 clock += 1
                 held[fileID]?.lastUse = clock
                 return (held[fileID]?.lines, direct.contains(fileID))
@@ -60,16 +60,16 @@ package final class SigmaLineCache: @unchecked Sendable {
                 lock.withLock { _ = direct.insert(fileID) }
                 return nil
             }
-            keep(fileID, filled.lines, bytes: filled.bytes)
-            return filled.lines
+            keep(fileID, filled, bytes: filled.bytes.count)
+            return filled
         }
         guard let copy else { return reader(fileID, wanted, body) }
-        for l in wanted { if let b = copy[l] { b.withUnsafeBufferPointer { body(l, $0) } } }
+        copy.forEach(wanted, body)
         return true
     }
 
     /// Holds a file's copy, dropping the least recently used others until the held copies fit the budget.
-    private func keep(_ fileID: UInt32, _ lines: [UInt64: [UInt8]], bytes: Int) {
+    private func keep(_ fileID: UInt32, _ lines: LineCopy, bytes: Int) {
         lock.withLock {
             while usedBytes + bytes > budgetBytes {
                 guard let oldest = held.min(by: { $0.value.lastUse < $1.value.lastUse }) else { break }
@@ -86,25 +86,53 @@ package final class SigmaLineCache: @unchecked Sendable {
 
     /// The wanted lines' bytes, or `nil` (read directly then) when the file cannot be read or its lines alone would
     /// pass the budget.
-    func fill(_ fileID: UInt32, _ all: [UInt64]) -> (lines: [UInt64: [UInt8]], bytes: Int)? {
-        var out: [UInt64: [UInt8]] = [:]
-        out.reserveCapacity(all.count)
+    func fill(_ fileID: UInt32, _ all: [UInt64]) -> LineCopy? {
+        var out = LineCopy()
+        out.numbers.reserveCapacity(all.count)
+        out.starts.reserveCapacity(all.count + 1)
         var next = 0
         var over = false
-        var bytesHere = 0
         let ok = reader(fileID, all) { line, bytes in
             guard !over else { return }
             while next < all.count && all[next] < line { next += 1 }
-            guard next < all.count, all[next] == line, out[line] == nil else { return }
-            bytesHere += bytes.count
-            if bytesHere > budgetBytes {
+            // The reader hands lines over in ascending order: a line already kept is the last one kept.
+            guard next < all.count, all[next] == line, out.numbers.last != line else { return }
+            if out.bytes.count + bytes.count > budgetBytes {
                 over = true
-                out = [:]
+                out = LineCopy()
                 return
             }
-            out[line] = Array(bytes)
+            out.append(line, bytes)
         }
         guard ok, !over else { return nil }
-        return (out, bytesHere)
+        return out
+    }
+}
+
+/// A file's lines held in one buffer: line `numbers[k]` is `bytes[starts[k]..<starts[k + 1]]`, numbers ascending.
+/// One allocation per file instead of one per line, and served by walking the wanted lines beside the held ones
+/// (no hashing per line).
+struct LineCopy {
+    var numbers: [UInt64] = []
+    var starts: [Int] = [0]
+    var bytes: [UInt8] = []
+
+    mutating func append(_ line: UInt64, _ text: UnsafeBufferPointer<UInt8>) {
+        numbers.append(line)
+        bytes.append(contentsOf: text)
+        starts.append(bytes.count)
+    }
+
+    /// Calls `body` for each of `wanted` (ascending) that is held, in order.
+    func forEach(_ wanted: [UInt64], _ body: (UInt64, UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { all in
+            var k = 0
+            for l in wanted {
+                while k < numbers.count && numbers[k] < l { k += 1 }
+                guard k < numbers.count, numbers[k] == l else { continue }
+                // `starts` is ascending and ends at `bytes.count` (only `append` writes it): the range is inside.
+                body(l, UnsafeBufferPointer(rebasing: all[starts[k]..<starts[k + 1]]))
+            }
+        }
     }
 }

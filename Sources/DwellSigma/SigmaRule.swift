@@ -1,3 +1,5 @@
+import DwellCore
+import DwellIndex
 import Foundation
 import Yams
 
@@ -142,25 +144,31 @@ public enum SigmaLoader {
         return (out, errors)
     }
 
-    public static func load(paths: [String]) -> Loaded {
+    /// Reads and parses every rule file under `paths`, the files side by side on up to `threads` threads; the
+    /// result is joined in the files' order, so it does not depend on the threads.
+    public static func load(paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Loaded {
         let (files, errors) = ruleFiles(paths)
         var loaded = Loaded()
         loaded.errors = errors
         loaded.files = files.count
-        for f in files {
-            guard let data = FileManager.default.contents(atPath: f) else {
-                loaded.errors.append(SigmaLoadError(file: f, document: 0, reason: "not readable"))
-                continue
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                loaded.errors.append(SigmaLoadError(file: f, document: 0, reason: "not UTF-8 text"))
-                continue
-            }
-            let r = parse(text: text, file: f)
+        let parsed = ResultSlots<(rules: [SigmaRule], errors: [SigmaLoadError])>(repeating: ([], []), count: files.count)
+        JobQueue(files.indices.map { k in { parsed.store(k, loadFile(files[k])) } }).run(threads: threads)
+        for r in parsed.values {
             loaded.rules += r.rules
             loaded.errors += r.errors
         }
         return loaded
+    }
+
+    /// The rules of one file, or why it could not be read.
+    static func loadFile(_ f: String) -> (rules: [SigmaRule], errors: [SigmaLoadError]) {
+        guard let data = FileManager.default.contents(atPath: f) else {
+            return ([], [SigmaLoadError(file: f, document: 0, reason: "not readable")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return ([], [SigmaLoadError(file: f, document: 0, reason: "not UTF-8 text")])
+        }
+        return parse(text: text, file: f)
     }
 
     /// The rules of one file's text (a file may hold several YAML documents).

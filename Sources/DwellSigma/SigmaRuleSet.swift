@@ -1,3 +1,5 @@
+import DwellCore
+import DwellIndex
 import Foundation
 
 /// What became of one rule document: it runs, or why not.
@@ -69,8 +71,16 @@ public struct SigmaRuleSet: Sendable {
         statuses.sort { ($0.file, $0.document) < ($1.file, $1.document) }
     }
 
-    public static func build(_ rules: [SigmaRule]) -> SigmaRuleSet {
+    /// Compiles `rules` (the detections side by side on up to `threads` threads) and resolves the correlations.
+    public static func build(_ rules: [SigmaRule], threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> SigmaRuleSet {
         var set = SigmaRuleSet()
+        let compiled = ResultSlots<Result<SigmaCompiledRule, SigmaStatusReason>?>(repeating: nil, count: rules.count)
+        JobQueue(
+            rules.indices.compactMap { k in
+                rules[k].correlation == nil ? { compiled.store(k, SigmaCompiler.compile(rules[k])) } : nil
+            }
+        ).run(threads: threads)
+        let compiledRules = compiled.values
         var byName: [String: Int] = [:]
         var failed: [String: SigmaStatusReason] = [:]
         var readsSource: [String: Bool] = [:]
@@ -80,7 +90,7 @@ public struct SigmaRuleSet: Sendable {
                     file: r.file, document: r.document, id: r.id, title: r.title, logSource: r.logSource, state: s,
                     sourceRead: sourceRead))
         }
-        for r in rules where r.correlation == nil {
+        for (k, r) in rules.enumerated() where r.correlation == nil {
             let read: Bool
             if case .success = SigmaFieldMap.mapping(product: r.product, category: r.category, service: r.service) {
                 read = true
@@ -89,7 +99,7 @@ public struct SigmaRuleSet: Sendable {
             }
             readsSource[r.id] = read
             if let n = r.name { readsSource[n] = read }
-            switch SigmaCompiler.compile(r) {
+            switch compiledRules[k] ?? SigmaCompiler.compile(r) {
             case .success(let c):
                 byName[r.id] = set.runnable.count
                 if let n = r.name { byName[n] = set.runnable.count }

@@ -279,7 +279,7 @@ struct SourceRun {
         // Hits by test index while searching (a test is hashed once, when stored, not per hit).
         var hitBits = [Bitset](repeating: Bitset(count: positions.count), count: tests.count)
         defer { for (ti, t) in tests.enumerated() { keywordResults[t] = hitBits[ti] } }
-        // All literal patterns of all tests, with a two-byte index of their anchors.
+        // All literal patterns of all tests.
         struct Entry { var test: Int; var pattern: SigmaPattern }
         var entries: [Entry] = []
         var regexTests: [(Int, [NSRegularExpression], Bool)] = []
@@ -291,33 +291,33 @@ struct SourceRun {
             default: break
             }
         }
-        var table = [[Int32]](repeating: [], count: 65536)
+        // The distinct anchors of the case-insensitive patterns, searched together (`SigmaMultiPattern`); a cased
+        // pattern, or one without a literal piece, is checked on every line.
         var always: [Int32] = []
+        var anchorOf: [[UInt8]: Int] = [:]
+        var anchorList: [[UInt8]] = []
+        var entriesOfAnchor: [[Int32]] = []
         for (e, entry) in entries.enumerated() {
             let a = entry.pattern.anchor
-            if a.count >= 2 && !entry.pattern.cased { table[Int(a[0]) << 8 | Int(a[1])].append(Int32(e)) } else { always.append(Int32(e)) }
+            guard !a.isEmpty, !entry.pattern.cased else {
+                always.append(Int32(e))
+                continue
+            }
+            if let k = anchorOf[a] {
+                entriesOfAnchor[k].append(Int32(e))
+            } else {
+                anchorOf[a] = anchorList.count
+                anchorList.append(a)
+                entriesOfAnchor.append([Int32(e)])
+            }
         }
-        // The same index flattened, read per byte: the entries of bigram b are `flat[starts[b]..<starts[b + 1]]`.
-        var startsBuilt = [Int32](repeating: 0, count: 65537)
-        var flatBuilt: [Int32] = []
-        for b in 0..<65536 {
-            startsBuilt[b] = Int32(flatBuilt.count)
-            flatBuilt += table[b]
-        }
-        startsBuilt[65536] = Int32(flatBuilt.count)
-        let starts = startsBuilt
-        let flat = flatBuilt
-        // One bit per bigram that starts some anchor (8 KiB, stays in L1 cache): most bytes stop here.
-        var presentBuilt = [UInt64](repeating: 0, count: 1024)
-        for b in 0..<65536 where startsBuilt[b] < startsBuilt[b + 1] { presentBuilt[b >> 6] |= 1 << UInt64(b & 63) }
-        let present = presentBuilt
-        let anchors = entries.map(\.pattern.anchor)
+        let scanner = SigmaMultiPattern(anchorList)
         // Events by file, in line order (an event index per line; a line may carry several events).
         var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
         for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
         var unread = 0
         var folded: [UInt8] = []
-        var stamp = [Int](repeating: -1, count: entries.count)
+        var stamp = [Int](repeating: -1, count: anchorList.count)
         var lineNo = 0
         var testHit = [Bool](repeating: false, count: tests.count)
         var patternHits = [Int](repeating: 0, count: tests.count)
@@ -339,32 +339,10 @@ struct SourceRun {
                 candidates.removeAll(keepingCapacity: true)
                 candidates.append(contentsOf: always)
                 folded.withUnsafeBufferPointer { f in
-                    // Per byte: one look-up in the flat index (immutable, so no exclusivity checks); the anchors
-                    // of the bigram's entries are compared only where the index has any.
-                    starts.withUnsafeBufferPointer { st in
-                        present.withUnsafeBufferPointer { bits in
-                            guard f.count >= 2 else { return }
-                            var previous = Int(f[0])
-                            for i in 1..<f.count {
-                                let current = Int(f[i])
-                                let bigram = previous << 8 | current  // < 65536: two bytes
-                                previous = current
-                                guard bits[bigram >> 6] & (1 << UInt64(bigram & 63)) != 0 else { continue }
-                                let lo = Int(st[bigram])
-                                let hi = Int(st[bigram + 1])
-                                guard lo < hi else { continue }
-                                let at = i - 1
-                                for j in lo..<hi {
-                                    let e = Int(flat[j])
-                                    guard stamp[e] != lineNo else { continue }
-                                    let a = anchors[e]
-                                    if f.count - at >= a.count, f[at..<(at + a.count)].elementsEqual(a) {
-                                        stamp[e] = lineNo
-                                        candidates.append(Int32(e))
-                                    }
-                                }
-                            }
-                        }
+                    scanner.forEachOccurring(in: f) { k in
+                        guard stamp[k] != lineNo else { return }
+                        stamp[k] = lineNo
+                        candidates.append(contentsOf: entriesOfAnchor[k])
                     }
                     for e in candidates {
                         let entry = entries[Int(e)]

@@ -1,6 +1,7 @@
 // Sigma: `investigate` on a generated incident with every applicable SigmaHQ rule of ../shared/realdata/sigma
 // loaded, against the same investigate without them, on the same corpus in the same run (issue #21: at most 1.5×);
-// the same on the web-to-windows story, where the Windows rules read record fields back from the evidence.
+// the same on the web-to-windows story, where the Windows rules read record fields back from the evidence, and on
+// a larger corpus given by `DWELL_BENCH_SIGMA_CORPUS` (with the rules loaded inside the measured run).
 import Benchmark
 import DwellAnalysis
 import DwellCore
@@ -38,6 +39,12 @@ let windowsCorpus: String = {
     return root + "/case"
 }()
 
+/// A larger corpus given by path (`DWELL_BENCH_SIGMA_CORPUS`, e.g. the 1 GB noisy web+auth+conn incident): too big
+/// to generate in each run, so measured only when given.
+let givenCorpus: String? = ProcessInfo.processInfo.environment["DWELL_BENCH_SIGMA_CORPUS"].flatMap {
+    FileManager.default.fileExists(atPath: $0) ? $0 : nil
+}
+
 func investigate(sigma: SigmaRuleSet?, corpus: String = corpus) -> Int {
     let r = InvestigationRun.run(paths: [corpus], options: IngestOptions(jobs: 2), seeds: [], sigma: sigma)
     return r.investigation.findings.count
@@ -61,6 +68,18 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("sigma: investigate the web-to-windows story with all applicable SigmaHQ rules", configuration: config) { _ in
         blackHole(investigate(sigma: rules, corpus: windowsCorpus))
+    }
+    // The rules loaded inside the measurement: what `dwell investigate --sigma DIR` costs against the run without.
+    Benchmark("sigma: investigate the web-to-windows story, loading the SigmaHQ rules in the run", configuration: config) { _ in
+        blackHole(investigate(sigma: SigmaRuleSet.load(paths: [sigmaHQ]), corpus: windowsCorpus))
+    }
+    if let givenCorpus {
+        Benchmark("sigma: investigate the given corpus without Sigma rules (baseline)", configuration: config) { _ in
+            blackHole(investigate(sigma: nil, corpus: givenCorpus))
+        }
+        Benchmark("sigma: investigate the given corpus, loading the SigmaHQ rules in the run", configuration: config) { _ in
+            blackHole(investigate(sigma: SigmaRuleSet.load(paths: [sigmaHQ]), corpus: givenCorpus))
+        }
     }
     Benchmark("sigma: load and compile the SigmaHQ sample (\(rules.statuses.count) rule files)", configuration: config) { _ in
         blackHole(SigmaRuleSet.load(paths: [sigmaHQ]).runnable.count)
