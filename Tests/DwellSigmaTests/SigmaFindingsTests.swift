@@ -16,11 +16,11 @@ import Testing
             guard let first = m.positions.first else { continue }
             let r = set.runnable[m.rule].rule
             let by = r.author.isEmpty ? "" : ", by \(r.author)"
-            var indicators: [String] = []
-            if store.sourceIP[first] != 0 { indicators.append("ip:\(d.ip(store.sourceIP[first]))") }
-            if store.user[first] != 0 { indicators.append("user:\(d.text(store.user[first]))") }
+            var indicators: [FindingIndicator] = []
+            if store.sourceIP[first] != 0 { indicators.append(.ip("\(d.ip(store.sourceIP[first]))")) }
+            if store.user[first] != 0 { indicators.append(.user(d.text(store.user[first]))) }
             let host = d.hostOf(first)
-            if !host.isEmpty { indicators.append("host:\(host)") }
+            if !host.isEmpty { indicators.append(.host(host)) }
             out.append(
                 Finding(
                     rule: SigmaFindings.ruleID(r), title: r.title, technique: r.technique,
