@@ -75,7 +75,7 @@ public struct Detectors {
         return Finding(
             rule: rule.id, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
             time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
-            evidence: cited.map(ref), seeds: seeds ?? (role == .compromise), role: role, implies: implies)
+            evidence: cited.map { ref($0) }, seeds: seeds ?? (role == .compromise), role: role, implies: implies)
     }
 
     /// The brute-force title by the evidence in the window: the rule's own (SSH) for Unix failures, Windows logons
@@ -614,7 +614,7 @@ public struct Detectors {
     /// Distinct sources that requested a path, counted up to `limit + 1`.
     func sourcesOf(path: UInt32, limit: Int64) -> Int {
         var seen = Set<UInt32>()
-        for p in store.positions(IndicatorKey(.path, path)) {
+        for p in store.postingSlice(IndicatorKey(.path, path)) {
             seen.insert(store.sourceIP[Int(p)])
             if seen.count > limit { break }
         }
@@ -677,13 +677,33 @@ public struct Detectors {
         let post = symbolID("POST")
         let probeRule = enabled("web.probe_paths")
         let probePaths = (probeRule?.list("paths") ?? []).map { $0.lowercased() }
-        var probes: [UInt32: [Int]] = [:]
-        var notFound: [UInt32: [Int]] = [:]
-        var loginPosts: [UInt32: [Int]] = [:]
-        var scannerSeen: Set<UInt32> = []
+        // Per source (address id, dense): rows of positions and counts, no hashing per request.
+        var probes = PositionRows()
+        var notFound = PositionRows()
+        var loginPosts = PositionRows()
         var scannerOrder: [(source: UInt32, first: Int, tool: Int)] = []
-        var scannerRequests: [UInt32: Int64] = [:]
-        var exploitSeen: Set<String> = []
+        var scannerRequests = [Int64](repeating: 0, count: store.addresses.count + 1)
+        // Exploit kinds already reported, by (source, kind name, answered 2xx); a name's code is its first place
+        // among the table's kinds and the Apache ones.
+        var exploitSeen = Set<UInt64>()
+        var codeOfKind: [String: Int] = [:]
+        for (k, name) in (matcher.kinds + ["apache-path-traversal", "apache-double-encoding"]).enumerated()
+        where codeOfKind[name] == nil {
+            codeOfKind[name] = k
+        }
+        // Distinct sources of a path, by path symbol (-1: not counted yet).
+        var sourcesOfPath = [Int32](repeating: -1, count: store.symbols.count)
+        let loginNeedles = loginPaths.map { Array($0.utf8) }
+        let probeNeedles = probePaths.map { Array($0.utf8) }
+        let suffixNeedles = suffixes.map { Array($0.utf8) }
+        let aliasNeedles = aliases.map { Array($0.utf8) }
+        let agentNeedles = agents.map { Array($0.lowercased().utf8) }
+        func sources(ofPath path: UInt32) -> Int64 {
+            if sourcesOfPath[Int(path)] < 0 {
+                sourcesOfPath[Int(path)] = Int32(clamping: sourcesOf(path: path, limit: maxSources))
+            }
+            return Int64(sourcesOfPath[Int(path)])
+        }
         // Requests repeat: what the strings say is decided once per user agent, path, (path, query), referer and
         // X-Forwarded-For value. Indexed by symbol id (dense; the store's symbols are numbered from 1): no hashing
         // per request.
@@ -716,26 +736,29 @@ public struct Detectors {
                 if toolOfAgent[Int(agent)] != -2 {
                     tool = Int(toolOfAgent[Int(agent)])
                 } else {
-                    let lower = text(agent).lowercased()
-                    tool = agent == 0 ? -1 : agents.firstIndex { lower.contains($0) } ?? -1
+                    let lower = Array(text(agent).lowercased().utf8)
+                    tool = agent == 0 ? -1 : agentNeedles.firstIndex { WebPatternMatcher.contains(lower, $0) } ?? -1
                     toolOfAgent[Int(agent)] = Int32(tool)
                 }
                 if tool >= 0 {
-                    if scannerSeen.insert(source).inserted { scannerOrder.append((source, i, tool)) }
-                    scannerRequests[source, default: 0] += 1
+                    if scannerRequests[Int(source)] == 0 { scannerOrder.append((source, i, tool)) }
+                    scannerRequests[Int(source)] += 1
                 }
             }
-            if status == 404 { notFound[source, default: []].append(i) }
+            if status == 404 { notFound.append(source, i) }
             var known = pathFacts[Int(store.path[i])]
             if known & 1 == 0 {
                 let lowerPath = text(store.path[i]).lowercased()
                 let raw = Array(lowerPath.utf8)
                 let decodedPath = WebDecoding.decode(raw)
                 known = 1
-                if loginPaths.contains(where: { lowerPath.contains($0) }) { known |= 2 }
-                if suffixes.contains(where: { lowerPath.hasSuffix($0) }) { known |= 4 }
-                if probePaths.contains(where: { lowerPath.contains($0) }) { known |= 64 }
-                if aliases.contains(where: { lowerPath.hasPrefix($0) }) {
+                // Byte searches in the lower-cased path: the lists are plain text, no Unicode equivalence wanted.
+                if loginNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 2 }
+                if suffixNeedles.contains(where: { raw.count >= $0.count && raw.suffix($0.count).elementsEqual($0) }) {
+                    known |= 4
+                }
+                if probeNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 64 }
+                if aliasNeedles.contains(where: { raw.count >= $0.count && raw.prefix($0.count).elementsEqual($0) }) {
                     if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
                     if doubleNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 16 }
                 }
@@ -743,10 +766,8 @@ public struct Detectors {
                 pathFacts[Int(store.path[i])] = known
             }
             let facts = (login: known & 2 != 0, script: known & 4 != 0)
-            if known & 64 != 0, status >= 400, status < 500 { probes[source, default: []].append(i) }
-            if loginOn, store.httpMethod[i] == post, facts.login {
-                loginPosts[source, default: []].append(i)
-            }
+            if known & 64 != 0, status >= 400, status < 500 { probes.append(source, i) }
+            if loginOn, store.httpMethod[i] == post, facts.login { loginPosts.append(source, i) }
             let answered2xx = status >= 200 && status < 300
             if shellOn, answered2xx, facts.script, store.query[i] != 0, let r = shell {
                 let command: (String, String)?
@@ -757,7 +778,7 @@ public struct Detectors {
                         query: text(store.query[i]), parameters: shellParameters, commands: shellCommands)
                     commandOfQuery[store.query[i]] = command
                 }
-                if let (param, value) = command, sourcesOf(path: store.path[i], limit: maxSources) <= maxSources {
+                if let (param, value) = command, sources(ofPath: store.path[i]) <= maxSources {
                     let path = text(store.path[i])
                     let from = ip(source)
                     out.append(
@@ -800,9 +821,11 @@ public struct Detectors {
             if apache == nil, let f = fieldKinds.first(where: { $0.kinds & (1 << UInt64(kindIndex)) != 0 }) {
                 field = f.name
             }
+            let kindCode = UInt64(codeOfKind[kindName] ?? 0)
+            guard exploitSeen.insert(UInt64(source) << 32 | kindCode << 1 | (answered2xx ? 1 : 0)).inserted else {
+                continue
+            }
             let from = ip(source)
-            let key = "\(source)|\(kindName)|\(answered2xx)"
-            guard exploitSeen.insert(key).inserted else { continue }
             let path = text(store.path[i])
             let body = store.bytesOut[i]
             let answered = "answered \(status)\(body >= 0 ? " with \(body) bytes" : "")"
@@ -869,7 +892,7 @@ public struct Detectors {
         }
         if let r = scanner {
             for (source, first, tool) in scannerOrder {
-                let n = scannerRequests[source] ?? 1
+                let n = scannerRequests[Int(source)]
                 let from = ip(source)
                 out.append(
                     finding(
@@ -879,12 +902,15 @@ public struct Detectors {
                         evidence: [first], implies: attacker(source)))
             }
         }
+        // Distinct paths in a window, counted by path symbol (dense).
+        var pathCounts = WindowCounts(limit: store.symbols.count)
         if let r = enabled("web.404_burst") {
-            for (source, idx) in notFound.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+            notFound.forEachRow(minimum: Int(clamping: r.threshold)) { source, idx in
                 guard
                     let w = firstWindow(
-                        idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.path[$0]) })
-                else { continue }
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &pathCounts,
+                        key: { Int(store.path[$0]) })
+                else { return }
                 out.append(
                     finding(
                         r, at: idx[w.lo], indicators: [.ip("\(ip(source))")],
@@ -894,11 +920,12 @@ public struct Detectors {
             }
         }
         if let r = probeRule {
-            for (source, idx) in probes.sorted(by: { $0.key < $1.key }) where idx.count >= r.threshold {
+            probes.forEachRow(minimum: Int(clamping: r.threshold)) { source, idx in
                 guard
                     let w = firstWindow(
-                        idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.path[$0]) })
-                else { continue }
+                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &pathCounts,
+                        key: { Int(store.path[$0]) })
+                else { return }
                 let examples = idx[w.lo...w.hi].map { text(store.path[$0]) }
                 var shown: [String] = []
                 for p in examples where !shown.contains(p) && shown.count < 3 { shown.append(p) }
@@ -913,10 +940,10 @@ public struct Detectors {
         if let r = login {
             let burst = r.parameter("burst_posts")
             let burstMicros = r.parameter("burst_seconds").saturatingTimes(1_000_000)
-            for (source, idx) in loginPosts.sorted(by: { $0.key < $1.key }) where idx.count >= min(r.threshold, burst) {
+            loginPosts.forEachRow(minimum: Int(clamping: min(r.threshold, burst))) { source, idx in
                 let fast = firstWindow(idx, windowMicros: burstMicros, threshold: burst, key: { UInt64($0) })
                 let slow = firstWindow(idx, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64($0) })
-                guard let w = fast ?? slow else { continue }
+                guard let w = fast ?? slow else { return }
                 let within =
                     fast != nil
                     ? "\(RuleSet.durationText(r.parameter("burst_seconds"))) (burst_posts \(burst))"
