@@ -20,20 +20,20 @@ extension HostDirectory {
         // either way (the sensor stamps it when it sees it, the server when it logs it). Both lists are in time
         // order, so the candidates of each sensor record are a sliding window of the server's requests: linear,
         // no table of every request.
+        // The sensor's records first: without any (no http log), the served requests are not gathered at all.
         // The served requests' second and (source, path) key are decoded once, in order, into plain arrays: the
-        // window scan reads them many times, and the store's columns are compressed.
-        var servedIndex: [Int] = []
+        // window scan reads them many times, and the store's columns are compressed. Positions fit 32 bits (the
+        // postings hold them so).
+        var sensed: [Int32] = []
+        for i in 0..<store.count where store.kind[i] == .http { sensed.append(Int32(i)) }
+        guard !sensed.isEmpty else { return (hostNames, sensorCopies) }
+        var servedIndex: [Int32] = []
         var servedSecond: [Int64] = []
         var servedKey: [UInt64] = []
-        var sensed: [Int] = []
-        for i in 0..<store.count {
-            if store.kind[i] == .webRequest {
-                servedIndex.append(i)
-                servedSecond.append(store.time[i] / 1_000_000)
-                servedKey.append(UInt64(store.sourceIP[i]) << 32 | UInt64(store.path[i]))
-            } else if store.kind[i] == .http {
-                sensed.append(i)
-            }
+        for i in 0..<store.count where store.kind[i] == .webRequest {
+            servedIndex.append(Int32(i))
+            servedSecond.append(store.time[i] / 1_000_000)
+            servedKey.append(UInt64(store.sourceIP[i]) << 32 | UInt64(store.path[i]))
         }
         guard !servedIndex.isEmpty else { return (hostNames, sensorCopies) }
         // Addresses named already, by address id (slot 0: none): a dictionary lookup per sensor record cost more
@@ -46,7 +46,8 @@ extension HostDirectory {
         var same = 0
         var after = 0
         var hi = 0
-        for i in sensed {
+        for p in sensed {
+            let i = Int(p)
             let second = store.time[i] / 1_000_000
             while lo < servedSecond.count && servedSecond[lo] < second - 1 { lo += 1 }
             same = max(same, lo)
@@ -75,7 +76,7 @@ extension HostDirectory {
             if destination != 0 && destination < named.count && !named[destination] {
                 named[destination] = true
                 if hostNames[UInt32(destination)] == nil {
-                    hostNames[UInt32(destination)] = text(store.host[servedIndex[match]])
+                    hostNames[UInt32(destination)] = text(store.host[Int(servedIndex[match])])
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import DwellCore
 import DwellIndex
 
@@ -29,8 +30,18 @@ public struct HostDirectory: Sendable {
         self.store = store
         self.filePaths = filePaths
         self.maxOwnAddresses = maxOwnAddresses
-        networks = PhaseTrace.timed("  inside networks") { InternalNetworks(store: store, given: internalNetworks) }
-        PhaseTrace.timed("  sightings") { learnFromSightings(ownTraffic) }
+        // The inside networks and the login–flow matches only read the store: they are made side by side.
+        let inside = ResultSlots<InternalNetworks?>(repeating: nil, count: 1)
+        let matched = ResultSlots<[(position: Int32, destination: UInt32)]>(repeating: [], count: 1)
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            if k == 0 {
+                inside.store(0, PhaseTrace.timed("  inside networks") { InternalNetworks(store: store, given: internalNetworks) })
+            } else {
+                matched.store(0, PhaseTrace.timed("  login-flow matches") { Self.loginFlowMatches(in: store) })
+            }
+        }
+        networks = inside.values[0] ?? InternalNetworks(store: store, given: internalNetworks)
+        PhaseTrace.timed("  sightings") { learnFromSightings(ownTraffic, matched: matched.values[0]) }
         PhaseTrace.timed("  web server addresses") { learnWebServerAddresses() }
         PhaseTrace.timed("  network names") { learnFromNetworkNames() }
         for e in hostEntries {
@@ -156,7 +167,7 @@ public struct HostDirectory: Sendable {
     /// within minutes, so the pair names one connection; the closest flow in time wins. An address matched to
     /// more than one host where no host holds nine in ten of its matches is a shared front end (a load balancer,
     /// NAT) and teaches nothing. - Complexity: O(n) over the store plus the chains of equal (address, port).
-    func loginFlowMatches() -> [(position: Int32, destination: UInt32)] {
+    static func loginFlowMatches(in store: EventStore) -> [(position: Int32, destination: UInt32)] {
         // Auth events with a client port, chained by (address, port): head per key, next per event.
         var authPos: [Int32] = []
         var next: [Int32] = []
@@ -227,8 +238,9 @@ public struct HostDirectory: Sendable {
     /// its `SRC=`. The store is in time order, so each address's sightings come in time order: consecutive
     /// sightings by the same host form one run, and a run lasts until another host is seen with the address.
     /// Two hosts seen with one address are never merged: each keeps its ranges, and `conflicts` says so.
+    /// `matched`: `loginFlowMatches(in:)`, in store order.
     /// - Complexity: O(n) over the store, plus O(1) per firewall event to look up its direction.
-    mutating func learnFromSightings(_ ownTraffic: OwnTrafficLines) {
+    mutating func learnFromSightings(_ ownTraffic: OwnTrafficLines, matched: [(position: Int32, destination: UInt32)]) {
         // Hosts whose own-looking packets carry too many sources (a gateway logging in POSTROUTING, or a forger).
         var ownSources: [UInt32: Set<UInt32>] = [:]
         var isOwn: [Bool] = []
@@ -247,7 +259,6 @@ public struct HostDirectory: Sendable {
             conflicts.append(
                 HostAddressRules.gatewayNote(host: store.string(h), sources: sources.count, limit: maxOwnAddresses))
         }
-        let matched = loginFlowMatches()
         var nextMatch = 0
         // Each address's runs, in place: the address's slot in `runLists` (no copy of a list per sighting).
         var runSlot: [UInt32: Int] = [:]
