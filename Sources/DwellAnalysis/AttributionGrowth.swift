@@ -40,7 +40,6 @@ struct AttributionGrowth {
     let routineNeeded: Int
     let routine: [Correlator.RoutineKey: [Int64]]
     /// Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
-    let processEvents: [Correlator.ProcessKey: [Int32]]
     let accountChanges: [UInt32: [Int32]]
     let root: UInt32
     /// The events of large-outbound findings.
@@ -66,20 +65,14 @@ struct AttributionGrowth {
         closes = correlator.closeIndex()
         routineNeeded = max(correlator.options.routineLogins, 1)
         routine = correlator.routineIndex(first: routineNeeded)
-        var processEvents: [Correlator.ProcessKey: [Int32]] = [:]
         var accountChanges: [UInt32: [Int32]] = [:]
-        for i in 0..<store.count where store.host[i] != 0 {
-            if store.pid[i] >= 0 && store.program[i] != 0 {
-                processEvents[Correlator.ProcessKey(host: store.host[i], program: 0, pid: store.pid[i]), default: []]
-                    .append(Int32(i))
-            }
+        for i in 0..<store.count {
             switch store.kind[i] {
             case .accountCreate, .accountModify, .passwordChange, .accountDelete:
-                accountChanges[store.host[i], default: []].append(Int32(i))
+                if store.host[i] != 0 { accountChanges[store.host[i], default: []].append(Int32(i)) }
             default: break
             }
         }
-        self.processEvents = processEvents
         self.accountChanges = accountChanges
         root = store.key(.user, "root")?.value ?? 0
         large = Set(
@@ -212,9 +205,10 @@ struct AttributionGrowth {
     }
 
     /// The part of a time-ordered position list from `start` to `end`.
-    func window(_ list: [Int32], _ start: Int64, _ end: Int64) -> ArraySlice<Int32> {
+    func window<C: RandomAccessCollection>(_ list: C, _ start: Int64, _ end: Int64) -> C.SubSequence
+    where C.Element == Int32, C.Index == Int {
         let a = c.store.firstPosition(in: list, atOrAfter: start)
-        let b = end == Int64.max ? list.count : c.store.firstPosition(in: list, atOrAfter: end + 1)
+        let b = end == Int64.max ? list.endIndex : c.store.firstPosition(in: list, atOrAfter: end + 1)
         return list[a..<max(a, b)]
     }
 
@@ -399,12 +393,17 @@ struct AttributionGrowth {
         var changed = false
         for s in sessions where s.host != 0 {
             var rootShell = s.user == root && root != 0
-            if s.pid >= 0, let list = processEvents[Correlator.ProcessKey(host: s.host, program: 0, pid: s.pid)] {
-                for p in window(list, s.start, s.end) { attacker.insert(Int(p)) }
+            if s.pid >= 0 {
+                // The session's process: the host's events in the window with its pid (and a program), read from
+                // the host's postings rather than from an index of every process of the evidence.
+                for p in window(c.store.postingSlice(IndicatorKey(.host, s.host)), s.start, s.end)
+                where c.store.pid[Int(p)] == s.pid && c.store.program[Int(p)] != 0 {
+                    attacker.insert(Int(p))
+                }
             }
             var privilegeTimes: [Int64] = []
             if s.user != 0 {
-                for p in window(c.store.positions(IndicatorKey(.user, s.user)), s.start, s.end) {
+                for p in window(c.store.postingSlice(IndicatorKey(.user, s.user)), s.start, s.end) {
                     let i = Int(p)
                     if c.store.host[i] == s.host && c.store.user[i] == s.user && c.store.kind[i] != .cron {
                         attacker.insert(i)
@@ -415,7 +414,7 @@ struct AttributionGrowth {
                     }
                 }
             } else {
-                let list = c.store.positions(IndicatorKey(.host, s.host))
+                let list = c.store.postingSlice(IndicatorKey(.host, s.host))
                 for p in window(list, s.start, s.end) where c.store.user[Int(p)] == 0 && c.store.kind[Int(p)] != .cron {
                     attacker.insert(Int(p))
                 }
