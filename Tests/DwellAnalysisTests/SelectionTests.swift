@@ -22,3 +22,32 @@ import Testing
         }
     }
 }
+
+/// The log-gap rule selects its 99th-percentile gap from the gaps as they are read (radix selection, no array).
+@Suite struct StreamingSelectionTests {
+    @Test func radixSelectionEqualsTheSortedValueAtEveryRank() {
+        var x: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next() -> UInt64 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            return x
+        }
+        // Spreads of gaps: all equal, zeros, microseconds to days, the largest Int64, and values sharing high digits.
+        let shapes: [(String, () -> Int64)] = [
+            ("zeros", { 0 }), ("one value", { 86_400_000_000 }), ("few values", { Int64(next() % 5) * 255 }),
+            ("wide", { Int64(bitPattern: next() >> 1) }), ("small", { Int64(next() % 300) }),
+            ("seconds", { Int64(next() % 3_600) * 1_000_000 + Int64(next() % 7) }),
+            ("shared high digits", { 0x7F00_0000_0000_0000 | Int64(next() % 65_536) }),
+            ("extremes", { next() % 2 == 0 ? Int64.max : 0 }),
+        ]
+        for (name, make) in shapes {
+            for size in [1, 2, 3, 7, 255, 256, 1000] {
+                let values = (0..<size).map { _ in make() }
+                let sorted = values.sorted()
+                for rank in Set([0, 1 % size, size / 2, size * 99 / 100, size - 1]) {
+                    let got = Detectors.select(rank: rank) { body in values.forEach(body) }
+                    #expect(got == sorted[rank], "\(name): size \(size) rank \(rank)")
+                }
+            }
+        }
+    }
+}
