@@ -151,9 +151,10 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
         var out = SparseColumn(absent: absent)
         let n = order.count
         let wordCount = (n + 63) >> 6
-        // Count the present values first so that each array is allocated once, at its final size.
-        var present = 0
-        for p in order where hasValue(at: Int(p)) { present += 1 }
+        // A permutation keeps every value: the arrays are allocated once, at their final size, without a pass to
+        // count them.
+        precondition(n == length, "a permutation covers the whole column")
+        let present = stored.count
         out.words = [UInt64](repeating: 0, count: wordCount)
         out.ranks = [UInt32](repeating: 0, count: wordCount)
         var filled = 0
@@ -164,13 +165,13 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
                         ranks.withUnsafeBufferPointer { r in
                             stored.withUnsafeBufferPointer { old in
                                 // Every `order` entry is a position of this column (a permutation of 0..<n), so
-                                // each index below is in bounds; `filled` never passes `present`, counted above.
+                                // each index below is in bounds; `filled` is kept below `present` even if not.
                                 for i in 0..<n {
                                     if i & 63 == 0 { orank[i >> 6] = UInt32(truncatingIfNeeded: filled) }
                                     let p = Int(order[i])
                                     let word = w[p >> 6]
                                     let bit = UInt64(1) &<< UInt64(p & 63)
-                                    if word & bit != 0 {
+                                    if word & bit != 0 && filled < present {
                                         ow[i >> 6] |= UInt64(1) &<< UInt64(i & 63)
                                         v.initializeElement(
                                             at: filled, to: old[Int(r[p >> 6]) + (word & (bit &- 1)).nonzeroBitCount])
