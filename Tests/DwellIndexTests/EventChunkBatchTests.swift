@@ -119,7 +119,7 @@ import Testing
 
     @Test(arguments: [
         (count: 5_000, hosts: 3, batch: 128), (count: 5_000, hosts: 3, batch: 1), (count: 5_000, hosts: 3, batch: 0),
-        (count: 70_000, hosts: 70_000, batch: 128), (count: 300, hosts: 2, batch: 1_000),
+        (count: 100_000, hosts: 1_000_000, batch: 128), (count: 300, hosts: 2, batch: 1_000),
     ])
     func batchesFillTheSameChunkAsSingleEvents(count: Int, hosts: Int, batch: Int) {
         let events = Self.events(count: count, hosts: hosts, seed: UInt64(count + hosts + batch))
