@@ -16,7 +16,7 @@ public struct StoreSink: EventSink {
     public var wantsRawLine: Bool { false }
     /// Events not yet in `chunk`: they go in by batches (`EventChunk.append(contentsOf:)`, column by column).
     var pending: [Event] = []
-    static let batchEvents = 128
+    static let batchEvents = 64
     public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
         pending.append(event)
         if pending.count == Self.batchEvents { flush() }
