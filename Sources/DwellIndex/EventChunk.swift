@@ -18,7 +18,7 @@ public struct EventChunk: Sendable {
     var host = CodedColumn()
     var timeSource: [TimeSource] = []
     var addresses: [IPAddress] = []
-    var addressIndex = AddressIndex()
+    var addressIndex = ChunkAddressIndex()
     var sourceIP = SparseColumnBuilder<UInt32>()
     var destinationIP = SparseColumnBuilder<UInt32>()
     var sourcePort = SparseColumnBuilder<UInt16>()

@@ -14,12 +14,21 @@ public struct StoreSink: EventSink {
     public var wantsUnindexedText: Bool { false }
     /// The store keeps positions, not text: the raw lines are read back after analysis.
     public var wantsRawLine: Bool { false }
+    /// Events not yet in `chunk`: they go in by batches (`EventChunk.append(contentsOf:)`, column by column).
+    var pending: [Event] = []
+    static let batchEvents = 64
     public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
-        chunk.append(event)
+        pending.append(event)
+        if pending.count == Self.batchEvents { flush() }
         ownTraffic.note(event)  // the store keeps no interfaces: note packets the host sent itself (OUT= without IN=)
     }
+    mutating func flush() {
+        pending.withUnsafeBufferPointer { chunk.append(contentsOf: $0) }
+        pending.removeAll(keepingCapacity: true)
+    }
     public mutating func finish(context: inout ParseContext, stats: FileStats) -> FileEvents {
-        FileEvents(chunk: chunk, symbols: context.symbols, ownTraffic: ownTraffic)
+        flush()
+        return FileEvents(chunk: chunk, symbols: context.symbols, ownTraffic: ownTraffic)
     }
 }
 
