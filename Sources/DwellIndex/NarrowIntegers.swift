@@ -123,7 +123,25 @@ public struct NarrowView<T: FixedWidthInteger> {
                     return
                 }
             #endif
-            for i in 0..<count { b.initializeElement(at: i, to: value(i)) }
+            // One loop per width, so the width is not switched on for every value; `bytes` holds count × width.
+            let raw = UnsafeRawBufferPointer(bytes)
+            switch width {
+            case 1:
+                for i in 0..<count { b.initializeElement(at: i, to: T(truncatingIfNeeded: raw[i])) }
+            case 2:
+                for i in 0..<count {
+                    let v = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
+                    b.initializeElement(at: i, to: T(truncatingIfNeeded: v))
+                }
+            case 3:
+                for i in 0..<count {
+                    let s = i &* 3
+                    let v = UInt32(raw[s]) | UInt32(raw[s &+ 1]) &<< 8 | UInt32(raw[s &+ 2]) &<< 16
+                    b.initializeElement(at: i, to: T(truncatingIfNeeded: v))
+                }
+            default:
+                for i in 0..<count { b.initializeElement(at: i, to: value(i)) }
+            }
             k = count
         }
     }
