@@ -14,7 +14,7 @@ public struct CaseError: Error, Sendable, CustomStringConvertible {
 /// One file of a persistent case: a 32-byte header, then the payload (docs/DESIGN.md, "The case on disk").
 ///
 ///     0  magic        8 bytes  "DWELLCAS"
-///     8  version      u32      the case format version (2)
+///     8  version      u32      the case format version (3)
 ///    12  kind         4 bytes  MANI, STOR, ANLY or LINE
 ///    16  length       u64      payload bytes (the file is exactly 32 + length bytes)
 ///    24  checksum     u32      CRC-32 (IEEE) of the payload (of the store's trailer: see `sectioned`)
@@ -24,7 +24,7 @@ public struct CaseError: Error, Sendable, CustomStringConvertible {
 /// file's, or a checksum that does not match is refused with a message that says which and what to do.
 public enum CaseFile {
     public static let magic: [UInt8] = Array("DWELLCAS".utf8)
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
     static let headerBytes = 32
     static let byteOrderMark: UInt32 = 0x0102_0304
 

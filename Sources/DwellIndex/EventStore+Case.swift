@@ -1,8 +1,10 @@
 import DwellCore
 
-/// The store as a persistent case holds it (docs/DESIGN.md, "The case on disk"): every column's arrays as they
-/// are in memory, the symbol table, the addresses with their probe table, the postings and the time buckets.
-/// Reading copies each array out of the mapped file once; nothing is parsed, sorted or indexed again.
+/// The store as a persistent case holds it (docs/DESIGN.md, "The case on disk", version 3): every column's arrays
+/// as they are in memory but with integers narrowed (`NarrowIntegers`) and no presence bits for a column that no
+/// event or every event has, the symbol table, the addresses with their probe table, the postings as distances
+/// (`PostingBytes`) and the time buckets. Reading copies or widens each array out of the mapped file once and
+/// decodes the postings; nothing is parsed, sorted or indexed again.
 extension EventStore {
     public func write(to w: inout BinaryWriter) {
         w.int(count)
@@ -10,18 +12,18 @@ extension EventStore {
         w.array(addresses.map(\.high))
         w.array(addresses.map(\.low))
         w.array(addressIndex.slots)
-        // Dense columns.
+        // Dense columns; the integer ones narrowed (`NarrowIntegers`).
         w.array(time.blocks.map(\.base))
         w.array(time.blocks.map(\.wide))
-        w.array(time.distance)
+        NarrowIntegers.write(time.distance, to: &w)
         w.array(time.wide)
         fileID.write(to: &w)
-        w.array(line)
-        w.array(offset.low)
+        NarrowIntegers.write(line, to: &w)
+        NarrowIntegers.write(offset.low, to: &w)
         offset.high.write(to: &w)
         w.array(kind.map(\.rawValue))
         w.array(outcome.map(\.rawValue))
-        w.array(format)
+        NarrowIntegers.write(format, to: &w)
         host.write(to: &w)
         w.array(timeSource.map { $0.year.rawValue | $0.zone.rawValue << 4 })
         // Sparse columns, in declaration order.
@@ -41,10 +43,26 @@ extension EventStore {
         for c in [detail, sessionID, fileHash, referer, forwardedFor] { c.write(to: &w) }
         repeatCount.write(to: &w)
         locality.write(to: &w)
-        // Indexes.
+        // Indexes: the postings as each held row's byte start in one blob of distances (`PostingBytes`).
         w.array(postingBase)
-        postingStarts.write(to: &w)
-        w.array(postingPositions)
+        var blob: [UInt8] = []
+        blob.reserveCapacity(postingPositions.count * 2)
+        var byteStarts = SparseColumn<UInt64>(absent: 0)
+        (byteStarts.words, byteStarts.ranks, byteStarts.length) =
+            (postingStarts.words, postingStarts.ranks, postingStarts.length)
+        byteStarts.stored.reserveCapacity(postingStarts.stored.count)
+        postingPositions.withUnsafeBufferPointer { p in
+            let starts = postingStarts.stored
+            for k in starts.indices {
+                byteStarts.stored.append(UInt64(blob.count))
+                // Clamped, though the builder's starts are ascending and inside the positions.
+                let a = min(max(Int(starts[k]), 0), p.count)
+                let b = max(a, min(k + 1 < starts.count ? Int(starts[k + 1]) : p.count, p.count))
+                PostingBytes.append(UnsafeBufferPointer(rebasing: p[a..<b]), to: &blob)
+            }
+        }
+        byteStarts.write(to: &w)
+        w.array(blob)
         w.i64(buckets.originMicros)
         w.i64(buckets.bucketMicros)
         w.array(buckets.starts)
@@ -73,7 +91,7 @@ extension EventStore {
         else { throw bad("address table") }
         let bases: [Int64] = try r.array()
         let wides: [Int32] = try r.array()
-        time.distance = try r.array()
+        time.distance = try NarrowIntegers.read(&r)
         time.wide = try r.array()
         guard bases.count == wides.count, time.distance.count == n,
             bases.count == (n + (1 << TimeColumn.blockShift) - 1) >> TimeColumn.blockShift
@@ -85,12 +103,12 @@ extension EventStore {
         }
         time.blocks = zip(bases, wides).map { TimeColumn.Block(base: $0, wide: $1) }
         fileID = try CodedColumn(reading: &r, count: n)
-        line = try r.array()
-        offset.low = try r.array()
+        line = try NarrowIntegers.read(&r)
+        offset.low = try NarrowIntegers.read(&r)
         offset.high = try SparseColumn(reading: &r, absent: 0, count: n)
         let kinds: [UInt8] = try r.array()
         let outcomes: [UInt8] = try r.array()
-        format = try r.array()
+        format = try NarrowIntegers.read(&r)
         host = try CodedColumn(reading: &r, count: n)
         let sources: [UInt8] = try r.array()
         guard line.count == n, offset.low.count == n, kinds.count == n, outcomes.count == n, format.count == n,
@@ -153,13 +171,26 @@ extension EventStore {
         guard postingBase.count == IndicatorType.allCases.count + 1, postingBase.first == 0,
             zip(postingBase, postingBase.dropFirst()).allSatisfy({ $0 <= $1 })
         else { throw bad("posting rows") }
-        postingStarts = try SparseColumn(reading: &r, absent: 0, count: postingBase[postingBase.count - 1])
-        postingPositions = try r.array()
-        var previous: Int32 = 0
-        for s in postingStarts.stored {
-            guard s >= previous, Int(s) <= postingPositions.count else { throw bad("posting starts") }
-            previous = s
+        let byteStarts = try SparseColumn<UInt64>(reading: &r, absent: 0, count: postingBase[postingBase.count - 1])
+        let blob = try r.arrayInPlace(UInt8.self)
+        // Each held row's list is the blob's bytes from its start to the next one's.
+        var positions: [Int32] = []
+        positions.reserveCapacity(blob.count)
+        var listStarts: [Int32] = []
+        listStarts.reserveCapacity(byteStarts.stored.count)
+        let ends = byteStarts.stored.dropFirst() + [UInt64(blob.count)]
+        for (a, b) in zip(byteStarts.stored, ends) {
+            guard a <= b, b <= UInt64(blob.count), positions.count < Int(Int32.max) else { throw bad("posting starts") }
+            listStarts.append(Int32(positions.count))
+            guard PostingBytes.decode(UnsafeBufferPointer(rebasing: blob[Int(a)..<Int(b)]), into: &positions) else {
+                throw bad("a posting list that ends inside a value")
+            }
         }
+        guard positions.count <= Int(Int32.max) else { throw bad("posting count") }
+        postingPositions = positions
+        postingStarts = SparseColumn(absent: 0)
+        (postingStarts.words, postingStarts.ranks, postingStarts.length, postingStarts.stored) =
+            (byteStarts.words, byteStarts.ranks, byteStarts.length, listStarts)
         guard !postingPositions.contains(where: { $0 < 0 || Int($0) >= n }) else {
             throw bad("a posting past the events")
         }
@@ -181,12 +212,15 @@ extension EventStore {
     }
 }
 
-extension SparseColumn {
+extension SparseColumn where Element: FixedWidthInteger {
+    /// Writes the column: its length, the presence words and ranks (none when no event or every event has a
+    /// value), the present values narrowed (`NarrowIntegers`).
     func write(to w: inout BinaryWriter) {
         w.int(length)
-        w.array(words)
-        w.array(ranks)
-        w.array(stored)
+        let partial = !stored.isEmpty && stored.count < length
+        w.array(partial ? words : [])
+        w.array(partial ? ranks : [])
+        NarrowIntegers.write(stored, to: &w)
     }
 
     /// A column of `count` events written by `write(to:)`; the ranks are checked against the presence bits.
@@ -196,9 +230,23 @@ extension SparseColumn {
         length = try r.int()
         words = try r.array()
         ranks = try r.array()
-        stored = try r.array()
+        stored = try NarrowIntegers.read(&r)
         let wordCount = (count + 63) >> 6
-        guard length == count, words.count == wordCount, ranks.count == wordCount else {
+        guard length == count else {
+            throw BinaryFormatError(offset: at, what: "a sparse column of \(length) events in a store of \(count)")
+        }
+        if words.isEmpty && ranks.isEmpty {
+            // No presence bits: no event has a value, or every one has.
+            guard stored.isEmpty || stored.count == count else {
+                throw BinaryFormatError(offset: at, what: "a sparse column of \(stored.count) values without presence bits")
+            }
+            let full = !stored.isEmpty
+            words = [UInt64](repeating: full ? ~0 : 0, count: wordCount)
+            if full, count & 63 != 0 { words[wordCount - 1] = (UInt64(1) << UInt64(count & 63)) - 1 }
+            ranks = (0..<wordCount).map { full ? UInt32(truncatingIfNeeded: $0 << 6) : 0 }
+            return
+        }
+        guard words.count == wordCount, ranks.count == wordCount else {
             throw BinaryFormatError(offset: at, what: "a sparse column of \(length) events in a store of \(count)")
         }
         var rank = 0
@@ -216,7 +264,7 @@ extension SparseColumn {
 
 extension CodedColumn {
     func write(to w: inout BinaryWriter) {
-        w.array(codes)
+        NarrowIntegers.write(codes, to: &w)
         w.array(table)
         escaped.write(to: &w)
     }
@@ -224,10 +272,10 @@ extension CodedColumn {
     init(reading r: inout BinaryReader, count: Int) throws(BinaryFormatError) {
         let at = r.position
         self.init()
-        codes = try r.array()
+        codes = try NarrowIntegers.read(&r)
         table = try r.array()
         escaped = try SparseColumn(reading: &r, absent: 0, count: count)
-        guard codes.count == count, table.count < Int(Self.escape),
+        guard codes.count == count, table.count <= Int(Self.escape),
             !codes.contains(where: { $0 != Self.escape && Int($0) >= table.count })
         else { throw BinaryFormatError(offset: at, what: "a coded column") }
         for (c, v) in table.enumerated() { codeOf[v] = UInt16(c) }

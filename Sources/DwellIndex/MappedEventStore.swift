@@ -54,8 +54,9 @@ public final class MappedEventStore: EventColumns {
     let status: MappedSparse<Int16>
     let bytesOutView: MappedInt64
     let postingBase: UnsafeBufferPointer<Int>
-    let postingStarts: MappedSparse<Int32>
-    let postingPositions: UnsafeBufferPointer<Int32>
+    /// Each held row's byte start in `postingBytes`, the lists' distances (`PostingBytes`).
+    let postingStarts: MappedSparse<UInt64>
+    let postingBytes: UnsafeBufferPointer<UInt8>
     let bucketOrigin: Int64
     let bucketMicros: Int64
     let bucketStarts: UnsafeBufferPointer<Int32>
@@ -93,24 +94,37 @@ public final class MappedEventStore: EventColumns {
             return a
         }
         func name(_ part: Part, from: Int) { names[part.rawValue] = from..<arrays }
+        /// A `NarrowIntegers` array: its width, then its bytes (one section).
+        func narrow<T: FixedWidthInteger>(_: T.Type) throws(BinaryFormatError) -> NarrowView<T> {
+            let at = r.position
+            let width = try r.int()
+            return try NarrowView(width: width, bytes: try array(UInt8.self), at: at)
+        }
         let n = try r.int()
         guard n >= 0, n <= Int(Int32.max) else { throw bad("an event count of \(n)") }
-        func sparseColumn<T: BitwiseCopyable & Equatable>(_ absent: T, length expected: Int)
+        func sparseColumn<T: FixedWidthInteger>(_ absent: T, length expected: Int)
             throws(BinaryFormatError) -> MappedSparse<T>
         {
             let length = try r.int()
             let words = try array(UInt64.self)
             let ranks = try array(UInt32.self)
-            let stored = try array(T.self)
+            let stored = try narrow(T.self)
             let wordCount = (expected + 63) >> 6
-            guard length == expected, words.count == wordCount, ranks.count == wordCount else {
+            // Without presence bits no event has a value, or every one has.
+            let bitless = words.isEmpty && ranks.isEmpty
+            guard length == expected,
+                bitless
+                    ? stored.count == 0 || stored.count == expected
+                    : words.count == wordCount && ranks.count == wordCount
+            else {
                 throw bad("a sparse column of \(length) events in a store of \(expected)")
             }
             return MappedSparse(
-                absent: absent, length: length, words: words, ranks: ranks, stored: stored, check: check)
+                absent: absent, length: length, words: words, ranks: ranks, stored: stored,
+                full: bitless && stored.count > 0, check: check)
         }
         func coded() throws(BinaryFormatError) -> MappedCoded {
-            let codes = try array(UInt16.self)
+            let codes = try narrow(UInt16.self)
             let table = try array(UInt32.self)
             let escaped = try sparseColumn(UInt32(0), length: n)
             guard codes.count == n else { throw bad("a coded column's length") }
@@ -135,7 +149,7 @@ public final class MappedEventStore: EventColumns {
         else { throw bad("address table") }
         at = arrays
         let time = MappedTime(
-            bases: try array(Int64.self), wides: try array(Int32.self), distance: try array(UInt32.self),
+            bases: try array(Int64.self), wides: try array(Int32.self), distance: try narrow(UInt32.self),
             wide: try array(Int64.self), check: check)
         name(.time, from: at)
         guard time.distance.count == n, time.bases.count == time.wides.count,
@@ -145,11 +159,11 @@ public final class MappedEventStore: EventColumns {
         let fileID = try coded()
         name(.fileID, from: at)
         at = arrays
-        let line = try array(UInt32.self)
+        let line = try narrow(UInt32.self)
         name(.line, from: at)
         at = arrays
         let offset = MappedWide(
-            low: try array(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: check)
+            low: try narrow(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: check)
         name(.offset, from: at)
         at = arrays
         let kinds = try array(UInt8.self)
@@ -157,7 +171,7 @@ public final class MappedEventStore: EventColumns {
         at = arrays
         let outcomes = try array(UInt8.self)
         name(.outcome, from: at)
-        _ = try array(UInt16.self)  // formats
+        _ = try narrow(UInt16.self)  // formats
         at = arrays
         let host = try coded()
         name(.host, from: at)
@@ -200,8 +214,8 @@ public final class MappedEventStore: EventColumns {
         guard postingBase.count == IndicatorType.allCases.count + 1, postingBase[0] == 0,
             zip(postingBase, postingBase.dropFirst()).allSatisfy({ $0 <= $1 })
         else { throw bad("posting rows") }
-        let postingStarts = try sparseColumn(Int32(0), length: postingBase[postingBase.count - 1])
-        let postingPositions = try array(Int32.self)
+        let postingStarts = try sparseColumn(UInt64(0), length: postingBase[postingBase.count - 1])
+        let postingBytes = try array(UInt8.self)
         name(.postings, from: at)
         at = arrays
         let origin = try r.i64()
@@ -227,7 +241,7 @@ public final class MappedEventStore: EventColumns {
         outcomeView = MappedEnum(bytes: outcomes, fallback: .unknown, name: "outcome", check: check)
         self.sparse = sparse
         (self.destinationPortView, self.status, self.bytesOutView) = (destinationPort, status, bytesOut)
-        (self.postingBase, self.postingStarts, self.postingPositions) = (postingBase, postingStarts, postingPositions)
+        (self.postingBase, self.postingStarts, self.postingBytes) = (postingBase, postingStarts, postingBytes)
         (bucketOrigin, bucketMicros, self.bucketStarts) = (origin, size, bucketStarts)
         sectionsOf = names
         // A damaged chunk is named by the parts it overlaps.
@@ -263,7 +277,7 @@ public final class MappedEventStore: EventColumns {
         sparse[part]
             ?? MappedSparse(
                 absent: 0, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
-                stored: .init(start: nil, count: 0), check: check)
+                stored: NarrowView(), full: false, check: check)
     }
 
     public var time: MappedTime { timeView }
@@ -358,24 +372,22 @@ public final class MappedEventStore: EventColumns {
         return symbolID(text).map { IndicatorKey(type, $0) }
     }
 
-    /// The positions of an indicator, in place. - Complexity: O(1).
-    public func postingSlice(_ key: IndicatorKey) -> UnsafeBufferPointer<Int32> {
-        let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+    /// An indicator's positions, decoded from its distances (`PostingBytes`); positions past the events (a faulty
+    /// writer) are left out. - Complexity: O(list length).
+    public func positions(_ key: IndicatorKey) -> [Int32] {
         let t = Int(key.type.rawValue)
         let row = check.at(postingBase, t) + Int(key.value)
-        guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return none }
+        guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return [] }
         let k = postingStarts.rank(row)
-        guard let a = postingStarts.value(k).map(Int.init) else { return none }
-        let b = postingStarts.value(k + 1).map(Int.init) ?? postingPositions.count
-        guard a >= 0, a <= b, b <= postingPositions.count else { return none }
-        let slice = UnsafeBufferPointer(rebasing: postingPositions[a..<b])
-        check.touch(all: slice)
-        return slice
-    }
-
-    /// An indicator's positions; positions past the events (a faulty writer) are left out.
-    public func positions(_ key: IndicatorKey) -> [Int32] {
-        postingSlice(key).filter { $0 >= 0 && Int($0) < count }
+        guard let a = postingStarts.value(k).map({ Int(clamping: $0) }) else { return [] }
+        let b = postingStarts.value(k + 1).map { Int(clamping: $0) } ?? postingBytes.count
+        guard a >= 0, a <= b, b <= postingBytes.count else { return [] }
+        let bytes = UnsafeBufferPointer(rebasing: postingBytes[a..<b])
+        check.touch(all: bytes)
+        var out: [Int32] = []
+        out.reserveCapacity(bytes.count)
+        PostingBytes.decode(bytes, into: &out)
+        return out.filter { $0 >= 0 && Int($0) < count }
     }
 
     public var timeBounds: (first: Int64, last: Int64)? {
@@ -429,6 +441,16 @@ final class StreamCheck {
         state = [UInt8](repeating: 0, count: hashes.count)
     }
 
+    /// Value `k` of `v` (a view of the stream), the chunks of its first and last byte checked first; `k` must be
+    /// inside `v`.
+    @inline(__always) func at<T>(_ v: NarrowView<T>, _ k: Int) -> T {
+        if let (first, last) = v.ends(k) {
+            touch(first)
+            touch(last)
+        }
+        return v.value(k)
+    }
+
     /// Element `j` of `b` (a view of the stream), its chunk checked first; `j` must be inside `b`.
     @inline(__always) func at<T>(_ b: UnsafeBufferPointer<T>, _ j: Int) -> T {
         if let p = b.baseAddress { touch(UnsafeRawPointer(p + j)) }
@@ -472,8 +494,8 @@ final class StreamCheck {
 }
 
 /// A dense column in place; an index past it reads as 0.
-public struct MappedArray<T: BitwiseCopyable & BinaryInteger>: ColumnValues {
-    let values: UnsafeBufferPointer<T>
+public struct MappedArray<T: FixedWidthInteger>: ColumnValues {
+    let values: NarrowView<T>
     let check: StreamCheck
     public subscript(i: Int) -> T { i >= 0 && i < values.count ? check.at(values, i) : 0 }
 }
@@ -495,21 +517,24 @@ public struct MappedEnum<E: RawRepresentable>: ColumnValues where E.RawValue == 
     }
 }
 
-/// A `SparseColumn` in place (presence words, ranks, present values).
-public struct MappedSparse<T: BitwiseCopyable & Equatable>: ColumnValues {
+/// A `SparseColumn` in place (presence words, ranks, present values). A column written without presence bits
+/// has no value (`stored` empty) or one for every event (`full`).
+public struct MappedSparse<T: FixedWidthInteger>: ColumnValues {
     let absent: T
     let length: Int
     let words: UnsafeBufferPointer<UInt64>
     let ranks: UnsafeBufferPointer<UInt32>
-    let stored: UnsafeBufferPointer<T>
+    let stored: NarrowView<T>
+    let full: Bool
     let check: StreamCheck
 
     public func hasValue(at i: Int) -> Bool {
-        i >= 0 && i < length && (i >> 6) < words.count
-            && check.at(words, i >> 6) & (UInt64(1) << UInt64(i & 63)) != 0
+        i >= 0 && i < length
+            && (full || (i >> 6) < words.count && check.at(words, i >> 6) & (UInt64(1) << UInt64(i & 63)) != 0)
     }
 
     func rank(_ i: Int) -> Int {
+        if full { return i >= 0 && i < length ? i : Int.max }
         let w = i >> 6
         guard i >= 0, w < words.count, w < ranks.count else { return Int.max }
         return Int(check.at(ranks, w)) + (check.at(words, w) & ((UInt64(1) << UInt64(i & 63)) &- 1)).nonzeroBitCount
@@ -525,7 +550,7 @@ public struct MappedSparse<T: BitwiseCopyable & Equatable>: ColumnValues {
 
 /// A `CodedColumn` in place.
 public struct MappedCoded: ColumnValues {
-    let codes: UnsafeBufferPointer<UInt16>
+    let codes: NarrowView<UInt16>
     let table: UnsafeBufferPointer<UInt32>
     let escaped: MappedSparse<UInt32>
     let check: StreamCheck
@@ -542,7 +567,7 @@ public struct MappedCoded: ColumnValues {
 public struct MappedTime: ColumnValues {
     let bases: UnsafeBufferPointer<Int64>
     let wides: UnsafeBufferPointer<Int32>
-    let distance: UnsafeBufferPointer<UInt32>
+    let distance: NarrowView<UInt32>
     let wide: UnsafeBufferPointer<Int64>
     let check: StreamCheck
 
@@ -558,7 +583,7 @@ public struct MappedTime: ColumnValues {
 
 /// A `WideColumn` (byte offsets) in place.
 public struct MappedWide: ColumnValues {
-    let low: UnsafeBufferPointer<UInt32>
+    let low: NarrowView<UInt32>
     let high: MappedSparse<UInt32>
     let check: StreamCheck
 

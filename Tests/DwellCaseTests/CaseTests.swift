@@ -139,6 +139,23 @@ import Testing
         #expect(throws: CaseError.self) { try CaseIndex.open(dir.path) }
     }
 
+    /// #22: version 3 narrowed the store's arrays; a case written by a dwell of version 2 is refused, whole and in
+    /// place, with what to do.
+    @Test func aCaseOfFormatVersion2IsRefusedWithTheMessageToRebuild() throws {
+        #expect(CaseFile.formatVersion == 3)
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for kind in CaseFile.Kind.allCases {
+            try Self.patch(dir.appendingPathComponent(kind.fileName), at: 8, [2, 0, 0, 0])
+        }
+        let why = try #require(Self.refusal(dir))
+        #expect(why.contains("case format version 2, but this dwell reads version 3"))
+        #expect(why.contains("rebuild the case with `dwell index EVIDENCE... --case \(dir.path)`"))
+        var inPlace = ""
+        do { _ = try CaseIndex.open(dir.path) } catch { inPlace = error.description }
+        #expect(inPlace.contains("case format version 2, but this dwell reads version 3"))
+    }
+
     @Test func aDamagedCaseIsRefusedByItsChecksum() throws {
         let dir = try Self.sampleCase()
         defer { try? FileManager.default.removeItem(at: dir) }
