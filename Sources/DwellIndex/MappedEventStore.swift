@@ -350,7 +350,7 @@ public final class MappedEventStore: EventColumns {
         return nil
     }
 
-    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
+    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>? {
         if type == .ip {
             guard let ip = IPAddress(text), let id = addressID(ip) else { return nil }
             return IndicatorKey(.ip, id)
@@ -359,7 +359,7 @@ public final class MappedEventStore: EventColumns {
     }
 
     /// The positions of an indicator, in place. - Complexity: O(1).
-    public func postingSlice(_ key: IndicatorKey) -> UnsafeBufferPointer<Int32> {
+    public func postingSlice(_ key: IndicatorKey<UInt32>) -> UnsafeBufferPointer<Int32> {
         let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
         let t = Int(key.type.rawValue)
         let row = check.at(postingBase, t) + Int(key.value)
@@ -374,7 +374,7 @@ public final class MappedEventStore: EventColumns {
     }
 
     /// An indicator's positions; positions past the events (a faulty writer) are left out.
-    public func positions(_ key: IndicatorKey) -> [Int32] {
+    public func positions(_ key: IndicatorKey<UInt32>) -> [Int32] {
         postingSlice(key).filter { $0 >= 0 && Int($0) < count }
     }
 

@@ -1,5 +1,6 @@
 import DwellAnalysis
 import DwellCore
+import DwellIndex
 import DwellIngest
 import DwellPipeline
 import DwellReports
@@ -115,7 +116,7 @@ import Testing
         var p = Partials()
         let e = Partials.Evidence(
             time: Timestamp(seconds: 1), file: "x\nlog", line: 1, offset: 0, raw: "\"quote\" \\x1B[31m \u{7}\u{1b} \\xFF ü")
-        p.indicators[Partials.IndicatorKey(type: "user_agent", value: "a\"b\n\t<script>")] = Partials.Seen(
+        p.indicators[Indicator(.userAgent, "a\"b\n\t<script>")] = Partials.Seen(
             count: 1, first: e, last: e)
         let back = try Partials.read(p.jsonLines(), source: "t")
         #expect(back == p)
