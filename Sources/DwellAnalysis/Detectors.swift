@@ -66,7 +66,7 @@ public struct Detectors {
     }
 
     func finding(
-        _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [FindingIndicator], why: String,
+        _ rule: Rule, severity: Severity? = nil, at i: Int, host: String? = nil, indicators: [Indicator], why: String,
         evidence: [Int], seeds: Bool? = nil, role: FindingRole = .attempt, implies: [Implication] = [],
         title: String? = nil
     ) -> Finding {

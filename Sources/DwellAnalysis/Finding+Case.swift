@@ -35,7 +35,7 @@ extension Finding {
         let indicatorsAt = r.position
         indicators = []
         for text in try r.strings() {
-            guard let i = FindingIndicator(text: text) else { throw BinaryFormatError(offset: indicatorsAt, what: "indicator") }
+            guard let i = Indicator(text: text) else { throw BinaryFormatError(offset: indicatorsAt, what: "indicator") }
             indicators.append(i)
         }
         why = try r.string()

@@ -1,4 +1,5 @@
 import DwellCore
+import DwellIndex
 
 /// One finding per (rule, source, host): noisy evidence makes a detector fire thousands of times for one
 /// scanner or one web shell, and a person reads hundreds of findings, not tens of thousands.
@@ -14,7 +15,7 @@ public enum FindingAggregation {
     static let keptIndicators = 16
 
     /// The source a finding is about: its first address indicator, else its first indicator.
-    static func source(_ f: Finding) -> FindingIndicator? { f.indicators.first(.ip) ?? f.indicators.first }
+    static func source(_ f: Finding) -> Indicator? { f.indicators.first(.ip) ?? f.indicators.first }
 
     /// The evidence kept for an aggregate of time-ordered findings: the first hits' and the last hits', once each.
     static func ends(of sorted: [Finding]) -> [EvidenceRef] {
@@ -112,9 +113,11 @@ public enum FindingAggregation {
             let sorted = list.sorted { $0.time < $1.time }
             var merged = sorted[0]
             let hits = sorted.reduce(0) { $0 + $1.count }
-            var perSource: [FindingIndicator: Int] = [:]
+            var perSource: [Indicator: Int] = [:]
             for f in sorted { if let s = source(f) { perSource[s, default: 0] += f.count } }
-            let busiest = perSource.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            let busiest = perSource.sorted { a, b in
+                a.value != b.value ? a.value > b.value : Indicator.writtenOrder(a.key, b.key)
+            }
             merged.count = hits
             merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()
             merged.severity = sorted.map(\.severity).max() ?? merged.severity

@@ -56,7 +56,7 @@ public struct Finding: Sendable {
     public var time: Timestamp
     public var host: String
     /// Indicators involved, typed (written `ip:203.0.113.45`, `user:deploy`, `url:/uploads/shell.php`).
-    public var indicators: [FindingIndicator]
+    public var indicators: [Indicator]
     /// Why: counts, window, threshold crossed.
     public var why: String
     public var evidence: [EvidenceRef]

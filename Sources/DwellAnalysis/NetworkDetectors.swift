@@ -76,7 +76,7 @@ extension Detectors {
 
     func netFinding(
         _ r: Rule, severity: Severity? = nil, technique: String? = nil, at i: Int, host: String,
-        indicators: [FindingIndicator],
+        indicators: [Indicator],
         why: String, evidence: [Int], role: FindingRole, implies: [Implication]
     ) -> Finding {
         var f = finding(

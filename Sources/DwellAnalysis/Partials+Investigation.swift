@@ -47,7 +47,7 @@ public enum PartialsInvestigation {
 
         var findings: [Finding] = []
         func finding(
-            _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [FindingIndicator],
+            _ r: Rule, severity: Severity? = nil, at e: Partials.Evidence, host: String, indicators: [Indicator],
             why: String, evidence: [Partials.Evidence], seeds: Bool = false, title: String? = nil
         ) -> Finding {
             var seen = Set<String>()
@@ -216,7 +216,7 @@ public enum PartialsInvestigation {
             case .ip: attackerIPs[s.value] = s.reason
             case .user: seedUsers.insert(s.value)
             case .host:
-                if let h = p.indicators[Partials.IndicatorKey(type: "host", value: s.value)] {
+                if let h = p.indicators[Indicator.host(s.value)] {
                     _ = reach(s.value, h.first, s.reason)
                 }
             default: break
@@ -279,7 +279,7 @@ public enum PartialsInvestigation {
         inv.growth =
             "partial mode: \(attackerIPs.count) attacker address(es), \(accounts.count) account(s), \(compromised.count) host(s) after \(rounds) round(s) over \(p.edges.count) login edges"
         func item(_ type: IndicatorType, _ value: String, _ reason: String) -> ScopeItem? {
-            guard let s = p.indicators[Partials.IndicatorKey(type: type.name, value: value)] else { return nil }
+            guard let s = p.indicators[Indicator(type, value)] else { return nil }
             return ScopeItem(
                 type: type, value: value, reason: reason, firstSeen: s.first.time, lastSeen: s.last.time,
                 count: Int(clamping: s.count), evidence: ref(s.first))
@@ -294,7 +294,7 @@ public enum PartialsInvestigation {
         var addressesOf: [String: [String]] = [:]
         for (ip, h) in hostOfIP { addressesOf[h, default: []].append(ip) }
         inv.hosts = compromised.sorted { ($0.value.time, $0.key) < ($1.value.time, $1.key) }.map { host, v in
-            let last = p.indicators[Partials.IndicatorKey(type: "host", value: host)]?.last.time ?? v.time
+            let last = p.indicators[Indicator.host(host)]?.last.time ?? v.time
             return HostScope(
                 host: host, addresses: (addressesOf[host] ?? []).sorted(), firstCompromise: v.time, lastActivity: last,
                 reason: v.reason, evidence: ref(v.evidence))
@@ -313,7 +313,7 @@ public enum PartialsInvestigation {
         // The window: the attacker's addresses, first and last, and every hop.
         var ends: [Partials.Evidence] = []
         for ip in attackerIPs.keys {
-            if let s = p.indicators[Partials.IndicatorKey(type: "ip", value: ip)] { ends += [s.first, s.last] }
+            if let s = p.indicators[Indicator.ip(ip)] { ends += [s.first, s.last] }
         }
         ends += lateral.map(\.evidence)
         ends += compromised.values.map(\.evidence)

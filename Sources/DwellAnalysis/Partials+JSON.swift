@@ -1,4 +1,5 @@
 import DwellCore
+import DwellIndex
 import Foundation
 
 /// A partials line that cannot be read: where, and why.
@@ -91,10 +92,11 @@ extension Partials {
             j.endArray()
             end()
         }
-        for (k, s) in indicators.sorted(by: { $0.key < $1.key }) {
+        // By type name, then value: the order these records have always been written in.
+        for (k, s) in indicators.sorted(by: { ($0.key.type.name, $0.key.value) < ($1.key.type.name, $1.key.value) }) {
             begin("indicator")
             j.key("indicator_type")
-            j.string(k.type)
+            j.string(k.type.name)
             j.key("value")
             j.string(k.value)
             seen(s)
@@ -245,7 +247,10 @@ extension Partials {
                             firstTime: try r.optionalTime("first_time"), lastTime: try r.optionalTime("last_time"),
                             problems: try r.strings("problems"), notes: try r.strings("notes")))
                 case "indicator":
-                    let k = IndicatorKey(type: try r.string("indicator_type"), value: try r.string("value"))
+                    guard let type = IndicatorType(name: try r.string("indicator_type")) else {
+                        throw Record.Missing(field: "indicator_type")
+                    }
+                    let k = Indicator(type, try r.string("value"))
                     Self.merge(&out.indicators, [k: try r.seen()])
                 case "edge":
                     let k = EdgeKey(

@@ -1,4 +1,5 @@
 import DwellCore
+import DwellIndex
 import Foundation
 
 /// Partial results that merge associatively and commutatively: what `dwell summarize` writes per input and
@@ -56,17 +57,6 @@ public struct Partials: Sendable, Equatable {
             if Evidence.precedes(o.first, first) { first = o.first }
             if Evidence.precedes(last, o.last) { last = o.last }
         }
-    }
-
-    /// An indicator (`ip`, `user`, `host`, `url`, `user_agent`, `domain`, `hash`, `command`) and its value.
-    public struct IndicatorKey: Sendable, Hashable, Comparable {
-        public var type: String
-        public var value: String
-        public init(type: String, value: String) {
-            self.type = type
-            self.value = value
-        }
-        public static func < (a: Self, b: Self) -> Bool { (a.type, a.value) < (b.type, b.value) }
     }
 
     /// A successful login or remote access from an address to a host, as an account, by a method.
@@ -302,7 +292,7 @@ public struct Partials: Sendable, Equatable {
     }
 
     public var manifest: [String: ManifestEntry] = [:]  // keyed by path + "\u{0}" + sha256
-    public var indicators: [IndicatorKey: Seen] = [:]
+    public var indicators: [Indicator: Seen] = [:]
     public var edges: [EdgeKey: Seen] = [:]
     public var hostAddresses: [HostAddressKey: Seen] = [:]
     /// Addresses of packets hosts logged sending themselves (`OwnTraffic`: netfilter `OUT=` without `IN=`).

@@ -51,8 +51,8 @@ public enum SigmaFindings {
         // What is the same for every match of a rule is built once per rule; the texts of addresses, users and
         // hosts once per distinct value.
         var perRule: [Int: (id: String, severity: Severity, prefix: String, technique: String)] = [:]
-        var ipText: [UInt32: FindingIndicator] = [:]
-        var userText: [UInt32: FindingIndicator] = [:]
+        var ipText: [UInt32: Indicator] = [:]
+        var userText: [UInt32: Indicator] = [:]
         var hostText: [UInt64: String] = [:]
         // The aggregation key is made of texts (finding rule id, host name, source indicator); equal texts can come
         // from different numbers, so the numbers map to a group through the texts, once per distinct numbers.
@@ -76,7 +76,7 @@ public enum SigmaFindings {
             let r = set.runnable[m.rule].rule
             let id = perRule[m.rule]?.id ?? ruleID(r)
             let host = remembered(&hostText, numbers.host) { detectors.hostOf(first) }
-            let source: FindingIndicator?
+            let source: Indicator?
             if ip != 0 {
                 source = remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }
             } else if numbers.user != 0 {
@@ -107,7 +107,7 @@ public enum SigmaFindings {
             let first = m.positions[0]
             let r = set.runnable[m.rule].rule
             let fixed = perRule[m.rule] ?? (ruleID(r), severity(r.level), "", r.technique)
-            var indicators: [FindingIndicator] = []
+            var indicators: [Indicator] = []
             let ip = store.sourceIP[first]
             if ip != 0 { indicators.append(remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }) }
             let user = store.user[first]
@@ -149,7 +149,7 @@ public enum SigmaFindings {
                 let ip = store.sourceIP[p]
                 let user = store.user[p]
                 let hk = hostKey(store, p)
-                var own: [FindingIndicator] = []
+                var own: [Indicator] = []
                 if ip != 0, seenIP.insert(ip).inserted { own.append(ipIndicator(&ipText, ip, detectors)) }
                 if user != 0, seenUser.insert(user).inserted { own.append(userIndicator(&userText, user, detectors)) }
                 if seenHost.insert(hk).inserted {
@@ -234,16 +234,16 @@ public enum SigmaFindings {
     }
 
     /// An address indicator's text, made once per address (no closure: a closure here copied the detectors).
-    static func ipIndicator(_ cache: inout [UInt32: FindingIndicator], _ ip: UInt32, _ d: Detectors) -> FindingIndicator {
+    static func ipIndicator(_ cache: inout [UInt32: Indicator], _ ip: UInt32, _ d: Detectors) -> Indicator {
         if let known = cache[ip] { return known }
-        let text = FindingIndicator.ip("\(d.ip(ip))")
+        let text = Indicator.ip("\(d.ip(ip))")
         cache[ip] = text
         return text
     }
 
-    static func userIndicator(_ cache: inout [UInt32: FindingIndicator], _ user: UInt32, _ d: Detectors) -> FindingIndicator {
+    static func userIndicator(_ cache: inout [UInt32: Indicator], _ user: UInt32, _ d: Detectors) -> Indicator {
         if let known = cache[user] { return known }
-        let text = FindingIndicator.user("\(d.text(user))")
+        let text = Indicator.user("\(d.text(user))")
         cache[user] = text
         return text
     }

@@ -25,25 +25,12 @@ public struct CaseLines: Sendable {
         }
     }
 
-    /// The raw lines an investigation's evidence carries (file id → line number → bytes).
+    /// The raw lines an investigation's evidence carries (file id → line number → bytes), at every place
+    /// `Investigation.forEachEvidence` visits.
     public static func cited(by inv: Investigation, into raw: inout [UInt32: [UInt64: [UInt8]]]) {
-        func take(_ e: EvidenceRef?) {
-            if let e, !e.raw.isEmpty { raw[e.fileID, default: [:]][e.line] = e.raw }
+        inv.forEachEvidence { e in
+            if !e.raw.isEmpty { raw[e.fileID, default: [:]][e.line] = e.raw }
         }
-        take(inv.firstEvidence)
-        take(inv.lastEvidence)
-        inv.hosts.forEach { take($0.evidence) }
-        inv.accounts.forEach { take($0.evidence) }
-        inv.sourceIPs.forEach { take($0.evidence) }
-        inv.dataTouched.forEach { take($0.evidence) }
-        inv.indicators.forEach { take($0.evidence) }
-        inv.edges.forEach { take($0.evidence) }
-        inv.paths.forEach { $0.forEach { take($0.evidence) } }
-        inv.timeline.forEach { take($0.evidence) }
-        inv.findings.forEach { $0.evidence.forEach { take($0) } }
-        inv.hostAddresses.forEach { take($0.evidence) }
-        inv.background.forEach { take($0.evidence) }
-        inv.atRisk.forEach { take($0.evidence) }
     }
 
     public var count: Int { keys.count }

@@ -59,9 +59,9 @@ public protocol EventColumns {
     func string(_ id: UInt32) -> String
     func address(_ id: UInt32) -> IPAddress?
     /// The key of an indicator value, if it occurs.
-    func key(_ type: IndicatorType, _ text: String) -> IndicatorKey?
+    func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>?
     /// An indicator's event positions, sorted by time.
-    func positions(_ key: IndicatorKey) -> [Int32]
+    func positions(_ key: IndicatorKey<UInt32>) -> [Int32]
     /// Positions of events in `[from, to)` (bounds inside the stored times).
     func range(from: Timestamp, to: Timestamp) -> Range<Int>
     /// The first and last event times, nil for no events.
@@ -72,7 +72,7 @@ extension EventColumns {
     public func timestamp(_ i: Int) -> Timestamp { Timestamp(microseconds: time[i]) }
 
     /// Text of an indicator value.
-    public func text(_ key: IndicatorKey) -> String {
+    public func text(_ key: IndicatorKey<UInt32>) -> String {
         key.type == .ip ? (address(key.value)?.description ?? "") : string(key.value)
     }
 }

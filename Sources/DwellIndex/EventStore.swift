@@ -40,39 +40,6 @@ final class Box<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// What an indicator is.
-public enum IndicatorType: UInt8, CaseIterable, Sendable, Comparable {
-    case ip = 0, user, host, path, userAgent, domain, hash, command
-
-    public static func < (a: IndicatorType, b: IndicatorType) -> Bool { a.rawValue < b.rawValue }
-
-    public var name: String {
-        switch self {
-        case .ip: "ip"
-        case .user: "user"
-        case .host: "host"
-        case .path: "url"
-        case .userAgent: "user_agent"
-        case .domain: "domain"
-        case .hash: "hash"
-        case .command: "command"
-        }
-    }
-}
-
-/// An indicator in the store: its type and value (an address id for IPs, a symbol id otherwise).
-public struct IndicatorKey: Hashable, Sendable, Comparable {
-    public var type: IndicatorType
-    public var value: UInt32
-    public init(_ type: IndicatorType, _ value: UInt32) {
-        self.type = type
-        self.value = value
-    }
-    public static func < (a: IndicatorKey, b: IndicatorKey) -> Bool {
-        a.type != b.type ? a.type < b.type : a.value < b.value
-    }
-}
-
 /// Every event of a run, merged and sorted by time (ties by file, then line), held as columns, with a
 /// time-bucket directory, indicator postings and per-bucket counts by kind.
 ///
@@ -398,8 +365,8 @@ public struct EventStore: Sendable {
     }
 
     /// Every indicator that occurs, ordered by type then value.
-    public var indicatorKeys: [IndicatorKey] {
-        var out: [IndicatorKey] = []
+    public var indicatorKeys: [IndicatorKey<UInt32>] {
+        var out: [IndicatorKey<UInt32>] = []
         for type in IndicatorType.allCases {
             let t = Int(type.rawValue)
             for row in postingBase[t]..<postingBase[t + 1] where postingStarts.hasValue(at: row) {
@@ -410,7 +377,7 @@ public struct EventStore: Sendable {
     }
 
     /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1).
-    public func postingSlice(_ key: IndicatorKey) -> ArraySlice<Int32> {
+    public func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32> {
         let t = Int(key.type.rawValue)
         let row = postingBase[t] + Int(key.value)
         guard row < postingBase[t + 1], postingStarts.hasValue(at: row) else { return [] }
@@ -420,10 +387,10 @@ public struct EventStore: Sendable {
         return postingPositions[Int(starts[k])..<end]
     }
 
-    public func positions(_ key: IndicatorKey) -> [Int32] { Array(postingSlice(key)) }
+    public func positions(_ key: IndicatorKey<UInt32>) -> [Int32] { Array(postingSlice(key)) }
 
     /// First seen, last seen and count of an indicator. - Complexity: O(1).
-    public func summary(_ key: IndicatorKey) -> (first: Timestamp, last: Timestamp, count: Int)? {
+    public func summary(_ key: IndicatorKey<UInt32>) -> (first: Timestamp, last: Timestamp, count: Int)? {
         let p = postingSlice(key)
         guard let a = p.first, let b = p.last else { return nil }
         return (Timestamp(microseconds: time[Int(a)]), Timestamp(microseconds: time[Int(b)]), p.count)
@@ -435,7 +402,7 @@ public struct EventStore: Sendable {
     }
 
     /// The key of a symbol-valued indicator, if the value occurs.
-    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
+    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>? {
         if type == .ip {
             guard let ip = IPAddress(text), let id = addressID(of: ip) else { return nil }
             return IndicatorKey(.ip, id)
@@ -445,7 +412,7 @@ public struct EventStore: Sendable {
     }
 
     /// Text of an indicator value.
-    public func text(_ key: IndicatorKey) -> String {
+    public func text(_ key: IndicatorKey<UInt32>) -> String {
         key.type == .ip ? (address(key.value)?.description ?? "") : symbols.string(Symbol(id: key.value))
     }
 

@@ -364,7 +364,7 @@ public final class MappedEventStore: EventColumns {
         return nil
     }
 
-    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey? {
+    public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>? {
         if type == .ip {
             guard let ip = IPAddress(text), let id = addressID(ip) else { return nil }
             return IndicatorKey(.ip, id)
@@ -374,7 +374,7 @@ public final class MappedEventStore: EventColumns {
 
     /// An indicator's positions, decoded from its distances (`PostingBytes`); positions past the events (a faulty
     /// writer) are left out. - Complexity: O(list length).
-    public func positions(_ key: IndicatorKey) -> [Int32] {
+    public func positions(_ key: IndicatorKey<UInt32>) -> [Int32] {
         let t = Int(key.type.rawValue)
         let row = check.at(postingBase, t) + Int(key.value)
         guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return [] }

@@ -7,8 +7,8 @@ extension EventColumns {
     /// Every indicator an event carries, in a fixed order (source then destination address, user, target user,
     /// host, path, user agent, domain, hash, command), without repeats.
     /// - Complexity: O(1).
-    public func indicators(of i: Int) -> [IndicatorKey] {
-        var out: [IndicatorKey] = []
+    public func indicators(of i: Int) -> [IndicatorKey<UInt32>] {
+        var out: [IndicatorKey<UInt32>] = []
         out.reserveCapacity(6)
         func add(_ type: IndicatorType, _ v: UInt32) {
             if v != 0, !out.contains(IndicatorKey(type, v)) { out.append(IndicatorKey(type, v)) }
@@ -42,7 +42,7 @@ extension EventColumns {
 extension EventStore {
     /// Positions of an indicator's events in `[from, to)`, by binary search in its postings.
     /// - Complexity: O(log p) to find the bounds, p = the indicator's event count.
-    public func positions(_ key: IndicatorKey, from: Timestamp, to: Timestamp) -> ArraySlice<Int32> {
+    public func positions(_ key: IndicatorKey<UInt32>, from: Timestamp, to: Timestamp) -> ArraySlice<Int32> {
         let p = positions(key)
         let a = firstPosition(in: p, atOrAfter: from.microseconds)
         return p[a..<max(a, firstPosition(in: p, atOrAfter: to.microseconds))]
@@ -73,11 +73,11 @@ extension EventColumns {
     /// Keys of an indicator type whose text equals `text`, or (with `substring`) contains it, ignoring ASCII
     /// case. Only values that occur as that type are returned, sorted by key.
     /// - Complexity: O(1) for an exact match of an address or symbol; O(symbols · length) for a substring.
-    public func keys(_ type: IndicatorType, matching text: String, substring: Bool) -> [IndicatorKey] {
+    public func keys(_ type: IndicatorType, matching text: String, substring: Bool) -> [IndicatorKey<UInt32>] {
         if let k = key(type, text), !positions(k).isEmpty { return [k] }
         guard substring, type != .ip, !text.isEmpty else { return [] }
         let needle = Array(text.utf8.map(Self.lowerASCII))
-        var out: [IndicatorKey] = []
+        var out: [IndicatorKey<UInt32>] = []
         for id in 1..<UInt32(max(symbolCount, 1)) where !positions(IndicatorKey(type, id)).isEmpty {
             let found = withSymbolBytes(id) { hay -> Bool in
                 guard hay.count >= needle.count else { return false }
@@ -97,7 +97,7 @@ extension EventColumns {
 
     /// The sorted union of several indicators' positions (events counted once).
     /// - Complexity: O(p log k) for k indicators with p positions in all.
-    public func positions(anyOf keys: [IndicatorKey]) -> [Int32] {
+    public func positions(anyOf keys: [IndicatorKey<UInt32>]) -> [Int32] {
         if keys.count == 1, let k = keys.first { return positions(k) }
         var all: [Int32] = []
         for k in keys { all += positions(k) }
@@ -170,7 +170,7 @@ extension EventStore {
 
     /// One indicator seen together with another: how often, and when first and last (positions).
     public struct CoOccurrence: Sendable, Equatable {
-        public var key: IndicatorKey
+        public var key: IndicatorKey<UInt32>
         public var count: Int
         public var first: Int
         public var last: Int
@@ -181,10 +181,10 @@ extension EventStore {
 extension EventColumns {
     /// Indicators that occur in the same events as `positions`, most frequent first (ties by key), leaving out
     /// `excluding`. - Complexity: O(p log p).
-    public func related<S: Sequence>(_ positions: S, excluding: Set<IndicatorKey>) -> [EventStore.CoOccurrence]
+    public func related<S: Sequence>(_ positions: S, excluding: Set<IndicatorKey<UInt32>>) -> [EventStore.CoOccurrence]
     where S.Element == Int32 {
         typealias CoOccurrence = EventStore.CoOccurrence
-        var seen: [IndicatorKey: CoOccurrence] = [:]
+        var seen: [IndicatorKey<UInt32>: CoOccurrence] = [:]
         for p in positions {
             let i = Int(p)
             for k in indicators(of: i) where !excluding.contains(k) {

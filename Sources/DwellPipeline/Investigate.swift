@@ -169,48 +169,16 @@ public enum EvidenceLookup {
         EvidenceResolver.rawLines(lines, of: file, options: options)
     }
 
-    /// The lines an investigation cites, by file id.
+    /// The lines an investigation cites, by file id (every place `Investigation.forEachEvidence` visits).
     public static func citedLines(_ inv: Investigation) -> [UInt32: Set<UInt64>] {
         var wanted: [UInt32: Set<UInt64>] = [:]
-        func want(_ e: EvidenceRef?) { if let e { wanted[e.fileID, default: []].insert(e.line) } }
-        want(inv.firstEvidence)
-        want(inv.lastEvidence)
-        inv.hosts.forEach { want($0.evidence) }
-        inv.accounts.forEach { want($0.evidence) }
-        inv.sourceIPs.forEach { want($0.evidence) }
-        inv.dataTouched.forEach { want($0.evidence) }
-        inv.indicators.forEach { want($0.evidence) }
-        inv.edges.forEach { want($0.evidence); $0.corroboration.forEach { want($0) } }
-        inv.timeline.forEach { want($0.evidence) }
-        inv.findings.forEach { $0.evidence.forEach { want($0) } }
-        inv.hostAddresses.forEach { want($0.evidence) }
+        inv.forEachEvidence { wanted[$0.fileID, default: []].insert($0.line) }
         return wanted
     }
 
     /// Fills every cited place's raw line from `raw` (file id → line → bytes); a line not there stays empty.
     public static func fill(_ inv: inout Investigation, raw: [UInt32: [UInt64: [UInt8]]]) {
-        func fill(_ e: inout EvidenceRef) { e.raw = raw[e.fileID]?[e.line] ?? [] }
-        func fill(_ e: inout EvidenceRef?) { if var x = e { fill(&x); e = x } }
-        fill(&inv.firstEvidence)
-        fill(&inv.lastEvidence)
-        for i in inv.hosts.indices { fill(&inv.hosts[i].evidence) }
-        for i in inv.accounts.indices { fill(&inv.accounts[i].evidence) }
-        for i in inv.sourceIPs.indices { fill(&inv.sourceIPs[i].evidence) }
-        for i in inv.dataTouched.indices { fill(&inv.dataTouched[i].evidence) }
-        for i in inv.indicators.indices { fill(&inv.indicators[i].evidence) }
-        for i in inv.edges.indices {
-            fill(&inv.edges[i].evidence)
-            for k in inv.edges[i].corroboration.indices { fill(&inv.edges[i].corroboration[k]) }
-        }
-        for p in inv.paths.indices {
-            for j in inv.paths[p].indices {
-                fill(&inv.paths[p][j].evidence)
-                for k in inv.paths[p][j].corroboration.indices { fill(&inv.paths[p][j].corroboration[k]) }
-            }
-        }
-        for i in inv.timeline.indices { fill(&inv.timeline[i].evidence) }
-        for i in inv.hostAddresses.indices { fill(&inv.hostAddresses[i].evidence) }
-        for i in inv.findings.indices { for j in inv.findings[i].evidence.indices { fill(&inv.findings[i].evidence[j]) } }
+        inv.updateEachEvidence { $0.raw = raw[$0.fileID]?[$0.line] ?? [] }
     }
 }
 

@@ -240,7 +240,7 @@ public struct PartialsSink: EventSink {
             case 0...7:
                 guard let type = IndicatorType(rawValue: k.tag) else { continue }
                 let value = type == .ip ? ip(k.a, k.b) : text(k.a)
-                Partials.merge(&out.indicators, [Partials.IndicatorKey(type: type.name, value: value): v])
+                Partials.merge(&out.indicators, [Indicator(type, value): v])
             case Self.edge:
                 let method = k.e == 0 ? "ssh" : text(k.e)
                 let key = Partials.EdgeKey(fromIP: ip(k.a, k.b), to: text(k.c), account: text(k.d), method: method)

@@ -91,7 +91,7 @@ struct PivotCommand: ParsableCommand {
         store: S, paths: [String], rawLines: ([Int]) -> [Int: [UInt8]], check: () throws -> Void,
         finish: () throws -> Void
     ) throws {
-        var groups: [(type: IndicatorType, text: String, keys: [IndicatorKey])] = []
+        var groups: [(type: IndicatorType, text: String, keys: [IndicatorKey<UInt32>])] = []
         for (type, text) in lookups() {
             let keys = store.keys(type, matching: text, substring: type == .userAgent || type == .command)
             if !keys.isEmpty && !groups.contains(where: { $0.type == type }) { groups.append((type, text, keys)) }
@@ -147,7 +147,7 @@ struct PivotCommand: ParsableCommand {
     struct Report {
         var type: IndicatorType
         var text: String
-        var keys: [IndicatorKey]
+        var keys: [IndicatorKey<UInt32>]
         var positions: [Int32]
         var listed: [Int]
     }

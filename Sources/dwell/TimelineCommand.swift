@@ -182,7 +182,7 @@ struct TimelineCommand: ParsableCommand {
         }
         var selected: [Int]
         if !indicators.isEmpty {
-            var keys: [IndicatorKey] = []
+            var keys: [IndicatorKey<UInt32>] = []
             for s in indicators {
                 let found = store.keys(s.type, matching: s.value, substring: s.type == .userAgent || s.type == .command)
                 if found.isEmpty {

@@ -1,5 +1,6 @@
 import DwellAnalysis
 import DwellCore
+import DwellIndex
 import DwellIngest
 import DwellPipeline
 import DwellTestSupport
@@ -81,7 +82,7 @@ import Testing
         let (syslog, journal) = try Self.writeBoth()
         let a = InvestigationRun.run(paths: [syslog], options: IngestOptions(jobs: 2), seeds: []).investigation
         let b = InvestigationRun.run(paths: [journal], options: IngestOptions(jobs: 2), seeds: []).investigation
-        func key(_ f: Finding) -> String { "\(f.rule) \(f.host) \(f.time) \(f.indicators.sorted())" }
+        func key(_ f: Finding) -> String { "\(f.rule) \(f.host) \(f.time) \(f.indicators.sorted(by: Indicator.writtenOrder))" }
         let rules = Set(b.findings.map(\.rule))
         #expect(rules.contains("auth.bruteforce"))
         #expect(rules.contains("auth.success_after_failures"))

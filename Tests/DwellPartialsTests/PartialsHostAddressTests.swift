@@ -136,7 +136,7 @@ import Testing
     @Test(arguments: [UInt64(1), 7, 42])
     func secondsSamplesMergeInAnyOrderAndAreCompleteUpToTheirThreshold(seed: UInt64) throws {
         let client = try #require(IPAddress("198.51.100.7"))
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let all = (0..<200).map { _ in Int64.random(in: 1_773_000_000..<1_773_000_600, using: &rng) }
         let whole = Partials.SecondsSample(client: client, seconds: all)
         let shares = (0..<3).map { k in

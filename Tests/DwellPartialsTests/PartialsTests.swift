@@ -1,5 +1,6 @@
 import DwellAnalysis
 import DwellCore
+import DwellIndex
 import DwellIngest
 import DwellPipeline
 import DwellReports
@@ -7,18 +8,6 @@ import DwellScenario
 import DwellTestSupport
 import Foundation
 import Testing
-
-/// A seeded generator, so that every "random" split is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Splitting the evidence any way and merging gives the bytes of one summarize over all of it, and the same report.
 @Suite struct PartialsTests {
@@ -45,7 +34,7 @@ struct SplitMix64: RandomNumberGenerator {
         let wholeBytes = whole.jsonLines()
         #expect(try roundTrip(whole).jsonLines() == wholeBytes, "reading back and writing again changes nothing")
 
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let perFile = try files.map { try roundTrip(summarize([$0])) }
         #expect(Partials.merged(perFile.shuffled(using: &rng)).jsonLines() == wholeBytes, "one share per file, shuffled")
 
@@ -127,7 +116,7 @@ struct SplitMix64: RandomNumberGenerator {
         var p = Partials()
         let e = Partials.Evidence(
             time: Timestamp(seconds: 1), file: "x\nlog", line: 1, offset: 0, raw: "\"quote\" \\x1B[31m \u{7}\u{1b} \\xFF ü")
-        p.indicators[Partials.IndicatorKey(type: "user_agent", value: "a\"b\n\t<script>")] = Partials.Seen(
+        p.indicators[Indicator(.userAgent, "a\"b\n\t<script>")] = Partials.Seen(
             count: 1, first: e, last: e)
         let back = try Partials.read(p.jsonLines(), source: "t")
         #expect(back == p)

@@ -9,16 +9,36 @@ import Testing
     /// Every indicator type's written form (report.json, the case file) reads back to the same typed value.
     @Test(arguments: IndicatorType.allCases)
     func writtenIndicatorsReadBackTyped(type: IndicatorType) throws {
-        let i = FindingIndicator(type, "a:b/ c\u{1b}")
-        let back = try #require(FindingIndicator(text: i.description))
+        let i = Indicator(type, "a:b/ c\u{1b}")
+        let back = try #require(Indicator(text: i.description))
         #expect(back == i)
-        #expect(i.description.hasPrefix(FindingIndicator.prefix(type) + ":"))
+        #expect(i.description.hasPrefix(Indicator.prefix(type) + ":"))
+    }
+
+    /// One key type at every layer: the store's (by id, ordered by type then id) and the text one, with one type.
+    @Test(arguments: IndicatorType.allCases)
+    func theStoreKeyAndTheTextIndicatorShareTheirType(type: IndicatorType) {
+        #expect(IndicatorType(name: type.name) == type)
+        let stored = IndicatorKey<UInt32>(type, 7)
+        let text = Indicator(type, "x")
+        #expect(stored.type == text.type)
+        #expect(IndicatorKey<UInt32>(type, 6) < stored)
+        if let next = IndicatorType(rawValue: type.rawValue + 1) { #expect(stored < IndicatorKey<UInt32>(next, 0)) }
+    }
+
+    @Test func textIndicatorsRankInTheirWrittenOrder() {
+        // `ua:` before `url:` before `user:`, though a user is declared first.
+        let list: [Indicator] = [.user("a"), .url("/a"), .ua("a"), .ip("10.0.0.2"), .ip("10.0.0.10")]
+        #expect(list.sorted(by: Indicator.writtenOrder).map(\.description) == [
+            "ip:10.0.0.10", "ip:10.0.0.2", "ua:a", "url:/a", "user:a",
+        ])
+        #expect(IndicatorType(name: "address") == nil)
     }
 
     @Test func textWithNoKnownTypeIsNoIndicator() {
-        #expect(FindingIndicator(text: "address:10.0.0.1") == nil)
-        #expect(FindingIndicator(text: "10.0.0.1") == nil)
-        #expect(FindingIndicator(text: "ip:fe80::1")?.address == IPAddress("fe80::1"))
+        #expect(Indicator(text: "address:10.0.0.1") == nil)
+        #expect(Indicator(text: "10.0.0.1") == nil)
+        #expect(Indicator(text: "ip:fe80::1")?.address == IPAddress("fe80::1"))
     }
 
     @Test(arguments: [

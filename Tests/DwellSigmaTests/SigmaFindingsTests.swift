@@ -16,7 +16,7 @@ import Testing
             guard let first = m.positions.first else { continue }
             let r = set.runnable[m.rule].rule
             let by = r.author.isEmpty ? "" : ", by \(r.author)"
-            var indicators: [FindingIndicator] = []
+            var indicators: [Indicator] = []
             if store.sourceIP[first] != 0 { indicators.append(.ip("\(d.ip(store.sourceIP[first]))")) }
             if store.user[first] != 0 { indicators.append(.user(d.text(store.user[first]))) }
             let host = d.hostOf(first)

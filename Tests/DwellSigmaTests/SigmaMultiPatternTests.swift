@@ -1,4 +1,5 @@
 import DwellSigma
+import DwellTestSupport
 import Testing
 
 /// `SigmaMultiPattern` against the plainest reference: each pattern searched alone, position by position.
@@ -32,22 +33,9 @@ import Testing
         return out
     }
 
-    /// A small deterministic generator (the tests do not depend on the system's random numbers).
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     @Test(arguments: [1, 2, 3, 4, 5])
     func randomPatternsOverRandomTextsAgreeWithTheNaiveSearch(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         // A small alphabet makes occurrences and overlaps frequent; a few bytes are hostile (NUL, 0xFF, newline).
         let alphabet: [UInt8] = Array("abAB%/.".utf8) + [0, 0xFF, 0x0A, 0xC3, 0xA9]
         for _ in 0..<40 {
@@ -105,7 +93,7 @@ import Testing
     }
 
     @Test func aLongHostileLineAgreesWithTheNaiveSearch() {
-        var rng = SplitMix(state: 99)
+        var rng = SplitMix64(seed: 99)
         let patterns = (0..<300).map { _ in (0..<(1 + rng.below(12))).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let m = SigmaMultiPattern(patterns)
         var text = (0..<(1 << 16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
