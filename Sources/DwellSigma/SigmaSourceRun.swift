@@ -267,114 +267,49 @@ struct SourceRun {
         return out
     }
 
-    /// Searches every keyword test of `rules` in the raw lines of this source's events. Returns a note when some
+    /// Takes this source's keyword tests' results from the run's keyword pass (`SigmaKeywordPass`): a test holds
+    /// at an event when it matched the event's raw line. `ids`: the source's keyword tests (numbers in `pass`);
+    /// `found`: the pass's result by file id, `nil` when the raw lines were not available. Returns a note when some
     /// lines could not be read back.
-    mutating func searchKeywords(_ rules: [SigmaCompiledRule], reader: SigmaLineReader?) -> String? {
-        var tests: [SigmaFieldTest] = []
-        var seen = Set<SigmaFieldTest>()
-        for r in rules { for t in r.tests where t.field == .rawLine && seen.insert(t).inserted { tests.append(t) } }
-        guard !tests.isEmpty, !positions.isEmpty else { return nil }
+    mutating func takeKeywordHits(_ ids: [Int32], of pass: SigmaKeywordPass, found: [SigmaKeywordPass.FileResult?]?) -> String? {
+        guard !ids.isEmpty, !positions.isEmpty else { return nil }
+        let tests = ids.map { pass.tests[Int($0)] }
         for t in tests { keywordResults[t] = Bitset(count: positions.count) }
-        guard let reader else { return "keywords not searched: the raw lines were not available" }
-        // Hits by test index while searching (a test is hashed once, when stored, not per hit).
-        var hitBits = [Bitset](repeating: Bitset(count: positions.count), count: tests.count)
-        defer { for (ti, t) in tests.enumerated() { keywordResults[t] = hitBits[ti] } }
-        // All literal patterns of all tests.
-        struct Entry { var test: Int; var pattern: SigmaPattern }
-        var entries: [Entry] = []
-        var regexTests: [(Int, [NSRegularExpression], Bool)] = []
-        for (ti, t) in tests.enumerated() {
-            switch t.check {
-            case .patterns(let ps, _): for p in ps { entries.append(Entry(test: ti, pattern: p)) }
-            case .regex(let src, let all, let o):
-                regexTests.append((ti, src.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: o)) }, all))
-            default: break
+        guard let found else { return "keywords not searched: the raw lines were not available" }
+        var bits = [Bitset](repeating: Bitset(count: positions.count), count: ids.count)
+        var localOf = [Int](repeating: -1, count: pass.tests.count)
+        for (k, id) in ids.enumerated() { localOf[Int(id)] = k }
+        var unread = 0
+        // The current file's hits, fetched again only when the file changes (events of a file come in runs).
+        var file = -1
+        var hits = SigmaKeywordPass.FileHits()
+        var isUnread = false
+        var cursor = 0
+        for (n, p) in positions.enumerated() {
+            let f = Int(store.fileID[p])
+            if f != file {
+                file = f
+                cursor = 0
+                hits = SigmaKeywordPass.FileHits()
+                isUnread = false
+                switch f < found.count ? found[f] : nil {
+                case .unread?: isUnread = true
+                case .hits(let h)?: hits = h
+                case nil: break
+                }
             }
-        }
-        // The distinct anchors of the case-insensitive patterns, searched together (`SigmaMultiPattern`); a cased
-        // pattern, or one without a literal piece, is checked on every line.
-        var always: [Int32] = []
-        var anchorOf: [[UInt8]: Int] = [:]
-        var anchorList: [[UInt8]] = []
-        var entriesOfAnchor: [[Int32]] = []
-        for (e, entry) in entries.enumerated() {
-            let a = entry.pattern.anchor
-            guard !a.isEmpty, !entry.pattern.cased else {
-                always.append(Int32(e))
+            if isUnread {
+                unread += 1
                 continue
             }
-            if let k = anchorOf[a] {
-                entriesOfAnchor[k].append(Int32(e))
-            } else {
-                anchorOf[a] = anchorList.count
-                anchorList.append(a)
-                entriesOfAnchor.append([Int32(e)])
+            let line = store.line[p]
+            guard hits.hasHits(line) else { continue }
+            for k in hits.range(of: line, cursor: &cursor) {
+                let local = localOf[Int(hits.tests[k])]
+                if local >= 0 { bits[local].set(n) }
             }
         }
-        let scanner = SigmaMultiPattern(anchorList)
-        // Events by file, in line order (an event index per line; a line may carry several events).
-        var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
-        for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
-        var unread = 0
-        var folded: [UInt8] = []
-        var stamp = [Int](repeating: -1, count: anchorList.count)
-        var lineNo = 0
-        var testHit = [Bool](repeating: false, count: tests.count)
-        var patternHits = [Int](repeating: 0, count: tests.count)
-        var touched: [Int] = []
-        var candidates: [Int32] = []
-        for fileID in byFile.keys.sorted() {
-            let events = byFile[fileID]!.sorted { ($0.line, $0.n) < ($1.line, $1.n) }
-            var next = 0
-            var wanted: [UInt64] = []
-            for e in events where wanted.last != e.line { wanted.append(e.line) }
-            let ok = reader(fileID, wanted) { line, bytes in
-                while next < events.count && events[next].line < line { next += 1 }
-                guard next < events.count, events[next].line == line else { return }
-                lineNo += 1
-                SigmaPattern.fold(bytes, into: &folded)
-                // Scratch state reused across lines: no allocation per line once warm.
-                for ti in touched { testHit[ti] = false; patternHits[ti] = 0 }
-                touched.removeAll(keepingCapacity: true)
-                candidates.removeAll(keepingCapacity: true)
-                candidates.append(contentsOf: always)
-                folded.withUnsafeBufferPointer { f in
-                    scanner.forEachOccurring(in: f) { k in
-                        guard stamp[k] != lineNo else { return }
-                        stamp[k] = lineNo
-                        candidates.append(contentsOf: entriesOfAnchor[k])
-                    }
-                    for e in candidates {
-                        let entry = entries[Int(e)]
-                        let hit = entry.pattern.cased ? entry.pattern.matches(bytes) : entry.pattern.matches(f)
-                        if hit {
-                            if patternHits[entry.test] == 0 { touched.append(entry.test) }
-                            patternHits[entry.test] += 1
-                        }
-                    }
-                }
-                for ti in touched {
-                    guard case .patterns(let ps, let all) = tests[ti].check else { continue }
-                    testHit[ti] = all ? patternHits[ti] >= ps.count : patternHits[ti] > 0
-                }
-                if !regexTests.isEmpty {
-                    let s = String(decoding: bytes, as: UTF8.self)
-                    let range = NSRange(s.startIndex..., in: s)
-                    for (ti, rs, all) in regexTests {
-                        let one = { (r: NSRegularExpression) in r.firstMatch(in: s, range: range) != nil }
-                        testHit[ti] = all ? rs.allSatisfy(one) : rs.contains(where: one)
-                        if testHit[ti] { touched.append(ti) }
-                    }
-                }
-                guard !touched.isEmpty else { return }
-                var k = next
-                while k < events.count && events[k].line == line {
-                    for ti in touched where testHit[ti] { hitBits[ti].set(events[k].n) }
-                    k += 1
-                }
-            }
-            if !ok { unread += events.count }
-        }
+        for (k, t) in tests.enumerated() { keywordResults[t] = bits[k] }
         return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
     }
 }
