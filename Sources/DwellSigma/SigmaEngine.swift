@@ -101,21 +101,46 @@ public struct SigmaEngine {
             for f in union.indices where readersOf[f] > 1 { shared[UInt32(f)] = union[f].setBits() }
             lineReader = SigmaLineCache(reader: direct, union: shared).lineReader
         }
-        // Every source's keywords, in one read of each file.
-        let found = lineReader.map { keywords.run(store: store, positions: selected, reader: $0, threads: threads) }
         // The log sources are independent: their passes run side by side, the longest first, and their results
-        // are joined in the sources' order, so the result never depends on scheduling.
+        // are joined in the sources' order, so the result never depends on scheduling. A source without keywords
+        // is done in one go; a source with keywords first reads its record fields and finds the events where its
+        // rules depend on the keywords, then all sources' keywords are searched in one read of each file, then
+        // its rules are evaluated.
         let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
+        let waiting = ResultSlots<(source: SourceRun, needed: [Int], recordNote: String?)?>(repeating: nil, count: order.count)
         let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
+        func group(_ g: Int) -> SourceGroup {
+            SourceGroup(rules: rulesOf[g], ruleIndex: ruleIndexOf[g], positions: selected[g], keywordTests: keywords.testsOf[g])
+        }
         JobQueue(
             jobs.map { g in
-                { [self, rulesOf, ruleIndexOf, selected, lineReader, keywords, found] in
-                    let group = SourceGroup(
-                        rules: rulesOf[g], ruleIndex: ruleIndexOf[g], positions: selected[g], keywordTests: keywords.testsOf[g])
-                    outputs.store(g, runGroup(set, group, keywords: keywords, found: found, reader: lineReader))
+                { [self, lineReader, searching] in
+                    var source = SourceRun(store: store, positions: selected[g])
+                    let recordNote = rulesOf[g].isEmpty ? nil : source.loadRecords(rulesOf[g], reader: lineReader)
+                    guard searching[g], lineReader != nil else {
+                        let keywordNote = source.takeKeywordHits(keywords.testsOf[g], of: keywords, found: nil)
+                        outputs.store(g, finish(set, group(g), source: &source, notes: [keywordNote, recordNote].compactMap { $0 }))
+                        return
+                    }
+                    var needed: [Int] = []
+                    source.keywordNeeded(rulesOf[g]).forEachSet { needed.append(selected[g][$0]) }
+                    waiting.store(g, (source, needed, recordNote))
                 }
             }
         ).run(threads: threads)
+        let held = waiting.values
+        if let lineReader, held.contains(where: { $0 != nil }) {
+            let found = keywords.run(store: store, positions: held.map { $0?.needed ?? [] }, reader: lineReader, threads: threads)
+            JobQueue(
+                jobs.filter { held[$0] != nil }.map { g in
+                    { [self] in
+                        guard var (source, _, recordNote) = held[g] else { return }
+                        let keywordNote = source.takeKeywordHits(keywords.testsOf[g], of: keywords, found: found)
+                        outputs.store(g, finish(set, group(g), source: &source, notes: [keywordNote, recordNote].compactMap { $0 }))
+                    }
+                }
+            ).run(threads: threads)
+        }
         let done = outputs.values
         for (g, name) in order.enumerated() {
             guard let out = done[g] else { continue }
@@ -151,22 +176,16 @@ public struct SigmaEngine {
         var keywordTests: [Int32]
     }
 
-    /// One log source's pass: its keyword hits taken from the run's keyword pass (`found`: `nil` when the raw lines
-    /// are not available), record fields read once for all its rules, then each rule's condition evaluated over the
-    /// source's events.
-    func runGroup(
-        _ set: SigmaRuleSet, _ group: SourceGroup, keywords: SigmaKeywordPass, found: [SigmaKeywordPass.FileResult?]?,
-        reader: SigmaLineReader?
-    ) -> GroupOutput {
+    /// One log source's rules evaluated over its events, once its keyword hits and record fields are in `source`.
+    /// `notes`: the source's notes so far (not yet prefixed with its name).
+    func finish(_ set: SigmaRuleSet, _ group: SourceGroup, source: inout SourceRun, notes: [String]) -> GroupOutput {
         var out = GroupOutput()
         let positions = group.positions
         let rules = group.rules
         let ruleIndex = group.ruleIndex
-        var source = SourceRun(store: store, positions: positions)
         for m in ruleIndex { out.checked.append((m, positions.count)) }
         guard !rules.isEmpty else { return out }
-        if let note = source.takeKeywordHits(group.keywordTests, of: keywords, found: found) { out.notes.append(note) }
-        if let note = source.loadRecords(rules, reader: reader) { out.notes.append(note) }
+        out.notes = notes
         for (k, c) in rules.enumerated() {
             let bits = source.evaluate(c.root, rule: c)
             var hits: [Int] = []

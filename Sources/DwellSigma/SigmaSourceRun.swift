@@ -267,6 +267,64 @@ struct SourceRun {
         return out
     }
 
+    /// The events where some rule's outcome depends on its keywords: each condition is evaluated with the keyword
+    /// tests unknown (Kleene's three-valued logic over bitsets: definitely true, definitely false), and where a rule
+    /// is neither, its keywords must be searched. Elsewhere the keywords cannot change any rule's result (a
+    /// `selection and keywords` rule needs the raw line only where `selection` holds), so those lines are not
+    /// searched. Only the non-keyword tests are computed here (and kept for `evaluate`).
+    mutating func keywordNeeded(_ rules: [SigmaCompiledRule]) -> Bitset {
+        var needed = Bitset(count: positions.count)
+        for r in rules where r.tests.contains(where: { $0.field == .rawLine }) {
+            var open = bounds(r.root, rule: r)
+            open.known.invert()
+            needed.formUnion(open.known)
+        }
+        return needed
+    }
+
+    /// `known`: the events where the node's value does not depend on keyword tests; `holds`: those where it is
+    /// true (a subset of `known`).
+    mutating func bounds(_ node: SigmaNode, rule: SigmaCompiledRule) -> (holds: Bitset, known: Bitset) {
+        switch node {
+        case .constant(let b): return (Bitset(count: positions.count, all: b), Bitset(count: positions.count, all: true))
+        case .test(let t):
+            let test = rule.tests[t]
+            guard test.field != .rawLine else { return (Bitset(count: positions.count), Bitset(count: positions.count)) }
+            return (result(test), Bitset(count: positions.count, all: true))
+        case .not(let x):
+            var (holds, known) = bounds(x, rule: rule)
+            holds.invert()
+            holds.formIntersection(known)
+            return (holds, known)
+        case .and(let xs), .or(let xs):
+            let isAnd = if case .and = node { true } else { false }
+            // and: true where all are true; false (known) where some is known false. or: the mirror image.
+            var allHold = Bitset(count: positions.count, all: true)  // every part known and true (and) / known false (or)
+            var decided = Bitset(count: positions.count)  // some part known false (and) / known true (or)
+            for x in xs {
+                let (holds, known) = bounds(x, rule: rule)
+                var fails = known
+                if isAnd {
+                    var falseHere = holds
+                    falseHere.invert()
+                    fails.formIntersection(falseHere)
+                    decided.formUnion(fails)
+                    allHold.formIntersection(holds)
+                } else {
+                    var falseHere = holds
+                    falseHere.invert()
+                    fails.formIntersection(falseHere)
+                    decided.formUnion(holds)
+                    allHold.formIntersection(fails)
+                }
+            }
+            var known = allHold
+            known.formUnion(decided)
+            // and: holds where every part holds; or: holds where some part holds.
+            return (isAnd ? allHold : decided, known)
+        }
+    }
+
     /// Takes this source's keyword tests' results from the run's keyword pass (`SigmaKeywordPass`): a test holds
     /// at an event when it matched the event's raw line. `ids`: the source's keyword tests (numbers in `pass`);
     /// `found`: the pass's result by file id, `nil` when the raw lines were not available. Returns a note when some

@@ -63,4 +63,59 @@ import Testing
         }
         #expect(somethingMatched > 60)
     }
+
+    /// Lines are searched only where a rule's outcome depends on its keywords (`SourceRun.keywordNeeded`): for
+    /// conditions mixing field tests and keywords under `and`, `or`, `not` and `1 of`, every rule's matches equal
+    /// the condition evaluated line by line with plain string searches.
+    @Test func keywordsAreSearchedWhereverTheyCanChangeAResult() throws {
+        var seed: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        let methods = ["GET", "POST", "PUT"]
+        let paths = ["/index.html", "/admin", "/.git/config", "/login?u=x", "/a?q=${jndi:ldap:/x}"]
+        let agents = ["curl/8.0", "Mozilla/5.0", "sqlmap/1.7", "kali-probe"]
+        var requests: [(ip: String, request: String, status: Int, agent: String)] = []
+        for _ in 0..<60 {
+            requests.append(("203.0.113.\(1 + next(3))", "\(methods[next(3)]) \(paths[next(paths.count)]) HTTP/1.1", [200, 404][next(2)], agents[next(agents.count)]))
+        }
+        let h = try SigmaHarness(["access.log": accessLog(requests)])
+        let detection = """
+                sel:
+                    cs-method: 'GET'
+                status:
+                    sc-status: 404
+                kw:
+                    - '.git/'
+                    - 'jndi'
+                kw2:
+                    - 'kali'
+            """
+        // Conditions, and the same over one request (sel, status, kw, kw2) as plain Booleans.
+        let conditions: [(String, (Bool, Bool, Bool, Bool) -> Bool)] = [
+            ("sel and kw", { s, _, k, _ in s && k }),
+            ("sel or kw", { s, _, k, _ in s || k }),
+            ("not sel and not kw", { s, _, k, _ in !s && !k }),
+            ("sel and not kw", { s, _, k, _ in s && !k }),
+            ("not (sel and kw) and status", { s, t, k, _ in !(s && k) && t }),
+            ("(sel or status) and (kw or kw2)", { s, t, k, k2 in (s || t) && (k || k2) }),
+            ("1 of kw* and not sel", { s, _, k, k2 in (k || k2) && !s }),
+            ("status and not (kw2 or sel)", { s, t, _, k2 in t && !(k2 || s) }),
+        ]
+        var rules: [String] = []
+        for (k, c) in conditions.enumerated() {
+            rules.append(webRule("C\(k)", detection + "\n    condition: \(c.0)"))
+        }
+        let got = h.matchedLines(SigmaHarness.rules(rules.joined(separator: "\n---\n")))
+        for (k, c) in conditions.enumerated() {
+            let want = requests.indices.filter { n in
+                let r = requests[n]
+                let line = "\(r.request) \(r.agent)".lowercased()
+                return c.1(r.request.hasPrefix("GET "), r.status == 404, line.contains(".git/") || line.contains("jndi"), line.contains("kali"))
+            }.map { $0 + 1 }
+            #expect(!want.isEmpty && want.count < requests.count, "condition \(c.0) is not trivial here")
+            #expect(got["C\(k)"] == want, "condition \(c.0)")
+        }
+    }
 }
