@@ -107,7 +107,7 @@ public struct SigmaEngine {
         // rules depend on the keywords, then all sources' keywords are searched in one read of each file, then
         // its rules are evaluated.
         let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
-        let waiting = ResultSlots<(source: SourceRun, needed: [Int], recordNote: String?)?>(repeating: nil, count: order.count)
+        let waiting = ResultSlots<(source: SourceRun, needed: Bitset?, recordNote: String?)?>(repeating: nil, count: order.count)
         let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
         func group(_ g: Int) -> SourceGroup {
             SourceGroup(rules: rulesOf[g], ruleIndex: ruleIndexOf[g], positions: selected[g], keywordTests: keywords.testsOf[g])
@@ -122,15 +122,19 @@ public struct SigmaEngine {
                         outputs.store(g, finish(set, group(g), source: &source, notes: [keywordNote, recordNote].compactMap { $0 }))
                         return
                     }
-                    var needed: [Int] = []
-                    source.keywordNeeded(rulesOf[g]).forEachSet { needed.append(selected[g][$0]) }
-                    waiting.store(g, (source, needed, recordNote))
+                    // `nil` when every event's line is needed (pure keyword rules): no copy of the source's events.
+                    let needed = source.keywordNeeded(rulesOf[g])
+                    var missing = needed
+                    missing.invert()
+                    waiting.store(g, (source, missing.isEmpty ? nil : needed, recordNote))
                 }
             }
         ).run(threads: threads)
         let held = waiting.values
         if let lineReader, held.contains(where: { $0 != nil }) {
-            let found = keywords.run(store: store, positions: held.map { $0?.needed ?? [] }, reader: lineReader, threads: threads)
+            let found = keywords.run(
+                store: store, positions: order.indices.map { held[$0] == nil ? [] : selected[$0] }, only: held.map { $0?.needed },
+                reader: lineReader, threads: threads)
             JobQueue(
                 jobs.filter { held[$0] != nil }.map { g in
                     { [self] in

@@ -198,8 +198,9 @@ struct SigmaKeywordPass {
 
     /// Searches the keyword tests in every line that a source with keyword tests reads. `positions`: each group's
     /// events (store positions). Files run side by side on `threads` threads (the result does not depend on it).
-    func run(store: EventStore, positions: [[Int]], reader: @escaping SigmaLineReader, threads: Int) -> [FileResult?] {
-        let groups = testsOf.indices.filter { !testsOf[$0].isEmpty && !positions[$0].isEmpty }
+    /// `only`: per group, the events (indices into its positions) whose lines must be searched; `nil`: all of them.
+    func run(store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader, threads: Int) -> [FileResult?] {
+        let groups = testsOf.indices.filter { !testsOf[$0].isEmpty && !positions[$0].isEmpty && !(only[$0]?.isEmpty ?? false) }
         guard !groups.isEmpty else { return [] }
         var fileCount = 0
         for g in groups { for p in positions[g] { fileCount = max(fileCount, Int(store.fileID[p]) + 1) } }
@@ -210,7 +211,9 @@ struct SigmaKeywordPass {
         var bitInFile = [Int](repeating: -1, count: fileCount)
         for g in groups {
             for f in bitInFile.indices { bitInFile[f] = -1 }
-            for p in positions[g] {
+            let filter = only[g]
+            for (n, p) in positions[g].enumerated() {
+                if let filter, !filter.contains(n) { continue }
                 let f = Int(store.fileID[p])
                 if bitInFile[f] < 0 {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
