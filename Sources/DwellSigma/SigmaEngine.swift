@@ -26,8 +26,8 @@ public struct SigmaRunResult: Sendable {
 
 /// Runs compiled rules over an event store: one pass per log source, each field's values taken once and each
 /// distinct value checked once against every test that reads it; conditions are set operations over the source's
-/// events. Keywords are searched in the raw lines, read back once per file with all keyword patterns of the source
-/// searched together (a two-byte prefilter over every pattern's longest literal).
+/// events. Keywords are searched in the raw lines, read back once per file for every source that reads the file
+/// (`SigmaKeywordPass`), all keyword patterns searched together (`SigmaMultiPattern` over their anchors).
 public struct SigmaEngine {
     let store: EventStore
     let lineReader: SigmaLineReader?
@@ -53,54 +53,98 @@ public struct SigmaEngine {
             if groups[c.source.name] == nil { order.append(c.source.name) }
             groups[c.source.name, default: []].append(i)
         }
-        // Each source's events, and the files that more than one source reads back (keywords or record fields):
-        // those are read once, for all of them (`SigmaLineCache`).
+        // Each source's events and rules. A file is read back once by the keyword pass (for every source's
+        // keywords) and once by each source that reads Windows record fields; a file read more than once is read
+        // once, for all of them (`SigmaLineCache`).
         var selected: [[Int]] = []
-        var reading: [Bool] = []
-        var readersOf: [UInt32: Int] = [:]
+        var rulesOf: [[SigmaCompiledRule]] = []
+        var ruleIndexOf: [[Int]] = []
         let byFormat = positionsByFormat()
         for name in order {
-            let members = groups[name]!
-            guard case .detection(let first) = set.runnable[members[0]] else {
-                selected.append([])
-                reading.append(false)
-                continue
+            var rules: [SigmaCompiledRule] = []
+            var indices: [Int] = []
+            for m in groups[name]! {
+                guard case .detection(let c) = set.runnable[m] else { continue }
+                rules.append(c)
+                indices.append(m)
             }
-            let positions = select(first.source, byFormat: byFormat)
-            let reads = members.contains { m in
-                guard case .detection(let c) = set.runnable[m] else { return false }
-                return c.tests.contains { $0.field == .rawLine } || !c.recordFieldNames.isEmpty
-            }
-            selected.append(positions)
-            reading.append(reads)
-            guard reads else { continue }
-            var files = Set<UInt32>()
-            for p in positions { files.insert(store.fileID[p]) }
-            for f in files { readersOf[f, default: 0] += 1 }
+            selected.append(rules.first.map { select($0.source, byFormat: byFormat) } ?? [])
+            rulesOf.append(rules)
+            ruleIndexOf.append(indices)
+        }
+        let keywords = SigmaKeywordPass(groups: rulesOf)
+        let searching = order.indices.map { !keywords.testsOf[$0].isEmpty && !selected[$0].isEmpty }
+        let loading = order.indices.map { g in rulesOf[g].contains { !$0.recordFieldNames.isEmpty } }
+        var fileCount = 0
+        for g in order.indices where searching[g] || loading[g] {
+            for p in selected[g] { fileCount = max(fileCount, Int(store.fileID[p]) + 1) }
+        }
+        var readersOf = [Int](repeating: 0, count: fileCount)
+        var touched = [Bool](repeating: false, count: fileCount)
+        for g in order.indices where searching[g] { for p in selected[g] { touched[Int(store.fileID[p])] = true } }
+        for f in touched.indices where touched[f] { readersOf[f] = 1 }
+        for g in order.indices where loading[g] {
+            for f in touched.indices { touched[f] = false }
+            for p in selected[g] { touched[Int(store.fileID[p])] = true }
+            for f in touched.indices where touched[f] { readersOf[f] += 1 }
         }
         var lineReader = self.lineReader
-        if let direct = lineReader, readersOf.values.contains(where: { $0 > 1 }) {
+        if let direct = lineReader, readersOf.contains(where: { $0 > 1 }) {
             // Per shared file, a bitmap of its wanted line numbers (no hashing per event), read out ascending.
-            var union: [UInt32: [UInt64]] = [:]
-            for (g, positions) in selected.enumerated() where reading[g] {
-                for p in positions where readersOf[store.fileID[p], default: 0] > 1 {
-                    let line = Int(store.line[p])
-                    union[store.fileID[p], default: []].setBit(line)
+            var union = [[UInt64]](repeating: [], count: fileCount)
+            for g in order.indices where searching[g] || loading[g] {
+                for p in selected[g] where readersOf[Int(store.fileID[p])] > 1 {
+                    union[Int(store.fileID[p])].setBit(Int(store.line[p]))
                 }
             }
-            lineReader = SigmaLineCache(reader: direct, union: union.mapValues { $0.setBits() }).lineReader
+            var shared: [UInt32: [UInt64]] = [:]
+            for f in union.indices where readersOf[f] > 1 { shared[UInt32(f)] = union[f].setBits() }
+            lineReader = SigmaLineCache(reader: direct, union: shared).lineReader
         }
         // The log sources are independent: their passes run side by side, the longest first, and their results
-        // are joined in the sources' order, so the result never depends on scheduling.
+        // are joined in the sources' order, so the result never depends on scheduling. A source without keywords
+        // is done in one go; a source with keywords first reads its record fields and finds the events where its
+        // rules depend on the keywords, then all sources' keywords are searched in one read of each file, then
+        // its rules are evaluated.
         let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
+        let waiting = ResultSlots<(source: SourceRun, needed: Bitset?, recordNote: String?)?>(repeating: nil, count: order.count)
         let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
+        func group(_ g: Int) -> SourceGroup {
+            SourceGroup(rules: rulesOf[g], ruleIndex: ruleIndexOf[g], positions: selected[g], keywordTests: keywords.testsOf[g])
+        }
         JobQueue(
             jobs.map { g in
-                { [self, groups, order, selected, lineReader] in
-                    outputs.store(g, runGroup(set, members: groups[order[g]]!, positions: selected[g], reader: lineReader))
+                { [self, lineReader, searching] in
+                    var source = SourceRun(store: store, positions: selected[g])
+                    let recordNote = rulesOf[g].isEmpty ? nil : source.loadRecords(rulesOf[g], reader: lineReader)
+                    guard searching[g], lineReader != nil else {
+                        let keywordNote = source.takeKeywordHits(keywords.testsOf[g], of: keywords, found: nil)
+                        outputs.store(g, finish(set, group(g), source: &source, notes: [keywordNote, recordNote].compactMap { $0 }))
+                        return
+                    }
+                    // `nil` when every event's line is needed (pure keyword rules): no copy of the source's events.
+                    let needed = source.keywordNeeded(rulesOf[g])
+                    var missing = needed
+                    missing.invert()
+                    waiting.store(g, (source, missing.isEmpty ? nil : needed, recordNote))
                 }
             }
         ).run(threads: threads)
+        let held = waiting.values
+        if let lineReader, held.contains(where: { $0 != nil }) {
+            let found = keywords.run(
+                store: store, positions: order.indices.map { held[$0] == nil ? [] : selected[$0] }, only: held.map { $0?.needed },
+                reader: lineReader, threads: threads)
+            JobQueue(
+                jobs.filter { held[$0] != nil }.map { g in
+                    { [self] in
+                        guard var (source, _, recordNote) = held[g] else { return }
+                        let keywordNote = source.takeKeywordHits(keywords.testsOf[g], of: keywords, found: found)
+                        outputs.store(g, finish(set, group(g), source: &source, notes: [keywordNote, recordNote].compactMap { $0 }))
+                    }
+                }
+            ).run(threads: threads)
+        }
         let done = outputs.values
         for (g, name) in order.enumerated() {
             guard let out = done[g] else { continue }
@@ -126,22 +170,26 @@ public struct SigmaEngine {
         var checked: [(rule: Int, events: Int)] = []
     }
 
-    /// One log source's pass: keywords searched and record fields read once for all its rules, then each rule's
-    /// condition evaluated over the source's events. `members`: the runnable rules of the source.
-    func runGroup(_ set: SigmaRuleSet, members: [Int], positions: [Int], reader: SigmaLineReader?) -> GroupOutput {
+    /// One log source's rules and events.
+    struct SourceGroup {
+        var rules: [SigmaCompiledRule]
+        /// Each rule's index in `SigmaRuleSet.runnable`.
+        var ruleIndex: [Int]
+        var positions: [Int]
+        /// The source's keyword tests (numbers in the run's `SigmaKeywordPass`).
+        var keywordTests: [Int32]
+    }
+
+    /// One log source's rules evaluated over its events, once its keyword hits and record fields are in `source`.
+    /// `notes`: the source's notes so far (not yet prefixed with its name).
+    func finish(_ set: SigmaRuleSet, _ group: SourceGroup, source: inout SourceRun, notes: [String]) -> GroupOutput {
         var out = GroupOutput()
-        var source = SourceRun(store: store, positions: positions)
-        var rules: [SigmaCompiledRule] = []
-        var ruleIndex: [Int] = []
-        for m in members {
-            guard case .detection(let c) = set.runnable[m] else { continue }
-            rules.append(c)
-            ruleIndex.append(m)
-            out.checked.append((m, positions.count))
-        }
+        let positions = group.positions
+        let rules = group.rules
+        let ruleIndex = group.ruleIndex
+        for m in ruleIndex { out.checked.append((m, positions.count)) }
         guard !rules.isEmpty else { return out }
-        if let note = source.searchKeywords(rules, reader: reader) { out.notes.append(note) }
-        if let note = source.loadRecords(rules, reader: reader) { out.notes.append(note) }
+        out.notes = notes
         for (k, c) in rules.enumerated() {
             let bits = source.evaluate(c.root, rule: c)
             var hits: [Int] = []
@@ -190,9 +238,13 @@ public struct SigmaEngine {
         var idOf: [UInt32: Int] = [:]
         // The last program's answer: neighbouring events mostly share their program (no hashing for them).
         var lastProgram: (symbol: UInt32, ok: Bool)?
+        // The kinds as a table by raw value, and the last signature's answer: no hashing per event.
+        var kindOK = [Bool](repeating: m.kinds == nil, count: 256)
+        for k in m.kinds ?? [] { kindOK[Int(k.rawValue)] = true }
+        var lastSignature: (symbol: UInt32, ok: Bool)?
         var out: [Int] = []
         for i in candidates {
-            if let k = m.kinds, !k.contains(store.kind[i]) { continue }
+            guard kindOK[Int(store.kind[i].rawValue)] else { continue }
             if let progs = m.programs {
                 let p = store.program[i]
                 let ok: Bool
@@ -210,12 +262,19 @@ public struct SigmaEngine {
             }
             if let ids = m.eventIDs {
                 let s = store.signature[i]
-                let id: Int
-                if let known = idOf[s] { id = known } else {
-                    id = Int(store.string(s)) ?? -1
-                    idOf[s] = id
+                let ok: Bool
+                if let last = lastSignature, last.symbol == s {
+                    ok = last.ok
+                } else {
+                    let id: Int
+                    if let known = idOf[s] { id = known } else {
+                        id = Int(store.string(s)) ?? -1
+                        idOf[s] = id
+                    }
+                    ok = ids.contains(id)
                 }
-                guard ids.contains(id) else { continue }
+                lastSignature = (s, ok)
+                guard ok else { continue }
             }
             out.append(i)
         }

@@ -267,114 +267,107 @@ struct SourceRun {
         return out
     }
 
-    /// Searches every keyword test of `rules` in the raw lines of this source's events. Returns a note when some
-    /// lines could not be read back.
-    mutating func searchKeywords(_ rules: [SigmaCompiledRule], reader: SigmaLineReader?) -> String? {
-        var tests: [SigmaFieldTest] = []
-        var seen = Set<SigmaFieldTest>()
-        for r in rules { for t in r.tests where t.field == .rawLine && seen.insert(t).inserted { tests.append(t) } }
-        guard !tests.isEmpty, !positions.isEmpty else { return nil }
-        for t in tests { keywordResults[t] = Bitset(count: positions.count) }
-        guard let reader else { return "keywords not searched: the raw lines were not available" }
-        // Hits by test index while searching (a test is hashed once, when stored, not per hit).
-        var hitBits = [Bitset](repeating: Bitset(count: positions.count), count: tests.count)
-        defer { for (ti, t) in tests.enumerated() { keywordResults[t] = hitBits[ti] } }
-        // All literal patterns of all tests.
-        struct Entry { var test: Int; var pattern: SigmaPattern }
-        var entries: [Entry] = []
-        var regexTests: [(Int, [NSRegularExpression], Bool)] = []
-        for (ti, t) in tests.enumerated() {
-            switch t.check {
-            case .patterns(let ps, _): for p in ps { entries.append(Entry(test: ti, pattern: p)) }
-            case .regex(let src, let all, let o):
-                regexTests.append((ti, src.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: o)) }, all))
-            default: break
-            }
+    /// The events where some rule's outcome depends on its keywords: each condition is evaluated with the keyword
+    /// tests unknown (Kleene's three-valued logic over bitsets: definitely true, definitely false), and where a rule
+    /// is neither, its keywords must be searched. Elsewhere the keywords cannot change any rule's result (a
+    /// `selection and keywords` rule needs the raw line only where `selection` holds), so those lines are not
+    /// searched. Only the non-keyword tests are computed here (and kept for `evaluate`).
+    mutating func keywordNeeded(_ rules: [SigmaCompiledRule]) -> Bitset {
+        var needed = Bitset(count: positions.count)
+        for r in rules where r.tests.contains(where: { $0.field == .rawLine }) {
+            var open = bounds(r.root, rule: r)
+            open.known.invert()
+            needed.formUnion(open.known)
         }
-        // The distinct anchors of the case-insensitive patterns, searched together (`SigmaMultiPattern`); a cased
-        // pattern, or one without a literal piece, is checked on every line.
-        var always: [Int32] = []
-        var anchorOf: [[UInt8]: Int] = [:]
-        var anchorList: [[UInt8]] = []
-        var entriesOfAnchor: [[Int32]] = []
-        for (e, entry) in entries.enumerated() {
-            let a = entry.pattern.anchor
-            guard !a.isEmpty, !entry.pattern.cased else {
-                always.append(Int32(e))
+        return needed
+    }
+
+    /// `known`: the events where the node's value does not depend on keyword tests; `holds`: those where it is
+    /// true (a subset of `known`).
+    mutating func bounds(_ node: SigmaNode, rule: SigmaCompiledRule) -> (holds: Bitset, known: Bitset) {
+        switch node {
+        case .constant(let b): return (Bitset(count: positions.count, all: b), Bitset(count: positions.count, all: true))
+        case .test(let t):
+            let test = rule.tests[t]
+            guard test.field != .rawLine else { return (Bitset(count: positions.count), Bitset(count: positions.count)) }
+            return (result(test), Bitset(count: positions.count, all: true))
+        case .not(let x):
+            var (holds, known) = bounds(x, rule: rule)
+            holds.invert()
+            holds.formIntersection(known)
+            return (holds, known)
+        case .and(let xs), .or(let xs):
+            let isAnd = if case .and = node { true } else { false }
+            // and: true where all are true; false (known) where some is known false. or: the mirror image.
+            var allHold = Bitset(count: positions.count, all: true)  // every part known and true (and) / known false (or)
+            var decided = Bitset(count: positions.count)  // some part known false (and) / known true (or)
+            for x in xs {
+                let (holds, known) = bounds(x, rule: rule)
+                var fails = known
+                if isAnd {
+                    var falseHere = holds
+                    falseHere.invert()
+                    fails.formIntersection(falseHere)
+                    decided.formUnion(fails)
+                    allHold.formIntersection(holds)
+                } else {
+                    var falseHere = holds
+                    falseHere.invert()
+                    fails.formIntersection(falseHere)
+                    decided.formUnion(holds)
+                    allHold.formIntersection(fails)
+                }
+            }
+            var known = allHold
+            known.formUnion(decided)
+            // and: holds where every part holds; or: holds where some part holds.
+            return (isAnd ? allHold : decided, known)
+        }
+    }
+
+    /// Takes this source's keyword tests' results from the run's keyword pass (`SigmaKeywordPass`): a test holds
+    /// at an event when it matched the event's raw line. `ids`: the source's keyword tests (numbers in `pass`);
+    /// `found`: the pass's result by file id, `nil` when the raw lines were not available. Returns a note when some
+    /// lines could not be read back.
+    mutating func takeKeywordHits(_ ids: [Int32], of pass: SigmaKeywordPass, found: [SigmaKeywordPass.FileResult?]?) -> String? {
+        guard !ids.isEmpty, !positions.isEmpty else { return nil }
+        let tests = ids.map { pass.tests[Int($0)] }
+        for t in tests { keywordResults[t] = Bitset(count: positions.count) }
+        guard let found else { return "keywords not searched: the raw lines were not available" }
+        var bits = [Bitset](repeating: Bitset(count: positions.count), count: ids.count)
+        var localOf = [Int](repeating: -1, count: pass.tests.count)
+        for (k, id) in ids.enumerated() { localOf[Int(id)] = k }
+        var unread = 0
+        // The current file's hits, fetched again only when the file changes (events of a file come in runs).
+        var file = -1
+        var hits = SigmaKeywordPass.FileHits()
+        var isUnread = false
+        var cursor = 0
+        for (n, p) in positions.enumerated() {
+            let f = Int(store.fileID[p])
+            if f != file {
+                file = f
+                cursor = 0
+                hits = SigmaKeywordPass.FileHits()
+                isUnread = false
+                switch f < found.count ? found[f] : nil {
+                case .unread?: isUnread = true
+                case .hits(let h)?: hits = h
+                case nil: break
+                }
+            }
+            if isUnread {
+                unread += 1
                 continue
             }
-            if let k = anchorOf[a] {
-                entriesOfAnchor[k].append(Int32(e))
-            } else {
-                anchorOf[a] = anchorList.count
-                anchorList.append(a)
-                entriesOfAnchor.append([Int32(e)])
+            let line = store.line[p]
+            guard hits.hasHits(line) else { continue }
+            for k in hits.range(of: line, cursor: &cursor) {
+                let local = localOf[Int(hits.tests[k])]
+                if local >= 0 { bits[local].set(n) }
             }
         }
-        let scanner = SigmaMultiPattern(anchorList)
-        // Events by file, in line order (an event index per line; a line may carry several events).
-        var byFile: [UInt32: [(line: UInt64, n: Int)]] = [:]
-        for (n, p) in positions.enumerated() { byFile[store.fileID[p], default: []].append((UInt64(store.line[p]), n)) }
-        var unread = 0
-        var folded: [UInt8] = []
-        var stamp = [Int](repeating: -1, count: anchorList.count)
-        var lineNo = 0
-        var testHit = [Bool](repeating: false, count: tests.count)
-        var patternHits = [Int](repeating: 0, count: tests.count)
-        var touched: [Int] = []
-        var candidates: [Int32] = []
-        for fileID in byFile.keys.sorted() {
-            let events = byFile[fileID]!.sorted { ($0.line, $0.n) < ($1.line, $1.n) }
-            var next = 0
-            var wanted: [UInt64] = []
-            for e in events where wanted.last != e.line { wanted.append(e.line) }
-            let ok = reader(fileID, wanted) { line, bytes in
-                while next < events.count && events[next].line < line { next += 1 }
-                guard next < events.count, events[next].line == line else { return }
-                lineNo += 1
-                SigmaPattern.fold(bytes, into: &folded)
-                // Scratch state reused across lines: no allocation per line once warm.
-                for ti in touched { testHit[ti] = false; patternHits[ti] = 0 }
-                touched.removeAll(keepingCapacity: true)
-                candidates.removeAll(keepingCapacity: true)
-                candidates.append(contentsOf: always)
-                folded.withUnsafeBufferPointer { f in
-                    scanner.forEachOccurring(in: f) { k in
-                        guard stamp[k] != lineNo else { return }
-                        stamp[k] = lineNo
-                        candidates.append(contentsOf: entriesOfAnchor[k])
-                    }
-                    for e in candidates {
-                        let entry = entries[Int(e)]
-                        let hit = entry.pattern.cased ? entry.pattern.matches(bytes) : entry.pattern.matches(f)
-                        if hit {
-                            if patternHits[entry.test] == 0 { touched.append(entry.test) }
-                            patternHits[entry.test] += 1
-                        }
-                    }
-                }
-                for ti in touched {
-                    guard case .patterns(let ps, let all) = tests[ti].check else { continue }
-                    testHit[ti] = all ? patternHits[ti] >= ps.count : patternHits[ti] > 0
-                }
-                if !regexTests.isEmpty {
-                    let s = String(decoding: bytes, as: UTF8.self)
-                    let range = NSRange(s.startIndex..., in: s)
-                    for (ti, rs, all) in regexTests {
-                        let one = { (r: NSRegularExpression) in r.firstMatch(in: s, range: range) != nil }
-                        testHit[ti] = all ? rs.allSatisfy(one) : rs.contains(where: one)
-                        if testHit[ti] { touched.append(ti) }
-                    }
-                }
-                guard !touched.isEmpty else { return }
-                var k = next
-                while k < events.count && events[k].line == line {
-                    for ti in touched where testHit[ti] { hitBits[ti].set(events[k].n) }
-                    k += 1
-                }
-            }
-            if !ok { unread += events.count }
-        }
+        for (k, t) in tests.enumerated() { keywordResults[t] = bits[k] }
         return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
     }
 }

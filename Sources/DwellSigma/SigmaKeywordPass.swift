@@ -1,0 +1,293 @@
+import DwellCore
+import DwellIndex
+import Foundation
+
+/// Keyword tests (values without a field, searched in the raw line) compiled together: the literal patterns of
+/// all the tests are found through one `SigmaMultiPattern` over their anchors, and only the patterns whose anchor
+/// occurs are matched in full. Whether a test matches a line depends on the line's bytes alone, so one matcher can
+/// serve every log source that reads the line. A class: a line's matcher is taken from a list per line, and a
+/// struct of this many arrays was copied (a retain and release per array) each time.
+final class SigmaKeywordMatcher {
+    /// The tests, by their number in the run (`SigmaKeywordPass.tests`).
+    let testIDs: [Int32]
+    let checks: [SigmaFieldTest.Check]
+    /// Every literal pattern of every test (`test`: an index into `testIDs`).
+    let entries: [(test: Int, pattern: SigmaPattern)]
+    /// Entries checked on every line: cased patterns, or patterns without a literal piece.
+    let always: [Int32]
+    /// The entries of each distinct anchor (anchor `k` is pattern `k` of `scanner`).
+    let entriesOfAnchor: [[Int32]]
+    let scanner: SigmaMultiPattern
+    let regexTests: [(test: Int, expressions: [NSRegularExpression], all: Bool)]
+
+    /// `ids`: the tests' numbers in `all`.
+    init(_ ids: [Int32], of all: [SigmaFieldTest]) {
+        testIDs = ids
+        checks = ids.map { all[Int($0)].check }
+        var entries: [(test: Int, pattern: SigmaPattern)] = []
+        var regexTests: [(test: Int, expressions: [NSRegularExpression], all: Bool)] = []
+        for (ti, check) in checks.enumerated() {
+            switch check {
+            case .patterns(let ps, _): for p in ps { entries.append((ti, p)) }
+            case .regex(let src, let all, let o):
+                regexTests.append((ti, src.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: o)) }, all))
+            default: break
+            }
+        }
+        var always: [Int32] = []
+        var anchorOf: [[UInt8]: Int] = [:]
+        var anchors: [[UInt8]] = []
+        var entriesOfAnchor: [[Int32]] = []
+        for (e, entry) in entries.enumerated() {
+            let a = entry.pattern.anchor
+            guard !a.isEmpty, !entry.pattern.cased else {
+                always.append(Int32(e))
+                continue
+            }
+            if let k = anchorOf[a] {
+                entriesOfAnchor[k].append(Int32(e))
+            } else {
+                anchorOf[a] = anchors.count
+                anchors.append(a)
+                entriesOfAnchor.append([Int32(e)])
+            }
+        }
+        self.entries = entries
+        self.regexTests = regexTests
+        self.always = always
+        self.entriesOfAnchor = entriesOfAnchor
+        scanner = SigmaMultiPattern(anchors)
+    }
+
+    /// Scratch state reused across lines and matchers (no allocation per line once warm).
+    struct Scratch {
+        var folded: [UInt8] = []
+        /// Per anchor, the last line it was seen on (`lineNo`).
+        var stamp: [Int] = []
+        var lineNo = 0
+        var testHit: [Bool] = []
+        var patternHits: [Int] = []
+        var touched: [Int] = []
+        var candidates: [Int32] = []
+
+        mutating func fit(_ m: SigmaKeywordMatcher) {
+            if stamp.count < m.entriesOfAnchor.count { stamp += [Int](repeating: -1, count: m.entriesOfAnchor.count - stamp.count) }
+            if testHit.count < m.testIDs.count {
+                testHit += [Bool](repeating: false, count: m.testIDs.count - testHit.count)
+                patternHits += [Int](repeating: 0, count: m.testIDs.count - patternHits.count)
+            }
+        }
+    }
+
+    /// Calls `found` with the number (in the run) of each test that matches `bytes`, once each.
+    /// `scratch` must have been fitted (`Scratch.fit`) to this matcher.
+    func match(_ bytes: UnsafeBufferPointer<UInt8>, _ s: inout Scratch, _ found: (Int32) -> Void) {
+        s.lineNo += 1
+        let lineNo = s.lineNo
+        SigmaPattern.fold(bytes, into: &s.folded)
+        for ti in s.touched {
+            s.testHit[ti] = false
+            s.patternHits[ti] = 0
+        }
+        s.touched.removeAll(keepingCapacity: true)
+        s.candidates.removeAll(keepingCapacity: true)
+        s.candidates.append(contentsOf: always)
+        s.folded.withUnsafeBufferPointer { f in
+            scanner.forEachOccurring(in: f) { k in
+                guard s.stamp[k] != lineNo else { return }
+                s.stamp[k] = lineNo
+                s.candidates.append(contentsOf: entriesOfAnchor[k])
+            }
+            for e in s.candidates {
+                let entry = entries[Int(e)]
+                let hit = entry.pattern.cased ? entry.pattern.matches(bytes) : entry.pattern.matches(f)
+                if hit {
+                    if s.patternHits[entry.test] == 0 { s.touched.append(entry.test) }
+                    s.patternHits[entry.test] += 1
+                }
+            }
+        }
+        for ti in s.touched {
+            guard case .patterns(let ps, let all) = checks[ti] else { continue }
+            s.testHit[ti] = all ? s.patternHits[ti] >= ps.count : s.patternHits[ti] > 0
+        }
+        if !regexTests.isEmpty {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let range = NSRange(text.startIndex..., in: text)
+            for (ti, rs, all) in regexTests {
+                let one = { (r: NSRegularExpression) in r.firstMatch(in: text, range: range) != nil }
+                s.testHit[ti] = all ? rs.allSatisfy(one) : rs.contains(where: one)
+                if s.testHit[ti] { s.touched.append(ti) }
+            }
+        }
+        for ti in s.touched where s.testHit[ti] { found(testIDs[ti]) }
+    }
+}
+
+/// The keyword tests of every log source of a run, searched in one read of each file: a line that several sources
+/// read (a syslog line is read by `product: linux`, `service: auth`, `service: syslog` and its program's service) is
+/// scanned once, by one matcher holding the tests of exactly the sources that read it, and each source then takes
+/// the hits at its own events (`SourceRun.takeKeywordHits`).
+struct SigmaKeywordPass {
+    /// The distinct keyword tests of the run.
+    var tests: [SigmaFieldTest] = []
+    /// Per log source (the engine's group order): its keyword tests' numbers, in first-seen order.
+    var testsOf: [[Int32]] = []
+
+    /// The keyword tests of each group of rules.
+    init(groups: [[SigmaCompiledRule]]) {
+        var number: [SigmaFieldTest: Int32] = [:]
+        for rules in groups {
+            var own: [Int32] = []
+            var seen = Set<Int32>()
+            for r in rules {
+                for t in r.tests where t.field == .rawLine {
+                    let k: Int32
+                    if let known = number[t] { k = known } else {
+                        k = Int32(tests.count)
+                        number[t] = k
+                        tests.append(t)
+                    }
+                    if seen.insert(k).inserted { own.append(k) }
+                }
+            }
+            testsOf.append(own)
+        }
+    }
+
+    /// One file's hits: the lines where some test matched (ascending) and the tests matched on each.
+    struct FileHits {
+        var lines: [UInt32] = []
+        /// Line `lines[k]`'s tests are `tests[starts[k]..<starts[k + 1]]`.
+        var starts: [Int32] = [0]
+        var tests: [Int32] = []
+        /// One bit per line number with a hit (a quick answer for the many lines without).
+        var lineBits: [UInt64] = []
+
+        func hasHits(_ line: UInt32) -> Bool {
+            let w = Int(line >> 6)
+            return w < lineBits.count && lineBits[w] & (1 << UInt64(line & 63)) != 0
+        }
+
+        /// The tests matched on `line` (an empty range when none). `cursor`: where the last search ended; a
+        /// source's events in a file come mostly in line order, so the next line is usually at or just after it.
+        func range(of line: UInt32, cursor: inout Int) -> Range<Int> {
+            var lo = 0
+            var hi = lines.count
+            if cursor < lines.count && lines[cursor] <= line {
+                lo = cursor
+                if lines[cursor] == line { return Int(starts[cursor])..<Int(starts[cursor + 1]) }
+                if cursor + 1 < lines.count && lines[cursor + 1] >= line { hi = cursor + 1 }
+            }
+            defer { cursor = lo }
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if lines[mid] < line { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < lines.count, lines[lo] == line else { return 0..<0 }
+            return Int(starts[lo])..<Int(starts[lo + 1])
+        }
+    }
+
+    /// What the pass found, by file id: `nil` for a file no source searches, `.unread` for one that could not be
+    /// read back.
+    enum FileResult {
+        case unread
+        case hits(FileHits)
+    }
+
+    /// Searches the keyword tests in every line that a source with keyword tests reads. `positions`: each group's
+    /// events (store positions). Files run side by side on `threads` threads (the result does not depend on it).
+    /// `only`: per group, the events (indices into its positions) whose lines must be searched; `nil`: all of them.
+    func run(store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader, threads: Int) -> [FileResult?] {
+        let groups = testsOf.indices.filter { !testsOf[$0].isEmpty && !positions[$0].isEmpty && !(only[$0]?.isEmpty ?? false) }
+        guard !groups.isEmpty else { return [] }
+        var fileCount = 0
+        for g in groups { for p in positions[g] { fileCount = max(fileCount, Int(store.fileID[p]) + 1) } }
+        // Per file, per line (dense by line number): which of the file's searching sources read the line, one bit
+        // each in the order they first touch the file; past 63 sources, bit 63 stands for all the later ones.
+        var masks = [[UInt64]](repeating: [], count: fileCount)
+        var sourcesOf = [[Int]](repeating: [], count: fileCount)
+        var bitInFile = [Int](repeating: -1, count: fileCount)
+        for g in groups {
+            for f in bitInFile.indices { bitInFile[f] = -1 }
+            let filter = only[g]
+            for (n, p) in positions[g].enumerated() {
+                if let filter, !filter.contains(n) { continue }
+                let f = Int(store.fileID[p])
+                if bitInFile[f] < 0 {
+                    bitInFile[f] = min(sourcesOf[f].count, 63)
+                    sourcesOf[f].append(g)
+                }
+                let line = Int(store.line[p])
+                if line >= masks[f].count { masks[f] += repeatElement(0, count: max(line + 1 - masks[f].count, masks[f].count)) }
+                masks[f][line] |= 1 << UInt64(bitInFile[f])
+            }
+        }
+        // One matcher per distinct set of tests; per wanted line of a file, its matcher (by the line's mask).
+        var matchers: [SigmaKeywordMatcher] = []
+        var matcherOfTests: [[Int32]: Int32] = [:]
+        var jobs: [(file: Int, wanted: [UInt64], matcher: [Int32])] = []
+        for f in 0..<fileCount where !sourcesOf[f].isEmpty {
+            var wanted: [UInt64] = []
+            var lineMatcher: [Int32] = []
+            var matcherOfMask: [UInt64: Int32] = [:]
+            var last: (mask: UInt64, matcher: Int32) = (0, -1)
+            for (line, m) in masks[f].enumerated() where m != 0 {
+                wanted.append(UInt64(line))
+                if m != last.mask {
+                    if let known = matcherOfMask[m] {
+                        last = (m, known)
+                    } else {
+                        var ids = Set<Int32>()
+                        for (bit, g) in sourcesOf[f].enumerated() where m & (1 << UInt64(min(bit, 63))) != 0 {
+                            ids.formUnion(testsOf[g])
+                        }
+                        let key = ids.sorted()
+                        let k: Int32
+                        if let known = matcherOfTests[key] { k = known } else {
+                            k = Int32(matchers.count)
+                            matcherOfTests[key] = k
+                            matchers.append(SigmaKeywordMatcher(key, of: tests))
+                        }
+                        matcherOfMask[m] = k
+                        last = (m, k)
+                    }
+                }
+                lineMatcher.append(last.matcher)
+            }
+            masks[f] = []
+            jobs.append((f, wanted, lineMatcher))
+        }
+        let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
+        let order = jobs.indices.sorted { (jobs[$0].wanted.count, $1) > (jobs[$1].wanted.count, $0) }
+        JobQueue(
+            order.map { j in
+                { [jobs, matchers] in
+                    let job = jobs[j]
+                    var scratch = SigmaKeywordMatcher.Scratch()
+                    for m in Set(job.matcher) { scratch.fit(matchers[Int(m)]) }
+                    var hits = FileHits()
+                    var next = 0
+                    let ok = reader(UInt32(job.file), job.wanted) { line, bytes in
+                        while next < job.wanted.count && job.wanted[next] < line { next += 1 }
+                        guard next < job.wanted.count, job.wanted[next] == line else { return }
+                        let before = hits.tests.count
+                        matchers[Int(job.matcher[next])].match(bytes, &scratch) { hits.tests.append($0) }
+                        guard hits.tests.count > before else { return }
+                        // A line handed over twice keeps the hits of both readings under one entry.
+                        if hits.lines.last == UInt32(line) {
+                            hits.starts[hits.starts.count - 1] = Int32(hits.tests.count)
+                        } else {
+                            hits.lines.append(UInt32(line))
+                            hits.starts.append(Int32(hits.tests.count))
+                        }
+                    }
+                    for l in hits.lines { hits.lineBits.setBit(Int(l)) }
+                    results.store(job.file, ok ? .hits(hits) : .unread)
+                }
+            }
+        ).run(threads: threads)
+        return results.values
+    }
+}
