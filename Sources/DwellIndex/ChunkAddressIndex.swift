@@ -16,7 +16,9 @@ struct ChunkAddressIndex: Sendable {
     var v4Count = 0
     var shift: UInt64 = 54  // 64 - log2(v4Slots.count)
     var others = AddressIndex()
-    /// The last source and destination address looked up, with their ids: a file's lines often repeat them.
+    /// The last source and destination address looked up, with their ids: a file's lines often repeat them (a
+    /// server's own address, one client's burst of requests). The store's `AddressIndex` needs no such memory: it
+    /// maps whole chunks' address lists, each address once.
     var recentSource: (ip: IPAddress, id: UInt32) = (.none, 0)
     var recentDestination: (ip: IPAddress, id: UInt32) = (.none, 0)
 

@@ -527,13 +527,11 @@ public struct TimeBucketDirectory: Sendable {
 }
 
 /// Address → id (index + 1 into the store's `addresses`): open addressing over a mix of the 128 bits, no
-/// per-lookup hashing of the generic kind (two lookups per event while the store is built). The table holds only
-/// ids; the addresses themselves are the store's array.
+/// per-lookup hashing of the generic kind. The store maps each file chunk's address list through it (once per
+/// distinct address), and a chunk numbers its non-IPv4 addresses with one while it fills (`ChunkAddressIndex`).
+/// The table holds only ids; the addresses themselves are the owner's array.
 struct AddressIndex: Sendable {
     var slots = [UInt32](repeating: 0, count: 1024)
-    /// The last source and destination address looked up, with their ids (see `id(of:source:addingTo:)`).
-    var recentSource: (ip: IPAddress, id: UInt32) = (.none, 0)
-    var recentDestination: (ip: IPAddress, id: UInt32) = (.none, 0)
 
     @inline(__always) static func hash(_ ip: IPAddress) -> Int {
         var h = (ip.high &* 0x9E37_79B9_7F4A_7C15) ^ ip.low
@@ -555,18 +553,6 @@ struct AddressIndex: Sendable {
     func id(of ip: IPAddress, in addresses: [IPAddress]) -> UInt32? {
         let id = slots[slot(of: ip, in: addresses)]
         return id == 0 ? nil : id
-    }
-
-    /// The id of `ip` (0 for none), remembering the last address of the source or the destination column: a
-    /// file's lines often repeat them (a server's own address, one client's burst of requests).
-    @inline(__always)
-    mutating func id(of ip: IPAddress, source: Bool, addingTo addresses: inout [IPAddress]) -> UInt32 {
-        if ip.isNone { return 0 }
-        let recent = source ? recentSource : recentDestination
-        if recent.ip == ip { return recent.id }
-        let id = id(of: ip, addingTo: &addresses)
-        if source { recentSource = (ip, id) } else { recentDestination = (ip, id) }
-        return id
     }
 
     /// The id of `ip`, appending it to `addresses` when new.
