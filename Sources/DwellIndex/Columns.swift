@@ -119,13 +119,15 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
         stored.reserveCapacity(stored.count + present)
     }
 
-    /// The column rearranged so that event `i` of the result is event `order[i]` of this one; `inverse` is the
-    /// inverse permutation (`inverse[order[i]] == i`). A column with few values (fewer than one event in 32 has
-    /// one) moves each value to its new place and sorts them there, instead of visiting every event.
+    /// Whether the column has few enough values to be moved through a `PartialInverse` when the store is sorted.
+    var hasFewValues: Bool { stored.count < length / 32 }
+
+    /// The column rearranged so that event `i` of the result is event `order[i]` of this one. A column with few
+    /// values (fewer than one event in 32 has one) whose events `inverse` covers moves each value to its new place
+    /// and sorts them there, instead of visiting every event.
     /// - Complexity: O(v log v + n / 64) for v values when few, else O(n).
-    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: UnsafeBufferPointer<Int32>) -> SparseColumn {
-        guard presentCount < order.count / 32 else { return permuted(order) }
-        precondition(inverse.count == order.count && length == order.count, "a permutation covers the whole column")
+    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: PartialInverse) -> SparseColumn {
+        guard hasFewValues, length == order.count, inverse.covers(words, length: length) else { return permuted(order) }
         var moved: [(position: Int32, value: Element)] = []
         moved.reserveCapacity(presentCount)
         forEachValue { p, v in moved.append((inverse[p], v)) }
@@ -268,7 +270,7 @@ public struct WideColumn: RandomAccessCollection, Sendable {
         high.reserveCapacity(events: n - low.count, present: 0)
     }
 
-    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: UnsafeBufferPointer<Int32>) -> WideColumn {
+    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: PartialInverse) -> WideColumn {
         var out = WideColumn()
         out.low = permute(low, order)
         out.high = high.permuted(order, inverse: inverse)
@@ -347,7 +349,7 @@ public struct SparseInt64Column: RandomAccessCollection, Sendable {
         high.reserveCapacity(events: events, present: 0)
     }
 
-    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: UnsafeBufferPointer<Int32>) -> SparseInt64Column {
+    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: PartialInverse) -> SparseInt64Column {
         var out = SparseInt64Column(absent: absent)
         out.low = low.permuted(order, inverse: inverse)
         out.high = high.permuted(order, inverse: inverse)
@@ -496,7 +498,7 @@ public struct CodedColumn: RandomAccessCollection, Sendable {
         escaped.reserveCapacity(events: n - codes.count, present: 0)
     }
 
-    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: UnsafeBufferPointer<Int32>) -> CodedColumn {
+    func permuted(_ order: UnsafeBufferPointer<Int32>, inverse: PartialInverse) -> CodedColumn {
         var out = CodedColumn()
         out.codes = permute(codes, order)
         out.table = table
@@ -506,4 +508,66 @@ public struct CodedColumn: RandomAccessCollection, Sendable {
     }
 
     public var bytes: Int { codes.count * 2 + table.count * 4 + codeOf.count * 16 + escaped.bytes }
+}
+
+/// The new places of the events that columns with few values hold, when the store is sorted: the inverse
+/// permutation (`order[inverse[p]] == p`) restricted to the union of those columns' events, held as a sparse column
+/// over it. The whole inverse took 4 bytes an event beside the order and the rebuilt columns, at the run's peak;
+/// the union is usually a small part of the events.
+struct PartialInverse: Sendable {
+    var places = SparseColumn<Int32>(absent: -1)
+
+    init() {}
+
+    /// The inverse of `order` on the events whose bits are set in `covered` (a presence bitmap, 64 events a word).
+    /// - Complexity: O(n), one pass over the order.
+    init(order: UnsafeBufferPointer<Int32>, covered: [UInt64]) {
+        let n = order.count
+        let wordCount = (n + 63) >> 6
+        var words = covered
+        if words.count < wordCount { words += repeatElement(0, count: wordCount - words.count) }
+        words.removeLast(words.count - wordCount)
+        // Bits past the last event are not events.
+        if n & 63 != 0, let last = words.indices.last { words[last] &= (UInt64(1) &<< UInt64(n & 63)) &- 1 }
+        var ranks = [UInt32](repeating: 0, count: wordCount)
+        var total = 0
+        for w in 0..<wordCount {
+            ranks[w] = UInt32(truncatingIfNeeded: total)
+            total += words[w].nonzeroBitCount
+        }
+        places.words = words
+        places.ranks = ranks
+        places.length = n
+        places.stored = [Int32](repeating: -1, count: total)
+        places.stored.withUnsafeMutableBufferPointer { out in
+            words.withUnsafeBufferPointer { w in
+                ranks.withUnsafeBufferPointer { r in
+                    for i in 0..<n {
+                        let p = Int(order[i])
+                        // `order` is a permutation of 0..<n; a bad entry is skipped rather than trusted.
+                        guard p >= 0 && p < n else { continue }
+                        let word = w[p >> 6]
+                        let bit = UInt64(1) &<< UInt64(p & 63)
+                        if word & bit != 0 { out[Int(r[p >> 6]) + (word & (bit &- 1)).nonzeroBitCount] = Int32(i) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether every event set in `words` (a column of `length` events) has its place here.
+    func covers(_ words: [UInt64], length: Int) -> Bool {
+        guard length == places.length, words.count <= places.words.count else { return false }
+        return words.withUnsafeBufferPointer { a in
+            places.words.withUnsafeBufferPointer { b in
+                for w in 0..<a.count where a[w] & ~b[w] != 0 { return false }
+                return true
+            }
+        }
+    }
+
+    /// The new place of old event `p`, which must be covered.
+    subscript(p: Int) -> Int32 { places[p] }
+
+    var bytes: Int { places.bytes }
 }

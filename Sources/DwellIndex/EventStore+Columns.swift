@@ -152,26 +152,24 @@ struct Append: EventColumnVisitor {
     }
 }
 
-/// One job per column to put it in the sorted order (`shared`: the order and its inverse): each column is moved
-/// out of the store into its job's box (the store keeps an empty one meanwhile), rebuilt there, and moved back
-/// by `putBack` once every job is done; see `EventStore.sortInPlace`.
+/// One job per column to put it in the sorted order (`shared`: the order and the inverse for the columns with few
+/// values): each column is moved out of the store into its job's box (the store keeps an empty one meanwhile),
+/// rebuilt there, and moved back by `putBack` once every job is done; see `EventStore.sortInPlace`.
 struct Rebuild: EventColumnVisitor {
     typealias Order = UnsafeBufferPointer<Int32>
     var store = EventStore.placeholder
-    let shared: Box<(order: [Int32], inverse: [Int32])>
+    let shared: Box<(order: [Int32], inverse: PartialInverse)>
     var jobs: [() -> Void] = []
     var putBack: [(inout EventStore) -> Void] = []
 
-    init(shared: Box<(order: [Int32], inverse: [Int32])>) { self.shared = shared }
+    init(shared: Box<(order: [Int32], inverse: PartialInverse)>) { self.shared = shared }
 
-    mutating func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, Order) -> C) {
+    mutating func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, PartialInverse) -> C) {
         let box = Box(store[keyPath: path])
         store[keyPath: path] = empty
         let shared = self.shared
         jobs.append {
-            shared.value.order.withUnsafeBufferPointer { o in
-                shared.value.inverse.withUnsafeBufferPointer { inv in box.value = rebuild(box.value, o, inv) }
-            }
+            shared.value.order.withUnsafeBufferPointer { o in box.value = rebuild(box.value, o, shared.value.inverse) }
         }
         putBack.append { $0[keyPath: path] = box.value }
     }
@@ -195,5 +193,33 @@ struct Rebuild: EventColumnVisitor {
         job(column, empty: SparseInt64Column(absent: store[keyPath: column].absent)) { c, o, inv in
             c.permuted(o, inverse: inv)
         }
+    }
+}
+
+/// The events that the store's columns with few values hold (their presence bits, or-ed), which the sort's
+/// `PartialInverse` must cover; see `EventStore.sortInPlace`.
+struct FewValued: EventColumnVisitor {
+    let store: EventStore
+    var covered: [UInt64] = []
+
+    mutating func add<T>(_ c: SparseColumn<T>) {
+        guard c.hasFewValues else { return }
+        if covered.count < c.words.count { covered += repeatElement(0, count: c.words.count - covered.count) }
+        for (w, word) in c.words.enumerated() { covered[w] |= word }
+    }
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {}
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        add(store[keyPath: column])
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        add(store[keyPath: column])
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        add(store[keyPath: column].escaped)
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) { add(store[keyPath: column].high) }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        add(store[keyPath: column].low)
+        add(store[keyPath: column].high)
     }
 }

@@ -231,23 +231,36 @@ public struct EventStore: Sendable {
             return
         }
         // Rebuild the columns in the new order, one job per column, side by side (`threads`): building needs the
-        // store's memory plus one column per thread.
-        // The inverse permutation, for the columns with few values (see `SparseColumn.permuted(_:inverse:)`).
-        var inverse = [Int32](repeating: 0, count: n)
-        for (i, p) in order.enumerated() { inverse[Int(p)] = Int32(i) }
-        let shared = Box((order: order, inverse: inverse))
+        // store's memory plus one column per thread. The times go first, with the inverse for the columns with few
+        // values beside them: their 8-byte unsorted form, the largest array of the build, is freed before the
+        // other columns are rebuilt. The inverse is kept only for the events those columns hold
+        // (`PartialInverse`; see `SparseColumn.permuted(_:inverse:)`).
+        let covered = {
+            // (The visitor holds the columns only while it runs: a column held beside its job is not freed.)
+            var few = FewValued(store: self)
+            EventStore.visitColumns(&few)
+            return few.covered
+        }()
+        let sorted = Box(order)
         order = []
-        inverse = []
-        // Each column is moved out of the store into its job's box (the store keeps an empty column meanwhile),
-        // rebuilt there, and put back once every job is done.
         let times = Box(unsortedTime)
         unsortedTime = []
         let sortedTimes = Box(TimeColumn())
+        let inverse = Box(PartialInverse())
+        JobQueue([
+            {
+                sorted.value.withUnsafeBufferPointer { o in sortedTimes.value = TimeColumn(times.value, order: o) }
+                times.value = []
+            },
+            { inverse.value = sorted.value.withUnsafeBufferPointer { PartialInverse(order: $0, covered: covered) } },
+        ]).run(threads: threads)
+        let shared = Box((order: sorted.value, inverse: inverse.value))
+        sorted.value = []
+        inverse.value = PartialInverse()
+        time = sortedTimes.value
+        // Each column is moved out of the store into its job's box (the store keeps an empty column meanwhile),
+        // rebuilt there, and put back once every job is done.
         var rebuild = Rebuild(shared: shared)
-        rebuild.jobs.append {
-            shared.value.order.withUnsafeBufferPointer { o in sortedTimes.value = TimeColumn(times.value, order: o) }
-            times.value = []
-        }
         swap(&rebuild.store, &self)
         // The address and symbol columns (the ones with most values first), then the rest.
         EventStore.visitColumns(&rebuild)
@@ -255,7 +268,6 @@ public struct EventStore: Sendable {
         let jobs = rebuild.jobs
         let putBack = rebuild.putBack
         JobQueue(jobs).run(threads: threads)
-        time = sortedTimes.value
         for put in putBack { put(&self) }
     }
 

@@ -123,15 +123,23 @@ import Testing
             var r = Random(x: 5)
             var order = (0..<Int32(rows.count)).map { $0 }
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, r.below(i + 1)) }
-            var inverse = [Int32](repeating: 0, count: n)
-            for (i, p) in order.enumerated() { inverse[Int(p)] = Int32(i) }
             let expected = order.map { rows[Int($0)] }
             let visited = order.withUnsafeBufferPointer { Self.column(rows).permuted($0) }
             Self.check(visited, expected, "permuted, n \(n), density \(density)")
-            let moved = order.withUnsafeBufferPointer { o in
-                inverse.withUnsafeBufferPointer { Self.column(rows).permuted(o, inverse: $0) }
+            // The inverse over this column's events and a few more (another column's), as the sort makes it.
+            let column = Self.column(rows)
+            let other = Self.column(Self.rows(n, density: 2, seed: 11))
+            let covered = zip(column.words, other.words).map { $0 | $1 }
+            let inverse = order.withUnsafeBufferPointer { PartialInverse(order: $0, covered: covered) }
+            for (i, p) in order.enumerated() where covered[Int(p) >> 6] & (1 << UInt64(p & 63)) != 0 {
+                #expect(inverse[Int(p)] == Int32(i))
             }
+            let moved = order.withUnsafeBufferPointer { column.permuted($0, inverse: inverse) }
             Self.check(moved, expected, "permuted through the inverse, n \(n), density \(density)")
+            // An inverse that misses some of the column's events is not used (the column visits every event).
+            let partial = order.withUnsafeBufferPointer { PartialInverse(order: $0, covered: other.words) }
+            let fallback = order.withUnsafeBufferPointer { column.permuted($0, inverse: partial) }
+            Self.check(fallback, expected, "permuted past an inverse that does not cover it, n \(n), density \(density)")
         }
     }
 
@@ -185,9 +193,8 @@ import Testing
         merged.append(contentsOf: c)
         #expect(Array(merged) == values.map { $0 &+ 1 } + values)
         let order = (0..<Int32(values.count)).reversed().map { $0 }
-        let inverse = order
         #expect(
-            Array(order.withUnsafeBufferPointer { o in inverse.withUnsafeBufferPointer { c.permuted(o, inverse: $0) } })
+            Array(order.withUnsafeBufferPointer { o in c.permuted(o, inverse: PartialInverse(order: o, covered: c.escaped.words)) })
                 == values.reversed())
         // Few distinct values: two bytes per event.
         var few = CodedColumn()
