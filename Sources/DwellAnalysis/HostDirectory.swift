@@ -164,72 +164,115 @@ public struct HostDirectory: Sendable {
 
     /// Logins (and failures, preauth lines) logged by a host whose client address and source port match a
     /// sensor flow `A:P → B`: the position of each such auth event and B. A client's source port is not reused
-    /// within minutes, so the pair names one connection; the closest flow in time wins. An address matched to
-    /// more than one host where no host holds nine in ten of its matches is a shared front end (a load balancer,
-    /// NAT) and teaches nothing. - Complexity: O(n) over the store plus the chains of equal (address, port).
+    /// within minutes, so the pair names one connection; the closest flow in time wins (of equally close ones, the
+    /// first in the store). An address matched to more than one host where no host holds nine in ten of its
+    /// matches is a shared front end (a load balancer, NAT) and teaches nothing.
+    ///
+    /// Each client address is matched on its own, from its postings: its auth events and flows, ordered by source
+    /// port and time, meet in one sorted list. No table of every (address, port) of the evidence is held (on a
+    /// noisy server that table and its chains were the largest transient of the host directory).
+    /// - Complexity: O(n) over the store, plus O(m log m) for each client's m postings.
     static func loginFlowMatches(in store: EventStore) -> [(position: Int32, destination: UInt32)] {
-        // Auth events with a client port, chained by (address, port): head per key, next per event.
-        var authPos: [Int32] = []
-        var next: [Int32] = []
-        var heads = IntegerTable<Int32>(capacity: 1 << 10)
-        var anyFlow = false
-        // One bit per address id that is some login's client: most flows come from addresses that never log in,
-        // and this bit (a table that stays in cache) spares them the probe into `heads`, which misses it.
-        var isClient = [UInt64](repeating: 0, count: store.addresses.count / 64 + 1)
-        for i in 0..<store.count {
-            switch store.kind[i] {
-            case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen:
-                let port = store.sourcePort[i]
-                guard port != 0, store.sourceIP[i] != 0, store.host[i] != 0 else { continue }
-                let source = store.sourceIP[i]
-                isClient[Int(source >> 6)] |= 1 << UInt64(source & 63)
-                let key = UInt64(source) << 16 | UInt64(port)
-                let slot = heads.index(of: key, inserting: -1)
-                next.append(heads.values[slot])
-                heads.values[slot] = Int32(authPos.count)
-                authPos.append(Int32(i))
-            case .flow, .sshSession:
-                anyFlow = true
-            default:
-                continue
+        @inline(__always) func isLogin(_ kind: EventKind) -> Bool {
+            switch kind {
+            case .authSuccess, .authFailure, .invalidUser, .authProbe, .sessionOpen: true
+            default: false
             }
         }
-        guard !authPos.isEmpty, anyFlow else { return [] }
-        // Each auth event's best flow: (distance, destination).
-        var best = [(distance: Int64, destination: UInt32)](repeating: (Int64.max, 0), count: authPos.count)
-        for j in 0..<store.count where store.kind[j] == .flow || store.kind[j] == .sshSession {
-            let port = store.sourcePort[j]
-            let source = store.sourceIP[j]
-            let destination = store.destinationIP[j]
-            guard port != 0, source != 0, destination != 0, destination != source,
-                Int(source >> 6) < isClient.count, isClient[Int(source >> 6)] & (1 << UInt64(source & 63)) != 0,
-                let slot = heads.index(of: UInt64(source) << 16 | UInt64(port))
-            else { continue }
-            guard let ip = store.address(destination), OwnTraffic.isAssignable(ip) else { continue }
-            let t = store.time[j]
-            var k = heads.values[slot]
-            while k >= 0 {
-                let i = Int(authPos[Int(k)])
-                let d = abs(store.time[i] - t)
-                if d <= Self.loginFlowSlackMicros && d < best[Int(k)].distance { best[Int(k)] = (d, destination) }
-                k = next[Int(k)]
+        // The clients: addresses that some auth event with a port and a host names as its source.
+        var isClient = [UInt64](repeating: 0, count: store.addresses.count / 64 + 1)
+        var clients: [UInt32] = []
+        var anyFlow = false
+        for i in 0..<store.count {
+            let kind = store.kind[i]
+            if kind == .flow || kind == .sshSession {
+                anyFlow = true
+                continue
+            }
+            guard isLogin(kind), store.sourcePort[i] != 0, store.host[i] != 0 else { continue }
+            let source = store.sourceIP[i]
+            guard source != 0, Int(source >> 6) < isClient.count else { continue }
+            let bit = UInt64(1) << UInt64(source & 63)
+            if isClient[Int(source >> 6)] & bit == 0 {
+                isClient[Int(source >> 6)] |= bit
+                clients.append(source)
+            }
+        }
+        guard !clients.isEmpty, anyFlow else { return [] }
+        /// One of a client's events: an auth event, or a flow it opened (with its destination).
+        struct Entry {
+            var time: Int64
+            var position: Int32
+            var destination: UInt32
+            var port: UInt16
+            var isLogin: Bool
+        }
+        var entries: [Entry] = []
+        var flows: [Entry] = []
+        var best: [(position: Int32, destination: UInt32)] = []
+        for client in clients {
+            entries.removeAll(keepingCapacity: true)
+            for p in store.postingSlice(IndicatorKey(.ip, client)) {
+                let i = Int(p)
+                guard store.sourceIP[i] == client else { continue }
+                let port = store.sourcePort[i]
+                guard port != 0 else { continue }
+                let kind = store.kind[i]
+                if isLogin(kind) {
+                    guard store.host[i] != 0 else { continue }
+                    entries.append(Entry(time: store.time[i], position: p, destination: 0, port: port, isLogin: true))
+                } else if kind == .flow || kind == .sshSession {
+                    let destination = store.destinationIP[i]
+                    guard destination != 0, destination != client, let ip = store.address(destination),
+                        OwnTraffic.isAssignable(ip)
+                    else { continue }
+                    entries.append(
+                        Entry(time: store.time[i], position: p, destination: destination, port: port, isLogin: false))
+                }
+            }
+            // By port, then in store order (the postings' order: time, then position).
+            entries.sort { ($0.port, $0.position) < ($1.port, $1.position) }
+            var run = 0
+            while run < entries.count {
+                var end = run
+                while end < entries.count && entries[end].port == entries[run].port { end += 1 }
+                flows.removeAll(keepingCapacity: true)
+                for e in entries[run..<end] where !e.isLogin { flows.append(e) }
+                if !flows.isEmpty {
+                    for e in entries[run..<end] where e.isLogin {
+                        // The flows within the slack, from the first at or after `time - slack`; the closest wins,
+                        // the first in store order of equally close ones.
+                        var lo = 0
+                        var hi = flows.count
+                        let from = e.time - Self.loginFlowSlackMicros
+                        while lo < hi {
+                            let mid = (lo + hi) / 2
+                            if flows[mid].time < from { lo = mid + 1 } else { hi = mid }
+                        }
+                        var closest = (distance: Int64.max, destination: UInt32(0))
+                        var k = lo
+                        while k < flows.count && flows[k].time <= e.time + Self.loginFlowSlackMicros {
+                            let d = abs(e.time - flows[k].time)
+                            if d < closest.distance { closest = (d, flows[k].destination) }
+                            k += 1
+                        }
+                        if closest.destination != 0 { best.append((e.position, closest.destination)) }
+                    }
+                }
+                run = end
             }
         }
         // Per address: matches per host; a shared front end teaches nothing.
         var perAddress: [UInt32: [UInt32: Int]] = [:]
-        for (k, b) in best.enumerated() where b.destination != 0 {
-            perAddress[b.destination, default: [:]][store.host[Int(authPos[k])], default: 0] += 1
-        }
+        for b in best { perAddress[b.destination, default: [:]][store.host[Int(b.position)], default: 0] += 1 }
         var shared: Set<UInt32> = []
         for (addr, hosts) in perAddress where hosts.count > 1 {
             let total = hosts.values.reduce(0, +)
             if (hosts.values.max() ?? 0) * 10 < total * 9 { shared.insert(addr) }
         }
-        // In store order (auth positions were collected in order), for one merge-walk by the caller.
-        var out: [(position: Int32, destination: UInt32)] = []
-        for (k, b) in best.enumerated() where b.destination != 0 && !shared.contains(b.destination) {
-            out.append((authPos[k], b.destination))
-        }
+        // In store order, for one merge-walk by the caller.
+        var out = best.filter { !shared.contains($0.destination) }
+        out.sort { $0.position < $1.position }
         return out
     }
 
