@@ -410,19 +410,14 @@ public struct Detectors {
         t == Int64.max ? idx.count : store.firstPosition(in: idx, atOrAfter: t + 1)
     }
 
-    /// First time each host's evidence shows anything, for rules that learn before they report.
-    /// The time of the first event of `host` (a host symbol id; 0 for events without one), or nil when there is
-    /// none. - Complexity: O(1) for a host (its first posting), O(n) for no host.
-    func firstTime(ofHost host: UInt32) -> Int64? {
-        if host != 0 { return store.postingSlice(IndicatorKey(.host, host)).first.map { store.time[Int($0)] } }
-        for i in 0..<store.count where store.host[i] == 0 { return store.time[i] }
-        return nil
-    }
+    /// First time each host's evidence shows anything, for rules that learn before they report: the time of the
+    /// first event of each host (a host symbol id; 0 for events without one). - Complexity: O(n) at most, once.
+    func firstTimeByHost() -> [UInt32: Int64] { store.firstPositionByHost().mapValues { store.time[$0] } }
 
     func newSourceFindings() -> [Finding] {
         guard let r = enabled("auth.new_source") else { return [] }
         let ignored = Set(r.list("ignored_accounts"))
-        var starts: [UInt32: Int64?] = [:]  // first event time by host, looked up once per host
+        var starts: [UInt32: Int64]? = nil  // first event time by host, found once, when a login needs it
         var known: Set<UInt64> = []
         var out: [Finding] = []
         for i in 0..<store.count where store.kind[i] == .authSuccess && store.sourceIP[i] != 0 && store.user[i] != 0 {
@@ -430,8 +425,8 @@ public struct Detectors {
             guard known.insert(key).inserted else { continue }
             let user = text(store.user[i])
             let host = store.host[i]
-            if starts[host] == nil { starts[host] = firstTime(ofHost: host) }
-            let learning = store.time[i] - ((starts[host] ?? nil) ?? store.time[i]) < r.windowMicros
+            if starts == nil { starts = firstTimeByHost() }
+            let learning = store.time[i] - (starts?[host] ?? store.time[i]) < r.windowMicros
             if learning || ignored.contains(user) { continue }
             let source = ip(store.sourceIP[i])
             out.append(

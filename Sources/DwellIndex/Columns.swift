@@ -147,15 +147,16 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
         return out
     }
 
-    /// The column rearranged so that event `i` of the result is event `order[i]` of this one.
+    /// The column rearranged so that event `i` of the result is event `order[i]` of this one: `order` is a
+    /// permutation of the events (the store's sort) or a selection of them (`EventStore.keeping(files:)`).
     /// - Complexity: O(order.count).
     func permuted(_ order: UnsafeBufferPointer<Int32>) -> SparseColumn {
         var out = SparseColumn(absent: absent)
         let n = order.count
         let wordCount = (n + 63) >> 6
-        // A permutation keeps every value: the arrays are allocated once, at their final size, without a pass to
-        // count them.
-        precondition(n == length, "a permutation covers the whole column")
+        // A permutation keeps every value, a selection some: the arrays are allocated once, at the column's value
+        // count, without a pass to count them.
+        precondition(n <= length, "the order names events of this column, each at most once")
         let present = stored.count
         out.words = [UInt64](repeating: 0, count: wordCount)
         out.ranks = [UInt32](repeating: 0, count: wordCount)
@@ -166,7 +167,7 @@ public struct SparseColumn<Element: BitwiseCopyable & Equatable & Sendable>: Ran
                     words.withUnsafeBufferPointer { w in
                         ranks.withUnsafeBufferPointer { r in
                             stored.withUnsafeBufferPointer { old in
-                                // Every `order` entry is a position of this column (a permutation of 0..<n), so
+                                // Every `order` entry is a position of this column (permutation or selection), so
                                 // each index below is in bounds; `filled` is kept below `present` even if not.
                                 for i in 0..<n {
                                     if i & 63 == 0 { orank[i >> 6] = UInt32(truncatingIfNeeded: filled) }
@@ -508,6 +509,45 @@ public struct CodedColumn: RandomAccessCollection, Sendable {
     }
 
     public var bytes: Int { codes.count * 2 + table.count * 4 + codeOf.count * 16 + escaped.bytes }
+
+    /// The positions of the events holding `value`, ascending. - Complexity: O(n), one pass over the 2-byte codes.
+    func positions(of value: UInt32) -> [Int32] {
+        var out: [Int32] = []
+        if let c = codeOf[value], c != Self.escape {
+            codes.withUnsafeBufferPointer { b in
+                for i in b.indices where b[i] == c { out.append(Int32(truncatingIfNeeded: i)) }
+            }
+        }
+        // A value past the 65,535 coded ones is held as itself where the code escapes.
+        escaped.forEachValue { i, v in if v == value { out.append(Int32(truncatingIfNeeded: i)) } }
+        if !escaped.values.isEmpty { out.sort() }
+        return out
+    }
+
+    /// The first position of each value held, by one pass over the codes that stops once every code has been
+    /// seen (escaped values are walked on their own). - Complexity: O(n) at most.
+    func firstPositions() -> [UInt32: Int] {
+        var first = [Int](repeating: -1, count: table.count)
+        var seen = 0
+        codes.withUnsafeBufferPointer { b in
+            for i in b.indices where b[i] != Self.escape && first[Int(b[i])] < 0 {
+                first[Int(b[i])] = i
+                seen += 1
+                if seen == table.count && escaped.presentCount == 0 { break }
+            }
+        }
+        var out: [UInt32: Int] = [:]
+        for (c, p) in first.enumerated() where p >= 0 { out[table[c]] = p }
+        escaped.forEachValue { i, v in if out[v].map({ i < $0 }) ?? true { out[v] = i } }
+        return out
+    }
+
+    /// The distinct values held, ascending.
+    var distinctValues: [UInt32] {
+        var seen = Set(table)
+        escaped.forEachValue { _, v in seen.insert(v) }
+        return seen.sorted()
+    }
 }
 
 /// The new places of the events that columns with few values hold, when the store is sorted: the inverse

@@ -43,24 +43,16 @@ extension EventStore {
         for c in [detail, sessionID, fileHash, referer, forwardedFor] { c.write(to: &w) }
         repeatCount.write(to: &w)
         locality.write(to: &w)
-        // Indexes: the postings as each held row's byte start in one blob of distances (`PostingBytes`).
-        w.array(postingBase)
+        // Indexes: the postings as each held row's byte start in one blob of distances (`PostingBytes`). A built
+        // store does not post its hosts (`hostsPosted`): their rows are made here from the host column, so a case
+        // holds every type's rows.
         var blob: [UInt8] = []
         blob.reserveCapacity(postingPositions.count * 2)
         var byteStarts = SparseColumn<UInt64>(absent: 0)
-        (byteStarts.words, byteStarts.ranks, byteStarts.length) =
-            (postingStarts.words, postingStarts.ranks, postingStarts.length)
-        byteStarts.stored.reserveCapacity(postingStarts.stored.count)
-        postingPositions.withUnsafeBufferPointer { p in
-            let starts = postingStarts.stored
-            for k in starts.indices {
-                byteStarts.stored.append(UInt64(blob.count))
-                // Clamped, though the builder's starts are ascending and inside the positions.
-                let a = min(max(Int(starts[k]), 0), p.count)
-                let b = max(a, min(k + 1 < starts.count ? Int(starts[k + 1]) : p.count, p.count))
-                PostingBytes.append(UnsafeBufferPointer(rebasing: p[a..<b]), to: &blob)
-            }
-        }
+        forEachPostingRow { row in
+            byteStarts.append(UInt64(blob.count), present: !row.isEmpty)
+            PostingBytes.append(row, to: &blob)
+        } before: { w.array($0) }
         byteStarts.write(to: &w)
         w.array(blob)
         w.i64(buckets.originMicros)
@@ -188,6 +180,7 @@ extension EventStore {
         }
         guard positions.count <= Int(Int32.max) else { throw bad("posting count") }
         postingPositions = positions
+        hostsPosted = true
         postingStarts = SparseColumn(absent: 0)
         (postingStarts.words, postingStarts.ranks, postingStarts.length, postingStarts.stored) =
             (byteStarts.words, byteStarts.ranks, byteStarts.length, listStarts)
@@ -348,5 +341,61 @@ extension EventStore.Builder {
     /// Adds the events a case keeps (`EventStore.keeping(files:)`), remapping their symbols and addresses.
     public mutating func add(kept: EventStore) {
         store.appendChunk(kept, symbolRemap: store.symbols.merge(kept.symbols))
+    }
+}
+
+extension EventStore {
+    /// Calls `body` with every posting row in row order, host rows included (made from the host column when the
+    /// store does not post them), after `before` with the rows' bases by type (`postingBase` as it would be with
+    /// the host rows posted). Returns those bases. - Complexity: O(postings + n).
+    @discardableResult
+    func forEachPostingRow(_ body: (UnsafeBufferPointer<Int32>) -> Void, before: ([Int]) -> Void = { _ in }) -> [Int] {
+        let hostType = Int(IndicatorType.host.rawValue)
+        // The host rows: values 0 ... the largest host id, each value's positions ascending (counting sort).
+        var hostStarts: [Int32] = [0, 0]
+        var hostPositions: [Int32] = []
+        if !hostsPosted {
+            let largest = Int(host.distinctValues.last ?? 0)
+            hostStarts = [Int32](repeating: 0, count: largest + 2)
+            for h in host where h != 0 { hostStarts[Int(h) + 1] += 1 }
+            for v in 0...largest { hostStarts[v + 1] += hostStarts[v] }
+            hostPositions = [Int32](repeating: 0, count: Int(hostStarts[largest + 1]))
+            var next = hostStarts
+            for (i, h) in host.enumerated() where h != 0 {
+                hostPositions[Int(next[Int(h)])] = Int32(truncatingIfNeeded: i)
+                next[Int(h)] += 1
+            }
+        }
+        var base = [0]
+        for t in IndicatorType.allCases.indices {
+            let rows = t == hostType && !hostsPosted ? hostStarts.count - 1 : postingBase[t + 1] - postingBase[t]
+            base.append(base[t] + rows)
+        }
+        before(base)
+        postingPositions.withUnsafeBufferPointer { p in
+            hostPositions.withUnsafeBufferPointer { hp in
+                let starts = postingStarts.stored
+                for t in IndicatorType.allCases.indices {
+                    if t == hostType && !hostsPosted {
+                        for v in 0..<(hostStarts.count - 1) {
+                            body(UnsafeBufferPointer(rebasing: hp[Int(hostStarts[v])..<Int(hostStarts[v + 1])]))
+                        }
+                        continue
+                    }
+                    for row in postingBase[t]..<postingBase[t + 1] {
+                        guard postingStarts.hasValue(at: row) else {
+                            body(UnsafeBufferPointer(rebasing: p[0..<0]))
+                            continue
+                        }
+                        let k = postingStarts.rank(row)
+                        // Clamped, though the builder's starts are ascending and inside the positions.
+                        let a = min(max(Int(starts[k]), 0), p.count)
+                        let b = max(a, min(k + 1 < starts.count ? Int(starts[k + 1]) : p.count, p.count))
+                        body(UnsafeBufferPointer(rebasing: p[a..<b]))
+                    }
+                }
+            }
+        }
+        return base
     }
 }

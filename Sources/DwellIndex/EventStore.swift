@@ -40,6 +40,23 @@ final class Box<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// The positions of the hosts asked about, found once each from the store's host column (`EventStore.hostsPosted`).
+/// Shared by the copies of one store (the detectors' threads ask side by side), hence the lock.
+final class HostRows: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [UInt32: [Int32]] = [:]
+
+    func positions(of host: UInt32, find: () -> [Int32]) -> [Int32] {
+        if let held = lock.withLock({ rows[host] }) { return held }
+        let found = find()
+        return lock.withLock {
+            if let held = rows[host] { return held }
+            rows[host] = found
+            return found
+        }
+    }
+}
+
 /// Every event of a run, merged and sorted by time (ties by file, then line), held as columns, with a
 /// time-bucket directory, indicator postings and per-bucket counts by kind.
 ///
@@ -115,6 +132,12 @@ public struct EventStore: Sendable {
     /// type never occur as that type: a path id is never a user); a row's end is the next held start.
     var postingStarts = SparseColumn<Int32>(absent: 0)
     var postingPositions: [Int32] = []
+    /// Whether the postings hold the host rows. A store built here does not: every event has a host, so they
+    /// would repeat the host column at 4 bytes an event (28 MiB of a 7 M-event corpus, held through the whole
+    /// analysis); a host's positions are found from the column when first asked (`hostRows`), and only the few
+    /// hosts asked about (held hosts, a pivot, a timeline's filter) are. A store read from a case holds them.
+    var hostsPosted = false
+    var hostRows = HostRows()
 
     public internal(set) var buckets = TimeBucketDirectory()
 
@@ -322,12 +345,17 @@ public struct EventStore: Sendable {
     /// Builds the postings (counted, then filled, one job per indicator type) and the time buckets side by side.
     mutating func buildIndexes(bucketSeconds: Int64?, threads: Int = 1) {
         let types = IndicatorType.allCases
+        // The host rows are not posted (`hostsPosted`): one empty row, as for a type no event holds.
+        hostsPosted = false
+        hostRows = HostRows()
         // The jobs read this copy of the store (it shares the columns' storage) and write only their own boxes.
         let columns = Box(self)
         let counted = types.map { _ in Box([Int32]()) }
         let buckets = Box(TimeBucketDirectory())
         var jobs: [() -> Void] = types.map { type in
-            { counted[Int(type.rawValue)].value = columns.value.countPostings(of: type) }
+            {
+                counted[Int(type.rawValue)].value = type == .host ? [0, 0, 0] : columns.value.countPostings(of: type)
+            }
         }
         jobs.append {
             buckets.value = TimeBucketDirectory(
@@ -353,6 +381,10 @@ public struct EventStore: Sendable {
             let fill: [() -> Void] = types.map { type in
                 {
                     let t = Int(type.rawValue)
+                    guard type != .host else {
+                        counted[t].value.removeLast()
+                        return
+                    }
                     let size = Int(counted[t].value[counted[t].value.count - 1])
                     let part = UnsafeMutableBufferPointer(rebasing: parts.value[first[t]..<(first[t] + size)])
                     columns.value.fillPostings(of: type, starts: &counted[t].value, into: part)
@@ -380,6 +412,10 @@ public struct EventStore: Sendable {
     public var indicatorKeys: [IndicatorKey<UInt32>] {
         var out: [IndicatorKey<UInt32>] = []
         for type in IndicatorType.allCases {
+            if type == .host && !hostsPosted {
+                out += host.distinctValues.filter { $0 != 0 }.map { IndicatorKey(.host, $0) }
+                continue
+            }
             let t = Int(type.rawValue)
             for row in postingBase[t]..<postingBase[t + 1] where postingStarts.hasValue(at: row) {
                 out.append(IndicatorKey(type, UInt32(row - postingBase[t])))
@@ -388,8 +424,14 @@ public struct EventStore: Sendable {
         return out
     }
 
-    /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1).
+    /// The positions of an indicator's events, sorted by time, without copying. - Complexity: O(1); a host's
+    /// first time, O(n) (see `hostsPosted`).
     public func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32> {
+        if key.type == .host && !hostsPosted {
+            // A value the column never coded is no host's (unless the column escaped values: hostile input).
+            guard key.value != 0, host.codeOf[key.value] != nil || host.escaped.presentCount > 0 else { return [] }
+            return hostRows.positions(of: key.value) { host.positions(of: key.value) }[...]
+        }
         let t = Int(key.type.rawValue)
         let row = postingBase[t] + Int(key.value)
         guard row < postingBase[t + 1], postingStarts.hasValue(at: row) else { return [] }
@@ -400,6 +442,10 @@ public struct EventStore: Sendable {
     }
 
     public func positions(_ key: IndicatorKey<UInt32>) -> [Int32] { Array(postingSlice(key)) }
+
+    /// The first position of each host value held (0 included: events without a host), by one pass over the host
+    /// column's codes that stops once every value has been seen. - Complexity: O(n) at most.
+    public func firstPositionByHost() -> [UInt32: Int] { host.firstPositions() }
 
     /// First seen, last seen and count of an indicator. - Complexity: O(1).
     public func summary(_ key: IndicatorKey<UInt32>) -> (first: Timestamp, last: Timestamp, count: Int)? {
