@@ -210,9 +210,11 @@ enum AuthMessage {
     }
 
     /// Fills the event from the message `msg` of a line from `program`. Leaves it `.generic` when no rule applies.
+    /// `knownProgram`: the symbol of the program's bytes when the caller has it already (a journal reading keeps
+    /// one per DATA object), else `.none` and the name is interned here.
     static func structure(
         _ s: Span<UInt8>, program p0: Range<Int>, message msg: Range<Int>, into e: inout Event,
-        context c: inout ParseContext
+        context c: inout ParseContext, knownProgram: Symbol = .none
     ) {
         var program = p0
         // `sshd(pam_unix)[123]: authentication failure; …` (Linux-PAM before 0.99.2): the module in the name.
@@ -224,7 +226,9 @@ enum AuthMessage {
             pamInName = s.matches("(pam_", at: open)
             program = program.lowerBound..<open
         }
-        if !program.isEmpty { e.program = c.symbols.intern(s, program) }
+        if !program.isEmpty {
+            e.program = knownProgram.isNone || pamInName ? c.symbols.intern(s, program) : knownProgram
+        }
         let m = msg.lowerBound
         let hi = msg.upperBound
         guard m < hi else { return }
