@@ -91,10 +91,6 @@ public struct JournalEntryParser {
         public var syslogPID: UnsafeBufferPointer<UInt8>?
         public var sourceRealtime: UnsafeBufferPointer<UInt8>?
         public var transport: UnsafeBufferPointer<UInt8>?
-        /// Where the reader keeps the symbol of the host's and the program's DATA object (see `JournalSymbolCache`):
-        /// the parser interns each such name once per reading and stores the symbol there.
-        public var hostCache = JournalSymbolCache.unavailable
-        public var programCache = JournalSymbolCache.unavailable
 
         /// The values an entry's reader named (`JournalEntry.value`); `bytes` are the entry's field bytes.
         @inlinable
@@ -104,8 +100,6 @@ public struct JournalEntryParser {
             hostname = entry.value(.hostname, in: p)
             identifier = entry.value(.syslogIdentifier, in: p)
             comm = entry.value(.comm, in: p)
-            hostCache = entry.symbolCache(.hostname)
-            programCache = entry.symbolCache(identifier != nil ? .syslogIdentifier : .comm)
             pid = entry.value(.pid, in: p)
             syslogPID = entry.value(.syslogPID, in: p)
             sourceRealtime = entry.value(.sourceRealtime, in: p)
@@ -175,11 +169,8 @@ public struct JournalEntryParser {
         guard micros > 0, micros <= UInt64(Int64.max) else { throw .badTimestamp(atColumn: 0) }
         event.reset(time: Timestamp(microseconds: Int64(micros)), kind: .generic)
         event.timeSource = .explicit
-        if let s = Self.cached(f.hostCache, c) {
-            event.host = s  // stored below, for this DATA object, on an earlier entry of this reading
-        } else if let h = f.hostname, !h.isEmpty, !Self.equals(h, "localhost") {
+        if let h = f.hostname, !h.isEmpty, !Self.equals(h, "localhost") {
             event.host = c.symbols.intern(h)
-            f.hostCache.store(event.host)
         } else {
             event.host = c.defaultHost
         }
@@ -189,13 +180,8 @@ public struct JournalEntryParser {
             event.pid = Int32(v)
         }
         let program = f.identifier ?? f.comm
-        // Every path below gives the program the symbol of its bytes as they are, except a name ending in `)`,
-        // which the auth messages read as `name(pam_module)` and cut: such a name is neither cached nor looked up.
-        let cacheable = program.map { !$0.isEmpty && $0[$0.count - 1] != UInt8(ascii: ")") } ?? false
-        let knownProgram = cacheable ? Self.cached(f.programCache, c) : nil
         guard let message = f.message else {
-            if let program, !program.isEmpty { event.program = knownProgram ?? c.symbols.intern(program) }
-            if cacheable, knownProgram == nil { f.programCache.store(event.program) }
+            if let program, !program.isEmpty { event.program = c.symbols.intern(program) }
             return true
         }
         var hi = message.count
@@ -213,25 +199,15 @@ public struct JournalEntryParser {
         scratch.withUnsafeBufferPointer { b in
             let t = b.span
             if kernel {
-                if !p.isEmpty { event.program = knownProgram ?? c.symbols.intern(t, p) }
+                if !p.isEmpty { event.program = c.symbols.intern(t, p) }
                 if !m.isEmpty {
                     _ = NetfilterMessage.parse(t, from: m.lowerBound, into: &event, context: &c)
                 }
             } else {
-                AuthMessage.structure(
-                    t, program: p, message: m, into: &event, context: &c, knownProgram: knownProgram ?? .none)
+                AuthMessage.structure(t, program: p, message: m, into: &event, context: &c)
             }
         }
-        if cacheable, knownProgram == nil { f.programCache.store(event.program) }
         return true
-    }
-
-    /// The symbol kept in `cache`, when it is one of `c`'s symbol table (a cache belongs to one reading, which keeps
-    /// one context; the check keeps a misused one from naming a symbol the table does not have).
-    @inline(__always)
-    static func cached(_ cache: JournalSymbolCache, _ c: ParseContext) -> Symbol? {
-        guard let s = cache.symbol, Int(s.id) < c.symbols.count else { return nil }
-        return s
     }
 
     /// Whether `bytes` are exactly `literal`.

@@ -210,11 +210,9 @@ enum AuthMessage {
     }
 
     /// Fills the event from the message `msg` of a line from `program`. Leaves it `.generic` when no rule applies.
-    /// `knownProgram`: the symbol of the program's bytes when the caller has it already (a journal reading keeps
-    /// one per DATA object), else `.none` and the name is interned here.
     static func structure(
         _ s: Span<UInt8>, program p0: Range<Int>, message msg: Range<Int>, into e: inout Event,
-        context c: inout ParseContext, knownProgram: Symbol = .none
+        context c: inout ParseContext
     ) {
         var program = p0
         // `sshd(pam_unix)[123]: authentication failure; …` (Linux-PAM before 0.99.2): the module in the name.
@@ -226,9 +224,7 @@ enum AuthMessage {
             pamInName = s.matches("(pam_", at: open)
             program = program.lowerBound..<open
         }
-        if !program.isEmpty {
-            e.program = knownProgram.isNone || pamInName ? c.symbols.intern(s, program) : knownProgram
-        }
+        if !program.isEmpty { e.program = c.symbols.intern(s, program) }
         let m = msg.lowerBound
         let hi = msg.upperBound
         guard m < hi else { return }

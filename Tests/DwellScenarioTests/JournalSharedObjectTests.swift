@@ -2,7 +2,6 @@ import DwellCore
 import DwellScenario
 import DwellTestSupport
 import Foundation
-import Parsers
 import Testing
 
 /// The journal reader's table of shared DATA objects (#19's speed work): a DATA object that several entries cite is
@@ -157,94 +156,5 @@ import Testing
         let issue = try #require(read.reader.issues.first { $0.message.contains("outside the file") })
         #expect(issue.message.contains("(50 times"))
         #expect(read.named == read.slow)
-    }
-
-    /// Entries whose host and program names are shared DATA objects: 400 hosts (so the table grows mid-file),
-    /// `localhost` and an empty host, and programs including a `name(pam_module)` one (cut by the auth messages,
-    /// so never cached) and one shared by syslog and kernel entries; `_COMM` alone names some entries' program.
-    static func namedEntries(count: Int) -> [[[UInt8]]] {
-        let programs = ["sshd", "sudo", "sshd(pam_unix)", "CRON", "systemd-logind", "kernel", ""]
-        return (0..<count).map { k in
-            let host = k % 37 == 0 ? "localhost" : k % 41 == 0 ? "" : "host\((k &* 7_919) % 400)"
-            let program = programs[k % programs.count]
-            let kernel = k % 5 == 0
-            let message =
-                switch k % 4 {
-                case 0: "Failed password for user\(k % 9) from 198.51.100.\(k % 200) port \(k) ssh2"
-                case 1: "pam_unix(sshd:session): session opened for user root(uid=0) by (uid=0)"
-                case 2: "New session \(k % 50) of user u\(k % 7)."
-                default: "IN=eth0 OUT= SRC=203.0.113.\(k % 250) DST=10.0.0.1 PROTO=TCP SPT=\(k) DPT=22"
-                }
-            var p: [[UInt8]] = [
-                Array("_HOSTNAME=\(host)".utf8), Array("_TRANSPORT=\(kernel ? "kernel" : "syslog")".utf8),
-                Array("_PID=\(100 + k % 30)".utf8), Array("MESSAGE=\(message)".utf8), Array("_COMM=\(program)d".utf8),
-                Array("_SOURCE_REALTIME_TIMESTAMP=\(1_773_000_000_000_000 + UInt64(k))".utf8),
-            ]
-            if k % 3 != 0 { p.append(Array("SYSLOG_IDENTIFIER=\(program)".utf8)) }
-            if k % 4 == 0 { p.swapAt(0, 4) }
-            return p
-        }
-    }
-
-    @Test("#19: a shared host or program object is interned once and gives every entry the symbol interning gives")
-    func sharedHostAndProgramSymbolsAreTheOnesInterningGives() throws {
-        let written = Self.namedEntries(count: 5_000)
-        var reader = JournalReader(bytes: Self.write(written), displayPath: "t.journal")
-        // One context parses through the reader's symbol caches, the other from the fields alone (no cache): both
-        // intern the same names in the same order, so the events must be equal, symbol ids included.
-        var cachedContext = ParseContext()
-        var plainContext = ParseContext()
-        var cachedParser = JournalEntryParser()
-        var plainParser = JournalEntryParser()
-        var read = 0
-        var hostHits = 0
-        var programHits = 0
-        var mismatches: [Int] = []
-        reader.forEachEntry { e in
-            read += 1
-            if e.symbolCache(.hostname).symbol != nil { hostHits += 1 }
-            let programField: JournalField = e.value(of: "SYSLOG_IDENTIFIER") != nil ? .syslogIdentifier : .comm
-            if e.symbolCache(programField).symbol != nil { programHits += 1 }
-            var a = Event()
-            var b = Event()
-            let ra = try? cachedParser.parse(e, into: &a, context: &cachedContext)
-            let rb = e.withFieldBytes { p in
-                try? plainParser.parse(
-                    payload: p.span, fields: e.fields, realtimeMicroseconds: e.realtimeMicroseconds, into: &b,
-                    context: &plainContext)
-            }
-            if ra != true || rb != true || a != b
-                || ParserHarness.fields(a, cachedContext.symbols, includeHeader: true)
-                    != ParserHarness.fields(b, plainContext.symbols, includeHeader: true)
-            {
-                mismatches.append(read)
-            }
-        }
-        #expect(reader.issues.isEmpty)
-        #expect(read == written.count)
-        #expect(mismatches.isEmpty, "entries parsed differently with the symbol caches: \(mismatches.prefix(10))")
-        #expect(cachedContext.symbols.count == plainContext.symbols.count)
-        // The caches were used: every citation of a host object after its first (but localhost and the empty host)
-        // found its symbol, and so did every citation of a program object after its first, but the empty name and
-        // the one ending in `)`. The program is SYSLOG_IDENTIFIER's object when the entry has one, else _COMM's.
-        var seen: Set<[UInt8]> = []
-        var expectedHosts = 0
-        var expectedPrograms = 0
-        for e in written {
-            let host = try #require(e.first { $0.starts(with: Array("_HOSTNAME=".utf8)) })
-            if host.count > 10, host != Array("_HOSTNAME=localhost".utf8), !seen.insert(host).inserted {
-                expectedHosts += 1
-            }
-            let program = try #require(
-                e.first { $0.starts(with: Array("SYSLOG_IDENTIFIER=".utf8)) }
-                    ?? e.first { $0.starts(with: Array("_COMM=".utf8)) })
-            let value = program[(program.firstIndex(of: UInt8(ascii: "=")) ?? 0) + 1..<program.count]
-            if !value.isEmpty, value.last != UInt8(ascii: ")"), !seen.insert(program).inserted {
-                expectedPrograms += 1
-            }
-        }
-        #expect(hostHits == expectedHosts)
-        #expect(programHits == expectedPrograms)
-        #expect(expectedHosts > 4_000 && expectedPrograms > 3_000)
     }
 }

@@ -14,10 +14,6 @@ import CJournalCodecs
 /// it is (`JournalField`, or none) and, for a known field whose value is at most 6 bytes (a pid, a uid), the value
 /// itself. A later citation of the same offset is served from the slot without touching the object.
 ///
-/// A host or program name (`_HOSTNAME`, `SYSLOG_IDENTIFIER`, `_COMM`) is never kept inline: its value bytes hold
-/// instead the `Symbol` the entry parser interned for it (`symbolValue`, `JournalSymbolCache`), so that the
-/// thousands of entries citing one such object intern its name once per reading, not once per entry.
-///
 /// Only objects that were read and found sound are stored (type DATA, inside the file, uncompressed): a damaged
 /// object is never in the table, so every citation of it reads it again and is counted as damage, as before; nor is
 /// an object past 4 GiB (offsets are kept in 32 bits; files read whole are at most 2 GiB by default). The
@@ -34,11 +30,9 @@ struct JournalDataTable {
         var payloadBytes: UInt32 = 0
         /// `JournalField.rawValue`, or `JournalDataTable.otherField`.
         var field: UInt8 = 0
-        /// Bytes of `value` in use, or `JournalDataTable.notInline` when the value is not kept here, or
-        /// `JournalDataTable.symbolValue` when `value` holds a cached symbol id instead (host and program names).
+        /// Bytes of `value` in use, or `JournalDataTable.notInline` when the value is not kept here.
         var valueBytes: UInt8 = 0
-        /// The value (after `NAME=`) of a known field, when it is at most 6 bytes; or, for a host or program name,
-        /// the symbol id interned for it (its first 4 bytes, little-endian; 0 until the parser stores one).
+        /// The value (after `NAME=`) of a known field, when it is at most 6 bytes.
         var value: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
     }
 
@@ -46,8 +40,6 @@ struct JournalDataTable {
     /// Where `Slot.value` lies in a slot (a test checks it against `MemoryLayout`).
     @inline(__always) static var valueOffset: Int { 10 }
     static let notInline: UInt8 = 0xff
-    /// `valueBytes` of a host or program name: `value` holds a symbol id (`JournalSymbolCache`), not the value.
-    static let symbolValue: UInt8 = 0xfe
     static let inlineValueBytes = 6
     static let initialCapacity = 1 << 12
 
@@ -156,21 +148,13 @@ struct JournalDataTable {
         }
         var slot = Slot(offset: key, payloadBytes: UInt32(payloadBytes), field: field?.rawValue ?? Self.otherField)
         slot.valueBytes = Self.notInline
-        if let field, Self.cachesSymbol(field) {
-            slot.valueBytes = Self.symbolValue  // `value` stays zero: no symbol yet
-        } else if let value, value.count <= Self.inlineValueBytes {
+        if let value, value.count <= Self.inlineValueBytes {
             slot.valueBytes = UInt8(value.count)
             withUnsafeMutableBytes(of: &slot.value) { $0.copyMemory(from: value) }
         }
         slots[i] = slot
         count += 1
         return slots + i
-    }
-
-    /// Whether a slot of `field` holds a symbol id instead of the value: the names an event interns.
-    @inline(__always)
-    static func cachesSymbol(_ field: JournalField) -> Bool {
-        field == .hostname || field == .syslogIdentifier || field == .comm
     }
 
     /// Grows the table (doubling) when `more` insertions could take it past half full; call between entries only,

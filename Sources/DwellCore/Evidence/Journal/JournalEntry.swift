@@ -39,9 +39,6 @@ public struct JournalEntry: @unchecked Sendable {
     /// (an entry read in place); else `nil`, and the value is found through `namedIndex`.
     @usableFromInline var namedValue = InlineArray<17, UnsafeRawPointer?>(repeating: nil)
     @usableFromInline var namedValueBytes = InlineArray<17, Int32>(repeating: 0)
-    /// For the named host and program fields (`_HOSTNAME`, `SYSLOG_IDENTIFIER`, `_COMM`: raw values 1...3), where
-    /// the reader's table keeps a symbol id for their DATA object (`JournalSymbolCache`), or `nil`.
-    @usableFromInline var namedSymbol = InlineArray<3, UnsafeMutableRawPointer?>(repeating: nil)
 
     public init() {}
 
@@ -68,18 +65,6 @@ public struct JournalEntry: @unchecked Sendable {
         return lookUpNamed(k, in: bytes, keyBytes: field.keyBytes)
     }
 
-    /// Where the reader keeps the symbol interned for the DATA object of the entry's `field` (`_HOSTNAME`,
-    /// `SYSLOG_IDENTIFIER` or `_COMM`, when the object is one that several entries cite); an empty cache otherwise.
-    /// Valid during the reader's call only, like the entry's values.
-    @inlinable
-    public func symbolCache(_ field: JournalField) -> JournalSymbolCache {
-        let k = Int(field.rawValue)
-        guard k >= 1, k <= 3, namedFields & (1 << UInt32(k)) != 0, Int(namedIndex[k]) < fields.count else {
-            return JournalSymbolCache(nil)
-        }
-        return JournalSymbolCache(namedSymbol[k - 1])
-    }
-
     @usableFromInline
     func lookUpNamed(_ k: Int, in bytes: UnsafeBufferPointer<UInt8>, keyBytes: Int) -> UnsafeBufferPointer<UInt8>? {
         let i = Int(namedIndex[k])
@@ -92,11 +77,8 @@ public struct JournalEntry: @unchecked Sendable {
 
     /// Records that `fields[index]` is the entry's first field named `field` (a later one of the same name is not).
     /// `value`: its value's bytes when held outside the fields' bytes (the reader's table), else `nil`.
-    /// `symbol`: where the reader's table keeps a symbol id for the field's DATA object (host and program names).
     @inline(__always)
-    mutating func name(
-        _ field: UInt8, index: Int, value: UnsafeRawPointer?, valueBytes: Int, symbol: UnsafeMutableRawPointer? = nil
-    ) {
+    mutating func name(_ field: UInt8, index: Int, value: UnsafeRawPointer?, valueBytes: Int) {
         guard field < 17 else { return }
         let bit = UInt32(1) << UInt32(field)
         guard namedFields & bit == 0 else { return }
@@ -105,20 +87,6 @@ public struct JournalEntry: @unchecked Sendable {
         namedIndex[k] = Int32(truncatingIfNeeded: index)
         namedValue[k] = value
         namedValueBytes[k] = Int32(truncatingIfNeeded: valueBytes)
-        if k >= 1, k <= 3 { namedSymbol[k - 1] = symbol }
-    }
-
-    /// Records that `fields[index]` is the entry's first field named `field`, known from `slot` of the reader's
-    /// table: its short value kept there, or the place there for its symbol (host and program names).
-    @inline(__always)
-    mutating func name(_ field: UInt8, index: Int, slot: UnsafeMutablePointer<JournalDataTable.Slot>) {
-        let kept = slot.pointee.valueBytes
-        let at = UnsafeMutableRawPointer(slot) + JournalDataTable.valueOffset
-        if kept <= UInt8(JournalDataTable.inlineValueBytes) {
-            name(field, index: index, value: UnsafeRawPointer(at), valueBytes: Int(kept))
-        } else {
-            name(field, index: index, value: nil, valueBytes: 0, symbol: kept == JournalDataTable.symbolValue ? at : nil)
-        }
     }
 
     /// Once every field is read in place: the named values not held by the table are ranges of the file.
@@ -238,37 +206,5 @@ public struct JournalEntry: @unchecked Sendable {
             hex(xorHash)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<n]))
         }
-    }
-}
-
-/// Where a journal reader keeps the `Symbol` that a parser interned for one shared DATA object's value (a host or a
-/// program name): a slot of the reader's table of checked DATA objects, which lives for one reading of one file.
-///
-/// The entry parser interns `_HOSTNAME=bastion01` once, stores the symbol here, and every later entry citing the
-/// same object gets the symbol without hashing the name again. The symbol is the parser's to define (the reader
-/// stores whatever it is given), and it is valid only with the symbol table it came from: the caller must keep one
-/// `ParseContext` for the whole reading (`forEachEntry` call), as `Ingest.readJournal` does.
-public struct JournalSymbolCache {
-    @usableFromInline let slot: UnsafeMutableRawPointer?
-
-    @inlinable init(_ slot: UnsafeMutableRawPointer?) { self.slot = slot }
-
-    /// No place: nothing is kept, nothing is found.
-    @inlinable public static var unavailable: JournalSymbolCache { JournalSymbolCache(nil) }
-
-    /// Whether there is a place to keep a symbol (the field's DATA object is one that several entries cite).
-    @inlinable public var isAvailable: Bool { slot != nil }
-
-    /// The symbol stored before for this DATA object, or `nil`.
-    @inlinable public var symbol: Symbol? {
-        guard let slot else { return nil }
-        let id = UInt32(littleEndian: slot.loadUnaligned(as: UInt32.self))
-        return id == 0 ? nil : Symbol(id: id)
-    }
-
-    /// Keeps `symbol` for this DATA object (no effect without a place, or for `.none`).
-    @inlinable public func store(_ symbol: Symbol) {
-        guard let slot, !symbol.isNone else { return }
-        slot.storeBytes(of: symbol.id.littleEndian, as: UInt32.self)
     }
 }

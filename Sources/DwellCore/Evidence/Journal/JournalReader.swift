@@ -252,7 +252,13 @@ public struct JournalReader {
                     e.fields.append(begin..<e.payload.count)
                 }
                 let field = slot.pointee.field
-                if field != JournalDataTable.otherField { e.name(field, index: index, slot: slot) }
+                if field != JournalDataTable.otherField {
+                    let inline = slot.pointee.valueBytes != JournalDataTable.notInline
+                    e.name(
+                        field, index: index,
+                        value: inline ? UnsafeRawPointer(slot) + JournalDataTable.valueOffset : nil,
+                        valueBytes: inline ? Int(slot.pointee.valueBytes) : 0)
+                }
                 continue
             }
             if let problem = appendData(at: dataOffset, to: &e, scratch: &scratch, ctx: ctx, table: &table) {
@@ -302,7 +308,13 @@ public struct JournalReader {
                     offset: offset, payloadBytes: count, field: field,
                     value: field.map { UnsafeRawBufferPointer(rebasing: bytes[$0.keyBytes...]) })
             {
-                if let field { e.name(field.rawValue, index: index, slot: slot) }
+                if let field {
+                    let inline = slot.pointee.valueBytes != JournalDataTable.notInline
+                    e.name(
+                        field.rawValue, index: index,
+                        value: inline ? UnsafeRawPointer(slot) + JournalDataTable.valueOffset : nil,
+                        valueBytes: inline ? Int(slot.pointee.valueBytes) : 0)
+                }
             } else if let field {
                 e.name(field.rawValue, index: index, value: nil, valueBytes: 0)
             }
