@@ -94,7 +94,7 @@ public struct JournalEntryParser {
 
         /// The values an entry's reader named (`JournalEntry.value`); `bytes` are the entry's field bytes.
         @inlinable
-        public init(_ entry: JournalEntry, bytes p: UnsafeBufferPointer<UInt8>) {
+        public init(_ entry: borrowing JournalEntry, bytes p: UnsafeBufferPointer<UInt8>) {
             if entry.namedFields == 0 { return }
             message = entry.value(.message, in: p)
             hostname = entry.value(.hostname, in: p)
