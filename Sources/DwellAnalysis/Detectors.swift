@@ -73,7 +73,7 @@ public struct Detectors {
         var seen = Set<Int>()
         let cited = evidence.filter { seen.insert($0).inserted }
         return Finding(
-            rule: rule.id, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
+            rule: rule.ruleID, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
             time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
             evidence: cited.map { ref($0) }, seeds: seeds ?? (role == .compromise), role: role, implies: implies)
     }
@@ -127,6 +127,7 @@ public struct Detectors {
         }
         var out = results.values.flatMap { $0 }
         out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
+        assert(out.allSatisfy { $0.rule.role.admits($0.role, seeds: $0.seeds) }, "a finding above its rule's declared role")
         return out
     }
 

@@ -75,7 +75,7 @@ import Testing
         ]
         inv.findings = [
             Finding(
-                rule: RuleIDs.webShell, title: "Web shell command", technique: "T1505.003", severity: .critical, time: t,
+                rule: RuleID(written: RuleIDs.webShell, technique: "T1505.003"), title: "Web shell command", technique: "T1505.003", severity: .critical, time: t,
                 host: "web01", indicators: [.ip("203.0.113.45"), .url("/uploads/x.php"), .user("ip:10.0.0.9")],
                 why: "answered", evidence: [], seeds: true)
         ]
