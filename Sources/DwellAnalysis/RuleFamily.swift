@@ -35,13 +35,15 @@ public enum TechniqueMeaning: Sendable, Hashable {
     case publicExploit
     case other
 
+    static let exfiltrationTechniques = ["T1048", "T1041", "T1567", "T1030", "T1537"]
+
     public init(technique: String) {
         func starts(_ id: String) -> Bool { technique.hasPrefix(id) }
         if starts("T1136") {
             self = .accountCreated
         } else if starts("T1098") {
             self = .accountChanged
-        } else if ["T1048", "T1041", "T1567", "T1030", "T1537"].contains(where: starts) {
+        } else if Self.exfiltrationTechniques.contains(where: starts) {
             self = .exfiltration
         } else if starts("T1505") {
             self = .serverComponent

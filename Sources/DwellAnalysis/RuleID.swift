@@ -1,6 +1,6 @@
 /// What a rule's findings can be in the correlation, declared once per rule in the table (`Rule.role`): the most any
 /// of its findings shows. A finding's own `FindingRole` says what that one hit shows and is never above its rule's
-/// (`admits`; the detectors' output is checked against it in debug builds and by `RuleIDTests`).
+/// (`admits`; `RuleIDTests` checks the detectors' output on the sample and the fleet stories against it).
 public enum RuleRole: String, Sendable, Hashable, CaseIterable {
     /// Its findings can be compromises: they seed the correlation when no seed is given.
     case seed
