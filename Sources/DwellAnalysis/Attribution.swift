@@ -24,7 +24,7 @@ extension Correlator {
     /// Whether a finding is evidence of compromise (it seeds when no seed is given). Critical findings always are,
     /// whatever their source: an insider is an attacker too.
     static func isCompromise(_ f: Finding) -> Bool {
-        if f.rule == RuleIDs.exploitSuccess { return f.severity == .critical }
+        if f.rule.name == RuleIDs.exploitSuccess { return f.severity == .critical }
         return f.severity == .critical || f.role == .compromise || f.seeds
     }
 
@@ -118,7 +118,7 @@ extension Correlator {
         var seeds = givenSeeds
         if seeds.isEmpty {
             func add(_ s: Seed) {
-                if !seeds.contains(where: { $0.type == s.type && $0.value == s.value }) { seeds.append(s) }
+                if !seeds.contains(where: { $0.indicator == s.indicator }) { seeds.append(s) }
             }
             for f in compromiseFindings {
                 let typed = f.implies.compactMap { imp -> IPAddress? in
@@ -147,7 +147,7 @@ extension Correlator {
             // and nothing else shows it.
             for (i, why) in takeoverLogins() {
                 let v = ipText(store.sourceIP[i])
-                if !seeds.contains(where: { $0.type == .ip && $0.value == v }) {
+                if !seeds.contains(where: { $0.indicator == .ip(v) }) {
                     seeds.append(
                         Seed(
                             type: .ip, value: v,
@@ -307,7 +307,7 @@ extension Correlator {
         var tied = Set(attackerIPs.keys)
         for h in heldHosts { tied.formUnion(addresses(of: h)) }
         var bySource: [String: BackgroundSource] = [:]
-        var rules: [String: [String: Int]] = [:]
+        var rules: [String: [RuleID: Int]] = [:]
         for f in findings {
             guard let v = f.indicators.first(.ip)?.value else { continue }
             let named = f.indicators.values(.ip).compactMap { store.key(.ip, $0)?.value }

@@ -56,7 +56,7 @@ struct AttributionGrowth {
 
         let store = correlator.store
         var shellPaths: Set<UInt32> = []
-        for f in compromiseFindings where f.isWebShell || f.rule == RuleIDs.exploitSuccess {
+        for f in compromiseFindings where f.isWebShell || f.rule.name == RuleIDs.exploitSuccess {
             for path in f.indicators.values(.path) {
                 if let k = store.key(.path, path) { shellPaths.insert(k.value) }
             }
@@ -76,7 +76,7 @@ struct AttributionGrowth {
         self.accountChanges = accountChanges
         root = store.key(.user, "root")?.value ?? 0
         large = Set(
-            correlator.findings.filter { $0.rule == RuleIDs.largeOutbound }.flatMap {
+            correlator.findings.filter { $0.rule.name == RuleIDs.largeOutbound }.flatMap {
                 $0.evidence.compactMap(correlator.index(of:))
             })
         for s in seeds {

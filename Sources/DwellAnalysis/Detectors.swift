@@ -73,7 +73,7 @@ public struct Detectors {
         var seen = Set<Int>()
         let cited = evidence.filter { seen.insert($0).inserted }
         return Finding(
-            rule: rule.id, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
+            rule: rule.ruleID, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
             time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
             evidence: cited.map { ref($0) }, seeds: seeds ?? (role == .compromise), role: role, implies: implies)
     }

@@ -5,7 +5,7 @@ import DwellIndex
 /// disk"). Raw lines are not written here: the case keeps them once, in its lines file.
 extension Finding {
     public func write(to w: inout BinaryWriter) {
-        w.string(rule)
+        w.string(rule.name)
         w.string(title)
         w.string(technique)
         w.u8(UInt8(severity.rawValue))
@@ -24,9 +24,10 @@ extension Finding {
     }
 
     public init(reading r: inout BinaryReader) throws(BinaryFormatError) {
-        rule = try r.string()
+        let name = try r.string()
         title = try r.string()
         technique = try r.string()
+        rule = RuleID(written: name, technique: technique)
         let at = r.position
         guard let s = Severity(rawValue: Int(try r.u8())) else { throw BinaryFormatError(offset: at, what: "severity") }
         severity = s

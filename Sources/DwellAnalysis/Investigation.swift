@@ -49,7 +49,8 @@ public enum Severity: Int, Sendable, Comparable, CaseIterable {
 
 /// One detector hit, with why it fired and the lines behind it.
 public struct Finding: Sendable {
-    public var rule: String
+    /// The rule, typed: its family, technique and role (`RuleID`); its `name` is the id every output writes.
+    public var rule: RuleID
     public var title: String
     public var technique: String
     public var severity: Severity
@@ -105,16 +106,41 @@ public enum Implication: Sendable, Hashable {
 
 /// Something in scope, and why it joined.
 public struct ScopeItem: Sendable {
-    public var type: IndicatorType
-    public var value: String
+    /// What is in scope: the one indicator key (`type`, `value`) that findings, seeds and partial results use.
+    public var indicator: Indicator
     public var reason: String
     public var firstSeen: Timestamp
     public var lastSeen: Timestamp
     public var count: Int
     public var evidence: EvidenceRef?
 
+    public init(
+        _ indicator: Indicator, reason: String, firstSeen: Timestamp, lastSeen: Timestamp, count: Int,
+        evidence: EvidenceRef?
+    ) {
+        self.indicator = indicator
+        self.reason = reason
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.evidence = evidence
+    }
+
+    public init(
+        type: IndicatorType, value: String, reason: String, firstSeen: Timestamp, lastSeen: Timestamp, count: Int,
+        evidence: EvidenceRef?
+    ) {
+        self.init(
+            Indicator(type, value), reason: reason, firstSeen: firstSeen, lastSeen: lastSeen, count: count,
+            evidence: evidence)
+    }
+
+    /// The indicator's type and value.
+    public var type: IndicatorType { indicator.type }
+    public var value: String { indicator.value }
+
     /// The address, when this is an address (`type == .ip`).
-    public var address: IPAddress? { type == .ip ? IPAddress(value) : nil }
+    public var address: IPAddress? { indicator.address }
 }
 
 /// A hop of lateral movement: a successful login or remote-access connection from one host to another.
@@ -244,7 +270,7 @@ public struct BackgroundSource: Sendable {
     public var firstSeen: Timestamp
     public var lastSeen: Timestamp
     /// Rule ids it hit, with their hits, most first.
-    public var rules: [(rule: String, hits: Int)]
+    public var rules: [(rule: RuleID, hits: Int)]
     public var highest: Severity
     public var reason: String
     public var evidence: EvidenceRef?

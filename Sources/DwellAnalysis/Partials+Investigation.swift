@@ -53,7 +53,7 @@ public enum PartialsInvestigation {
             var seen = Set<String>()
             let cited = evidence.filter { seen.insert("\($0.file)\u{0}\($0.line)").inserted }
             return Finding(
-                rule: r.id, title: title ?? r.title, technique: r.technique, severity: severity ?? r.severity, time: e.time,
+                rule: r.ruleID, title: title ?? r.title, technique: r.technique, severity: severity ?? r.severity, time: e.time,
                 host: host, indicators: indicators, why: why, evidence: cited.map(ref), seeds: seeds)
         }
         // Whether a cited line is a Windows logon, by its file's format (the brute-force title says which logons).
@@ -325,9 +325,9 @@ public enum PartialsInvestigation {
         }
         var timeline: [TimelineEntry] = findings.filter { $0.severity >= .medium }.compactMap { f in
             guard let e = f.evidence.first else { return nil }
-            let phase: Phase = f.rule.hasPrefix("web.scanner") ? .reconnaissance : f.isWebShell ? .execution
+            let phase: Phase = f.rule == "web.scanner_agent" ? .reconnaissance : f.isWebShell ? .execution
                 : f.rule == "auth.success_after_failures" ? .initialAccess : .credentialAccess
-            return TimelineEntry(time: f.time, host: f.host, phase: phase, kind: f.rule, summary: f.why, evidence: e)
+            return TimelineEntry(time: f.time, host: f.host, phase: phase, kind: f.rule.name, summary: f.why, evidence: e)
         }
         timeline += inv.edges.map {
             TimelineEntry(

@@ -1,8 +1,8 @@
-/// The family of a rule, named by the first part of its id (`auth.`, `web.`, `net.`, `win.`, `integrity.`,
-/// `sigma.`): which evidence it reads. Code that treats a family alike (an internal source of an `auth.` finding
-/// still seeds) switches on this, not on the id's text.
-public enum RuleFamily: Sendable, Hashable {
-    case auth, web, network, windows, integrity, sigma, other
+/// The family of a rule, named by the first part of its id (`auth.`, `web.`, `net.`, `win.`, `priv.`, `persist.`,
+/// `ids.`, `integrity.`, `sigma.`): which evidence it reads. Read from the id once, when a `RuleID` is made; code that
+/// treats a family alike (an internal source of an `auth.` finding still seeds) switches on `RuleID.family`.
+public enum RuleFamily: String, Sendable, Hashable, CaseIterable {
+    case auth, web, network, windows, privilege, persistence, ids, integrity, sigma, other
 
     public init(ruleID: String) {
         switch ruleID.split(separator: ".", maxSplits: 1).first ?? "" {
@@ -10,6 +10,9 @@ public enum RuleFamily: Sendable, Hashable {
         case "web": self = .web
         case "net": self = .network
         case "win": self = .windows
+        case "priv": self = .privilege
+        case "persist": self = .persistence
+        case "ids": self = .ids
         case "integrity": self = .integrity
         case "sigma": self = .sigma
         default: self = .other
@@ -17,8 +20,8 @@ public enum RuleFamily: Sendable, Hashable {
     }
 }
 
-/// What a finding's ATT&CK technique asks of the responder (the next steps of the reports). The technique id is
-/// read here, once; renderers switch on the meaning.
+/// What a rule's ATT&CK technique asks of the responder (the next steps of the reports). The technique id is read
+/// here, once, when a `RuleID` is made; renderers switch on `RuleID.meaning`.
 public enum TechniqueMeaning: Sendable, Hashable {
     /// T1136: an account was created (disable it, then delete it once the host is imaged).
     case accountCreated
@@ -32,13 +35,15 @@ public enum TechniqueMeaning: Sendable, Hashable {
     case publicExploit
     case other
 
+    static let exfiltrationTechniques = ["T1048", "T1041", "T1567", "T1030", "T1537"]
+
     public init(technique: String) {
         func starts(_ id: String) -> Bool { technique.hasPrefix(id) }
         if starts("T1136") {
             self = .accountCreated
         } else if starts("T1098") {
             self = .accountChanged
-        } else if ["T1048", "T1041", "T1567", "T1030", "T1537"].contains(where: starts) {
+        } else if Self.exfiltrationTechniques.contains(where: starts) {
             self = .exfiltration
         } else if starts("T1505") {
             self = .serverComponent
@@ -52,9 +57,9 @@ public enum TechniqueMeaning: Sendable, Hashable {
 
 extension Finding {
     /// The family of the finding's rule.
-    public var family: RuleFamily { RuleFamily(ruleID: rule) }
-    /// What the finding's technique asks of the responder.
-    public var meaning: TechniqueMeaning { TechniqueMeaning(technique: technique) }
+    public var family: RuleFamily { rule.family }
+    /// What the finding's rule's technique asks of the responder.
+    public var meaning: TechniqueMeaning { rule.meaning }
 }
 
 /// A caveat of the report: a sentence on what limits the findings, and what kind of limit it is, so that the
@@ -86,7 +91,7 @@ public struct Caveat: Sendable, Hashable, CustomStringConvertible, ExpressibleBy
     public var description: String { text }
 }
 
-/// The rule ids that analysis and the reports single out, spelled once.
+/// The rule ids that analysis and the reports single out, spelled once (compared with `RuleID.name`).
 public enum RuleIDs {
     public static let webShell = "web.webshell"
     public static let exploitSuccess = "web.exploit_success"
@@ -95,5 +100,5 @@ public enum RuleIDs {
 
 extension Finding {
     /// Whether this is the web-shell rule's finding (its paths are web shells: iocs.txt lists them as such).
-    public var isWebShell: Bool { rule == RuleIDs.webShell }
+    public var isWebShell: Bool { rule.name == RuleIDs.webShell }
 }

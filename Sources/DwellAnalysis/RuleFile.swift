@@ -291,7 +291,7 @@ public enum RuleFile {
         return out + "\""
     }
 
-    /// The table as JSON: `{"schema_version":1,"rules":[{"id":...,"technique":...,"severity":...}]}`.
+    /// The table as JSON: `{"schema_version":1,"rules":[{"id":...,"technique":...,"role":...,"severity":...}]}`.
     public static func json(_ set: RuleSet) -> [UInt8] {
         var j = JSONBuffer()
         j.beginObject()
@@ -304,6 +304,7 @@ public enum RuleFile {
             j.key("id"); j.string(r.id)
             j.key("title"); j.string(r.title)
             j.key("technique"); j.string(r.technique)
+            j.key("role"); j.string(r.role.rawValue)
             j.key("severity"); j.string(r.severity.name)
             j.key("enabled"); j.bool(r.enabled)
             j.key("threshold"); j.int(r.threshold)

@@ -30,6 +30,8 @@ public struct PatternList: Sendable, Equatable {
 /// and a correlation's count over a `timespan`), so a Sigma subset can be loaded into the same table later.
 public struct Rule: Sendable, Equatable {
     public var id: String
+    /// What its findings can be in the correlation (`RuleRole`); a finding's role is never above it.
+    public var role: RuleRole
     public var title: String
     /// MITRE ATT&CK technique id (`T1110.001`).
     public var technique: String
@@ -46,11 +48,12 @@ public struct Rule: Sendable, Equatable {
     public var lists: [PatternList]
 
     public init(
-        id: String, title: String, technique: String, severity: Severity, enabled: Bool = true, threshold: Int64 = 1,
+        id: String, role: RuleRole, title: String, technique: String, severity: Severity, enabled: Bool = true, threshold: Int64 = 1,
         unit: String = "events", windowSeconds: Int64 = 0, description: String, parameters: [RuleParameter] = [],
         lists: [PatternList] = []
     ) {
         self.id = id
+        self.role = role
         self.title = title
         self.technique = technique
         self.severity = severity
@@ -123,7 +126,7 @@ public struct RuleSet: Sendable, Equatable {
     public static let standard = RuleSet(rules: [
         // MARK: Authentication
         Rule(
-            id: "auth.bruteforce", title: "SSH brute force", technique: "T1110.001", severity: .medium, threshold: 20,
+            id: "auth.bruteforce", role: .background, title: "SSH brute force", technique: "T1110.001", severity: .medium, threshold: 20,
             unit: "failures", windowSeconds: 3_600,
             description:
                 "failed logins from one source within the window, or burst_failures of them within burst_seconds (OpenSSH 8+ preauth endings of an authenticating or invalid user count for connections that log no failure line; summaries of failures already counted, such as 'maximum authentication attempts', are not counted again; rsyslog's repeated messages count their repeats)",
@@ -132,15 +135,15 @@ public struct RuleSet: Sendable, Equatable {
                 RuleParameter("burst_seconds", 10, "the window of a burst, in seconds"),
             ]),
         Rule(
-            id: "auth.spraying", title: "Password spraying", technique: "T1110.003", severity: .medium, threshold: 10,
+            id: "auth.spraying", role: .background, title: "Password spraying", technique: "T1110.003", severity: .medium, threshold: 10,
             unit: "distinct accounts", windowSeconds: 3_600,
             description: "distinct accounts failing from one source within the window"),
         Rule(
-            id: "auth.user_enumeration", title: "Invalid-user enumeration", technique: "T1110", severity: .low,
+            id: "auth.user_enumeration", role: .background, title: "Invalid-user enumeration", technique: "T1110", severity: .low,
             threshold: 10, unit: "distinct invalid users", windowSeconds: 3_600,
             description: "distinct non-existent accounts tried from one source within the window"),
         Rule(
-            id: "auth.success_after_failures", title: "Successful login after failures from the same source",
+            id: "auth.success_after_failures", role: .seed, title: "Successful login after failures from the same source",
             technique: "T1078", severity: .high, threshold: 5, unit: "failures", windowSeconds: 3_600,
             description:
                 "a login accepted from a source that failed at least the threshold within the window before it, or long_window_failures within long_window_seconds (a guesser that comes back once it has the password; T1110 then T1078)",
@@ -150,7 +153,7 @@ public struct RuleSet: Sendable, Equatable {
             ]
         ),
         Rule(
-            id: "auth.new_source", title: "Login from a source never seen for the account", technique: "T1078",
+            id: "auth.new_source", role: .context, title: "Login from a source never seen for the account", technique: "T1078",
             severity: .low, threshold: 1, unit: "logins", windowSeconds: 86_400,
             description:
                 "context: an account logs in from an address it never used before; the first window of each host's evidence only learns",
@@ -160,7 +163,7 @@ public struct RuleSet: Sendable, Equatable {
                     "accounts too common to report (cron, admins' su, anonymous FTP)")
             ]),
         Rule(
-            id: "auth.system_account_login", title: "Interactive login to a system account", technique: "T1078.003",
+            id: "auth.system_account_login", role: .context, title: "Interactive login to a system account", technique: "T1078.003",
             severity: .high, threshold: 1, unit: "logins",
             description:
                 "a login to an account that should not log in; one that recurs from the same source to the same host is a scheduled job and low",
@@ -180,10 +183,10 @@ public struct RuleSet: Sendable, Equatable {
             ]),
         // MARK: Privilege and persistence
         Rule(
-            id: "priv.sudo_failure", title: "Failed privilege escalation", technique: "T1548.003", severity: .medium,
+            id: "priv.sudo_failure", role: .context, title: "Failed privilege escalation", technique: "T1548.003", severity: .medium,
             unit: "refusals", description: "sudo/su refused: not in sudoers, incorrect passwords"),
         Rule(
-            id: "priv.root_shell", title: "Interactive root shell through sudo or su", technique: "T1548.003",
+            id: "priv.root_shell", role: .context, title: "Interactive root shell through sudo or su", technique: "T1548.003",
             severity: .medium, unit: "commands",
             description: "sudo or su to root running a shell rather than a command (sudo /bin/bash, sudo -i, su -)",
             lists: [
@@ -196,23 +199,23 @@ public struct RuleSet: Sendable, Equatable {
                     "commands that are shells (the first word of sudo's COMMAND)")
             ]),
         Rule(
-            id: "persist.account_created", title: "Account created", technique: "T1136.001", severity: .medium,
+            id: "persist.account_created", role: .context, title: "Account created", technique: "T1136.001", severity: .medium,
             unit: "accounts", description: "useradd/adduser/groupadd"),
         Rule(
-            id: "persist.privileged_group", title: "Account added to a privileged group", technique: "T1098",
+            id: "persist.privileged_group", role: .context, title: "Account added to a privileged group", technique: "T1098",
             severity: .high, unit: "changes", description: "usermod/gpasswd adding an account to a privileged group",
             lists: [
                 PatternList("groups", ["sudo", "wheel", "adm", "root", "admin", "docker", "lxd"], "privileged groups")
             ]),
         Rule(
-            id: "persist.password_change", title: "Password changed", technique: "T1098", severity: .low,
+            id: "persist.password_change", role: .context, title: "Password changed", technique: "T1098", severity: .low,
             unit: "changes", description: "passwd/chpasswd changed an account's password"),
         // MARK: Windows event logs
         Rule(
-            id: "win.log_cleared", title: "Windows event log cleared", technique: "T1070.001", severity: .high,
+            id: "win.log_cleared", role: .seed, title: "Windows event log cleared", technique: "T1070.001", severity: .high,
             unit: "clearings", description: "Security log cleared (1102) or another channel cleared (104); one finding per host"),
         Rule(
-            id: "win.service_installed", title: "Service installed", technique: "T1543.003", severity: .medium,
+            id: "win.service_installed", role: .seed, title: "Service installed", technique: "T1543.003", severity: .medium,
             unit: "services",
             description: "a service installed (7045, 4697); high when its name or binary matches a remote-execution tool",
             lists: [
@@ -222,15 +225,15 @@ public struct RuleSet: Sendable, Equatable {
                     "service names or binaries of remote-execution tools (lower case)")
             ]),
         Rule(
-            id: "win.psexec", title: "PsExec-style remote execution", technique: "T1569.002", severity: .high,
+            id: "win.psexec", role: .seed, title: "PsExec-style remote execution", technique: "T1569.002", severity: .high,
             unit: "sources",
             description: "one source writes an executable or file to ADMIN$ and opens the service control pipe (svcctl) on a host (5140/5145)"),
         Rule(
-            id: "win.pass_the_hash", title: "Pass-the-hash logon shape", technique: "T1550.002", severity: .high,
+            id: "win.pass_the_hash", role: .seed, title: "Pass-the-hash logon shape", technique: "T1550.002", severity: .high,
             unit: "logons",
             description: "a network logon (4624 type 3) with NTLM and session key length 0 from another address, not anonymous or a machine account"),
         Rule(
-            id: "win.admin_group_add", title: "Account added to a privileged Windows group", technique: "T1098",
+            id: "win.admin_group_add", role: .seed, title: "Account added to a privileged Windows group", technique: "T1098",
             severity: .high, unit: "changes", description: "4728/4732/4756 adding a member to a privileged group",
             lists: [
                 PatternList(
@@ -240,11 +243,11 @@ public struct RuleSet: Sendable, Equatable {
                     "privileged groups (compared without case)")
             ]),
         Rule(
-            id: "win.explicit_credentials", title: "Explicit credentials used toward another host", technique: "T1078",
+            id: "win.explicit_credentials", role: .background, title: "Explicit credentials used toward another host", technique: "T1078",
             severity: .medium, unit: "uses",
             description: "4648: an account uses another account's credentials for a remote server (runas /netonly, net use /user)"),
         Rule(
-            id: "win.dcom_exec", title: "DCOM remote execution", technique: "T1021.003", severity: .high,
+            id: "win.dcom_exec", role: .seed, title: "DCOM remote execution", technique: "T1021.003", severity: .high,
             unit: "processes", description: "a process started by a COM server launched for a remote client (4688, Sysmon 1)",
             lists: [
                 PatternList(
@@ -252,32 +255,32 @@ public struct RuleSet: Sendable, Equatable {
                     "command lines of COM servers used for lateral movement (lower case)")
             ]),
         Rule(
-            id: "win.secretsdump", title: "Remote registry hive dump (secretsdump)", technique: "T1003.002",
+            id: "win.secretsdump", role: .seed, title: "Remote registry hive dump (secretsdump)", technique: "T1003.002",
             severity: .critical, unit: "sources",
             description: "one source opens the remote registry pipe (winreg) and writes files to ADMIN$ or the SAM is opened (5145, 4656)"),
         Rule(
-            id: "win.rdp_new_source", title: "RDP logon from a new address", technique: "T1021.001", severity: .medium,
+            id: "win.rdp_new_source", role: .context, title: "RDP logon from a new address", technique: "T1021.001", severity: .medium,
             unit: "sources",
             description:
                 "context: an RDP logon (4624 type 10, RemoteConnectionManager 1149) from an address that never logged on to any host before; the first learn_seconds of each host's evidence only learn",
             parameters: [RuleParameter("learn_seconds", 86_400, "evidence of each host that only learns, in seconds")]),
         Rule(
-            id: "win.remote_service", title: "Service installed by a remote logon", technique: "T1543.003",
+            id: "win.remote_service", role: .context, title: "Service installed by a remote logon", technique: "T1543.003",
             severity: .high, unit: "services", windowSeconds: 3_600,
             description:
                 "4697 made in the session of a remote logon (4624 type 3 or 10 from another address): the same logon id, else the same account within the window (7045 names no installer)"),
         Rule(
-            id: "win.remote_task", title: "Scheduled task created by a remote logon", technique: "T1053.005",
+            id: "win.remote_task", role: .context, title: "Scheduled task created by a remote logon", technique: "T1053.005",
             severity: .high, unit: "tasks", windowSeconds: 3_600,
             description:
                 "4698 made in the session of a remote logon (4624 type 3 or 10 from another address): the same logon id, else the same account within the window"),
         Rule(
-            id: "win.account_created_admin", title: "Account created and made an administrator", technique: "T1136.001",
+            id: "win.account_created_admin", role: .seed, title: "Account created and made an administrator", technique: "T1136.001",
             severity: .high, unit: "accounts", windowSeconds: 3_600,
             description:
                 "4720 creates an account and 4728/4732/4756 adds it (by SID or name) to a group of win.admin_group_add's list on the same host within the window"),
         Rule(
-            id: "win.explicit_then_exec", title: "Explicit credentials followed by remote execution", technique: "T1021",
+            id: "win.explicit_then_exec", role: .background, title: "Explicit credentials followed by remote execution", technique: "T1021",
             severity: .high, unit: "uses", windowSeconds: 600,
             description:
                 "4648 toward a server, then within the window a service or task created on that server (4697, 7045, 4698) or a remote-execution tool run by the same account on the source (4688, Sysmon 1)",
@@ -290,7 +293,7 @@ public struct RuleSet: Sendable, Equatable {
             ]),
         // MARK: Web
         Rule(
-            id: "web.exploit_attempt", title: "Web exploit pattern", technique: "T1190", severity: .medium,
+            id: "web.exploit_attempt", role: .background, title: "Web exploit pattern", technique: "T1190", severity: .medium,
             unit: "requests",
             description:
                 "SQLi, XSS, traversal, command injection, JNDI/OGNL and other well-known patterns in the decoded request, not answered with success; once per source and kind",
@@ -326,13 +329,13 @@ public struct RuleSet: Sendable, Equatable {
                 PatternList("spring4shell", ["class.module.classloader"], "Spring4Shell"),
             ]),
         Rule(
-            id: "web.exploit_success", title: "Web exploit pattern answered with success", technique: "T1190",
+            id: "web.exploit_success", role: .seed, title: "Web exploit pattern answered with success", technique: "T1190",
             severity: .high, unit: "requests",
             description:
                 "an exploit pattern (the lists of web.exploit_attempt) answered 2xx with a body of at least min_body_bytes; a smaller body is medium",
             parameters: [RuleParameter("min_body_bytes", 1, "bytes of response body that make a 2xx answer high")]),
         Rule(
-            id: "web.cve_exploit", title: "Exploit of a named CVE", technique: "T1190", severity: .high,
+            id: "web.cve_exploit", role: .seed, title: "Exploit of a named CVE", technique: "T1190", severity: .high,
             unit: "requests",
             description:
                 "a pattern of a named CVE (kinds of web.exploit_attempt named in 'names'; Apache's encoded traversal in the raw path): critical and a compromise when answered 2xx by a path that runs code (the traversal CVEs, Shellshock on a CGI), high otherwise; once per source, kind and answer class",
@@ -357,7 +360,7 @@ public struct RuleSet: Sendable, Equatable {
                     "substrings of the lower-cased decoded path that run code: a 2xx answer there is a compromise"),
             ]),
         Rule(
-            id: "web.sqli_error", title: "SQL injection answered with a database error", technique: "T1190",
+            id: "web.sqli_error", role: .background, title: "SQL injection answered with a database error", technique: "T1190",
             severity: .high, unit: "requests",
             description:
                 "a SQL injection pattern answered 5xx whose logged URL or query carries database error text (IIS appends it to cs-uri-query): the injection reached the database; once per source",
@@ -372,7 +375,7 @@ public struct RuleSet: Sendable, Equatable {
                     ], "lower-cased text of database errors in the logged path and query"),
             ]),
         Rule(
-            id: "web.webshell", title: "Web shell command", technique: "T1505.003", severity: .critical,
+            id: "web.webshell", role: .seed, title: "Web shell command", technique: "T1505.003", severity: .critical,
             unit: "requests",
             description: "a script path few sources request answering 2xx to a shell command in a parameter (cmd=id)",
             parameters: [RuleParameter("max_sources", 3, "distinct sources that may request the path")],
@@ -395,7 +398,7 @@ public struct RuleSet: Sendable, Equatable {
                     "paths that run code"),
             ]),
         Rule(
-            id: "web.scanner_agent", title: "Scanner user agent", technique: "T1595", severity: .medium,
+            id: "web.scanner_agent", role: .background, title: "Scanner user agent", technique: "T1595", severity: .medium,
             unit: "requests",
             description:
                 "a known attack tool in the user agent (case-insensitive); once per source, low when the source sent fewer than scan_requests such requests",
@@ -413,11 +416,11 @@ public struct RuleSet: Sendable, Equatable {
                     ], "tool names in user agents")
             ]),
         Rule(
-            id: "web.404_burst", title: "Burst of 404s across many paths", technique: "T1595.003", severity: .medium,
+            id: "web.404_burst", role: .background, title: "Burst of 404s across many paths", technique: "T1595.003", severity: .medium,
             threshold: 20, unit: "distinct paths", windowSeconds: 600,
             description: "distinct paths answered 404 to one source within the window"),
         Rule(
-            id: "web.probe_paths", title: "Probing for vulnerable applications", technique: "T1595.003",
+            id: "web.probe_paths", role: .background, title: "Probing for vulnerable applications", technique: "T1595.003",
             severity: .low, threshold: 3, unit: "distinct probe paths", windowSeconds: 600,
             description:
                 "distinct well-known probe paths (CMS plugins, database admin tools, exposed configuration) answered 4xx to one source within the window: a scan for vulnerable software, the Internet's background unless it leads somewhere",
@@ -432,7 +435,7 @@ public struct RuleSet: Sendable, Equatable {
                     ], "substrings of the lower-cased path that only scanners ask for where the software is absent"),
             ]),
         Rule(
-            id: "web.login_bruteforce", title: "Login form brute force", technique: "T1110.001", severity: .medium,
+            id: "web.login_bruteforce", role: .background, title: "Login form brute force", technique: "T1110.001", severity: .medium,
             threshold: 20, unit: "POSTs", windowSeconds: 600,
             description:
                 "POSTs to login endpoints from one source within the window, or burst_posts of them within burst_seconds",
@@ -451,11 +454,11 @@ public struct RuleSet: Sendable, Equatable {
             ]),
         // MARK: Network
         Rule(
-            id: "net.port_scan", title: "Port or host scan", technique: "T1046", severity: .medium, threshold: 50,
+            id: "net.port_scan", role: .background, title: "Port or host scan", technique: "T1046", severity: .medium, threshold: 50,
             unit: "distinct ports or hosts", windowSeconds: 600,
             description: "distinct destination ports or hosts from one source within the window"),
         Rule(
-            id: "net.lateral_fanout", title: "Internal fan-out over remote-access services", technique: "T1021",
+            id: "net.lateral_fanout", role: .background, title: "Internal fan-out over remote-access services", technique: "T1021",
             severity: .medium, threshold: 3, unit: "new internal hosts", windowSeconds: 1_800,
             description:
                 "one internal host reaching internal hosts it never reached before over ssh/rdp/smb/winrm within the window; the first learning_seconds of the evidence only learn",
@@ -466,14 +469,14 @@ public struct RuleSet: Sendable, Equatable {
                 PatternList("ports", ["22", "3389", "445", "5985", "5986"], "remote-access destination ports")
             ]),
         Rule(
-            id: "net.large_outbound", title: "Large outbound transfer", technique: "T1048", severity: .high,
+            id: "net.large_outbound", role: .background, title: "Large outbound transfer", technique: "T1048", severity: .high,
             threshold: 100_000_000, unit: "bytes",
             description:
                 "bytes sent from an internal host to an external address in one connection, at least history_factor times the host's largest earlier one",
             parameters: [RuleParameter("history_factor", 10, "times the host's largest earlier outbound transfer")]),
         // Network-only reconstruction (#17): C2, payloads, admin-protocol hops, Kerberos, ssh.log, DNS, fast scans.
         Rule(
-            id: "net.beacon", title: "Beaconing to a rare outside address", technique: "T1071", severity: .high,
+            id: "net.beacon", role: .seed, title: "Beaconing to a rare outside address", technique: "T1071", severity: .high,
             threshold: 8, unit: "regular connections", windowSeconds: 0,
             description:
                 "connections from one internal host to an outside address that at most rare_sources internal hosts reach, at intervals within jitter_percent of their median (bursts closer than burst_seconds count once) for at least regular_percent of the intervals; T1573 when the channel is TLS",
@@ -490,7 +493,7 @@ public struct RuleSet: Sendable, Equatable {
                     "destination ports of periodic infrastructure (DNS, NTP, DHCP, NetBIOS, mDNS, LLMNR, SSDP)")
             ]),
         Rule(
-            id: "net.payload_download", title: "Executable or script downloaded from a rare address",
+            id: "net.payload_download", role: .seed, title: "Executable or script downloaded from a rare address",
             technique: "T1105",
             severity: .high, unit: "downloads",
             description:
@@ -523,7 +526,7 @@ public struct RuleSet: Sendable, Equatable {
                     "update domains (HTTP Host) whose downloads are routine"),
             ]),
         Rule(
-            id: "net.admin_lateral", title: "Admin-protocol connection between internal hosts", technique: "T1021",
+            id: "net.admin_lateral", role: .seed, title: "Admin-protocol connection between internal hosts", technique: "T1021",
             severity: .medium, unit: "new admin pairs",
             description:
                 "an internal host reaching another over WinRM, RDP, SSH, SMB with RPC, DCOM or service control for the first time (not a pair seen in the first learning_seconds, when the evidence spans at least twice that); high and a compromise when the source is already suspect (beacons, downloaded a payload, raised a high IDS alert)",
@@ -546,7 +549,7 @@ public struct RuleSet: Sendable, Equatable {
                     "DCE/RPC endpoints of remote execution (service control, tasks, WMI, DCOM, registry)"),
             ]),
         Rule(
-            id: "net.kerberos_service", title: "Kerberos service ticket for another host", technique: "T1078",
+            id: "net.kerberos_service", role: .seed, title: "Kerberos service ticket for another host", technique: "T1078",
             severity: .low, unit: "tickets",
             description:
                 "a TGS request for a host service (service_classes) of another host: names the account and target of a hop; high and a compromise when the requesting host is already suspect",
@@ -556,18 +559,18 @@ public struct RuleSet: Sendable, Equatable {
                     "service principal classes of remote administration")
             ]),
         Rule(
-            id: "net.ssh_reuse", title: "One client logs in to many SSH servers", technique: "T1078", severity: .high,
+            id: "net.ssh_reuse", role: .seed, title: "One client logs in to many SSH servers", technique: "T1078", severity: .high,
             threshold: 3, unit: "servers", windowSeconds: 3_600,
             description:
                 "Zeek ssh.log auth_success from one client on new servers (not pairs seen in the first learning_seconds of a long enough evidence) within the window: credential reuse",
             parameters: [RuleParameter("learning_seconds", 86_400, "start of the evidence that learns routine pairs")]),
         Rule(
-            id: "net.ssh_guessing", title: "SSH password guessing seen on the wire", technique: "T1110",
+            id: "net.ssh_guessing", role: .background, title: "SSH password guessing seen on the wire", technique: "T1110",
             severity: .medium,
             threshold: 10, unit: "failed sessions", windowSeconds: 600,
             description: "Zeek ssh.log sessions from one client with auth_success false within the window"),
         Rule(
-            id: "net.ssh_scanner", title: "SSH scanner client", technique: "T1595", severity: .low, threshold: 5,
+            id: "net.ssh_scanner", role: .background, title: "SSH scanner client", technique: "T1595", severity: .low, threshold: 5,
             unit: "sessions", windowSeconds: 60,
             description:
                 "an SSH client string of a scanner (scanner_clients, any count) or a scripting library (library_clients, at least the threshold within the window)",
@@ -580,7 +583,7 @@ public struct RuleSet: Sendable, Equatable {
                     "client string substrings of libraries, counted by rate (lower-cased)"),
             ]),
         Rule(
-            id: "net.dns_entropy", title: "High-entropy DNS names under a rare domain", technique: "T1568.002",
+            id: "net.dns_entropy", role: .context, title: "High-entropy DNS names under a rare domain", technique: "T1568.002",
             severity: .medium, threshold: 5, unit: "distinct names", windowSeconds: 3_600,
             description:
                 "distinct names whose first label is at least min_label characters with Shannon entropy of at least entropy_centibits/100 bits per character, under a domain at most rare_clients hosts query",
@@ -590,17 +593,17 @@ public struct RuleSet: Sendable, Equatable {
                 RuleParameter("rare_clients", 2, "most distinct hosts that may query the domain"),
             ]),
         Rule(
-            id: "net.dns_txt_burst", title: "Burst of DNS TXT queries", technique: "T1071.004", severity: .high,
+            id: "net.dns_txt_burst", role: .seed, title: "Burst of DNS TXT queries", technique: "T1071.004", severity: .high,
             threshold: 30, unit: "distinct TXT names", windowSeconds: 60,
             description: "distinct TXT query names under one domain from one client within the window (DNS tunnelling)"),
         Rule(
-            id: "net.fast_scan", title: "Fast port or host scan", technique: "T1046", severity: .medium, threshold: 15,
+            id: "net.fast_scan", role: .background, title: "Fast port or host scan", technique: "T1046", severity: .medium, threshold: 15,
             unit: "distinct ports or hosts", windowSeconds: 5,
             description:
                 "distinct destination ports of one host, or hosts on one port, from one source within seconds (firewall logs or flows); net.port_scan covers slow scans"
         ),
         Rule(
-            id: "ids.alert", title: "IDS alert", technique: "T1190", severity: .medium, unit: "alerts",
+            id: "ids.alert", role: .seed, title: "IDS alert", technique: "T1190", severity: .medium, unit: "alerts",
             description:
                 "Suricata alert lifted with its signature; its severity 1 is high, 2 medium, 3 and above low (the rule's level applies when absent). Severity 1-2 alerts seed unless their signature is context or an attempt; the attacker is the source, or the destination for response and malware check-in signatures; well-known service addresses never become attackers",
             lists: [
@@ -653,7 +656,7 @@ public struct RuleSet: Sendable, Equatable {
             ]),
         // MARK: Log integrity
         Rule(
-            id: "integrity.log_gap", title: "Gap in a regular log stream", technique: "T1070.002", severity: .medium,
+            id: "integrity.log_gap", role: .context, title: "Gap in a regular log stream", technique: "T1070.002", severity: .medium,
             threshold: 7_200, unit: "seconds of silence",
             description:
                 "a host's log stream that is otherwise regular falls silent for at least the threshold and regularity_factor times its usual (99th percentile) gap, in hours of the day when it usually logs (its daily rhythm: a quiet night is no gap)",
@@ -665,7 +668,7 @@ public struct RuleSet: Sendable, Equatable {
                     "whole silent hours in which the stream logs on at least half of its days; fewer, and the silence fits the host's rhythm"),
             ]),
         Rule(
-            id: "integrity.log_ends_early", title: "Log ends abruptly", technique: "T1070.002", severity: .medium,
+            id: "integrity.log_ends_early", role: .context, title: "Log ends abruptly", technique: "T1070.002", severity: .medium,
             threshold: 7_200, unit: "seconds before the evidence ends",
             description:
                 "a host's regular log stream stops at least the threshold (and regularity_factor times its usual gap) before the rest of the evidence ends",

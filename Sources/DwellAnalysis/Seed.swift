@@ -3,15 +3,22 @@ import DwellIndex
 
 /// A starting indicator: given with `--seed`/`--iocs`, or taken from a high-severity finding.
 public struct Seed: Sendable, Hashable {
-    public var type: IndicatorType
-    public var value: String
+    /// What the seed names: the one indicator key (`type`, `value`) that findings, the scope and partial results use.
+    public var indicator: Indicator
     public var reason: String
 
-    public init(type: IndicatorType, value: String, reason: String) {
-        self.type = type
-        self.value = value
+    public init(_ indicator: Indicator, reason: String) {
+        self.indicator = indicator
         self.reason = reason
     }
+
+    public init(type: IndicatorType, value: String, reason: String) {
+        self.init(Indicator(type, value), reason: reason)
+    }
+
+    /// The indicator's type and value.
+    public var type: IndicatorType { indicator.type }
+    public var value: String { indicator.value }
 
     /// `1.2.3.4`, `ip:1.2.3.4`, `user:alice`, `host:web01`, `ua:sqlmap`, `url:/x`, `domain:evil.example`.
     public init?(parsing text: String, reason: String = "given with --seed") {

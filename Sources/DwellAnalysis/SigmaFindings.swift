@@ -50,7 +50,7 @@ public enum SigmaFindings {
         let store = detectors.store
         // What is the same for every match of a rule is built once per rule; the texts of addresses, users and
         // hosts once per distinct value.
-        var perRule: [Int: (id: String, severity: Severity, prefix: String, technique: String)] = [:]
+        var perRule: [Int: (id: RuleID, severity: Severity, prefix: String, technique: String)] = [:]
         var ipText: [UInt32: Indicator] = [:]
         var userText: [UInt32: Indicator] = [:]
         var hostText: [UInt64: String] = [:]
@@ -74,7 +74,7 @@ public enum SigmaFindings {
                 continue
             }
             let r = set.runnable[m.rule].rule
-            let id = perRule[m.rule]?.id ?? ruleID(r)
+            let id = perRule[m.rule]?.id ?? .sigma(ruleID(r), technique: r.technique)
             let host = remembered(&hostText, numbers.host) { detectors.hostOf(first) }
             let source: Indicator?
             if ip != 0 {
@@ -106,7 +106,7 @@ public enum SigmaFindings {
             let m = run.matches[k]
             let first = m.positions[0]
             let r = set.runnable[m.rule].rule
-            let fixed = perRule[m.rule] ?? (ruleID(r), severity(r.level), "", r.technique)
+            let fixed = perRule[m.rule] ?? (.sigma(ruleID(r), technique: r.technique), severity(r.level), "", r.technique)
             var indicators: [Indicator] = []
             let ip = store.sourceIP[first]
             if ip != 0 { indicators.append(remembered(&ipText, ip) { .ip("\(detectors.ip(ip))") }) }

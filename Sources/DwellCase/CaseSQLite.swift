@@ -249,7 +249,7 @@ public enum CaseSQLite {
             s, p in
             let f = p.element
             s.int(1, Int64(p.offset))
-            s.text(2, f.rule)
+            s.text(2, f.rule.name)
             s.text(3, f.title)
             s.text(4, f.technique)
             s.text(5, f.severity.name)

@@ -64,7 +64,10 @@ extension IndicatorKey: CustomStringConvertible where Value == String {
     public static func domain(_ value: String) -> Self { Self(.domain, value) }
     public static func command(_ value: String) -> Self { Self(.command, value) }
 
-    /// The prefix of the written form: `ip`, `user`, `host`, `url`, `ua`, `domain`, `hash`, `command`.
+    /// The prefix of the written form: `ip`, `user`, `host`, `url`, `ua`, `domain`, `hash`, `command`. A user agent is
+    /// `ua:`, not its type's `name` (`user_agent`, which the scope and partial results write in a field of its own):
+    /// report.json's findings, case files, SQLite exports and `--seed` have always written `ua:`, so changing it
+    /// would change report.json and every stored case.
     public static func prefix(_ type: IndicatorType) -> String {
         switch type {
         case .ip: "ip"

@@ -297,7 +297,7 @@ public enum HTMLReport {
                 list.map { f in
                     [
                         severity(f.severity), t(f.time), e(f.host),
-                        "\(e(f.title)) <code>\(e(f.rule))</code> \(e(f.role.rawValue))",
+                        "\(e(f.title)) <code>\(e(f.rule.name))</code> \(e(f.role.rawValue))",
                         "<span class=\"nw\">\(e(f.technique))</span>", "\(f.count)", e(f.why),
                         f.evidence.map { evidence($0) }.joined(),
                     ]
@@ -325,7 +325,7 @@ public enum HTMLReport {
                 list.prefix(MarkdownReport.backgroundRows).map { b in
                     [
                         e(b.address), "\(b.hits)", t(b.firstSeen), t(b.lastSeen), severity(b.highest),
-                        b.rules.prefix(5).map { "\(e($0.rule)) (\($0.hits))" }.joined(separator: ", "),
+                        b.rules.prefix(5).map { "\(e($0.rule.name)) (\($0.hits))" }.joined(separator: ", "),
                         evidence(b.evidence),
                     ]
                 }, &h)

@@ -179,7 +179,7 @@ public enum MarkdownReport {
         func rows(_ list: [Finding]) -> [[String]] {
             list.map { f in
                 [
-                    f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule)); \(f.role.rawValue))",
+                    f.severity.name, t(f.time), e(f.host), "\(e(f.title)) (\(e(f.rule.name)); \(f.role.rawValue))",
                     e(f.technique), "\(f.count)", e(f.why), f.evidence.map { evidence($0) }.joined(separator: "<br>"),
                 ]
             }
@@ -222,7 +222,7 @@ public enum MarkdownReport {
             list.prefix(backgroundRows).map { b in
                 [
                     e(b.address), "\(b.hits)", t(b.firstSeen), t(b.lastSeen), b.highest.name,
-                    b.rules.prefix(5).map { "\(e($0.rule)) (\($0.hits))" }.joined(separator: ", "), evidence(b.evidence),
+                    b.rules.prefix(5).map { "\(e($0.rule.name)) (\($0.hits))" }.joined(separator: ", "), evidence(b.evidence),
                 ]
             })
     }

@@ -90,7 +90,7 @@ public enum ReportJSON {
         j.key("findings"); j.beginArray()
         for f in inv.findings {
             j.beginObject()
-            j.key("rule"); j.string(f.rule)
+            j.key("rule"); j.string(f.rule.name)
             j.key("title"); j.string(f.title)
             j.key("technique"); j.string(f.technique)
             j.key("severity"); j.string(f.severity.name)
@@ -120,7 +120,7 @@ public enum ReportJSON {
             j.key("rules"); j.beginArray()
             for r in b.rules {
                 j.beginObject()
-                j.key("rule"); j.string(r.rule)
+                j.key("rule"); j.string(r.rule.name)
                 j.key("hits"); j.int(r.hits)
                 j.endObject()
             }

@@ -76,7 +76,7 @@ public enum TimelineRows {
                 if r.user.isEmpty { r.user = e.account }
             }
             if let f = findingByLine[k] {
-                r.rule = f.rule
+                r.rule = f.rule.name
                 r.technique = f.technique
                 r.severity = f.severity.name
             }
@@ -87,7 +87,7 @@ public enum TimelineRows {
             var r = TimelineRow(
                 record: .finding, time: f.time, message: "\(f.title): \(f.why)", host: f.host,
                 kind: "finding")
-            r.rule = f.rule
+            r.rule = f.rule.name
             r.technique = f.technique
             r.severity = f.severity.name
             for ind in f.indicators {

@@ -86,7 +86,7 @@ import Testing
         {
             let t = Timestamp(seconds: Incident.base + minute * 60)
             return Finding(
-                rule: rule, title: rule, technique: "T1110", severity: .medium, time: t, host: "bastion",
+                rule: RuleID(written: rule, technique: "T1110"), title: rule, technique: "T1110", severity: .medium, time: t, host: "bastion",
                 indicators: [.ip("\(source)")], why: "minute \(minute)",
                 evidence: [EvidenceRef(fileID: 0, file: "f", line: UInt64(minute), offset: 0, raw: [], time: t)],
                 seeds: role == .compromise, role: role)

@@ -31,7 +31,7 @@ import Testing
         #expect(inv.hosts.isEmpty && inv.accounts.isEmpty && inv.sourceIPs.isEmpty && inv.paths.isEmpty)
         #expect(inv.seeds.isEmpty)
         // The logs are regular and complete: no integrity caveat.
-        #expect(!inv.findings.contains { $0.rule.hasPrefix("integrity.") })
+        #expect(!inv.findings.contains { $0.rule.family == .integrity })
         // Whatever did fire explains itself and cites its lines.
         for f in inv.findings {
             #expect(!f.why.isEmpty && !f.evidence.isEmpty && f.evidence.allSatisfy { !$0.raw.isEmpty }, "\(f.rule)")

@@ -480,7 +480,7 @@ let integrityCases: [DetectorCase] = [
         var b = EventsBuilder()
         c.build(&b)
         let all = b.findings()
-        let found = all.filter { $0.rule == c.rule }
+        let found = all.filter { $0.rule.name == c.rule }
         #expect(found.count == c.count, "\(c.rule): \(found.map(\.why))")
         guard let first = found.first else { return }
         if let severity = c.severity { #expect(first.severity == severity) }
@@ -529,7 +529,7 @@ let integrityCases: [DetectorCase] = [
             var b = EventsBuilder()
             c.build(&b)
             for f in b.findings() {
-                guard let expected = Self.roles[f.rule] else { continue }
+                guard let expected = Self.roles[f.rule.name] else { continue }
                 if let expected { #expect(f.role == expected, "\(f.rule): \(f.why)") }
                 #expect(f.seeds == (f.role == .compromise), "\(f.rule): \(f.why)")
                 if f.role == .compromise {

@@ -119,11 +119,11 @@ import Testing
         let inv = Self.unaided.investigation
         #expect(inv.findings.count > 10)
         for f in inv.findings {
-            let rule = RuleSet.standard.rule(f.rule)
+            let rule = RuleSet.standard.rule(f.rule.name)
             #expect(!f.why.isEmpty && f.evidence.allSatisfy { !$0.raw.isEmpty }, "\(f.rule)")
             if rule.threshold > 1 { #expect(f.why.contains("threshold"), "\(f.rule): \(f.why)") }
             #expect(
-                f.host != "sensor" || f.rule.hasPrefix("net.port_scan") || f.rule == "ids.alert",
+                f.host != "sensor" || f.rule.name.hasPrefix("net.port_scan") || f.rule == "ids.alert",
                 "\(f.rule) names the sensor")
         }
         // The decoy's brute force counts each attempt once: the truth's 631 failed passwords.

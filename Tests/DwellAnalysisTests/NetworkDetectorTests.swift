@@ -109,7 +109,7 @@ struct NetRun {
         self.files = found.files.map(\.displayPath)
     }
 
-    func of(_ rule: String) -> [Finding] { findings.filter { $0.rule == rule } }
+    func of(_ rule: String) -> [Finding] { findings.filter { $0.rule.name == rule } }
 
     func isInside(_ text: String) -> Bool {
         guard let a = IPAddress(text), let id = store.addressID(of: a) else { return false }

@@ -80,12 +80,12 @@ import Testing
         let run = InvestigationRun.run(paths: [path], options: IngestOptions(jobs: 1), seeds: [])
         let found = run.investigation.findings
         for (rule, why) in c.expected {
-            let hit = found.first { $0.rule == rule && (why.isEmpty || $0.why.contains(why)) }
+            let hit = found.first { $0.rule.name == rule && (why.isEmpty || $0.why.contains(why)) }
             #expect(hit != nil, "\(c.path): no \(rule) (\(why)); found \(found.map { "\($0.rule): \($0.why)" })")
             #expect(hit.map { $0.technique == RuleSet.standard.rule(rule).technique } ?? false)
         }
         for rule in c.notExpected {
-            #expect(!found.contains { $0.rule == rule }, "\(c.path): unexpected \(rule)")
+            #expect(!found.contains { $0.rule.name == rule }, "\(c.path): unexpected \(rule)")
         }
     }
 }

@@ -69,7 +69,7 @@ import Testing
         let partial = PartialsInvestigation.run(partials, seeds: seeds).investigation
 
         let supported = PartialsInvestigation.supportedRules
-        let fromStore = single.analysis.findings.filter { supported.contains($0.rule) }.map(Self.key).sorted()
+        let fromStore = single.analysis.findings.filter { supported.contains($0.rule.name) }.map(Self.key).sorted()
         let fromPartials = partial.findings.map(Self.key).sorted()
         #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | Windows logon brute force | ip:198.51.100.7") })
         #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | SSH brute force | ip:203.0.113.9") })

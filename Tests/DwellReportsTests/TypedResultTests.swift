@@ -75,12 +75,36 @@ import Testing
         ]
         inv.findings = [
             Finding(
-                rule: RuleIDs.webShell, title: "Web shell command", technique: "T1505.003", severity: .critical, time: t,
+                rule: RuleID(written: RuleIDs.webShell, technique: "T1505.003"), title: "Web shell command", technique: "T1505.003", severity: .critical, time: t,
                 host: "web01", indicators: [.ip("203.0.113.45"), .url("/uploads/x.php"), .user("ip:10.0.0.9")],
                 why: "answered", evidence: [], seeds: true)
         ]
         let shells = AttackerIndicators.collect(inv).filter { $0.kind == .webShell }.map(\.value)
         #expect(shells == ["/uploads/x.php"])
         #expect(!AttackerIndicators.collect(inv).contains { $0.value == "10.0.0.9" })
+    }
+
+    /// The next steps follow a finding's rule (its `RuleID.meaning`, read from the table's technique when the finding
+    /// was made), never the technique text the finding prints: a finding whose text names T1136 under a rule that is
+    /// no account creation lists no created account, and the account-creation rule's finding does.
+    @Test("#24: a report takes a finding's meaning from its rule, not from the technique text")
+    func nextStepsFollowTheRuleNotTheTechniqueText() {
+        var inv = Investigation()
+        let t = Timestamp(seconds: 1_773_256_901)
+        inv.accounts = [
+            ScopeItem(type: .user, value: "backdoor", reason: "r", firstSeen: t, lastSeen: t, count: 1, evidence: nil),
+            ScopeItem(type: .user, value: "deploy", reason: "r", firstSeen: t, lastSeen: t, count: 1, evidence: nil),
+        ]
+        func finding(_ rule: RuleID, technique: String, user: String) -> Finding {
+            Finding(
+                rule: rule, title: "t", technique: technique, severity: .medium, time: t, host: "db01",
+                indicators: [.user(user), .host("db01")], why: "w", evidence: [], seeds: false, role: .context)
+        }
+        inv.findings = [
+            finding("auth.new_source", technique: "T1136.001", user: "deploy"),
+            finding("persist.account_created", technique: "T1078", user: "backdoor"),
+        ]
+        #expect(inv.findings.map(\.meaning) == [.other, .accountCreated])
+        #expect(ReportDigest.createdAccounts(inv).map(\.account) == ["backdoor"])
     }
 }

@@ -23,7 +23,7 @@ import Testing
             if !host.isEmpty { indicators.append(.host(host)) }
             out.append(
                 Finding(
-                    rule: SigmaFindings.ruleID(r), title: r.title, technique: r.technique,
+                    rule: .sigma(SigmaFindings.ruleID(r), technique: r.technique), title: r.title, technique: r.technique,
                     severity: SigmaFindings.severity(r.level), time: store.timestamp(first), host: host,
                     indicators: indicators,
                     why: "Sigma rule '\(r.title)' (\(r.id), level \(r.level)\(by); \(r.logSource)): " + m.why,
