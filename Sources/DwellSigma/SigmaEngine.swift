@@ -12,8 +12,47 @@ public typealias SigmaLineReader = (_ fileID: UInt32, _ lines: [UInt64], _ body:
 public struct SigmaMatch: Sendable {
     /// Index in `SigmaRuleSet.runnable`.
     public var rule: Int
-    public var positions: [Int]
+    public var positions: SigmaPositions
     public var why: String
+
+    init(rule: Int, positions: [Int], why: String) {
+        self.rule = rule
+        self.positions = SigmaPositions(positions)
+        self.why = why
+    }
+
+    /// A match of one event (most matches: a rule without aggregation matches event by event).
+    init(rule: Int, position: Int, why: String) {
+        self.rule = rule
+        positions = SigmaPositions(position)
+        self.why = why
+    }
+}
+
+/// A match's store positions: the first kept inline, the others (aggregations and correlations) in an array, so a
+/// match of one event allocates nothing (a rule can match hundreds of thousands of events, and an array each cost
+/// about 50 bytes more per match).
+public struct SigmaPositions: RandomAccessCollection, Sendable {
+    /// The first position, or -1 when there is none (`count` is then 0).
+    let head: Int
+    let rest: [Int]
+
+    init(_ position: Int) {
+        head = position
+        rest = []
+    }
+
+    init(_ positions: [Int]) {
+        head = positions.first ?? -1
+        rest = positions.isEmpty ? [] : Array(positions.dropFirst())
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { head < 0 ? 0 : rest.count + 1 }
+    public subscript(i: Int) -> Int {
+        precondition(i >= 0 && i < endIndex, "position index out of range")
+        return i == 0 ? head : rest[i - 1]
+    }
 }
 
 public struct SigmaRunResult: Sendable {
@@ -205,7 +244,7 @@ public struct SigmaEngine {
             } else {
                 let why = "matched \(c.rule.condition[0])"
                 out.matches.reserveCapacity(out.matches.count + hits.count)
-                for p in hits { out.matches.append(SigmaMatch(rule: ruleIndex[k], positions: [p], why: why)) }
+                for p in hits { out.matches.append(SigmaMatch(rule: ruleIndex[k], position: p, why: why)) }
             }
         }
         return out

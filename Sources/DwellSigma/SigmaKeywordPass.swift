@@ -205,8 +205,9 @@ struct SigmaKeywordPass {
         var fileCount = 0
         for g in groups { for p in positions[g] { fileCount = max(fileCount, Int(store.fileID[p]) + 1) } }
         // Per file, per line (dense by line number): which of the file's searching sources read the line, one bit
-        // each in the order they first touch the file; past 63 sources, bit 63 stands for all the later ones.
-        var masks = [[UInt64]](repeating: [], count: fileCount)
+        // each in the order they first touch the file; past 63 sources, bit 63 stands for all the later ones. One
+        // byte per line while a file has at most 8 such sources (the usual case), eight past that.
+        var masks = [LineMasks](repeating: LineMasks(), count: fileCount)
         var sourcesOf = [[Int]](repeating: [], count: fileCount)
         var bitInFile = [Int](repeating: -1, count: fileCount)
         for g in groups {
@@ -219,9 +220,7 @@ struct SigmaKeywordPass {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
                     sourcesOf[f].append(g)
                 }
-                let line = Int(store.line[p])
-                if line >= masks[f].count { masks[f] += repeatElement(0, count: max(line + 1 - masks[f].count, masks[f].count)) }
-                masks[f][line] |= 1 << UInt64(bitInFile[f])
+                masks[f].insert(bit: bitInFile[f], line: Int(store.line[p]))
             }
         }
         // One matcher per distinct set of tests; per wanted line of a file, its matcher (by the line's mask).
@@ -233,7 +232,7 @@ struct SigmaKeywordPass {
             var lineMatcher: [Int32] = []
             var matcherOfMask: [UInt64: Int32] = [:]
             var last: (mask: UInt64, matcher: Int32) = (0, -1)
-            for (line, m) in masks[f].enumerated() where m != 0 {
+            masks[f].forEachLine { line, m in
                 wanted.append(UInt64(line))
                 if m != last.mask {
                     if let known = matcherOfMask[m] {
@@ -256,7 +255,7 @@ struct SigmaKeywordPass {
                 }
                 lineMatcher.append(last.matcher)
             }
-            masks[f] = []
+            masks[f] = LineMasks()
             jobs.append((f, wanted, lineMatcher))
         }
         let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
@@ -289,5 +288,39 @@ struct SigmaKeywordPass {
             }
         ).run(threads: threads)
         return results.values
+    }
+}
+
+/// Per line of a file (dense by line number), which of the file's searching sources read it: one bit per source.
+/// One byte per line while the bits fit in 8 (a file read by at most 8 searching sources), widened to eight bytes per
+/// line when a ninth source's bit is set.
+struct LineMasks {
+    var narrow: [UInt8] = []
+    var wide: [UInt64]?
+
+    /// Sets source `bit` (0...63) at `line`, growing the masks (at least doubling) to reach it.
+    mutating func insert(bit: Int, line: Int) {
+        if bit >= 8, wide == nil {
+            wide = narrow.map { UInt64($0) }
+            narrow = []
+        }
+        if var w = wide {
+            wide = nil  // `w` is the only reference while it is written
+            if line >= w.count { w += repeatElement(0, count: max(line + 1 - w.count, w.count)) }
+            w[line] |= 1 << UInt64(bit)
+            wide = w
+        } else {
+            if line >= narrow.count { narrow += repeatElement(0, count: max(line + 1 - narrow.count, narrow.count)) }
+            narrow[line] |= 1 << UInt8(bit)
+        }
+    }
+
+    /// Calls `body` with each line that some source reads and its mask, lines ascending.
+    func forEachLine(_ body: (Int, UInt64) -> Void) {
+        if let wide {
+            for (line, m) in wide.enumerated() where m != 0 { body(line, m) }
+        } else {
+            for (line, m) in narrow.enumerated() where m != 0 { body(line, UInt64(m)) }
+        }
     }
 }

@@ -115,7 +115,11 @@ enum FieldAccess {
 struct SourceRun {
     let store: EventStore
     let positions: [Int]
-    var keys: [DwellField: [UInt64]] = [:]
+    /// Per field read so far: each event's key as its index in `distinct` (4 bytes per event, where the keys
+    /// themselves take 8), so a test marks the distinct values it matches in a small table and looks each event up
+    /// there.
+    var ordinals: [DwellField: [UInt32]] = [:]
+    /// Per field read so far: its distinct keys, ascending (`FieldAccess.absent`, when present, last).
     var distinct: [DwellField: [UInt64]] = [:]
     var results: [SigmaFieldTest: Bitset] = [:]
     /// Keyword tests' results (from the raw lines).
@@ -152,24 +156,50 @@ struct SourceRun {
     /// Keys below this are symbol or address ids (or small numbers): sets of them are bitmaps, not hash sets.
     var denseBound: Int { max(store.symbols.count, store.addresses.count + 1, 65_536) }
 
+    /// Each event's key for `f` (read once per field; see `ordinals`).
     mutating func keys(_ f: DwellField) -> [UInt64] {
-        if let k = keys[f] { return k }
+        let o = ordinals(f)
+        let values = distinct[f] ?? []
+        return o.map { values[Int($0)] }
+    }
+
+    /// Each event's key for `f` as its index in `distinct[f]`, computed on first use: the keys are read from the
+    /// store once to find the distinct ones, and again to number them (through a table for keys below
+    /// `denseBound`, a dictionary above it).
+    mutating func ordinals(_ f: DwellField) -> [UInt32] {
+        if let o = ordinals[f] { return o }
+        var values: [UInt64]
+        var numbered: [UInt32]
         if case .record(let name) = f {
             let k = recordKeys[name] ?? [UInt64](repeating: FieldAccess.absent, count: positions.count)
-            keys[f] = k
-            distinct[f] = Set(k).sorted()
-            return k
+            values = Set(k).sorted()
+            var ordinalOf: [UInt64: UInt32] = [:]
+            for (o, v) in values.enumerated() { ordinalOf[v] = UInt32(o) }
+            numbered = k.map { ordinalOf[$0] ?? 0 }
+        } else {
+            var seen = KeySet(bound: denseBound)
+            for p in positions { seen.insert(FieldAccess.key(store, f, p)) }
+            values = seen.sorted()
+            // Keys below the bound are numbered through a table as long as the largest such key (at most
+            // `denseBound` entries), the others through a dictionary.
+            let bound = UInt64(denseBound)
+            let dense = values.last { $0 < bound }.map { Int($0) + 1 } ?? 0
+            var table = [UInt32](repeating: 0, count: dense)
+            var ordinalOf: [UInt64: UInt32] = [:]
+            for (o, v) in values.enumerated() {
+                if v < bound { table[Int(v)] = UInt32(o) } else { ordinalOf[v] = UInt32(o) }
+            }
+            numbered = [UInt32](repeating: 0, count: positions.count)
+            numbered.withUnsafeMutableBufferPointer { out in
+                for (n, p) in positions.enumerated() {
+                    let v = FieldAccess.key(store, f, p)
+                    out[n] = v < bound ? table[Int(v)] : ordinalOf[v] ?? 0
+                }
+            }
         }
-        var k = [UInt64](repeating: FieldAccess.absent, count: positions.count)
-        var seen = KeySet(bound: denseBound)
-        for (n, p) in positions.enumerated() {
-            let v = FieldAccess.key(store, f, p)
-            k[n] = v
-            seen.insert(v)
-        }
-        keys[f] = k
-        distinct[f] = seen.sorted()
-        return k
+        ordinals[f] = numbered
+        distinct[f] = values
+        return numbered
     }
 
     mutating func evaluate(_ node: SigmaNode, rule: SigmaCompiledRule) -> Bitset {
@@ -206,10 +236,12 @@ struct SourceRun {
         var out = Bitset(count: positions.count)
         if t.field == .rawLine { return out }  // keywords not searched (no raw lines): nothing matches
         if case .fieldref(let other, let mode, let cased) = t.check {
-            let a = keys(t.field)
-            let b = keys(other)
+            let a = ordinals(t.field)
+            let b = ordinals(other)
+            let aValues = distinct[t.field] ?? []
+            let bValues = distinct[other] ?? []
             for n in positions.indices {
-                guard var x = text(t.field, a[n]), var y = text(other, b[n]) else { continue }
+                guard var x = text(t.field, aValues[Int(a[n])]), var y = text(other, bValues[Int(b[n])]) else { continue }
                 if !cased {
                     x = x.map(SigmaPattern.foldByte)
                     y = y.map(SigmaPattern.foldByte)
@@ -225,8 +257,11 @@ struct SourceRun {
             }
             return out
         }
-        let k = keys(t.field)
-        var matched = KeySet(bound: denseBound)
+        let k = ordinals(t.field)
+        let values = distinct[t.field] ?? []
+        // Per distinct value (by its index in `values`): whether the test holds.
+        var matched = [Bool](repeating: false, count: values.count)
+        var anyMatched = false
         var regexes: [NSRegularExpression] = []
         if case .regex(let sources, _, let options) = t.check {
             regexes = sources.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: options)) }
@@ -234,7 +269,7 @@ struct SourceRun {
         var nets: [IPNetwork] = []
         if case .cidr(let list, _) = t.check { nets = list.compactMap(IPNetwork.init) }
         var folded: [UInt8] = []
-        for key in distinct[t.field] ?? [] {
+        for (o, key) in values.enumerated() {
             let text = self.text(t.field, key)
             var hit = false
             switch t.check {
@@ -260,10 +295,18 @@ struct SourceRun {
                 hit = values.contains { SigmaComparison(op: op, value: $0).holds(n) }
             case .fieldref: break
             }
-            if hit { matched.insert(key) }
+            if hit {
+                matched[o] = true
+                anyMatched = true
+            }
         }
-        guard !matched.isEmpty else { return out }
-        for n in positions.indices where matched.contains(k[n]) { out.set(n) }
+        guard anyMatched else { return out }
+        // Every ordinal indexes `values` (`ordinals` numbers each event's key by its place there).
+        matched.withUnsafeBufferPointer { m in
+            k.withUnsafeBufferPointer { ord in
+                for n in 0..<ord.count where m[Int(ord[n])] { out.set(n) }
+            }
+        }
         return out
     }
 
