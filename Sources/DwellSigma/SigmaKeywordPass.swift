@@ -223,56 +223,62 @@ struct SigmaKeywordPass {
                 masks[f].insert(bit: bitInFile[f], line: Int(store.line[p]))
             }
         }
-        // One matcher per distinct set of tests; per wanted line of a file, its matcher (by the line's mask).
+        // One matcher per distinct set of tests, per distinct mask of a file. A file's wanted lines (and each one's
+        // matcher) are listed only when its job runs, so at most `threads` such lists (12 bytes per line) are alive.
         var matchers: [SigmaKeywordMatcher] = []
         var matcherOfTests: [[Int32]: Int32] = [:]
-        var jobs: [(file: Int, wanted: [UInt64], matcher: [Int32])] = []
+        var jobs: [(file: Int, masks: LineMasks, matcherOfMask: [UInt64: Int32], lines: Int)] = []
         for f in 0..<fileCount where !sourcesOf[f].isEmpty {
-            var wanted: [UInt64] = []
-            var lineMatcher: [Int32] = []
             var matcherOfMask: [UInt64: Int32] = [:]
-            var last: (mask: UInt64, matcher: Int32) = (0, -1)
-            masks[f].forEachLine { line, m in
-                wanted.append(UInt64(line))
-                if m != last.mask {
-                    if let known = matcherOfMask[m] {
-                        last = (m, known)
-                    } else {
-                        var ids = Set<Int32>()
-                        for (bit, g) in sourcesOf[f].enumerated() where m & (1 << UInt64(min(bit, 63))) != 0 {
-                            ids.formUnion(testsOf[g])
-                        }
-                        let key = ids.sorted()
-                        let k: Int32
-                        if let known = matcherOfTests[key] { k = known } else {
-                            k = Int32(matchers.count)
-                            matcherOfTests[key] = k
-                            matchers.append(SigmaKeywordMatcher(key, of: tests))
-                        }
-                        matcherOfMask[m] = k
-                        last = (m, k)
-                    }
+            var lines = 0
+            var last: UInt64 = 0
+            masks[f].forEachLine { _, m in
+                lines += 1
+                guard m != last else { return }
+                last = m
+                guard matcherOfMask[m] == nil else { return }
+                var ids = Set<Int32>()
+                for (bit, g) in sourcesOf[f].enumerated() where m & (1 << UInt64(min(bit, 63))) != 0 {
+                    ids.formUnion(testsOf[g])
                 }
-                lineMatcher.append(last.matcher)
+                let key = ids.sorted()
+                let k: Int32
+                if let known = matcherOfTests[key] { k = known } else {
+                    k = Int32(matchers.count)
+                    matcherOfTests[key] = k
+                    matchers.append(SigmaKeywordMatcher(key, of: tests))
+                }
+                matcherOfMask[m] = k
             }
+            jobs.append((f, masks[f], matcherOfMask, lines))
             masks[f] = LineMasks()
-            jobs.append((f, wanted, lineMatcher))
         }
         let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
-        let order = jobs.indices.sorted { (jobs[$0].wanted.count, $1) > (jobs[$1].wanted.count, $0) }
+        let order = jobs.indices.sorted { (jobs[$0].lines, $1) > (jobs[$1].lines, $0) }
         JobQueue(
             order.map { j in
                 { [jobs, matchers] in
                     let job = jobs[j]
+                    var wanted: [UInt64] = []
+                    var lineMatcher: [Int32] = []
+                    wanted.reserveCapacity(job.lines)
+                    lineMatcher.reserveCapacity(job.lines)
+                    var last: (mask: UInt64, matcher: Int32) = (0, -1)
+                    job.masks.forEachLine { line, m in
+                        wanted.append(UInt64(line))
+                        // Every mask of the file was given a matcher above.
+                        if m != last.mask { last = (m, job.matcherOfMask[m] ?? -1) }
+                        lineMatcher.append(last.matcher)
+                    }
                     var scratch = SigmaKeywordMatcher.Scratch()
-                    for m in Set(job.matcher) { scratch.fit(matchers[Int(m)]) }
+                    for m in Set(lineMatcher) where m >= 0 { scratch.fit(matchers[Int(m)]) }
                     var hits = FileHits()
                     var next = 0
-                    let ok = reader(UInt32(job.file), job.wanted) { line, bytes in
-                        while next < job.wanted.count && job.wanted[next] < line { next += 1 }
-                        guard next < job.wanted.count, job.wanted[next] == line else { return }
+                    let ok = reader(UInt32(job.file), wanted) { line, bytes in
+                        while next < wanted.count && wanted[next] < line { next += 1 }
+                        guard next < wanted.count, wanted[next] == line, lineMatcher[next] >= 0 else { return }
                         let before = hits.tests.count
-                        matchers[Int(job.matcher[next])].match(bytes, &scratch) { hits.tests.append($0) }
+                        matchers[Int(lineMatcher[next])].match(bytes, &scratch) { hits.tests.append($0) }
                         guard hits.tests.count > before else { return }
                         // A line handed over twice keeps the hits of both readings under one entry.
                         if hits.lines.last == UInt32(line) {

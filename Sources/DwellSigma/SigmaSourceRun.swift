@@ -2,29 +2,52 @@ import DwellCore
 import DwellIndex
 import Foundation
 
-/// A set of positions in a log source's event list, one bit each.
+/// A set of positions in a log source's event list, one bit each. An empty set holds no words (most tests match
+/// nothing, and a source keeps every test's result: a word array per test cost a bit per event each).
 struct Bitset {
-    var words: [UInt64]
+    /// The bits, or no words at all when the set is empty.
+    private(set) var words: [UInt64]
     let count: Int
 
     init(count: Int, all: Bool = false) {
         self.count = count
-        words = [UInt64](repeating: all ? ~0 : 0, count: (count + 63) / 64)
+        words = all && count > 0 ? [UInt64](repeating: ~0, count: (count + 63) / 64) : []
         if all { trim() }
     }
 
-    mutating func trim() {
+    private mutating func trim() {
         let extra = words.count * 64 - count
         if extra > 0, !words.isEmpty { words[words.count - 1] &= ~0 >> UInt64(extra) }
     }
 
-    mutating func set(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
-    func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    mutating func set(_ i: Int) {
+        if words.isEmpty { words = [UInt64](repeating: 0, count: (count + 63) / 64) }
+        words[i >> 6] |= 1 << UInt64(i & 63)
+    }
+    func contains(_ i: Int) -> Bool { !words.isEmpty && words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
     var isEmpty: Bool { !words.contains { $0 != 0 } }
 
-    mutating func formIntersection(_ o: Bitset) { for k in words.indices { words[k] &= o.words[k] } }
-    mutating func formUnion(_ o: Bitset) { for k in words.indices { words[k] |= o.words[k] } }
+    mutating func formIntersection(_ o: Bitset) {
+        guard !words.isEmpty else { return }
+        guard !o.words.isEmpty else {
+            words = []
+            return
+        }
+        for k in words.indices { words[k] &= o.words[k] }
+    }
+    mutating func formUnion(_ o: Bitset) {
+        guard !o.words.isEmpty else { return }
+        guard !words.isEmpty else {
+            words = o.words
+            return
+        }
+        for k in words.indices { words[k] |= o.words[k] }
+    }
     mutating func invert() {
+        if words.isEmpty {
+            self = Bitset(count: count, all: true)
+            return
+        }
         for k in words.indices { words[k] = ~words[k] }
         trim()
     }
@@ -115,10 +138,10 @@ enum FieldAccess {
 struct SourceRun {
     let store: EventStore
     let positions: [Int]
-    /// Per field read so far: each event's key as its index in `distinct` (4 bytes per event, where the keys
-    /// themselves take 8), so a test marks the distinct values it matches in a small table and looks each event up
+    /// Per field read so far: each event's key as its index in `distinct` (1, 2 or 4 bytes per event, where the
+    /// keys themselves take 8), so a test marks the distinct values it matches in a small table and looks each event up
     /// there.
-    var ordinals: [DwellField: [UInt32]] = [:]
+    var ordinals: [DwellField: OrdinalColumn] = [:]
     /// Per field read so far: its distinct keys, ascending (`FieldAccess.absent`, when present, last).
     var distinct: [DwellField: [UInt64]] = [:]
     var results: [SigmaFieldTest: Bitset] = [:]
@@ -160,23 +183,27 @@ struct SourceRun {
     mutating func keys(_ f: DwellField) -> [UInt64] {
         let o = ordinals(f)
         let values = distinct[f] ?? []
-        return o.map { values[Int($0)] }
+        return (0..<o.count).map { values[o[$0]] }
     }
 
     /// Each event's key for `f` as its index in `distinct[f]`, computed on first use: the keys are read from the
     /// store once to find the distinct ones, and again to number them (through a table for keys below
     /// `denseBound`, a dictionary above it).
-    mutating func ordinals(_ f: DwellField) -> [UInt32] {
+    mutating func ordinals(_ f: DwellField) -> OrdinalColumn {
         if let o = ordinals[f] { return o }
         var values: [UInt64]
-        var numbered: [UInt32]
+        var numbered: OrdinalColumn
         if case .record(let name) = f {
             let k = recordKeys[name] ?? [UInt64](repeating: FieldAccess.absent, count: positions.count)
             values = Set(k).sorted()
             var ordinalOf: [UInt64: UInt32] = [:]
             for (o, v) in values.enumerated() { ordinalOf[v] = UInt32(o) }
-            numbered = k.map { ordinalOf[$0] ?? 0 }
+            numbered = OrdinalColumn(count: k.count, distinct: values.count) { ordinalOf[k[$0]] ?? 0 }
         } else {
+            // Locals, not `self`'s properties: inside the closure below, reading `self.store` copied the store (a
+            // retain per column) for every event.
+            let store = self.store
+            let positions = self.positions
             var seen = KeySet(bound: denseBound)
             for p in positions { seen.insert(FieldAccess.key(store, f, p)) }
             values = seen.sorted()
@@ -189,12 +216,9 @@ struct SourceRun {
             for (o, v) in values.enumerated() {
                 if v < bound { table[Int(v)] = UInt32(o) } else { ordinalOf[v] = UInt32(o) }
             }
-            numbered = [UInt32](repeating: 0, count: positions.count)
-            numbered.withUnsafeMutableBufferPointer { out in
-                for (n, p) in positions.enumerated() {
-                    let v = FieldAccess.key(store, f, p)
-                    out[n] = v < bound ? table[Int(v)] : ordinalOf[v] ?? 0
-                }
+            numbered = OrdinalColumn(count: positions.count, distinct: values.count) { n in
+                let v = FieldAccess.key(store, f, positions[n])
+                return v < bound ? table[Int(v)] : ordinalOf[v] ?? 0
             }
         }
         ordinals[f] = numbered
@@ -241,7 +265,7 @@ struct SourceRun {
             let aValues = distinct[t.field] ?? []
             let bValues = distinct[other] ?? []
             for n in positions.indices {
-                guard var x = text(t.field, aValues[Int(a[n])]), var y = text(other, bValues[Int(b[n])]) else { continue }
+                guard var x = text(t.field, aValues[a[n]]), var y = text(other, bValues[b[n]]) else { continue }
                 if !cased {
                     x = x.map(SigmaPattern.foldByte)
                     y = y.map(SigmaPattern.foldByte)
@@ -301,12 +325,7 @@ struct SourceRun {
             }
         }
         guard anyMatched else { return out }
-        // Every ordinal indexes `values` (`ordinals` numbers each event's key by its place there).
-        matched.withUnsafeBufferPointer { m in
-            k.withUnsafeBufferPointer { ord in
-                for n in 0..<ord.count where m[Int(ord[n])] { out.set(n) }
-            }
-        }
+        k.forEach(where: matched) { out.set($0) }
         return out
     }
 
@@ -412,6 +431,61 @@ struct SourceRun {
         }
         for (k, t) in tests.enumerated() { keywordResults[t] = bits[k] }
         return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
+    }
+}
+
+/// Each event's key as an index into its field's distinct keys, one, two or four bytes each: the narrowest width
+/// that holds the number of distinct keys (a method, a status or a host takes one byte per event).
+enum OrdinalColumn {
+    case narrow([UInt8])
+    case medium([UInt16])
+    case wide([UInt32])
+
+    /// `count` events whose ordinals are `ordinal(n)`, each below `distinct`.
+    init(count: Int, distinct: Int, _ ordinal: (Int) -> UInt32) {
+        func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            var out = [T](repeating: 0, count: count)
+            out.withUnsafeMutableBufferPointer { o in for n in 0..<count { o[n] = T(truncatingIfNeeded: ordinal(n)) } }
+            return out
+        }
+        if distinct <= 1 << 8 {
+            self = .narrow(fill(UInt8.self))
+        } else if distinct <= 1 << 16 {
+            self = .medium(fill(UInt16.self))
+        } else {
+            self = .wide(fill(UInt32.self))
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .narrow(let a): a.count
+        case .medium(let a): a.count
+        case .wide(let a): a.count
+        }
+    }
+
+    subscript(n: Int) -> Int {
+        switch self {
+        case .narrow(let a): Int(a[n])
+        case .medium(let a): Int(a[n])
+        case .wide(let a): Int(a[n])
+        }
+    }
+
+    /// Calls `body` with each event (ascending) whose ordinal is marked in `matched` (one flag per distinct key).
+    func forEach(where matched: [Bool], _ body: (Int) -> Void) {
+        func scan<T: FixedWidthInteger>(_ a: [T]) {
+            // Every ordinal is below the number of distinct keys, which is `matched.count`.
+            matched.withUnsafeBufferPointer { m in
+                a.withUnsafeBufferPointer { o in for n in 0..<o.count where m[Int(o[n])] { body(n) } }
+            }
+        }
+        switch self {
+        case .narrow(let a): scan(a)
+        case .medium(let a): scan(a)
+        case .wide(let a): scan(a)
+        }
     }
 }
 
