@@ -37,12 +37,12 @@ public struct SigmaPositions: RandomAccessCollection, Sendable {
     let head: Int
     let rest: [Int]
 
-    init(_ position: Int) {
+    package init(_ position: Int) {
         head = position
         rest = []
     }
 
-    init(_ positions: [Int]) {
+    package init(_ positions: [Int]) {
         head = positions.first ?? -1
         rest = positions.isEmpty ? [] : Array(positions.dropFirst())
     }
@@ -266,12 +266,12 @@ public struct SigmaEngine {
     }
 
     /// The store positions of a log source's events.
-    func select(_ m: SigmaSourceMapping) -> [Int] { select([m])[0] }
+    package func select(_ m: SigmaSourceMapping) -> [Int] { select([m])[0] }
 
     /// The store positions of each log source's events (ascending; empty for a `nil` source), in one pass over the
     /// store: each event is offered to the sources that read its format.
     /// - Complexity: O(*n*) in the store's events, plus one check per (event, source of its format).
-    func select(_ mappings: [SigmaSourceMapping?]) -> [[Int]] {
+    package func select(_ mappings: [SigmaSourceMapping?]) -> [[Int]] {
         // Per format id (`Registry.formats` index + 1): the sources reading it, as `sourceStarts`/`sourceList`.
         let formatCount = Registry.formats.count + 1
         var sourcesOf = [[Int]](repeating: [], count: formatCount)

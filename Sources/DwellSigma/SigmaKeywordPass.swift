@@ -300,12 +300,14 @@ struct SigmaKeywordPass {
 /// Per line of a file (dense by line number), which of the file's searching sources read it: one bit per source.
 /// One byte per line while the bits fit in 8 (a file read by at most 8 searching sources), widened to eight bytes per
 /// line when a ninth source's bit is set.
-struct LineMasks {
+package struct LineMasks {
     var narrow: [UInt8] = []
     var wide: [UInt64]?
 
+    package init() {}
+
     /// Sets source `bit` (0...63) at `line`, growing the masks (at least doubling) to reach it.
-    mutating func insert(bit: Int, line: Int) {
+    package mutating func insert(bit: Int, line: Int) {
         if bit >= 8, wide == nil {
             wide = narrow.map { UInt64($0) }
             narrow = []
@@ -322,7 +324,7 @@ struct LineMasks {
     }
 
     /// Calls `body` with each line that some source reads and its mask, lines ascending.
-    func forEachLine(_ body: (Int, UInt64) -> Void) {
+    package func forEachLine(_ body: (Int, UInt64) -> Void) {
         if let wide {
             for (line, m) in wide.enumerated() where m != 0 { body(line, m) }
         } else {

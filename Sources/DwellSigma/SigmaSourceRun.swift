@@ -4,12 +4,12 @@ import Foundation
 
 /// A set of positions in a log source's event list, one bit each. An empty set holds no words (most tests match
 /// nothing, and a source keeps every test's result: a word array per test cost a bit per event each).
-struct Bitset {
+package struct Bitset {
     /// The bits, or no words at all when the set is empty.
-    private(set) var words: [UInt64]
-    let count: Int
+    package private(set) var words: [UInt64]
+    package let count: Int
 
-    init(count: Int, all: Bool = false) {
+    package init(count: Int, all: Bool = false) {
         self.count = count
         words = all && count > 0 ? [UInt64](repeating: ~0, count: (count + 63) / 64) : []
         if all { trim() }
@@ -20,14 +20,14 @@ struct Bitset {
         if extra > 0, !words.isEmpty { words[words.count - 1] &= ~0 >> UInt64(extra) }
     }
 
-    mutating func set(_ i: Int) {
+    package mutating func set(_ i: Int) {
         if words.isEmpty { words = [UInt64](repeating: 0, count: (count + 63) / 64) }
         words[i >> 6] |= 1 << UInt64(i & 63)
     }
-    func contains(_ i: Int) -> Bool { !words.isEmpty && words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
-    var isEmpty: Bool { !words.contains { $0 != 0 } }
+    package func contains(_ i: Int) -> Bool { !words.isEmpty && words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    package var isEmpty: Bool { !words.contains { $0 != 0 } }
 
-    mutating func formIntersection(_ o: Bitset) {
+    package mutating func formIntersection(_ o: Bitset) {
         guard !words.isEmpty else { return }
         guard !o.words.isEmpty else {
             words = []
@@ -35,7 +35,7 @@ struct Bitset {
         }
         for k in words.indices { words[k] &= o.words[k] }
     }
-    mutating func formUnion(_ o: Bitset) {
+    package mutating func formUnion(_ o: Bitset) {
         guard !o.words.isEmpty else { return }
         guard !words.isEmpty else {
             words = o.words
@@ -43,7 +43,7 @@ struct Bitset {
         }
         for k in words.indices { words[k] |= o.words[k] }
     }
-    mutating func invert() {
+    package mutating func invert() {
         if words.isEmpty {
             self = Bitset(count: count, all: true)
             return
@@ -52,7 +52,7 @@ struct Bitset {
         trim()
     }
 
-    func forEachSet(_ body: (Int) -> Void) {
+    package func forEachSet(_ body: (Int) -> Void) {
         for (k, w) in words.enumerated() where w != 0 {
             var x = w
             while x != 0 {
@@ -436,13 +436,13 @@ struct SourceRun {
 
 /// Each event's key as an index into its field's distinct keys, one, two or four bytes each: the narrowest width
 /// that holds the number of distinct keys (a method, a status or a host takes one byte per event).
-enum OrdinalColumn {
+package enum OrdinalColumn {
     case narrow([UInt8])
     case medium([UInt16])
     case wide([UInt32])
 
     /// `count` events whose ordinals are `ordinal(n)`, each below `distinct`.
-    init(count: Int, distinct: Int, _ ordinal: (Int) -> UInt32) {
+    package init(count: Int, distinct: Int, _ ordinal: (Int) -> UInt32) {
         func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
             var out = [T](repeating: 0, count: count)
             out.withUnsafeMutableBufferPointer { o in for n in 0..<count { o[n] = T(truncatingIfNeeded: ordinal(n)) } }
@@ -457,7 +457,7 @@ enum OrdinalColumn {
         }
     }
 
-    var count: Int {
+    package var count: Int {
         switch self {
         case .narrow(let a): a.count
         case .medium(let a): a.count
@@ -465,7 +465,7 @@ enum OrdinalColumn {
         }
     }
 
-    subscript(n: Int) -> Int {
+    package subscript(n: Int) -> Int {
         switch self {
         case .narrow(let a): Int(a[n])
         case .medium(let a): Int(a[n])
@@ -474,7 +474,7 @@ enum OrdinalColumn {
     }
 
     /// Calls `body` with each event (ascending) whose ordinal is marked in `matched` (one flag per distinct key).
-    func forEach(where matched: [Bool], _ body: (Int) -> Void) {
+    package func forEach(where matched: [Bool], _ body: (Int) -> Void) {
         func scan<T: FixedWidthInteger>(_ a: [T]) {
             // Every ordinal is below the number of distinct keys, which is `matched.count`.
             matched.withUnsafeBufferPointer { m in
