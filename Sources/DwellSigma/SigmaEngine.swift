@@ -12,8 +12,47 @@ public typealias SigmaLineReader = (_ fileID: UInt32, _ lines: [UInt64], _ body:
 public struct SigmaMatch: Sendable {
     /// Index in `SigmaRuleSet.runnable`.
     public var rule: Int
-    public var positions: [Int]
+    public var positions: SigmaPositions
     public var why: String
+
+    init(rule: Int, positions: [Int], why: String) {
+        self.rule = rule
+        self.positions = SigmaPositions(positions)
+        self.why = why
+    }
+
+    /// A match of one event (most matches: a rule without aggregation matches event by event).
+    init(rule: Int, position: Int, why: String) {
+        self.rule = rule
+        positions = SigmaPositions(position)
+        self.why = why
+    }
+}
+
+/// A match's store positions: the first kept inline, the others (aggregations and correlations) in an array, so a
+/// match of one event allocates nothing (a rule can match hundreds of thousands of events, and an array each cost
+/// about 50 bytes more per match).
+public struct SigmaPositions: RandomAccessCollection, Sendable {
+    /// The first position, or -1 when there is none (`count` is then 0).
+    let head: Int
+    let rest: [Int]
+
+    package init(_ position: Int) {
+        head = position
+        rest = []
+    }
+
+    package init(_ positions: [Int]) {
+        head = positions.first ?? -1
+        rest = positions.isEmpty ? [] : Array(positions.dropFirst())
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { head < 0 ? 0 : rest.count + 1 }
+    public subscript(i: Int) -> Int {
+        precondition(i >= 0 && i < endIndex, "position index out of range")
+        return i == 0 ? head : rest[i - 1]
+    }
 }
 
 public struct SigmaRunResult: Sendable {
@@ -56,10 +95,8 @@ public struct SigmaEngine {
         // Each source's events and rules. A file is read back once by the keyword pass (for every source's
         // keywords) and once by each source that reads Windows record fields; a file read more than once is read
         // once, for all of them (`SigmaLineCache`).
-        var selected: [[Int]] = []
         var rulesOf: [[SigmaCompiledRule]] = []
         var ruleIndexOf: [[Int]] = []
-        let byFormat = positionsByFormat()
         for name in order {
             var rules: [SigmaCompiledRule] = []
             var indices: [Int] = []
@@ -68,10 +105,11 @@ public struct SigmaEngine {
                 rules.append(c)
                 indices.append(m)
             }
-            selected.append(rules.first.map { select($0.source, byFormat: byFormat) } ?? [])
             rulesOf.append(rules)
             ruleIndexOf.append(indices)
         }
+        // Every source's events in one pass over the store (no list of the store's positions by format).
+        let selected = select(rulesOf.map { $0.first?.source })
         let keywords = SigmaKeywordPass(groups: rulesOf)
         let searching = order.indices.map { !keywords.testsOf[$0].isEmpty && !selected[$0].isEmpty }
         let loading = order.indices.map { g in rulesOf[g].contains { !$0.recordFieldNames.isEmpty } }
@@ -145,9 +183,13 @@ public struct SigmaEngine {
                 }
             ).run(threads: threads)
         }
-        let done = outputs.values
+        // Each source's output is dropped once joined, so its matches are not held twice for long.
+        var done = outputs.values
+        for g in order.indices { outputs.store(g, nil) }
+        result.matches.reserveCapacity(done.reduce(0) { $0 + ($1?.matches.count ?? 0) })
         for (g, name) in order.enumerated() {
             guard let out = done[g] else { continue }
+            done[g] = nil
             for (m, n) in out.checked { result.checked[m] = n }
             for (m, hits) in out.hits { eventsOf[m] = hits }
             result.notes += out.notes.map { "\(name): \($0)" }
@@ -190,94 +232,82 @@ public struct SigmaEngine {
         for m in ruleIndex { out.checked.append((m, positions.count)) }
         guard !rules.isEmpty else { return out }
         out.notes = notes
+        // Every rule's hits first, then the matches in one array sized once (a match per hit for rules without
+        // aggregation): growing it rule by rule held the old and the new array at once, for every rule that hit.
+        var aggregated: [(k: Int, matches: [SigmaMatch])] = []
         for (k, c) in rules.enumerated() {
             let bits = source.evaluate(c.root, rule: c)
             var hits: [Int] = []
-            var hitIndices: [Int] = []
-            bits.forEachSet {
-                hits.append(positions[$0])
-                hitIndices.append($0)
-            }
+            bits.forEachSet { hits.append(positions[$0]) }
             out.hits.append((ruleIndex[k], hits))
-            guard !set.quiet.contains(ruleIndex[k]) else { continue }
-            if let a = c.aggregation {
-                out.matches += aggregate(hitIndices, c, a, rule: ruleIndex[k], source: &source)
+            guard !set.quiet.contains(ruleIndex[k]), let a = c.aggregation else { continue }
+            var hitIndices: [Int] = []
+            bits.forEachSet { hitIndices.append($0) }
+            aggregated.append((k, aggregate(hitIndices, c, a, rule: ruleIndex[k], source: &source)))
+        }
+        var total = aggregated.reduce(0) { $0 + $1.matches.count }
+        for (k, c) in rules.enumerated() where c.aggregation == nil && !set.quiet.contains(ruleIndex[k]) {
+            total += out.hits[k].positions.count
+        }
+        out.matches.reserveCapacity(total)
+        var nextAggregated = 0
+        for (k, c) in rules.enumerated() where !set.quiet.contains(ruleIndex[k]) {
+            if c.aggregation != nil {
+                if nextAggregated < aggregated.count, aggregated[nextAggregated].k == k {
+                    out.matches += aggregated[nextAggregated].matches
+                    nextAggregated += 1
+                }
             } else {
                 let why = "matched \(c.rule.condition[0])"
-                out.matches.reserveCapacity(out.matches.count + hits.count)
-                for p in hits { out.matches.append(SigmaMatch(rule: ruleIndex[k], positions: [p], why: why)) }
+                for p in out.hits[k].positions { out.matches.append(SigmaMatch(rule: ruleIndex[k], position: p, why: why)) }
             }
-        }
-        return out
-    }
-
-    /// The store's positions by format id (ascending in each list), in one pass over the store.
-    func positionsByFormat() -> [[Int]] {
-        var out = [[Int]](repeating: [], count: Registry.formats.count + 2)
-        for i in 0..<store.count {
-            let f = Int(store.format[i])
-            if f < out.count { out[f].append(i) }
         }
         return out
     }
 
     /// The store positions of a log source's events.
-    /// `byFormat`: the store's positions by format id (`positionsByFormat`), shared by the sources of a run, so
-    /// each source looks only at the events of its formats.
-    func select(_ m: SigmaSourceMapping, byFormat: [[Int]]? = nil) -> [Int] {
-        let buckets = byFormat ?? positionsByFormat()
-        var candidates: [Int] = []
-        var lists = 0
-        for (i, f) in Registry.formats.enumerated() where i + 1 < buckets.count && m.formats.contains(f.name) {
-            guard !buckets[i + 1].isEmpty else { continue }
-            candidates += buckets[i + 1]
-            lists += 1
-        }
-        if lists > 1 { candidates.sort() }
-        var programOK: [UInt32: Bool] = [:]
-        var idOf: [UInt32: Int] = [:]
-        // The last program's answer: neighbouring events mostly share their program (no hashing for them).
-        var lastProgram: (symbol: UInt32, ok: Bool)?
-        // The kinds as a table by raw value, and the last signature's answer: no hashing per event.
-        var kindOK = [Bool](repeating: m.kinds == nil, count: 256)
-        for k in m.kinds ?? [] { kindOK[Int(k.rawValue)] = true }
-        var lastSignature: (symbol: UInt32, ok: Bool)?
-        var out: [Int] = []
-        for i in candidates {
-            guard kindOK[Int(store.kind[i].rawValue)] else { continue }
-            if let progs = m.programs {
-                let p = store.program[i]
-                let ok: Bool
-                if let last = lastProgram, last.symbol == p {
-                    ok = last.ok
-                } else if let known = programOK[p] {
-                    ok = known
-                } else {
-                    let name = store.string(p).lowercased()
-                    ok = progs.contains { m.programContains ? name.contains($0) : name == $0 }
-                    programOK[p] = ok
-                }
-                lastProgram = (p, ok)
-                guard ok else { continue }
+    package func select(_ m: SigmaSourceMapping) -> [Int] { select([m])[0] }
+
+    /// The store positions of each log source's events (ascending; empty for a `nil` source), in one pass over the
+    /// store: each event is offered to the sources that read its format.
+    /// - Complexity: O(*n*) in the store's events, plus one check per (event, source of its format).
+    package func select(_ mappings: [SigmaSourceMapping?]) -> [[Int]] {
+        // Per format id (`Registry.formats` index + 1): the sources reading it, as `sourceStarts`/`sourceList`.
+        let formatCount = Registry.formats.count + 1
+        var sourcesOf = [[Int]](repeating: [], count: formatCount)
+        // Sources that select alike (`product: linux`, `service: auth` and `service: syslog` all take every syslog
+        // event) share one list: each is selected once and the others take its list (no copy).
+        var sameAs = Array(mappings.indices)
+        var firstOf: [String: Int] = [:]
+        for (g, m) in mappings.enumerated() {
+            guard let m else { continue }
+            let key = SourceSelector.key(m)
+            if let first = firstOf[key] {
+                sameAs[g] = first
+                continue
             }
-            if let ids = m.eventIDs {
-                let s = store.signature[i]
-                let ok: Bool
-                if let last = lastSignature, last.symbol == s {
-                    ok = last.ok
-                } else {
-                    let id: Int
-                    if let known = idOf[s] { id = known } else {
-                        id = Int(store.string(s)) ?? -1
-                        idOf[s] = id
-                    }
-                    ok = ids.contains(id)
-                }
-                lastSignature = (s, ok)
-                guard ok else { continue }
-            }
-            out.append(i)
+            firstOf[key] = g
+            for (i, f) in Registry.formats.enumerated() where m.formats.contains(f.name) { sourcesOf[i + 1].append(g) }
         }
+        var sourceStarts = [Int](repeating: 0, count: formatCount + 1)
+        var sourceList: [Int] = []
+        for f in 0..<formatCount {
+            sourceStarts[f] = sourceList.count
+            sourceList += sourcesOf[f]
+        }
+        sourceStarts[formatCount] = sourceList.count
+        var selectors = mappings.map { $0.map { SourceSelector($0) } }
+        var out = [[Int]](repeating: [], count: mappings.count)
+        guard !sourceList.isEmpty else { return out }
+        for i in 0..<store.count {
+            let f = Int(store.format[i])
+            guard f < formatCount, sourceStarts[f] < sourceStarts[f + 1] else { continue }
+            for k in sourceStarts[f]..<sourceStarts[f + 1] {
+                let g = sourceList[k]
+                if selectors[g]?.accepts(i, store) == true { out[g].append(i) }
+            }
+        }
+        for g in mappings.indices where sameAs[g] != g { out[g] = out[sameAs[g]] }
         return out
     }
 
@@ -426,5 +456,70 @@ extension [UInt64] {
             }
         }
         return out
+    }
+}
+
+/// Whether an event of one of a log source's formats belongs to the source: its kind, its program (syslog tag or
+/// Windows channel) and its Windows event id, each answer kept per symbol (and the last one's again for the next
+/// event, which mostly shares it: no hashing for it).
+struct SourceSelector {
+    let m: SigmaSourceMapping
+    /// The kinds as a table by raw value.
+    let kindOK: [Bool]
+    var programOK: [UInt32: Bool] = [:]
+    var lastProgram: (symbol: UInt32, ok: Bool)?
+    var idOf: [UInt32: Int] = [:]
+    var lastSignature: (symbol: UInt32, ok: Bool)?
+
+    /// What decides which events a mapping selects, as text: equal keys select the same events.
+    static func key(_ m: SigmaSourceMapping) -> String {
+        let kinds = m.kinds.map { $0.map { Int($0.rawValue) }.sorted().description } ?? "any"
+        let programs = m.programs.map { "\($0.description) \(m.programContains)" } ?? "any"
+        let ids = m.eventIDs.map { $0.sorted().description } ?? "any"
+        return "\(m.formats.sorted()) \(kinds) \(programs) \(ids)"
+    }
+
+    init(_ m: SigmaSourceMapping) {
+        self.m = m
+        var kinds = [Bool](repeating: m.kinds == nil, count: 256)
+        for k in m.kinds ?? [] { kinds[Int(k.rawValue)] = true }
+        kindOK = kinds
+    }
+
+    /// Whether the event at store position `i` (of one of the source's formats) belongs to the source.
+    mutating func accepts(_ i: Int, _ store: EventStore) -> Bool {
+        guard kindOK[Int(store.kind[i].rawValue)] else { return false }
+        if let progs = m.programs {
+            let p = store.program[i]
+            let ok: Bool
+            if let last = lastProgram, last.symbol == p {
+                ok = last.ok
+            } else if let known = programOK[p] {
+                ok = known
+            } else {
+                let name = store.string(p).lowercased()
+                ok = progs.contains { m.programContains ? name.contains($0) : name == $0 }
+                programOK[p] = ok
+            }
+            lastProgram = (p, ok)
+            guard ok else { return false }
+        }
+        if let ids = m.eventIDs {
+            let s = store.signature[i]
+            let ok: Bool
+            if let last = lastSignature, last.symbol == s {
+                ok = last.ok
+            } else {
+                let id: Int
+                if let known = idOf[s] { id = known } else {
+                    id = Int(store.string(s)) ?? -1
+                    idOf[s] = id
+                }
+                ok = ids.contains(id)
+            }
+            lastSignature = (s, ok)
+            guard ok else { return false }
+        }
+        return true
     }
 }

@@ -205,8 +205,9 @@ struct SigmaKeywordPass {
         var fileCount = 0
         for g in groups { for p in positions[g] { fileCount = max(fileCount, Int(store.fileID[p]) + 1) } }
         // Per file, per line (dense by line number): which of the file's searching sources read the line, one bit
-        // each in the order they first touch the file; past 63 sources, bit 63 stands for all the later ones.
-        var masks = [[UInt64]](repeating: [], count: fileCount)
+        // each in the order they first touch the file; past 63 sources, bit 63 stands for all the later ones. One
+        // byte per line while a file has at most 8 such sources (the usual case), eight past that.
+        var masks = [LineMasks](repeating: LineMasks(), count: fileCount)
         var sourcesOf = [[Int]](repeating: [], count: fileCount)
         var bitInFile = [Int](repeating: -1, count: fileCount)
         for g in groups {
@@ -219,61 +220,65 @@ struct SigmaKeywordPass {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
                     sourcesOf[f].append(g)
                 }
-                let line = Int(store.line[p])
-                if line >= masks[f].count { masks[f] += repeatElement(0, count: max(line + 1 - masks[f].count, masks[f].count)) }
-                masks[f][line] |= 1 << UInt64(bitInFile[f])
+                masks[f].insert(bit: bitInFile[f], line: Int(store.line[p]))
             }
         }
-        // One matcher per distinct set of tests; per wanted line of a file, its matcher (by the line's mask).
+        // One matcher per distinct set of tests, per distinct mask of a file. A file's wanted lines (and each one's
+        // matcher) are listed only when its job runs, so at most `threads` such lists (12 bytes per line) are alive.
         var matchers: [SigmaKeywordMatcher] = []
         var matcherOfTests: [[Int32]: Int32] = [:]
-        var jobs: [(file: Int, wanted: [UInt64], matcher: [Int32])] = []
+        var jobs: [(file: Int, masks: LineMasks, matcherOfMask: [UInt64: Int32], lines: Int)] = []
         for f in 0..<fileCount where !sourcesOf[f].isEmpty {
-            var wanted: [UInt64] = []
-            var lineMatcher: [Int32] = []
             var matcherOfMask: [UInt64: Int32] = [:]
-            var last: (mask: UInt64, matcher: Int32) = (0, -1)
-            for (line, m) in masks[f].enumerated() where m != 0 {
-                wanted.append(UInt64(line))
-                if m != last.mask {
-                    if let known = matcherOfMask[m] {
-                        last = (m, known)
-                    } else {
-                        var ids = Set<Int32>()
-                        for (bit, g) in sourcesOf[f].enumerated() where m & (1 << UInt64(min(bit, 63))) != 0 {
-                            ids.formUnion(testsOf[g])
-                        }
-                        let key = ids.sorted()
-                        let k: Int32
-                        if let known = matcherOfTests[key] { k = known } else {
-                            k = Int32(matchers.count)
-                            matcherOfTests[key] = k
-                            matchers.append(SigmaKeywordMatcher(key, of: tests))
-                        }
-                        matcherOfMask[m] = k
-                        last = (m, k)
-                    }
+            var lines = 0
+            var last: UInt64 = 0
+            masks[f].forEachLine { _, m in
+                lines += 1
+                guard m != last else { return }
+                last = m
+                guard matcherOfMask[m] == nil else { return }
+                var ids = Set<Int32>()
+                for (bit, g) in sourcesOf[f].enumerated() where m & (1 << UInt64(min(bit, 63))) != 0 {
+                    ids.formUnion(testsOf[g])
                 }
-                lineMatcher.append(last.matcher)
+                let key = ids.sorted()
+                let k: Int32
+                if let known = matcherOfTests[key] { k = known } else {
+                    k = Int32(matchers.count)
+                    matcherOfTests[key] = k
+                    matchers.append(SigmaKeywordMatcher(key, of: tests))
+                }
+                matcherOfMask[m] = k
             }
-            masks[f] = []
-            jobs.append((f, wanted, lineMatcher))
+            jobs.append((f, masks[f], matcherOfMask, lines))
+            masks[f] = LineMasks()
         }
         let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
-        let order = jobs.indices.sorted { (jobs[$0].wanted.count, $1) > (jobs[$1].wanted.count, $0) }
+        let order = jobs.indices.sorted { (jobs[$0].lines, $1) > (jobs[$1].lines, $0) }
         JobQueue(
             order.map { j in
                 { [jobs, matchers] in
                     let job = jobs[j]
+                    var wanted: [UInt64] = []
+                    var lineMatcher: [Int32] = []
+                    wanted.reserveCapacity(job.lines)
+                    lineMatcher.reserveCapacity(job.lines)
+                    var last: (mask: UInt64, matcher: Int32) = (0, -1)
+                    job.masks.forEachLine { line, m in
+                        wanted.append(UInt64(line))
+                        // Every mask of the file was given a matcher above.
+                        if m != last.mask { last = (m, job.matcherOfMask[m] ?? -1) }
+                        lineMatcher.append(last.matcher)
+                    }
                     var scratch = SigmaKeywordMatcher.Scratch()
-                    for m in Set(job.matcher) { scratch.fit(matchers[Int(m)]) }
+                    for m in Set(lineMatcher) where m >= 0 { scratch.fit(matchers[Int(m)]) }
                     var hits = FileHits()
                     var next = 0
-                    let ok = reader(UInt32(job.file), job.wanted) { line, bytes in
-                        while next < job.wanted.count && job.wanted[next] < line { next += 1 }
-                        guard next < job.wanted.count, job.wanted[next] == line else { return }
+                    let ok = reader(UInt32(job.file), wanted) { line, bytes in
+                        while next < wanted.count && wanted[next] < line { next += 1 }
+                        guard next < wanted.count, wanted[next] == line, lineMatcher[next] >= 0 else { return }
                         let before = hits.tests.count
-                        matchers[Int(job.matcher[next])].match(bytes, &scratch) { hits.tests.append($0) }
+                        matchers[Int(lineMatcher[next])].match(bytes, &scratch) { hits.tests.append($0) }
                         guard hits.tests.count > before else { return }
                         // A line handed over twice keeps the hits of both readings under one entry.
                         if hits.lines.last == UInt32(line) {
@@ -289,5 +294,41 @@ struct SigmaKeywordPass {
             }
         ).run(threads: threads)
         return results.values
+    }
+}
+
+/// Per line of a file (dense by line number), which of the file's searching sources read it: one bit per source.
+/// One byte per line while the bits fit in 8 (a file read by at most 8 searching sources), widened to eight bytes per
+/// line when a ninth source's bit is set.
+package struct LineMasks {
+    var narrow: [UInt8] = []
+    var wide: [UInt64]?
+
+    package init() {}
+
+    /// Sets source `bit` (0...63) at `line`, growing the masks (at least doubling) to reach it.
+    package mutating func insert(bit: Int, line: Int) {
+        if bit >= 8, wide == nil {
+            wide = narrow.map { UInt64($0) }
+            narrow = []
+        }
+        if var w = wide {
+            wide = nil  // `w` is the only reference while it is written
+            if line >= w.count { w += repeatElement(0, count: max(line + 1 - w.count, w.count)) }
+            w[line] |= 1 << UInt64(bit)
+            wide = w
+        } else {
+            if line >= narrow.count { narrow += repeatElement(0, count: max(line + 1 - narrow.count, narrow.count)) }
+            narrow[line] |= 1 << UInt8(bit)
+        }
+    }
+
+    /// Calls `body` with each line that some source reads and its mask, lines ascending.
+    package func forEachLine(_ body: (Int, UInt64) -> Void) {
+        if let wide {
+            for (line, m) in wide.enumerated() where m != 0 { body(line, m) }
+        } else {
+            for (line, m) in narrow.enumerated() where m != 0 { body(line, UInt64(m)) }
+        }
     }
 }

@@ -91,23 +91,46 @@ public struct SigmaMultiPattern: Sendable {
                     firstWord.withUnsafeBufferPointer { firsts in
                         lastWord.withUnsafeBufferPointer { lasts in
                             lengths.withUnsafeBufferPointer { lens in
-                                // Positions with four bytes from them: `i + 4 <= n`, so the unaligned loads stay
-                                // in the text (the last word is read only when the whole pattern fits).
+                                // Four positions per step from one 8-byte load (`i + 8 <= n`: positions `i...i + 3`
+                                // read bytes up to `i + 6`), their four bitmap tests combined into one branch: the
+                                // positions are independent, so the loads and multiplications overlap. Where some
+                                // bucket holds a pattern, each of the four positions is checked alone.
+                                @inline(__always) func check(_ i: Int, _ word: UInt32, _ h: Int) {
+                                    for j in Int(starts[h])..<Int(starts[h + 1]) {
+                                        let k = Int(entries[j])
+                                        let length = lens[k]
+                                        guard firsts[k] == word, n - i >= length,
+                                            UnsafeRawPointer(base + i + length - 4).loadUnaligned(as: UInt32.self).littleEndian
+                                                == lasts[k]
+                                        else { continue }
+                                        if occursAt(k, base, i, n) { found(k) }
+                                    }
+                                }
+                                @inline(__always) func hit(_ h: Int) -> UInt64 { (bits[h >> 6] >> UInt64(h & 63)) & 1 }
                                 var i = 0
+                                while i + 8 <= n {
+                                    let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
+                                    let w0 = UInt32(truncatingIfNeeded: x)
+                                    let w1 = UInt32(truncatingIfNeeded: x >> 8)
+                                    let w2 = UInt32(truncatingIfNeeded: x >> 16)
+                                    let w3 = UInt32(truncatingIfNeeded: x >> 24)
+                                    let h0 = Self.bucket(w0)
+                                    let h1 = Self.bucket(w1)
+                                    let h2 = Self.bucket(w2)
+                                    let h3 = Self.bucket(w3)
+                                    if hit(h0) | hit(h1) | hit(h2) | hit(h3) != 0 {
+                                        if hit(h0) != 0 { check(i, w0, h0) }
+                                        if hit(h1) != 0 { check(i + 1, w1, h1) }
+                                        if hit(h2) != 0 { check(i + 2, w2, h2) }
+                                        if hit(h3) != 0 { check(i + 3, w3, h3) }
+                                    }
+                                    i += 4
+                                }
+                                // The last positions with four bytes from them (`i + 4 <= n`), one at a time.
                                 while i + 4 <= n {
                                     let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt32.self).littleEndian
                                     let h = Self.bucket(word)
-                                    if bits[h >> 6] & (1 << UInt64(h & 63)) != 0 {
-                                        for j in Int(starts[h])..<Int(starts[h + 1]) {
-                                            let k = Int(entries[j])
-                                            let length = lens[k]
-                                            guard firsts[k] == word, n - i >= length,
-                                                UnsafeRawPointer(base + i + length - 4).loadUnaligned(as: UInt32.self).littleEndian
-                                                    == lasts[k]
-                                            else { continue }
-                                            if occursAt(k, base, i, n) { found(k) }
-                                        }
-                                    }
+                                    if hit(h) != 0 { check(i, word, h) }
                                     i += 1
                                 }
                             }

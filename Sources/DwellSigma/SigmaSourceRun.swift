@@ -2,34 +2,57 @@ import DwellCore
 import DwellIndex
 import Foundation
 
-/// A set of positions in a log source's event list, one bit each.
-struct Bitset {
-    var words: [UInt64]
-    let count: Int
+/// A set of positions in a log source's event list, one bit each. An empty set holds no words (most tests match
+/// nothing, and a source keeps every test's result: a word array per test cost a bit per event each).
+package struct Bitset {
+    /// The bits, or no words at all when the set is empty.
+    package private(set) var words: [UInt64]
+    package let count: Int
 
-    init(count: Int, all: Bool = false) {
+    package init(count: Int, all: Bool = false) {
         self.count = count
-        words = [UInt64](repeating: all ? ~0 : 0, count: (count + 63) / 64)
+        words = all && count > 0 ? [UInt64](repeating: ~0, count: (count + 63) / 64) : []
         if all { trim() }
     }
 
-    mutating func trim() {
+    private mutating func trim() {
         let extra = words.count * 64 - count
         if extra > 0, !words.isEmpty { words[words.count - 1] &= ~0 >> UInt64(extra) }
     }
 
-    mutating func set(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
-    func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
-    var isEmpty: Bool { !words.contains { $0 != 0 } }
+    package mutating func set(_ i: Int) {
+        if words.isEmpty { words = [UInt64](repeating: 0, count: (count + 63) / 64) }
+        words[i >> 6] |= 1 << UInt64(i & 63)
+    }
+    package func contains(_ i: Int) -> Bool { !words.isEmpty && words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    package var isEmpty: Bool { !words.contains { $0 != 0 } }
 
-    mutating func formIntersection(_ o: Bitset) { for k in words.indices { words[k] &= o.words[k] } }
-    mutating func formUnion(_ o: Bitset) { for k in words.indices { words[k] |= o.words[k] } }
-    mutating func invert() {
+    package mutating func formIntersection(_ o: Bitset) {
+        guard !words.isEmpty else { return }
+        guard !o.words.isEmpty else {
+            words = []
+            return
+        }
+        for k in words.indices { words[k] &= o.words[k] }
+    }
+    package mutating func formUnion(_ o: Bitset) {
+        guard !o.words.isEmpty else { return }
+        guard !words.isEmpty else {
+            words = o.words
+            return
+        }
+        for k in words.indices { words[k] |= o.words[k] }
+    }
+    package mutating func invert() {
+        if words.isEmpty {
+            self = Bitset(count: count, all: true)
+            return
+        }
         for k in words.indices { words[k] = ~words[k] }
         trim()
     }
 
-    func forEachSet(_ body: (Int) -> Void) {
+    package func forEachSet(_ body: (Int) -> Void) {
         for (k, w) in words.enumerated() where w != 0 {
             var x = w
             while x != 0 {
@@ -115,7 +138,11 @@ enum FieldAccess {
 struct SourceRun {
     let store: EventStore
     let positions: [Int]
-    var keys: [DwellField: [UInt64]] = [:]
+    /// Per field read so far: each event's key as its index in `distinct` (1, 2 or 4 bytes per event, where the
+    /// keys themselves take 8), so a test marks the distinct values it matches in a small table and looks each event up
+    /// there.
+    var ordinals: [DwellField: OrdinalColumn] = [:]
+    /// Per field read so far: its distinct keys, ascending (`FieldAccess.absent`, when present, last).
     var distinct: [DwellField: [UInt64]] = [:]
     var results: [SigmaFieldTest: Bitset] = [:]
     /// Keyword tests' results (from the raw lines).
@@ -152,24 +179,51 @@ struct SourceRun {
     /// Keys below this are symbol or address ids (or small numbers): sets of them are bitmaps, not hash sets.
     var denseBound: Int { max(store.symbols.count, store.addresses.count + 1, 65_536) }
 
+    /// Each event's key for `f` (read once per field; see `ordinals`).
     mutating func keys(_ f: DwellField) -> [UInt64] {
-        if let k = keys[f] { return k }
+        let o = ordinals(f)
+        let values = distinct[f] ?? []
+        return (0..<o.count).map { values[o[$0]] }
+    }
+
+    /// Each event's key for `f` as its index in `distinct[f]`, computed on first use: the keys are read from the
+    /// store once to find the distinct ones, and again to number them (through a table for keys below
+    /// `denseBound`, a dictionary above it).
+    mutating func ordinals(_ f: DwellField) -> OrdinalColumn {
+        if let o = ordinals[f] { return o }
+        var values: [UInt64]
+        var numbered: OrdinalColumn
         if case .record(let name) = f {
             let k = recordKeys[name] ?? [UInt64](repeating: FieldAccess.absent, count: positions.count)
-            keys[f] = k
-            distinct[f] = Set(k).sorted()
-            return k
+            values = Set(k).sorted()
+            var ordinalOf: [UInt64: UInt32] = [:]
+            for (o, v) in values.enumerated() { ordinalOf[v] = UInt32(o) }
+            numbered = OrdinalColumn(count: k.count, distinct: values.count) { ordinalOf[k[$0]] ?? 0 }
+        } else {
+            // Locals, not `self`'s properties: inside the closure below, reading `self.store` copied the store (a
+            // retain per column) for every event.
+            let store = self.store
+            let positions = self.positions
+            var seen = KeySet(bound: denseBound)
+            for p in positions { seen.insert(FieldAccess.key(store, f, p)) }
+            values = seen.sorted()
+            // Keys below the bound are numbered through a table as long as the largest such key (at most
+            // `denseBound` entries), the others through a dictionary.
+            let bound = UInt64(denseBound)
+            let dense = values.last { $0 < bound }.map { Int($0) + 1 } ?? 0
+            var table = [UInt32](repeating: 0, count: dense)
+            var ordinalOf: [UInt64: UInt32] = [:]
+            for (o, v) in values.enumerated() {
+                if v < bound { table[Int(v)] = UInt32(o) } else { ordinalOf[v] = UInt32(o) }
+            }
+            numbered = OrdinalColumn(count: positions.count, distinct: values.count) { n in
+                let v = FieldAccess.key(store, f, positions[n])
+                return v < bound ? table[Int(v)] : ordinalOf[v] ?? 0
+            }
         }
-        var k = [UInt64](repeating: FieldAccess.absent, count: positions.count)
-        var seen = KeySet(bound: denseBound)
-        for (n, p) in positions.enumerated() {
-            let v = FieldAccess.key(store, f, p)
-            k[n] = v
-            seen.insert(v)
-        }
-        keys[f] = k
-        distinct[f] = seen.sorted()
-        return k
+        ordinals[f] = numbered
+        distinct[f] = values
+        return numbered
     }
 
     mutating func evaluate(_ node: SigmaNode, rule: SigmaCompiledRule) -> Bitset {
@@ -206,10 +260,12 @@ struct SourceRun {
         var out = Bitset(count: positions.count)
         if t.field == .rawLine { return out }  // keywords not searched (no raw lines): nothing matches
         if case .fieldref(let other, let mode, let cased) = t.check {
-            let a = keys(t.field)
-            let b = keys(other)
+            let a = ordinals(t.field)
+            let b = ordinals(other)
+            let aValues = distinct[t.field] ?? []
+            let bValues = distinct[other] ?? []
             for n in positions.indices {
-                guard var x = text(t.field, a[n]), var y = text(other, b[n]) else { continue }
+                guard var x = text(t.field, aValues[a[n]]), var y = text(other, bValues[b[n]]) else { continue }
                 if !cased {
                     x = x.map(SigmaPattern.foldByte)
                     y = y.map(SigmaPattern.foldByte)
@@ -225,8 +281,11 @@ struct SourceRun {
             }
             return out
         }
-        let k = keys(t.field)
-        var matched = KeySet(bound: denseBound)
+        let k = ordinals(t.field)
+        let values = distinct[t.field] ?? []
+        // Per distinct value (by its index in `values`): whether the test holds.
+        var matched = [Bool](repeating: false, count: values.count)
+        var anyMatched = false
         var regexes: [NSRegularExpression] = []
         if case .regex(let sources, _, let options) = t.check {
             regexes = sources.compactMap { try? NSRegularExpression(pattern: $0, options: .init(rawValue: options)) }
@@ -234,7 +293,7 @@ struct SourceRun {
         var nets: [IPNetwork] = []
         if case .cidr(let list, _) = t.check { nets = list.compactMap(IPNetwork.init) }
         var folded: [UInt8] = []
-        for key in distinct[t.field] ?? [] {
+        for (o, key) in values.enumerated() {
             let text = self.text(t.field, key)
             var hit = false
             switch t.check {
@@ -260,10 +319,13 @@ struct SourceRun {
                 hit = values.contains { SigmaComparison(op: op, value: $0).holds(n) }
             case .fieldref: break
             }
-            if hit { matched.insert(key) }
+            if hit {
+                matched[o] = true
+                anyMatched = true
+            }
         }
-        guard !matched.isEmpty else { return out }
-        for n in positions.indices where matched.contains(k[n]) { out.set(n) }
+        guard anyMatched else { return out }
+        k.forEach(where: matched) { out.set($0) }
         return out
     }
 
@@ -369,6 +431,61 @@ struct SourceRun {
         }
         for (k, t) in tests.enumerated() { keywordResults[t] = bits[k] }
         return unread > 0 ? "\(unread) events' raw lines could not be read back (standard input): keywords not searched there" : nil
+    }
+}
+
+/// Each event's key as an index into its field's distinct keys, one, two or four bytes each: the narrowest width
+/// that holds the number of distinct keys (a method, a status or a host takes one byte per event).
+package enum OrdinalColumn {
+    case narrow([UInt8])
+    case medium([UInt16])
+    case wide([UInt32])
+
+    /// `count` events whose ordinals are `ordinal(n)`, each below `distinct`.
+    package init(count: Int, distinct: Int, _ ordinal: (Int) -> UInt32) {
+        func fill<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            var out = [T](repeating: 0, count: count)
+            out.withUnsafeMutableBufferPointer { o in for n in 0..<count { o[n] = T(truncatingIfNeeded: ordinal(n)) } }
+            return out
+        }
+        if distinct <= 1 << 8 {
+            self = .narrow(fill(UInt8.self))
+        } else if distinct <= 1 << 16 {
+            self = .medium(fill(UInt16.self))
+        } else {
+            self = .wide(fill(UInt32.self))
+        }
+    }
+
+    package var count: Int {
+        switch self {
+        case .narrow(let a): a.count
+        case .medium(let a): a.count
+        case .wide(let a): a.count
+        }
+    }
+
+    package subscript(n: Int) -> Int {
+        switch self {
+        case .narrow(let a): Int(a[n])
+        case .medium(let a): Int(a[n])
+        case .wide(let a): Int(a[n])
+        }
+    }
+
+    /// Calls `body` with each event (ascending) whose ordinal is marked in `matched` (one flag per distinct key).
+    package func forEach(where matched: [Bool], _ body: (Int) -> Void) {
+        func scan<T: FixedWidthInteger>(_ a: [T]) {
+            // Every ordinal is below the number of distinct keys, which is `matched.count`.
+            matched.withUnsafeBufferPointer { m in
+                a.withUnsafeBufferPointer { o in for n in 0..<o.count where m[Int(o[n])] { body(n) } }
+            }
+        }
+        switch self {
+        case .narrow(let a): scan(a)
+        case .medium(let a): scan(a)
+        case .wide(let a): scan(a)
+        }
     }
 }
 
