@@ -269,7 +269,7 @@ extension Correlator {
     }
 
     /// Shells by program name: sudo running one of these, or su with no command, opens a shell.
-    static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
+    static var shells: Set<String> { loginShells }
 
     /// Whether privilege event `i` opened a root shell: sudo or su to root (or to no one named) running a shell
     /// rather than a command (`sudo /bin/bash`, `sudo -i`, `su -`).
@@ -385,7 +385,7 @@ extension Correlator {
                 evidence: pos.first.map { ref(Int($0)) })
         }.sorted { ($0.firstSeen, $0.value) < ($1.firstSeen, $1.value) }
         inv.edges = edges.sorted { $0.time < $1.time }
-        inv.paths = Self.paths(
+        inv.paths = LateralPaths.paths(
             edges: inv.edges, entries: inv.entryPoints,
             reached: inv.hosts.reduce(into: [:]) { $0[$1.host] = $1.firstCompromise })
         // Data touched: web paths served (2xx) to attacker addresses, bytes sent out to them.
@@ -447,7 +447,7 @@ extension Correlator {
     /// an account created or added to a group, a hop to a host the account never logged in to. The hops' own
     /// sessions are followed (three levels). - Complexity: O(external logins · their sessions' events).
     func takeoverLogins() -> [(Int, String)] {
-        guard let evidenceStart = store.time.first else { return [] }
+        guard let evidenceStart = store.timeBounds?.first else { return [] }
         let closes = closeIndex()
         func end(_ i: Int) -> Int64 { sessionEnd(i, closes: closes) }
         let root = store.key(.user, "root")?.value ?? 0
@@ -509,7 +509,8 @@ extension Correlator {
         }
         var out: [(Int, String)] = []
         var tried: Set<UInt32> = []
-        for i in 0..<store.count where store.kind[i] == .authSuccess {
+        let kind = store.kind
+        for i in 0..<store.count where kind[i] == .authSuccess {
             let src = store.sourceIP[i]
             guard src != 0, store.user[i] != 0, store.host[i] != 0, let ip = store.address(src), !ip.isInternal,
                 tried.insert(src).inserted
@@ -527,3 +528,6 @@ extension Correlator {
         return out
     }
 }
+
+/// Programs that are a shell (a generic type holds no stored static).
+private let loginShells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]

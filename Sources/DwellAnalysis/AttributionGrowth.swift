@@ -4,14 +4,14 @@ import DwellIndex
 /// The growth rounds of `Correlator.run` (see docs/DESIGN.md, "Attribution"): what the attacker holds so far, the
 /// indexes the rounds look things up in, and one method per rule of growth. `round()` applies them in order, once;
 /// the correlator repeats it until nothing joins (or `maxRounds`).
-struct AttributionGrowth {
-    typealias Joined = Correlator.Joined
-    typealias Presence = Correlator.Presence
+struct AttributionGrowth<Store: EventColumns> {
+    typealias Joined = Correlator<Store>.Joined
+    typealias Presence = Correlator<Store>.Presence
     typealias Session = (host: UInt32, user: UInt32, pid: Int32, logon: UInt32, start: Int64, end: Int64)
     /// A hop a network finding implies (addresses), with its time and the finding.
     typealias LateralImplication = (from: UInt32, to: UInt32, account: String?, method: String, time: Int64, f: Finding)
 
-    let c: Correlator
+    let c: Correlator<Store>
 
     // What the attacker holds, and when each joined.
     var ips: [UInt32: Joined] = [:]
@@ -23,7 +23,7 @@ struct AttributionGrowth {
     var edges: [LateralEdge] = []
     var edgeKeys: Set<String> = []
     var sessions: [Session] = []
-    var sessionKeys: Set<Correlator.SessionKey> = []
+    var sessionKeys: Set<Correlator<Store>.SessionKey> = []
     var presence: [String: [Presence]] = [:]
     /// Logins out of held hosts not tied to the attacker (position → the host it left and why); a later round
     /// may still attribute one (an account found held later), so the list is made at the end.
@@ -35,10 +35,10 @@ struct AttributionGrowth {
     let shellPaths: Set<UInt32>
     let lateralImplications: [LateralImplication]
     /// Where sessions end (see `Correlator.sessionEnd`).
-    let closes: Correlator.SessionCloses
+    let closes: Correlator<Store>.SessionCloses
     /// Routine logins: the first times each (target host, source address, account) logged in.
     let routineNeeded: Int
-    let routine: [Correlator.RoutineKey: [Int64]]
+    let routine: [Correlator<Store>.RoutineKey: [Int64]]
     /// Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
     let accountChanges: [UInt32: [Int32]]
     let root: UInt32
@@ -47,7 +47,7 @@ struct AttributionGrowth {
 
     /// The state the seeds and the compromise findings' hosts give, and the indexes.
     init(
-        correlator: Correlator, seeds: [Seed], compromiseFindings: [Finding],
+        correlator: Correlator<Store>, seeds: [Seed], compromiseFindings: [Finding],
         hostImplications: [(name: String, time: Int64, reason: String, evidence: Int?)],
         lateralImplications: [LateralImplication]
     ) {
@@ -66,8 +66,9 @@ struct AttributionGrowth {
         routineNeeded = max(correlator.options.routineLogins, 1)
         routine = correlator.routineIndex(first: routineNeeded)
         var accountChanges: [UInt32: [Int32]] = [:]
+        let kind = store.kind
         for i in 0..<store.count {
-            switch store.kind[i] {
+            switch kind[i] {
             case .accountCreate, .accountModify, .passwordChange, .accountDelete:
                 if store.host[i] != 0 { accountChanges[store.host[i], default: []].append(Int32(i)) }
             default: break
@@ -163,7 +164,7 @@ struct AttributionGrowth {
         let pid = c.sessionProcess(i)
         let end = sessionEnd(i)
         if sessionKeys.insert(
-            Correlator.SessionKey(host: h, pid: pid, logonID: store.sessionID[i], start: store.time[i])
+            Correlator<Store>.SessionKey(host: h, pid: pid, logonID: store.sessionID[i], start: store.time[i])
         ).inserted {
             sessions.append((h, store.user[i], pid, store.sessionID[i], store.time[i], end))
             presence[c.hostName(i), default: []].append(Presence(start: store.time[i], end: end, user: store.user[i]))
@@ -173,7 +174,7 @@ struct AttributionGrowth {
     /// Whether `user` logged in to `target` from one of `sources` often enough (`routineLogins`) before `t`.
     func seenBefore(target: UInt32, sources: [UInt32], user: UInt32, before t: Int64) -> Bool {
         sources.contains { s in
-            guard let times = routine[Correlator.RoutineKey(host: target, source: s, user: user)] else { return false }
+            guard let times = routine[Correlator<Store>.RoutineKey(host: target, source: s, user: user)] else { return false }
             return times.count >= routineNeeded && times[routineNeeded - 1] < t
         }
     }

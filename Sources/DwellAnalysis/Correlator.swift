@@ -31,27 +31,15 @@ public struct CorrelationOptions: Sendable {
 /// An address no host claims at a time stays an address.
 /// - Complexity: O(n) to learn addresses and build the routine and session-close indexes; each round is
 ///   O(attacker events + compromised hosts' events · log n).
-public struct Correlator {
-    let store: EventStore
+public struct Correlator<Store: EventColumns> {
+    let store: Store
     let filePaths: [String]
     /// The detectors' findings (settable so that address learning, in `init`, can run before they are known).
     var findings: [Finding]
     var options: CorrelationOptions
-    public init(
-        store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
-        hostEntries: [HostMapEntry] = [], ownTraffic: OwnTrafficLines = OwnTrafficLines(),
-        options: CorrelationOptions = CorrelationOptions()
-    ) {
-        self.init(
-            store: store, filePaths: filePaths, findings: findings,
-            directory: HostDirectory(
-                store: store, filePaths: filePaths, hostEntries: hostEntries + hostMap.map { HostMapEntry(address: $0.0, host: $0.1) },
-                ownTraffic: ownTraffic, maxOwnAddresses: options.maxOwnAddresses),
-            options: options)
-    }
 
     public init(
-        store: EventStore, filePaths: [String], findings: [Finding], directory: HostDirectory,
+        store: Store, filePaths: [String], findings: [Finding], directory: HostDirectory,
         options: CorrelationOptions = CorrelationOptions()
     ) {
         self.store = store
@@ -67,7 +55,7 @@ public struct Correlator {
     func owner(_ addr: UInt32, at t: Int64) -> String? { directory.owner(addr, at: t) }
     var learned: [String] { directory.learned }
     var conflicts: [String] { directory.conflicts }
-    var addressBindings: [HostAddressBinding] { directory.addressBindings }
+    var addressBindings: [HostAddressBinding] { directory.addressBindings(in: store, filePaths: filePaths) }
 
     struct Joined {
         var time: Int64
@@ -92,8 +80,10 @@ public struct Correlator {
 
     func routineIndex(first k: Int) -> [RoutineKey: [Int64]] {
         var out: [RoutineKey: [Int64]] = [:]
-        for i in 0..<store.count where store.kind[i] == .authSuccess && store.host[i] != 0 {
-            let key = RoutineKey(host: store.host[i], source: store.sourceIP[i], user: store.user[i])
+        // The columns read once: a mapped store's column is a view made on each read of the property.
+        let (kind, host) = (store.kind, store.host)
+        for i in 0..<store.count where kind[i] == .authSuccess && host[i] != 0 {
+            let key = RoutineKey(host: host[i], source: store.sourceIP[i], user: store.user[i])
             if let times = out[key], times.count >= k { continue }
             out[key, default: []].append(store.time[i])
         }
@@ -131,8 +121,9 @@ public struct Correlator {
     /// The session closes of the store. - Complexity: O(n).
     func closeIndex() -> SessionCloses {
         var out = SessionCloses()
+        let kind = store.kind
         for i in 0..<store.count {
-            switch store.kind[i] {
+            switch kind[i] {
             case .sessionClose, .disconnect:
                 guard store.host[i] != 0, store.pid[i] >= 0 else { continue }
                 out.byProcess[ProcessKey(host: store.host[i], program: store.program[i], pid: store.pid[i]), default: []]
@@ -149,4 +140,20 @@ public struct Correlator {
     func index(of e: EvidenceRef) -> Int? { store.position(of: e) }
 
     func summary(_ i: Int) -> String { store.summary(i) }
+}
+
+extension Correlator where Store == EventStore {
+    /// A correlator over a store in memory, with a host directory learned from it now.
+    public init(
+        store: EventStore, filePaths: [String], findings: [Finding], hostMap: [(IPAddress, String)] = [],
+        hostEntries: [HostMapEntry] = [], ownTraffic: OwnTrafficLines = OwnTrafficLines(),
+        options: CorrelationOptions = CorrelationOptions()
+    ) {
+        self.init(
+            store: store, filePaths: filePaths, findings: findings,
+            directory: HostDirectory(
+                store: store, filePaths: filePaths, hostEntries: hostEntries + hostMap.map { HostMapEntry(address: $0.0, host: $0.1) },
+                ownTraffic: ownTraffic, maxOwnAddresses: options.maxOwnAddresses),
+            options: options)
+    }
 }

@@ -29,9 +29,20 @@ extension HostDirectory {
 
     /// The directory `learned` describes, over its store; nil when `store` is not the one it was learned from.
     init?(store: EventStore, filePaths: [String], restoring l: Snapshot) {
-        guard l.events == store.count, l.addresses == store.addresses.count,
-            l.networks.inside.count <= store.addresses.count + 1
-        else { return nil }
+        self.init(
+            events: store.count, addresses: store.addresses.count, store: store, filePaths: filePaths, restoring: l)
+    }
+
+    /// The directory `l` describes for the correlator over a store mapped from a case (`Correlator` over
+    /// `MappedEventStore`), given that store's event and address counts; nil when they are not the snapshot's.
+    /// It holds no store: the correlator reads addresses and evidence from its own (`addressBindings(in:)`), and
+    /// the detectors, which read the directory's store, are given a directory learned from a store in memory.
+    public init?(events: Int, addresses: Int, filePaths: [String], restoring l: Snapshot) {
+        self.init(events: events, addresses: addresses, store: EventStore(), filePaths: filePaths, restoring: l)
+    }
+
+    init?(events: Int, addresses: Int, store: EventStore, filePaths: [String], restoring l: Snapshot) {
+        guard l.events == events, l.addresses == addresses, l.networks.inside.count <= addresses + 1 else { return nil }
         self.store = store
         self.filePaths = filePaths
         maxOwnAddresses = l.maxOwnAddresses

@@ -115,7 +115,13 @@ public struct HostDirectory: Sendable {
     }
 
     /// Every binding of an address to a host, for the report: host, then time.
-    public var addressBindings: [HostAddressBinding] {
+    public var addressBindings: [HostAddressBinding] { addressBindings(in: store, filePaths: filePaths) }
+
+    /// The same, with the addresses' text and the evidence read from `store` (the one the directory was learned
+    /// from, or the same store mapped from a case).
+    func addressBindings<S: EventColumns>(in store: S, filePaths: [String]) -> [HostAddressBinding] {
+        func ipText(_ id: UInt32) -> String { store.address(id)?.description ?? "" }
+        func ref(_ i: Int) -> EvidenceRef { EvidenceRef(store: store, position: i, filePaths: filePaths) }
         var out: [HostAddressBinding] = []
         for (addr, owners) in learnedOwners.merging(givenOwners, uniquingKeysWith: +) {
             for o in owners {

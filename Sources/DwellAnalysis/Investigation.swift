@@ -236,7 +236,7 @@ public struct Investigation: Sendable {
 
 extension EvidenceRef {
     /// The evidence of the event at store position `i` (the raw line is attached after analysis).
-    init(store: EventStore, position i: Int, filePaths: [String]) {
+    init<S: EventColumns>(store: S, position i: Int, filePaths: [String]) {
         let f = Int(store.fileID[i])
         self.init(
             fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),

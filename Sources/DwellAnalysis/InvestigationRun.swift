@@ -70,6 +70,29 @@ public enum InvestigationRun {
         store: EventStore, paths: [String], stats: [FileStats], analysis: StoredAnalysis, directory: HostDirectory,
         seeds: [Seed], notes: [String] = [], attach: (inout Investigation) -> Void
     ) -> Investigation {
+        correlateColumns(
+            store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds,
+            notes: notes, attach: attach)
+    }
+
+    /// The same over a case's store mapped in place (`investigate --case DIR --seed X`, `lateral --case`): the
+    /// correlator reads only the columns, rows and postings it touches. `directory` is the case's stored one
+    /// (`HostDirectory(events:addresses:filePaths:restoring:)`). Call `store.checkIntact()` before using the answer.
+    public static func correlate(
+        store: MappedEventStore, paths: [String], stats: [FileStats], analysis: StoredAnalysis,
+        directory: HostDirectory, seeds: [Seed], attach: (inout Investigation) -> Void
+    ) -> Investigation {
+        correlateColumns(
+            store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds,
+            notes: [], attach: attach)
+    }
+
+    /// The correlation over either store; specialised for each here, in this module (a generic call from
+    /// another module would read every column through the protocol's witness tables).
+    static func correlateColumns<S: EventColumns>(
+        store: S, paths: [String], stats: [FileStats], analysis: StoredAnalysis, directory: HostDirectory,
+        seeds: [Seed], notes: [String], attach: (inout Investigation) -> Void
+    ) -> Investigation {
         var trace = PhaseTrace()
         let findings = analysis.findings
         let correlator = Correlator(store: store, filePaths: paths, findings: findings, directory: directory)

@@ -1,8 +1,8 @@
 import DwellCore
 import DwellIndex
 
-/// The lateral-movement paths of the scope, from its edges.
-extension Correlator {
+/// The lateral-movement paths of the scope, from its edges (the correlator's and the partials' merge).
+public enum LateralPaths {
     /// Time-respecting paths from the entry hosts: a hop out of a host counts only after the host was reached.
     static func paths(edges: [LateralEdge], entries: [String], reached: [String: Timestamp]) -> [[LateralEdge]] {
         var out: [[LateralEdge]] = []

@@ -307,7 +307,7 @@ public enum PartialsInvestigation {
                 evidence: ref($0.evidence))
         }.sorted { ($0.time, $0.from, $0.to, $0.account) < ($1.time, $1.from, $1.to, $1.account) }
         // The main path's rule for paths: one hop per target, the first in time (see `Correlator.paths`).
-        inv.paths = Correlator.paths(
+        inv.paths = LateralPaths.paths(
             edges: inv.edges, entries: inv.entryPoints, reached: compromised.mapValues(\.time))
         inv.indicators = (inv.sourceIPs + inv.accounts + inv.hosts.compactMap { item(.host, $0.host, $0.reason) })
         // The window: the attacker's addresses, first and last, and every hop.

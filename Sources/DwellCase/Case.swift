@@ -68,8 +68,8 @@ public struct Case: Sendable {
         w.markSections()
         store.write(to: &w)
         let ends = w.sectionEnds ?? []
-        let (payload, trailer) = CaseFile.sectioned(w.take(), ends: ends)
-        try CaseFile.write(payload, kind: .store, in: directory, checksumFrom: trailer)
+        let stream = w.take()
+        try CaseFile.write(stream, trailer: CaseFile.trailer(of: stream, ends: ends), kind: .store, in: directory)
         analysis.write(to: &w)
         try CaseFile.write(w.take(), kind: .analysis, in: directory)
         lines.write(to: &w)

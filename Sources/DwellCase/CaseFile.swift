@@ -58,11 +58,12 @@ public enum CaseFile {
     /// Bytes per checked chunk of the store stream (`MappedEventStore` checks a chunk when a read first touches it).
     public static let chunkBytes = 1 << 16
 
-    /// A store payload with its trailer: the stream, then the section count and where each section ends (section
+    /// A store payload's trailer, written after the stream: the section count and where each section ends (section
     /// k is the k-th array and the scalars before it), the chunk count and the `SectionHash` of each 64 KiB chunk
     /// of the stream, and last the stream's length (where the trailer starts). The header's CRC-32 covers only the
-    /// trailer; a reader checks a chunk when it first reads from it.
-    public static func sectioned(_ stream: [UInt8], ends marked: [Int]) -> (payload: [UInt8], trailerStart: Int) {
+    /// trailer; a reader checks a chunk when it first reads from it. The stream is not copied: `write` writes it
+    /// and the trailer one after the other (appending the trailer to it copied the whole store, twice its memory).
+    public static func trailer(of stream: [UInt8], ends marked: [Int]) -> [UInt8] {
         var ends = marked
         if ends.last != stream.count { ends.append(stream.count) }
         let chunks = (stream.count + chunkBytes - 1) / chunkBytes
@@ -77,20 +78,21 @@ public enum CaseFile {
             }
         }
         w.u64(UInt64(stream.count))
-        return (stream + w.take(), stream.count)
+        return w.take()
     }
 
-    /// Writes `payload` under its header into `directory`, through a temporary file renamed into place, so a
-    /// reader never sees half a file. The header's checksum covers the payload from `checksumFrom`.
-    public static func write(_ payload: [UInt8], kind: Kind, in directory: String, checksumFrom: Int = 0)
+    /// Writes `payload` (then `trailer`, when given) under its header into `directory`, through a temporary file
+    /// renamed into place, so a reader never sees half a file. The header's checksum covers the trailer when there
+    /// is one (a store's), else the payload.
+    public static func write(_ payload: [UInt8], trailer: [UInt8] = [], kind: Kind, in directory: String)
         throws(CaseError)
     {
         var header = BinaryWriter(capacity: headerBytes)
         for b in magic { header.u8(b) }
         header.u32(formatVersion)
         for b in kind.rawValue.utf8 { header.u8(b) }
-        header.u64(UInt64(payload.count))
-        header.u32(payload.withUnsafeBytes { crc(UnsafeRawBufferPointer(rebasing: $0[min(checksumFrom, $0.count)...])) })
+        header.u64(UInt64(payload.count + trailer.count))
+        header.u32((trailer.isEmpty ? payload : trailer).withUnsafeBytes { crc($0) })
         header.u32(byteOrderMark)
         let dest = directory + "/" + kind.fileName
         let temp = directory + "/." + kind.fileName + ".tmp-\(getpid())"
@@ -110,7 +112,7 @@ public enum CaseFile {
                 return true
             }
         }
-        let ok = all(header.take()) && all(payload) && fsync(fd) == 0
+        let ok = all(header.take()) && all(payload) && all(trailer) && fsync(fd) == 0
         let why = String(cString: strerror(errno))
         close(fd)
         guard ok else {

@@ -128,9 +128,10 @@ public enum CaseSQLite {
     /// Writes `c` (and `investigation`, the case's findings correlated) into a new database at `path` (an
     /// existing file is replaced). SQLite writes the schema and every table but the events (left empty, with
     /// their indexes); `SQLiteTreeWriter` then writes the events' rows and indexes as pages. `pageSize` is 4 KiB
-    /// unless a test asks for small pages (deep trees).
+    /// unless a test asks for small pages (deep trees), and the pages are written in blocks of 8 MiB unless a test
+    /// asks for many blocks (`blockBytes`).
     public static func export(
-        _ c: Case, investigation inv: Investigation, to path: String, pageSize: Int = 4096
+        _ c: Case, investigation inv: Investigation, to path: String, pageSize: Int = 4096, blockBytes: Int = 1 << 23
     ) throws(CaseError) -> Export {
         unlink(path)
         // The closures of `eventColumns` read the store through a pointer (see `EventValue`).
@@ -142,11 +143,27 @@ public enum CaseSQLite {
         }
         let store = UnsafePointer(box)
         let roots = try writeTables(c, investigation: inv, to: path, pageSize: pageSize)
-        var writer = try SQLiteTreeWriter(path: path)
+        var writer = try SQLiteTreeWriter(path: path, blockBytes: blockBytes)
         do throws(CaseError) {
             let rowClock = Stopwatch()
             guard let eventsRoot = roots["events"] else { throw CaseError("\(path): no events table was made") }
             let columns: [EventValue] = eventColumns.dropFirst().map { $0.value }
+            let timeInOrder = (0..<max(store.pointee.count - 1, 0)).allSatisfy { store.pointee.time[$0] <= store.pointee.time[$0 + 1] }
+            // Each index's order is computed on another thread one step ahead: the first while the rows are
+            // written, the next while an index's pages are (two orders held at most).
+            let ahead = OrdersAhead(count: eventIndexes.count, store: store)
+            func keys(_ k: Int) -> [EventValue] {
+                eventIndexes[k].columns.compactMap { name in eventColumns.first { $0.name == name }?.value }
+            }
+            func startOrder(_ k: Int) {
+                guard k < eventIndexes.count else { return }
+                let (index, keys) = (eventIndexes[k], keys(k))
+                ahead.start(k) { store in
+                    keyOrder(store, keys, byTime: index.columns[0] == "time_us", partial: index.partial, timeInOrder: timeInOrder)
+                }
+            }
+            startOrder(0)
+            defer { ahead.waitAll() }
             try writer.writeTable(root: eventsRoot, count: store.pointee.count) { i, record in
                 record.null()  // `id` is the rowid: an INTEGER PRIMARY KEY column is stored as NULL
                 for value in columns { record.int(value(store, i)) }
@@ -154,13 +171,12 @@ public enum CaseSQLite {
             }
             let rowCost = rowClock.elapsed
             var indexCosts: [(name: String, seconds: Double, cpuSeconds: Double)] = []
-            let timeInOrder = (0..<max(store.pointee.count - 1, 0)).allSatisfy { store.pointee.time[$0] <= store.pointee.time[$0 + 1] }
-            for index in eventIndexes {
+            for (k, index) in eventIndexes.enumerated() {
                 let clock = Stopwatch()
                 guard let root = roots[index.name] else { throw CaseError("\(path): no index \(index.name) was made") }
-                let keys: [EventValue] = index.columns.compactMap { name in eventColumns.first { $0.name == name }?.value }
-                let order = keyOrder(
-                    store, keys, byTime: index.columns[0] == "time_us", partial: index.partial, timeInOrder: timeInOrder)
+                let keys = keys(k)
+                let order = ahead.take(k)
+                startOrder(k + 1)
                 try order.withUnsafeBufferPointer { order throws(CaseError) in
                     try writer.writeIndex(root: root, count: order.count) { k, record in
                         let i = Int(order[k])
@@ -317,6 +333,40 @@ public enum CaseSQLite {
             if let name = row[0], let page = row[1].flatMap({ UInt32($0) }) { roots[name] = page }
         }
         return roots
+    }
+
+    /// Index orders (`keyOrder`) computed on a global queue while the caller writes pages; `take` waits for one.
+    /// The store is only read, by both threads.
+    final class OrdersAhead: @unchecked Sendable {
+        /// One order; written by the queue, read by the caller after its group's wait.
+        final class Slot { var order: [Int32] = [] }
+        let store: UnsafePointer<EventStore>
+        let groups: [DispatchGroup]
+        let slots: [Slot]
+
+        init(count: Int, store: UnsafePointer<EventStore>) {
+            self.store = store
+            groups = (0..<count).map { _ in DispatchGroup() }
+            slots = (0..<count).map { _ in Slot() }
+        }
+
+        func start(_ k: Int, _ work: @escaping @Sendable (UnsafePointer<EventStore>) -> [Int32]) {
+            groups[k].enter()
+            DispatchQueue.global().async { [self] in
+                slots[k].order = work(store)
+                groups[k].leave()
+            }
+        }
+
+        /// Order `k` (started before), once computed; the slot lets go of it.
+        func take(_ k: Int) -> [Int32] {
+            groups[k].wait()
+            defer { slots[k].order = [] }
+            return slots[k].order
+        }
+
+        /// Waits for every order started (before the store they read is released).
+        func waitAll() { for g in groups { g.wait() } }
     }
 
     /// The positions of the events an index holds, in the index's order: by its first column (NULL first; only

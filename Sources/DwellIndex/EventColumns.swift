@@ -28,6 +28,7 @@ public protocol EventColumns {
     associatedtype Ports: ColumnValues<UInt16>
     associatedtype Statuses: ColumnValues<Int16>
     associatedtype ByteCounts: ColumnValues<Int64>
+    associatedtype PIDs: ColumnValues<Int32>
 
     var count: Int { get }
     var time: Times { get }
@@ -51,6 +52,11 @@ public protocol EventColumns {
     var userAgent: IDs { get }
     var domain: IDs { get }
     var fileHash: IDs { get }
+    var program: IDs { get }
+    var pid: PIDs { get }
+    var service: IDs { get }
+    var signature: IDs { get }
+    var sessionID: IDs { get }
 
     /// Number of symbols, `none` included.
     var symbolCount: Int { get }
@@ -58,10 +64,17 @@ public protocol EventColumns {
     func withSymbolBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R
     func string(_ id: UInt32) -> String
     func address(_ id: UInt32) -> IPAddress?
+    /// Number of addresses (ids 1...addressCount).
+    var addressCount: Int { get }
+    /// The id of an address, if it occurs.
+    func addressID(of ip: IPAddress) -> UInt32?
     /// The key of an indicator value, if it occurs.
     func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>?
     /// An indicator's event positions, sorted by time.
     func positions(_ key: IndicatorKey<UInt32>) -> [Int32]
+    /// The same positions as a slice: `EventStore`'s without copying; a mapped store's decoded once per key and
+    /// kept (the correlator asks a host's or an address's list many times).
+    func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32>
     /// Positions of events in `[from, to)` (bounds inside the stored times).
     func range(from: Timestamp, to: Timestamp) -> Range<Int>
     /// The first and last event times, nil for no events.
@@ -79,6 +92,7 @@ extension EventColumns {
 
 extension EventStore: EventColumns {
     public var symbolCount: Int { symbols.count }
+    public var addressCount: Int { addresses.count }
 
     public func withSymbolBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         symbols.withBytes(Symbol(id: id), body)

@@ -45,11 +45,15 @@ public final class MappedEventStore: EventColumns {
     let fileIDView: MappedCoded
     let lineView: MappedArray<UInt32>
     let offsetView: MappedWide
-    let kindView: MappedEnum<EventKind>
-    let outcomeView: MappedEnum<Outcome>
+    let kindView: MappedKinds
+    let outcomeView: MappedOutcomes
     let hostView: MappedCoded
-    /// The sparse columns of ids (symbols, addresses) by name.
-    let sparse: [Part: MappedSparse<UInt32>]
+    /// The sparse columns of ids (symbols, addresses), in stored properties: a column is read per event, and a
+    /// look-up by name on each read cost more than the read.
+    let sourceIPView, destinationIPView, userView, targetUserView, programView, commandView: MappedSparse<UInt32>
+    let httpMethodView, pathView, queryView, userAgentView, domainView, serviceView: MappedSparse<UInt32>
+    let signatureView, sessionIDView, fileHashView: MappedSparse<UInt32>
+    let pidView: MappedSparse<Int32>
     let destinationPortView: MappedSparse<UInt16>
     let status: MappedSparse<Int16>
     let bytesOutView: MappedInt64
@@ -65,7 +69,7 @@ public final class MappedEventStore: EventColumns {
     /// The parts of the store a query reads (for messages and tests).
     public enum Part: Int, CaseIterable, Sendable {
         case symbols, addresses, time, fileID, line, offset, kind, outcome, host, sourceIP, destinationIP
-        case destinationPort, user, targetUser, authMethod, program, command, httpMethod, path, query, httpStatus
+        case destinationPort, user, targetUser, authMethod, program, pid, command, httpMethod, path, query, httpStatus
         case bytesOut, userAgent, domain, service, signature, detail, sessionID, fileHash, referer, forwardedFor
         case postings, buckets
     }
@@ -121,14 +125,14 @@ public final class MappedEventStore: EventColumns {
             }
             return MappedSparse(
                 absent: absent, length: length, words: words, ranks: ranks, stored: stored,
-                full: bitless && stored.count > 0, check: check)
+                full: bitless && stored.count > 0, check: CheckRef(check))
         }
         func coded() throws(BinaryFormatError) -> MappedCoded {
             let codes = try narrow(UInt16.self)
             let table = try array(UInt32.self)
             let escaped = try sparseColumn(UInt32(0), length: n)
             guard codes.count == n else { throw bad("a coded column's length") }
-            return MappedCoded(codes: codes, table: table, escaped: escaped, check: check)
+            return MappedCoded(codes: codes, table: table, escaped: escaped, check: CheckRef(check))
         }
         var at = arrays
         let arena = try array(UInt8.self)
@@ -150,7 +154,7 @@ public final class MappedEventStore: EventColumns {
         at = arrays
         let time = MappedTime(
             bases: try array(Int64.self), wides: try array(Int32.self), distance: try narrow(UInt32.self),
-            wide: try array(Int64.self), check: check)
+            wide: try array(Int64.self), check: CheckRef(check))
         name(.time, from: at)
         guard time.distance.count == n, time.bases.count == time.wides.count,
             time.bases.count == (n + (1 << TimeColumn.blockShift) - 1) >> TimeColumn.blockShift
@@ -163,7 +167,7 @@ public final class MappedEventStore: EventColumns {
         name(.line, from: at)
         at = arrays
         let offset = MappedWide(
-            low: try narrow(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: check)
+            low: try narrow(UInt32.self), high: try sparseColumn(UInt32(0), length: n), check: CheckRef(check))
         name(.offset, from: at)
         at = arrays
         let kinds = try array(UInt8.self)
@@ -193,7 +197,9 @@ public final class MappedEventStore: EventColumns {
         let destinationPort = try sparseColumn(UInt16(0), length: n)
         name(.destinationPort, from: at)
         try ids(.user, .targetUser, .authMethod, .program)
-        _ = try sparseColumn(Int32(-1), length: n)  // pids
+        at = arrays
+        let pids = try sparseColumn(Int32(-1), length: n)
+        name(.pid, from: at)
         try ids(.command, .httpMethod, .path, .query)
         at = arrays
         let status = try sparseColumn(Int16(-1), length: n)
@@ -236,10 +242,22 @@ public final class MappedEventStore: EventColumns {
             (arena, symbolStarts, symbolHashes, symbolSlots)
         (self.addressHigh, self.addressLow, self.addressSlots) = (addressHigh, addressLow, addressSlots)
         (timeView, fileIDView, offsetView, hostView) = (time, fileID, offset, host)
-        lineView = MappedArray(values: line, check: check)
-        kindView = MappedEnum(bytes: kinds, fallback: .generic, name: "kind", check: check)
-        outcomeView = MappedEnum(bytes: outcomes, fallback: .unknown, name: "outcome", check: check)
-        self.sparse = sparse
+        lineView = MappedArray(values: line, check: CheckRef(check))
+        kindView = MappedKinds(column: MappedEnumBytes(bytes: kinds, name: "kind", check: CheckRef(check)))
+        outcomeView = MappedOutcomes(column: MappedEnumBytes(bytes: outcomes, name: "outcome", check: CheckRef(check)))
+        func ids(_ part: Part) -> MappedSparse<UInt32> {
+            sparse[part]
+                ?? MappedSparse(
+                    absent: 0, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
+                    stored: NarrowView(), full: false, check: CheckRef(check))
+        }
+        (sourceIPView, destinationIPView, userView, targetUserView) =
+            (ids(.sourceIP), ids(.destinationIP), ids(.user), ids(.targetUser))
+        (programView, commandView, httpMethodView, pathView, queryView) =
+            (ids(.program), ids(.command), ids(.httpMethod), ids(.path), ids(.query))
+        (userAgentView, domainView, serviceView, signatureView) =
+            (ids(.userAgent), ids(.domain), ids(.service), ids(.signature))
+        (sessionIDView, fileHashView, pidView) = (ids(.sessionID), ids(.fileHash), pids)
         (self.destinationPortView, self.status, self.bytesOutView) = (destinationPort, status, bytesOut)
         (self.postingBase, self.postingStarts, self.postingBytes) = (postingBase, postingStarts, postingBytes)
         (bucketOrigin, bucketMicros, self.bucketStarts) = (origin, size, bucketStarts)
@@ -273,34 +291,32 @@ public final class MappedEventStore: EventColumns {
 
     // MARK: Columns
 
-    func ids(_ part: Part) -> MappedSparse<UInt32> {
-        sparse[part]
-            ?? MappedSparse(
-                absent: 0, length: 0, words: .init(start: nil, count: 0), ranks: .init(start: nil, count: 0),
-                stored: NarrowView(), full: false, check: check)
-    }
-
     public var time: MappedTime { timeView }
     public var fileID: MappedCoded { fileIDView }
     public var host: MappedCoded { hostView }
-    public var line: MappedArray<UInt32> { lineView }
+    public var line: MappedLines { MappedLines(column: lineView) }
     public var offset: MappedWide { offsetView }
-    public var kind: MappedEnum<EventKind> { kindView }
-    public var outcome: MappedEnum<Outcome> { outcomeView }
-    public var sourceIP: MappedSparse<UInt32> { ids(.sourceIP) }
-    public var destinationIP: MappedSparse<UInt32> { ids(.destinationIP) }
-    public var destinationPort: MappedSparse<UInt16> { destinationPortView }
-    public var user: MappedSparse<UInt32> { ids(.user) }
-    public var targetUser: MappedSparse<UInt32> { ids(.targetUser) }
-    public var command: MappedSparse<UInt32> { ids(.command) }
-    public var httpMethod: MappedSparse<UInt32> { ids(.httpMethod) }
-    public var path: MappedSparse<UInt32> { ids(.path) }
-    public var query: MappedSparse<UInt32> { ids(.query) }
-    public var httpStatus: MappedSparse<Int16> { status }
+    public var kind: MappedKinds { kindView }
+    public var outcome: MappedOutcomes { outcomeView }
+    public var sourceIP: MappedIDs { MappedIDs(column: sourceIPView) }
+    public var destinationIP: MappedIDs { MappedIDs(column: destinationIPView) }
+    public var destinationPort: MappedPorts { MappedPorts(column: destinationPortView) }
+    public var user: MappedIDs { MappedIDs(column: userView) }
+    public var targetUser: MappedIDs { MappedIDs(column: targetUserView) }
+    public var command: MappedIDs { MappedIDs(column: commandView) }
+    public var httpMethod: MappedIDs { MappedIDs(column: httpMethodView) }
+    public var path: MappedIDs { MappedIDs(column: pathView) }
+    public var query: MappedIDs { MappedIDs(column: queryView) }
+    public var httpStatus: MappedStatuses { MappedStatuses(column: status) }
     public var bytesOut: MappedInt64 { bytesOutView }
-    public var userAgent: MappedSparse<UInt32> { ids(.userAgent) }
-    public var domain: MappedSparse<UInt32> { ids(.domain) }
-    public var fileHash: MappedSparse<UInt32> { ids(.fileHash) }
+    public var userAgent: MappedIDs { MappedIDs(column: userAgentView) }
+    public var domain: MappedIDs { MappedIDs(column: domainView) }
+    public var fileHash: MappedIDs { MappedIDs(column: fileHashView) }
+    public var program: MappedIDs { MappedIDs(column: programView) }
+    public var pid: MappedPIDs { MappedPIDs(column: pidView) }
+    public var service: MappedIDs { MappedIDs(column: serviceView) }
+    public var signature: MappedIDs { MappedIDs(column: signatureView) }
+    public var sessionID: MappedIDs { MappedIDs(column: sessionIDView) }
 
     // MARK: Symbols, addresses, postings, buckets
 
@@ -347,8 +363,10 @@ public final class MappedEventStore: EventColumns {
         }
     }
 
+    public var addressCount: Int { addressHigh.count }
+
     /// The address id of `ip`, probing the stored table (at most once round it).
-    func addressID(_ ip: IPAddress) -> UInt32? {
+    public func addressID(of ip: IPAddress) -> UInt32? {
         let mask = addressSlots.count - 1
         var slot = AddressIndex.hash(ip) & mask
         for _ in 0..<addressSlots.count {
@@ -366,7 +384,7 @@ public final class MappedEventStore: EventColumns {
 
     public func key(_ type: IndicatorType, _ text: String) -> IndicatorKey<UInt32>? {
         if type == .ip {
-            guard let ip = IPAddress(text), let id = addressID(ip) else { return nil }
+            guard let ip = IPAddress(text), let id = addressID(of: ip) else { return nil }
             return IndicatorKey(.ip, id)
         }
         return symbolID(text).map { IndicatorKey(type, $0) }
@@ -388,6 +406,18 @@ public final class MappedEventStore: EventColumns {
         out.reserveCapacity(bytes.count)
         PostingBytes.decode(bytes, into: &out)
         return out.filter { $0 >= 0 && Int($0) < count }
+    }
+
+    /// Lists decoded so far (`postingSlice`).
+    var decodedPostings: [IndicatorKey<UInt32>: [Int32]] = [:]
+
+    /// An indicator's positions, decoded on the first request and kept for the next.
+    /// - Complexity: O(list length) the first time, then O(1).
+    public func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32> {
+        if let list = decodedPostings[key] { return list[...] }
+        let list = positions(key)
+        decodedPostings[key] = list
+        return list[...]
     }
 
     public var timeBounds: (first: Int64, last: Int64)? {
@@ -422,13 +452,16 @@ public final class MappedEventStore: EventColumns {
 // MARK: Column views
 
 /// Which 64 KiB chunks of a mapped store stream match their `SectionHash`: each is hashed on its first read.
+/// The column views hold it unretained (`CheckRef`): like the mapping they read, it lives as long as the store,
+/// and a view is made and read per event (a retain and a release on each read measured a tenth of a correlation).
 /// A chunk that does not match, or an enum value no dwell writes, is recorded (`damage`); reads go on, bounds-checked.
 final class StreamCheck {
     static let chunkShift = 16
     let stream: UnsafeRawBufferPointer
     let hashes: UnsafeBufferPointer<UInt64>
-    /// Per chunk: 0 not read yet, 1 matched, 2 damaged.
-    var state: [UInt8]
+    /// Per chunk: 0 not read yet, 1 matched, 2 damaged. A buffer, not an array: it is read on every value read,
+    /// and an array property of a class is checked for exclusive access on each.
+    let state: UnsafeMutableBufferPointer<UInt8>
     var damage: String?
     /// Where in the stream the first damage is: the start of the chunk that did not match, or the unknown value.
     var damageOffset = 0
@@ -438,8 +471,11 @@ final class StreamCheck {
     init(stream: UnsafeRawBufferPointer, hashes: UnsafeBufferPointer<UInt64>) {
         self.stream = stream
         self.hashes = hashes
-        state = [UInt8](repeating: 0, count: hashes.count)
+        state = .allocate(capacity: hashes.count)
+        state.initialize(repeating: 0)
     }
+
+    deinit { state.deallocate() }
 
     /// Value `k` of `v` (a view of the stream), the chunks of its first and last byte checked first; `k` must be
     /// inside `v`.
@@ -493,28 +529,55 @@ final class StreamCheck {
     func checkAll() { for c in state.indices where state[c] == 0 { verify(c) } }
 }
 
+/// A `StreamCheck` held without a reference count: views are copied on every read of a column, and the store
+/// that owns the check (and the mapping the views read) outlives them.
+struct CheckRef {
+    let ref: Unmanaged<StreamCheck>
+    init(_ check: StreamCheck) { ref = .passUnretained(check) }
+    @inline(__always) func at<T>(_ v: NarrowView<T>, _ k: Int) -> T { ref._withUnsafeGuaranteedRef { $0.at(v, k) } }
+    @inline(__always) func at<T>(_ b: UnsafeBufferPointer<T>, _ j: Int) -> T {
+        ref._withUnsafeGuaranteedRef { $0.at(b, j) }
+    }
+    func unknown(_ what: String, _ value: UInt8, at p: UnsafeRawPointer) {
+        ref._withUnsafeGuaranteedRef { $0.unknown(what, value, at: p) }
+    }
+}
+
 /// A dense column in place; an index past it reads as 0.
 public struct MappedArray<T: FixedWidthInteger>: ColumnValues {
     let values: NarrowView<T>
-    let check: StreamCheck
+    let check: CheckRef
     public subscript(i: Int) -> T { i >= 0 && i < values.count ? check.at(values, i) : 0 }
 }
 
-/// A column of one-byte enum values in place; a value no dwell writes reads as `fallback` and is recorded.
-public struct MappedEnum<E: RawRepresentable>: ColumnValues where E.RawValue == UInt8 {
+/// A column of one-byte enum values in place; a value no dwell writes reads as nil and is recorded.
+struct MappedEnumBytes {
     let bytes: UnsafeBufferPointer<UInt8>
-    let fallback: E
-    let name: String
-    let check: StreamCheck
-    public subscript(i: Int) -> E {
-        guard i >= 0 && i < bytes.count else { return fallback }
+    /// The column's name, static so that copying a view retains nothing.
+    let name: StaticString
+    let check: CheckRef
+    @inline(__always) func value<E>(_ i: Int, _ make: (UInt8) -> E?) -> E? {
+        guard i >= 0 && i < bytes.count else { return nil }
         let v = check.at(bytes, i)
-        guard let e = E(rawValue: v) else {
-            if let p = bytes.baseAddress { check.unknown(name, v, at: UnsafeRawPointer(p + i)) }
-            return fallback
+        guard let e = make(v) else {
+            if let p = bytes.baseAddress { check.unknown("\(name)", v, at: UnsafeRawPointer(p + i)) }
+            return nil
         }
         return e
     }
+}
+
+/// The kinds in place (`.generic` past the column or for a value no dwell writes). One type per enum: a generic
+/// column read from another module looked the enum's metadata up on every read (a sixth of a correlation's time).
+public struct MappedKinds: ColumnValues {
+    let column: MappedEnumBytes
+    public subscript(i: Int) -> EventKind { column.value(i, EventKind.init(rawValue:)) ?? .generic }
+}
+
+/// The outcomes in place (`.unknown` past the column or for a value no dwell writes).
+public struct MappedOutcomes: ColumnValues {
+    let column: MappedEnumBytes
+    public subscript(i: Int) -> Outcome { column.value(i, Outcome.init(rawValue:)) ?? .unknown }
 }
 
 /// A `SparseColumn` in place (presence words, ranks, present values). A column written without presence bits
@@ -526,7 +589,7 @@ public struct MappedSparse<T: FixedWidthInteger>: ColumnValues {
     let ranks: UnsafeBufferPointer<UInt32>
     let stored: NarrowView<T>
     let full: Bool
-    let check: StreamCheck
+    let check: CheckRef
 
     public func hasValue(at i: Int) -> Bool {
         i >= 0 && i < length
@@ -548,12 +611,50 @@ public struct MappedSparse<T: FixedWidthInteger>: ColumnValues {
     }
 }
 
+// The columns as the readers in other modules see them: one concrete type per value type, whose reads are compiled
+// here for that type (a generic column read from another module was not specialised: it looked its value type's
+// metadata up on every read).
+
+/// A sparse column of symbol or address ids in place.
+public struct MappedIDs: ColumnValues {
+    let column: MappedSparse<UInt32>
+    public subscript(i: Int) -> UInt32 { column[i] }
+    public func hasValue(at i: Int) -> Bool { column.hasValue(at: i) }
+}
+
+/// The process ids in place (-1 for none).
+public struct MappedPIDs: ColumnValues {
+    let column: MappedSparse<Int32>
+    public subscript(i: Int) -> Int32 { column[i] }
+    public func hasValue(at i: Int) -> Bool { column.hasValue(at: i) }
+}
+
+/// The destination ports in place (0 for none; `hasValue` tells port 0 from none).
+public struct MappedPorts: ColumnValues {
+    let column: MappedSparse<UInt16>
+    public subscript(i: Int) -> UInt16 { column[i] }
+    public func hasValue(at i: Int) -> Bool { column.hasValue(at: i) }
+}
+
+/// The HTTP statuses in place (-1 for none).
+public struct MappedStatuses: ColumnValues {
+    let column: MappedSparse<Int16>
+    public subscript(i: Int) -> Int16 { column[i] }
+    public func hasValue(at i: Int) -> Bool { column.hasValue(at: i) }
+}
+
+/// The line numbers in place.
+public struct MappedLines: ColumnValues {
+    let column: MappedArray<UInt32>
+    public subscript(i: Int) -> UInt32 { column[i] }
+}
+
 /// A `CodedColumn` in place.
 public struct MappedCoded: ColumnValues {
     let codes: NarrowView<UInt16>
     let table: UnsafeBufferPointer<UInt32>
     let escaped: MappedSparse<UInt32>
-    let check: StreamCheck
+    let check: CheckRef
 
     public subscript(i: Int) -> UInt32 {
         guard i >= 0, i < codes.count else { return 0 }
@@ -569,7 +670,7 @@ public struct MappedTime: ColumnValues {
     let wides: UnsafeBufferPointer<Int32>
     let distance: NarrowView<UInt32>
     let wide: UnsafeBufferPointer<Int64>
-    let check: StreamCheck
+    let check: CheckRef
 
     public subscript(i: Int) -> Int64 {
         let b = i >> TimeColumn.blockShift
@@ -585,7 +686,7 @@ public struct MappedTime: ColumnValues {
 public struct MappedWide: ColumnValues {
     let low: NarrowView<UInt32>
     let high: MappedSparse<UInt32>
-    let check: StreamCheck
+    let check: CheckRef
 
     public subscript(i: Int) -> UInt64 {
         guard i >= 0, i < low.count else { return 0 }

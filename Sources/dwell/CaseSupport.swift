@@ -51,6 +51,22 @@ func caseInvestigation(_ c: Case, seeds: [Seed], options: IngestOptions) throws 
     }
 }
 
+/// The investigation of a case with its store read in place (`CaseIndex.investigate`) and the opened case, or nil
+/// when the case must be opened whole (only indexed, or no stored host directory); says why and exits 2 when the
+/// case is damaged.
+func caseInvestigationInPlace(_ directory: String, seeds: [Seed], options: IngestOptions) throws
+    -> (index: CaseIndex, investigation: Investigation)?
+{
+    let index = try openCaseIndex(directory)
+    do {
+        guard let inv = try index.investigate(seeds: seeds.isEmpty ? nil : seeds, options: options) else { return nil }
+        return (index, inv)
+    } catch {
+        printError("dwell: \(TerminalText.safe(error.description))")
+        throw ExitStatus.usage.code
+    }
+}
+
 /// Opens a case, or says why not and exits 2.
 func openCase(_ directory: String) throws -> Case {
     do {

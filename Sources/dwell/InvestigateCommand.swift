@@ -188,8 +188,20 @@ struct InvestigateCommand: ParsableCommand {
     /// Re-renders the reports from a case: its findings correlated from `seeds` (the case's own when none), or
     /// the detectors run again over its events when `--rules` is given.
     func runFromCase(_ directory: String, seeds: [Seed]) throws {
-        let c = try openCase(directory)
         let ruleSet = rules.file == nil ? nil : try rules.ruleSet()
+        // Correlating again reads the store in place (only what the correlator touches); the detectors (--rules,
+        // or a case only indexed) read every event, from the case opened whole.
+        if ruleSet == nil,
+            let inPlace = try caseInvestigationInPlace(directory, seeds: seeds, options: try reading.ingestOptions())
+        {
+            let c = inPlace.index.manifest
+            let input = ReportInput(
+                investigation: inPlace.investigation, files: c.stats, discoveryIssues: c.discoveryIssues,
+                generated: Self.generationTime(), inputs: c.inputs, rules: try c.ruleSet().rules, outputDirectory: out)
+            try writeReports(input, origin: "case \(directory)")
+            return try IndexedEvidence.finish(stats: c.stats, issues: c.discoveryIssues)
+        }
+        let c = try openCase(directory)
         let r: (investigation: Investigation, analysis: InvestigationRun.StoredAnalysis)
         do {
             r = try c.investigate(seeds: seeds.isEmpty ? nil : seeds, rules: ruleSet, options: try reading.ingestOptions())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DwellAnalysis
+import DwellCase
 import DwellCore
 import DwellIngest
 import DwellPipeline
@@ -54,8 +55,16 @@ struct LateralCommand: ParsableCommand {
     func run() throws {
         let seeds = try correlation.seeds()
         if let directory = caseOption.directory {
-            let c = try openCase(directory)
-            let inv = try caseInvestigation(c, seeds: seeds, options: reading.ingestOptions())
+            let options = try reading.ingestOptions()
+            // The store read in place when the case allows it, else the case opened whole.
+            let inv: Investigation
+            let manifest: Case
+            if let inPlace = try caseInvestigationInPlace(directory, seeds: seeds, options: options) {
+                (inv, manifest) = (inPlace.investigation, inPlace.index.manifest)
+            } else {
+                let c = try openCase(directory)
+                (inv, manifest) = (try caseInvestigation(c, seeds: seeds, options: options), c)
+            }
             var out = StandardOutput()
             switch output {
             case .text: out.write(LateralText.render(inv))
@@ -63,8 +72,7 @@ struct LateralCommand: ParsableCommand {
             case .json: out.write(LateralText.json(inv))
             }
             out.flush()
-            return try IndexedEvidence(store: c.store, stats: c.stats, files: c.evidence, issues: c.discoveryIssues)
-                .finish()
+            return try IndexedEvidence.finish(stats: manifest.stats, issues: manifest.discoveryIssues)
         }
         let entries = try correlation.hostEntries()
         let found = try requireEvidence(paths)

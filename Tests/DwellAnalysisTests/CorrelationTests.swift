@@ -139,7 +139,7 @@ import Testing
         }
         // b → c happened before a reached b: not a path; b → d after it is.
         let edges = [edge("b", "c", 5), edge("a", "b", 10), edge("b", "d", 20)]
-        let paths = Correlator.paths(edges: edges, entries: ["a"], reached: ["a": Timestamp(seconds: 0)])
+        let paths = LateralPaths.paths(edges: edges, entries: ["a"], reached: ["a": Timestamp(seconds: 0)])
         #expect(paths.map { $0.map(\.to) } == [["b", "d"]])
     }
 

@@ -66,6 +66,13 @@ import Testing
         }
         #expect(
             !fromCase.caveats.contains { $0.text.contains("neither in the case") }, "every cited line came from the case")
+        // #22: the same seeds correlated over the store read in place (what `investigate --case` and `lateral --case`
+        // do) write the same report.
+        let index = try CaseIndex.open(dir.path)
+        let inPlace = try #require(try index.investigate(seeds: seeds.isEmpty ? nil : seeds))
+        let m = index.manifest
+        let c = reportJSON(inPlace, files: m.stats, issues: m.discoveryIssues, inputs: m.inputs)
+        #expect(c == a, "report.json from the case read in place equals the evidence run's")
     }
 
     @Test func sampleLogsReportFromACaseIsByteIdentical() throws {
@@ -74,6 +81,69 @@ import Testing
 
     @Test func sampleLogsReseededFromACaseMatchesTheEvidenceReseeded() throws {
         try Self.checkSameReport(Self.sampleRoot, seeds: [Seed(type: .user, value: "deploy", reason: "test")])
+    }
+
+    @Test func sampleLogsReseededByAnAddressFromACaseMatchesTheEvidenceReseeded() throws {
+        try Self.checkSameReport(Self.sampleRoot, seeds: [Seed(type: .ip, value: "203.0.113.45", reason: "test")])
+    }
+
+    /// #22: a case only indexed has no findings to correlate: the in-place path declines, and the case is opened
+    /// whole for the detectors.
+    @Test func anIndexedOnlyCaseIsNotInvestigatedInPlace() throws {
+        let (result, c, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var indexed = c
+        indexed.analysed = false
+        indexed.analysis = InvestigationRun.StoredAnalysis()
+        try indexed.write()
+        #expect(try CaseIndex.open(dir.path).investigate() == nil)
+        #expect(result.store.count > 0)
+    }
+
+    /// #22: a column the correlator reads in place that does not match its checksum refuses the answer.
+    @Test func aDamagedColumnRefusesTheInPlaceInvestigation() throws {
+        let dir = try Self.sampleCase()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("store.dwell")
+        var data = try [UInt8](Data(contentsOf: url))
+        let layout = try CaseIndex.open(dir.path)
+        #expect(try layout.investigate() != nil)
+        let kindSections = try #require(layout.store.sections(of: "kind"))
+        data[32 + Int(layout.store.sectionEnd(kindSections.upperBound - 1)) - 3] ^= 0x5A
+        try Data(data).write(to: url)
+        var why = ""
+        do { _ = try CaseIndex.open(dir.path).investigate() } catch { why = error.description }
+        #expect(why.contains("kind"))
+    }
+
+    /// #22: the columns the correlator reads (program, pid, service, signature, session id) read in place as in
+    /// memory, on every event, and the postings as slices.
+    @Test func theCorrelatorsColumnsReadInPlaceAsInMemory() throws {
+        let (result, _, dir) = try Self.investigate(Self.sampleRoot)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let m = try CaseIndex.open(dir.path).store
+        let s = result.store
+        var differing = 0
+        var present = (pid: 0, program: 0)
+        for i in 0..<s.count {
+            if m.program[i] != s.program[i] || m.pid[i] != s.pid[i] || m.service[i] != s.service[i]
+                || m.signature[i] != s.signature[i] || m.sessionID[i] != s.sessionID[i]
+            {
+                differing += 1
+            }
+            if s.pid[i] >= 0 { present.pid += 1 }
+            if s.program[i] != 0 { present.program += 1 }
+        }
+        #expect(differing == 0)
+        #expect(present.pid > 0 && present.program > 0, "the sample has sshd pids and programs to compare")
+        #expect(m.addressCount == s.addresses.count)
+        for key in s.indicatorKeys.prefix(200) {
+            #expect(Array(m.postingSlice(key)) == Array(s.postingSlice(key)))
+            #expect(Array(m.postingSlice(key)) == Array(s.postingSlice(key)), "a list kept from the first read")
+        }
+        for a in s.addresses.prefix(50) { #expect(m.addressID(of: a) == s.addressID(of: a)) }
+        let absent = try #require(IPAddress("192.0.2.255"))
+        #expect(m.addressID(of: absent) == s.addressID(of: absent))
     }
 
     @Test(arguments: [UInt64(7), 42])
@@ -552,13 +622,15 @@ import Testing
 
     /// The events' pages, written by dwell rather than by SQLite, are SQLite's own: `PRAGMA integrity_check` walks
     /// every tree (pages used once, keys in order, every leaf at one depth) and checks each index against the rows.
-    /// Pages of 512 bytes make the trees of the sample several levels deep, and 64 KiB pages shallow.
+    /// Pages of 512 bytes make the trees of the sample several levels deep, and 64 KiB pages shallow. The pages
+    /// go to the writer's thread three at a time, so many blocks are written while the next are built (#22).
     @Test(arguments: [512, 1024, 4096, 65536])
     func sqliteExportPassesIntegrityCheck(pageSize: Int) throws {
         let (result, c, dir) = try Self.investigate(Self.sampleRoot)
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("case.sqlite").path
-        _ = try CaseSQLite.export(c, investigation: result.investigation, to: db, pageSize: pageSize)
+        _ = try CaseSQLite.export(
+            c, investigation: result.investigation, to: db, pageSize: pageSize, blockBytes: 3 * pageSize)
         func rows(_ sql: String) throws -> [[String?]] { try CaseSQLite.query(sql, database: db).rows }
         #expect(try rows("PRAGMA integrity_check") == [["ok"]])
         #expect(try rows("PRAGMA page_size") == [[String(pageSize)]])

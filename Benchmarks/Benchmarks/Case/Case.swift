@@ -108,7 +108,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("case: open whole (every section checked, store copied)", configuration: slow) { _ in
         blackHole((try? Case.open(corpus.caseDirectory))?.store.count ?? 0)
     }
-    Benchmark("case: investigate --case --seed ADDRESS", configuration: slow) { _ in
+    Benchmark("case: investigate --case --seed ADDRESS (the store read in place)", configuration: slow) { _ in
+        guard let c = try? CaseIndex.open(corpus.caseDirectory) else { return }
+        let seed = Seed(type: .ip, value: CaseCorpus.address, reason: "benchmark")
+        blackHole((try? c.investigate(seeds: [seed]))?.timeline.count ?? 0)
+    }
+    Benchmark("case: investigate --case --seed ADDRESS, the case opened whole (--rules's path)", configuration: slow) { _ in
         guard let c = try? Case.open(corpus.caseDirectory) else { return }
         let seed = Seed(type: .ip, value: CaseCorpus.address, reason: "benchmark")
         blackHole((try? c.investigate(seeds: [seed]))?.investigation.timeline.count ?? 0)
