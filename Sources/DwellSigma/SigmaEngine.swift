@@ -296,15 +296,20 @@ public struct SigmaEngine {
             sourceList += sourcesOf[f]
         }
         sourceStarts[formatCount] = sourceList.count
-        var selectors = mappings.map { $0.map { SourceSelector($0) } }
+        // `nil` sources are in no format's list, so their (empty) selector is never asked.
+        let none = SigmaSourceMapping(name: "", formats: [], fields: [:], keywords: false)
+        var selectors = mappings.map { SourceSelector($0 ?? none) }
         var out = [[Int]](repeating: [], count: mappings.count)
         guard !sourceList.isEmpty else { return out }
-        for i in 0..<store.count {
-            let f = Int(store.format[i])
-            guard f < formatCount, sourceStarts[f] < sourceStarts[f + 1] else { continue }
-            for k in sourceStarts[f]..<sourceStarts[f + 1] {
-                let g = sourceList[k]
-                if selectors[g]?.accepts(i, store) == true { out[g].append(i) }
+        // Through a buffer: asking an array element of selectors (dictionaries inside) copied it per event.
+        selectors.withUnsafeMutableBufferPointer { sel in
+            for i in 0..<store.count {
+                let f = Int(store.format[i])
+                guard f < formatCount, sourceStarts[f] < sourceStarts[f + 1] else { continue }
+                for k in sourceStarts[f]..<sourceStarts[f + 1] {
+                    let g = sourceList[k]
+                    if sel[g].accepts(i, store) { out[g].append(i) }
+                }
             }
         }
         for g in mappings.indices where sameAs[g] != g { out[g] = out[sameAs[g]] }

@@ -196,9 +196,13 @@ struct SourceRun {
         if case .record(let name) = f {
             let k = recordKeys[name] ?? [UInt64](repeating: FieldAccess.absent, count: positions.count)
             values = Set(k).sorted()
-            var ordinalOf: [UInt64: UInt32] = [:]
-            for (o, v) in values.enumerated() { ordinalOf[v] = UInt32(o) }
-            numbered = OrdinalColumn(count: k.count, distinct: values.count) { ordinalOf[k[$0]] ?? 0 }
+            // Record keys are indices into `recordValues` or `absent` (numbered last): a table, no hashing per event.
+            var table = [UInt32](repeating: 0, count: recordValues.count)
+            for (o, v) in values.enumerated() where v < UInt64(recordValues.count) { table[Int(v)] = UInt32(o) }
+            let absentOrdinal = UInt32(max(values.count - 1, 0))
+            numbered = OrdinalColumn(count: k.count, distinct: values.count) {
+                k[$0] < UInt64(table.count) ? table[Int(k[$0])] : absentOrdinal
+            }
         } else {
             // Locals, not `self`'s properties: inside the closure below, reading `self.store` copied the store (a
             // retain per column) for every event.
