@@ -302,13 +302,16 @@ extension Correlator {
     }
 
     /// Sources whose findings are attempts only: every finding's first address, unless it is the attacker's.
-    /// A finding is the intrusion's when any address it names is the attacker's or a held host's.
+    /// A finding is the intrusion's when any address it names is the attacker's or a held host's. A context
+    /// finding (an account's new source address, a system account's login) is no attempt: it makes no source
+    /// hostile background (a colleague logging in from a new VPN address was listed as an attacker that had
+    /// "no login accepted from it", with its accepted login as the evidence).
     func background(findings: [Finding], attackerIPs: [UInt32: Joined], heldHosts: [String] = []) -> [BackgroundSource] {
         var tied = Set(attackerIPs.keys)
         for h in heldHosts { tied.formUnion(addresses(of: h)) }
         var bySource: [String: BackgroundSource] = [:]
         var rules: [String: [RuleID: Int]] = [:]
-        for f in findings {
+        for f in findings where f.role != .context {
             guard let v = f.indicators.first(.ip)?.value else { continue }
             let named = f.indicators.values(.ip).compactMap { store.key(.ip, $0)?.value }
             if named.contains(where: tied.contains) { continue }

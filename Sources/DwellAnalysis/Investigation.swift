@@ -291,7 +291,8 @@ public struct AtRiskLogin: Sendable {
 extension Investigation {
     /// Whether a finding belongs to the hostile background (its source was judged background).
     public func isBackground(_ f: Finding) -> Bool {
-        guard !background.isEmpty, let ind = f.indicators.first(.ip) else { return false }
+        // Context (a new source address for an account, a log gap) is never the hostile background's.
+        guard !background.isEmpty, f.role != .context, let ind = f.indicators.first(.ip) else { return false }
         guard backgroundAddresses.contains(ind.value) else { return false }
         // A finding that also names an attacker address is the intrusion's (a transfer from a source in the
         // background to the attacker's server).
