@@ -132,10 +132,11 @@ public struct EventStore: Sendable {
     /// type never occur as that type: a path id is never a user); a row's end is the next held start.
     var postingStarts = SparseColumn<Int32>(absent: 0)
     var postingPositions: [Int32] = []
-    /// Whether the postings hold the host rows. A store built here does not: every event has a host, so they
-    /// would repeat the host column at 4 bytes an event (28 MiB of a 7 M-event corpus, held through the whole
-    /// analysis); a host's positions are found from the column when first asked (`hostRows`), and only the few
-    /// hosts asked about (held hosts, a pivot, a timeline's filter) are. A store read from a case holds them.
+    /// Whether the postings hold the host rows. A store built here does not: every host-logged event has a host,
+    /// so they would repeat the host column at 4 bytes an event (28 MiB for 7 M syslog or journal events, held
+    /// through the whole analysis; 5 MiB on the noisy web, auth and flow corpus, whose flows and requests have
+    /// none); a host's positions are found from the column when first asked (`hostRows`), and only the few hosts
+    /// asked about (held hosts, a pivot, a timeline's filter) are. A store read from a case holds them.
     var hostsPosted = false
     var hostRows = HostRows()
 
