@@ -38,7 +38,7 @@ extension EventColumns {
     }
 
     /// The index of the first of `positions` (event positions in time order) whose event is at or after `t`
-    /// (`positions.endIndex` if none); `EventStore` has its own. - Complexity: O(log p).
+    /// (`positions.endIndex` if none), for both stores. - Complexity: O(log p).
     @inlinable public func firstPosition<C: RandomAccessCollection>(in positions: C, atOrAfter t: Int64) -> C.Index
     where C.Element: BinaryInteger {
         var lo = positions.startIndex
@@ -65,26 +65,6 @@ extension EventStore {
         let a = firstPosition(in: p, atOrAfter: from.microseconds)
         return p[a..<max(a, firstPosition(in: p, atOrAfter: to.microseconds))]
     }
-
-    /// The index of the first of `positions` (event positions in time order) whose event is at or after `t`
-    /// (`positions.endIndex` if none). - Complexity: O(log p).
-    public func firstPosition<C: RandomAccessCollection>(in positions: C, atOrAfter t: Int64) -> C.Index
-    where C.Element: BinaryInteger {
-        var lo = positions.startIndex
-        var n = positions.count
-        while n > 0 {
-            let half = n / 2
-            let mid = positions.index(lo, offsetBy: half)
-            if time[Int(positions[mid])] < t {
-                lo = positions.index(after: mid)
-                n -= half + 1
-            } else {
-                n = half
-            }
-        }
-        return lo
-    }
-
 }
 
 extension EventColumns {
