@@ -41,6 +41,9 @@ struct AttributionGrowth<Store: EventColumns> {
     let routine: [Correlator<Store>.RoutineKey: [Int64]]
     /// Per-process events (host, pid; any program) and account changes per host, for the sessions (d).
     let accountChanges: [UInt32: [Int32]]
+    /// The same account change (kind, account, group) across hosts: where and when each was logged, in time order,
+    /// to tell a fleet rollout from the attacker's persistence (`isRollout`).
+    let sameChange: [ChangeKey: [(host: UInt32, time: Int64)]]
     let root: UInt32
     /// The events of large-outbound findings.
     let large: Set<Int>
@@ -66,15 +69,20 @@ struct AttributionGrowth<Store: EventColumns> {
         routineNeeded = max(correlator.options.routineLogins, 1)
         routine = correlator.routineIndex(first: routineNeeded)
         var accountChanges: [UInt32: [Int32]] = [:]
+        var sameChange: [ChangeKey: [(host: UInt32, time: Int64)]] = [:]
         let kind = store.kind
         for i in 0..<store.count {
             switch kind[i] {
             case .accountCreate, .accountModify, .passwordChange, .accountDelete:
-                if store.host[i] != 0 { accountChanges[store.host[i], default: []].append(Int32(i)) }
+                if store.host[i] != 0 {
+                    accountChanges[store.host[i], default: []].append(Int32(i))
+                    sameChange[ChangeKey(store, i), default: []].append((store.host[i], store.time[i]))
+                }
             default: break
             }
         }
         self.accountChanges = accountChanges
+        self.sameChange = sameChange
         root = store.key(.user, "root")?.value ?? 0
         large = Set(
             correlator.findings.filter { $0.rule.name == RuleIDs.largeOutbound }.flatMap {
@@ -387,6 +395,19 @@ struct AttributionGrowth<Store: EventColumns> {
         return changed
     }
 
+    /// What makes two account changes alike across hosts: the kind, the account (or the user the line names) and
+    /// the group.
+    struct ChangeKey: Hashable {
+        var kind: UInt8
+        var account: UInt32
+        var group: UInt32
+        init(_ store: Store, _ i: Int) {
+            kind = store.kind[i].rawValue
+            account = store.targetUser[i] != 0 ? store.targetUser[i] : store.user[i]
+            group = store.detail[i]
+        }
+    }
+
     /// (d) Sessions of the attacker: events on that host by that account (or its sshd process) during them;
     /// account changes during them are persistence when the attacker's session could make them (a privilege
     /// change of the session shortly before, or a root session).
@@ -424,9 +445,11 @@ struct AttributionGrowth<Store: EventColumns> {
                 let i = Int(p)
                 let t = c.store.time[i]
                 // Windows names the logon session that made a change (SubjectLogonId): the session's own.
-                let tied = rootShell || privilegeTimes.contains { $0 <= t && t - $0 <= 120_000_000 }
+                let tiedToSession = privilegeTimes.contains { $0 <= t && t - $0 <= 120_000_000 }
                     || (s.logon != 0 && c.store.sessionID[i] == s.logon)
-                guard tied else { continue }
+                // A root shell ties every change made while it is open, and so also a fleet rollout's change that
+                // configuration management makes on this host at the same time (its own session, its own sudo).
+                guard tiedToSession || (rootShell && !isRollout(i)) else { continue }
                 attacker.insert(i)
                 let createdID = c.store.targetUser[i] != 0 ? c.store.targetUser[i] : c.store.user[i]
                 if c.store.kind[i] == .accountCreate && createdID != 0 {
@@ -442,6 +465,27 @@ struct AttributionGrowth<Store: EventColumns> {
         }
         return changed
     }
+
+    /// An account change logged alike (same kind, account and group) within a day on at least
+    /// `Self.rolloutHosts` other hosts the attacker does not hold: the fleet's configuration management
+    /// rolling out an agent's account, not persistence. The attacker's own changes happen only where they are.
+    func isRollout(_ i: Int) -> Bool {
+        let t = c.store.time[i]
+        let here = c.store.host[i]
+        var elsewhere: Set<UInt32> = []
+        for other in sameChange[ChangeKey(c.store, i)] ?? []
+        where other.host != here && abs(other.time - t) <= Self.rolloutSpan
+            && hosts[c.store.string(other.host)] == nil
+        {
+            elsewhere.insert(other.host)
+            if elsewhere.count >= Self.rolloutHosts { return true }
+        }
+        return false
+    }
+
+    /// How many other, unheld hosts make a change a rollout, and within how long of it (microseconds).
+    static var rolloutHosts: Int { 2 }
+    static var rolloutSpan: Int64 { 86_400_000_000 }
 
     /// (e) Outbound from compromised hosts while the attacker is there: a large transfer (the detector's finding),
     /// or a new connection to an external address no other host ever reached that carries data or goes to an

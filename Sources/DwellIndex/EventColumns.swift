@@ -57,6 +57,7 @@ public protocol EventColumns {
     var service: IDs { get }
     var signature: IDs { get }
     var sessionID: IDs { get }
+    var detail: IDs { get }
 
     /// Number of symbols, `none` included.
     var symbolCount: Int { get }

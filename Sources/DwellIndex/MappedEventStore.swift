@@ -52,7 +52,7 @@ public final class MappedEventStore: EventColumns {
     /// look-up by name on each read cost more than the read.
     let sourceIPView, destinationIPView, userView, targetUserView, programView, commandView: MappedSparse<UInt32>
     let httpMethodView, pathView, queryView, userAgentView, domainView, serviceView: MappedSparse<UInt32>
-    let signatureView, sessionIDView, fileHashView: MappedSparse<UInt32>
+    let signatureView, sessionIDView, fileHashView, detailView: MappedSparse<UInt32>
     let pidView: MappedSparse<Int32>
     let destinationPortView: MappedSparse<UInt16>
     let status: MappedSparse<Int16>
@@ -258,6 +258,7 @@ public final class MappedEventStore: EventColumns {
         (userAgentView, domainView, serviceView, signatureView) =
             (ids(.userAgent), ids(.domain), ids(.service), ids(.signature))
         (sessionIDView, fileHashView, pidView) = (ids(.sessionID), ids(.fileHash), pids)
+        detailView = ids(.detail)
         (self.destinationPortView, self.status, self.bytesOutView) = (destinationPort, status, bytesOut)
         (self.postingBase, self.postingStarts, self.postingBytes) = (postingBase, postingStarts, postingBytes)
         (bucketOrigin, bucketMicros, self.bucketStarts) = (origin, size, bucketStarts)
@@ -317,6 +318,7 @@ public final class MappedEventStore: EventColumns {
     public var service: MappedIDs { MappedIDs(column: serviceView) }
     public var signature: MappedIDs { MappedIDs(column: signatureView) }
     public var sessionID: MappedIDs { MappedIDs(column: sessionIDView) }
+    public var detail: MappedIDs { MappedIDs(column: detailView) }
 
     // MARK: Symbols, addresses, postings, buckets
 
