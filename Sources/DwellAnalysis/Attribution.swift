@@ -454,16 +454,20 @@ extension Correlator {
         let closes = closeIndex()
         func end(_ i: Int) -> Int64 { sessionEnd(i, closes: closes) }
         let root = store.key(.user, "root")?.value ?? 0
-        /// Whether `user` logged in to host `target` before `t`.
-        func reached(_ user: UInt32, _ target: UInt32, before t: Int64) -> Bool {
+        /// Whether `user` logged in to host `target` before `t`, or (when the login is in the evidence's first day,
+        /// with too little before it to know what is usual) after `later`.
+        func reached(_ user: UInt32, _ target: UInt32, before t: Int64, orAfter later: Int64?) -> Bool {
             for p in store.postingSlice(IndicatorKey(.user, user)) {
                 let j = Int(p)
-                if store.time[j] >= t { return false }
+                if store.time[j] >= t {
+                    guard let later else { return false }
+                    if store.time[j] <= later { continue }
+                }
                 if store.kind[j] == .authSuccess && store.host[j] == target { return true }
             }
             return false
         }
-        func behaviours(_ login: Int, depth: Int, since t0: Int64, into found: inout Set<String>) {
+        func behaviours(_ login: Int, depth: Int, since t0: Int64, until later: Int64?, into found: inout Set<String>) {
             let host = store.host[login]
             let user = store.user[login]
             let start = store.time[login]
@@ -503,10 +507,10 @@ extension Correlator {
                     guard store.kind[j] == .authSuccess, store.sourceIP[j] == addr, store.user[j] == user,
                         store.host[j] != host, store.host[j] != 0
                     else { continue }
-                    if !reached(user, store.host[j], before: t0) {
+                    if !reached(user, store.host[j], before: t0, orAfter: later) {
                         found.insert("a hop to \(store.string(store.host[j])), a host \(store.string(user)) never logged in to")
                     }
-                    behaviours(j, depth: depth + 1, since: t0, into: &found)
+                    behaviours(j, depth: depth + 1, since: t0, until: later, into: &found)
                 }
             }
         }
@@ -519,16 +523,31 @@ extension Correlator {
                 tried.insert(src).inserted
             else { continue }
             let t = store.time[i]
-            // A day of evidence first, to know what is usual; the address never seen before (no guessing either).
-            guard t - evidenceStart >= 86_400_000_000 else { continue }
+            // The address never seen before (no guessing either).
             guard let first = store.postingSlice(IndicatorKey(.ip, src)).first,
                 store.time[Int(first)] >= t - 600_000_000
             else { continue }
+            // What is usual is learnt from a day of evidence before the login. In the evidence's first day the rest of
+            // the evidence stands in for it: the account logs in from no other Internet address anywhere in it, and a
+            // hop is to a host the account logs in to at no other time.
+            let learning = t - evidenceStart < 86_400_000_000
+            if learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src) { continue }
             var found: Set<String> = []
-            behaviours(i, depth: 0, since: t, into: &found)
+            behaviours(i, depth: 0, since: t, until: learning ? end(i) : nil, into: &found)
             if found.count >= 2 { out.append((i, found.sorted().joined(separator: ", "))) }
         }
         return out
+    }
+
+    /// Whether `user` logs in successfully from an Internet address other than `src` anywhere in the evidence.
+    func loginsFromOtherInternetAddresses(user: UInt32, besides src: UInt32) -> Bool {
+        for p in store.postingSlice(IndicatorKey(.user, user)) {
+            let j = Int(p)
+            let a = store.sourceIP[j]
+            guard store.kind[j] == .authSuccess, a != 0, a != src, let ip = store.address(a) else { continue }
+            if !ip.isInternal { return true }
+        }
+        return false
     }
 }
 

@@ -113,13 +113,15 @@ struct GroundTruthMatrixTests {
 
     /// Generates the cell's incident (3 days, background scale 0.02) in a temporary folder, investigates it
     /// unseeded, and returns its ground truth with the result (the folder is gone by then; raw lines are attached).
-    static func investigate(_ cell: Cell, folder: String) throws -> (truth: Truth, result: InvestigationRun.Result) {
+    static func investigate(_ cell: Cell, folder: String, days: Int = 3) throws
+        -> (truth: Truth, result: InvestigationRun.Result)
+    {
         let dir = try Fixture.temporaryDirectory(folder)
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try FleetGenerator.generate(
             FleetOptions(
                 seed: cell.seed, outputDirectory: dir.path, name: "case", story: cell.story, layout: cell.layout,
-                days: 3, backgroundScale: 0.02))
+                days: days, backgroundScale: 0.02))
         let root = dir.appendingPathComponent("case").path
         let truth = try Truth(json: root + ".truth.json")
         return (truth, InvestigationRun.run(paths: [root], options: IngestOptions(jobs: 2), seeds: []))
@@ -153,6 +155,21 @@ struct GroundTruthMatrixTests {
         // Every claim carries its raw evidence line.
         #expect(result.investigation.firstEvidence?.raw.isEmpty == false)
         #expect(result.investigation.edges.allSatisfy { !$0.evidence.raw.isEmpty })
+    }
+
+    /// Two days of evidence put the intrusion in the evidence's first day, before a day of it has shown what is
+    /// usual: a stolen password from a new Internet address is still found (the rest of the evidence stands in for
+    /// the day before), and the other stories are unchanged.
+    @Test(arguments: [
+        Cell(story: .stolenCredential, layout: .central, seed: 1), Cell(story: .stolenCredential, layout: .image, seed: 2),
+        Cell(story: .stolenCredential, layout: .central, seed: 36), Cell(story: .sshJump, layout: .central, seed: 3),
+        Cell(story: .webExfil, layout: .image, seed: 1),
+    ])
+    func anIntrusionInTheEvidencesFirstDayIsFound(_ cell: Cell) throws {
+        let (truth, result) = try Self.investigate(cell, folder: "dwell-matrix-first-day", days: 2)
+        #expect(truth.first.hasPrefix("2026-03-09"), "the story's first day: \(truth.first)")
+        let problems = Self.differences(result.investigation, truth)
+        #expect(problems.isEmpty, "\(cell.testDescription), 2 days:\n  \(problems.joined(separator: "\n  "))")
     }
 
     /// The same fleet and hostile background with no intrusion: nothing is called an attack, and no finding names a
