@@ -446,9 +446,11 @@ extension Correlator {
     }
 
     /// Logins with a valid account from an Internet address never seen before (no failed guess, so no brute-force
-    /// finding) whose session does at least two things attackers do and the account's owner had not: a root shell,
-    /// an account created or added to a group, a hop to a host the account never logged in to. The hops' own
-    /// sessions are followed (three levels). - Complexity: O(external logins · their sessions' events).
+    /// finding) whose session does two different things attackers do and the account's owner had not: its first
+    /// root shell on a host, an account created or added to a group, a hop to a host the account never logged in to,
+    /// a large transfer out; one of them an account change or a transfer out, since an admin working from home
+    /// also logs in from new addresses, becomes root and now and then visits a new host. The hops' own sessions are
+    /// followed (three levels). - Complexity: O(external logins · their sessions' events).
     func takeoverLogins() -> [(Int, String)] {
         guard let evidenceStart = store.timeBounds?.first else { return [] }
         let closes = closeIndex()
@@ -467,7 +469,23 @@ extension Correlator {
             }
             return false
         }
-        func behaviours(_ login: Int, depth: Int, since t0: Int64, until later: Int64?, into found: inout Set<String>) {
+        /// Whether `user` became root through a shell on `host` before `t` (or, as for `reached`, after `later`).
+        func hadRootShell(_ user: UInt32, on host: UInt32, before t: Int64, orAfter later: Int64?) -> Bool {
+            for p in store.postingSlice(IndicatorKey(.user, user)) {
+                let j = Int(p)
+                if store.time[j] >= t {
+                    guard let later else { return false }
+                    if store.time[j] <= later { continue }
+                }
+                if store.kind[j] == .privilege && store.host[j] == host && store.user[j] == user
+                    && store.outcome[j] != .failure && isRootShell(j, root: root)
+                {
+                    return true
+                }
+            }
+            return false
+        }
+        func behaviours(_ login: Int, depth: Int, since t0: Int64, until later: Int64?, into found: inout Set<TakeoverSign>) {
             let host = store.host[login]
             let user = store.user[login]
             let start = store.time[login]
@@ -487,13 +505,25 @@ extension Correlator {
                     privilegeTimes.append(store.time[i])
                     if isRootShell(i, root: root) {
                         rootShell = true
-                        found.insert("a root shell on \(store.string(host))")
+                        // An admin's habit is not the attacker's: the account's first root shell on this host.
+                        if !hadRootShell(user, on: host, before: t0, orAfter: later) {
+                            found.insert(
+                                TakeoverSign(
+                                    kind: .rootShell,
+                                    text: "a root shell on \(store.string(host)), a first for \(store.string(user)) there"))
+                        }
                     }
                 case .accountCreate, .accountModify:
                     if rootShell || privilegeTimes.contains(where: { store.time[i] - $0 <= 120_000_000 }) {
-                        found.insert("an account change on \(store.string(host))")
+                        found.insert(TakeoverSign(kind: .accountChange, text: "an account change on \(store.string(host))"))
                     }
                 default: break
+                }
+            }
+            for addr in addresses(of: store.string(host)) {
+                for t in largeOut[addr] ?? [] where t >= start && t <= stop {
+                    found.insert(
+                        TakeoverSign(kind: .dataOut, text: "a large transfer out of \(store.string(host))"))
                 }
             }
             guard depth < 3 else { return }
@@ -508,10 +538,20 @@ extension Correlator {
                         store.host[j] != host, store.host[j] != 0
                     else { continue }
                     if !reached(user, store.host[j], before: t0, orAfter: later) {
-                        found.insert("a hop to \(store.string(store.host[j])), a host \(store.string(user)) never logged in to")
+                        found.insert(
+                            TakeoverSign(
+                                kind: .newHost,
+                                text: "a hop to \(store.string(store.host[j])), a host \(store.string(user)) never logged in to"))
                     }
                     behaviours(j, depth: depth + 1, since: t0, until: later, into: &found)
                 }
+            }
+        }
+        // Large transfers out (the detector's findings), by source address.
+        var largeOut: [UInt32: [Int64]] = [:]
+        for f in findings where f.rule.name == RuleIDs.largeOutbound {
+            for e in f.evidence {
+                if let i = index(of: e), store.sourceIP[i] != 0 { largeOut[store.sourceIP[i], default: []].append(store.time[i]) }
             }
         }
         var out: [(Int, String)] = []
@@ -532,9 +572,15 @@ extension Correlator {
             // hop is to a host the account logs in to at no other time.
             let learning = t - evidenceStart < 86_400_000_000
             if learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src) { continue }
-            var found: Set<String> = []
+            var found: Set<TakeoverSign> = []
             behaviours(i, depth: 0, since: t, until: learning ? end(i) : nil, into: &found)
-            if found.count >= 2 { out.append((i, found.sorted().joined(separator: ", "))) }
+            // Two different things (root shells on two hosts, or hops to two new hosts, are one thing each), and one
+            // of them beyond what an admin working from home does (a root shell, a host not visited before): an
+            // account made or changed, or data carried out.
+            let kinds = Set(found.map(\.kind))
+            if kinds.count >= 2 && (kinds.contains(.accountChange) || kinds.contains(.dataOut)) {
+                out.append((i, found.map(\.text).sorted().joined(separator: ", ")))
+            }
         }
         return out
     }
@@ -549,6 +595,13 @@ extension Correlator {
         }
         return false
     }
+}
+
+/// What a takeover's session did that attackers do and the account's owner had not (`takeoverLogins`).
+struct TakeoverSign: Hashable {
+    enum Kind: Hashable { case rootShell, accountChange, newHost, dataOut }
+    var kind: Kind
+    var text: String
 }
 
 /// Programs that are a shell (a generic type holds no stored static).

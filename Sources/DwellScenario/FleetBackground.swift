@@ -10,6 +10,9 @@ struct FleetBackgroundNotes {
     var benignHopsAfterCompromise: [FleetHop] = []
     /// Benign people who logged in to a compromised host after its compromise.
     var benignAccountsAfterCompromise: Set<String> = []
+    /// Internet addresses from which admins logged in, working remotely (home, travel, on call): valid logins from
+    /// the Internet, some new, with root shells and hops, that are not the attacker's.
+    var remoteWorkSources: Set<IPv4> = []
 }
 
 /// The fleet's background: hostile Internet noise on every exposed service, people working through the
@@ -336,6 +339,7 @@ struct FleetBackground {
                 bytesIn: r.int(200_000...40_000_000), random: &r)
         }
         people(day, dayStart: dayStart, weekend: weekend, e: &e)
+        remoteWork(day, dayStart: dayStart, weekend: weekend, e: &e)
         serviceAccounts(day, dayStart: dayStart, weekend: weekend, e: &e)
         configurationManagement(day, dayStart: dayStart, weekend: weekend, e: &e)
     }
@@ -418,6 +422,69 @@ struct FleetBackground {
                         pwd: "/home/" + user.name, command: "/usr/bin/systemctl status sshd",
                         duration: Micros(r.int(100_000...900_000)), random: &r)
                 }
+            }
+        }
+    }
+
+    /// Two admins who work from outside now and then, straight from the Internet to the jump host: from home (one
+    /// address each, kept all week), from a hotel or a phone when travelling (a new address), in the evening or on
+    /// call at night. Each becomes root with `sudo -i` and goes on to the hosts they look after, now and then one
+    /// they never logged in to. Valid logins from Internet addresses, new ones among them, that are not an attack.
+    /// Its own random streams, so the rest of the background is the same with or without it.
+    mutating func remoteWork(_ day: Int, dayStart: Micros, weekend: Bool, e: inout FleetEmitter) {
+        let admins = fleet.users.filter(\.isAdmin)
+        guard admins.count >= 2 else { return }
+        var pick = ScenarioRandom(seed, 0xD8)
+        let first = pick.int(0...(admins.count - 1))
+        let second = (first + 1 + pick.int(0...(admins.count - 2))) % admins.count
+        let jump = fleet.jump
+        let jumpAddress = fleet.hosts[jump].address
+        let internalHosts = fleet.webs + fleet.apps + fleet.dbs
+        for (k, user) in [admins[first], admins[second]].enumerated() {
+            var home = ScenarioRandom(seed, 0xD8, UInt64(k))
+            let homeAddress = internet(&home)
+            var r = ScenarioRandom(seed, 0xD9, UInt64(day), UInt64(k))
+            guard r.chance(weekend ? 0.5 : 0.6) else { continue }
+            let travelling = r.chance(0.25)
+            let from = travelling ? internet(&r) : homeAddress
+            let onCall = r.chance(0.2)
+            let hour = onCall ? r.int(0...4) : r.int(18...22)
+            let loginAt = dayStart + Micros(hour * 3_600 + r.int(0...3_599)) * microsPerSecond + Micros(r.int(0...999_999))
+            let logout = loginAt + Micros(r.int(900...7_200)) * microsPerSecond
+            if let away = facts.absentUser, away.name == user.name, logout >= away.from { continue }
+            guard logout < windowEnd else { continue }
+            notes.remoteWorkSources.insert(from)
+            let port = Self.port(&r)
+            login(
+                host: jump, user: user.name, from: nil, fromAddress: from,
+                auth: user.prefersKey ? .key(owner: user.name) : .password, at: loginAt, until: logout, e: &e, r: &r)
+            e.conn(
+                loginAt - 300_000, from: from, port, to: jumpAddress, 22, service: "ssh",
+                duration: logout - loginAt + 300_000, bytesOut: r.int(20_000...900_000),
+                bytesIn: r.int(40_000...4_000_000), random: &r)
+            var t = loginAt + Micros(r.int(20...120)) * microsPerSecond
+            if r.chance(0.6) {
+                e.sudo(
+                    host: jump, t, user: user.name, tty: r.int(0...6), pwd: "/home/" + user.name, command: "/bin/bash",
+                    duration: Micros(r.int(60...1_800)) * microsPerSecond, random: &r)
+                t += Micros(r.int(30...300)) * microsPerSecond
+            }
+            for _ in 0..<r.int(1...3) {
+                guard t + 120 * microsPerSecond < logout else { break }
+                let target = r.chance(0.1) ? r.pick(internalHosts) : r.pick(user.usualTargets)
+                let end = min(
+                    logout - Micros(r.int(5...60)) * microsPerSecond, t + Micros(r.int(60...1_800)) * microsPerSecond)
+                login(
+                    host: target, user: user.name, from: jump, fromAddress: jumpAddress,
+                    auth: r.chance(user.prefersKey ? 0.9 : 0.2) ? .key(owner: user.name) : .password, at: t,
+                    until: end, e: &e, r: &r)
+                if r.chance(0.5) {
+                    e.sudo(
+                        host: target, t + Micros(r.int(10...90)) * microsPerSecond, user: user.name, tty: r.int(0...6),
+                        pwd: "/home/" + user.name, command: r.chance(0.5) ? "/bin/bash" : r.pick(Self.adminCommands),
+                        duration: Micros(r.int(200_000...40_000_000)), random: &r)
+                }
+                t = end + Micros(r.int(30...600)) * microsPerSecond
             }
         }
     }

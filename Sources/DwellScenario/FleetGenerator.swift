@@ -295,6 +295,7 @@ enum FleetTruth {
                     ("scanners_answered_200", .array(scanners.map { .string($0.description) })),
                     ("scanner_requests", .int(Int64(notes.scannerRequests))),
                     ("benign_accounts_after_compromise", .array(benignAccounts.map { .string($0) })),
+                    ("remote_work_sources", .array(notes.remoteWorkSources.sorted().map { .string($0.description) })),
                     (
                         "benign_hops_after_compromise",
                         .array(notes.benignHopsAfterCompromise.sorted { $0.time < $1.time }.map(hop))

@@ -45,6 +45,8 @@ struct GroundTruthMatrixTests {
         var scanners: Set<String>
         var benignAccounts: Set<String>
         var benignHops: [Hop]
+        /// Internet addresses admins logged in from, working remotely.
+        var remoteWorkSources: Set<String>
 
         init(json path: String) throws {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -68,6 +70,7 @@ struct GroundTruthMatrixTests {
             scanners = Set(try #require(background["scanners_answered_200"] as? [String]))
             benignAccounts = Set(try #require(background["benign_accounts_after_compromise"] as? [String]))
             benignHops = try hops(background["benign_hops_after_compromise"])
+            remoteWorkSources = Set(background["remote_work_sources"] as? [String] ?? [])
         }
     }
 
@@ -170,6 +173,19 @@ struct GroundTruthMatrixTests {
         #expect(truth.first.hasPrefix("2026-03-09"), "the story's first day: \(truth.first)")
         let problems = Self.differences(result.investigation, truth)
         #expect(problems.isEmpty, "\(cell.testDescription), 2 days:\n  \(problems.joined(separator: "\n  "))")
+    }
+
+    /// Admins working from home or travelling log in straight from the Internet, from addresses new to them, become
+    /// root and now and then visit a host they never logged in to: no account takeover. (This cell's remote admin
+    /// was seeded as one, with four hosts and three days of window, before a takeover needed an account change or
+    /// data carried out.)
+    @Test func remoteAdminsAreNoTakeover() throws {
+        let cell = Cell(story: .sshJump, layout: .central, seed: 21)
+        let (truth, result) = try Self.investigate(cell, folder: "dwell-matrix-remote")
+        #expect(!truth.remoteWorkSources.isEmpty)
+        #expect(Set(result.investigation.sourceIPs.map(\.value)).isDisjoint(with: truth.remoteWorkSources))
+        let problems = Self.differences(result.investigation, truth)
+        #expect(problems.isEmpty, "\(cell.testDescription):\n  \(problems.joined(separator: "\n  "))")
     }
 
     /// The same fleet and hostile background with no intrusion: nothing is called an attack, and no finding names a
