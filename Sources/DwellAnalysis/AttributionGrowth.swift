@@ -66,13 +66,9 @@ struct AttributionGrowth<Store: EventColumns> {
         routineNeeded = max(correlator.options.routineLogins, 1)
         routine = correlator.routineIndex(first: routineNeeded)
         var accountChanges: [UInt32: [Int32]] = [:]
-        let kind = store.kind
-        for i in 0..<store.count {
-            switch kind[i] {
-            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
-                if store.host[i] != 0 { accountChanges[store.host[i], default: []].append(Int32(i)) }
-            default: break
-            }
+        for p in store.positions(ofKinds: [.accountCreate, .accountModify, .passwordChange, .accountDelete]) {
+            let h = store.host[Int(p)]
+            if h != 0 { accountChanges[h, default: []].append(p) }
         }
         self.accountChanges = accountChanges
         root = store.key(.user, "root")?.value ?? 0
