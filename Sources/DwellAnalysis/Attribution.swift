@@ -313,47 +313,53 @@ extension Correlator {
         var slot: [String: Int] = [:]
         var sources: [BackgroundSource] = []
         var rules: [[RuleID: Int]] = []
-        for f in findings where f.role != .context {
-            // The first address names the source; the first one the store knows says whose it is; any one tied to
-            // the attacker or a held host makes the finding the intrusion's.
-            var source: String? = nil
-            var firstKnown: UInt32? = nil
-            var isTied = false
-            for i in f.indicators where i.type == .ip {
-                if source == nil { source = i.value }
-                guard let id = store.key(.ip, i.value)?.value else { continue }
-                if tied.contains(id) {
-                    isTied = true
-                    break
+        // Fields read in place through the buffer: a loop variable would copy every finding (a retain per string
+        // and array it holds), and there are tens of thousands.
+        findings.withUnsafeBufferPointer { all in
+            for n in all.indices where all[n].role != .context {
+                // The first address names the source; the first one the store knows says whose it is; any one
+                // tied to the attacker or a held host makes the finding the intrusion's.
+                var source: String? = nil
+                var firstKnown: UInt32? = nil
+                var isTied = false
+                for i in all[n].indicators where i.type == .ip {
+                    if source == nil { source = i.value }
+                    guard let id = store.key(.ip, i.value)?.value else { continue }
+                    if tied.contains(id) {
+                        isTied = true
+                        break
+                    }
+                    if firstKnown == nil { firstKnown = id }
                 }
-                if firstKnown == nil { firstKnown = id }
+                guard let v = source, !isTied else { continue }
+                let time = all[n].time
+                // A host of the evidence (its address known to the directory) is no background attacker: its
+                // findings are "other" (administration, a first-time hop), not the Internet's noise.
+                if let first = firstKnown, owner(first, at: time.microseconds) != nil { continue }
+                let last = all[n].lastTime ?? time
+                let (count, severity) = (all[n].count, all[n].severity)
+                let k: Int
+                if let known = slot[v] {
+                    k = known
+                    sources[k].findings += 1
+                    sources[k].hits += count
+                    sources[k].firstSeen = min(sources[k].firstSeen, time)
+                    sources[k].lastSeen = max(sources[k].lastSeen, last)
+                    sources[k].highest = max(sources[k].highest, severity)
+                } else {
+                    k = sources.count
+                    slot[v] = k
+                    sources.append(
+                        BackgroundSource(
+                            address: v, findings: 1, hits: count, firstSeen: time, lastSeen: last, rules: [],
+                            highest: severity,
+                            reason:
+                                "attempts only: no login accepted from it, no web shell it drove and no connection back to it ties it to a compromise",
+                            evidence: all[n].evidence.first))
+                    rules.append([:])
+                }
+                rules[k][all[n].rule, default: 0] += count
             }
-            guard let v = source, !isTied else { continue }
-            // A host of the evidence (its address known to the directory) is no background attacker: its findings
-            // are "other" (administration, a first-time hop), not the Internet's noise.
-            if let first = firstKnown, owner(first, at: f.time.microseconds) != nil { continue }
-            let last = f.lastTime ?? f.time
-            let k: Int
-            if let known = slot[v] {
-                k = known
-                sources[k].findings += 1
-                sources[k].hits += f.count
-                sources[k].firstSeen = min(sources[k].firstSeen, f.time)
-                sources[k].lastSeen = max(sources[k].lastSeen, last)
-                sources[k].highest = max(sources[k].highest, f.severity)
-            } else {
-                k = sources.count
-                slot[v] = k
-                sources.append(
-                    BackgroundSource(
-                        address: v, findings: 1, hits: f.count, firstSeen: f.time, lastSeen: last, rules: [],
-                        highest: f.severity,
-                        reason:
-                            "attempts only: no login accepted from it, no web shell it drove and no connection back to it ties it to a compromise",
-                        evidence: f.evidence.first))
-                rules.append([:])
-            }
-            rules[k][f.rule, default: 0] += f.count
         }
         for k in sources.indices {
             sources[k].rules = rules[k].map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }

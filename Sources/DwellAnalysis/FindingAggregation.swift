@@ -117,17 +117,21 @@ public enum FindingAggregation {
         // Groups hold indices: a finding is copied once, into the roll-up or the kept list.
         var groups: [RollUpKey: Int] = [:]
         var members: [[Int]] = []
-        for (n, f) in findings.enumerated() {
-            guard inv.isBackground(f) else {
-                kept.append(f)
-                continue
-            }
-            let key = RollUpKey(rule: f.rule, host: f.host)
-            if let g = groups[key] {
-                members[g].append(n)
-            } else {
-                groups[key] = members.count
-                members.append([n])
+        // Read in place through the buffer: a loop variable, or an array element passed along, is a copy of the
+        // finding (a retain per string and array it holds), and there are tens of thousands.
+        findings.withUnsafeBufferPointer { all in
+            for n in all.indices {
+                guard inv.isBackground(role: all[n].role, indicators: all[n].indicators) else {
+                    kept.append(all[n])
+                    continue
+                }
+                let key = RollUpKey(rule: all[n].rule, host: all[n].host)
+                if let g = groups[key] {
+                    members[g].append(n)
+                } else {
+                    groups[key] = members.count
+                    members.append([n])
+                }
             }
         }
         for list in members {
