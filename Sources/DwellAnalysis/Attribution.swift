@@ -309,38 +309,63 @@ extension Correlator {
     func background(findings: [Finding], attackerIPs: [UInt32: Joined], heldHosts: [String] = []) -> [BackgroundSource] {
         var tied = Set(attackerIPs.keys)
         for h in heldHosts { tied.formUnion(addresses(of: h)) }
-        var bySource: [String: BackgroundSource] = [:]
-        var rules: [String: [RuleID: Int]] = [:]
-        for f in findings where f.role != .context {
-            guard let v = f.indicators.first(.ip)?.value else { continue }
-            let named = f.indicators.values(.ip).compactMap { store.key(.ip, $0)?.value }
-            if named.contains(where: tied.contains) { continue }
-            // A host of the evidence (its address known to the directory) is no background attacker: its findings
-            // are "other" (administration, a first-time hop), not the Internet's noise.
-            if let first = named.first, owner(first, at: f.time.microseconds) != nil { continue }
-            let last = f.lastTime ?? f.time
-            if var b = bySource[v] {
-                b.findings += 1
-                b.hits += f.count
-                b.firstSeen = min(b.firstSeen, f.time)
-                b.lastSeen = max(b.lastSeen, last)
-                b.highest = max(b.highest, f.severity)
-                bySource[v] = b
-            } else {
-                bySource[v] = BackgroundSource(
-                    address: v, findings: 1, hits: f.count, firstSeen: f.time, lastSeen: last, rules: [],
-                    highest: f.severity,
-                    reason:
-                        "attempts only: no login accepted from it, no web shell it drove and no connection back to it ties it to a compromise",
-                    evidence: f.evidence.first)
+        // One source per address, updated in place: one look-up by address per finding.
+        var slot: [String: Int] = [:]
+        var sources: [BackgroundSource] = []
+        var rules: [[RuleID: Int]] = []
+        // Fields read in place through the buffer: a loop variable would copy every finding (a retain per string
+        // and array it holds), and there are tens of thousands.
+        findings.withUnsafeBufferPointer { all in
+            for n in all.indices where all[n].role != .context {
+                // The first address names the source; the first one the store knows says whose it is; any one
+                // tied to the attacker or a held host makes the finding the intrusion's.
+                var source: String? = nil
+                var firstKnown: UInt32? = nil
+                var isTied = false
+                for i in all[n].indicators where i.type == .ip {
+                    if source == nil { source = i.value }
+                    guard let id = store.key(.ip, i.value)?.value else { continue }
+                    if tied.contains(id) {
+                        isTied = true
+                        break
+                    }
+                    if firstKnown == nil { firstKnown = id }
+                }
+                guard let v = source, !isTied else { continue }
+                let time = all[n].time
+                // A host of the evidence (its address known to the directory) is no background attacker: its
+                // findings are "other" (administration, a first-time hop), not the Internet's noise.
+                if let first = firstKnown, owner(first, at: time.microseconds) != nil { continue }
+                let last = all[n].lastTime ?? time
+                let (count, severity) = (all[n].count, all[n].severity)
+                let k: Int
+                if let known = slot[v] {
+                    k = known
+                    sources[k].findings += 1
+                    sources[k].hits += count
+                    sources[k].firstSeen = min(sources[k].firstSeen, time)
+                    sources[k].lastSeen = max(sources[k].lastSeen, last)
+                    sources[k].highest = max(sources[k].highest, severity)
+                } else {
+                    k = sources.count
+                    slot[v] = k
+                    sources.append(
+                        BackgroundSource(
+                            address: v, findings: 1, hits: count, firstSeen: time, lastSeen: last, rules: [],
+                            highest: severity,
+                            reason:
+                                "attempts only: no login accepted from it, no web shell it drove and no connection back to it ties it to a compromise",
+                            evidence: all[n].evidence.first))
+                    rules.append([:])
+                }
+                rules[k][all[n].rule, default: 0] += count
             }
-            rules[v, default: [:]][f.rule, default: 0] += f.count
         }
-        return bySource.values.map { b in
-            var b = b
-            b.rules = (rules[b.address] ?? [:]).map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
-            return b
-        }.sorted { ($1.hits, $0.address) < ($0.hits, $1.address) }
+        for k in sources.indices {
+            sources[k].rules = rules[k].map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
+        }
+        // Addresses are unique: the order is total, whatever order the sources were met in.
+        return sources.sorted { ($1.hits, $0.address) < ($0.hits, $1.address) }
     }
 
     /// The window, scope, paths, data touched, timeline and indicators from the attacker's events.

@@ -70,15 +70,12 @@ struct AttributionGrowth<Store: EventColumns> {
         routine = correlator.routineIndex(first: routineNeeded)
         var accountChanges: [UInt32: [Int32]] = [:]
         var sameChange: [ChangeKey: [(host: UInt32, time: Int64)]] = [:]
-        let kind = store.kind
-        for i in 0..<store.count {
-            switch kind[i] {
-            case .accountCreate, .accountModify, .passwordChange, .accountDelete:
-                if store.host[i] != 0 {
-                    accountChanges[store.host[i], default: []].append(Int32(i))
-                    sameChange[ChangeKey(store, i), default: []].append((store.host[i], store.time[i]))
-                }
-            default: break
+        for p in store.positions(ofKinds: [.accountCreate, .accountModify, .passwordChange, .accountDelete]) {
+            let i = Int(p)
+            let h = store.host[i]
+            if h != 0 {
+                accountChanges[h, default: []].append(p)
+                sameChange[ChangeKey(store, i), default: []].append((h, store.time[i]))
             }
         }
         self.accountChanges = accountChanges

@@ -81,8 +81,9 @@ public struct Correlator<Store: EventColumns> {
     func routineIndex(first k: Int) -> [RoutineKey: [Int64]] {
         var out: [RoutineKey: [Int64]] = [:]
         // The columns read once: a mapped store's column is a view made on each read of the property.
-        let (kind, host) = (store.kind, store.host)
-        for i in 0..<store.count where kind[i] == .authSuccess && host[i] != 0 {
+        let host = store.host
+        for p in store.positions(ofKinds: [.authSuccess]) where host[Int(p)] != 0 {
+            let i = Int(p)
             let key = RoutineKey(host: host[i], source: store.sourceIP[i], user: store.user[i])
             if let times = out[key], times.count >= k { continue }
             out[key, default: []].append(store.time[i])
@@ -122,7 +123,8 @@ public struct Correlator<Store: EventColumns> {
     func closeIndex() -> SessionCloses {
         var out = SessionCloses()
         let kind = store.kind
-        for i in 0..<store.count {
+        for p in store.positions(ofKinds: [.sessionClose, .disconnect, .logout]) {
+            let i = Int(p)
             switch kind[i] {
             case .sessionClose, .disconnect:
                 guard store.host[i] != 0, store.pid[i] >= 0 else { continue }

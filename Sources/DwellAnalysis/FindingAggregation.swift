@@ -8,6 +8,13 @@ import DwellIndex
 /// severity, every implication, and the evidence of its first and last hits (up to `keptEvidence` lines,
 /// half from each end). Log-integrity findings stay one per gap: each is a caveat on its own stretch of time.
 public enum FindingAggregation {
+    /// A roll-up's group: one rule on one host (the groups the text key "rule NUL host" made before, while no rule
+    /// id holds a NUL; without building that text per finding).
+    struct RollUpKey: Hashable {
+        var rule: RuleID
+        var host: String
+    }
+
     /// Evidence lines kept per aggregate: the first hits' and the last hits'.
     public static let keptEvidence = 8
 
@@ -21,6 +28,19 @@ public enum FindingAggregation {
     static func ends(of sorted: [Finding]) -> [EvidenceRef] {
         let all = sorted.flatMap(\.evidence)
         return ends(Array(all.prefix(keptEvidence / 2) + all.suffix(keptEvidence / 2)))
+    }
+
+    /// The same for the findings at `members` (time-ordered) of `findings`, without joining every member's evidence
+    /// first: the first `keptEvidence / 2` of the joined lists, then the last as many, in that order.
+    static func ends(of members: [Int], in findings: [Finding]) -> [EvidenceRef] {
+        let half = keptEvidence / 2
+        var head: [EvidenceRef] = []
+        for m in members where head.count < half { head += findings[m].evidence.prefix(half - head.count) }
+        var tail: [EvidenceRef] = []
+        for m in members.reversed() where tail.count < half {
+            tail = findings[m].evidence.suffix(half - tail.count) + tail
+        }
+        return ends(head + tail)
     }
 
     /// The first and last hits' evidence (`prefix + suffix` of the hits' evidence in time order), once each, sorted.
@@ -92,43 +112,53 @@ public enum FindingAggregation {
     /// the first and last evidence. Findings tied to the intrusion and other findings are left as they are.
     public static func rollUpBackground(_ inv: inout Investigation) {
         guard !inv.background.isEmpty else { return }
+        let findings = inv.findings
         var kept: [Finding] = []
-        var groups: [String: [Finding]] = [:]
-        var order: [String] = []
-        for f in inv.findings {
-            guard inv.isBackground(f) else {
-                kept.append(f)
-                continue
+        // Groups hold indices: a finding is copied once, into the roll-up or the kept list.
+        var groups: [RollUpKey: Int] = [:]
+        var members: [[Int]] = []
+        // Read in place through the buffer: a loop variable, or an array element passed along, is a copy of the
+        // finding (a retain per string and array it holds), and there are tens of thousands.
+        findings.withUnsafeBufferPointer { all in
+            for n in all.indices {
+                guard inv.isBackground(role: all[n].role, indicators: all[n].indicators) else {
+                    kept.append(all[n])
+                    continue
+                }
+                let key = RollUpKey(rule: all[n].rule, host: all[n].host)
+                if let g = groups[key] {
+                    members[g].append(n)
+                } else {
+                    groups[key] = members.count
+                    members.append([n])
+                }
             }
-            let key = "\(f.rule)\u{0}\(f.host)"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(f)
         }
-        for key in order {
-            guard let list = groups[key], let firstFinding = list.first else { continue }
+        for list in members {
+            guard let firstIndex = list.first else { continue }
             if list.count == 1 {
-                kept.append(firstFinding)
+                kept.append(findings[firstIndex])
                 continue
             }
-            let sorted = list.sorted { $0.time < $1.time }
-            var merged = sorted[0]
-            let hits = sorted.reduce(0) { $0 + $1.count }
+            let sorted = list.sorted { findings[$0].time < findings[$1].time }
+            var merged = findings[sorted[0]]
+            let hits = sorted.reduce(0) { $0 + findings[$1].count }
             var perSource: [Indicator: Int] = [:]
-            for f in sorted { if let s = source(f) { perSource[s, default: 0] += f.count } }
+            for m in sorted { if let s = source(findings[m]) { perSource[s, default: 0] += findings[m].count } }
             let busiest = perSource.sorted { a, b in
                 a.value != b.value ? a.value > b.value : Indicator.writtenOrder(a.key, b.key)
             }
             merged.count = hits
-            merged.lastTime = sorted.compactMap { $0.lastTime ?? $0.time }.max()
-            merged.severity = sorted.map(\.severity).max() ?? merged.severity
+            merged.lastTime = sorted.compactMap { findings[$0].lastTime ?? findings[$0].time }.max()
+            merged.severity = sorted.map { findings[$0].severity }.max() ?? merged.severity
             merged.role = .attempt
             merged.seeds = false
             merged.implies = []
             merged.indicators = busiest.prefix(16).map(\.key)
-            merged.evidence = ends(of: sorted)
+            merged.evidence = ends(of: sorted, in: findings)
             let top = busiest.prefix(5).map { "\($0.key.value) (\($0.value))" }.joined(separator: ", ")
             merged.why =
-                "hostile background: \(perSource.count) sources hit this rule on \(merged.host.isEmpty ? "the evidence" : merged.host) \(hits) times, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? merged.time).iso8601(fractionDigits: 0)); none is tied to the intrusion; busiest: \(top); the first: \(sorted[0].why)"
+                "hostile background: \(perSource.count) sources hit this rule on \(merged.host.isEmpty ? "the evidence" : merged.host) \(hits) times, \(merged.time.iso8601(fractionDigits: 0)) to \((merged.lastTime ?? merged.time).iso8601(fractionDigits: 0)); none is tied to the intrusion; busiest: \(top); the first: \(findings[sorted[0]].why)"
             kept.append(merged)
         }
         kept.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }

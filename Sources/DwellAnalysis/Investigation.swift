@@ -290,13 +290,16 @@ public struct AtRiskLogin: Sendable {
 
 extension Investigation {
     /// Whether a finding belongs to the hostile background (its source was judged background).
-    public func isBackground(_ f: Finding) -> Bool {
+    public func isBackground(_ f: Finding) -> Bool { isBackground(role: f.role, indicators: f.indicators) }
+
+    /// The same from a finding's role and indicators (read in place, without copying the finding).
+    public func isBackground(role: FindingRole, indicators: [Indicator]) -> Bool {
         // Context (a new source address for an account, a log gap) is never the hostile background's.
-        guard !background.isEmpty, f.role != .context, let ind = f.indicators.first(.ip) else { return false }
+        guard !background.isEmpty, role != .context, let ind = indicators.first(.ip) else { return false }
         guard backgroundAddresses.contains(ind.value) else { return false }
         // A finding that also names an attacker address is the intrusion's (a transfer from a source in the
         // background to the attacker's server).
-        return !f.indicators.values(.ip).contains { v in sourceIPs.contains { $0.value == v } }
+        return !indicators.contains { i in i.type == .ip && sourceIPs.contains { $0.value == i.value } }
     }
 
     /// Whether a finding is the intrusion's: it names an attacker address or a held host's address, or it is on a

@@ -80,6 +80,8 @@ public protocol EventColumns {
     func range(from: Timestamp, to: Timestamp) -> Range<Int>
     /// The first and last event times, nil for no events.
     var timeBounds: (first: Int64, last: Int64)? { get }
+    /// The positions of the events of the given kinds, in order (the same as testing `kind[i]` for every event).
+    func positions(ofKinds kinds: [EventKind]) -> [Int32]
 }
 
 extension EventColumns {
@@ -102,5 +104,13 @@ extension EventStore: EventColumns {
     public var timeBounds: (first: Int64, last: Int64)? {
         guard let a = time.first, let b = time.last else { return nil }
         return (a, b)
+    }
+
+    public func positions(ofKinds kinds: [EventKind]) -> [Int32] {
+        var wanted = [Bool](repeating: false, count: 256)
+        for k in kinds { wanted[Int(k.rawValue)] = true }
+        var out: [Int32] = []
+        for (i, k) in kind.enumerated() where wanted[Int(k.rawValue)] { out.append(Int32(truncatingIfNeeded: i)) }
+        return out
     }
 }

@@ -95,8 +95,13 @@ extension IndicatorKey: CustomStringConvertible where Value == String {
     /// The address, when this is an address indicator that parses.
     public var address: IPAddress? { type == .ip ? IPAddress(value) : nil }
 
-    /// The order of the written form (`description`), which findings' indicators are ranked by.
-    public static func writtenOrder(_ a: Self, _ b: Self) -> Bool { a.description < b.description }
+    /// The order of the written form (`description`), which findings' indicators are ranked by, without building
+    /// it: no prefix is a prefix of another, so two types' written forms first differ inside their prefixes, and
+    /// one type's forms share the prefix and compare as their values do (an ASCII prefix ending in `:` changes no
+    /// value's normalisation). `IndicatorOrderTests` checks it against comparing the written forms.
+    public static func writtenOrder(_ a: Self, _ b: Self) -> Bool {
+        a.type == b.type ? a.value < b.value : prefix(a.type) < prefix(b.type)
+    }
 }
 
 extension Sequence where Element == Indicator {

@@ -392,9 +392,20 @@ public final class MappedEventStore: EventColumns {
         return symbolID(text).map { IndicatorKey(type, $0) }
     }
 
-    /// An indicator's positions, decoded from its distances (`PostingBytes`); positions past the events (a faulty
-    /// writer) are left out. - Complexity: O(list length).
+    /// An indicator's positions, decoded from its distances (`PostingBytes`) on the first request and kept for the
+    /// next (the correlator's rounds ask a held host's addresses again each round); positions past the events (a
+    /// faulty writer) are left out. - Complexity: O(list length) the first time, then O(1).
     public func positions(_ key: IndicatorKey<UInt32>) -> [Int32] {
+        if let list = decodedPostings[key] { return list }
+        let list = decodePositions(key)
+        decodedPostings[key] = list
+        return list
+    }
+
+    /// Lists decoded so far (`positions`, `postingSlice`).
+    var decodedPostings: [IndicatorKey<UInt32>: [Int32]] = [:]
+
+    func decodePositions(_ key: IndicatorKey<UInt32>) -> [Int32] {
         let t = Int(key.type.rawValue)
         let row = check.at(postingBase, t) + Int(key.value)
         guard row < check.at(postingBase, t + 1), postingStarts.hasValue(at: row) else { return [] }
@@ -410,16 +421,43 @@ public final class MappedEventStore: EventColumns {
         return out.filter { $0 >= 0 && Int($0) < count }
     }
 
-    /// Lists decoded so far (`postingSlice`).
-    var decodedPostings: [IndicatorKey<UInt32>: [Int32]] = [:]
+    /// An indicator's positions as a slice of the list `positions` keeps. - Complexity: as `positions`.
+    public func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32> { positions(key)[...] }
 
-    /// An indicator's positions, decoded on the first request and kept for the next.
-    /// - Complexity: O(list length) the first time, then O(1).
-    public func postingSlice(_ key: IndicatorKey<UInt32>) -> ArraySlice<Int32> {
-        if let list = decodedPostings[key] { return list[...] }
-        let list = positions(key)
-        decodedPostings[key] = list
-        return list[...]
+    /// The positions of the events whose kind `kinds` holds, in order: one pass over the kind column's bytes with a
+    /// table of the 256 byte values, instead of reading each event's kind through the column view (the
+    /// correlator's indexes of logins, session closes and account changes). Every chunk of the column is checked,
+    /// as a read of every kind would; a byte no dwell writes reads as `.generic` and is recorded, as `kind[i]` does.
+    /// - Complexity: O(n).
+    public func positions(ofKinds kinds: [EventKind]) -> [Int32] {
+        let bytes = kindView.column.bytes
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return [] }
+        check.touch(all: bytes)
+        // Per byte value: 0 not wanted, 1 wanted, 2 a value no dwell writes (wanted when `.generic` is).
+        var table = [UInt8](repeating: 0, count: 256)
+        for v in 0..<256 {
+            if let k = EventKind(rawValue: UInt8(v)) {
+                table[v] = kinds.contains(k) ? 1 : 0
+            } else {
+                table[v] = 2
+            }
+        }
+        let genericWanted = kinds.contains(.generic)
+        var out: [Int32] = []
+        table.withUnsafeBufferPointer { t in
+            // `i` stays below `bytes.count` (≤ Int32.max events, checked on opening); `t` has 256 entries.
+            for i in 0..<bytes.count {
+                let v = base[i]
+                let w = t[Int(v)]
+                if w == 0 { continue }
+                if w == 2 {
+                    check.unknown("kind", v, at: UnsafeRawPointer(base + i))
+                    if !genericWanted { continue }
+                }
+                out.append(Int32(truncatingIfNeeded: i))
+            }
+        }
+        return out
     }
 
     public var timeBounds: (first: Int64, last: Int64)? {

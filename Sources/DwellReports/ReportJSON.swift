@@ -1,3 +1,4 @@
+import Dispatch
 import DwellAnalysis
 import DwellCore
 import DwellIndex
@@ -108,28 +109,7 @@ public enum ReportJSON {
         }
         j.endArray()
 
-        j.key("hostile_background"); j.beginArray()
-        for b in inv.background {
-            j.beginObject()
-            j.key("source_ip"); j.string(b.address)
-            j.key("findings"); j.int(b.findings)
-            j.key("hits"); j.int(b.hits)
-            j.key("first_seen"); j.time(b.firstSeen, fractionDigits: 0)
-            j.key("last_seen"); j.time(b.lastSeen, fractionDigits: 0)
-            j.key("highest_severity"); j.string(b.highest.name)
-            j.key("rules"); j.beginArray()
-            for r in b.rules {
-                j.beginObject()
-                j.key("rule"); j.string(r.rule.name)
-                j.key("hits"); j.int(r.hits)
-                j.endObject()
-            }
-            j.endArray()
-            j.key("reason"); j.string(b.reason)
-            j.key("evidence"); evidence(b.evidence, &j)
-            j.endObject()
-        }
-        j.endArray()
+        j.key("hostile_background"); j.raw(backgroundArray(inv.background))
 
         j.key("caveats"); strings(inv.caveats.map(\.text), &j)
         j.key("evidence"); j.beginObject()
@@ -144,6 +124,52 @@ public enum ReportJSON {
         j.endObject()
         j.newline()
         return j.bytes
+    }
+
+    /// hostile_background's array. Noisy evidence has thousands of sources (a line of evidence each), the largest
+    /// part of report.json: two halves are rendered side by side and joined, the bytes as one pass writes them.
+    static func backgroundArray(_ sources: [BackgroundSource]) -> [UInt8] {
+        let parts = sources.count < 1024 ? 1 : 2
+        let size = (sources.count + parts - 1) / parts
+        let slots = ResultSlots<[UInt8]>(repeating: [], count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            var j = JSONBuffer(capacity: 1 << 16)
+            j.beginArray()
+            for b in sources[min(k * size, sources.count)..<min((k + 1) * size, sources.count)] {
+                backgroundSource(b, &j)
+            }
+            j.endArray()
+            slots.store(k, j.bytes)
+        }
+        // Each half is `[...]`: their insides joined by a comma.
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for half in slots.values where half.count > 2 {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out += half[1..<(half.count - 1)]
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    static func backgroundSource(_ b: BackgroundSource, _ j: inout JSONBuffer) {
+        j.beginObject()
+        j.key("source_ip"); j.string(b.address)
+        j.key("findings"); j.int(b.findings)
+        j.key("hits"); j.int(b.hits)
+        j.key("first_seen"); j.time(b.firstSeen, fractionDigits: 0)
+        j.key("last_seen"); j.time(b.lastSeen, fractionDigits: 0)
+        j.key("highest_severity"); j.string(b.highest.name)
+        j.key("rules"); j.beginArray()
+        for r in b.rules {
+            j.beginObject()
+            j.key("rule"); j.string(r.rule.name)
+            j.key("hits"); j.int(r.hits)
+            j.endObject()
+        }
+        j.endArray()
+        j.key("reason"); j.string(b.reason)
+        j.key("evidence"); evidence(b.evidence, &j)
+        j.endObject()
     }
 
     // The pieces below are shared with `dwell lateral --output json`, so both write the same shapes.

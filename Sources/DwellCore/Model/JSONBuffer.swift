@@ -81,6 +81,13 @@ public struct JSONBuffer {
         appendEscaped(b)
     }
 
+    /// The same for an array (a raw evidence line): escaped through its buffer, by code compiled here for it, not
+    /// through the generic collection another module's call would read byte by byte.
+    public mutating func string(bytes b: [UInt8]) {
+        valueStart()
+        b.withUnsafeBufferPointer { appendEscaped($0) }
+    }
+
     public mutating func int<I: BinaryInteger>(_ v: I) {
         valueStart()
         bytes.append(contentsOf: String(v).utf8)

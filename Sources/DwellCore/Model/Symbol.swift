@@ -230,7 +230,25 @@ import Darwin
 /// Turning evidence bytes into text without losing anything.
 public enum ByteText {
     /// UTF-8 text of the bytes; any invalid sequence is written as `\xNN` escapes for its bytes.
-    public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 { validated(bytes) }
+
+    /// The same for bytes in place (a case file's strings, a mapped symbol). ASCII, the usual case, is valid UTF-8
+    /// and is read as it is; other bytes go through the validation above (whose generic metadata look-ups cost
+    /// more than reading a short string).
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var ascii = true
+        for c in bytes where c >= 0x80 {
+            ascii = false
+            break
+        }
+        return ascii ? String(decoding: bytes, as: UTF8.self) : validated(bytes)
+    }
+
+    public static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        string(bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func validated<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) { return s }
         var out = ""
         // Decode sequence by sequence; a byte that starts no valid sequence is written escaped.
