@@ -199,7 +199,11 @@ struct SigmaKeywordPass {
     /// Searches the keyword tests in every line that a source with keyword tests reads. `positions`: each group's
     /// events (store positions). Files run side by side on `threads` threads (the result does not depend on it).
     /// `only`: per group, the events (indices into its positions) whose lines must be searched; `nil`: all of them.
-    func run(store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader, threads: Int) -> [FileResult?] {
+    /// `scanned`: the hits of files already searched during the ingest (`SigmaLineScan`), taken as they are.
+    func run(
+        store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader,
+        scanned: [UInt32: FileHits] = [:], threads: Int
+    ) -> [FileResult?] {
         let groups = testsOf.indices.filter { !testsOf[$0].isEmpty && !positions[$0].isEmpty && !(only[$0]?.isEmpty ?? false) }
         guard !groups.isEmpty else { return [] }
         var fileCount = 0
@@ -216,6 +220,7 @@ struct SigmaKeywordPass {
             for (n, p) in positions[g].enumerated() {
                 if let filter, !filter.contains(n) { continue }
                 let f = Int(store.fileID[p])
+                if !scanned.isEmpty, scanned[UInt32(f)] != nil { continue }
                 if bitInFile[f] < 0 {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
                     sourcesOf[f].append(g)
@@ -254,6 +259,7 @@ struct SigmaKeywordPass {
             masks[f] = LineMasks()
         }
         let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
+        for (f, hits) in scanned where Int(f) < fileCount { results.store(Int(f), .hits(hits)) }
         let order = jobs.indices.sorted { (jobs[$0].lines, $1) > (jobs[$1].lines, $0) }
         JobQueue(
             order.map { j in
