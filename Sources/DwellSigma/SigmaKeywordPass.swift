@@ -84,7 +84,13 @@ final class SigmaKeywordMatcher {
     func match(_ bytes: UnsafeBufferPointer<UInt8>, _ s: inout Scratch, _ found: (Int32) -> Void) {
         s.lineNo += 1
         let lineNo = s.lineNo
-        SigmaPattern.fold(bytes, into: &s.folded)
+        // Folded into the scratch buffer's start (it only grows: no resizing per line).
+        if s.folded.count < bytes.count { s.folded.append(contentsOf: repeatElement(0, count: bytes.count - s.folded.count)) }
+        if let src = bytes.baseAddress {
+            s.folded.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<bytes.count { dst[i] = SigmaPattern.foldByte(src[i]) }
+            }
+        }
         for ti in s.touched {
             s.testHit[ti] = false
             s.patternHits[ti] = 0
@@ -92,7 +98,9 @@ final class SigmaKeywordMatcher {
         s.touched.removeAll(keepingCapacity: true)
         s.candidates.removeAll(keepingCapacity: true)
         s.candidates.append(contentsOf: always)
-        s.folded.withUnsafeBufferPointer { f in
+        s.folded.withUnsafeBufferPointer { all in
+            // The line's folded bytes: the buffer holds at least `bytes.count` (grown above).
+            let f = UnsafeBufferPointer(rebasing: all[0..<bytes.count])
             scanner.forEachOccurring(in: f) { k in
                 guard s.stamp[k] != lineNo else { return }
                 s.stamp[k] = lineNo

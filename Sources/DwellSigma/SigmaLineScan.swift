@@ -124,9 +124,10 @@ public final class SigmaLineScan: @unchecked Sendable {
         var sources: [Int] = []
         /// Per event kind: the sources taking that kind, one bit each (bit 63: that source and all later ones).
         var kindMask = [UInt64](repeating: 0, count: 256)
-        /// Per program (syslog tag or Windows channel) and per Windows event id symbol: the sources taking it.
-        var programMask: [UInt32: UInt64] = [:]
-        var signatureMask: [UInt32: UInt64] = [:]
+        /// Per program (syslog tag or Windows channel) and per Windows event id symbol (the file's own, dense ids):
+        /// the sources taking it, once known.
+        var programMask: [UInt64?] = []
+        var signatureMask: [UInt64?] = []
         var lastProgram: (symbol: UInt32, mask: UInt64)?
         var lastSignature: (symbol: UInt32, mask: UInt64)?
         /// The matcher of each mask met in this file (`nil`: no test).
@@ -177,8 +178,8 @@ public final class SigmaLineScan: @unchecked Sendable {
         mutating func start(format f: UInt16) {
             format = f
             sources = Int(f) < scan.sourcesOf.count ? scan.sourcesOf[Int(f)] : []
-            programMask = [:]
-            signatureMask = [:]
+            programMask = []
+            signatureMask = []
             lastProgram = nil
             lastSignature = nil
             matcherOfMask = [:]
@@ -199,7 +200,8 @@ public final class SigmaLineScan: @unchecked Sendable {
         mutating func programBits(_ program: Symbol, _ symbols: SymbolTable) -> UInt64 {
             if let l = lastProgram, l.symbol == program.id { return l.mask }
             let mask: UInt64
-            if let known = programMask[program.id] {
+            let slot = Int(program.id)
+            if slot < programMask.count, let known = programMask[slot] {
                 mask = known
             } else {
                 let name = symbols.string(program).lowercased()
@@ -209,7 +211,8 @@ public final class SigmaLineScan: @unchecked Sendable {
                     let ok = s.programs.map { ps in ps.contains { s.programContains ? name.contains($0) : name == $0 } } ?? true
                     if ok { m |= Self.bit(bit) }
                 }
-                programMask[program.id] = m
+                if slot >= programMask.count { programMask += repeatElement(nil, count: max(slot + 1 - programMask.count, programMask.count)) }
+                programMask[slot] = m
                 mask = m
             }
             lastProgram = (program.id, mask)
@@ -220,7 +223,8 @@ public final class SigmaLineScan: @unchecked Sendable {
         mutating func signatureBits(_ signature: Symbol, _ symbols: SymbolTable) -> UInt64 {
             if let l = lastSignature, l.symbol == signature.id { return l.mask }
             let mask: UInt64
-            if let known = signatureMask[signature.id] {
+            let slot = Int(signature.id)
+            if slot < signatureMask.count, let known = signatureMask[slot] {
                 mask = known
             } else {
                 let id = Int(symbols.string(signature)) ?? -1
@@ -229,7 +233,8 @@ public final class SigmaLineScan: @unchecked Sendable {
                     guard let s = scan.mappings[g] else { continue }
                     if s.eventIDs.map({ $0.contains(id) }) ?? true { m |= Self.bit(bit) }
                 }
-                signatureMask[signature.id] = m
+                if slot >= signatureMask.count { signatureMask += repeatElement(nil, count: max(slot + 1 - signatureMask.count, signatureMask.count)) }
+                signatureMask[slot] = m
                 mask = m
             }
             lastSignature = (signature.id, mask)
