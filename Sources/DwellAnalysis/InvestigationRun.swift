@@ -36,10 +36,11 @@ public enum InvestigationRun {
 
     /// Runs the detectors over the store: one finding per (rule, source, host), with its count and first and last
     /// evidence, and the caveat on how inside and outside were told apart when it was a guess.
-    /// Sigma rules (`sigma`) run over the same store and read their keywords from `files`.
+    /// Sigma rules (`sigma`) run over the same store and read their keywords from `files`, or from `sigmaScanned`
+    /// for the files whose lines the ingest searched.
     public static func detect(
         store: EventStore, paths: [String], rules: RuleSet, directory: HostDirectory, sigma: SigmaRuleSet? = nil,
-        files: [EvidenceFile] = [], options: IngestOptions = IngestOptions()
+        files: [EvidenceFile] = [], options: IngestOptions = IngestOptions(), sigmaScanned: SigmaScannedLines? = nil
     ) -> (findings: [Finding], networkCaveat: String?, sigmaNotes: [String]) {
         var trace = PhaseTrace()
         let detectors = PhaseTrace.timed("detectors' host names") {
@@ -51,7 +52,9 @@ public enum InvestigationRun {
         // are checked while the detectors run, and their hits come after the detectors' as before.
         var sigmaNotes: [String] = []
         if let sigma, !sigma.runnable.isEmpty {
-            let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options) { detectors.run() }
+            let s = SigmaFindings.findings(sigma, detectors: detectors, files: files, options: options, scanned: sigmaScanned) {
+                detectors.run()
+            }
             hits = s.beside + s.findings
             sigmaNotes = s.notes
             trace.mark("sigma rules", detail: "\(sigma.runnable.count) rules, \(s.findings.count) findings")

@@ -35,12 +35,15 @@ public enum SigmaFindings {
     /// members (a rule can match hundreds of thousands of events; a finding per match only to merge them again
     /// cost more than the matching). The result is what aggregating a finding per match gives, byte for byte
     /// (`SigmaFindingsTests`).
+    /// `scanned`: the keyword hits found while the ingest read the text files (`SigmaLineScan`; those files are not
+    /// read back).
     static func findings(
-        _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions
+        _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions,
+        scanned: SigmaScannedLines? = nil
     ) -> (findings: [Finding], notes: [String]) {
         let store = detectors.store
         let reader = lineReader(files: files, options: options, lineFiles: lineFiles(store, options: options))
-        let engine = SigmaEngine(store: store, lineReader: reader, threads: options.jobs)
+        let engine = SigmaEngine(store: store, lineReader: reader, threads: options.jobs, scanned: scanned)
         let run = engine.run(set)
         return (findings(run, set, detectors: detectors), run.notes)
     }
@@ -220,7 +223,7 @@ public enum SigmaFindings {
     /// read the store, so the result is what running one after the other gives.
     static func findings(
         _ set: SigmaRuleSet, detectors: Detectors, files: [EvidenceFile], options: IngestOptions,
-        beside: @escaping () -> [Finding]
+        scanned: SigmaScannedLines? = nil, beside: @escaping () -> [Finding]
     ) -> (beside: [Finding], findings: [Finding], notes: [String]) {
         let other = BesideTask(beside)
         let done = DispatchSemaphore(value: 0)
@@ -228,7 +231,7 @@ public enum SigmaFindings {
             other.run()
             done.signal()
         }
-        let s = findings(set, detectors: detectors, files: files, options: options)
+        let s = findings(set, detectors: detectors, files: files, options: options, scanned: scanned)
         done.wait()
         return (other.result, s.findings, s.notes)
     }

@@ -9,7 +9,10 @@ import Foundation
 public struct StoreSink: EventSink {
     var chunk = EventChunk()
     var ownTraffic = OwnTrafficLines()
+    /// Sigma keyword searches of this file's lines, made as they are read (`SigmaLineScan`); `nil` without rules.
+    var keywords: SigmaLineScan.File?
     public init() {}
+    init(keywords: SigmaLineScan.File?) { self.keywords = keywords }
     /// The store keeps no connection uid or referer: the parsers skip interning them.
     public var wantsUnindexedText: Bool { false }
     /// The store keeps positions, not text: the raw lines are read back after analysis.
@@ -21,6 +24,7 @@ public struct StoreSink: EventSink {
         pending.append(event)
         if pending.count == Self.batchEvents { flush() }
         ownTraffic.note(event)  // the store keeps no interfaces: note packets the host sent itself (OUT= without IN=)
+        keywords?.search(event, line: line, symbols: context.symbols)
     }
     mutating func flush() {
         pending.withUnsafeBufferPointer { chunk.append(contentsOf: $0) }
@@ -28,7 +32,7 @@ public struct StoreSink: EventSink {
     }
     public mutating func finish(context: inout ParseContext, stats: FileStats) -> FileEvents {
         flush()
-        return FileEvents(chunk: chunk, symbols: context.symbols, ownTraffic: ownTraffic)
+        return FileEvents(chunk: chunk, symbols: context.symbols, ownTraffic: ownTraffic, keywordHits: keywords.take()?.finish())
     }
 }
 
@@ -36,6 +40,8 @@ public struct FileEvents: Sendable {
     public var chunk: EventChunk
     public var symbols: SymbolTable
     public var ownTraffic = OwnTrafficLines()
+    /// The Sigma keyword hits in the file's lines, when they were searched as it was read.
+    public var keywordHits: SigmaLineHits?
 }
 
 /// The main job: read the evidence, index it, detect, correlate, and attach the raw evidence lines (the analysis
@@ -67,7 +73,9 @@ extension InvestigationRun {
         sigma: SigmaRuleSet? = nil, progress: IngestProgress? = nil
     ) -> Result {
         var trace = PhaseTrace()
-        let (store, stats, ownTraffic) = read(files: files, options: options, progress: progress)
+        // Sigma keywords are searched in the text files' lines as they are read (no second read after the analysis).
+        let lineScan = sigma.flatMap { $0.runnable.isEmpty ? nil : SigmaLineScan($0, parserOptions: options.parserOptions) }
+        let (store, stats, ownTraffic, scanned) = read(files: files, options: options, progress: progress, lineScan: lineScan)
         trace.mark(
             "read, parse, store build",
             detail: "\(store.count) events, \(store.approximateBytes / max(store.count, 1)) B/event, \(store.approximateBytes >> 20) MiB, gzip inflated by \(InflateEngine.preferred.rawValue); \(store.bytesBreakdown)")
@@ -79,7 +87,8 @@ extension InvestigationRun {
         let directory = hostDirectory(store: store, paths: paths, analysis: analysis)
         analysis.hostDirectory = directory.snapshot
         let detected = detect(
-            store: store, paths: paths, rules: rules, directory: directory, sigma: sigma, files: files, options: options)
+            store: store, paths: paths, rules: rules, directory: directory, sigma: sigma, files: files, options: options,
+            sigmaScanned: scanned)
         (analysis.findings, analysis.networkCaveat) = (detected.findings, detected.networkCaveat)
         let inv = correlate(
             store: store, paths: paths, stats: stats, analysis: analysis, directory: directory, seeds: seeds,
@@ -100,6 +109,15 @@ extension InvestigationRun {
         return (r.store, r.stats)
     }
 
+    /// `buildStore`, with the Sigma keyword hits of the text files' lines found as they were read (for `sigma`'s
+    /// rules: give them to `SigmaEngine`).
+    public static func buildStore(files: [EvidenceFile], options: IngestOptions, sigma: SigmaRuleSet)
+        -> (store: EventStore, stats: [FileStats], scanned: SigmaScannedLines?)
+    {
+        let r = read(files: files, options: options, progress: nil, lineScan: SigmaLineScan(sigma, parserOptions: options.parserOptions))
+        return (r.store, r.stats, r.scanned)
+    }
+
     /// `buildStore` for a persistent case built without analysis (`dwell index`): the store, and what the host
     /// directory is built from (the detectors have not run: no findings).
     /// `kept`: events a case already holds (`EventStore.keeping(files:)`), merged with the files read.
@@ -115,10 +133,12 @@ extension InvestigationRun {
         return (r.store, r.stats, analysis)
     }
 
-    /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses).
-    static func read(files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?, kept: EventStore? = nil)
-        -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines)
-    {
+    /// `buildStore`, and the lines of packets hosts logged sending themselves (for learning their addresses), and
+    /// the Sigma keyword hits `lineScan` found in the lines as they were read.
+    static func read(
+        files: [EvidenceFile], options: IngestOptions, progress: IngestProgress?, kept: EventStore? = nil,
+        lineScan: SigmaLineScan? = nil
+    ) -> (store: EventStore, stats: [FileStats], ownTraffic: OwnTrafficLines, scanned: SigmaScannedLines?) {
         // Files' chunks are built and freed one after another: keep their blocks in the heap for the next file
         // (process-wide; the commands that stream without a store, such as `sweep`, leave glibc's defaults).
         Heap.preferReuse()
@@ -132,14 +152,16 @@ extension InvestigationRun {
         builder.reserve(events: min(estimatedText / 64, 64 << 20) + (kept?.count ?? 0))
         if let kept { builder.add(kept: kept) }
         var stats: [FileStats] = []
-        Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink() }) { s, out in
+        var keywordHits: [UInt32: SigmaLineHits] = [:]
+        Ingest.run(files: files, options: options, progress: progress, makeSink: { _ in StoreSink(keywords: lineScan?.file()) }) { s, out in
             stats.append(s)
             if s.duplicateOf == nil {
                 builder.add(chunk: out.chunk, symbols: out.symbols)
                 ownTraffic.merge(out.ownTraffic)
+                if let hits = out.keywordHits { keywordHits[s.file.id] = hits }
             }
         }
-        return ((consume builder).build(), stats, ownTraffic)
+        return ((consume builder).build(), stats, ownTraffic, lineScan?.scanned(keywordHits))
     }
 
 }

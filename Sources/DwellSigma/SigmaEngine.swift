@@ -72,12 +72,19 @@ public struct SigmaEngine {
     let lineReader: SigmaLineReader?
     /// Log sources checked side by side (the result does not depend on it).
     let threads: Int
+    /// Keyword hits found while the ingest read the text files (`SigmaLineScan`): those files are not read back.
+    let scanned: SigmaScannedLines?
 
     /// `lineReader` may be called from several threads at once (each call for its own file and lines).
-    public init(store: EventStore, lineReader: SigmaLineReader?, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// `scanned`: the keyword hits `SigmaLineScan` found during the ingest, for the rule set given to `run`.
+    public init(
+        store: EventStore, lineReader: SigmaLineReader?, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        scanned: SigmaScannedLines? = nil
+    ) {
         self.store = store
         self.lineReader = lineReader
         self.threads = threads
+        self.scanned = scanned
     }
 
     public func run(_ set: SigmaRuleSet) -> SigmaRunResult {
@@ -85,33 +92,16 @@ public struct SigmaEngine {
         result.checked = [Int](repeating: 0, count: set.runnable.count)
         // Matched positions per detection rule (before aggregation), for correlations.
         var eventsOf = [[Int]](repeating: [], count: set.runnable.count)
-        var groups: [String: [Int]] = [:]
-        var order: [String] = []
-        for (i, r) in set.runnable.enumerated() {
-            guard case .detection(let c) = r else { continue }
-            if groups[c.source.name] == nil { order.append(c.source.name) }
-            groups[c.source.name, default: []].append(i)
-        }
         // Each source's events and rules. A file is read back once by the keyword pass (for every source's
         // keywords) and once by each source that reads Windows record fields; a file read more than once is read
         // once, for all of them (`SigmaLineCache`).
-        var rulesOf: [[SigmaCompiledRule]] = []
-        var ruleIndexOf: [[Int]] = []
-        for name in order {
-            var rules: [SigmaCompiledRule] = []
-            var indices: [Int] = []
-            for m in groups[name]! {
-                guard case .detection(let c) = set.runnable[m] else { continue }
-                rules.append(c)
-                indices.append(m)
-            }
-            rulesOf.append(rules)
-            ruleIndexOf.append(indices)
-        }
+        let (order, rulesOf, ruleIndexOf) = set.sourceGroups()
         // Every source's events in one pass over the store (no list of the store's positions by format).
         let selected = select(rulesOf.map { $0.first?.source })
         let keywords = SigmaKeywordPass(groups: rulesOf)
         let searching = order.indices.map { !keywords.testsOf[$0].isEmpty && !selected[$0].isEmpty }
+        // Files whose lines the ingest searched (numbered as this run's tests, or not used): not read back.
+        let scannedFiles = scanned.flatMap { $0.tests == keywords.tests ? $0.files : nil } ?? [:]
         let loading = order.indices.map { g in rulesOf[g].contains { !$0.recordFieldNames.isEmpty } }
         var fileCount = 0
         for g in order.indices where searching[g] || loading[g] {
@@ -119,7 +109,9 @@ public struct SigmaEngine {
         }
         var readersOf = [Int](repeating: 0, count: fileCount)
         var touched = [Bool](repeating: false, count: fileCount)
-        for g in order.indices where searching[g] { for p in selected[g] { touched[Int(store.fileID[p])] = true } }
+        for g in order.indices where searching[g] {
+            for p in selected[g] where scannedFiles[store.fileID[p]] == nil { touched[Int(store.fileID[p])] = true }
+        }
         for f in touched.indices where touched[f] { readersOf[f] = 1 }
         for g in order.indices where loading[g] {
             for f in touched.indices { touched[f] = false }
@@ -146,7 +138,7 @@ public struct SigmaEngine {
         // its rules are evaluated.
         let outputs = ResultSlots<GroupOutput?>(repeating: nil, count: order.count)
         let waiting = ResultSlots<(source: SourceRun, needed: Bitset?, recordNote: String?)?>(repeating: nil, count: order.count)
-        let jobs = order.indices.sorted { (selected[$0].count * groups[order[$0]]!.count, $1) > (selected[$1].count * groups[order[$1]]!.count, $0) }
+        let jobs = order.indices.sorted { (selected[$0].count * rulesOf[$0].count, $1) > (selected[$1].count * rulesOf[$1].count, $0) }
         func group(_ g: Int) -> SourceGroup {
             SourceGroup(rules: rulesOf[g], ruleIndex: ruleIndexOf[g], positions: selected[g], keywordTests: keywords.testsOf[g])
         }
@@ -172,7 +164,7 @@ public struct SigmaEngine {
         if let lineReader, held.contains(where: { $0 != nil }) {
             let found = keywords.run(
                 store: store, positions: order.indices.map { held[$0] == nil ? [] : selected[$0] }, only: held.map { $0?.needed },
-                reader: lineReader, threads: threads)
+                reader: lineReader, scanned: scannedFiles, threads: threads)
             JobQueue(
                 jobs.filter { held[$0] != nil }.map { g in
                     { [self] in
@@ -439,6 +431,34 @@ extension SigmaEngine {
         }
         for n in rows.indices { rows[n].append(raw[n]) }
         return (positions, columns + ["_raw"], numeric, rows)
+    }
+}
+
+extension SigmaRuleSet {
+    /// The detection rules by log source, the sources in the order of their first rule, and each rule's index in
+    /// `runnable`: the engine's groups, and the keyword tests' numbering (`SigmaKeywordPass`) a scan made during the
+    /// ingest (`SigmaLineScan`) shares with it.
+    func sourceGroups() -> (names: [String], rules: [[SigmaCompiledRule]], indices: [[Int]]) {
+        var groupOf: [String: Int] = [:]
+        var names: [String] = []
+        var rules: [[SigmaCompiledRule]] = []
+        var indices: [[Int]] = []
+        for (i, r) in runnable.enumerated() {
+            guard case .detection(let c) = r else { continue }
+            let g: Int
+            if let known = groupOf[c.source.name] {
+                g = known
+            } else {
+                g = names.count
+                groupOf[c.source.name] = g
+                names.append(c.source.name)
+                rules.append([])
+                indices.append([])
+            }
+            rules[g].append(c)
+            indices[g].append(i)
+        }
+        return (names, rules, indices)
     }
 }
 

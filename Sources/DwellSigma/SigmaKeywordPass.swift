@@ -84,7 +84,13 @@ final class SigmaKeywordMatcher {
     func match(_ bytes: UnsafeBufferPointer<UInt8>, _ s: inout Scratch, _ found: (Int32) -> Void) {
         s.lineNo += 1
         let lineNo = s.lineNo
-        SigmaPattern.fold(bytes, into: &s.folded)
+        // Folded into the scratch buffer's start (it only grows: no resizing per line).
+        if s.folded.count < bytes.count { s.folded.append(contentsOf: repeatElement(0, count: bytes.count - s.folded.count)) }
+        if let src = bytes.baseAddress {
+            s.folded.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<bytes.count { dst[i] = SigmaPattern.foldByte(src[i]) }
+            }
+        }
         for ti in s.touched {
             s.testHit[ti] = false
             s.patternHits[ti] = 0
@@ -92,7 +98,9 @@ final class SigmaKeywordMatcher {
         s.touched.removeAll(keepingCapacity: true)
         s.candidates.removeAll(keepingCapacity: true)
         s.candidates.append(contentsOf: always)
-        s.folded.withUnsafeBufferPointer { f in
+        s.folded.withUnsafeBufferPointer { all in
+            // The line's folded bytes: the buffer holds at least `bytes.count` (grown above).
+            let f = UnsafeBufferPointer(rebasing: all[0..<bytes.count])
             scanner.forEachOccurring(in: f) { k in
                 guard s.stamp[k] != lineNo else { return }
                 s.stamp[k] = lineNo
@@ -199,7 +207,11 @@ struct SigmaKeywordPass {
     /// Searches the keyword tests in every line that a source with keyword tests reads. `positions`: each group's
     /// events (store positions). Files run side by side on `threads` threads (the result does not depend on it).
     /// `only`: per group, the events (indices into its positions) whose lines must be searched; `nil`: all of them.
-    func run(store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader, threads: Int) -> [FileResult?] {
+    /// `scanned`: the hits of files already searched during the ingest (`SigmaLineScan`), taken as they are.
+    func run(
+        store: EventStore, positions: [[Int]], only: [Bitset?], reader: @escaping SigmaLineReader,
+        scanned: [UInt32: FileHits] = [:], threads: Int
+    ) -> [FileResult?] {
         let groups = testsOf.indices.filter { !testsOf[$0].isEmpty && !positions[$0].isEmpty && !(only[$0]?.isEmpty ?? false) }
         guard !groups.isEmpty else { return [] }
         var fileCount = 0
@@ -216,6 +228,7 @@ struct SigmaKeywordPass {
             for (n, p) in positions[g].enumerated() {
                 if let filter, !filter.contains(n) { continue }
                 let f = Int(store.fileID[p])
+                if !scanned.isEmpty, scanned[UInt32(f)] != nil { continue }
                 if bitInFile[f] < 0 {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
                     sourcesOf[f].append(g)
@@ -254,6 +267,7 @@ struct SigmaKeywordPass {
             masks[f] = LineMasks()
         }
         let results = ResultSlots<FileResult?>(repeating: nil, count: fileCount)
+        for (f, hits) in scanned where Int(f) < fileCount { results.store(Int(f), .hits(hits)) }
         let order = jobs.indices.sorted { (jobs[$0].lines, $1) > (jobs[$1].lines, $0) }
         JobQueue(
             order.map { j in

@@ -41,9 +41,10 @@ import Testing
     static func compare(paths: [String]) throws -> Outcome {
         let found = Discovery().discover(paths)
         let options = IngestOptions(jobs: 2)
-        let store = InvestigationRun.buildStore(files: found.files, options: options).0
         let set = SigmaRuleSet.load(paths: [try #require(sigmaHQ).path])
-        let engine = SigmaEngine(store: store, lineReader: SigmaFindings.lineReader(files: found.files, options: options))
+        // As `dwell investigate` runs them: the text files' keywords searched while they are read.
+        let (store, _, scanned) = InvestigationRun.buildStore(files: found.files, options: options, sigma: set)
+        let engine = SigmaEngine(store: store, lineReader: SigmaFindings.lineReader(files: found.files, options: options), scanned: scanned)
         var dwell: [Int: Set<Int>] = [:]
         for m in engine.run(set).matches { dwell[m.rule, default: []].formUnion(m.positions) }
         var sources: [String: Any] = [:]

@@ -6,6 +6,7 @@ import DwellPipeline
 import DwellSigma
 import DwellTestSupport
 import Foundation
+import Testing
 
 /// Evidence written to a temporary directory, parsed into a store, and Sigma rules run over it.
 struct SigmaHarness {
@@ -29,8 +30,21 @@ struct SigmaHarness {
         return set
     }
 
+    /// The rules' matches as `dwell investigate` makes them: the text files' keywords searched while they are read
+    /// (`SigmaLineScan`), the other lines read back. Every run also reads all keyword lines back instead and
+    /// expects the same matches.
     func run(_ set: SigmaRuleSet) -> SigmaRunResult {
-        SigmaEngine(store: store, lineReader: SigmaFindings.lineReader(files: files, options: options)).run(set)
+        let readBack = SigmaEngine(store: store, lineReader: SigmaFindings.lineReader(files: files, options: options)).run(set)
+        let scanned = InvestigationRun.buildStore(files: files, options: options, sigma: set).scanned
+        let during = SigmaEngine(store: store, lineReader: SigmaFindings.lineReader(files: files, options: options), scanned: scanned).run(set)
+        #expect(Self.sameMatches(during, readBack), "keywords searched during the ingest and read back give different matches")
+        return during
+    }
+
+    /// Whether two runs made the same matches (rules, events, reasons, in order) and checked as many events.
+    static func sameMatches(_ a: SigmaRunResult, _ b: SigmaRunResult) -> Bool {
+        a.checked == b.checked && a.matches.count == b.matches.count
+            && zip(a.matches, b.matches).allSatisfy { $0.rule == $1.rule && Array($0.positions) == Array($1.positions) && $0.why == $1.why }
     }
 
     /// The line numbers (in their files) of each rule's matches' first events, by rule title.

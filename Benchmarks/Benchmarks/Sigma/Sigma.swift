@@ -1,7 +1,8 @@
 // Sigma: `investigate` on a generated incident with every applicable SigmaHQ rule of ../shared/realdata/sigma
 // loaded, against the same investigate without them, on the same corpus in the same run (issue #21: at most 1.5×);
 // the same on the web-to-windows story, where the Windows rules read record fields back from the evidence, and on
-// a larger corpus given by `DWELL_BENCH_SIGMA_CORPUS` (with the rules loaded inside the measured run).
+// a larger corpus given by `DWELL_BENCH_SIGMA_CORPUS` (with the rules loaded inside the measured run). The runs with
+// rules search the text logs' keywords while the ingest reads them (`SigmaLineScan`), as `dwell investigate` does.
 import Benchmark
 import DwellAnalysis
 import DwellCore
