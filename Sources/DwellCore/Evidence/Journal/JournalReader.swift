@@ -136,8 +136,14 @@ public struct JournalReader {
                     let o = base + k * Int(itemBytes)
                     let item = compact ? UInt64(ctx.u32(o)) : ctx.u64(o)
                     if item == 0 { break }  // the unused tail of the last array
-                    if k + 1 < Int(count), wanted == nil {
-                        ctx.prefetchData(ofEntryAt: compact ? UInt64(ctx.u32(o + 4)) : ctx.u64(o + 8), table: table)
+                    if wanted == nil {
+                        if k + 1 < Int(count) {
+                            ctx.prefetchData(ofEntryAt: compact ? UInt64(ctx.u32(o + 4)) : ctx.u64(o + 8), table: table)
+                        }
+                    } else if k + 8 < Int(count) {
+                        // Reading back a few cited entries, every ENTRY object is still checked: ask for the one 8
+                        // entries ahead (a cache and TLB miss each, the file having left the cache since ingest).
+                        ctx.prefetch(compact ? UInt64(ctx.u32(o + 32)) : ctx.u64(o + 64))
                     }
                     found += 1
                     if read(
