@@ -152,6 +152,25 @@ struct Append: EventColumnVisitor {
     }
 }
 
+/// Moves a chunk's columns into an empty store whose symbol and address ids are the chunk's own (no copy, no
+/// remap); see `EventStore.appendChunk`.
+struct Adopt: EventColumnVisitor {
+    var store = EventStore.placeholder
+    var chunk: EventStore
+
+    mutating func take<C>(_ column: WritableKeyPath<EventStore, C>) {
+        swap(&store[keyPath: column], &chunk[keyPath: column])
+    }
+    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) { take(column) }
+    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+        take(column)
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) { take(column) }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) { take(column) }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) { take(column) }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) { take(column) }
+}
+
 /// One job per column to put it in the sorted order (`shared`: the order and the inverse for the columns with few
 /// values): each column is moved out of the store into its job's box (the store keeps an empty one meanwhile),
 /// rebuilt there, and moved back by `putBack` once every job is done; see `EventStore.sortInPlace`.

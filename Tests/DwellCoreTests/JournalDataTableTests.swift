@@ -34,6 +34,26 @@ import Testing
         #expect(stored.prefix(100).allSatisfy { t.find($0 + 1) == nil })
     }
 
+    @Test("#19: an offset past the largest stored is answered without a probe; lower ones are still found")
+    func offsetsPastTheLargestStoredAreNotFound() {
+        var t = JournalDataTable(fileBytes: 1 << 20, initialCapacity: 16)
+        defer { t.deallocate() }
+        #expect(t.find(64) == nil)
+        t.insert(offset: 4096, payloadBytes: 10, field: nil, value: nil)
+        #expect(t.largestOffset == 4096)
+        // Stored below the largest (a shared object an entry cites after a newer one): found, largest unchanged.
+        t.insert(offset: 512, payloadBytes: 11, field: nil, value: nil)
+        #expect(t.largestOffset == 4096)
+        #expect(t.find(512)?.pointee.payloadBytes == 11)
+        #expect(t.find(4096)?.pointee.payloadBytes == 10)
+        #expect(t.find(4104) == nil)
+        #expect(t.find(1 << 40) == nil)
+        t.insert(offset: 8192, payloadBytes: 12, field: nil, value: nil)
+        #expect(t.largestOffset == 8192)
+        #expect(t.find(8192)?.pointee.payloadBytes == 12)
+        #expect(t.find(4104) == nil)
+    }
+
     @Test func aSlotKeepsTheNameAndShortValuesOnly() {
         var t = JournalDataTable(fileBytes: 1 << 20)
         defer { t.deallocate() }

@@ -46,6 +46,11 @@ struct JournalDataTable {
     private(set) var slots: UnsafeMutablePointer<Slot>
     private(set) var capacity: Int
     private(set) var count = 0
+    /// The largest offset stored: an object past it is not in the table, which `find` then answers without
+    /// touching a slot. In a journal the objects an entry cites first were written just before it, past
+    /// every object stored for the entries before, so an entry's new objects (its message, its timestamps) cost
+    /// no probe of a random slot.
+    private(set) var largestOffset: UInt64 = 0
     /// The table never grows beyond this many slots (a power of two).
     let maxCapacity: Int
     private var shift: UInt64
@@ -108,8 +113,9 @@ struct JournalDataTable {
     /// The slot of the object at `offset`, or `nil` when it was not stored.
     @inline(__always)
     func find(_ offset: UInt64) -> UnsafeMutablePointer<Slot>? {
-        // Only offsets that fit in 32 bits are stored: a larger one must not match its truncation.
-        guard offset != 0, offset <= UInt64(UInt32.max) else { return nil }
+        // Only offsets that fit in 32 bits are stored (largestOffset is one): a larger one must not match its
+        // truncation.
+        guard offset != 0, offset <= largestOffset else { return nil }
         let key = UInt32(truncatingIfNeeded: offset)
         let mask = capacity - 1
         var i = index(offset)
@@ -125,6 +131,7 @@ struct JournalDataTable {
     /// Asks the CPU for the slot where `offset` would be (a hint).
     @inline(__always)
     func prefetch(_ offset: UInt64) {
+        // Also past `largestOffset`: a new object that other entries cite too is stored into this slot next.
         cjournal_prefetch(UnsafeRawPointer(slots + index(offset)))
     }
 
@@ -154,6 +161,7 @@ struct JournalDataTable {
         }
         slots[i] = slot
         count += 1
+        largestOffset = max(largestOffset, offset)
         return slots + i
     }
 

@@ -36,7 +36,7 @@ public struct JournalEntry: @unchecked Sendable {
     @usableFromInline var namedIndex = InlineArray<17, Int32>(repeating: -1)
     /// For each named field, where its value is when the reader knows it without the entry's `payload`: a copy in
     /// the reader's table (a short value of a shared DATA object, which is then not touched at all) or the file
-    /// (an entry read in place); else `nil`, and the value is found through `namedIndex`.
+    /// (an uncompressed DATA object); else `nil` (a compressed one), and the value is found through `namedIndex`.
     @usableFromInline var namedValue = InlineArray<17, UnsafeRawPointer?>(repeating: nil)
     @usableFromInline var namedValueBytes = InlineArray<17, Int32>(repeating: 0)
 
@@ -89,20 +89,18 @@ public struct JournalEntry: @unchecked Sendable {
         namedValueBytes[k] = Int32(truncatingIfNeeded: valueBytes)
     }
 
-    /// Once every field is read in place: the named values not held by the table are ranges of the file.
-    mutating func locateNamedValuesInFile() {
-        guard fieldsInFile, let base = file.baseAddress else { return }
-        var left = namedFields
-        while left != 0 {
-            let k = left.trailingZeroBitCount
-            left &= left - 1
-            guard namedValue[k] == nil, let f = JournalField(rawValue: UInt8(k)) else { continue }
-            let i = Int(namedIndex[k])
-            let r = fields[i]
-            // The reader named the field from these bytes: the range holds at least `NAME=`.
-            namedValue[k] = base + r.lowerBound + f.keyBytes
-            namedValueBytes[k] = Int32(truncatingIfNeeded: r.count - f.keyBytes)
-        }
+    /// Records that `fields[index]`, whose `NAME=value` bytes lie in `file` at `start` (an uncompressed DATA
+    /// object), is the entry's first field named `field`: its value is found there, whether the entry's fields
+    /// are read in place or copied to `payload` (the same bytes; the file outlives the reader's call).
+    @inline(__always)
+    mutating func name(
+        _ field: UInt8, index: Int, payloadAt start: Int, payloadBytes: Int, in file: UnsafeRawBufferPointer
+    ) {
+        guard let f = JournalField(rawValue: field), let base = file.baseAddress else { return }
+        // The reader named the field from these bytes (`JournalField.classify`): they hold at least `NAME=`.
+        let key = f.keyBytes
+        guard payloadBytes >= key else { return }
+        name(field, index: index, value: base + start + key, valueBytes: payloadBytes - key)
     }
 
     /// The bytes of one field (`NAME=value`), copied.

@@ -136,8 +136,14 @@ public struct JournalReader {
                     let o = base + k * Int(itemBytes)
                     let item = compact ? UInt64(ctx.u32(o)) : ctx.u64(o)
                     if item == 0 { break }  // the unused tail of the last array
-                    if k + 1 < Int(count), wanted == nil {
-                        ctx.prefetchData(ofEntryAt: compact ? UInt64(ctx.u32(o + 4)) : ctx.u64(o + 8), table: table)
+                    if wanted == nil {
+                        if k + 1 < Int(count) {
+                            ctx.prefetchData(ofEntryAt: compact ? UInt64(ctx.u32(o + 4)) : ctx.u64(o + 8), table: table)
+                        }
+                    } else if k + 8 < Int(count) {
+                        // Reading back a few cited entries, every ENTRY object is still checked: ask for the one 8
+                        // entries ahead (a cache and TLB miss each, the file having left the cache since ingest).
+                        ctx.prefetch(compact ? UInt64(ctx.u32(o + 32)) : ctx.u64(o + 64))
                     }
                     found += 1
                     if read(
@@ -235,29 +241,33 @@ public struct JournalReader {
         e.namedFields = 0
         let n = readFields ? Int((size - 64) / itemBytes) : 0
         table.reserve(n)
+        e.fields.reserveCapacity(n)
         let payloadStart = ctx.compact ? 72 : 64
+        // objectHeader checked offset + size <= file.count, so every item (its last byte at most at o + size - 1)
+        // lies inside the file: the item offsets are read without a check each (`Context.item`).
         for k in 0..<n {
-            let p = o + 64 + k * Int(itemBytes)
-            let dataOffset = ctx.compact ? UInt64(ctx.u32(p)) : ctx.u64(p)
+            let dataOffset = ctx.item(k, ofEntryAt: o)
             if let slot = table.find(dataOffset) {
                 // Stored only after its checks: an uncompressed DATA object whose payload lies inside the file.
-                let start = Int(dataOffset) + payloadStart
-                let end = start + Int(slot.pointee.payloadBytes)
+                let start = Int(dataOffset) &+ payloadStart
+                let payloadBytes = Int(slot.pointee.payloadBytes)
                 let index = e.fields.count
                 if e.fieldsInFile {
-                    e.fields.append(start..<end)
+                    e.fields.append(start..<(start &+ payloadBytes))
                 } else {
                     let begin = e.payload.count
-                    e.payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: ctx.file[start..<end]))
+                    e.payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: ctx.file[start..<(start + payloadBytes)]))
                     e.fields.append(begin..<e.payload.count)
                 }
                 let field = slot.pointee.field
                 if field != JournalDataTable.otherField {
-                    let inline = slot.pointee.valueBytes != JournalDataTable.notInline
-                    e.name(
-                        field, index: index,
-                        value: inline ? UnsafeRawPointer(slot) + JournalDataTable.valueOffset : nil,
-                        valueBytes: inline ? Int(slot.pointee.valueBytes) : 0)
+                    if slot.pointee.valueBytes != JournalDataTable.notInline {
+                        e.name(
+                            field, index: index, value: UnsafeRawPointer(slot) + JournalDataTable.valueOffset,
+                            valueBytes: Int(slot.pointee.valueBytes))
+                    } else {
+                        e.name(field, index: index, payloadAt: start, payloadBytes: payloadBytes, in: ctx.file)
+                    }
                 }
                 continue
             }
@@ -266,7 +276,6 @@ public struct JournalReader {
                 e.unreadableFields += 1
             }
         }
-        e.locateNamedValuesInFile()
         entriesRead += 1
         if firstSeqnum == nil { firstSeqnum = e.seqnum }
         lastSeqnum = max(lastSeqnum ?? 0, e.seqnum)
@@ -309,14 +318,16 @@ public struct JournalReader {
                     value: field.map { UnsafeRawBufferPointer(rebasing: bytes[$0.keyBytes...]) })
             {
                 if let field {
-                    let inline = slot.pointee.valueBytes != JournalDataTable.notInline
-                    e.name(
-                        field.rawValue, index: index,
-                        value: inline ? UnsafeRawPointer(slot) + JournalDataTable.valueOffset : nil,
-                        valueBytes: inline ? Int(slot.pointee.valueBytes) : 0)
+                    if slot.pointee.valueBytes != JournalDataTable.notInline {
+                        e.name(
+                            field.rawValue, index: index, value: UnsafeRawPointer(slot) + JournalDataTable.valueOffset,
+                            valueBytes: Int(slot.pointee.valueBytes))
+                    } else {
+                        e.name(field.rawValue, index: index, payloadAt: start, payloadBytes: count, in: ctx.file)
+                    }
                 }
             } else if let field {
-                e.name(field.rawValue, index: index, value: nil, valueBytes: 0)
+                e.name(field.rawValue, index: index, payloadAt: start, payloadBytes: count, in: ctx.file)
             }
         case 1, 2, 4:
             let source = UnsafeRawBufferPointer(rebasing: ctx.file[start..<(start + count)])
@@ -373,6 +384,16 @@ public struct JournalReader {
             return (file[o], size)
         }
 
+        /// The DATA object offset of item `k` of the ENTRY object at `o`, unchecked: the caller has checked the
+        /// object's extent (`objectHeader`) and that `k` is below its item count.
+        @inline(__always)
+        func item(_ k: Int, ofEntryAt o: Int) -> UInt64 {
+            let p = o &+ 64 &+ k &* (compact ? 4 : 16)
+            return compact
+                ? UInt64(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+                : UInt64(littleEndian: file.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+        }
+
         /// Reads 8 bytes at `o`; 0 when they are not all inside the file.
         func u64(_ o: Int) -> UInt64 {
             guard o >= 0, o <= file.count - 8 else { return 0 }
@@ -399,11 +420,8 @@ public struct JournalReader {
         func prefetchData(ofEntryAt offset: UInt64, table: JournalDataTable) {
             guard let (type, size) = objectHeader(at: offset), type == 3, size >= 64 else { return }
             let itemBytes: UInt64 = compact ? 4 : 16
-            let o = Int(offset) + 64
-            for k in 0..<Int((size - 64) / itemBytes) {
-                let p = o + k * Int(itemBytes)
-                table.prefetch(compact ? UInt64(u32(p)) : u64(p))
-            }
+            // objectHeader checked the object's extent: its items lie inside the file.
+            for k in 0..<Int((size - 64) / itemBytes) { table.prefetch(item(k, ofEntryAt: Int(offset))) }
         }
 
         func isZero(from offset: UInt64) -> Bool {

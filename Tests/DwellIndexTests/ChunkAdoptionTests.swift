@@ -1,0 +1,63 @@
+import DwellCore
+import Testing
+
+@testable import DwellIndex
+
+/// #19: the first file's chunk becomes the store's columns as they are (no copy); the later files' are copied and
+/// remapped. Either way the built store reads back every field of every event.
+@Suite struct ChunkAdoptionTests {
+    static func chunk(file: UInt32, events n: Int, seed: UInt64) -> (EventChunk, SymbolTable, [Event]) {
+        var r = ColumnTests.Random(x: seed)
+        var symbols = SymbolTable()
+        var chunk = EventChunk()
+        var events: [Event] = []
+        for line in 1...UInt64(n) {
+            let e = ColumnTests.event(&r, file: file, line: line, symbols: &symbols)
+            chunk.append(e)
+            events.append(e)
+        }
+        return (chunk, symbols, events)
+    }
+
+    static func sorted(_ expected: [(Event, SymbolTable)]) -> [(Event, SymbolTable)] {
+        expected.sorted {
+            ($0.0.time.microseconds, $0.0.source.fileID, $0.0.source.line)
+                < ($1.0.time.microseconds, $1.0.source.fileID, $1.0.source.line)
+        }
+    }
+
+    @Test("#19: a lone file's chunk is adopted, and the store reads back every field exactly")
+    func loneChunkIsAdoptedAndReadsBackExactly() throws {
+        let (chunk, symbols, events) = Self.chunk(file: 0, events: 700, seed: 7)
+        var builder = EventStore.Builder()
+        builder.reserve(events: 10_000)
+        builder.add(chunk: chunk, symbols: symbols)
+        #expect(builder.chunksAdopted == 1)
+        let s = builder.build()
+        #expect(s.count == 700)
+        try ColumnTests.expectEveryField(of: s, equals: Self.sorted(events.map { ($0, symbols) }))
+    }
+
+    @Test("#19: only the first chunk is adopted; the next ones are remapped into its ids")
+    func laterChunksAreCopiedAndRemapped() throws {
+        var builder = EventStore.Builder()
+        var expected: [(Event, SymbolTable)] = []
+        for file in UInt32(0)..<3 {
+            let (chunk, symbols, events) = Self.chunk(file: file, events: 250 + Int(file) * 31, seed: 11 + UInt64(file))
+            builder.add(chunk: chunk, symbols: symbols)
+            expected += events.map { ($0, symbols) }
+        }
+        #expect(builder.chunksAdopted == 1)
+        try ColumnTests.expectEveryField(of: builder.build(), equals: Self.sorted(expected))
+    }
+
+    @Test("#19: a store that already holds symbols copies even its first chunk")
+    func aChunkIntoANonEmptySymbolTableIsCopied() throws {
+        let (chunk, symbols, events) = Self.chunk(file: 0, events: 300, seed: 3)
+        var builder = EventStore.Builder()
+        _ = builder.symbols.intern("already here")
+        builder.add(chunk: chunk, symbols: symbols)
+        #expect(builder.chunksAdopted == 0)
+        try ColumnTests.expectEveryField(of: builder.build(), equals: Self.sorted(events.map { ($0, symbols) }))
+    }
+}
