@@ -138,19 +138,9 @@ public struct Detectors {
     func firstWindow(_ idx: [Int], windowMicros: Int64, threshold: Int64, key: (Int) -> UInt64)
         -> (lo: Int, hi: Int, distinct: Int)?
     {
-        guard threshold > 0 else { return nil }
-        var counts: [UInt64: Int] = [:]
-        var lo = 0
-        for hi in idx.indices {
-            counts[key(idx[hi]), default: 0] += 1
-            while store.time[idx[hi]] - store.time[idx[lo]] > windowMicros {
-                let k = key(idx[lo])
-                if let c = counts[k] { counts[k] = c > 1 ? c - 1 : nil }
-                lo += 1
-            }
-            if counts.count >= threshold { return (lo, hi, counts.count) }
-        }
-        return nil
+        RuleWindows.firstDistinct(
+            count: idx.count, windowMicros: windowMicros, threshold: threshold, key: { key(idx[$0]) },
+            span: { store.time[idx[$1]] - store.time[idx[$0]] })
     }
 
     /// `firstWindow` for keys in `0..<counts.limit`, counted in `counts` (left zeroed again): no hashing per
@@ -300,19 +290,9 @@ public struct Detectors {
             let sums = weights(idx)
             prefixWeights[source] = sums
             if let r = enabled("auth.bruteforce") {
-                let burst = r.parameter("burst_failures")
-                let burstSeconds = r.parameter("burst_seconds")
-                let slow = firstWeightedWindow(idx, prefix: sums, windowMicros: r.windowMicros, threshold: r.threshold)
-                let fast =
-                    slow != nil
-                    ? nil
-                    : firstWeightedWindow(
-                        idx, prefix: sums, windowMicros: burstSeconds.saturatingTimes(1_000_000), threshold: burst)
-                if let w = slow ?? fast {
-                let within =
-                    slow != nil
-                    ? RuleText.bruteForceWithin(r)
-                    : "\(RuleSet.durationText(burstSeconds)) (burst_failures \(burst))"
+                if let (w, within) = RuleWindows.bruteForce(
+                    r, first: { firstWeightedWindow(idx, prefix: sums, windowMicros: $0, threshold: $1) })
+                {
                 out.append(
                     finding(
                         r, at: idx[w.lo], indicators: [.ip("\(from)")],
@@ -353,24 +333,17 @@ public struct Detectors {
                 let t = store.time[i]
                 // Failures in (t - window, t]: binary search for both ends of the time-ordered list.
                 let end = upperBound(idx, t)
-                let (from, overflow) = t.subtractingReportingOverflow(r.windowMicros)
-                var start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
                 let sums = prefixWeights[store.sourceIP[i]] ?? weights(idx)
-                var before = sums[end] - sums[start]
-                var span = r.windowText
-                var needed = r.threshold
-                if before < r.threshold || end <= start {
-                    // A guesser that found the password and came back later: many failures over the day before.
-                    let (longFrom, longOverflow) = t.subtractingReportingOverflow(
-                        r.parameter("long_window_seconds").saturatingTimes(1_000_000))
-                    let longStart = longOverflow || longFrom == .min ? 0 : upperBound(idx, longFrom - 1)
-                    let longBefore = sums[end] - sums[longStart]
-                    guard longBefore >= r.parameter("long_window_failures"), end > longStart else { continue }
-                    start = longStart
-                    before = longBefore
-                    span = RuleSet.durationText(r.parameter("long_window_seconds"))
-                    needed = r.parameter("long_window_failures")
-                }
+                // The rule's window, else the long one (a guesser that found the password and came back later).
+                guard
+                    let (before, start, span, needed) = RuleWindows.successAfterFailures(
+                        r,
+                        failures: { windowMicros in
+                            let (from, overflow) = t.subtractingReportingOverflow(windowMicros)
+                            let start = overflow || from == .min ? 0 : upperBound(idx, from - 1)
+                            return end > start ? (sums[end] - sums[start], start) : nil
+                        })
+                else { continue }
                 let source = ip(store.sourceIP[i])
                 let user = text(store.user[i])
                 out.append(
@@ -395,14 +368,10 @@ public struct Detectors {
     func firstWeightedWindow(_ idx: [Int], prefix: [Int64], windowMicros: Int64, threshold: Int64)
         -> (lo: Int, hi: Int, count: Int64)?
     {
-        guard threshold > 0 else { return nil }
-        var lo = 0
-        for hi in idx.indices {
-            while store.time[idx[hi]] - store.time[idx[lo]] > windowMicros { lo += 1 }
-            let weight = prefix[hi + 1] - prefix[lo]
-            if weight >= threshold { return (lo, hi, weight) }
-        }
-        return nil
+        RuleWindows.firstWeighted(
+            count: idx.count, prefix: prefix, windowMicros: windowMicros, threshold: threshold,
+            span: { store.time[idx[$1]] - store.time[idx[$0]] }
+        ).map { (lo: $0.lo, hi: $0.hi, count: $0.weight) }
     }
 
     /// Positions in `idx` (time-ordered event positions) with time ≤ `t`.

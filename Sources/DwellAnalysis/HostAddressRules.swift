@@ -1,7 +1,7 @@
 import DwellCore
 
 /// The rules that turn sightings into a host's address, and the sentences that report them: one copy, asked by
-/// `HostDirectory` (over the store, with time ranges) and by partial mode (`PartialsInvestigation.learnAddresses`,
+/// `HostDirectory` (over the store, with time ranges) and by partial mode (`HostDirectory.learn(fromPartials:)`,
 /// over merged summaries, without them), so that the two engines cannot name an address's host differently for the
 /// same evidence.
 public enum HostAddressRules {

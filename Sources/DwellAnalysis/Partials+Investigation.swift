@@ -11,7 +11,8 @@ import Parsers
 /// method) with their first and last times, the addresses hosts answer on or send their own packets from, samples of
 /// the seconds web servers' clients were seen in (to learn web servers' addresses), failed logins per source per minute,
 /// (source, user agent) pairs and script requests with queries. What it lacks is every single event, so:
-/// - findings are those of the rules that this state supports (`supportedRules`), windows counted in whole minutes;
+/// - findings are those of the rules that this state supports (`supportedRules`), with the detectors' windows
+///   (`RuleWindows`) over whole minutes (one minute's record of a source and account spans its first to last failure);
 /// - a lateral hop is dated by the first login of its edge after the source host was reached, or else its last:
 ///   logins in between are counted, not listed;
 /// - the timeline holds findings and hops, not every attacker event.
@@ -41,9 +42,8 @@ public enum PartialsInvestigation {
         }
         func enabled(_ id: String) -> Rule? { rules.rules.first { $0.id == id && $0.enabled } }
 
-        let learning = learnAddresses(p)
-        var hostOfIP = learning.hostOfIP
-        for (ip, host) in hostMap { hostOfIP[ip.description] = host }
+        let learning = HostDirectory.learn(fromPartials: p, given: hostMap)
+        let hostOfIP = learning.hostOfIP
 
         var findings: [Finding] = []
         func finding(
@@ -67,25 +67,46 @@ public enum PartialsInvestigation {
         }
 
         // MARK: Authentication, from failures per source per minute
+        // The rules' windows are the detectors' (`RuleWindows`); a record here is a source's failures for one account
+        // in one minute, so a run of records spans from its first minute's start to its last minute's end, and one
+        // record alone from its first failure to its last.
+        let minuteMicros: Int64 = 60_000_000
+        let note = " (partial mode: counted per minute)"
+        typealias FailureRecord = (key: Partials.AuthFailureKey, value: Partials.Seen)
+        func span(_ rs: [FailureRecord]) -> (Int, Int) -> Int64 {
+            { lo, hi in
+                lo == hi
+                    ? rs[lo].value.last.time.microseconds - rs[lo].value.first.time.microseconds
+                    : rs[hi].key.minute.microseconds - rs[lo].key.minute.microseconds + minuteMicros - 1
+            }
+        }
+        func prefix(_ rs: [FailureRecord]) -> [Int64] {
+            var sums = [Int64](repeating: 0, count: rs.count + 1)
+            for (k, r) in rs.enumerated() { sums[k + 1] = sums[k] + r.value.count }
+            return sums
+        }
+        func distinctUsers(_ rs: [FailureRecord], _ r: Rule) -> (lo: Int, hi: Int, distinct: Int)? {
+            var number: [String: UInt64] = [:]
+            let keys = rs.map { rec in
+                if let n = number[rec.key.user] { return n }
+                let n = UInt64(number.count)
+                number[rec.key.user] = n
+                return n
+            }
+            return RuleWindows.firstDistinct(
+                count: rs.count, windowMicros: r.windowMicros, threshold: r.threshold, key: { keys[$0] }, span: span(rs))
+        }
         let bySource = Dictionary(grouping: p.authFailures.sorted { $0.key < $1.key }, by: { $0.key.sourceIP })
         for source in bySource.keys.sorted() {
             let recs = bySource[source] ?? []
-            let total = recs.reduce(Int64(0)) { $0 + $1.value.count }
-            func window(
-                _ rs: [(key: Partials.AuthFailureKey, value: Partials.Seen)], _ r: Rule,
-                measure: ([(key: Partials.AuthFailureKey, value: Partials.Seen)]) -> Int64
-            ) -> (lo: Int, hi: Int, n: Int64)? {
-                var lo = 0
-                for hi in rs.indices {
-                    while rs[hi].key.minute.microseconds - rs[lo].key.minute.microseconds >= r.windowMicros { lo += 1 }
-                    let n = measure(Array(rs[lo...hi]))
-                    if n >= r.threshold { return (lo, hi, n) }
-                }
-                return nil
-            }
-            let note = " (partial mode: counted per minute)"
+            let sums = prefix(recs)
             if let r = enabled("auth.bruteforce"),
-                let w = window(recs, r, measure: { $0.reduce(0) { $0 + $1.value.count } })
+                let (w, within) = RuleWindows.bruteForce(
+                    r,
+                    first: {
+                        RuleWindows.firstWeighted(
+                            count: recs.count, prefix: sums, windowMicros: $0, threshold: $1, span: span(recs))
+                    })
             {
                 let a = recs[w.lo].value.first
                 let b = recs[w.hi].value.last
@@ -94,33 +115,30 @@ public enum PartialsInvestigation {
                     finding(
                         r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
                         why: RuleText.bruteForceWhy(
-                            count: w.n, source: source, within: RuleText.bruteForceWithin(r), first: a.time,
-                            last: b.time, total: total, note: note),
+                            count: w.weight, source: source, within: within, first: a.time, last: b.time,
+                            total: sums[recs.count], note: note),
                         evidence: [a, b],
                         title: RuleText.bruteForceTitle(r, windowsFailures: cited.filter(isWindows).count, of: cited.count)))
             }
             let named = recs.filter { !$0.key.user.isEmpty }
-            if let r = enabled("auth.spraying"),
-                let w = window(named, r, measure: { Int64(Set($0.map(\.key.user)).count) })
-            {
+            if let r = enabled("auth.spraying"), let w = distinctUsers(named, r) {
                 let a = named[w.lo].value.first
                 let b = named[w.hi].value.last
                 findings.append(
                     finding(
                         r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
-                        why: RuleText.sprayingWhy(r, accounts: w.n, source: source, first: a.time, last: b.time, note: note),
+                        why: RuleText.sprayingWhy(
+                            r, accounts: Int64(w.distinct), source: source, first: a.time, last: b.time, note: note),
                         evidence: [a, b]))
             }
             let invalid = named.filter { $0.key.invalid }
-            if let r = enabled("auth.user_enumeration"),
-                let w = window(invalid, r, measure: { Int64(Set($0.map(\.key.user)).count) })
-            {
+            if let r = enabled("auth.user_enumeration"), let w = distinctUsers(invalid, r) {
                 let a = invalid[w.lo].value.first
                 let b = invalid[w.hi].value.last
                 findings.append(
                     finding(
                         r, at: a, host: hostOf(a), indicators: [.ip("\(source)")],
-                        why: RuleText.enumerationWhy(r, accounts: w.n, source: source, note: note),
+                        why: RuleText.enumerationWhy(r, accounts: Int64(w.distinct), source: source, note: note),
                         evidence: [a, b]))
             }
         }
@@ -129,22 +147,25 @@ public enum PartialsInvestigation {
                 guard let recs = bySource[k.fromIP] else { continue }
                 for success in s.first == s.last ? [s.first] : [s.first, s.last] {
                     let t = success.time.microseconds
-                    // Minutes that can hold failures in (t - window, t].
-                    let lowest = t.subtractingReportingOverflow(r.windowMicros + 60_000_000)
-                    let inWindow = recs.filter {
-                        $0.key.minute.microseconds <= t && (lowest.overflow || $0.key.minute.microseconds > lowest.partialValue)
+                    // The minutes that can hold failures in (t - window, t].
+                    func failures(_ windowMicros: Int64) -> (weight: Int64, counted: [FailureRecord])? {
+                        let (reach, far) = windowMicros.addingReportingOverflow(minuteMicros)
+                        let lowest = far ? (partialValue: Int64.min, overflow: true) : t.subtractingReportingOverflow(reach)
+                        let inWindow = recs.filter {
+                            $0.key.minute.microseconds <= t
+                                && (lowest.overflow || $0.key.minute.microseconds > lowest.partialValue)
+                        }
+                        return inWindow.isEmpty ? nil : (inWindow.reduce(Int64(0)) { $0 + $1.value.count }, inWindow)
                     }
-                    let before = inWindow.reduce(Int64(0)) { $0 + $1.value.count }
-                    guard before >= r.threshold, let firstFailure = inWindow.first?.value.first,
-                        let lastFailure = inWindow.last?.value.last
+                    guard let (before, inWindow, spanText, needed) = RuleWindows.successAfterFailures(r, failures: failures),
+                        let firstFailure = inWindow.first?.value.first, let lastFailure = inWindow.last?.value.last
                     else { continue }
                     findings.append(
                         finding(
                             r, at: success, host: k.to, indicators: [.ip("\(k.fromIP)"), .user("\(k.account)"), .host("\(k.to)")],
                             why: RuleText.successAfterFailuresWhy(
-                                user: k.account, source: k.fromIP, failures: before, span: r.windowText,
-                                needed: r.threshold, firstFailure: firstFailure.time,
-                                note: " (partial mode: counted per minute)"),
+                                user: k.account, source: k.fromIP, failures: before, span: spanText, needed: needed,
+                                firstFailure: firstFailure.time, note: note),
                             evidence: [firstFailure, lastFailure, success], seeds: true))
                     break
                 }
@@ -339,87 +360,6 @@ public enum PartialsInvestigation {
 
         let files = p.manifest.values.sorted { ($0.path, $0.sha256) < ($1.path, $1.sha256) }.map(fileStats)
         return Result(investigation: inv, files: files)
-    }
-
-    /// Which host an address belonged to, as partials tell it, and how each was learned (for the caveats).
-    ///
-    /// As `Correlator` learns them, without time ranges (partials keep first and last sightings, not runs): an
-    /// address a host logged sshd connections to (`host_address`) or sent its own packets from (`own_address`)
-    /// is that host's; when several hosts were seen with it, the one with the most sightings keeps it and the
-    /// caveats name the others. A web server with no address of its own gets the server address that the sensor's
-    /// flows from its clients went to in the same seconds (`web_client` and `web_flow` samples, see
-    /// `Partials.SecondsSample`): at least 3 common seconds, more than half of the web server's, and an address no
-    /// other host holds.
-    static func learnAddresses(_ p: Partials) -> (hostOfIP: [String: String], caveats: [String]) {
-        var caveats: [String] = []
-        var claims: [String: [(host: String, count: Int64, first: Partials.Evidence, last: Partials.Evidence)]] = [:]
-        var sightings: [String: Partials.Seen] = [:]  // "ip\0host" → sshd and own sightings together
-        for (k, s) in p.hostAddresses where !k.host.isEmpty { Partials.merge(&sightings, [k.ip + "\u{0}" + k.host: s]) }
-        for (k, s) in p.ownAddresses where !k.host.isEmpty { Partials.merge(&sightings, [k.ip + "\u{0}" + k.host: s]) }
-        for (key, s) in sightings {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { continue }
-            claims[String(parts[0]), default: []].append((String(parts[1]), s.count, s.first, s.last))
-        }
-        // A host whose own-looking packets carry too many sources is a gateway (or forger): it teaches nothing.
-        var ownSources: [String: Int] = [:]
-        for k in p.ownAddresses.keys { ownSources[k.host, default: 0] += 1 }
-        let limit = CorrelationOptions().maxOwnAddresses
-        var gateways: Set<String> = []
-        for (host, n) in ownSources.sorted(by: { $0.key < $1.key }) where HostAddressRules.isGateway(sources: n, limit: limit) {
-            gateways.insert(host)
-            caveats.append("host address conflict: " + HostAddressRules.gatewayNote(host: host, sources: n, limit: limit))
-        }
-        var hostOfIP: [String: String] = [:]
-        func time(_ t: Timestamp) -> String { t.iso8601(fractionDigits: 0) }
-        for (ip, list) in claims.sorted(by: { $0.key < $1.key }) {
-            let valid = list.filter { c in
-                !gateways.contains(c.host) || p.hostAddresses[Partials.HostAddressKey(ip: ip, host: c.host)] != nil
-            }.sorted { ($1.count, $0.host) < ($0.count, $1.host) }
-            guard let best = valid.first else { continue }
-            hostOfIP[ip] = best.host
-            if let own = p.ownAddresses[Partials.HostAddressKey(ip: ip, host: best.host)],
-                !gateways.contains(best.host)
-            {
-                caveats.append(
-                    "host address learned: "
-                        + HostAddressRules.ownPacketsNote(
-                            host: best.host, address: ip, packets: own.count, first: own.first.time, last: own.last.time,
-                            firstPlace: "\(own.first.file):\(own.first.line)", lastPlace: "\(own.last.file):\(own.last.line)"))
-            }
-            if valid.count > 1 {
-                let described = valid.map {
-                    "\($0.host) \(time($0.first.time)) to \(time($0.last.time)) (\($0.count) sightings, first \($0.first.file):\($0.first.line))"
-                }
-                caveats.append(
-                    "host address conflict: address \(ip) seen with \(valid.count) hosts: \(described.joined(separator: "; ")); partial mode keeps no time ranges and gives it to \(best.host) (most sightings), not merged; investigate on the evidence keeps each host's ranges"
-                )
-            }
-        }
-        // Web servers that log no address of their own: votes from their clients' flows in the same seconds.
-        let known = Set(hostOfIP.values)
-        let flowsByClient = Dictionary(grouping: p.webFlows.sorted { $0.key < $1.key }, by: { $0.key.clientIP })
-        var votes: [String: [String: (count: Int64, first: Partials.Evidence)]] = [:]  // host → server → votes
-        for (k, c) in p.webClients.sorted(by: { $0.key < $1.key }) where !known.contains(k.host) {
-            for (f, flow) in flowsByClient[k.clientIP] ?? [] {
-                let n = Int64(flow.seconds.common(with: c.seconds).count)
-                guard n > 0 else { continue }
-                let v = votes[k.host, default: [:]][f.serverIP]
-                let first = v.map { Partials.Evidence.precedes($0.first, flow.seen.first) ? $0.first : flow.seen.first }
-                votes[k.host, default: [:]][f.serverIP] = ((v?.count ?? 0) + n, first ?? flow.seen.first)
-            }
-        }
-        for (host, byServer) in votes.sorted(by: { $0.key < $1.key }) {
-            guard let server = HostAddressRules.webServerAddress(votes: byServer.mapValues(\.count)),
-                let vote = byServer[server], hostOfIP[server] == nil
-            else { continue }
-            let best = (key: server, value: vote)
-            hostOfIP[best.key] = host
-            caveats.append(
-                "host address learned: \(host) = \(best.key) (\(best.value.count) sampled seconds of its access-log requests match sensor flows to that address; partial mode: seconds sampled per client; first flow \(best.value.first.file):\(best.value.first.line))"
-            )
-        }
-        return (hostOfIP, caveats)
     }
 
     /// What partial mode cannot do, and what the evidence itself says about its reading.

@@ -94,7 +94,7 @@ import Testing
         let single = InvestigationRun.run(files: files, discoveryIssues: [], options: Self.options, seeds: [])
             .investigation
         let merged = try Partials.read(PartialsRun.summarize(files: files, options: Self.options).jsonLines(), source: "p")
-        let partial = PartialsInvestigation.learnAddresses(merged).hostOfIP
+        let partial = HostDirectory.learn(fromPartials: merged).hostOfIP
         // The store's names: every address one host holds all along (learned or given).
         var store: [String: Set<String>] = [:]
         for b in single.hostAddresses { store[b.address, default: []].insert(b.host) }

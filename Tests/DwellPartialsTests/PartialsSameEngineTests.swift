@@ -57,27 +57,76 @@ import Testing
         inv.paths.map { $0.map { "\($0.from)>\($0.to) \($0.account)" }.joined(separator: " | ") }
     }
 
+    /// Both engines over the evidence under `root`: the store's investigation and partial mode's, and the findings
+    /// of the rules partial mode supports as `key` writes them, sorted.
+    static func bothEngines(_ root: URL, files expected: Int, seeds: [Seed]) throws -> (
+        single: Investigation, partial: Investigation, fromStore: [String], fromPartials: [String]
+    ) {
+        let files = Discovery().discover([root.path]).files
+        try #require(files.count == expected)
+        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: options, seeds: seeds)
+        let partial = PartialsInvestigation.run(PartialsRun.summarize(files: files, options: options), seeds: seeds)
+            .investigation
+        let supported = PartialsInvestigation.supportedRules
+        let fromStore = single.analysis.findings.filter { supported.contains($0.rule.name) }.map(key).sorted()
+        return (single.investigation, partial, fromStore, partial.findings.map(key).sorted())
+    }
+
     @Test("#24: the same evidence gives the same findings and paths from the store and from partials")
     func sameEvidenceSameFindingsAndPaths() throws {
         let root = try Self.writeEvidence()
         defer { try? FileManager.default.removeItem(at: root) }
-        let files = Discovery().discover([root.path]).files
-        try #require(files.count == 3)
-        let seeds = [Seed(type: .ip, value: "203.0.113.9", reason: "given")]
-        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: Self.options, seeds: seeds)
-        let partials = PartialsRun.summarize(files: files, options: Self.options)
-        let partial = PartialsInvestigation.run(partials, seeds: seeds).investigation
-
-        let supported = PartialsInvestigation.supportedRules
-        let fromStore = single.analysis.findings.filter { supported.contains($0.rule.name) }.map(Self.key).sorted()
-        let fromPartials = partial.findings.map(Self.key).sorted()
+        let (single, partial, fromStore, fromPartials) = try Self.bothEngines(
+            root, files: 3, seeds: [Seed(type: .ip, value: "203.0.113.9", reason: "given")])
         #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | Windows logon brute force | ip:198.51.100.7") })
         #expect(fromStore.contains { $0.hasPrefix("auth.bruteforce | SSH brute force | ip:203.0.113.9") })
         #expect(fromPartials == fromStore)
 
         // Two accounts from web01 to app01: one hop per target, the first in time, on both paths.
-        #expect(single.investigation.edges.filter { $0.from == "web01" && $0.to == "app01" }.count == 2)
-        #expect(Self.hops(single.investigation) == ["web01>app01 deploy"])
-        #expect(Self.hops(partial) == Self.hops(single.investigation))
+        #expect(single.edges.filter { $0.from == "web01" && $0.to == "app01" }.count == 2)
+        #expect(Self.hops(single) == ["web01>app01 deploy"])
+        #expect(Self.hops(partial) == Self.hops(single))
+    }
+
+    /// web02's log: 198.51.100.20 fails six times for root within eight seconds of one minute (the brute-force
+    /// rule's burst, not its hourly threshold); 192.0.2.44 fails 22 times, one every 50 minutes, and bob's login
+    /// from it is accepted two hours after the last (the long window of success after failures, not the hourly one).
+    static func writeSlowAndFastGuessers() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-same-windows-\(UUID().uuidString)")
+        let url = root.appendingPathComponent("web02/var/log/auth.log")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var lines: [(Int64, String)] = []
+        let start: Int64 = 1_773_050_400
+        for k in 0..<6 {
+            lines.append((start + 5 + Int64(k) + Int64(k / 2), "Failed password for root from 198.51.100.20 port \(50000 + k) ssh2"))
+        }
+        for k in 0..<22 {
+            lines.append((start + 3_600 + Int64(k) * 3_000, "Failed password for bob from 192.0.2.44 port \(51000 + k) ssh2"))
+        }
+        lines.append((start + 3_600 + 21 * 3_000 + 7_200, "Accepted password for bob from 192.0.2.44 port 52000 ssh2"))
+        let text = lines.sorted { $0.0 < $1.0 }.enumerated().map { k, l in
+            let t = Timestamp(seconds: l.0).iso8601(fractionDigits: 6)
+            return "\(t.dropLast())+00:00 web02 sshd[\(2000 + k)]: \(l.1)"
+        }
+        try Data((text.joined(separator: "\n") + "\n").utf8).write(to: url)
+        return root
+    }
+
+    @Test("#24: partial mode reads the detectors' windows: the brute-force burst and the long window before a login")
+    func burstAndLongWindowFireInBothEngines() throws {
+        let root = try Self.writeSlowAndFastGuessers()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (_, _, fromStore, fromPartials) = try Self.bothEngines(root, files: 1, seeds: [])
+        #expect(
+            fromStore.contains {
+                $0.hasPrefix("auth.bruteforce | SSH brute force | ip:198.51.100.20 | 6 failed logins from 198.51.100.20 within 10 s (burst_failures 6)")
+            })
+        #expect(
+            fromStore.contains {
+                $0.hasPrefix("auth.success_after_failures | ") && $0.contains("after 22 failures from it in the 24 h before (threshold 20)")
+            })
+        #expect(fromStore.count == 2)
+        #expect(fromPartials == fromStore)
     }
 }
+
