@@ -114,15 +114,32 @@ public struct EventStore: Sendable {
         /// Adds one file's events already held as columns (`EventChunk`, built by the sink while the file was
         /// read): symbols and addresses are remapped into the store's tables, columns appended.
         /// The first file's chunk is adopted as the store's columns, not copied (`EventStore.appendChunk`).
+        /// When a second file comes after an adopted first one, the columns are grown once to the planned size
+        /// (`reserve(events:)`), as they would have been, instead of doubling as the later files append.
         public mutating func add(chunk: consuming EventChunk, symbols: SymbolTable) {
-            if store.appendChunk(chunk.sealed(), symbolRemap: store.symbols.merge(symbols)) { chunksAdopted += 1 }
+            let sealed = chunk.sealed()
+            if regrow {
+                store.reserve(max(planned, store.count + sealed.count))
+                regrow = false
+            }
+            if store.appendChunk(sealed, symbolRemap: store.symbols.merge(symbols)) {
+                chunksAdopted += 1
+                regrow = planned > store.count
+            }
         }
 
         /// How many chunks were adopted rather than copied (a test hook).
         package private(set) var chunksAdopted = 0
+        /// The events planned for (`reserve(events:)`), and whether the columns must grow to it before the next
+        /// chunk (the first one was adopted, with its own capacity).
+        var planned = 0
+        var regrow = false
 
         /// Reserves room for about `events` more events (from the input size), so the columns grow once.
-        public mutating func reserve(events: Int) { store.reserve(store.count + events) }
+        public mutating func reserve(events: Int) {
+            planned = store.count + events
+            store.reserve(planned)
+        }
 
         public var symbols: SymbolTable {
             get { store.symbols }

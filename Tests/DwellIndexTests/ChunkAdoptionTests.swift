@@ -51,6 +51,24 @@ import Testing
         try ColumnTests.expectEveryField(of: builder.build(), equals: Self.sorted(expected))
     }
 
+    /// The adopted first chunk has only its own capacity: the second file grows the columns once to the planned
+    /// size, not by doubling as each later file appends (a peak 68 MB higher on the 21-file noisy corpus).
+    @Test("#18/#19: after an adopted first chunk, the second grows the columns once to the planned size")
+    func theSecondChunkGrowsTheColumnsToThePlan() throws {
+        var builder = EventStore.Builder()
+        builder.reserve(events: 5_000)
+        var expected: [(Event, SymbolTable)] = []
+        for file in UInt32(0)..<3 {
+            let (chunk, symbols, events) = Self.chunk(file: file, events: 400, seed: 21 + UInt64(file))
+            builder.add(chunk: chunk, symbols: symbols)
+            expected += events.map { ($0, symbols) }
+            if file == 0 { #expect(builder.store.unsortedTime.capacity < 5_000) }
+            if file >= 1 { #expect(builder.store.unsortedTime.capacity >= 5_000) }
+        }
+        #expect(builder.chunksAdopted == 1)
+        try ColumnTests.expectEveryField(of: builder.build(), equals: Self.sorted(expected))
+    }
+
     @Test("#19: a store that already holds symbols copies even its first chunk")
     func aChunkIntoANonEmptySymbolTableIsCopied() throws {
         let (chunk, symbols, events) = Self.chunk(file: 0, events: 300, seed: 3)
