@@ -481,34 +481,29 @@ extension Correlator {
         let closes = closeIndex()
         func end(_ i: Int) -> Int64 { sessionEnd(i, closes: closes) }
         let root = store.key(.user, "root")?.value ?? 0
-        /// Whether `user` logged in to host `target` before `t`, or (when the login is in the evidence's first day,
-        /// with too little before it to know what is usual) after `later`.
-        func reached(_ user: UInt32, _ target: UInt32, before t: Int64, orAfter later: Int64?) -> Bool {
+        /// Whether one of `user`'s events before `t` (or, when the login is in the evidence's first day, with too
+        /// little before it to know what is usual, after `later`) passes `test`.
+        func didBefore(_ user: UInt32, _ t: Int64, orAfter later: Int64?, _ test: (Int) -> Bool) -> Bool {
             for p in store.postingSlice(IndicatorKey(.user, user)) {
                 let j = Int(p)
                 if store.time[j] >= t {
                     guard let later else { return false }
                     if store.time[j] <= later { continue }
                 }
-                if store.kind[j] == .authSuccess && store.host[j] == target { return true }
+                if test(j) { return true }
             }
             return false
         }
-        /// Whether `user` became root through a shell on `host` before `t` (or, as for `reached`, after `later`).
+        /// Whether `user` logged in to host `target` (as `didBefore` times it).
+        func reached(_ user: UInt32, _ target: UInt32, before t: Int64, orAfter later: Int64?) -> Bool {
+            didBefore(user, t, orAfter: later) { store.kind[$0] == .authSuccess && store.host[$0] == target }
+        }
+        /// Whether `user` became root through a shell on `host` (as `didBefore` times it).
         func hadRootShell(_ user: UInt32, on host: UInt32, before t: Int64, orAfter later: Int64?) -> Bool {
-            for p in store.postingSlice(IndicatorKey(.user, user)) {
-                let j = Int(p)
-                if store.time[j] >= t {
-                    guard let later else { return false }
-                    if store.time[j] <= later { continue }
-                }
-                if store.kind[j] == .privilege && store.host[j] == host && store.user[j] == user
-                    && store.outcome[j] != .failure && isRootShell(j, root: root)
-                {
-                    return true
-                }
+            didBefore(user, t, orAfter: later) {
+                store.kind[$0] == .privilege && store.host[$0] == host && store.user[$0] == user
+                    && store.outcome[$0] != .failure && isRootShell($0, root: root)
             }
-            return false
         }
         func behaviours(_ login: Int, depth: Int, since t0: Int64, until later: Int64?, into found: inout Set<TakeoverSign>) {
             let host = store.host[login]
