@@ -463,26 +463,23 @@ struct AttributionGrowth<Store: EventColumns> {
         return changed
     }
 
-    /// An account change logged alike (same kind, account and group) within a day on at least
-    /// `Self.rolloutHosts` other hosts the attacker does not hold: the fleet's configuration management
-    /// rolling out an agent's account, not persistence. The attacker's own changes happen only where they are.
+    /// An account change logged alike (same kind, account and group), at any time of the evidence, on at least
+    /// `Self.rolloutHosts` other hosts the attacker does not hold: the fleet's configuration management rolling
+    /// out an agent's account, at once or a few hosts a day, not persistence. The attacker's own changes happen
+    /// only where the attacker is.
     func isRollout(_ i: Int) -> Bool {
-        let t = c.store.time[i]
         let here = c.store.host[i]
         var elsewhere: Set<UInt32> = []
         for other in sameChange[ChangeKey(c.store, i)] ?? []
-        where other.host != here && abs(other.time - t) <= Self.rolloutSpan
-            && hosts[c.store.string(other.host)] == nil
-        {
+        where other.host != here && hosts[c.store.string(other.host)] == nil {
             elsewhere.insert(other.host)
             if elsewhere.count >= Self.rolloutHosts { return true }
         }
         return false
     }
 
-    /// How many other, unheld hosts make a change a rollout, and within how long of it (microseconds).
+    /// How many other, unheld hosts make a change a rollout.
     static var rolloutHosts: Int { 2 }
-    static var rolloutSpan: Int64 { 86_400_000_000 }
 
     /// (e) Outbound from compromised hosts while the attacker is there: a large transfer (the detector's finding),
     /// or a new connection to an external address no other host ever reached that carries data or goes to an

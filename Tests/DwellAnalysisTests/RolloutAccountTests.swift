@@ -11,7 +11,7 @@ import Testing
 /// and sudo: that account is no persistence of the attacker's. The same change logged on other hosts the attacker
 /// never reached tells a rollout; the attacker's own account, created only where the attacker is, stays in scope.
 @Suite struct RolloutAccountTests {
-    static func lines(rolloutElsewhere: Bool) -> [String] {
+    static func lines(rolloutElsewhere: Bool, elsewhereDaysBefore: Int = 0) -> [String] {
         var out: [String] = []
         // The way in: guessing, then a password accepted, then a root shell.
         for k in 0..<12 {
@@ -32,11 +32,13 @@ import Testing
         let hosts = rolloutElsewhere ? ["bastion01", "dns01", "mon01", "ci01"] : ["bastion01"]
         for (k, host) in hosts.enumerated() {
             let m = String(format: "%02d", 33 + k)
+            // The other hosts on the same morning, or (a slow rollout) days before.
+            let day = "Mar  \(9 - elsewhereDaysBefore * k)"
             out += [
-                "Mar  9 10:\(m):06 \(host) sshd[\(13_688 + k)]: Accepted publickey for ansible from 10.0.4.20 port \(47_181 + k) ssh2",
-                "Mar  9 10:\(m):10 \(host) sudo:  ansible : PWD=/home/ansible ; USER=root ; COMMAND=/bin/sh -c echo BECOME-SUCCESS-f4hrjj ; /usr/bin/python3 /home/ansible/.ansible/tmp/AnsiballZ_apt.py",
-                "Mar  9 10:\(m):57 \(host) useradd[30997]: new group: name=node_exporter, GID=997",
-                "Mar  9 10:\(m):57 \(host) useradd[30997]: new user: name=node_exporter, UID=997, GID=997, home=/home/node_exporter, shell=/bin/bash, from=none",
+                "\(day) 10:\(m):06 \(host) sshd[\(13_688 + k)]: Accepted publickey for ansible from 10.0.4.20 port \(47_181 + k) ssh2",
+                "\(day) 10:\(m):10 \(host) sudo:  ansible : PWD=/home/ansible ; USER=root ; COMMAND=/bin/sh -c echo BECOME-SUCCESS-f4hrjj ; /usr/bin/python3 /home/ansible/.ansible/tmp/AnsiballZ_apt.py",
+                "\(day) 10:\(m):57 \(host) useradd[30997]: new group: name=node_exporter, GID=997",
+                "\(day) 10:\(m):57 \(host) useradd[30997]: new user: name=node_exporter, UID=997, GID=997, home=/home/node_exporter, shell=/bin/bash, from=none",
             ]
         }
         out.append(
@@ -58,6 +60,13 @@ import Testing
         let accounts = Set(inv.accounts.map(\.value))
         #expect(accounts == ["support", "svc-backup"], "\(accounts.sorted())")
         #expect(Set(inv.hosts.map(\.host)) == ["bastion01"])
+    }
+
+    /// A slow rollout: the agent's account reached the other hosts days before, a host every other day.
+    @Test func anAgentAccountRolledOutOverDaysIsNotTheAttackers() throws {
+        let inv = try Self.investigate(Self.lines(rolloutElsewhere: true, elsewhereDaysBefore: 2))
+        let accounts = Set(inv.accounts.map(\.value))
+        #expect(accounts == ["support", "svc-backup"], "\(accounts.sorted())")
     }
 
     /// The same account created on the held host alone, during the root shell, is the attacker's as before: only a
