@@ -340,7 +340,8 @@ private struct Selection: EventColumnVisitor {
 extension EventStore.Builder {
     /// Adds the events a case keeps (`EventStore.keeping(files:)`), remapping their symbols and addresses.
     public mutating func add(kept: EventStore) {
-        store.appendChunk(kept, symbolRemap: store.symbols.merge(kept.symbols))
+        // Adopted into an empty store, as a first chunk is: the next file grows the columns to the plan.
+        if store.appendChunk(kept, symbolRemap: store.symbols.merge(kept.symbols)) { regrow = planned > store.count }
     }
 }
 

@@ -69,6 +69,25 @@ import Testing
         try ColumnTests.expectEveryField(of: builder.build(), equals: Self.sorted(expected))
     }
 
+    /// A case update adds the events the case keeps first: adopted the same way, so the next file grows the columns
+    /// to the plan too.
+    @Test("#18/#19: after adopted kept events, the next file grows the columns once to the planned size")
+    func afterKeptEventsTheNextChunkGrowsTheColumnsToThePlan() throws {
+        let (first, firstSymbols, firstEvents) = Self.chunk(file: 0, events: 300, seed: 31)
+        var earlier = EventStore.Builder()
+        earlier.add(chunk: first, symbols: firstSymbols)
+        let kept = earlier.build().keeping(files: [0])
+        var builder = EventStore.Builder()
+        builder.reserve(events: 5_000)
+        builder.add(kept: kept)
+        let (next, nextSymbols, nextEvents) = Self.chunk(file: 1, events: 300, seed: 32)
+        builder.add(chunk: next, symbols: nextSymbols)
+        #expect(builder.store.unsortedTime.capacity >= 5_000)
+        try ColumnTests.expectEveryField(
+            of: builder.build(),
+            equals: Self.sorted(firstEvents.map { ($0, firstSymbols) } + nextEvents.map { ($0, nextSymbols) }))
+    }
+
     @Test("#19: a store that already holds symbols copies even its first chunk")
     func aChunkIntoANonEmptySymbolTableIsCopied() throws {
         let (chunk, symbols, events) = Self.chunk(file: 0, events: 300, seed: 3)
