@@ -13,6 +13,17 @@ import Testing
         #expect(Timestamp(iso8601: "2026-02-30T00:00:00Z") == nil)
     }
 
+    /// `timeline --help`'s example gives minutes without seconds (`--from 2026-03-11T19:00Z`), as ISO 8601 allows.
+    @Test func timestampReadsMinutesWithoutSeconds() {
+        let t = Timestamp(iso8601: "2026-03-11T19:00:00Z")
+        #expect(t != nil)
+        #expect(Timestamp(iso8601: "2026-03-11T19:00Z") == t)
+        #expect(Timestamp(iso8601: "2026-03-11T19:00") == t)
+        #expect(Timestamp(iso8601: "2026-03-11 20:00+01:00") == t)
+        #expect(Timestamp(iso8601: "2026-03-11T19:60Z") == nil)
+        #expect(Timestamp(iso8601: "2026-03-11T19:0Z") == nil)
+    }
+
     @Test(arguments: [
         ("10.0.1.10", "10.0.1.10"), ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"), ("::ffff:1.2.3.4", "1.2.3.4"),
         ("fe80::1%eth0", "fe80::1"), ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), ("::1", "::1"),

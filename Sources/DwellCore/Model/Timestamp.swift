@@ -68,10 +68,16 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         while div > 0 { out.append(UInt8(ascii: "0") + UInt8(v / div % 10)); div /= 10 }
     }
 
-    /// Parses ISO 8601 / RFC 3339 text (`2026-03-12T14:02:11Z`, `2026-03-12 14:02:11.5+01:00`, `2026-03-12`),
-    /// as typed on the command line. A missing zone means UTC.
+    /// Parses ISO 8601 / RFC 3339 text (`2026-03-12T14:02:11Z`, `2026-03-12 14:02:11.5+01:00`, `2026-03-12`,
+    /// and minutes without seconds, `2026-03-12T14:02Z`), as typed on the command line. A missing zone means UTC.
     public init?(iso8601 text: String) {
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        // ISO 8601 lets the seconds go: `YYYY-MM-DDTHH:MM`, then the zone or the end, reads as `HH:MM:00`.
+        if bytes.count >= 16, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+            bytes[13] == UInt8(ascii: ":"), bytes.count == 16 || bytes[16] != UInt8(ascii: ":")
+        {
+            bytes.insert(contentsOf: Array(":00".utf8), at: 16)
+        }
         guard let parsed = bytes.withUnsafeBufferPointer({ ISO8601Scanner.scan($0.span, from: 0) }) else { return nil }
         guard parsed.end == bytes.count else { return nil }
         let utc = parsed.civil.utcOffsetSeconds ?? 0
