@@ -64,27 +64,19 @@ public final class SigmaLineScan: @unchecked Sendable {
             case .constant(let b): return b
             case .test(let t): return t < rule.tests.count && rule.tests[t].field == .rawLine ? nil : false
             case .not(let x): return value(x).map { !$0 }
-            case .and(let xs):
-                var open = false
-                for x in xs {
-                    switch value(x) {
-                    case false?: return false
-                    case nil: open = true
-                    case true?: break
-                    }
-                }
-                return open ? nil : true
-            case .or(let xs):
-                var open = false
-                for x in xs {
-                    switch value(x) {
-                    case true?: return true
-                    case nil: open = true
-                    case false?: break
-                    }
-                }
-                return open ? nil : false
+            case .and(let xs): return kleene(xs, absorbing: false)
+            case .or(let xs): return kleene(xs, absorbing: true)
             }
+        }
+        /// `and` (absorbed by false) or `or` (absorbed by true) of three-valued operands.
+        func kleene(_ xs: [SigmaNode], absorbing a: Bool) -> Bool? {
+            var open = false
+            for x in xs {
+                let v = value(x)
+                if v == a { return a }
+                if v == nil { open = true }
+            }
+            return open ? nil : !a
         }
         return rule.tests.contains { $0.field == .rawLine } && value(rule.root) == nil
     }
