@@ -592,6 +592,12 @@ extension Correlator {
             // hop is to a host the account logs in to at no other time.
             let learning = t - evidenceStart < 86_400_000_000
             if learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src) { continue }
+            // The owner's next lease: the account logged in from two or more other addresses of this network.
+            if ownerLeases(user: store.user[i], network: ip.network(narrow: false), besides: src, before: learning ? nil : t)
+                >= 2
+            {
+                continue
+            }
             var found: Set<TakeoverSign> = []
             behaviours(i, depth: 0, since: t, until: learning ? end(i) : nil, into: &found)
             // Two different things (root shells on two hosts, or hops to two new hosts, are one thing each), and one
@@ -603,6 +609,23 @@ extension Correlator {
             }
         }
         return out
+    }
+
+    /// How many Internet addresses of `network` (`IPAddress.network(narrow: false)`) other than `src` `user` logged
+    /// in from successfully before `t` (anywhere in the evidence when `t` is nil): an account whose owner's home
+    /// or phone gets a new address from one pool now and then.
+    func ownerLeases(user: UInt32, network: IPAddress, besides src: UInt32, before t: Int64?) -> Int {
+        var seen: Set<UInt32> = []
+        for p in store.postingSlice(IndicatorKey(.user, user)) {
+            let j = Int(p)
+            if let t, store.time[j] >= t { break }
+            let a = store.sourceIP[j]
+            guard store.kind[j] == .authSuccess, a != 0, a != src, !seen.contains(a), let ip = store.address(a),
+                !ip.isInternal, ip.network(narrow: false) == network
+            else { continue }
+            seen.insert(a)
+        }
+        return seen.count
     }
 
     /// Whether `user` logs in successfully from an Internet address other than `src` anywhere in the evidence.
@@ -626,3 +649,13 @@ struct TakeoverSign: Hashable {
 
 /// Programs that are a shell (a generic type holds no stored static).
 private let loginShells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "fish", "su", "tcsh", "csh"]
+
+extension IPAddress {
+    /// The address's network, for telling an owner's changing addresses from an attacker's: IPv4 /16 (/24 when
+    /// `narrow`), IPv6 /48 (/64). A home ISP or phone carrier leases from one /16; an attacker's neighbouring
+    /// addresses share a /24.
+    func network(narrow: Bool) -> IPAddress {
+        if isV4 { return IPAddress(high: high, low: low & (narrow ? 0xffff_ffff_ffff_ff00 : 0xffff_ffff_ffff_0000)) }
+        return IPAddress(high: high & (narrow ? ~0 : 0xffff_ffff_ffff_0000), low: 0)
+    }
+}

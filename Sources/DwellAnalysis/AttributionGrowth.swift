@@ -370,10 +370,27 @@ struct AttributionGrowth<Store: EventColumns> {
     }
 
     /// (c) Held accounts: logins from external sources never seen before the attack (`attackStart`).
+    ///
+    /// Not the owner's dynamic address: an account whose owner logged in, before the account was taken, from two or
+    /// more addresses of one network (an IPv4 /16, an IPv6 /48: a home ISP's pool, a phone carrier) keeps logging in
+    /// from that network after it; a new address there is the owner's next lease, not the attacker's, unless it
+    /// shares a /24 (/64) with an address already the attacker's.
     mutating func heldAccountLogins(attackStart: Int64) -> Bool {
         var changed = false
+        let attackerNets = Set(ips.keys.compactMap { c.store.address($0).map { $0.network(narrow: true) } })
         for (name, a) in accounts.sorted(by: { $0.key < $1.key }) {
             guard let k = c.store.key(.user, name) else { continue }
+            // The owner's networks: distinct Internet addresses per network before the account was taken.
+            var ownerAddresses: [IPAddress: Set<UInt32>] = [:]
+            for p in c.store.positions(k) {
+                let i = Int(p)
+                guard c.store.time[i] < a.time else { break }
+                let src = c.store.sourceIP[i]
+                guard c.store.kind[i] == .authSuccess, src != 0, let ip = c.store.address(src), !ip.isInternal else {
+                    continue
+                }
+                ownerAddresses[ip.network(narrow: false), default: []].insert(src)
+            }
             for p in c.store.positions(k) {
                 let i = Int(p)
                 guard c.store.time[i] >= a.time, c.store.kind[i] == .authSuccess, c.store.sourceIP[i] != 0 else {
@@ -384,6 +401,11 @@ struct AttributionGrowth<Store: EventColumns> {
                 guard let ip = c.store.address(src), !ip.isInternal else { continue }
                 let firstSeen = c.store.postingSlice(IndicatorKey(.ip, src)).first.map { c.store.time[Int($0)] } ?? 0
                 if firstSeen < attackStart { continue }
+                if (ownerAddresses[ip.network(narrow: false)]?.count ?? 0) >= 2,
+                    !attackerNets.contains(ip.network(narrow: true))
+                {
+                    continue
+                }
                 ips[src] = Joined(
                     time: c.store.time[i], reason: "logged in as compromised account \(name)", evidence: i)
                 changed = true

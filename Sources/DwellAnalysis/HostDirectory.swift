@@ -12,7 +12,10 @@ import DwellIndex
 /// - X's own outgoing packets (netfilter `OUT=` without `IN=`; see `OwnTraffic`);
 /// - a login logged by X (`Accepted … from A port P`) and the sensor's flow `A:P → B` at the same time: B is X's
 ///   (the client's source port makes the match exact); the same for failures and preauth lines;
-/// - a host's access-log requests that match the sensor's flows to port 80/443 (same client, same second).
+/// - a host's access-log requests that match the sensor's flows to port 80/443 (same client, same second);
+/// - names the sensor's traffic gives (capture files, Kerberos, NTLM, SMB, DNS);
+/// - last, an inside address no rule above placed, from the logins made out of it while their accounts held a
+///   session on one host (a jump host reached only from the Internet; `HostDirectory+HopSources.swift`).
 ///
 /// Each learned binding keeps its first and last sighting and its evidence; two hosts seen with one address are
 /// never merged (time ranges, and a conflict caveat).
@@ -53,6 +56,7 @@ public struct HostDirectory: Sendable {
                     host: e.host, from: e.from?.microseconds ?? Int64.min, to: to, seenFirst: e.from?.microseconds,
                     seenLast: e.to?.microseconds, source: e.origin))
         }
+        PhaseTrace.timed("  hop sources") { learnHopSources() }
     }
 
     /// The name of a web tier known only by its shared access log: "web tier (access.log)" — never an empty host.
