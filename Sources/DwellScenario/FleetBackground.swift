@@ -442,7 +442,15 @@ struct FleetBackground {
         let internalHosts = fleet.webs + fleet.apps + fleet.dbs
         for (k, user) in [admins[first], admins[second]].enumerated() {
             var home = ScenarioRandom(seed, 0xD8, UInt64(k))
-            let homeAddress = internet(&home)
+            var homeAddress = internet(&home)
+            // The second admin's ISP leases a new address from its pool (one /16) every day, as many home and
+            // phone lines do; the first keeps one all week.
+            if k == 1 {
+                var lease = ScenarioRandom(seed, 0xDA, UInt64(day))
+                let pool = homeAddress.value & 0xFFFF_0000
+                let candidate = IPv4(value: pool | UInt32(lease.int(256...65_279)))
+                if !attackerAddresses.contains(where: { $0.value & 0xFFFF_0000 == pool }) { homeAddress = candidate }
+            }
             var r = ScenarioRandom(seed, 0xD9, UInt64(day), UInt64(k))
             guard r.chance(weekend ? 0.5 : 0.6) else { continue }
             let travelling = r.chance(0.25)
