@@ -70,12 +70,19 @@ public struct Detectors {
         evidence: [Int], seeds: Bool? = nil, role: FindingRole = .attempt, implies: [Implication] = [],
         title: String? = nil
     ) -> Finding {
-        var seen = Set<Int>()
-        let cited = evidence.filter { seen.insert($0).inserted }
+        var refs: [EvidenceRef] = []
+        refs.reserveCapacity(evidence.count)
+        // Each place once, in order (a loop, not a closure over `self`, which would copy the detectors per finding).
+        if evidence.count <= 16 {
+            for (n, p) in evidence.enumerated() where !evidence[..<n].contains(p) { refs.append(ref(p)) }
+        } else {
+            var seen = Set<Int>()
+            for p in evidence where seen.insert(p).inserted { refs.append(ref(p)) }
+        }
         return Finding(
             rule: rule.ruleID, title: title ?? rule.title, technique: rule.technique, severity: severity ?? rule.severity,
             time: store.timestamp(i), host: host ?? hostOf(i), indicators: indicators, why: why,
-            evidence: cited.map { ref($0) }, seeds: seeds ?? (role == .compromise), role: role, implies: implies)
+            evidence: refs, seeds: seeds ?? (role == .compromise), role: role, implies: implies)
     }
 
     /// The brute-force title by the evidence in the window: the rule's own (SSH) for Unix failures, Windows logons
@@ -125,9 +132,18 @@ public struct Detectors {
         DispatchQueue.concurrentPerform(iterations: families.count) { k in
             results.store(k, PhaseTrace.timed("\(families[k].name) detectors") { families[k].run(detectors.value) })
         }
-        var out = results.values.flatMap { $0 }
-        out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
-        return out
+        let joined = results.values.flatMap { $0 }
+        // Sorted by (time, rule, host), ties in the joined order (as a stable sort of the findings would leave
+        // them): positions are sorted, not the findings, so each finding is copied once, not once per merge pass.
+        let order = joined.withUnsafeBufferPointer { f in
+            Array(f.indices).sorted { a, b in
+                if f[a].time != f[b].time { return f[a].time < f[b].time }
+                if f[a].rule != f[b].rule { return f[a].rule < f[b].rule }
+                if f[a].host != f[b].host { return f[a].host < f[b].host }
+                return a < b
+            }
+        }
+        return order.map { joined[$0] }
     }
 
     // MARK: Sliding windows
@@ -138,9 +154,16 @@ public struct Detectors {
     func firstWindow(_ idx: [Int], windowMicros: Int64, threshold: Int64, key: (Int) -> UInt64)
         -> (lo: Int, hi: Int, distinct: Int)?
     {
+        Self.firstWindow(idx, time: store.time, windowMicros: windowMicros, threshold: threshold, key: key)
+    }
+
+    /// `firstWindow` over the time column alone: the closures capture no copy of the detectors.
+    static func firstWindow(
+        _ idx: [Int], time: TimeColumn, windowMicros: Int64, threshold: Int64, key: (Int) -> UInt64
+    ) -> (lo: Int, hi: Int, distinct: Int)? {
         RuleWindows.firstDistinct(
             count: idx.count, windowMicros: windowMicros, threshold: threshold, key: { key(idx[$0]) },
-            span: { store.time[idx[$1]] - store.time[idx[$0]] })
+            span: { time[idx[$1]] - time[idx[$0]] })
     }
 
     /// `firstWindow` for keys in `0..<counts.limit`, counted in `counts` (left zeroed again): no hashing per
@@ -151,10 +174,26 @@ public struct Detectors {
     ) -> (lo: Int, hi: Int, distinct: Int)? {
         guard threshold > 0, Int64(idx.count) >= threshold else { return nil }
         let keys = idx.map(key)
+        return firstWindow(
+            idx, keys: keys, distinct: Self.distinct(keys, &counts), windowMicros: windowMicros, threshold: threshold,
+            counts: &counts)
+    }
+
+    /// The number of distinct keys in `keys`, counted in `counts` (left zeroed again).
+    static func distinct(_ keys: [Int], _ counts: inout WindowCounts) -> Int {
         for k in keys { counts.add(k) }
-        let everywhere = counts.distinct
+        let n = counts.distinct
         for k in keys { counts.remove(k) }
-        guard Int64(everywhere) >= threshold else { return nil }
+        return n
+    }
+
+    /// `firstWindow` with the events' keys (`keys[j]` is the key of `idx[j]`) and their distinct number in all of
+    /// `idx` already known: a caller that tries several windows over the same events counts them once.
+    func firstWindow(
+        _ idx: [Int], keys: [Int], distinct everywhere: Int, windowMicros: Int64, threshold: Int64,
+        counts: inout WindowCounts
+    ) -> (lo: Int, hi: Int, distinct: Int)? {
+        guard threshold > 0, Int64(idx.count) >= threshold, Int64(everywhere) >= threshold else { return nil }
         var lo = 0
         var found: (lo: Int, hi: Int, distinct: Int)? = nil
         var hi = 0
@@ -194,10 +233,12 @@ public struct Detectors {
         var summaries: [UInt32: Int] = [:]
         var endings: [UInt32: Int] = [:]
         var endingsSkipped: [UInt32: Int] = [:]
-        var withAttemptLine = IntegerSet(capacity: 1 << 12)
-        var withFailureLine = IntegerSet(capacity: 1 << 12)
+        // What each connection (host, pid) logged, as flags in one table (one lookup per event, where three sets
+        // took up to three): an attempt line, a failure line, a summary ending ('maximum authentication attempts').
+        var logged = IntegerTable<UInt8>(capacity: 1 << 12)
+        let (attemptLine, failureLine, summaryEnding): (UInt8, UInt8, UInt8) = (1, 2, 4)
+        func loggedFlags(_ c: UInt64) -> UInt8 { logged.index(of: c).map { logged.values[$0] } ?? 0 }
         var endingCounted = IntegerSet()
-        var withSummaryEnding = IntegerSet()
         var detailKind: [UInt32: UInt8] = [:]  // 0 other, 1 summary (never counted), 2 ending (max attempts), 3 preauth
         func kindOfDetail(_ d: UInt32) -> UInt8 {
             if let known = detailKind[d] { return known }
@@ -211,10 +252,14 @@ public struct Detectors {
         for i in 0..<store.count {
             let k = store.kind[i]
             guard k == .authFailure || k == .invalidUser, store.sourceIP[i] != 0 else { continue }
-            if k == .authFailure && store.authMethod[i] != 0 { withAttemptLine.insert(connection(i)) }
+            var flags: UInt8 = 0
+            if k == .authFailure && store.authMethod[i] != 0 { flags |= attemptLine }
             let d = kindOfDetail(store.detail[i])
-            if (k == .authFailure || k == .invalidUser) && d == 0 { withFailureLine.insert(connection(i)) }
-            if k == .authFailure && d == 2 { withSummaryEnding.insert(connection(i)) }
+            if (k == .authFailure || k == .invalidUser) && d == 0 { flags |= failureLine }
+            if k == .authFailure && d == 2 { flags |= summaryEnding }
+            guard flags != 0 else { continue }
+            let entry = logged.index(of: connection(i), inserting: 0)
+            logged.values[entry] |= flags
         }
         for i in 0..<store.count {
             let k = store.kind[i]
@@ -238,11 +283,12 @@ public struct Detectors {
                 // them (an edited or duplicated log) count twice. Without a pid every line is its own connection.
                 let c = connection(i)
                 let own = store.pid[i] < 0
+                let flags = loggedFlags(c)
                 let again =
                     d == 2
                     ? !own && !endingCounted.insert(c)
-                    : !own && withSummaryEnding.contains(c)
-                if withFailureLine.contains(c) || again {
+                    : !own && flags & summaryEnding != 0
+                if flags & failureLine != 0 || again {
                     if d == 2 {
                         summaries[store.sourceIP[i], default: 0] += 1
                     } else {
@@ -254,11 +300,11 @@ public struct Detectors {
                 failures[store.sourceIP[i], default: []].append(i)
                 continue
             }
-            let attemptLine = k == .authFailure && store.authMethod[i] != 0
+            let isAttemptLine = k == .authFailure && store.authMethod[i] != 0
             // A Windows 4625 (it keeps its event id in `signature`) is one attempt of its own: every record of a
             // host names LSASS's process, or none, so the process says nothing about the connection.
             let ownAttempt = store.signature[i] != 0
-            if !attemptLine && !ownAttempt && withAttemptLine.contains(connection(i)) { continue }
+            if !isAttemptLine && !ownAttempt && loggedFlags(connection(i)) & attemptLine != 0 { continue }
             failures[store.sourceIP[i], default: []].append(i)
         }
         func notCounted(_ source: UInt32) -> String {
@@ -285,13 +331,24 @@ public struct Detectors {
         }
         var prefixWeights: [UInt32: [Int64]] = [:]
         var windowsIDs: [UInt32: Int] = [:]
+        // Looked up once, and the window closures read these columns, not `self`: a closure over `self` copies the
+        // detectors (a retain per column of the store) per call, for each of the tens of thousands of sources.
+        let (bruteRule, sprayRule, enumerationRule) =
+            (enabled("auth.bruteforce"), enabled("auth.spraying"), enabled("auth.user_enumeration"))
+        let (time, userColumn) = (store.time, store.user)
         for (source, idx) in failures.sorted(by: { $0.key < $1.key }) {
             let from = ip(source)
             let sums = weights(idx)
             prefixWeights[source] = sums
-            if let r = enabled("auth.bruteforce") {
+            if let r = bruteRule {
                 if let (w, within) = RuleWindows.bruteForce(
-                    r, first: { firstWeightedWindow(idx, prefix: sums, windowMicros: $0, threshold: $1) })
+                    r,
+                    first: { windowMicros, threshold in
+                        RuleWindows.firstWeighted(
+                            count: idx.count, prefix: sums, windowMicros: windowMicros, threshold: threshold,
+                            span: { time[idx[$1]] - time[idx[$0]] }
+                        ).map { (lo: $0.lo, hi: $0.hi, count: $0.weight) }
+                    })
                 {
                 out.append(
                     finding(
@@ -303,9 +360,10 @@ public struct Detectors {
                         title: bruteForceTitle(r, idx[w.lo...w.hi], &windowsIDs)))
                 }
             }
-            let users = idx.filter { store.user[$0] != 0 }
-            if let r = enabled("auth.spraying"),
-                let w = firstWindow(users, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.user[$0]) })
+            let users = idx.filter { userColumn[$0] != 0 }
+            if let r = sprayRule,
+                let w = Self.firstWindow(
+                    users, time: time, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(userColumn[$0]) })
             {
                 out.append(
                     finding(
@@ -315,10 +373,11 @@ public struct Detectors {
                             last: store.timestamp(users[w.hi])),
                         evidence: [users[w.lo], users[w.hi]], implies: attacker(source)))
             }
-            let invalid = idx.filter { store.kind[$0] == .invalidUser && store.user[$0] != 0 }
-            if let r = enabled("auth.user_enumeration"),
-                let w = firstWindow(
-                    invalid, windowMicros: r.windowMicros, threshold: r.threshold, key: { UInt64(store.user[$0]) })
+            let invalid = idx.filter { store.kind[$0] == .invalidUser && userColumn[$0] != 0 }
+            if let r = enumerationRule,
+                let w = Self.firstWindow(
+                    invalid, time: time, windowMicros: r.windowMicros, threshold: r.threshold,
+                    key: { UInt64(userColumn[$0]) })
             {
                 out.append(
                     finding(
@@ -360,18 +419,6 @@ public struct Detectors {
         out += newSourceFindings()
         out += systemAccountFindings()
         return out
-    }
-
-    /// The first window in which time-ordered events `idx` weigh at least `threshold` (`prefix[k]` is the weight of
-    /// `idx[..<k]`): the positions (into `idx`) of its first and last event and its weight, or `nil`.
-    /// - Complexity: O(*k*) for *k* events.
-    func firstWeightedWindow(_ idx: [Int], prefix: [Int64], windowMicros: Int64, threshold: Int64)
-        -> (lo: Int, hi: Int, count: Int64)?
-    {
-        RuleWindows.firstWeighted(
-            count: idx.count, prefix: prefix, windowMicros: windowMicros, threshold: threshold,
-            span: { store.time[idx[$1]] - store.time[idx[$0]] }
-        ).map { (lo: $0.lo, hi: $0.hi, count: $0.weight) }
     }
 
     /// Positions in `idx` (time-ordered event positions) with time ≤ `t`.
@@ -866,14 +913,16 @@ public struct Detectors {
                         evidence: [first], implies: attacker(source)))
             }
         }
-        // Distinct paths in a window, counted by path symbol (dense).
+        // Distinct paths in a window, counted by path symbol (dense). The key closures read the column, not `self`
+        // (a closure over `self` copies the detectors per row).
         var pathCounts = WindowCounts(limit: store.symbols.count)
+        let pathColumn = store.path
         if let r = enabled("web.404_burst") {
             notFound.forEachRow(minimum: Int(clamping: r.threshold)) { source, idx in
                 guard
                     let w = firstWindow(
                         idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &pathCounts,
-                        key: { Int(store.path[$0]) })
+                        key: { Int(pathColumn[$0]) })
                 else { return }
                 out.append(
                     finding(
@@ -888,7 +937,7 @@ public struct Detectors {
                 guard
                     let w = firstWindow(
                         idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &pathCounts,
-                        key: { Int(store.path[$0]) })
+                        key: { Int(pathColumn[$0]) })
                 else { return }
                 let examples = idx[w.lo...w.hi].map { text(store.path[$0]) }
                 var shown: [String] = []
@@ -1005,15 +1054,22 @@ public struct Detectors {
             // Destination hosts and ports counted in dense arrays, zeroed again after each source.
             var hostCounts = WindowCounts(limit: internalAddress.count)
             var portCounts = WindowCounts(limit: 1 << 16)
+            // The key closures read these columns, not `self`: a closure over `self` copies the detectors (a retain
+            // per column of the store) per call, for each of the tens of thousands of sources.
+            let (destinationIP, destinationPort) = (store.destinationIP, store.destinationPort)
             for source in 1..<internalAddress.count where Int64(rowEnd[source + 1] - rowEnd[source]) >= least {
                 let idx = flows[Int(rowEnd[source])..<Int(rowEnd[source + 1])].map { Int($0) }
+                // The source's destinations and their distinct numbers, once for both rules.
+                let hostKeys = idx.map { Int(destinationIP[$0]) }
+                let portKeys = idx.map { Int(destinationPort[$0]) }
+                let (distinctHosts, distinctPorts) = (Self.distinct(hostKeys, &hostCounts), Self.distinct(portKeys, &portCounts))
                 for r in scanRules where Int64(idx.count) >= r.threshold {
                     let hosts = firstWindow(
-                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &hostCounts,
-                        key: { Int(store.destinationIP[$0]) })
+                        idx, keys: hostKeys, distinct: distinctHosts, windowMicros: r.windowMicros,
+                        threshold: r.threshold, counts: &hostCounts)
                     let ports = firstWindow(
-                        idx, windowMicros: r.windowMicros, threshold: r.threshold, counts: &portCounts,
-                        key: { Int(store.destinationPort[$0]) })
+                        idx, keys: portKeys, distinct: distinctPorts, windowMicros: r.windowMicros,
+                        threshold: r.threshold, counts: &portCounts)
                     let hit = [ports.map { ($0, "ports") }, hosts.map { ($0, "hosts") }].compactMap { $0 }
                         .min { idx[$0.0.hi] < idx[$1.0.hi] }
                     guard let (w, what) = hit else { continue }
@@ -1317,11 +1373,46 @@ struct EventBitmap {
 }
 
 extension Detectors {
-    /// The value of rank `k` (0-based) among the non-negative values that `values` hands its body, as if they
-    /// were sorted ascending (`k` below their count). Radix selection on 16-bit digits from the highest one any
-    /// value uses: one pass for the digits' bounds, then one pass per digit (two for gaps of up to nine hours in
-    /// microseconds), keeping no value.
+    /// The value of rank `k` (0-based) among the non-negative values that `values` hands its body (negative ones
+    /// count as 0), as if they were sorted ascending (`k` below their count). Two passes: the first counts the
+    /// values per bucket of `selectBucket` (exact below 4096, else the highest bit and the 11 after it: at most
+    /// 1/2048 of a value wide), the second keeps the values of the bucket that holds rank `k` and selects among
+    /// them. A bucket of more than 65,536 values (a stream logging at one steady pace) is not kept: `radixSelect`
+    /// reads the values again per 16-bit digit instead.
     static func select(rank k: Int, _ values: ((Int64) -> Void) -> Void) -> Int64 {
+        var counts = [Int](repeating: 0, count: selectBuckets)
+        counts.withUnsafeMutableBufferPointer { c in values { c[selectBucket(UInt64(max($0, 0)))] += 1 } }
+        var rank = k
+        var b = 0
+        while b < counts.count - 1 && rank >= counts[b] {
+            rank -= counts[b]
+            b += 1
+        }
+        if b < 4096 { return Int64(b) }  // one value per bucket
+        guard counts[b] <= 1 << 16 else { return radixSelect(rank: k, values) }
+        var kept: [Int64] = []
+        kept.reserveCapacity(counts[b])
+        values { v in
+            let u = UInt64(max(v, 0))
+            if selectBucket(u) == b { kept.append(Int64(bitPattern: u)) }
+        }
+        return select(&kept, rank: rank)
+    }
+
+    /// Buckets of `selectBucket`: 4096 exact ones, then 2048 for each highest bit from 12 to 62.
+    static let selectBuckets = 2048 * 53
+
+    /// A bucket number that never decreases as the value grows: the value itself below 2048, else 2048 per highest
+    /// set bit (from 11) plus the 11 bits below it.
+    @inline(__always) static func selectBucket(_ u: UInt64) -> Int {
+        if u < 2048 { return Int(u) }
+        let high = 63 - u.leadingZeroBitCount
+        return 2048 + ((high - 11) << 11) + Int(truncatingIfNeeded: (u >> UInt64(high - 11)) & 0x7FF)
+    }
+
+    /// `select(rank:_:)` by radix selection on 16-bit digits from the highest one any value uses: one pass for the
+    /// digits' bounds, then one pass per digit, keeping no value.
+    static func radixSelect(rank k: Int, _ values: ((Int64) -> Void) -> Void) -> Int64 {
         var any: UInt64 = 0
         values { any |= UInt64(max($0, 0)) }
         var prefix: UInt64 = 0

@@ -57,31 +57,47 @@ public enum FindingAggregation {
         return "\(merged.why); \(span); the last: \(last.why)"
     }
 
+    /// An aggregate's group: one rule, one host, one source (the groups the text key "rule NUL host NUL source"
+    /// made before, while no rule id, host or written indicator holds a NUL; without building that text per
+    /// finding). A log-integrity finding is a group of its own.
+    struct AggregateKey: Hashable {
+        var rule: RuleID
+        var host: String
+        var source: Indicator?
+    }
+
     /// `findings` aggregated, in time order of their first hit. - Complexity: O(*n* log *n*).
     public static func aggregate(_ findings: [Finding]) -> [Finding] {
         // Groups hold indices: a finding is copied once, into its aggregate, not into its group first.
-        var order: [String] = []
-        var groups: [String: [Int]] = [:]
-        for (n, f) in findings.enumerated() {
-            if f.family == .integrity {
-                let key = "\u{1}\(order.count)"
-                order.append(key)
-                groups[key] = [n]
-                continue
+        var groups: [AggregateKey: Int] = [:]
+        groups.reserveCapacity(findings.count)
+        var members: [[Int]] = []
+        // Read in place through the buffer: a loop variable is a copy of the finding (a retain per string and array
+        // it holds).
+        findings.withUnsafeBufferPointer { all in
+            for n in all.indices {
+                if all[n].family == .integrity {
+                    members.append([n])
+                    continue
+                }
+                let key = AggregateKey(rule: all[n].rule, host: all[n].host, source: source(all[n]))
+                if let g = groups[key] {
+                    members[g].append(n)
+                } else {
+                    groups[key] = members.count
+                    members.append([n])
+                }
             }
-            let key = "\(f.rule)\u{0}\(f.host)\u{0}\(source(f)?.description ?? "")"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(n)
         }
         var out: [Finding] = []
-        out.reserveCapacity(order.count)
-        for key in order {
-            guard let members = groups[key], let only = members.first else { continue }
-            if members.count == 1 {
+        out.reserveCapacity(members.count)
+        for list in members {
+            guard let only = list.first else { continue }
+            if list.count == 1 {
                 out.append(findings[only])
                 continue
             }
-            let sorted = members.sorted { findings[$0].time < findings[$1].time }.map { findings[$0] }
+            let sorted = list.sorted { findings[$0].time < findings[$1].time }.map { findings[$0] }
             var merged = sorted[0]
             let last = sorted[sorted.count - 1]
             merged.count = sorted.reduce(0) { $0 + $1.count }
@@ -102,7 +118,11 @@ public enum FindingAggregation {
             merged.why = mergedWhy(first: merged, last: last)
             out.append(merged)
         }
-        out.sort { ($0.time, $0.rule, $0.host) < ($1.time, $1.rule, $1.host) }
+        // Time-ordered input (the detectors') leaves the aggregates in order already: each starts at its group's
+        // first finding. A stable sort of sorted findings changes nothing, so it runs only when needed.
+        func before(_ a: Finding, _ b: Finding) -> Bool { (a.time, a.rule, a.host) < (b.time, b.rule, b.host) }
+        let inOrder = out.withUnsafeBufferPointer { o in o.indices.dropFirst().allSatisfy { !before(o[$0], o[$0 - 1]) } }
+        if !inOrder { out.sort(by: before) }
         return out
     }
 

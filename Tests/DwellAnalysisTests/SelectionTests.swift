@@ -50,4 +50,27 @@ import Testing
             }
         }
     }
+
+    /// The two passes (buckets, then the values of one bucket) and the fallback for a crowded bucket (a stream at a
+    /// steady pace: more than 65,536 gaps within 1/2048 of one another) give what a sort gives.
+    @Test func bucketSelectionAndItsFallbackEqualTheSortedValue() {
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            return x
+        }
+        let shapes: [(String, () -> Int64)] = [
+            ("steady pace", { 1_000_000 + Int64(next() % 200) }),
+            ("spread", { Int64(next() % 90_000_000_000) }),
+            ("negative and small", { Int64(next() % 9_000) - 3_000 }),
+        ]
+        for (name, make) in shapes {
+            let values = (0..<70_000).map { _ in make() }
+            let sorted = values.map { max($0, 0) }.sorted()
+            for rank in Set([0, 35_000, 69_300, 69_999]) {
+                #expect(Detectors.select(rank: rank) { body in values.forEach(body) } == sorted[rank], "\(name) \(rank)")
+                #expect(Detectors.radixSelect(rank: rank) { body in values.forEach(body) } == sorted[rank], "\(name) \(rank)")
+            }
+        }
+    }
 }
