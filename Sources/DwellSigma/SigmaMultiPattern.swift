@@ -226,9 +226,10 @@ public struct SigmaMultiPattern: Sendable {
                 for (g, first) in shortFirst.enumerated() {
                     let lo = Int(starts[g])
                     let hi = Int(starts[g + 1])
-                    // One bit per member found (a group of more than 64 members checks the rest every time).
+                    // One bit per member found (a group of more than 64 members checks the rest every time, and
+                    // never stops early: `all` is then `nil`).
                     var seen: UInt64 = 0
-                    let all: UInt64 = hi - lo >= 64 ? ~0 : (1 << UInt64(hi - lo)) - 1
+                    let all: UInt64? = hi - lo > 64 ? nil : hi - lo == 64 ? ~0 : (1 << UInt64(hi - lo)) - 1
                     var i = 0
                     while i < n, seen != all {
                         guard let r = memchr(base + i, Int32(first), n - i) else { break }

@@ -144,5 +144,8 @@ import Testing
         let n = SigmaMultiPattern(many)
         let text = Array("a=!b=%c=f=z=~".utf8)
         #expect(Self.found(n, text) == Self.naive(many, text))
+        // All 70 in one text: the search does not stop once 64 of them are found.
+        let all = many.flatMap { $0 }
+        #expect(Self.found(n, all) == Set(0..<70))
     }
 }
