@@ -188,20 +188,26 @@ public enum SigmaFindings {
 
     /// The files whose events a line-based format read: read back as text, never tried as records or journals.
     static func lineFiles(_ store: EventStore, options: IngestOptions) -> Set<UInt32> {
-        var formatOf: [UInt32: UInt16] = [:]
-        var mixed = Set<UInt32>()
+        // Per file id: its events' format, `unseen` or `mixed` (an array: this looks at every event of the store).
+        let unseen: Int32 = -1
+        let mixed: Int32 = -2
+        var formatOf: [Int32] = []
         for i in 0..<store.count {
-            let f = store.fileID[i]
-            let k = store.format[i]
-            if let known = formatOf[f] {
-                if known != k { mixed.insert(f) }
-            } else {
+            let f = Int(store.fileID[i])
+            let k = Int32(store.format[i])
+            if f >= formatOf.count { formatOf += repeatElement(unseen, count: max(f + 1 - formatOf.count, formatOf.count)) }
+            let known = formatOf[f]
+            if known == unseen {
                 formatOf[f] = k
+            } else if known != k {
+                formatOf[f] = mixed
             }
         }
         var isLines: [UInt16: Bool] = [:]
         var out = Set<UInt32>()
-        for (f, k) in formatOf where !mixed.contains(f) {
+        for (file, known) in formatOf.enumerated() where known >= 0 {
+            let f = UInt32(file)
+            let k = UInt16(known)
             let lines: Bool
             if let known = isLines[k] {
                 lines = known

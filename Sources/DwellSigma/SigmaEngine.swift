@@ -109,8 +109,11 @@ public struct SigmaEngine {
         }
         var readersOf = [Int](repeating: 0, count: fileCount)
         var touched = [Bool](repeating: false, count: fileCount)
+        // Whether the ingest searched a file, by file id (a look-up per event: an array, not the dictionary).
+        var wasScanned = [Bool](repeating: false, count: fileCount)
+        for f in scannedFiles.keys where Int(f) < fileCount { wasScanned[Int(f)] = true }
         for g in order.indices where searching[g] {
-            for p in selected[g] where scannedFiles[store.fileID[p]] == nil { touched[Int(store.fileID[p])] = true }
+            for p in selected[g] where !wasScanned[Int(store.fileID[p])] { touched[Int(store.fileID[p])] = true }
         }
         for f in touched.indices where touched[f] { readersOf[f] = 1 }
         for g in order.indices where loading[g] {

@@ -222,13 +222,16 @@ struct SigmaKeywordPass {
         var masks = [LineMasks](repeating: LineMasks(), count: fileCount)
         var sourcesOf = [[Int]](repeating: [], count: fileCount)
         var bitInFile = [Int](repeating: -1, count: fileCount)
+        // Whether the ingest searched a file, by file id (a look-up per event: an array, not the dictionary).
+        var wasScanned = [Bool](repeating: false, count: fileCount)
+        for f in scanned.keys where Int(f) < fileCount { wasScanned[Int(f)] = true }
         for g in groups {
             for f in bitInFile.indices { bitInFile[f] = -1 }
             let filter = only[g]
             for (n, p) in positions[g].enumerated() {
                 if let filter, !filter.contains(n) { continue }
                 let f = Int(store.fileID[p])
-                if !scanned.isEmpty, scanned[UInt32(f)] != nil { continue }
+                if wasScanned[f] { continue }
                 if bitInFile[f] < 0 {
                     bitInFile[f] = min(sourcesOf[f].count, 63)
                     sourcesOf[f].append(g)

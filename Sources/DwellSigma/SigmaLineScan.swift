@@ -87,6 +87,13 @@ public final class SigmaLineScan: @unchecked Sendable {
     }
 
     /// The matcher of the sources of `format` whose bits are set in `mask`, or `nil` when no test is left.
+    ///
+    /// Past 64 sources of one format, bit 63 stands for the 64th and every later source: the kind, program and
+    /// event-id masks each set it when any of those sources takes the event (not necessarily the same one in each),
+    /// and a set bit 63 brings in the tests of all of them. So the tests searched in a line are always a superset of
+    /// those of the sources that take the event, never fewer. The extra tests cannot change a result: whether a test
+    /// matches depends only on the line's bytes, and each source takes from a line's hits only its own tests, at
+    /// its own events (`SourceRun.takeKeywordHits`), as the keyword pass does with its own bit 63.
     func matcher(format: Int, mask: UInt64) -> SigmaKeywordMatcher? {
         var ids = Set<Int32>()
         for (bit, g) in sourcesOf[format].enumerated() where mask & (1 << UInt64(min(bit, 63))) != 0 {

@@ -177,7 +177,9 @@ public enum SigmaLoader {
         var errors: [SigmaLoadError] = []
         var docs: [Node] = []
         do {
-            let parser = try Parser(yaml: text)
+            // `.utf8` is what `Parser.Encoding.default` gives a Swift string; the default reads the whole process
+            // environment (for `YAMS_DEFAULT_ENCODING`) on every call, once per rule file.
+            let parser = try Parser(yaml: text, encoding: .utf8)
             while let node = try parser.nextRoot() { docs.append(node) }
         } catch {
             return ([], [SigmaLoadError(file: file, document: docs.count + 1, reason: "YAML: \(error)")])
@@ -197,32 +199,32 @@ public enum SigmaLoader {
             .failure(SigmaLoadError(file: file, document: document, reason: why))
         }
         guard let m = doc.mapping else { return fail("not a YAML mapping") }
-        func str(_ k: String) -> String? { m[k]?.string }
+        func str(_ k: String) -> String? { m.value(k)?.string }
         if let action = str("action") { return fail("multi-document rule collections (action: \(action)) are not supported") }
         let title = str("title") ?? ""
         var tags: [String] = []
-        if let t = m["tags"]?.sequence { tags = t.compactMap(\.string) }
-        let ls = m["logsource"]?.mapping
+        if let t = m.value("tags")?.sequence { tags = t.compactMap(\.string) }
+        let ls = m.value("logsource")?.mapping
         var rule = SigmaRule(
             id: str("id") ?? "", name: str("name"), title: title, level: str("level") ?? "medium",
             status: str("status") ?? "", author: str("author") ?? "", tags: tags,
-            product: ls?["product"]?.string?.lowercased(), category: ls?["category"]?.string?.lowercased(),
-            service: ls?["service"]?.string?.lowercased(), detection: [], condition: [], timeframeSeconds: nil,
+            product: ls?.value("product")?.string?.lowercased(), category: ls?.value("category")?.string?.lowercased(),
+            service: ls?.value("service")?.string?.lowercased(), detection: [], condition: [], timeframeSeconds: nil,
             correlation: nil, file: file, document: document)
         if rule.id.isEmpty { rule.id = rule.name ?? "\(file)#\(document)" }
-        if let c = m["correlation"]?.mapping {
-            guard let type = c["type"]?.string, let kind = SigmaCorrelation.Kind(rawValue: type) else {
-                return fail("correlation type '\(c["type"]?.string ?? "")' is not supported (event_count, value_count, temporal)")
+        if let c = m.value("correlation")?.mapping {
+            guard let type = c.value("type")?.string, let kind = SigmaCorrelation.Kind(rawValue: type) else {
+                return fail("correlation type '\(c.value("type")?.string ?? "")' is not supported (event_count, value_count, temporal)")
             }
-            let refs = c["rules"]?.sequence?.compactMap(\.string) ?? c["rules"]?.string.map { [$0] } ?? []
+            let refs = c.value("rules")?.sequence?.compactMap(\.string) ?? c.value("rules")?.string.map { [$0] } ?? []
             guard !refs.isEmpty else { return fail("correlation without rules") }
-            let group = c["group-by"]?.sequence?.compactMap(\.string) ?? c["group-by"]?.string.map { [$0] } ?? []
-            guard let span = c["timespan"]?.string ?? c["timeframe"]?.string, let seconds = timespan(span) else {
+            let group = c.value("group-by")?.sequence?.compactMap(\.string) ?? c.value("group-by")?.string.map { [$0] } ?? []
+            guard let span = c.value("timespan")?.string ?? c.value("timeframe")?.string, let seconds = timespan(span) else {
                 return fail("correlation without a timespan dwell reads (e.g. 10m)")
             }
             var comparison = SigmaComparison(op: .gte, value: 1)
             var field: String?
-            if let cond = c["condition"]?.mapping {
+            if let cond = c.value("condition")?.mapping {
                 for (k, v) in cond {
                     guard let key = k.string else { continue }
                     if key == "field" {
@@ -239,10 +241,10 @@ public enum SigmaLoader {
             if kind == .valueCount && field == nil { return fail("value_count correlation without condition.field") }
             rule.correlation = SigmaCorrelation(
                 kind: kind, rules: refs, groupBy: group, timespanSeconds: seconds, comparison: comparison, field: field,
-                generate: c["generate"]?.bool ?? false)
+                generate: c.value("generate")?.bool ?? false)
             return .success(rule)
         }
-        guard let det = doc.mapping?["detection"]?.mapping else { return fail("no detection") }
+        guard let det = m.value("detection")?.mapping else { return fail("no detection") }
         for (k, v) in det {
             guard let key = k.string else { continue }
             switch key {
@@ -279,5 +281,20 @@ public enum SigmaLoader {
         let (seconds, overflow) = n.multipliedReportingOverflow(by: scale)
         guard !overflow, seconds <= 100 * 366 * 86400 else { return nil }
         return seconds
+    }
+}
+
+extension Node.Mapping {
+    /// `self[key]` for a key that YAML resolves to a string (every key the loader reads: none of them is a null,
+    /// bool, number, timestamp, merge or value in YAML 1.1): the value of the last pair whose key is a scalar of this
+    /// text with the `str` tag. Yams' own subscript makes a fresh key node and resolves its tag with regular
+    /// expressions on every look-up; here the text is compared first, and only a key of equal text has its tag
+    /// resolved (once: Yams keeps the resolved tag in the key's node).
+    func value(_ key: String) -> Node? {
+        for (k, v) in reversed() {
+            guard case .scalar(let s) = k, s.string == key else { continue }
+            if k.tag == Tag(.str) { return v }
+        }
+        return nil
     }
 }

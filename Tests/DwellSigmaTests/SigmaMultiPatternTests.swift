@@ -104,4 +104,48 @@ import Testing
         #expect(got == Self.naive(patterns, text))
         #expect(got.isSuperset(of: [3, 77, 150, 299]))
     }
+
+    /// The long patterns are looked for only at every `stride`-th position (the shortest long pattern's length − 2):
+    /// every pattern is found wherever it starts (each offset from the sampled positions), for each stride, also at
+    /// the text's ends and in texts shorter than a step of the unrolled loop.
+    @Test(arguments: [4, 5, 6, 7, 8, 12])
+    func longPatternsAreFoundAtEveryOffsetFromTheSampledPositions(shortest: Int) {
+        var rng = SplitMix64(seed: UInt64(shortest))
+        let alphabet: [UInt8] = Array("abcde/=$%".utf8) + [0, 0xFF]
+        let patterns: [[UInt8]] = (0..<30).map { k in
+            (0..<(shortest + (k == 0 ? 0 : rng.below(10)))).map { _ in alphabet[rng.below(alphabet.count)] }
+        }
+        let m = SigmaMultiPattern(patterns)
+        for k in [0, 1, 17] {
+            for start in 0..<12 {
+                for after in [0, 1, 2, 3, 9, 40] {
+                    // Filler bytes outside the alphabet: only the planted pattern (and what it contains) occurs.
+                    let text = [UInt8](repeating: 0x7E, count: start) + patterns[k] + [UInt8](repeating: 0x7E, count: after)
+                    let got = Self.found(m, text)
+                    #expect(got == Self.naive(patterns, text), "pattern \(k) at \(start), \(after) bytes after")
+                    #expect(got.contains(k))
+                }
+            }
+        }
+        for _ in 0..<200 {
+            let text = (0..<rng.below(300)).map { _ in alphabet[rng.below(alphabet.count)] }
+            #expect(Self.found(m, text) == Self.naive(patterns, text))
+        }
+    }
+
+    @Test func shortPatternsSharingAFirstByteAreEachFound() {
+        let patterns = ["=", "={", "={{", "=$", "=${", "=@(", "$", "x=${{y"].map { Array($0.utf8) }
+        let m = SigmaMultiPattern(patterns)
+        for text in ["a={{b", "=", "x=$", "=@(", "q=1&r=${", "==", "={", "$$", "x=${{y", "=@"].map({ Array($0.utf8) }) {
+            #expect(Self.found(m, text) == Self.naive(patterns, text), "text \(String(decoding: text, as: UTF8.self))")
+        }
+        // More than 64 patterns with one first byte: past the 64th they are checked at every occurrence.
+        let many = (0..<70).map { [UInt8(ascii: "="), UInt8(33 + $0)] }
+        let n = SigmaMultiPattern(many)
+        let text = Array("a=!b=%c=f=z=~".utf8)
+        #expect(Self.found(n, text) == Self.naive(many, text))
+        // All 70 in one text: the search does not stop once 64 of them are found.
+        let all = many.flatMap { $0 }
+        #expect(Self.found(n, all) == Set(0..<70))
+    }
 }
