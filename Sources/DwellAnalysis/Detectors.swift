@@ -1137,7 +1137,7 @@ public struct Detectors {
         let fileCount = Int(store.fileID.max() ?? 0) + 1
         nameOfFile.reserveCapacity(fileCount)
         for f in 0..<fileCount {
-            let name = Self.streamName(f < filePaths.count ? filePaths[f] : "file#\(f)")
+            let name = Self.streamName(EvidenceFile.displayPath(f, in: filePaths))
             if let n = nameNumber[name] {
                 nameOfFile.append(n)
             } else {
