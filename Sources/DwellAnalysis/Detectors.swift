@@ -654,11 +654,11 @@ public struct Detectors {
     func webFindings() -> [Finding] {
         var out: [Finding] = []
         let scanner = enabled("web.scanner_agent")
-        let agents = scanner?.list("agents") ?? []
+        let agents = ScannerAgents(scanner)
         let shell = enabled(RuleIDs.webShell)
         let shellParameters = Set(shell?.list("parameters") ?? [])
         let shellCommands = Set(shell?.list("commands") ?? [])
-        let suffixes = shell?.list("script_suffixes") ?? []
+        let suffixes = ScriptSuffixes(shell)
         let maxSources = shell?.parameter("max_sources") ?? 0
         let attempt = enabled("web.exploit_attempt")
         let success = enabled(RuleIDs.exploitSuccess)
@@ -706,9 +706,7 @@ public struct Detectors {
         var sourcesOfPath = [Int32](repeating: -1, count: store.symbols.count)
         let loginNeedles = loginPaths.map { Array($0.utf8) }
         let probeNeedles = probePaths.map { Array($0.utf8) }
-        let suffixNeedles = suffixes.map { Array($0.utf8) }
         let aliasNeedles = aliases.map { Array($0.utf8) }
-        let agentNeedles = agents.map { Array($0.lowercased().utf8) }
         func sources(ofPath path: UInt32) -> Int64 {
             if sourcesOfPath[Int(path)] < 0 {
                 sourcesOfPath[Int(path)] = Int32(clamping: sourcesOf(path: path, limit: maxSources))
@@ -747,8 +745,7 @@ public struct Detectors {
                 if toolOfAgent[Int(agent)] != -2 {
                     tool = Int(toolOfAgent[Int(agent)])
                 } else {
-                    let lower = Array(text(agent).lowercased().utf8)
-                    tool = agent == 0 ? -1 : agentNeedles.firstIndex { WebPatternMatcher.contains(lower, $0) } ?? -1
+                    tool = agent == 0 ? -1 : agents.tool(inAgent: text(agent)) ?? -1
                     toolOfAgent[Int(agent)] = Int32(tool)
                 }
                 if tool >= 0 {
@@ -765,9 +762,7 @@ public struct Detectors {
                 known = 1
                 // Byte searches in the lower-cased path: the lists are plain text, no Unicode equivalence wanted.
                 if loginNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 2 }
-                if suffixNeedles.contains(where: { raw.count >= $0.count && raw.suffix($0.count).elementsEqual($0) }) {
-                    known |= 4
-                }
+                if suffixes.runsCode(lowercasedPath: raw) { known |= 4 }
                 if probeNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 64 }
                 if aliasNeedles.contains(where: { raw.count >= $0.count && raw.prefix($0.count).elementsEqual($0) }) {
                     if traversalNeedles.contains(where: { WebPatternMatcher.contains(raw, $0) }) { known |= 8 }
@@ -909,7 +904,7 @@ public struct Detectors {
                     finding(
                         r, severity: RuleText.scannerSeverity(r, requests: n), at: first,
                         indicators: [.ip("\(from)"), .ua("\(text(store.userAgent[first]))")],
-                        why: RuleText.scannerWhy(r, tool: agents[tool], requests: n, source: from),
+                        why: RuleText.scannerWhy(r, tool: agents.names[tool], requests: n, source: from),
                         evidence: [first], implies: attacker(source)))
             }
         }
@@ -1198,7 +1193,7 @@ public struct Detectors {
         let fileCount = Int(store.fileID.max() ?? 0) + 1
         nameOfFile.reserveCapacity(fileCount)
         for f in 0..<fileCount {
-            let name = Self.streamName(f < filePaths.count ? filePaths[f] : "file#\(f)")
+            let name = Self.streamName(EvidenceFile.displayPath(f, in: filePaths))
             if let n = nameNumber[name] {
                 nameOfFile.append(n)
             } else {

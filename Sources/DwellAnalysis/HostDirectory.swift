@@ -61,8 +61,7 @@ public struct HostDirectory: Sendable {
 
     /// The name of a web tier known only by its shared access log: "web tier (access.log)" — never an empty host.
     static func webTier(fileID: UInt32, filePaths: [String]) -> String {
-        let f = Int(fileID)
-        let file = f < filePaths.count ? filePaths[f] : "file#\(f)"
+        let file = EvidenceFile.displayPath(Int(fileID), in: filePaths)
         return "web tier (\(file.split(separator: "/").last.map(String.init) ?? file))"
     }
 
@@ -423,8 +422,7 @@ public struct HostDirectory: Sendable {
 
     /// `file:line` of a store position.
     func place(_ i: Int) -> String {
-        let f = Int(store.fileID[i])
-        return "\(f < filePaths.count ? filePaths[f] : "file#\(f)"):\(store.line[i])"
+        "\(EvidenceFile.displayPath(Int(store.fileID[i]), in: filePaths)):\(store.line[i])"
     }
 
     /// When more than one host was seen with an address, or a host taught nothing: for the report's caveats.

@@ -237,9 +237,9 @@ public struct Investigation: Sendable {
 extension EvidenceRef {
     /// The evidence of the event at store position `i` (the raw line is attached after analysis).
     init<S: EventColumns>(store: S, position i: Int, filePaths: [String]) {
-        let f = Int(store.fileID[i])
         self.init(
-            fileID: store.fileID[i], file: f < filePaths.count ? filePaths[f] : "file#\(f)", line: UInt64(store.line[i]),
+            fileID: store.fileID[i], file: EvidenceFile.displayPath(Int(store.fileID[i]), in: filePaths),
+            line: UInt64(store.line[i]),
             offset: store.offset[i], raw: [], time: store.timestamp(i), position: i)
     }
 }

@@ -177,10 +177,15 @@ public enum PartialsInvestigation {
             let parameters = Set(r.list("parameters"))
             let commands = Set(r.list("commands"))
             let maxSources = r.parameter("max_sources")
-            var sourcesOfPath: [String: Set<String>] = [:]
-            for k in p.scriptQueries.keys { sourcesOfPath[k.host + "\u{0}" + k.path, default: []].insert(k.sourceIP) }
+            // The path's sources on any host, as the detectors count them (`path_sources`); a script query's own
+            // sources are among them (and all that summaries written before `path_sources` carry).
+            var queried: [String: Partials.PathSources] = [:]
+            for k in p.scriptQueries.keys { queried[k.path, default: Partials.PathSources()].insert(k.sourceIP) }
+            func sources(ofPath path: String) -> Int {
+                max(p.pathSources[path]?.count ?? 0, queried[path]?.count ?? 0)
+            }
             for (k, s) in p.scriptQueries.sorted(by: { $0.key < $1.key }) {
-                guard Int64(sourcesOfPath[k.host + "\u{0}" + k.path]?.count ?? 0) <= maxSources,
+                guard Int64(sources(ofPath: k.path)) <= maxSources,
                     let (param, value) = Detectors.shellCommandParameter(
                         query: k.query, parameters: parameters, commands: commands)
                 else { continue }
@@ -194,11 +199,11 @@ public enum PartialsInvestigation {
             }
         }
         if let r = enabled("web.scanner_agent") {
-            let agents = r.list("agents")
+            let agents = ScannerAgents(r)
             var perSource: [String: (requests: Int64, first: Partials.Evidence, tool: String, agent: String)] = [:]
             for (k, s) in p.webAgents.sorted(by: { $0.key < $1.key }) {
-                let lower = k.userAgent.lowercased()
-                guard let tool = agents.first(where: { lower.contains($0) }) else { continue }
+                guard let t = agents.tool(inAgent: k.userAgent) else { continue }
+                let tool = agents.names[t]
                 if var have = perSource[k.sourceIP] {
                     have.requests += s.count
                     if Partials.Evidence.precedes(s.first, have.first) {

@@ -16,7 +16,7 @@ extension Partials {
     /// The record types in output order.
     public static let recordTypes = [
         "manifest", "indicator", "edge", "host_address", "own_address", "activity", "auth_failures", "web_agent",
-        "script_query", "web_client", "web_flow",
+        "script_query", "path_sources", "web_client", "web_flow",
     ]
 
     /// One JSON object per line, sorted by record type then key: the same partials always give the same bytes.
@@ -184,6 +184,18 @@ extension Partials {
             seen(s)
             end()
         }
+        for (path, s) in pathSources.sorted(by: { $0.key < $1.key }) {
+            begin("path_sources")
+            j.key("path")
+            j.string(path)
+            j.key("sources")
+            j.beginArray()
+            for source in s.sources.sorted() { j.string(source) }
+            j.endArray()
+            j.key("many")
+            j.bool(s.many)
+            end()
+        }
         for (k, s) in webClients.sorted(by: { $0.key < $1.key }) {
             begin("web_client")
             j.key("host")
@@ -288,6 +300,10 @@ extension Partials {
                         host: try r.string("host"), path: try r.string("path"), query: try r.string("query"),
                         sourceIP: try r.string("source_ip"), status: try r.int("status"))
                     Self.merge(&out.scriptQueries, [k: try r.seen()])
+                case "path_sources":
+                    guard let many = o["many"] as? Bool else { throw Record.Missing(field: "many") }
+                    let s = PathSources(sources: Set(try r.strings("sources")), many: many)
+                    out.pathSources[try r.string("path"), default: PathSources()].merge(s)
                 default:
                     break
                 }

@@ -252,6 +252,46 @@ public struct Partials: Sendable, Equatable {
         }
     }
 
+    /// The distinct sources that requested a script path (any event citing the path, on any host, answered or
+    /// not), as the web shell rule counts them over the store: an exact set while it holds fewer than `capacity`;
+    /// past that only `many`. Merging is a union that turns into `many` at `capacity`: associative and commutative,
+    /// and `many` exactly when the union of every share's sources holds `capacity` or more.
+    public struct PathSources: Sendable, Equatable {
+        /// Sources kept before a path counts as busy. The web shell rule passes over a path with more than
+        /// `max_sources` (3) sources; partial mode decides this exactly for `max_sources` below `capacity`.
+        public static let capacity = 16
+        public private(set) var sources: Set<String>
+        public private(set) var many: Bool
+
+        public init(sources: Set<String> = [], many: Bool = false) {
+            self.sources = many ? [] : sources
+            self.many = many
+            settle()
+        }
+
+        /// How many sources: exact when not `many`, else at least `capacity`.
+        public var count: Int { many ? Self.capacity : sources.count }
+
+        public mutating func insert(_ source: String) {
+            guard !many else { return }
+            sources.insert(source)
+            settle()
+        }
+
+        public mutating func merge(_ o: PathSources) {
+            if o.many { many = true }
+            if !many { sources.formUnion(o.sources) }
+            settle()
+        }
+
+        mutating func settle() {
+            if many || sources.count >= Self.capacity {
+                many = true
+                sources = []
+            }
+        }
+    }
+
     /// One evidence file, as the manifest of `investigate` describes it.
     public struct ManifestEntry: Sendable, Equatable {
         public var path: String
@@ -303,6 +343,8 @@ public struct Partials: Sendable, Equatable {
     public var authFailures: [AuthFailureKey: Seen] = [:]
     public var webAgents: [WebAgentKey: Seen] = [:]
     public var scriptQueries: [ScriptQueryKey: Seen] = [:]
+    /// Sources per script path (the path as logged), for the web shell rule's `max_sources`.
+    public var pathSources: [String: PathSources] = [:]
 
     public init() {}
 
@@ -337,6 +379,7 @@ public struct Partials: Sendable, Equatable {
         Self.merge(&authFailures, other.authFailures)
         Self.merge(&webAgents, other.webAgents)
         Self.merge(&scriptQueries, other.scriptQueries)
+        for (k, v) in other.pathSources { pathSources[k, default: PathSources()].merge(v) }
         for (k, v) in other.activity {
             let (s, o) = activity[k, default: 0].addingReportingOverflow(v)
             activity[k] = o ? .max : s

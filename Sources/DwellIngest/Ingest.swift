@@ -135,17 +135,41 @@ public enum Ingest {
     public static func readFile<S: EventSink>(
         _ file: EvidenceFile, options: IngestOptions, sink: inout S, progress: IngestProgress? = nil
     ) -> (FileStats, S.Output) {
+        switch EvidenceSource.open(file, stdinSpool: options.stdinSpool) {
+        case .failure(let issue):
+            var stats = FileStats(file: file)
+            stats.issues.append(issue)
+            var context = ParseContext()
+            context.wantsUnindexedText = sink.wantsUnindexedText
+            return (stats, sink.finish(context: &context, stats: stats))
+        case .success(let source):
+            return read(source, options: options, sink: &sink, progress: progress)
+        }
+    }
+
+    /// Reads bytes in memory as one evidence file, as `readFile` reads a path (as ripgrep's searcher takes a slice
+    /// as well as a path): the same format detection (by the bytes and by `name`, e.g. `auth.log`, `x.evtx`),
+    /// decompression, hashing, manifest entry and issues. `name` is the path shown and cited; `hostHint` the host a
+    /// directory layout would give; `modificationTime` the file time that dates a year-less log (without it, the
+    /// gzip header's time or `options.now`).
+    public static func read<S: EventSink>(
+        bytes: [UInt8], name: String, hostHint: String? = nil, modificationTime: Timestamp? = nil,
+        options: IngestOptions, sink: inout S
+    ) -> (FileStats, S.Output) {
+        let file = EvidenceFile(
+            id: 0, path: name, displayPath: name, hostHint: hostHint, rotationSet: name, rotationIndex: 0,
+            rotationCount: 1, isStdin: false, sizeBytes: Int64(bytes.count), modificationTime: modificationTime)
+        return read(EvidenceSource.open(bytes: bytes, as: file), options: options, sink: &sink)
+    }
+
+    /// Reads an opened source into a sink; every problem becomes an issue in the stats.
+    static func read<S: EventSink>(
+        _ source: EvidenceSource, options: IngestOptions, sink: inout S, progress: IngestProgress? = nil
+    ) -> (FileStats, S.Output) {
+        let file = source.file
         var stats = FileStats(file: file)
         var context = ParseContext()
         context.wantsUnindexedText = sink.wantsUnindexedText
-        let source: EvidenceSource
-        switch EvidenceSource.open(file, stdinSpool: options.stdinSpool) {
-        case .failure(let issue):
-            stats.issues.append(issue)
-            return (stats, sink.finish(context: &context, stats: stats))
-        case .success(let s):
-            source = s
-        }
         var src = source
         stats.compression = source.compression
         // The clock: year from gzip header mtime, else file mtime, else now (stdin); zone from --tz.

@@ -51,7 +51,7 @@ public struct PartialsSink: EventSink {
     let maxLineBytes: Int
     let bucketSeconds: Int64
     let eager: Bool
-    let scriptSuffixes: [String]
+    let scriptSuffixes: ScriptSuffixes
     var seen: [Key: Seen] = [:]
     /// Samples of seconds for the web client and web flow records (keys as in `seen`).
     var samples: [Key: Partials.SecondsSample] = [:]
@@ -59,16 +59,19 @@ public struct PartialsSink: EventSink {
     var connectionsWithAttemptLine: Set<UInt64> = []
     var isSummaryDetail: [UInt32: Bool] = [:]
     var isScriptPath: [UInt32: Bool] = [:]
+    /// The distinct sources of each script path (by path symbol), until `Partials.PathSources.capacity`: then only
+    /// `many`.
+    var pathSources: [UInt32: (sources: Set<IPAddress>, many: Bool)] = [:]
 
     /// - Parameters:
     ///   - bucketSeconds: width of the activity buckets (per host and event kind).
     ///   - scriptSuffixes: paths that run code (the web shell rule's `script_suffixes`).
-    public init(file: EvidenceFile, maxLineBytes: Int, bucketSeconds: Int64, scriptSuffixes: [String]) {
+    public init(file: EvidenceFile, maxLineBytes: Int, bucketSeconds: Int64, scriptSuffixes: ScriptSuffixes) {
         self.file = file
         self.maxLineBytes = maxLineBytes
         self.bucketSeconds = max(1, bucketSeconds)
         self.eager = file.isStdin
-        self.scriptSuffixes = scriptSuffixes.map { $0.lowercased() }
+        self.scriptSuffixes = scriptSuffixes
     }
 
     /// The ports `Correlator.learnWebServerAddresses` matches access logs on.
@@ -141,6 +144,20 @@ public struct PartialsSink: EventSink {
             samples[key] = sample
         }
 
+        // The web shell rule's count: every source that cited a script path, on any host (as the detectors count
+        // the path's postings in the store; an event without a source address counts as one source there too).
+        if !e.path.isNone, pathSources[e.path.id]?.many != true, isScript(e.path, context: &context) {
+            if let k = pathSources.index(forKey: e.path.id) {
+                // In place: no copy of the set per event.
+                pathSources.values[k].sources.insert(e.sourceIP)
+                if pathSources.values[k].sources.count >= Partials.PathSources.capacity {
+                    pathSources.values[k] = ([], true)
+                }
+            } else {
+                pathSources[e.path.id] = ([e.sourceIP], false)
+            }
+        }
+
         switch e.kind {
         case .authSuccess where !e.sourceIP.isNone && !e.host.isNone:
             note(
@@ -182,15 +199,7 @@ public struct PartialsSink: EventSink {
                 note(Key(tag: Self.webAgent, a: e.sourceIP.high, b: e.sourceIP.low, c: UInt64(e.userAgent.id)), e, line)
             }
             guard e.httpStatus >= 200 && e.httpStatus < 300, !e.query.isNone, !e.path.isNone else { break }
-            let script: Bool
-            if let known = isScriptPath[e.path.id] {
-                script = known
-            } else {
-                let p = context.symbols.string(e.path).lowercased()
-                script = scriptSuffixes.contains { p.hasSuffix($0) }
-                isScriptPath[e.path.id] = script
-            }
-            if script {
+            if isScript(e.path, context: &context) {
                 note(
                     Key(
                         tag: Self.scriptQuery, a: UInt64(e.host.id), b: UInt64(e.path.id), c: UInt64(e.query.id),
@@ -199,6 +208,14 @@ public struct PartialsSink: EventSink {
         default:
             break
         }
+    }
+
+    /// Whether a path runs code (ends in one of the web shell rule's `script_suffixes`), decided once per path.
+    mutating func isScript(_ path: Symbol, context: inout ParseContext) -> Bool {
+        if let known = isScriptPath[path.id] { return known }
+        let script = scriptSuffixes.runsCode(path: context.symbols.string(path))
+        isScriptPath[path.id] = script
+        return script
     }
 
     public mutating func finish(context: inout ParseContext, stats: FileStats) -> Partials {
@@ -273,6 +290,10 @@ public struct PartialsSink: EventSink {
                 continue
             }
         }
+        for (path, known) in pathSources {
+            out.pathSources[text(UInt64(path)), default: Partials.PathSources()].merge(
+                Partials.PathSources(sources: Set(known.sources.map(\.description)), many: known.many))
+        }
         for (k, n) in activity {
             let kind = EventKind(rawValue: UInt8(truncatingIfNeeded: k.c))?.name ?? "generic"
             let key = Partials.ActivityKey(
@@ -304,8 +325,7 @@ public enum PartialsRun {
         files: [EvidenceFile], options: IngestOptions, bucketSeconds: Int64 = 3_600, rules: RuleSet = .standard,
         progress: IngestProgress? = nil
     ) -> Partials {
-        let suffixes = rules.rules.first { $0.id == "web.webshell" }?.lists.first { $0.name == "script_suffixes" }?
-            .values ?? []
+        let suffixes = ScriptSuffixes(rules.rules.first { $0.id == RuleIDs.webShell })
         let maxLineBytes = options.maxLineBytes
         var out = Partials()
         Ingest.run(

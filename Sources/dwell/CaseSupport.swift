@@ -184,7 +184,7 @@ enum CaseRawLines {
                 var end = start
                 while end < n && buffer[end] != 0x0a { end += 1 }
                 if end > start && buffer[end - 1] == 0x0d { end -= 1 }
-                out[i] = Array(buffer[start..<min(end, start + 4096)])
+                out[i] = Array(buffer[start..<min(end, start + EvidenceResolver.maxRawBytes)])
             }
         }
         return out

@@ -15,10 +15,12 @@ struct SummarizeCommand: ParsableCommand {
             count and the first and last evidence (file, line, offset, raw line); login edges from an address to
             a host (account, method, first/last); the addresses hosts answer on; events per time bucket by host
             and kind; the evidence manifest (path, SHA-256, sizes, lines, parsed, rejected, problems); detector
-            state (failed logins per source per minute, user agents per source, script requests with queries).
+            state (failed logins per source per minute, user agents per source, script requests with queries,
+            the sources of each script path).
 
             Each record is one JSON object with "schema_version" and "type" (manifest, indicator, edge,
-            host_address, activity, auth_failures, web_agent, script_query), sorted by type then key: the same
+            host_address, own_address, activity, auth_failures, web_agent, script_query, path_sources,
+            web_client, web_flow), sorted by type then key: the same
             evidence gives the same bytes however it is split. docs/partials.md describes every field.
 
             Every file is summarised on its own: byte-identical copies are not dropped here (another share may

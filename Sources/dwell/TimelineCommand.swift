@@ -333,8 +333,7 @@ enum RawLines {
     }
 
     static func file<S: EventColumns>(_ i: Int, store: S, paths: [String]) -> String {
-        let f = Int(store.fileID[i])
-        return f < paths.count ? paths[f] : "file#\(f)"
+        EvidenceFile.displayPath(Int(store.fileID[i]), in: paths)
     }
 }
 

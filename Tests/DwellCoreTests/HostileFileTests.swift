@@ -138,29 +138,25 @@ import Glibc
 
     @Test("#23: an explicit --format wins over the binary guess")
     func explicitFormatWinsOverBinaryGuess() throws {
-        let dir = try Fixture.temporaryDirectory("ctl")
         // Two lines, one with a backspace and a bell in the user name: half the lines "dirty", judged binary.
         let text = Self.authLine + "Mar 12 10:00:01 web01 sshd[101]: Failed password for invalid user ad\u{8}\u{7}min from 203.0.113.9 port 40001 ssh2\n"
-        let url = try Fixture.write(text, to: dir.appendingPathComponent("auth.log"))
-        let forced = Fixture.ingest([url.path], options: IngestOptions(jobs: 1, forcedFormat: "syslog"))
-        #expect(forced.stats.first?.format == "syslog")
-        #expect(forced.stats.first?.parsed == 2)
-        #expect(forced.stats.first?.issues.contains { $0.kind == .binary } == false)
+        let forced = Fixture.ingest(text, name: "auth.log", options: IngestOptions(jobs: 1, forcedFormat: "syslog"))
+        #expect(forced.stats.format == "syslog")
+        #expect(forced.stats.parsed == 2)
+        #expect(!forced.stats.issues.contains { $0.kind == .binary })
     }
 
     @Test("#23: control bytes in a few lines do not hide a log its format recognises")
     func controlBytesDoNotHideALog() throws {
-        let dir = try Fixture.temporaryDirectory("ctl2")
         var text = ""
         for i in 0..<6 {
             let user = i % 2 == 0 ? "root" : "x\u{1}\u{8}\u{7}\u{1b}[2J"
             text += "Mar 12 10:00:0\(i) web01 sshd[10\(i)]: Failed password for invalid user \(user) from 203.0.113.9 port 4000\(i) ssh2\n"
         }
-        let url = try Fixture.write(text, to: dir.appendingPathComponent("auth.log"))
         #expect(BinarySniffer.looksBinary(Array(text.utf8)))  // the guess alone would set it aside
-        let r = Fixture.ingest([url.path], options: IngestOptions(jobs: 1))
-        #expect(r.stats.first?.format == "syslog")
-        #expect(r.stats.first?.parsed == 6)
+        let r = Fixture.ingest(text, name: "auth.log", options: IngestOptions(jobs: 1))
+        #expect(r.stats.format == "syslog")
+        #expect(r.stats.parsed == 6)
     }
 
     @Test("#23: a file that grows while read ends with what was there when it was opened")
@@ -212,12 +208,9 @@ import Glibc
 
     @Test("#23: a gzip bomb is read as a stream, bounded, and named")
     func gzipBombIsNamed() throws {
-        let dir = try Fixture.temporaryDirectory("bomb")
         // 64 MiB of zeros in about 64 KiB: a 1000:1 bomb of modest size.
         let bomb = GzipCompress.member([UInt8](repeating: 0, count: 64 << 20), mtime: 0)
-        let url = try Fixture.write(bomb, to: dir.appendingPathComponent("auth.log.1.gz"))
-        let r = Fixture.ingest([url.path], options: IngestOptions(jobs: 1, forcedFormat: "syslog"))
-        let s = try #require(r.stats.first)
+        let s = Fixture.ingest(bytes: bomb, name: "auth.log.1.gz", options: IngestOptions(jobs: 1, forcedFormat: "syslog")).stats
         #expect(s.decompressedBytes == 64 << 20)
         #expect(s.issues.contains { $0.kind == .compressionRatio })
         #expect(s.issues.contains { $0.kind == .lineTooLong })  // one 64 MiB "line" of NULs, skipped, counted
@@ -225,13 +218,10 @@ import Glibc
 
     @Test("#23: a file read whole (journal, EVTX) stops at the memory bound and says so")
     func wholeFileFormatsAreBounded() throws {
-        let dir = try Fixture.temporaryDirectory("whole")
         let bomb = GzipCompress.member([UInt8](repeating: 0x41, count: 8 << 20), mtime: 0)
-        let url = try Fixture.write(bomb, to: dir.appendingPathComponent("Security.evtx.gz"))
         var options = IngestOptions(jobs: 1, forcedFormat: "evtx")
         options.maxWholeFileBytes = 1 << 20
-        let r = Fixture.ingest([url.path], options: options)
-        let s = try #require(r.stats.first)
+        let s = Fixture.ingest(bytes: bomb, name: "Security.evtx.gz", options: options).stats
         let limit = s.issues.filter { $0.kind == .tooLarge }
         #expect(limit.count == 1)
         #expect(limit.first?.offset == 1 << 20)

@@ -59,14 +59,17 @@ import Testing
 
     /// Both engines over the evidence under `root`: the store's investigation and partial mode's, and the findings
     /// of the rules partial mode supports as `key` writes them, sorted.
-    static func bothEngines(_ root: URL, files expected: Int, seeds: [Seed]) throws -> (
+    static func bothEngines(_ root: URL, files expected: Int, seeds: [Seed], rules: RuleSet = .standard) throws -> (
         single: Investigation, partial: Investigation, fromStore: [String], fromPartials: [String]
     ) {
         let files = Discovery().discover([root.path]).files
         try #require(files.count == expected)
-        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: options, seeds: seeds)
-        let partial = PartialsInvestigation.run(PartialsRun.summarize(files: files, options: options), seeds: seeds)
-            .investigation
+        let single = InvestigationRun.run(files: files, discoveryIssues: [], options: options, seeds: seeds, rules: rules)
+        let partials = PartialsRun.summarize(files: files, options: options, rules: rules)
+        // Through the partials' written form, as `dwell merge` and `investigate --partials` read them.
+        let read = try Partials.read(partials.jsonLines(), source: "summary")
+        #expect(read == partials)
+        let partial = PartialsInvestigation.run(read, seeds: seeds, rules: rules).investigation
         let supported = PartialsInvestigation.supportedRules
         let fromStore = single.analysis.findings.filter { supported.contains($0.rule.name) }.map(key).sorted()
         return (single.investigation, partial, fromStore, partial.findings.map(key).sorted())
@@ -128,5 +131,60 @@ import Testing
         #expect(fromStore.count == 2)
         #expect(fromPartials == fromStore)
     }
-}
 
+    /// Two web servers' access logs. /uploads/avatar.php is a busy script path: web02 serves it to four clients
+    /// (plain GETs), web01 answers 203.0.113.66's `cmd=id` on it. /x/s.php is requested by 203.0.113.9 alone,
+    /// with `cmd=whoami`. 198.51.100.30 sends twelve requests with an Nmap user agent.
+    static func writeWebServers() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dwell-same-web-\(UUID().uuidString)")
+        func write(_ path: String, _ lines: [String]) throws {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        }
+        func request(_ minute: Int, _ source: String, _ target: String, _ status: Int, _ agent: String) -> String {
+            "\(source) - - [09/Mar/2026:10:\(String(minute / 10))\(String(minute % 10)):00 +0000] \"GET \(target) HTTP/1.1\" \(status) 512 \"-\" \"\(agent)\""
+        }
+        var web01 = [
+            request(1, "203.0.113.66", "/uploads/avatar.php?cmd=id", 200, "curl/8.4.0"),
+            request(2, "203.0.113.9", "/x/s.php?cmd=whoami", 200, "curl/8.4.0"),
+        ]
+        for k in 0..<12 {
+            web01.append(request(10 + k, "198.51.100.30", "/nmaplowercheck\(k)", 404, "Mozilla/5.0 (compatible; Nmap Scripting Engine)"))
+        }
+        try write("web01/var/log/nginx/access.log", web01)
+        try write(
+            "web02/var/log/nginx/access.log",
+            (1...4).map { request(20 + $0, "192.0.2.\($0)", "/uploads/avatar.php", 200, "Mozilla/5.0") })
+        return root
+    }
+
+    @Test("#24: partial mode counts a script path's sources on every host, as the detectors do (path_sources)")
+    func webShellCountsAPathsSourcesOnEveryHost() throws {
+        let root = try Self.writeWebServers()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (_, _, fromStore, fromPartials) = try Self.bothEngines(root, files: 2, seeds: [])
+        let shells = fromStore.filter { $0.hasPrefix("web.webshell | ") }
+        // avatar.php has five sources in all (more than max_sources 3): no shell; s.php has one.
+        #expect(shells.count == 1)
+        #expect(shells.first?.contains("/x/s.php (requested by at most 3 sources) answered 200 to cmd=whoami") == true)
+        #expect(fromStore.contains { $0.hasPrefix("web.scanner_agent | Scanner user agent | ip:198.51.100.30 | user agent names the attack tool 'nmap'") })
+        #expect(fromPartials == fromStore)
+    }
+
+    @Test("#24: a rules file's lists are read alike by both engines: upper-case agents and script suffixes")
+    func bothEnginesReadARulesFilesListsAlike() throws {
+        let root = try Self.writeWebServers()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var rules = RuleSet.standard
+        for (r, rule) in rules.rules.enumerated() {
+            for (l, list) in rule.lists.enumerated() where list.name == "agents" || list.name == "script_suffixes" {
+                rules.rules[r].lists[l].values = list.values.map { $0.uppercased() }
+            }
+        }
+        let (_, _, fromStore, fromPartials) = try Self.bothEngines(root, files: 2, seeds: [], rules: rules)
+        #expect(fromStore.contains { $0.hasPrefix("web.scanner_agent | Scanner user agent | ip:198.51.100.30 | user agent names the attack tool 'NMAP'") })
+        #expect(fromStore.contains { $0.hasPrefix("web.webshell | ") && $0.contains("/x/s.php") })
+        #expect(fromPartials == fromStore)
+    }
+}

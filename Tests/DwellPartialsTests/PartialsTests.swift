@@ -137,3 +137,53 @@ import Testing
         #expect((try? Partials.read(good, source: "p"))?.activity.values.first == 2)
     }
 }
+
+/// `path_sources`: a union that turns into "many" at its capacity, so shares merge in any order and grouping.
+@Suite struct PathSourcesTests {
+    static func sources(_ range: ClosedRange<Int>) -> Partials.PathSources {
+        var s = Partials.PathSources()
+        for k in range { s.insert("192.0.2.\(k)") }
+        return s
+    }
+
+    @Test func mergingIsAUnionThatBecomesManyAtItsCapacity() {
+        let cap = Partials.PathSources.capacity
+        var a = Self.sources(1...5)
+        a.merge(Self.sources(4...9))
+        #expect(a.count == 9 && !a.many)
+        a.merge(Self.sources(9...(cap + 2)))
+        #expect(a.many && a.count == cap && a.sources.isEmpty)
+        var b = Self.sources(1...(cap - 1))
+        #expect(!b.many && b.count == cap - 1)
+        b.insert("192.0.2.1")
+        #expect(!b.many)
+        b.insert("198.51.100.1")
+        #expect(b.many)
+    }
+
+    @Test func anyOrderAndGroupingOfSharesGivesTheSameSources() {
+        let shares = [Self.sources(1...6), Self.sources(5...10), Self.sources(11...12), Self.sources(3...4)]
+        var orders: [[Int]] = []
+        func permute(_ rest: [Int], _ done: [Int]) {
+            if rest.isEmpty { orders.append(done) }
+            for (i, x) in rest.enumerated() { permute(Array(rest[..<i] + rest[(i + 1)...]), done + [x]) }
+        }
+        permute(Array(shares.indices), [])
+        var results: [Partials.PathSources] = []
+        for order in orders {
+            var left = shares[order[0]]
+            left.merge(shares[order[1]])
+            var right = shares[order[2]]
+            right.merge(shares[order[3]])
+            left.merge(right)
+            results.append(left)
+        }
+        #expect(Set(results.map(\.count)) == [12])
+        #expect(results.allSatisfy { $0 == results[0] })
+        var busy = shares[0]
+        busy.merge(Self.sources(20...40))
+        var other = shares[1]
+        other.merge(busy)
+        #expect(other.many)
+    }
+}

@@ -137,16 +137,3 @@ enum MachineReportFixture {
             investigation: inv, files: [], discoveryIssues: [], generated: nil, inputs: ["logs/"])
     }
 }
-
-/// Golden files under Tests/DwellReportsTests/Golden/ for the machine outputs (`Golden.check`:
-/// `DWELL_UPDATE_GOLDEN=report.json` rewrites one, `=1` all); JSON is kept one key per line (`Golden.prettyJSON`),
-/// so a change reads as a diff of the keys that changed.
-enum MachineGolden {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Golden")
-
-    static func check(_ bytes: [UInt8], name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let form = name.hasSuffix(".json") ? Golden.prettyJSON(bytes) : bytes
-        try Golden.check(form, name: name, directory: directory, sourceLocation: sourceLocation)
-    }
-}

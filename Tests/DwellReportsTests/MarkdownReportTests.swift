@@ -170,22 +170,8 @@ enum HumanReportFixture {
     }
 }
 
-/// Golden files under Tests/DwellReportsTests/Golden/ (`Golden.check`: `DWELL_UPDATE_GOLDEN=report.md` rewrites one).
-enum HumanGolden {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-
-    static func check(_ bytes: [UInt8], name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try Golden.check(bytes, name: name, directory: directory, sourceLocation: sourceLocation)
-    }
-}
-
 @Suite struct MarkdownReportTests {
     static func text(_ input: ReportInput) -> String { String(decoding: MarkdownReport.render(input), as: UTF8.self) }
-
-    @Test func sampleIncidentMatchesGoldenFile() throws {
-        let input = try #require(HumanReportFixture.sample, "SampleLogs/incident-2026-03 is committed with the package")
-        try HumanGolden.check(MarkdownReport.render(input), name: "report.md")
-    }
 
     @Test func renderingTwiceGivesIdenticalBytes() throws {
         let hostile = HumanReportFixture.hostile()

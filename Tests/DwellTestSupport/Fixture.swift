@@ -86,6 +86,29 @@ public enum Fixture {
     }
 }
 
+extension Fixture {
+    /// Runs the ingest over bytes in memory, as one file named `name` (no temporary file): its stats and its events
+    /// as JSON lines.
+    public static func ingest(
+        bytes: [UInt8], name: String, hostHint: String? = nil, modificationTime: Timestamp? = nil,
+        options: IngestOptions = IngestOptions(jobs: 1)
+    ) -> (stats: FileStats, jsonl: String) {
+        var sink = JSONCollector(path: name)
+        return Ingest.read(
+            bytes: bytes, name: name, hostHint: hostHint, modificationTime: modificationTime, options: options,
+            sink: &sink)
+    }
+
+    public static func ingest(
+        _ text: String, name: String, hostHint: String? = nil, modificationTime: Timestamp? = nil,
+        options: IngestOptions = IngestOptions(jobs: 1)
+    ) -> (stats: FileStats, jsonl: String) {
+        ingest(
+            bytes: Array(text.utf8), name: name, hostHint: hostHint, modificationTime: modificationTime,
+            options: options)
+    }
+}
+
 /// Collects a file's events as JSON lines (tests only).
 public struct JSONCollector: EventSink {
     let path: String

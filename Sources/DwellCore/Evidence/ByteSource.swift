@@ -50,6 +50,17 @@ public final class RawFile {
         self.fd = fd
         ownsFD = true
         spool = nil
+        memory = nil
+    }
+
+    /// Bytes in memory read as a file (tests, a caller that already holds the evidence): counted and hashed as
+    /// a file's are; never mapped (a whole-file format copies them), and read again for zlib's second opinion.
+    public init(bytes: [UInt8], name: String) {
+        path = name
+        fd = -1
+        ownsFD = false
+        spool = nil
+        memory = bytes
     }
 
     /// Wraps standard input; what is read is also copied into `spool` when given (see `StdinSpool`).
@@ -58,6 +69,17 @@ public final class RawFile {
         fd = 0
         ownsFD = false
         self.spool = spool
+        memory = nil
+    }
+
+    /// The bytes of a file in memory (`init(bytes:name:)`), else `nil`.
+    let memory: [UInt8]?
+
+    /// The same evidence opened again from its start, for reading it a second time; `nil` for stdin.
+    func reopened() -> RawFile? {
+        if let memory { return RawFile(bytes: memory, name: path) }
+        guard ownsFD else { return nil }
+        return try? RawFile(path: path)
     }
 
     /// The copy of stdin's bytes, kept for reading cited lines again.
@@ -77,6 +99,20 @@ public final class RawFile {
                 return 0
             }
             want = Int(min(UInt64(want), limit - bytesRead))
+        }
+        if let memory {
+            let n = min(want, memory.count - Int(bytesRead))
+            guard n > 0 else {
+                atEnd = true
+                return 0
+            }
+            memory.withUnsafeBytes { p in
+                let from = UnsafeRawBufferPointer(rebasing: p[Int(bytesRead)..<Int(bytesRead) + n])
+                base.copyMemory(from: from.baseAddress!, byteCount: n)
+                if hashing { hasher.update(bufferPointer: from) }
+            }
+            bytesRead += UInt64(n)
+            return n
         }
         while true {
             let n = Glibc.read(fd, base, want)
@@ -455,7 +491,7 @@ public final class GzipSource: ByteSource {
     /// zlib's and the damage is reported where zlib finds it. Returns what zlib put into `buffer` (this call's bytes),
     /// or nil when the file cannot be read again (ISA-L's report then stands).
     func askZlib(delivered: Int, into buffer: UnsafeMutableRawBufferPointer, why: String?) -> Int? {
-        guard raw.path != "-", let again = try? RawFile(path: raw.path) else { return nil }
+        guard let again = raw.reopened() else { return nil }
         let zlib = GzipSource(raw: again, prefix: [], displayPath: displayPath, engine: .zlib)
         var skip = decompressedBytes
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)

@@ -42,6 +42,14 @@ public struct EvidenceFile: Sendable, Hashable {
     }
 }
 
+extension EvidenceFile {
+    /// The path shown for file `id` of a run whose files' shown paths are `paths`, or `file#id` when the list
+    /// does not hold it: one fallback for every place that names a cited file.
+    public static func displayPath(_ id: Int, in paths: [String]) -> String {
+        id >= 0 && id < paths.count ? paths[id] : "file#\(id)"
+    }
+}
+
 /// A problem found while finding or reading evidence, with its place. The run goes on.
 public struct EvidenceIssue: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable {

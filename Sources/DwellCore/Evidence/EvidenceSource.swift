@@ -43,6 +43,11 @@ public struct EvidenceSource: ByteSource {
         return .success(EvidenceSource(file: file, raw: raw))
     }
 
+    /// Opens bytes in memory as the evidence `file` (its `path` names them; nothing is read from disk).
+    public static func open(bytes: [UInt8], as file: EvidenceFile) -> EvidenceSource {
+        EvidenceSource(file: file, raw: RawFile(bytes: bytes, name: file.path))
+    }
+
     init(file: EvidenceFile, raw: RawFile) {
         self.file = file
         self.raw = raw

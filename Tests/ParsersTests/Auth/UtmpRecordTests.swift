@@ -138,12 +138,9 @@ struct UtmpRecordTests {
     }
 
     @Test func truncatedLastRecordIsReportedAndTheRestKept() throws {
-        let dir = try Fixture.temporaryDirectory("dwell-utmp")
-        defer { try? FileManager.default.removeItem(at: dir) }
         let cut = Self.wtmp + Array(Self.record(type: 7, user: "late", seconds: Self.t0 + 300).prefix(100))
-        let url = try Fixture.write(cut, to: dir.appendingPathComponent("records.dat"))
-        let run = Fixture.ingest([url.path], options: IngestOptions(jobs: 1))
-        let stats = try #require(run.stats.first)
+        let run = Fixture.ingest(bytes: cut, name: "records.dat", options: IngestOptions(jobs: 1))
+        let stats = run.stats
         #expect(stats.format == "wtmp")
         #expect(stats.parsed == 5)
         #expect(run.jsonl.split(separator: "\n").count == 5)
