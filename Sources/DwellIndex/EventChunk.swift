@@ -54,6 +54,54 @@ public struct EventChunk: Sendable {
 
     public var count: Int { time.count }
 
+    /// Room for `events` more events (a journal's header counts its entries), so that no column grows by copying
+    /// while the file is read: growing by doubling copied every column and faulted in twice its pages (#19, 7% of
+    /// a 1 M-entry journal's ingest). Sparse columns reserve their presence bits and a value per event, as the
+    /// store's own reservation does, since capacity that is never written is never resident.
+    public mutating func reserve(events: Int) {
+        guard events > 0 else { return }
+        let n = count + events
+        time.reserveCapacity(n)
+        fileID.reserveCapacity(n)
+        line.reserveCapacity(n)
+        offset.reserveCapacity(n)
+        kind.reserveCapacity(n)
+        outcome.reserveCapacity(n)
+        format.reserveCapacity(n)
+        host.reserveCapacity(n)
+        timeSource.reserveCapacity(n)
+        sourceIP.reserve(n)
+        destinationIP.reserve(n)
+        sourcePort.reserve(n)
+        destinationPort.reserve(n)
+        user.reserve(n)
+        targetUser.reserve(n)
+        authMethod.reserve(n)
+        program.reserve(n)
+        pid.reserve(n)
+        command.reserve(n)
+        httpMethod.reserve(n)
+        path.reserve(n)
+        query.reserve(n)
+        httpStatus.reserve(n)
+        bytesOutLow.reserve(n)
+        bytesOutHigh.reserve(n)
+        bytesInLow.reserve(n)
+        bytesInHigh.reserve(n)
+        userAgent.reserve(n)
+        domain.reserve(n)
+        service.reserve(n)
+        signature.reserve(n)
+        severity.reserve(n)
+        detail.reserve(n)
+        sessionID.reserve(n)
+        fileHash.reserve(n)
+        referer.reserve(n)
+        forwardedFor.reserve(n)
+        repeatCount.reserve(n)
+        locality.reserve(n)
+    }
+
     public mutating func append(_ e: Event) {
         time.append(e.time.microseconds)
         fileID.append(e.source.fileID)
@@ -175,6 +223,12 @@ struct SparseColumnBuilder<Element: BitwiseCopyable & Equatable & Sendable>: Sen
             words.append(pending)
             pending = 0
         }
+    }
+
+    /// Room for `n` events in all: their presence bits and a value each.
+    mutating func reserve(_ n: Int) {
+        words.reserveCapacity((n + 63) >> 6)
+        stored.reserveCapacity(n)
     }
 
     func column(absent: Element) -> SparseColumn<Element> {

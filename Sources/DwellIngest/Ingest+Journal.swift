@@ -53,6 +53,8 @@ extension Ingest {
                 ))
             return
         }
+        // Each entry is at least a 64-byte ENTRY object, so a damaged header's count is bounded by the file's size.
+        sink.reserve(events: Int(clamping: min(header.entryCount, UInt64(byteCount / 64))))
         var tally = LineTally(fileID: file.id, format: format)
         var parser = JournalEntryParser()
         var event = Event()

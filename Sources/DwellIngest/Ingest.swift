@@ -49,9 +49,13 @@ public protocol EventSink {
     /// Whether `consume` reads `line`. Sources that must build the raw line (journal entries are rendered) skip
     /// that work for sinks that do not; such a sink is handed an empty line.
     var wantsRawLine: Bool { get }
+    /// The file holds about `events` more events (a journal's header counts its entries): a sink that keeps them
+    /// may make room for them at once. Called at most once per file, before its first event; a hint, not a bound.
+    mutating func reserve(events: Int)
 }
 
 extension EventSink {
+    public mutating func reserve(events: Int) {}
     public var wantsUnindexedText: Bool { true }
     public var wantsRawLine: Bool { true }
 }

@@ -20,6 +20,7 @@ public struct StoreSink: EventSink {
     /// Events not yet in `chunk`: they go in by batches (`EventChunk.append(contentsOf:)`, column by column).
     var pending: [Event] = []
     static let batchEvents = 64
+    public mutating func reserve(events: Int) { chunk.reserve(events: events) }
     public mutating func consume(_ event: Event, line: Span<UInt8>, context: inout ParseContext) {
         pending.append(event)
         if pending.count == Self.batchEvents { flush() }

@@ -38,6 +38,37 @@ import Testing
         try ColumnTests.expectEveryField(of: s, equals: Self.sorted(events.map { ($0, symbols) }))
     }
 
+    @Test("#19: a chunk reserved for a journal's entry count is filled in batches without moving a column")
+    func reservedChunkFillsWithoutMovingAColumn() throws {
+        var r = ColumnTests.Random(x: 11)
+        var symbols = SymbolTable()
+        let events = (1...UInt64(1_000)).map { ColumnTests.event(&r, file: 0, line: $0, symbols: &symbols) }
+        var chunk = EventChunk()
+        chunk.reserve(events: events.count)
+        func bases(_ c: EventChunk) -> [UnsafeRawPointer?] {
+            [
+                c.time.withUnsafeBytes { $0.baseAddress }, c.line.withUnsafeBytes { $0.baseAddress },
+                c.kind.withUnsafeBytes { $0.baseAddress }, c.user.stored.withUnsafeBytes { $0.baseAddress },
+                c.pid.stored.withUnsafeBytes { $0.baseAddress }, c.sessionID.words.withUnsafeBytes { $0.baseAddress },
+            ]
+        }
+        let before = bases(chunk)
+        events.withUnsafeBufferPointer { all in
+            var k = 0
+            while k < all.count {
+                let n = min(64, all.count - k)
+                chunk.append(contentsOf: UnsafeBufferPointer(rebasing: all[k..<(k + n)]))
+                k += n
+            }
+        }
+        #expect(bases(chunk) == before)
+        var builder = EventStore.Builder()
+        builder.add(chunk: chunk, symbols: symbols)
+        let s = builder.build()
+        #expect(s.count == events.count)
+        try ColumnTests.expectEveryField(of: s, equals: Self.sorted(events.map { ($0, symbols) }))
+    }
+
     @Test("#19: only the first chunk is adopted; the next ones are remapped into its ids")
     func laterChunksAreCopiedAndRemapped() throws {
         var builder = EventStore.Builder()
