@@ -143,27 +143,24 @@ extension DenseColumnValue where Self: FixedWidthInteger {
 extension UInt16: DenseColumnValue {}
 extension UInt32: DenseColumnValue {}
 
-extension EventKind: DenseColumnValue {
+/// An enumeration held as its raw byte; `valueName` names it in the message about a byte no case holds.
+protocol ByteColumnValue: DenseColumnValue, RawRepresentable where RawValue == UInt8 {
+    static var valueName: String { get }
+}
+
+extension ByteColumnValue {
     static func write(_ column: [Self], to w: inout BinaryWriter) { w.array(column.map(\.rawValue)) }
     static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self] {
         let values: [UInt8] = try r.array()
         return try values.map { v throws(BinaryFormatError) in
-            guard let k = EventKind(rawValue: v) else { throw bad("event kind \(v)") }
-            return k
+            guard let value = Self(rawValue: v) else { throw bad("\(valueName) \(v)") }
+            return value
         }
     }
 }
 
-extension Outcome: DenseColumnValue {
-    static func write(_ column: [Self], to w: inout BinaryWriter) { w.array(column.map(\.rawValue)) }
-    static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self] {
-        let values: [UInt8] = try r.array()
-        return try values.map { v throws(BinaryFormatError) in
-            guard let o = Outcome(rawValue: v) else { throw bad("outcome \(v)") }
-            return o
-        }
-    }
-}
+extension EventKind: ByteColumnValue { static var valueName: String { "event kind" } }
+extension Outcome: ByteColumnValue { static var valueName: String { "outcome" } }
 
 /// A time source in one byte: the year's reason in the low four bits, the zone's above them.
 extension TimeSource: DenseColumnValue {
