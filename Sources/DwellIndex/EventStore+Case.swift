@@ -17,32 +17,11 @@ extension EventStore {
         w.array(time.blocks.map(\.wide))
         NarrowIntegers.write(time.distance, to: &w)
         w.array(time.wide)
-        fileID.write(to: &w)
-        NarrowIntegers.write(line, to: &w)
-        NarrowIntegers.write(offset.low, to: &w)
-        offset.high.write(to: &w)
-        w.array(kind.map(\.rawValue))
-        w.array(outcome.map(\.rawValue))
-        NarrowIntegers.write(format, to: &w)
-        host.write(to: &w)
-        w.array(timeSource.map { $0.year.rawValue | $0.zone.rawValue << 4 })
-        // Sparse columns, in declaration order.
-        for c in [sourceIP, destinationIP] { c.write(to: &w) }
-        sourcePort.write(to: &w)
-        destinationPort.write(to: &w)
-        for c in [user, targetUser, authMethod, program] { c.write(to: &w) }
-        pid.write(to: &w)
-        for c in [command, httpMethod, path, query] { c.write(to: &w) }
-        httpStatus.write(to: &w)
-        bytesOut.low.write(to: &w)
-        bytesOut.high.write(to: &w)
-        bytesIn.low.write(to: &w)
-        bytesIn.high.write(to: &w)
-        for c in [userAgent, domain, service, signature] { c.write(to: &w) }
-        severity.write(to: &w)
-        for c in [detail, sessionID, fileHash, referer, forwardedFor] { c.write(to: &w) }
-        repeatCount.write(to: &w)
-        locality.write(to: &w)
+        // Every other column, in the table's order (`EventStore.visitColumns`).
+        var columns = ColumnWriter(store: self)
+        swap(&columns.w, &w)
+        EventStore.visitColumns(&columns)
+        swap(&columns.w, &w)
         // Indexes: the postings as each held row's byte start in one blob of distances (`PostingBytes`). A built
         // store does not post its hosts (`hostsPosted`): their rows are made here from the host column, so a case
         // holds every type's rows.
@@ -94,71 +73,12 @@ extension EventStore {
             guard Int(w) + events <= time.wide.count else { throw bad("time column block \(b)") }
         }
         time.blocks = zip(bases, wides).map { TimeColumn.Block(base: $0, wide: $1) }
-        fileID = try CodedColumn(reading: &r, count: n)
-        line = try NarrowIntegers.read(&r)
-        offset.low = try NarrowIntegers.read(&r)
-        offset.high = try SparseColumn(reading: &r, absent: 0, count: n)
-        let kinds: [UInt8] = try r.array()
-        let outcomes: [UInt8] = try r.array()
-        format = try NarrowIntegers.read(&r)
-        host = try CodedColumn(reading: &r, count: n)
-        let sources: [UInt8] = try r.array()
-        guard line.count == n, offset.low.count == n, kinds.count == n, outcomes.count == n, format.count == n,
-            sources.count == n
-        else { throw bad("a dense column's length") }
-        kind = try kinds.map { v throws(BinaryFormatError) in
-            guard let k = EventKind(rawValue: v) else { throw bad("event kind \(v)") }
-            return k
-        }
-        outcome = try outcomes.map { v throws(BinaryFormatError) in
-            guard let o = Outcome(rawValue: v) else { throw bad("outcome \(v)") }
-            return o
-        }
-        timeSource = try sources.map { v throws(BinaryFormatError) in
-            guard let y = TimeSource.Year(rawValue: v & 15), let z = TimeSource.Zone(rawValue: v >> 4) else {
-                throw bad("time source \(v)")
-            }
-            return TimeSource(year: y, zone: z)
-        }
-        func ids(_ c: inout SparseColumn<UInt32>, limit: Int) throws(BinaryFormatError) {
-            c = try SparseColumn(reading: &r, absent: 0, count: n)
-            guard !c.stored.contains(where: { Int($0) >= limit }) else { throw bad("an id past its table") }
-        }
-        let symbolLimit = symbols.count
-        let addressLimit = addresses.count + 1
-        try ids(&sourceIP, limit: addressLimit)
-        try ids(&destinationIP, limit: addressLimit)
-        sourcePort = try SparseColumn(reading: &r, absent: 0, count: n)
-        destinationPort = try SparseColumn(reading: &r, absent: 0, count: n)
-        try ids(&user, limit: symbolLimit)
-        try ids(&targetUser, limit: symbolLimit)
-        try ids(&authMethod, limit: symbolLimit)
-        try ids(&program, limit: symbolLimit)
-        pid = try SparseColumn(reading: &r, absent: -1, count: n)
-        try ids(&command, limit: symbolLimit)
-        try ids(&httpMethod, limit: symbolLimit)
-        try ids(&path, limit: symbolLimit)
-        try ids(&query, limit: symbolLimit)
-        httpStatus = try SparseColumn(reading: &r, absent: -1, count: n)
-        bytesOut = SparseInt64Column(
-            absent: -1, low: try SparseColumn(reading: &r, absent: 0, count: n),
-            high: try SparseColumn(reading: &r, absent: 0, count: n))
-        bytesIn = SparseInt64Column(
-            absent: -1, low: try SparseColumn(reading: &r, absent: 0, count: n),
-            high: try SparseColumn(reading: &r, absent: 0, count: n))
-        try ids(&userAgent, limit: symbolLimit)
-        try ids(&domain, limit: symbolLimit)
-        try ids(&service, limit: symbolLimit)
-        try ids(&signature, limit: symbolLimit)
-        severity = try SparseColumn(reading: &r, absent: -1, count: n)
-        try ids(&detail, limit: symbolLimit)
-        try ids(&sessionID, limit: symbolLimit)
-        try ids(&fileHash, limit: symbolLimit)
-        try ids(&referer, limit: symbolLimit)
-        try ids(&forwardedFor, limit: symbolLimit)
-        repeatCount = try SparseColumn(reading: &r, absent: 1, count: n)
-        locality = try SparseColumn(reading: &r, absent: 0, count: n)
-        for t in host.table where Int(t) >= symbolLimit { throw bad("host symbol \(t)") }
+        var columns = ColumnReader(reader: r, events: n, symbols: symbols.count, addresses: addresses.count, bad: bad)
+        swap(&columns.store, &self)
+        EventStore.visitColumns(&columns)
+        swap(&columns.store, &self)
+        r = columns.r
+        if let failure = columns.failure { throw failure }
         postingBase = try r.array()
         guard postingBase.count == IndicatorType.allCases.count + 1, postingBase.first == 0,
             zip(postingBase, postingBase.dropFirst()).allSatisfy({ $0 <= $1 })
@@ -202,6 +122,165 @@ extension EventStore {
     /// The largest evidence file id any event names, or nil for an empty store.
     public var largestFileID: UInt32? {
         (fileID.table + fileID.escaped.stored).max()
+    }
+}
+
+/// The value of a dense column (one per event) as a case holds it: integers narrowed (`NarrowIntegers`),
+/// enumerations as their raw bytes. The column table (`EventStore.visitColumns`) names each dense column's type.
+protocol DenseColumnValue {
+    static func write(_ column: [Self], to w: inout BinaryWriter)
+    /// A column written by `write(_:to:)`; `bad` describes a value no case holds.
+    static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self]
+}
+
+extension DenseColumnValue where Self: FixedWidthInteger {
+    static func write(_ column: [Self], to w: inout BinaryWriter) { NarrowIntegers.write(column, to: &w) }
+    static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self] {
+        try NarrowIntegers.read(&r)
+    }
+}
+
+extension UInt16: DenseColumnValue {}
+extension UInt32: DenseColumnValue {}
+
+/// An enumeration held as its raw byte; `valueName` names it in the message about a byte no case holds.
+protocol ByteColumnValue: DenseColumnValue, RawRepresentable where RawValue == UInt8 {
+    static var valueName: String { get }
+}
+
+extension ByteColumnValue {
+    static func write(_ column: [Self], to w: inout BinaryWriter) { w.array(column.map(\.rawValue)) }
+    static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self] {
+        let values: [UInt8] = try r.array()
+        return try values.map { v throws(BinaryFormatError) in
+            guard let value = Self(rawValue: v) else { throw bad("\(valueName) \(v)") }
+            return value
+        }
+    }
+}
+
+extension EventKind: ByteColumnValue { static var valueName: String { "event kind" } }
+extension Outcome: ByteColumnValue { static var valueName: String { "outcome" } }
+
+/// A time source in one byte: the year's reason in the low four bits, the zone's above them.
+extension TimeSource: DenseColumnValue {
+    static func write(_ column: [Self], to w: inout BinaryWriter) {
+        w.array(column.map { $0.year.rawValue | $0.zone.rawValue << 4 })
+    }
+    static func read(_ r: inout BinaryReader, bad: (String) -> BinaryFormatError) throws(BinaryFormatError) -> [Self] {
+        let values: [UInt8] = try r.array()
+        return try values.map { v throws(BinaryFormatError) in
+            guard let y = TimeSource.Year(rawValue: v & 15), let z = TimeSource.Zone(rawValue: v >> 4) else {
+                throw bad("time source \(v)")
+            }
+            return TimeSource(year: y, zone: z)
+        }
+    }
+}
+
+/// Writes every column of `store` in the table's order; see `EventStore.write(to:)`.
+struct ColumnWriter: EventColumnVisitor {
+    let store: EventStore
+    var w = BinaryWriter()
+
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
+        T.write(store[keyPath: column], to: &w)
+    }
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
+        store[keyPath: column].write(to: &w)
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        store[keyPath: column].write(to: &w)
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        store[keyPath: column].write(to: &w)
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
+        NarrowIntegers.write(store[keyPath: column].low, to: &w)
+        store[keyPath: column].high.write(to: &w)
+    }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        store[keyPath: column].low.write(to: &w)
+        store[keyPath: column].high.write(to: &w)
+    }
+}
+
+/// Reads every column written by `ColumnWriter` into `store`, checking each column's length against the event
+/// count and each id against its table; the first problem is kept in `failure` and the rest is not read.
+struct ColumnReader: EventColumnVisitor {
+    var store = EventStore.placeholder
+    var r: BinaryReader
+    let n: Int
+    /// The ids a column may hold: below the symbol table's count, or up to the address count (0: none).
+    let symbolLimit: Int
+    let addressLimit: Int
+    let bad: (String) -> BinaryFormatError
+    var failure: BinaryFormatError?
+
+    init(
+        reader: BinaryReader, events: Int, symbols: Int, addresses: Int, bad: @escaping (String) -> BinaryFormatError
+    ) {
+        (r, n, symbolLimit, addressLimit, self.bad) = (reader, events, symbols, addresses + 1, bad)
+    }
+
+    mutating func attempt(_ body: (inout Self) throws(BinaryFormatError) -> Void) {
+        guard failure == nil else { return }
+        do throws(BinaryFormatError) { try body(&self) } catch { failure = error }
+    }
+    func limit(_ naming: ColumnIDs) -> Int { naming == .symbols ? symbolLimit : addressLimit }
+    mutating func sparse<T: FixedWidthInteger>(absent: T) throws(BinaryFormatError) -> SparseColumn<T> {
+        try SparseColumn(reading: &r, absent: absent, count: n)
+    }
+
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
+        attempt { s throws(BinaryFormatError) in
+            let values = try T.read(&s.r, bad: s.bad)
+            guard values.count == s.n else { throw s.bad("a dense column's length") }
+            s.store[keyPath: column] = values
+        }
+    }
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
+        attempt { s throws(BinaryFormatError) in
+            s.store[keyPath: column] = try s.sparse(absent: s.store[keyPath: column].absent)
+        }
+    }
+    mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
+        attempt { s throws(BinaryFormatError) in
+            let c = try s.sparse(absent: UInt32(0))
+            let limit = s.limit(naming)
+            guard !c.stored.contains(where: { Int($0) >= limit }) else { throw s.bad("an id past its table") }
+            s.store[keyPath: column] = c
+        }
+    }
+    mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
+        attempt { s throws(BinaryFormatError) in
+            let c = try CodedColumn(reading: &s.r, count: s.n)
+            if let naming {
+                for t in c.table + c.escaped.stored where Int(t) >= s.limit(naming) {
+                    throw s.bad("\(naming == .symbols ? "symbol" : "address") \(t) past its table")
+                }
+            }
+            s.store[keyPath: column] = c
+        }
+    }
+    mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
+        attempt { s throws(BinaryFormatError) in
+            let low: [UInt32] = try NarrowIntegers.read(&s.r)
+            guard low.count == s.n else { throw s.bad("a dense column's length") }
+            s.store[keyPath: column].low = low
+            s.store[keyPath: column].high = try s.sparse(absent: UInt32(0))
+        }
+    }
+    mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
+        attempt { s throws(BinaryFormatError) in
+            let absent = s.store[keyPath: column].absent
+            s.store[keyPath: column] = SparseInt64Column(
+                absent: absent, low: try s.sparse(absent: UInt32(0)), high: try s.sparse(absent: UInt32(0)))
+        }
     }
 }
 

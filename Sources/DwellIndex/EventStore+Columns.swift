@@ -9,10 +9,11 @@ enum ColumnIDs: Sendable { case symbols, addresses }
 
 /// Something done to every column of the store but the time. `EventStore.visitColumns` is the one list of the
 /// columns that code walking all of them goes through (reserving, appending files' chunks, sorting, keeping a
-/// case's events, sizes), so a new column is added in one place.
+/// case's events, writing and reading a case, sizes), so a new column is added in one place.
 protocol EventColumnVisitor {
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>)
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>)
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>)
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>)
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs)
     mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?)
     mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>)
@@ -20,44 +21,45 @@ protocol EventColumnVisitor {
 }
 
 extension EventStore {
-    /// Every column but the time, those holding the most values first (jobs over them balance best that way).
+    /// Every column but the time, in declaration order: the order a case writes them in (docs/DESIGN.md, "The case
+    /// on disk"), so this list is also the case's. The sort orders its jobs by size itself (`Rebuild`).
     static func visitColumns(_ v: inout some EventColumnVisitor) {
+        v.visit(coded: \.fileID, naming: nil)
+        v.visit(dense: \.line)
+        v.visit(wide: \.offset)
+        v.visit(dense: \.kind)
+        v.visit(dense: \.outcome)
+        v.visit(dense: \.format)
+        v.visit(coded: \.host, naming: .symbols)
+        v.visit(dense: \.timeSource)
         v.visit(ids: \.sourceIP, naming: .addresses)
-        v.visit(ids: \.path, naming: .symbols)
-        v.visit(ids: \.userAgent, naming: .symbols)
-        v.visit(ids: \.httpMethod, naming: .symbols)
-        v.visit(ids: \.query, naming: .symbols)
         v.visit(ids: \.destinationIP, naming: .addresses)
-        v.visit(ids: \.domain, naming: .symbols)
-        v.visit(ids: \.service, naming: .symbols)
+        v.visit(sparse: \.sourcePort)
+        v.visit(sparse: \.destinationPort)
         v.visit(ids: \.user, naming: .symbols)
         v.visit(ids: \.targetUser, naming: .symbols)
         v.visit(ids: \.authMethod, naming: .symbols)
         v.visit(ids: \.program, naming: .symbols)
+        v.visit(sparse: \.pid)
         v.visit(ids: \.command, naming: .symbols)
+        v.visit(ids: \.httpMethod, naming: .symbols)
+        v.visit(ids: \.path, naming: .symbols)
+        v.visit(ids: \.query, naming: .symbols)
+        v.visit(sparse: \.httpStatus)
+        v.visit(sparse64: \.bytesOut)
+        v.visit(sparse64: \.bytesIn)
+        v.visit(ids: \.userAgent, naming: .symbols)
+        v.visit(ids: \.domain, naming: .symbols)
+        v.visit(ids: \.service, naming: .symbols)
         v.visit(ids: \.signature, naming: .symbols)
+        v.visit(sparse: \.severity)
         v.visit(ids: \.detail, naming: .symbols)
         v.visit(ids: \.sessionID, naming: .symbols)
         v.visit(ids: \.fileHash, naming: .symbols)
         v.visit(ids: \.referer, naming: .symbols)
         v.visit(ids: \.forwardedFor, naming: .symbols)
-        v.visit(wide: \.offset)
-        v.visit(dense: \.line)
-        v.visit(coded: \.fileID, naming: nil)
-        v.visit(coded: \.host, naming: .symbols)
-        v.visit(sparse64: \.bytesOut)
-        v.visit(sparse64: \.bytesIn)
-        v.visit(sparse: \.sourcePort)
-        v.visit(sparse: \.destinationPort)
-        v.visit(sparse: \.httpStatus)
-        v.visit(sparse: \.pid)
-        v.visit(sparse: \.severity)
         v.visit(sparse: \.repeatCount)
         v.visit(sparse: \.locality)
-        v.visit(dense: \.kind)
-        v.visit(dense: \.outcome)
-        v.visit(dense: \.format)
-        v.visit(dense: \.timeSource)
     }
 }
 
@@ -70,10 +72,12 @@ struct ColumnSizes: EventColumnVisitor {
         let path = String(describing: column)
         sizes.append((path.split(separator: ".").last.map(String.init) ?? path, bytes))
     }
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
         note(column, store[keyPath: column].count * MemoryLayout<T>.stride)
     }
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
         note(column, store[keyPath: column].bytes)
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
@@ -102,8 +106,12 @@ struct Reserve: EventColumnVisitor {
     let total: Int
     let more: Int
 
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) { store[keyPath: column].reserveCapacity(total) }
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
+        store[keyPath: column].reserveCapacity(total)
+    }
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
         store[keyPath: column].reserveCapacity(events: more, present: more)
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
@@ -128,10 +136,12 @@ struct Append: EventColumnVisitor {
 
     func map(_ naming: ColumnIDs) -> [UInt32] { naming == .symbols ? symbols : addresses }
 
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
         store[keyPath: column].append(contentsOf: chunk[keyPath: column])
     }
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
         store[keyPath: column].append(contentsOf: chunk[keyPath: column])
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
@@ -161,8 +171,10 @@ struct Adopt: EventColumnVisitor {
     mutating func take<C>(_ column: WritableKeyPath<EventStore, C>) {
         swap(&store[keyPath: column], &chunk[keyPath: column])
     }
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) { take(column) }
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) { take(column) }
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
         take(column)
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) { take(column) }
@@ -180,10 +192,16 @@ struct Rebuild: EventColumnVisitor {
     let shared: Box<(order: [Int32], inverse: PartialInverse)>
     var jobs: [() -> Void] = []
     var putBack: [(inout EventStore) -> Void] = []
+    /// Each job's column's bytes: the jobs run largest first (`sortedJobs`), which balances them best.
+    var bytes: [Int] = []
 
     init(shared: Box<(order: [Int32], inverse: PartialInverse)>) { self.shared = shared }
 
-    mutating func job<C>(_ path: WritableKeyPath<EventStore, C>, empty: C, _ rebuild: @escaping (C, Order, PartialInverse) -> C) {
+    mutating func job<C>(
+        _ path: WritableKeyPath<EventStore, C>, empty: C, bytes: Int,
+        _ rebuild: @escaping (C, Order, PartialInverse) -> C
+    ) {
+        self.bytes.append(bytes)
         let box = Box(store[keyPath: path])
         store[keyPath: path] = empty
         let shared = self.shared
@@ -193,23 +211,36 @@ struct Rebuild: EventColumnVisitor {
         putBack.append { $0[keyPath: path] = box.value }
     }
 
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {
-        job(column, empty: []) { c, o, _ in permute(c, o) }
+    /// The jobs, those of the largest columns first (ties in table order).
+    var sortedJobs: [() -> Void] {
+        jobs.indices.sorted { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : $0 < $1 }.map { jobs[$0] }
     }
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
-        job(column, empty: SparseColumn(absent: store[keyPath: column].absent)) { c, o, inv in c.permuted(o, inverse: inv) }
+
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {
+        let bytes = store[keyPath: column].count * MemoryLayout<T>.stride
+        job(column, empty: [], bytes: bytes) { c, o, _ in permute(c, o) }
+    }
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
+        let (absent, bytes) = (store[keyPath: column].absent, store[keyPath: column].bytes)
+        job(column, empty: SparseColumn(absent: absent), bytes: bytes) { c, o, inv in c.permuted(o, inverse: inv) }
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {
-        job(column, empty: SparseColumn(absent: 0)) { c, o, inv in c.permuted(o, inverse: inv) }
+        let bytes = store[keyPath: column].bytes
+        job(column, empty: SparseColumn(absent: 0), bytes: bytes) { c, o, inv in c.permuted(o, inverse: inv) }
     }
     mutating func visit(coded column: WritableKeyPath<EventStore, CodedColumn>, naming: ColumnIDs?) {
-        job(column, empty: CodedColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+        let bytes = store[keyPath: column].bytes
+        job(column, empty: CodedColumn(), bytes: bytes) { c, o, inv in c.permuted(o, inverse: inv) }
     }
     mutating func visit(wide column: WritableKeyPath<EventStore, WideColumn>) {
-        job(column, empty: WideColumn()) { c, o, inv in c.permuted(o, inverse: inv) }
+        let bytes = store[keyPath: column].bytes
+        job(column, empty: WideColumn(), bytes: bytes) { c, o, inv in c.permuted(o, inverse: inv) }
     }
     mutating func visit(sparse64 column: WritableKeyPath<EventStore, SparseInt64Column>) {
-        job(column, empty: SparseInt64Column(absent: store[keyPath: column].absent)) { c, o, inv in
+        let (absent, bytes) = (store[keyPath: column].absent, store[keyPath: column].bytes)
+        job(column, empty: SparseInt64Column(absent: absent), bytes: bytes) { c, o, inv in
             c.permuted(o, inverse: inv)
         }
     }
@@ -226,8 +257,10 @@ struct FewValued: EventColumnVisitor {
         if covered.count < c.words.count { covered += repeatElement(0, count: c.words.count - covered.count) }
         for (w, word) in c.words.enumerated() { covered[w] |= word }
     }
-    mutating func visit<T>(dense column: WritableKeyPath<EventStore, [T]>) {}
-    mutating func visit<T: BitwiseCopyable & Equatable & Sendable>(sparse column: WritableKeyPath<EventStore, SparseColumn<T>>) {
+    mutating func visit<T: DenseColumnValue>(dense column: WritableKeyPath<EventStore, [T]>) {}
+    mutating func visit<T: FixedWidthInteger & BitwiseCopyable & Sendable>(
+        sparse column: WritableKeyPath<EventStore, SparseColumn<T>>
+    ) {
         add(store[keyPath: column])
     }
     mutating func visit(ids column: WritableKeyPath<EventStore, SparseColumn<UInt32>>, naming: ColumnIDs) {

@@ -278,10 +278,9 @@ public struct EventStore: Sendable {
         // rebuilt there, and put back once every job is done.
         var rebuild = Rebuild(shared: shared)
         swap(&rebuild.store, &self)
-        // The address and symbol columns (the ones with most values first), then the rest.
         EventStore.visitColumns(&rebuild)
         swap(&rebuild.store, &self)
-        let jobs = rebuild.jobs
+        let jobs = rebuild.sortedJobs
         let putBack = rebuild.putBack
         JobQueue(jobs).run(threads: threads)
         for put in putBack { put(&self) }
