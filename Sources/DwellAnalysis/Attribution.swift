@@ -591,7 +591,9 @@ extension Correlator {
             // the evidence stands in for it: the account logs in from no other Internet address anywhere in it, and a
             // hop is to a host the account logs in to at no other time.
             let learning = t - evidenceStart < 86_400_000_000
-            if learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src) { continue }
+            // An account that also logs in from other Internet addresses roams: in its first day nothing tells a
+            // habit from a first, so only the two things no habit explains count there, together.
+            let roams = learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src)
             // The owner's next lease: the account logged in from two or more other addresses of this network.
             if ownerLeases(user: store.user[i], network: ip.network(narrow: false), besides: src, before: learning ? nil : t)
                 >= 2
@@ -604,7 +606,11 @@ extension Correlator {
             // of them beyond what an admin working from home does (a root shell, a host not visited before): an
             // account made or changed, or data carried out.
             let kinds = Set(found.map(\.kind))
-            if kinds.count >= 2 && (kinds.contains(.accountChange) || kinds.contains(.dataOut)) {
+            let enough =
+                roams
+                ? kinds.contains(.accountChange) && kinds.contains(.dataOut)
+                : kinds.count >= 2 && (kinds.contains(.accountChange) || kinds.contains(.dataOut))
+            if enough {
                 out.append((i, found.map(\.text).sorted().joined(separator: ", ")))
             }
         }

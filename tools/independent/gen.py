@@ -12,7 +12,7 @@ DAYS = 5
 hosts = {"jump": ("10.20.0.5", "203.0.113.5"), "web-1": ("10.20.0.11", "203.0.113.10"), "web-2": ("10.20.0.12", None),
          "db-1": ("10.20.1.21", None), "ci": ("10.20.2.30", None), "app-1": ("10.20.1.31", None)}
 A1, A2 = f"45.142.{120+seed%5}.77", f"45.142.{120+seed%5}.80"
-attack_day = 2 + seed % 2
+attack_day = int(os.environ.get("ATTACK_DAY", 2 + seed % 2))
 tA = T0 + dt.timedelta(days=attack_day, hours=13 + seed % 4, minutes=R.randint(0, 50))
 auth = {h: [] for h in hosts}; web = {"web-1": [], "web-2": []}; conn = []
 pids = [3000]
@@ -130,7 +130,7 @@ if story == "webshell":
 elif story == "stolen":
     # carol's password, used from a VPS; carol herself works from changing home addresses every day
     t = tA; first0 = t
-    ssh_login(t, "jump", "carol", A1, method="password", length=2400)
+    ssh_login(t, "jump", "carol", A1, method=os.environ.get("METHOD", "password"), length=2400)
     t2 = t + dt.timedelta(seconds=95)
     ssh_login(t2, "db-1", "carol", hosts["jump"][0], method="password", sudo=["/bin/bash"], length=1800)
     tu = t2 + dt.timedelta(seconds=300)
