@@ -594,12 +594,8 @@ extension Correlator {
             // An account that also logs in from other Internet addresses roams: in its first day nothing tells a
             // habit from a first, so only the two things no habit explains count there, together.
             let roams = learning && loginsFromOtherInternetAddresses(user: store.user[i], besides: src)
-            // The owner's next lease: the account logged in from two or more other addresses of this network.
-            if ownerLeases(user: store.user[i], network: ip.network(narrow: false), besides: src, before: learning ? nil : t)
-                >= 2
-            {
-                continue
-            }
+            // The owner's next lease (in the first day, judged from the whole evidence).
+            if isOwnerLease(src, user: store.user[i], before: learning ? nil : t, days: learning ? 2 : 1) { continue }
             var found: Set<TakeoverSign> = []
             behaviours(i, depth: 0, since: t, until: learning ? end(i) : nil, into: &found)
             // Two different things (root shells on two hosts, or hops to two new hosts, are one thing each), and one
@@ -617,21 +613,30 @@ extension Correlator {
         return out
     }
 
-    /// How many Internet addresses of `network` (`IPAddress.network(narrow: false)`) other than `src` `user` logged
-    /// in from successfully before `t` (anywhere in the evidence when `t` is nil): an account whose owner's home
-    /// or phone gets a new address from one pool now and then.
-    func ownerLeases(user: UInt32, network: IPAddress, besides src: UInt32, before t: Int64?) -> Int {
+    /// Whether `src` is the owner's next lease: `user` logged in successfully from two or more other Internet
+    /// addresses of `src`'s network (IPv4 /16, IPv6 /48) but not of its /24 (/64) — a home ISP or phone carrier's
+    /// pool, where an attacker's neighbouring addresses share a /24 — before `t` (anywhere in the evidence when `t`
+    /// is nil), on at least `days` different days, none of them `isAttacker`'s. One rule for the takeover seed and
+    /// for the held account's later logins.
+    func isOwnerLease(
+        _ src: UInt32, user: UInt32, before t: Int64?, days: Int, isAttacker: (UInt32, IPAddress) -> Bool = { _, _ in false }
+    ) -> Bool {
+        guard let ip = store.address(src) else { return false }
+        let network = ip.network(narrow: false)
+        let near = ip.network(narrow: true)
         var seen: Set<UInt32> = []
+        var seenDays: Set<Int64> = []
         for p in store.postingSlice(IndicatorKey(.user, user)) {
             let j = Int(p)
             if let t, store.time[j] >= t { break }
             let a = store.sourceIP[j]
-            guard store.kind[j] == .authSuccess, a != 0, a != src, !seen.contains(a), let ip = store.address(a),
-                !ip.isInternal, ip.network(narrow: false) == network
+            guard store.kind[j] == .authSuccess, a != 0, a != src, let other = store.address(a), !other.isInternal,
+                other.network(narrow: false) == network, other.network(narrow: true) != near, !isAttacker(a, other)
             else { continue }
             seen.insert(a)
+            seenDays.insert(store.time[j] / 86_400_000_000)
         }
-        return seen.count
+        return seen.count >= 2 && seenDays.count >= days
     }
 
     /// Whether `user` logs in successfully from an Internet address other than `src` anywhere in the evidence.

@@ -380,27 +380,8 @@ struct AttributionGrowth<Store: EventColumns> {
         let attackerNets = Set(ips.keys.compactMap { c.store.address($0).map { $0.network(narrow: true) } })
         for (name, a) in accounts.sorted(by: { $0.key < $1.key }) {
             guard let k = c.store.key(.user, name) else { continue }
-            // The owner's networks: distinct Internet addresses per network before the account was taken. Taken in
-            // the evidence's first day, with too little before it, the rest of the evidence stands in: addresses
-            // of a network the account logged in from on two or more days, none of them the attacker's.
+            // Taken in the evidence's first day, with too little before it, the rest of the evidence stands in.
             let learning = a.time - (c.store.timeBounds?.first ?? a.time) < 86_400_000_000
-            var ownerAddresses: [IPAddress: Set<UInt32>] = [:]
-            var ownerDays: [IPAddress: Set<Int64>] = [:]
-            for p in c.store.positions(k) {
-                let i = Int(p)
-                guard learning || c.store.time[i] < a.time else { break }
-                let src = c.store.sourceIP[i]
-                guard c.store.kind[i] == .authSuccess, src != 0, ips[src] == nil, let ip = c.store.address(src),
-                    !ip.isInternal, !attackerNets.contains(ip.network(narrow: true))
-                else {
-                    continue
-                }
-                ownerAddresses[ip.network(narrow: false), default: []].insert(src)
-                ownerDays[ip.network(narrow: false), default: []].insert(c.store.time[i] / 86_400_000_000)
-            }
-            if learning {
-                for (net, days) in ownerDays where days.count < 2 { ownerAddresses[net] = nil }
-            }
             for p in c.store.positions(k) {
                 let i = Int(p)
                 guard c.store.time[i] >= a.time, c.store.kind[i] == .authSuccess, c.store.sourceIP[i] != 0 else {
@@ -411,8 +392,12 @@ struct AttributionGrowth<Store: EventColumns> {
                 guard let ip = c.store.address(src), !ip.isInternal else { continue }
                 let firstSeen = c.store.postingSlice(IndicatorKey(.ip, src)).first.map { c.store.time[Int($0)] } ?? 0
                 if firstSeen < attackStart { continue }
-                if (ownerAddresses[ip.network(narrow: false)]?.subtracting([src]).count ?? 0) >= 2,
-                    !attackerNets.contains(ip.network(narrow: true))
+                if !attackerNets.contains(ip.network(narrow: true)),
+                    c.isOwnerLease(
+                        src, user: k.value, before: learning ? nil : a.time, days: learning ? 2 : 1,
+                        isAttacker: { other, address in
+                            ips[other] != nil || attackerNets.contains(address.network(narrow: true))
+                        })
                 {
                     continue
                 }
